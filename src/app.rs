@@ -1,0 +1,291 @@
+//! The imperative shell: the only code that touches files, the clock, the environment and
+//! the terminal. Everything it calls below is pure.
+
+use crate::audit::{AuditConfig, DosMode, audit};
+use crate::checks::{Severity, registry};
+use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg};
+use crate::ingest::{HeaderMap, ReadOptions, read_companion, read_timelog};
+use crate::model::{Dataset, Kind};
+use crate::report;
+use crate::rules::{Policy, Ruleset};
+use crate::types::{YearMonth, parse_date};
+use anyhow::{Context, Result, anyhow, bail};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// An error as one lowercase line with its cause chain.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let s = c.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Audit(args) => run_audit(args),
+        Command::Explain { code } => explain(&code),
+        Command::Rules { year, rules } => print_rules(year, rules.as_deref()),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`ccm … | head`) is not an error.
+fn to_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    let res = f(&mut lock).and_then(|_| lock.flush());
+    match res {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}
+
+fn explain(code: &str) -> Result<u8> {
+    let c = crate::checks::lookup(code)
+        .ok_or_else(|| anyhow!("unknown check code {code:?} (see `ccm rules`)"))?;
+    to_stdout(|w| {
+        writeln!(w, "{} {} ({})", c.code, c.name, c.severity)?;
+        writeln!(w)?;
+        writeln!(w, "What it does\n  {}", c.what)?;
+        writeln!(w, "\nWhy it matters\n  {}", c.why)?;
+        writeln!(w, "\nExample\n  {}", c.example)?;
+        writeln!(w, "\nSource\n  {}", c.source)
+    })?;
+    Ok(0)
+}
+
+fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
+    let rules = Ruleset::load(dir)?;
+    let y = year.unwrap_or_else(|| *rules.years.keys().next_back().expect("a year"));
+    if !rules.has_year(y) {
+        bail!(
+            "no rules for {y} (years: {})",
+            rules
+                .years
+                .keys()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let yr = rules.year(y);
+    to_stdout(|w| {
+        writeln!(w, "check catalogue")?;
+        for c in registry() {
+            writeln!(w, "  {}  {:<9} {}", c.code, c.severity.as_str(), c.name)?;
+        }
+        writeln!(w, "\ncode table {y} (rules: {})", rules.origin)?;
+        writeln!(
+            w,
+            "  {:<6} {:<8} {:<17} {:<6} {:<13} {:>9} {:>9} {:>4} {:<6} {:>9}",
+            "code",
+            "program",
+            "family",
+            "kind",
+            "time",
+            "threshold",
+            "increment",
+            "cap",
+            "with",
+            "fee"
+        )?;
+        for c in &yr.codes {
+            let fee = yr
+                .unit_payment(&c.hcpcs, YearMonth { year: y, month: 12 }.last_day())
+                .map(|m| format!("${m}"))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "  {:<6} {:<8} {:<17} {:<6} {:<13} {:>9} {:>9} {:>4} {:<6} {:>9}",
+                c.hcpcs,
+                c.program,
+                c.family,
+                if c.is_addon { "add-on" } else { "base" },
+                format!("{:?}", c.time).to_lowercase(),
+                if c.is_addon {
+                    String::new()
+                } else {
+                    c.threshold.to_string()
+                },
+                if c.is_addon {
+                    c.increment.to_string()
+                } else {
+                    String::new()
+                },
+                c.unit_cap,
+                c.addon_to,
+                fee
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(0)
+}
+
+/// Companion files for the time logs: the flag, else the canonical file beside each log.
+fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
+    let (flag, canonical) = match kind {
+        Kind::Consents => (&args.consents, "consents.csv"),
+        Kind::Diagnoses => (&args.diagnoses, "diagnoses.csv"),
+        Kind::Enrolments => (&args.enrolments, "enrolments.csv"),
+        Kind::Timelog => unreachable!(),
+    };
+    if let Some(f) = flag {
+        return vec![f.clone()];
+    }
+    let mut found: Vec<PathBuf> = Vec::new();
+    for t in &args.timelogs {
+        let dir = t.parent().unwrap_or(Path::new(""));
+        let p = dir.join(canonical);
+        if p.is_file() && !found.iter().any(|f| same_file(f, &p)) {
+            found.push(p);
+        }
+    }
+    found
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8> {
+    match s {
+        "\\t" | "tab" | "\t" => Ok(b'\t'),
+        s if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => bail!("--delimiter must be one ASCII character (or \\t), not {s:?}"),
+    }
+}
+
+fn run_audit(args: AuditArgs) -> Result<u8> {
+    // Turn every argument into one validated configuration before any work.
+    let as_of = match &args.as_of {
+        Some(s) => {
+            parse_date(s).ok_or_else(|| anyhow!("--as-of {s:?} is not a date (YYYY-MM-DD)"))?
+        }
+        None => chrono::Local::now().date_naive(),
+    };
+    let month = match &args.month {
+        Some(s) => {
+            Some(YearMonth::parse(s).ok_or_else(|| anyhow!("--month {s:?} is not YYYY-MM"))?)
+        }
+        None => None,
+    };
+    let cfg = AuditConfig {
+        as_of,
+        month,
+        policy: match args.policy {
+            PolicyArg::Cms => Policy::Cms,
+            PolicyArg::Strict => Policy::Strict,
+        },
+        dos: match args.dos {
+            DosArg::MonthEnd => DosMode::MonthEnd,
+            DosArg::Threshold => DosMode::Threshold,
+        },
+    };
+    if let Some(out) = &args.out {
+        if out.exists() && !out.is_dir() {
+            bail!("--out {} exists and is not a directory", out.display());
+        }
+    }
+    let rules = Ruleset::load(args.rules.as_deref())?;
+    let mut opts = ReadOptions {
+        delimiter: parse_delimiter(&args.delimiter)?,
+        ..ReadOptions::default()
+    };
+    if let Some(m) = &args.map {
+        let name = m.display().to_string();
+        let text =
+            std::fs::read_to_string(m).with_context(|| format!("cannot read map file {name}"))?;
+        opts.map = HeaderMap::parse(&name, &text)?;
+    }
+
+    let mut ds = Dataset::default();
+    for t in &args.timelogs {
+        read_timelog(&mut ds, t, &t.display().to_string(), &opts, &rules)?;
+    }
+    for kind in [Kind::Consents, Kind::Diagnoses, Kind::Enrolments] {
+        for p in companions(&args, kind) {
+            read_companion(&mut ds, kind, &p, &p.display().to_string(), &opts)?;
+        }
+    }
+
+    let result = audit(&ds, &rules, &cfg);
+    let summary = report::summary(&ds, &result, &cfg, &rules.origin);
+
+    if let Some(out) = &args.out {
+        write_out(out, &ds, &result, &summary)?;
+    }
+    if !args.quiet {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        to_stdout(|w| match args.format {
+            Format::Table => report::write_table(w, &ds, &result, &summary, color),
+            Format::Json => report::write_findings_json(w, &ds, &result, &summary),
+            Format::Csv => report::write_findings_csv(w, &ds, &result),
+        })?;
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let fail = matches!((threshold, result.worst()), (Some(t), Some(w)) if w >= t);
+    Ok(u8::from(fail))
+}
+
+/// Writes the four files whole or not at all: each goes to a temporary file in the same
+/// folder and is renamed into place only once all four are complete.
+fn write_out(
+    dir: &Path,
+    ds: &Dataset,
+    result: &crate::audit::Audit,
+    summary: &report::Summary,
+) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create --out {}", dir.display()))?;
+    type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a>;
+    let files: Vec<(&str, Writer)> = vec![
+        (
+            "clean_claims.csv",
+            Box::new(|w| report::write_claims_csv(w, result)),
+        ),
+        (
+            "findings.csv",
+            Box::new(|w| report::write_findings_csv(w, ds, result)),
+        ),
+        (
+            "findings.json",
+            Box::new(|w| report::write_findings_json(w, ds, result, summary)),
+        ),
+        (
+            "summary.json",
+            Box::new(|w| report::write_summary_json(w, summary)),
+        ),
+    ];
+    let mut temps = Vec::new();
+    for (name, write) in &files {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        {
+            let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
+            write(&mut buf).with_context(|| format!("cannot write {name}"))?;
+            buf.flush()?;
+        }
+        tmp.as_file().sync_all().ok();
+        temps.push((tmp, dir.join(name)));
+    }
+    for (tmp, dest) in temps {
+        tmp.persist(&dest)
+            .map_err(|e| anyhow!("cannot write {}: {}", dest.display(), e.error))?;
+    }
+    Ok(())
+}

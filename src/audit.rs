@@ -1,0 +1,1085 @@
+//! The audit: a pure function from parsed inputs, a ruleset and a configuration to findings,
+//! claim decisions and the reconciliation. No file, clock or environment is touched here.
+
+use crate::checks::consent::{CN001, CN002, CN003, CN004, Coverage, coverage, named_practitioner};
+use crate::checks::eligibility::{EL001, EL003, conditions};
+use crate::checks::ingest::{IN003, IN004, duplicates};
+use crate::checks::overlap::{OV001, relation, relation_word};
+use crate::checks::time::{
+    IMPLAUSIBLE_DAY_MINUTES, Lost, TM001, TM002, TM003, TM004, TM005, day_overlaps,
+};
+use crate::checks::{Finding, Severity, lookup};
+use crate::model::{Consent, Dataset, Diagnosis, Enrolment, Kind, Program, TimeRow};
+use crate::rules::{CodeRule, Policy, RoleClass, Ruleset, TimeKind, YearRules};
+use crate::types::{Money, YearMonth};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
+
+/// Which date of service generated claim lines carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DosMode {
+    MonthEnd,
+    Threshold,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditConfig {
+    pub as_of: NaiveDate,
+    pub month: Option<YearMonth>,
+    pub policy: Policy,
+    pub dos: DosMode,
+}
+
+/// One proposed claim line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimLine {
+    pub patient_id: String,
+    pub billing_npi: String,
+    pub month: YearMonth,
+    pub date_of_service: NaiveDate,
+    pub hcpcs: String,
+    pub units: u32,
+    pub dx: Vec<String>,
+    pub minutes: u32,
+    pub expected_payment: Money,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Lines go out.
+    Clean,
+    /// The evidence supports lines but an error finding holds them.
+    Blocked,
+    /// Below every base threshold.
+    BelowThreshold,
+    /// The month is still open on the as-of date (no month-end lines yet).
+    Open,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Clean => "clean",
+            Status::Blocked => "blocked",
+            Status::BelowThreshold => "below-threshold",
+            Status::Open => "open",
+        }
+    }
+}
+
+/// What the audit decided for one patient, month and billing practitioner.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub patient_id: String,
+    pub month: YearMonth,
+    pub billing_npi: String,
+    /// Countable CCM minutes (clinical staff and practitioners).
+    pub minutes: u32,
+    /// Of those, minutes by practitioners.
+    pub practitioner_minutes: u32,
+    pub status: Status,
+    /// Base code of the family chosen, and the others the evidence also supported.
+    pub chosen: Option<String>,
+    pub alternatives: Vec<String>,
+    /// Lines the evidence supports (sent only when clean).
+    pub lines: Vec<ClaimLine>,
+    /// What those lines would pay.
+    pub payment: Money,
+}
+
+/// Every input row accounted for.
+#[derive(Clone, Debug)]
+pub struct FileRecon {
+    pub file: String,
+    pub kind: Kind,
+    pub rows_read: u64,
+    pub counted: u64,
+    /// Excluded rows by reason (a check code, or `outside-month` for `--month`).
+    pub excluded: BTreeMap<String, u64>,
+}
+
+impl FileRecon {
+    pub fn excluded_total(&self) -> u64 {
+        self.excluded.values().sum()
+    }
+}
+
+#[derive(Debug)]
+pub struct Audit {
+    pub findings: Vec<Finding>,
+    pub outcomes: Vec<Outcome>,
+    pub recon: Vec<FileRecon>,
+    /// Things the run could not prove, said once (missing companions, missing year rules).
+    pub notes: Vec<String>,
+    pub months: Vec<YearMonth>,
+}
+
+impl Audit {
+    pub fn claims(&self) -> impl Iterator<Item = &ClaimLine> {
+        self.outcomes
+            .iter()
+            .filter(|o| o.status == Status::Clean)
+            .flat_map(|o| o.lines.iter())
+    }
+    pub fn expected_payment(&self) -> Money {
+        self.claims().map(|c| c.expected_payment).sum()
+    }
+    pub fn blocked_amount(&self) -> Money {
+        self.outcomes
+            .iter()
+            .filter(|o| o.status == Status::Blocked)
+            .map(|o| o.payment)
+            .sum()
+    }
+    pub fn patients(&self) -> usize {
+        let mut p: Vec<&str> = self
+            .outcomes
+            .iter()
+            .map(|o| o.patient_id.as_str())
+            .collect();
+        p.sort_unstable();
+        p.dedup();
+        p.len()
+    }
+    pub fn patient_months(&self) -> usize {
+        let mut p: Vec<(&str, YearMonth)> = self
+            .outcomes
+            .iter()
+            .map(|o| (o.patient_id.as_str(), o.month))
+            .collect();
+        p.sort_unstable();
+        p.dedup();
+        p.len()
+    }
+    /// The worst severity among the findings, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+// Row states. A row is counted unless one of these excludes it.
+const COUNTED: u8 = 0;
+const FUTURE: u8 = 1;
+const OTHER_MONTH: u8 = 2;
+const DUPLICATE: u8 = 3;
+const NON_CLINICAL: u8 = 4;
+const BEFORE_CONSENT: u8 = 5;
+const REVOKED: u8 = 6;
+
+fn reason(st: u8) -> &'static str {
+    match st {
+        FUTURE => "IN004",
+        OTHER_MONTH => "outside-month",
+        DUPLICATE => "IN003",
+        NON_CLINICAL => "TM002",
+        BEFORE_CONSENT => "CN002",
+        REVOKED => "CN003",
+        _ => "counted",
+    }
+}
+
+/// Rows behind one finding: (file, line) pairs and the minutes concerned.
+#[derive(Default, Debug)]
+struct Acc {
+    at: Vec<(u16, u64)>,
+    minutes: u32,
+}
+
+impl Acc {
+    fn add(&mut self, r: &TimeRow, minutes: u32) {
+        self.at.push((r.file, r.line));
+        self.minutes += minutes;
+    }
+}
+
+/// Accumulated evidence for one patient, month and billing NPI.
+#[derive(Default, Debug)]
+struct Pm {
+    total: u32,
+    prac: u32,
+    /// Countable minutes per day: (date, all, practitioner).
+    days: Vec<(NaiveDate, u32, u32)>,
+    no_consent: Acc,
+    other_npi: Acc,
+    revoked: Acc,
+    before: Acc,
+    non_clinical: Acc,
+    overlap: Acc,
+    twice: Acc,
+}
+
+type Key = (u32, YearMonth, u32);
+
+/// Runs the audit.
+pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
+    let rows = &ds.time;
+    let pname = |p: u32| ds.patients.name(p);
+    let mut status = vec![COUNTED; rows.len()];
+    let mut findings: Vec<Finding> = ds.ingest_findings.clone();
+    let mut notes = Vec::new();
+
+    // Future dates, and the month filter.
+    for (i, r) in rows.iter().enumerate() {
+        if r.date > cfg.as_of {
+            status[i] = FUTURE;
+            findings.push(
+                Finding::new(
+                    &IN004,
+                    format!(
+                        "service date {} is after the as-of date {}; the row is excluded",
+                        r.date, cfg.as_of
+                    ),
+                )
+                .patient(pname(r.patient))
+                .month(YearMonth::of(r.date))
+                .npi(ds.npi_name(r.npi))
+                .program(r.program.as_str())
+                .at(r.file, r.line)
+                .minutes(u32::from(r.minutes)),
+            );
+        } else if cfg.month.is_some_and(|m| !m.contains(r.date)) {
+            status[i] = OTHER_MONTH;
+        }
+    }
+
+    // Identical rows, per patient.
+    let mut order: Vec<u32> = (0..rows.len() as u32)
+        .filter(|&i| status[i as usize] == COUNTED)
+        .collect();
+    order.sort_unstable_by_key(|&i| rows[i as usize].patient);
+    for chunk in order.chunk_by_mut(|&a, &b| rows[a as usize].patient == rows[b as usize].patient) {
+        for (dup, first_line) in duplicates(rows, chunk) {
+            let r = &rows[dup as usize];
+            status[dup as usize] = DUPLICATE;
+            findings.push(
+                Finding::new(
+                    &IN003,
+                    format!("this row repeats line {first_line} exactly; it is counted once"),
+                )
+                .patient(pname(r.patient))
+                .month(YearMonth::of(r.date))
+                .npi(ds.npi_name(r.npi))
+                .program(r.program.as_str())
+                .at(r.file, r.line)
+                .minutes(u32::from(r.minutes)),
+            );
+        }
+    }
+    drop(order);
+
+    let mut pms: BTreeMap<Key, Pm> = BTreeMap::new();
+    let key = |r: &TimeRow| (r.patient, YearMonth::of(r.date), r.npi);
+
+    // Non-clinical time never counts.
+    for (i, r) in rows.iter().enumerate() {
+        if status[i] == COUNTED && r.role == RoleClass::NonClinical {
+            status[i] = NON_CLINICAL;
+            if r.program == Program::Ccm {
+                pms.entry(key(r))
+                    .or_default()
+                    .non_clinical
+                    .add(r, u32::from(r.minutes));
+            }
+        }
+    }
+
+    // Consent, for CCM rows.
+    let consents_by_patient: HashMap<u32, Vec<&Consent>> = group(ds.consents.as_deref());
+    if ds.consents.is_none() {
+        findings.push(Finding::new(
+            &CN001,
+            "no consents file was given or found beside the time log: consent cannot be proven, so no CCM claim can be clean (give --consents FILE)",
+        ).program("CCM"));
+        notes.push("no consents file: no claim can be clean".to_string());
+    }
+    for (i, r) in rows.iter().enumerate() {
+        if status[i] != COUNTED || r.program != Program::Ccm {
+            continue;
+        }
+        let pm = pms.entry(key(r)).or_default();
+        if ds.consents.is_none() {
+            continue;
+        }
+        let cs = consents_by_patient
+            .get(&r.patient)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let m = u32::from(r.minutes);
+        match coverage(cs, Program::Ccm, r.date, r.npi) {
+            Coverage::Covered => {}
+            Coverage::BeforeConsent => {
+                status[i] = BEFORE_CONSENT;
+                pm.before.add(r, m);
+            }
+            Coverage::Revoked => {
+                status[i] = REVOKED;
+                pm.revoked.add(r, m);
+            }
+            Coverage::OtherNpi => pm.other_npi.add(r, m),
+            Coverage::NoConsent => pm.no_consent.add(r, m),
+        }
+    }
+
+    // Overlaps, per staff member and day, among countable rows with clock times.
+    let mut lost: HashMap<u32, Lost> = HashMap::new();
+    {
+        let mut timed: Vec<u32> = (0..rows.len() as u32)
+            .filter(|&i| status[i as usize] == COUNTED && rows[i as usize].has_interval())
+            .collect();
+        timed.sort_unstable_by_key(|&i| (rows[i as usize].staff, rows[i as usize].date));
+        for day in timed.chunk_by_mut(|&a, &b| {
+            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+            ra.staff == rb.staff && ra.date == rb.date
+        }) {
+            if day.len() < 2 {
+                continue;
+            }
+            for (i, l) in day_overlaps(rows, day, pname) {
+                let r = &rows[i as usize];
+                let pm = pms.entry(key(r)).or_default();
+                if l.other_program > 0 {
+                    pm.twice.add(r, u32::from(l.other_program));
+                }
+                if l.overlap > 0 {
+                    pm.overlap.add(r, u32::from(l.overlap));
+                }
+                lost.insert(i, l);
+            }
+        }
+    }
+
+    // Implausible days: every valid row of the staff member that day.
+    {
+        let mut valid: Vec<u32> = (0..rows.len() as u32)
+            .filter(|&i| !matches!(status[i as usize], FUTURE | OTHER_MONTH | DUPLICATE))
+            .collect();
+        valid.sort_unstable_by_key(|&i| (rows[i as usize].staff, rows[i as usize].date));
+        for day in valid.chunk_by(|&a, &b| {
+            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+            ra.staff == rb.staff && ra.date == rb.date
+        }) {
+            let total: u32 = day
+                .iter()
+                .map(|&i| u32::from(rows[i as usize].minutes))
+                .sum();
+            if total > IMPLAUSIBLE_DAY_MINUTES {
+                let r0 = &rows[day[0] as usize];
+                let mut by_file: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
+                for &i in day {
+                    by_file
+                        .entry(rows[i as usize].file)
+                        .or_default()
+                        .push(rows[i as usize].line);
+                }
+                for (file, lines) in by_file {
+                    findings.push(
+                        Finding::new(
+                            &TM005,
+                            format!(
+                                "staff {} logged {} minutes ({}h{:02}) on {} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
+                                ds.staff.name(r0.staff),
+                                total,
+                                total / 60,
+                                total % 60,
+                                r0.date,
+                                day.len()
+                            ),
+                        )
+                        .month(YearMonth::of(r0.date))
+                        .at_lines(file, lines)
+                        .minutes(total),
+                    );
+                }
+            }
+        }
+    }
+
+    // Countable minutes per patient-month-practitioner.
+    let mut other_programs: HashMap<(u32, YearMonth), Vec<(Program, Option<u32>, u16, u64)>> =
+        HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if status[i] != COUNTED {
+            continue;
+        }
+        if r.program != Program::Ccm {
+            other_programs
+                .entry((r.patient, YearMonth::of(r.date)))
+                .or_default()
+                .push((r.program, Some(r.npi), r.file, r.line));
+            continue;
+        }
+        let l = lost.get(&(i as u32)).copied().unwrap_or_default();
+        let m = u32::from(r.minutes - l.other_program - l.overlap);
+        let p = if r.role == RoleClass::Practitioner {
+            m
+        } else {
+            0
+        };
+        let pm = pms.entry(key(r)).or_default();
+        pm.total += m;
+        pm.prac += p;
+        match pm.days.iter_mut().find(|d| d.0 == r.date) {
+            Some(d) => {
+                d.1 += m;
+                d.2 += p;
+            }
+            None => pm.days.push((r.date, m, p)),
+        }
+    }
+
+    if ds.diagnoses.is_none() {
+        findings.push(Finding::new(
+            &EL001,
+            "no diagnoses file was given or found beside the time log: chronic conditions cannot be proven, so no CCM claim can be clean (give --diagnoses FILE)",
+        ).program("CCM"));
+        notes.push("no diagnoses file: no claim can be clean".to_string());
+    }
+    if ds.enrolments.is_none() {
+        notes.push(
+            "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows".to_string(),
+        );
+    }
+    let global_error = ds.consents.is_none() || ds.diagnoses.is_none();
+    let diags_by_patient: HashMap<u32, Vec<&Diagnosis>> = group(ds.diagnoses.as_deref());
+    let enrol_by_patient: HashMap<u32, Vec<&Enrolment>> = group(ds.enrolments.as_deref());
+    let file_of = |kind: Kind| {
+        ds.files
+            .iter()
+            .position(|f| f.kind == kind)
+            .map(|i| i as u16)
+    };
+
+    let mut outcomes = Vec::new();
+    let mut months: Vec<YearMonth> = pms.keys().map(|k| k.1).collect();
+    months.sort_unstable();
+    months.dedup();
+    for m in &months {
+        if !rules.has_year(m.year) {
+            notes.push(format!(
+                "no rules for {}: used the {} rules",
+                m.year,
+                rules.for_month(*m).year
+            ));
+        }
+    }
+
+    // Per patient-month: which NPIs have CCM minutes.
+    let mut npis_of: BTreeMap<(u32, YearMonth), Vec<u32>> = BTreeMap::new();
+    for (k, pm) in &pms {
+        if pm.total > 0 {
+            npis_of.entry((k.0, k.1)).or_default().push(k.2);
+        }
+    }
+    let mut el003_done: Vec<(u32, YearMonth)> = Vec::new();
+
+    for (&(patient, month, npi), pm) in &pms {
+        let pid = pname(patient);
+        let npi_s = ds.npi_name(npi);
+        let yr = rules.for_month(month);
+        let mut local: Vec<Finding> = Vec::new();
+        let base = |check, msg: String| {
+            Finding::new(check, msg)
+                .patient(pid)
+                .month(month)
+                .npi(npi_s)
+                .program("CCM")
+        };
+        let consents = consents_by_patient
+            .get(&patient)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let consent_lines: Vec<u64> = consents.iter().map(|c| c.line).collect();
+
+        // Row-level exclusions and losses, one finding per kind.
+        let row_findings = [
+            (
+                &TM002,
+                &pm.non_clinical,
+                "minutes logged by a non-clinical role do not count",
+            ),
+            (
+                &CN002,
+                &pm.before,
+                "minutes dated before the consent date do not count",
+            ),
+            (
+                &CN003,
+                &pm.revoked,
+                "minutes in a month after the consent was revoked do not count; the month cannot be billed",
+            ),
+            (
+                &TM003,
+                &pm.overlap,
+                "minutes overlapping the same staff member's earlier interval count once and are removed here",
+            ),
+            (
+                &TM004,
+                &pm.twice,
+                "minutes logged at the same clock time for another program stay with that program and leave CCM",
+            ),
+        ];
+        for (check, acc, what) in row_findings {
+            push_acc(&mut local, acc, |lines_n, minutes| {
+                base(
+                    check,
+                    format!("{minutes} minute(s) on {lines_n} row(s): {what}"),
+                )
+            });
+        }
+        if !pm.no_consent.at.is_empty() {
+            let msg = if consents.is_empty() {
+                format!(
+                    "no CCM consent on file for this patient; {} minute(s) in {month} cannot be billed",
+                    pm.no_consent.minutes
+                )
+            } else {
+                format!(
+                    "no CCM consent in the consents file covers this month's minutes ({} minute(s))",
+                    pm.no_consent.minutes
+                )
+            };
+            push_acc(&mut local, &pm.no_consent, |_, _| base(&CN001, msg.clone()));
+        }
+        if !pm.other_npi.at.is_empty() {
+            let named: Vec<&str> = consents
+                .iter()
+                .filter(|c| c.program == Program::Ccm)
+                .filter_map(|c| c.npi)
+                .map(|n| ds.npi_name(n))
+                .collect();
+            let mut f = base(
+                &CN004,
+                format!(
+                    "the consent names NPI {} but these minutes are billed under {npi_s}: a different practitioner needs its own consent",
+                    named.join(", ")
+                ),
+            )
+            .minutes(pm.other_npi.minutes);
+            if let Some(cf) = file_of(Kind::Consents) {
+                f = f.at_lines(cf, consent_lines.clone());
+            }
+            local.push(f);
+        }
+
+        // One practitioner per patient-month.
+        if let Some(npis) = npis_of.get(&(patient, month)) {
+            if npis.len() > 1 && pm.total > 0 {
+                let keeper =
+                    named_practitioner(consents, Program::Ccm, month).filter(|k| npis.contains(k));
+                if keeper != Some(npi) {
+                    let others: Vec<&str> = npis
+                        .iter()
+                        .filter(|&&n| n != npi)
+                        .map(|&n| ds.npi_name(n))
+                        .collect();
+                    let why = match keeper {
+                        Some(k) => format!("the consent names {}, which keeps the month", ds.npi_name(k)),
+                        None => "no consent names one of them, so none may bill until the practice decides".to_string(),
+                    };
+                    local.push(
+                        base(
+                            &OV001,
+                            format!(
+                                "CCM minutes for this month are also billed under {}; only one practitioner may bill CCM per patient-month: {why}",
+                                others.join(", ")
+                            ),
+                        )
+                        .minutes(pm.total),
+                    );
+                }
+            }
+        }
+
+        // Clashes with other programs (rules/<year>/clashes.csv).
+        let enrols = enrol_by_patient
+            .get(&patient)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let from_time = other_programs
+            .get(&(patient, month))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for clash in &yr.clashes {
+            let Some(check) = lookup(&clash.code) else {
+                continue;
+            };
+            let active: Vec<&&Enrolment> = enrols
+                .iter()
+                .filter(|e| e.program.as_str() == clash.program)
+                .filter(|e| {
+                    e.start <= month.last_day() && e.end.is_none_or(|end| end >= month.first_day())
+                })
+                .collect();
+            let timed: Vec<&(Program, Option<u32>, u16, u64)> = from_time
+                .iter()
+                .filter(|t| t.0.as_str() == clash.program)
+                .collect();
+            if active.is_empty() && timed.is_empty() {
+                continue;
+            }
+            let rel = relation(
+                npi,
+                active
+                    .iter()
+                    .map(|e| e.npi)
+                    .chain(timed.iter().map(|t| t.1)),
+            );
+            let Some(sev) = clash.severity(cfg.policy, rel) else {
+                continue;
+            };
+            let mut f = base(
+                check,
+                format!(
+                    "{} in {month} by {} ({} under the {} policy)",
+                    clash.program,
+                    relation_word(rel),
+                    match sev {
+                        Severity::Error => "not allowed",
+                        Severity::Warning => "needs a look",
+                        Severity::Info => "allowed if no minute is counted twice",
+                    },
+                    cfg.policy.as_str()
+                ),
+            )
+            .severity(sev);
+            if let Some(e) = active.first() {
+                f = f.at_lines(e.file, active.iter().map(|e| e.line).collect());
+            } else if let Some(t) = timed.first() {
+                f = f.at_lines(
+                    t.2,
+                    timed.iter().filter(|x| x.2 == t.2).map(|x| x.3).collect(),
+                );
+            }
+            local.push(f);
+        }
+
+        // Conditions.
+        let diags = diags_by_patient
+            .get(&patient)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let conds = conditions(rules, diags, month);
+        if !el003_done.contains(&(patient, month)) {
+            el003_done.push((patient, month));
+            for d in &conds.invalid {
+                findings.push(
+                    Finding::new(
+                        &EL003,
+                        format!(
+                            "{} is not a billable ICD-10-CM code in FY{}; it is ignored",
+                            d.code.dotted(),
+                            rules.fiscal_year(month)
+                        ),
+                    )
+                    .patient(pid)
+                    .month(month)
+                    .program("CCM")
+                    .at(d.file, d.line),
+                );
+            }
+        }
+        let cats = conds.categories();
+        if ds.diagnoses.is_some() && cats.len() < 2 {
+            let mut f = base(
+                &EL001,
+                format!(
+                    "{} distinct chronic condition(s) active in {month}{}; CCM needs two or more",
+                    cats.len(),
+                    if cats.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", cats.join(", "))
+                    }
+                ),
+            );
+            if let Some(df) = file_of(Kind::Diagnoses) {
+                f = f.at_lines(df, diags.iter().map(|d| d.line).collect());
+            }
+            local.push(f);
+        }
+
+        // Codes the minutes support, and what they pay.
+        let open = cfg.as_of < month.last_day();
+        let sel = select(yr, "CCM", pm, month, cfg.dos);
+        let (mut lines, payment, chosen, alternatives) = match &sel {
+            Some(s) => (
+                s.lines(pid, npi_s, month, &conds.claim_codes()),
+                s.payment,
+                Some(s.base.hcpcs.clone()),
+                s.alternatives.clone(),
+            ),
+            None => (Vec::new(), Money::ZERO, None, Vec::new()),
+        };
+        if sel.is_none() {
+            local.push(below_threshold(yr, pm, month, cfg.as_of, |c, m| base(c, m)));
+        }
+        let has_error = local.iter().any(|f| f.severity == Severity::Error) || global_error;
+        let status = if sel.is_none() {
+            Status::BelowThreshold
+        } else if open && cfg.dos == DosMode::MonthEnd {
+            Status::Open
+        } else if has_error {
+            Status::Blocked
+        } else {
+            Status::Clean
+        };
+        if status != Status::Clean {
+            lines.retain(|_| status == Status::Blocked);
+        }
+        // Money at stake on the findings that hold the month.
+        if status == Status::Blocked {
+            for f in local.iter_mut().filter(|f| f.severity == Severity::Error) {
+                f.amount = Some(payment);
+            }
+        }
+        findings.extend(local);
+        outcomes.push(Outcome {
+            patient_id: pid.to_string(),
+            month,
+            billing_npi: npi_s.to_string(),
+            minutes: pm.total,
+            practitioner_minutes: pm.prac,
+            status,
+            chosen,
+            alternatives,
+            lines,
+            payment,
+        });
+    }
+
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcomes.sort_by(|a, b| {
+        (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
+    });
+
+    let recon = reconcile(ds, &status);
+    Audit {
+        findings,
+        outcomes,
+        recon,
+        notes,
+        months,
+    }
+}
+
+fn group<T: HasPatient>(items: Option<&[T]>) -> HashMap<u32, Vec<&T>> {
+    let mut m: HashMap<u32, Vec<&T>> = HashMap::new();
+    for it in items.unwrap_or(&[]) {
+        m.entry(it.patient()).or_default().push(it);
+    }
+    m
+}
+
+trait HasPatient {
+    fn patient(&self) -> u32;
+}
+impl HasPatient for Consent {
+    fn patient(&self) -> u32 {
+        self.patient
+    }
+}
+impl HasPatient for Diagnosis {
+    fn patient(&self) -> u32 {
+        self.patient
+    }
+}
+impl HasPatient for Enrolment {
+    fn patient(&self) -> u32 {
+        self.patient
+    }
+}
+
+/// Emits one finding per file the accumulated rows come from.
+fn push_acc(out: &mut Vec<Finding>, acc: &Acc, make: impl Fn(usize, u32) -> Finding) {
+    if acc.at.is_empty() {
+        return;
+    }
+    let mut by_file: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
+    for &(f, l) in &acc.at {
+        by_file.entry(f).or_default().push(l);
+    }
+    for (file, lines) in by_file {
+        out.push(
+            make(acc.at.len(), acc.minutes)
+                .at_lines(file, lines)
+                .minutes(acc.minutes),
+        );
+    }
+}
+
+fn below_threshold(
+    yr: &YearRules,
+    pm: &Pm,
+    month: YearMonth,
+    as_of: NaiveDate,
+    make: impl Fn(&'static crate::checks::Check, String) -> Finding,
+) -> Finding {
+    let staff_base = yr
+        .codes
+        .iter()
+        .filter(|c| c.program == "CCM" && !c.is_addon && c.time == TimeKind::Staff)
+        .min_by_key(|c| c.threshold);
+    let (code, thr) = staff_base
+        .map(|c| (c.hcpcs.as_str(), c.threshold))
+        .unwrap_or(("99490", 20));
+    let needed = thr.saturating_sub(pm.total);
+    let mut msg = format!(
+        "{} countable CCM minute(s) in {month}: {needed} more needed for {code} ({thr} minutes)",
+        pm.total
+    );
+    if as_of < month.last_day() && as_of >= month.first_day() {
+        let left = (month.last_day() - as_of).num_days();
+        msg.push_str(&format!("; {left} day(s) left in the month"));
+    } else {
+        msg.push_str("; nothing to bill (minutes do not carry over)");
+    }
+    make(&TM001, msg).minutes(pm.total)
+}
+
+/// The family chosen for a month.
+#[derive(Clone, Debug)]
+struct Selection<'a> {
+    base: &'a CodeRule,
+    addon: Option<(&'a CodeRule, u32)>,
+    minutes: u32,
+    dos: NaiveDate,
+    base_pay: Money,
+    addon_pay: Money,
+    payment: Money,
+    alternatives: Vec<String>,
+}
+
+impl Selection<'_> {
+    fn lines(&self, pid: &str, npi: &str, month: YearMonth, dx: &[String]) -> Vec<ClaimLine> {
+        let mk = |hcpcs: &str, units: u32, pay: Money| ClaimLine {
+            patient_id: pid.to_string(),
+            billing_npi: npi.to_string(),
+            month,
+            date_of_service: self.dos,
+            hcpcs: hcpcs.to_string(),
+            units,
+            dx: dx.to_vec(),
+            minutes: self.minutes,
+            expected_payment: pay,
+        };
+        let mut out = vec![mk(&self.base.hcpcs, 1, self.base_pay)];
+        if let Some((a, units)) = self.addon {
+            out.push(mk(&a.hcpcs, units, self.addon_pay));
+        }
+        out
+    }
+}
+
+/// Units of a base code and its add-on for `minutes`: `None` below the base threshold.
+/// Thresholds are full: no midpoint rounding; add-on units are capped.
+pub fn units_for(base: &CodeRule, addon: Option<&CodeRule>, minutes: u32) -> Option<u32> {
+    if minutes < base.threshold.max(1) {
+        return None;
+    }
+    Some(match addon {
+        Some(a) => ((minutes - base.threshold) / a.increment).min(a.unit_cap),
+        None => 0,
+    })
+}
+
+fn select<'a>(
+    yr: &'a YearRules,
+    program: &str,
+    pm: &Pm,
+    month: YearMonth,
+    dos_mode: DosMode,
+) -> Option<Selection<'a>> {
+    let mut best: Option<Selection> = None;
+    let mut supported = Vec::new();
+    for base in yr
+        .codes
+        .iter()
+        .filter(|c| c.program == program && !c.is_addon)
+    {
+        // Complex CCM needs moderate/high MDM from care plans, not read yet.
+        if base.family == "complex" {
+            continue;
+        }
+        let (minutes, idx) = match base.time {
+            TimeKind::Staff => (pm.total, 1),
+            TimeKind::Practitioner => (pm.prac, 2),
+            TimeKind::None => continue,
+        };
+        let addon = yr.addon_of(&base.hcpcs);
+        let Some(units) = units_for(base, addon, minutes) else {
+            continue;
+        };
+        let dos = match dos_mode {
+            DosMode::MonthEnd => month.last_day(),
+            DosMode::Threshold => {
+                threshold_day(&pm.days, idx, base.threshold).unwrap_or(month.last_day())
+            }
+        };
+        let base_pay = yr.unit_payment(&base.hcpcs, dos).unwrap_or_default();
+        let addon_pay = match addon {
+            Some(a) if units > 0 => {
+                yr.unit_payment(&a.hcpcs, dos).unwrap_or_default() * Money::from(units)
+            }
+            _ => Money::ZERO,
+        };
+        supported.push(base.hcpcs.clone());
+        let cand = Selection {
+            base,
+            addon: addon.filter(|_| units > 0).map(|a| (a, units)),
+            minutes,
+            dos,
+            base_pay,
+            addon_pay,
+            payment: base_pay + addon_pay,
+            alternatives: Vec::new(),
+        };
+        let better = match &best {
+            None => true,
+            Some(b) => {
+                cand.payment > b.payment
+                    || (cand.payment == b.payment && cand.base.tie_rank < b.base.tie_rank)
+            }
+        };
+        if better {
+            best = Some(cand);
+        }
+    }
+    best.map(|mut b| {
+        b.alternatives = supported
+            .into_iter()
+            .filter(|c| *c != b.base.hcpcs)
+            .collect();
+        b
+    })
+}
+
+/// The first day the cumulative minutes (column `idx` of the day tuples) reach `threshold`.
+fn threshold_day(days: &[(NaiveDate, u32, u32)], idx: usize, threshold: u32) -> Option<NaiveDate> {
+    let mut d: Vec<&(NaiveDate, u32, u32)> = days.iter().collect();
+    d.sort_unstable_by_key(|x| x.0);
+    let mut sum = 0;
+    for x in d {
+        sum += if idx == 1 { x.1 } else { x.2 };
+        if sum >= threshold {
+            return Some(x.0);
+        }
+    }
+    None
+}
+
+fn reconcile(ds: &Dataset, status: &[u8]) -> Vec<FileRecon> {
+    let mut recon: Vec<FileRecon> = ds
+        .files
+        .iter()
+        .map(|f| FileRecon {
+            file: f.name.clone(),
+            kind: f.kind,
+            rows_read: f.rows_read,
+            counted: 0,
+            excluded: BTreeMap::new(),
+        })
+        .collect();
+    for f in &ds.ingest_findings {
+        if let Some(i) = f.file {
+            *recon[i as usize]
+                .excluded
+                .entry(f.check.code.to_string())
+                .or_default() += 1;
+        }
+    }
+    for (r, &st) in ds.time.iter().zip(status) {
+        let fr = &mut recon[r.file as usize];
+        if st == COUNTED {
+            fr.counted += 1;
+        } else {
+            *fr.excluded.entry(reason(st).to_string()).or_default() += 1;
+        }
+    }
+    let count = |file: u16, fr: &mut Vec<FileRecon>| fr[file as usize].counted += 1;
+    for c in ds.consents.iter().flatten() {
+        count(c.file, &mut recon);
+    }
+    for d in ds.diagnoses.iter().flatten() {
+        count(d.file, &mut recon);
+    }
+    for e in ds.enrolments.iter().flatten() {
+        count(e.file, &mut recon);
+    }
+    recon
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Ruleset {
+        Ruleset::embedded().unwrap()
+    }
+
+    fn pm(total: u32, prac: u32) -> Pm {
+        Pm {
+            total,
+            prac,
+            days: vec![(NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(), total, prac)],
+            ..Pm::default()
+        }
+    }
+
+    fn pick(total: u32, prac: u32) -> Option<(String, u32)> {
+        let r = rules();
+        let m = YearMonth::parse("2025-03").unwrap();
+        select(r.year(2025), "CCM", &pm(total, prac), m, DosMode::MonthEnd)
+            .map(|s| (s.base.hcpcs.clone(), s.addon.map_or(0, |a| a.1)))
+    }
+
+    #[test]
+    fn thresholds_at_the_edges() {
+        assert_eq!(pick(19, 0), None);
+        assert_eq!(pick(20, 0), Some(("99490".into(), 0)));
+        assert_eq!(pick(39, 0), Some(("99490".into(), 0)));
+        assert_eq!(pick(40, 0), Some(("99490".into(), 1)));
+        assert_eq!(pick(59, 0), Some(("99490".into(), 1)));
+        assert_eq!(pick(60, 0), Some(("99490".into(), 2)));
+        assert_eq!(
+            pick(200, 0),
+            Some(("99490".into(), 2)),
+            "add-on capped at 2"
+        );
+    }
+
+    #[test]
+    fn practitioner_family_at_the_edges_and_by_payment() {
+        // 29 practitioner minutes: 99491 not reached, 99490 is.
+        assert_eq!(pick(29, 29), Some(("99490".into(), 0)));
+        // 30: 99491 ($82.16) pays more than 99490 ($60.49).
+        assert_eq!(pick(30, 30), Some(("99491".into(), 0)));
+        // 45 minutes, all practitioner: 99490+99439 = 106.42 > 99491 = 82.16.
+        assert_eq!(pick(45, 45), Some(("99490".into(), 1)));
+        // 65 practitioner minutes: 99491+99437 (139.74) vs 99490+2x99439 (152.35).
+        assert_eq!(pick(65, 65), Some(("99490".into(), 2)));
+        // 90 practitioner minutes: 99491+2x99437 = 197.32 > 152.35.
+        assert_eq!(pick(90, 90), Some(("99491".into(), 2)));
+        // 59/60 practitioner: 99437 needs a further full 30.
+        let r = rules();
+        let m = YearMonth::parse("2025-03").unwrap();
+        let yr = r.year(2025);
+        let b = yr.code("99491").unwrap();
+        let a = yr.addon_of("99491");
+        assert_eq!(units_for(b, a, 59), Some(0));
+        assert_eq!(units_for(b, a, 60), Some(1));
+        assert_eq!(units_for(b, a, 29), None);
+        let _ = m;
+    }
+
+    #[test]
+    fn threshold_day_is_when_cumulative_minutes_reach_it() {
+        let d = |s: &str| crate::types::parse_date(s).unwrap();
+        let days = vec![
+            (d("2025-03-10"), 15, 0),
+            (d("2025-03-02"), 10, 0),
+            (d("2025-03-20"), 5, 0),
+        ];
+        assert_eq!(threshold_day(&days, 1, 20), Some(d("2025-03-10")));
+        assert_eq!(threshold_day(&days, 1, 31), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! EL-series: the patient must have the conditions CCM is for.
+
+use super::{Check, Severity};
+use crate::model::Diagnosis;
+use crate::rules::Ruleset;
+use crate::types::YearMonth;
+
+pub const EL001: Check = Check {
+    code: "EL001",
+    name: "too-few-chronic-conditions",
+    severity: Severity::Error,
+    what: "Fewer than two distinct chronic conditions are active in the month. A condition is a \
+           3-character ICD-10-CM category (E11.9 and E11.65 are one condition); a diagnosis is \
+           active in a month when its onset is on or before the month's last day and it is not \
+           resolved before the month's first day. Chronic = HCUP CCIR flag 1 (a code absent \
+           from CCIR takes its nearest listed parent's flag; 'no determination' does not \
+           count). Without a diagnoses file, ccm says so once and no claim can be clean.",
+    why: "CCM is only for patients with two or more chronic conditions expected to last at \
+          least 12 months or until death. Auditors check the problem list.",
+    example: "P0009 has I10 and R69 in March: one chronic condition, so March cannot be billed.",
+    source: "CMS MLN909188 (eligibility: two or more chronic conditions); HCUP Chronic Condition \
+             Indicator Refined v2023.1 (AHRQ).",
+};
+
+pub const EL003: Check = Check {
+    code: "EL003",
+    name: "unknown-diagnosis-code",
+    severity: Severity::Warning,
+    what: "A diagnosis code that is not a billable ICD-10-CM code in the fiscal year of the \
+           month (FY runs October to September; months before FY2025 use the FY2025 set). \
+           The code is ignored when counting conditions.",
+    why: "A claim carrying an invalid or non-billable code is rejected, and a condition that \
+          cannot be coded cannot support eligibility.",
+    example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 …).",
+    source: "CDC/NCHS ICD-10-CM FY2025 and FY2026 code sets (April updates).",
+};
+
+/// The conditions that count for a month: the chronic diagnoses (valid, active), in
+/// problem-list order, and the invalid codes seen.
+pub struct Conditions<'a> {
+    pub chronic: Vec<&'a Diagnosis>,
+    pub invalid: Vec<&'a Diagnosis>,
+}
+
+impl Conditions<'_> {
+    /// Distinct 3-character categories among the chronic diagnoses.
+    pub fn categories(&self) -> Vec<&str> {
+        let mut c: Vec<&str> = self.chronic.iter().map(|d| d.code.category()).collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+    /// Up to four claim diagnoses: one per distinct condition first (problem-list order),
+    /// then further codes of the same conditions.
+    pub fn claim_codes(&self) -> Vec<String> {
+        let mut out: Vec<&Diagnosis> = Vec::new();
+        let mut seen_cat: Vec<&str> = Vec::new();
+        for d in &self.chronic {
+            if !seen_cat.contains(&d.code.category()) {
+                seen_cat.push(d.code.category());
+                out.push(d);
+            }
+        }
+        for d in &self.chronic {
+            if !out.iter().any(|o| o.code == d.code) {
+                out.push(d);
+            }
+        }
+        out.into_iter().take(4).map(|d| d.code.dotted()).collect()
+    }
+}
+
+pub fn conditions<'a>(
+    rules: &Ruleset,
+    diags: &[&'a Diagnosis],
+    month: YearMonth,
+) -> Conditions<'a> {
+    let (first, last) = (month.first_day(), month.last_day());
+    let mut chronic = Vec::new();
+    let mut invalid = Vec::new();
+    for d in diags {
+        let active = d.onset.is_none_or(|o| o <= last) && d.resolved.is_none_or(|r| r >= first);
+        if !active {
+            continue;
+        }
+        if !rules.is_valid_code(d.code.as_str(), month) {
+            invalid.push(*d);
+        } else if rules.chronic_flag(d.code.as_str()) == 1
+            && !chronic.iter().any(|c: &&Diagnosis| c.code == d.code)
+        {
+            chronic.push(*d);
+        }
+    }
+    Conditions { chronic, invalid }
+}

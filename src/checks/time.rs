@@ -1,0 +1,277 @@
+//! TM-series: which minutes count.
+
+use super::{Check, Severity};
+use crate::model::{Program, TimeRow};
+
+pub const TM001: Check = Check {
+    code: "TM001",
+    name: "below-threshold",
+    severity: Severity::Info,
+    what: "The month's countable CCM minutes do not reach any base code's threshold (99490: 20 \
+           clinical-staff minutes; 99491: 30 minutes by the practitioner), so there is nothing \
+           to bill. Thresholds are full: 19 minutes is not 20, and minutes do not carry over to \
+           the next month. In an open month (the as-of date falls inside it) the message says \
+           how many minutes are still needed and how many days are left.",
+    why: "Billing a time-based code below its threshold is billing for a service not \
+          furnished; a mid-month biller wants the list of patients still short.",
+    example: "P0004 has 18 countable minutes in 2025-03: 2 more needed for 99490.",
+    source: "CPT time rules as adopted by CMS (no midpoint rounding for CCM); CMS MLN909188.",
+};
+
+pub const TM002: Check = Check {
+    code: "TM002",
+    name: "non-clinical-time",
+    severity: Severity::Warning,
+    what: "Minutes logged by a non-clinical role (front desk, scheduler, biller, admin …). The \
+           rows are excluded: their minutes never count. Roles are data (rules/<year>/roles.csv).",
+    why: "Only clinical staff under general supervision and the billing practitioner furnish \
+          CCM; counting a scheduler's call inflates the month.",
+    example: "A 10-minute scheduling call by the front desk for P0015 does not count.",
+    source: "CMS MLN909188 (clinical staff under general supervision); CPT clinical staff \
+             definition.",
+};
+
+pub const TM003: Check = Check {
+    code: "TM003",
+    name: "overlapping-time",
+    severity: Severity::Warning,
+    what: "One staff member's clock-time intervals overlap on the same day (for the same patient \
+           or different patients). Intervals are half-open: 09:00–09:20 and 09:20–09:40 do not \
+           overlap. The overlapping minutes count once: the interval that starts first (then \
+           the lower patient id) keeps them, the later one loses them.",
+    why: "Nobody is in two places at once. Overlapping entries are the first thing an auditor \
+          tests, and they double-count time.",
+    example: "RN S02 logs P0001 09:00–09:30 and P0002 09:15–09:40: P0002 loses 15 minutes.",
+    source: "CMS MLN909188 (time counted once); OIG A-07-19-05122.",
+};
+
+pub const TM004: Check = Check {
+    code: "TM004",
+    name: "time-counted-twice",
+    severity: Severity::Warning,
+    what: "The same staff member logged CCM and another program (RPM, PCM, BHI, TCM, APCM …) at \
+           overlapping clock times. Those minutes leave CCM and stay with the other program.",
+    why: "A minute counts toward one service only: CMS allows CCM beside RPM, TCM or BHI in one \
+          month only when the time is counted once.",
+    example: "MA S04 logs RPM for P0003 10:00–10:20 and CCM for P0003 10:10–10:30: CCM keeps 10.",
+    source: "CMS PFS CY2024 final rule (CCM with RPM, time counted once); CMS MLN909188.",
+};
+
+pub const TM005: Check = Check {
+    code: "TM005",
+    name: "implausible-day",
+    severity: Severity::Warning,
+    what: "One staff member's logged minutes on one day add up to more than 12 hours (all \
+           patients and programs). The minutes still count; the day needs a look.",
+    why: "Days longer than a working day point to double entry, timers left running or \
+          template time; they are a classic audit trigger.",
+    example: "Staff S07 logs 790 minutes on 2025-03-12 across 31 rows.",
+    source: "OIG A-07-17-05101 (unsupported time); common payer audit practice.",
+};
+
+/// Minutes a day beyond which TM005 fires.
+pub const IMPLAUSIBLE_DAY_MINUTES: u32 = 12 * 60;
+
+/// Minutes one CCM row loses to overlaps: with another program (TM004) and with an earlier
+/// CCM interval of the same staff member (TM003).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lost {
+    pub other_program: u16,
+    pub overlap: u16,
+}
+
+/// Computes overlap losses for one staff member's rows on one day. `day` holds the indices
+/// of that staff-day's countable rows with clock times, any program. Returns (row, lost)
+/// for CCM rows that lose minutes. Deterministic whatever the input order: ties are broken by
+/// `tie` (the patient's id as text).
+pub fn day_overlaps<'a>(
+    rows: &[TimeRow],
+    day: &mut [u32],
+    tie: impl Fn(u32) -> &'a str,
+) -> Vec<(u32, Lost)> {
+    // Other programs' time first, merged into a sorted union.
+    let mut other: Vec<(u16, u16)> = day
+        .iter()
+        .map(|&i| &rows[i as usize])
+        .filter(|r| r.program != Program::Ccm)
+        .map(|r| (r.start, r.end))
+        .collect();
+    other.sort_unstable();
+    let mut union: Vec<(u16, u16)> = Vec::with_capacity(other.len());
+    for (s, e) in other {
+        match union.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => union.push((s, e)),
+        }
+    }
+    let mut ccm: Vec<u32> = day
+        .iter()
+        .copied()
+        .filter(|&i| rows[i as usize].program == Program::Ccm)
+        .collect();
+    ccm.sort_unstable_by(|&a, &b| {
+        let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
+        (ra.start, ra.end, tie(ra.patient), ra.fingerprint, ra.line).cmp(&(
+            rb.start,
+            rb.end,
+            tie(rb.patient),
+            rb.fingerprint,
+            rb.line,
+        ))
+    });
+    let mut out = Vec::new();
+    let mut max_end = 0u16;
+    for i in ccm {
+        let r = &rows[i as usize];
+        let (s, e) = (r.start, r.end);
+        // Pieces of [s, e) not covered by the other programs' union.
+        let mut with_other = 0u16;
+        let mut free: Vec<(u16, u16)> = Vec::new();
+        let mut cur = s;
+        let from = union.partition_point(|u| u.1 <= s);
+        for &(us, ue) in &union[from..] {
+            if us >= e {
+                break;
+            }
+            if us > cur {
+                free.push((cur, us));
+            }
+            let (os, oe) = (us.max(s), ue.min(e));
+            with_other += oe.saturating_sub(os);
+            cur = cur.max(ue);
+        }
+        if cur < e {
+            free.push((cur, e));
+        }
+        // Of what is left, the part before max_end was already counted by an earlier CCM
+        // interval of this staff member.
+        let overlap: u16 = free
+            .iter()
+            .map(|&(fs, fe)| fe.min(max_end).saturating_sub(fs))
+            .sum();
+        max_end = max_end.max(e);
+        if with_other > 0 || overlap > 0 {
+            let cap = r.minutes;
+            let other_program = with_other.min(cap);
+            let overlap = overlap.min(cap - other_program);
+            out.push((
+                i,
+                Lost {
+                    other_program,
+                    overlap,
+                },
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RoleClass;
+
+    fn row(patient: u32, program: Program, s: u16, e: u16) -> TimeRow {
+        TimeRow {
+            patient,
+            staff: 0,
+            npi: 0,
+            date: chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+            start: s,
+            end: e,
+            minutes: e - s,
+            role: RoleClass::Clinical,
+            program,
+            has_note: true,
+            file: 0,
+            line: 2 + u64::from(s),
+            fingerprint: u64::from(s) << 16 | u64::from(e),
+        }
+    }
+    const NAMES: [&str; 3] = ["P1", "P2", "P3"];
+
+    #[test]
+    fn half_open_intervals_do_not_overlap() {
+        let rows = vec![
+            row(0, Program::Ccm, 540, 560),
+            row(1, Program::Ccm, 560, 580),
+        ];
+        let mut day = vec![0, 1];
+        assert!(day_overlaps(&rows, &mut day, |p| NAMES[p as usize]).is_empty());
+    }
+
+    #[test]
+    fn later_interval_loses_overlap_across_patients() {
+        let rows = vec![
+            row(1, Program::Ccm, 555, 580),
+            row(0, Program::Ccm, 540, 570),
+        ];
+        let mut day = vec![0, 1];
+        let got = day_overlaps(&rows, &mut day, |p| NAMES[p as usize]);
+        assert_eq!(
+            got,
+            vec![(
+                0,
+                Lost {
+                    other_program: 0,
+                    overlap: 15
+                }
+            )]
+        );
+        // Order of input does not matter.
+        let mut day = vec![1, 0];
+        assert_eq!(day_overlaps(&rows, &mut day, |p| NAMES[p as usize]), got);
+    }
+
+    #[test]
+    fn other_program_keeps_its_minutes() {
+        let rows = vec![
+            row(0, Program::Rpm, 600, 620),
+            row(0, Program::Ccm, 610, 630),
+            row(0, Program::Ccm, 615, 640),
+        ];
+        let mut day = vec![2, 1, 0];
+        let got = day_overlaps(&rows, &mut day, |p| NAMES[p as usize]);
+        // Row 1: 610–620 with RPM (10), nothing earlier. Row 2: 615–620 with RPM (5),
+        // 620–630 already counted by row 1 (10).
+        assert_eq!(
+            got,
+            vec![
+                (
+                    1,
+                    Lost {
+                        other_program: 10,
+                        overlap: 0
+                    }
+                ),
+                (
+                    2,
+                    Lost {
+                        other_program: 5,
+                        overlap: 10
+                    }
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn contained_interval_loses_everything() {
+        let rows = vec![
+            row(0, Program::Ccm, 600, 660),
+            row(1, Program::Ccm, 610, 620),
+        ];
+        let mut day = vec![0, 1];
+        let got = day_overlaps(&rows, &mut day, |p| NAMES[p as usize]);
+        assert_eq!(
+            got,
+            vec![(
+                1,
+                Lost {
+                    other_program: 0,
+                    overlap: 10
+                }
+            )]
+        );
+    }
+}

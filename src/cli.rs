@@ -1,0 +1,112 @@
+//! The command line, as the spec's contract (outputs.md) fixes it.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ccm",
+    version,
+    about = "Audit Medicare Chronic Care Management billing from time-log exports",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Audit one or more months of time logs; propose the claim lines the evidence supports.
+    Audit(AuditArgs),
+    /// Explain one check: what it does, why, an example, the source.
+    Explain {
+        /// A check code, e.g. CN001.
+        code: String,
+    },
+    /// Print the check catalogue and the code table in effect.
+    Rules {
+        /// The calendar year whose code table to show (default: the latest).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Replace embedded rules files with those in DIR.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    Cms,
+    Strict,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DosArg {
+    MonthEnd,
+    Threshold,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AuditArgs {
+    /// Time-log CSV file(s); several are audited together.
+    #[arg(required = true, value_name = "TIMELOG.csv")]
+    pub timelogs: Vec<PathBuf>,
+    /// Consents file (default: consents.csv beside the time log).
+    #[arg(long, value_name = "FILE")]
+    pub consents: Option<PathBuf>,
+    /// Diagnoses / problem-list file (default: diagnoses.csv beside the time log).
+    #[arg(long, value_name = "FILE")]
+    pub diagnoses: Option<PathBuf>,
+    /// Other-program enrolments (default: enrolments.csv beside the time log).
+    #[arg(long, value_name = "FILE")]
+    pub enrolments: Option<PathBuf>,
+    /// Audit only this month (YYYY-MM); default every month present.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Audit as of this day (YYYY-MM-DD); default today. A month containing it is open.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Date of service on generated claim lines.
+    #[arg(long, value_enum, default_value = "month-end")]
+    pub dos: DosArg,
+    /// Replace embedded rules files with those in DIR (same layout as rules/).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Clash policy: cms (default) or strict (payer contracts stricter than CMS).
+    #[arg(long, value_enum, default_value = "cms")]
+    pub policy: PolicyArg,
+    /// What goes to stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write clean_claims.csv, findings.csv, findings.json and summary.json into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Print nothing to stdout (files and exit code only).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Field delimiter of the input files (one character; `\t` for tab).
+    #[arg(long, value_name = "CHAR", default_value = ",")]
+    pub delimiter: String,
+    /// Header mapping file (TOML: `[timelog]` then `patient_id = "Their Header"`).
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+}

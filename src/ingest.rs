@@ -1,0 +1,767 @@
+//! CSV bytes → typed records. One place builds every reader (delimiter, BOM, flexible rows,
+//! physical line numbers) and matches headers. A bad row becomes an IN001 / IN002 finding
+//! and is excluded; a file that cannot be audited at all is an [`IngestError`].
+
+use crate::checks::ingest::{invalid_value, malformed_row};
+use crate::model::{
+    Consent, Dataset, Diagnosis, Enrolment, Kind, NO_TIME, Program, SourceFile, TimeRow,
+};
+use crate::rules::Ruleset;
+use crate::types::{Icd10, Npi, norm_key, parse_date, parse_minutes, parse_time};
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hasher;
+use std::io::Read;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read {file}: it is a directory, not a file")]
+    IsDir { file: String },
+    #[error("{file}: the file is empty (no header row)")]
+    Empty { file: String },
+    #[error("{file}: required column `{column}` not found (headers seen: {seen})")]
+    MissingColumn {
+        file: String,
+        column: String,
+        seen: String,
+    },
+    #[error("cannot read {file}: {msg}")]
+    Csv { file: String, msg: String },
+    #[error("map file {file}: {msg}")]
+    Map { file: String, msg: String },
+}
+
+/// One input column: canonical name, accepted aliases, whether it must be present.
+pub struct Column {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+}
+
+const fn col(name: &'static str, aliases: &'static [&'static str], required: bool) -> Column {
+    Column {
+        name,
+        aliases,
+        required,
+    }
+}
+
+pub const TIMELOG: &[Column] = &[
+    col(
+        "patient_id",
+        &["mrn", "patient", "patientid", "member_id"],
+        true,
+    ),
+    col(
+        "service_date",
+        &["date", "date_of_service", "dos", "activity_date"],
+        true,
+    ),
+    // Required unless start_time and end_time are both present (checked below).
+    col(
+        "minutes",
+        &["duration", "duration_minutes", "time_spent", "mins"],
+        false,
+    ),
+    col("start_time", &["start", "time_in"], false),
+    col("end_time", &["end", "time_out"], false),
+    col(
+        "staff_id",
+        &["staff", "user_id", "performed_by_id", "clinician_id"],
+        true,
+    ),
+    col(
+        "staff_role",
+        &["role", "credential", "staff_type", "performed_by_role"],
+        true,
+    ),
+    col(
+        "program",
+        &["service", "program_type", "care_program"],
+        false,
+    ),
+    col(
+        "billing_npi",
+        &[
+            "npi",
+            "billing_provider_npi",
+            "provider_npi",
+            "rendering_npi",
+        ],
+        true,
+    ),
+    col("activity", &["activity_type", "category", "task"], false),
+    col(
+        "note",
+        &["notes", "description", "comment", "details"],
+        false,
+    ),
+];
+
+pub const CONSENTS: &[Column] = &[
+    col("patient_id", &["mrn", "patient"], true),
+    col(
+        "consent_date",
+        &["date", "signed_date", "obtained_date"],
+        true,
+    ),
+    col("program", &["service"], false),
+    col("method", &["type", "consent_type"], false),
+    col(
+        "billing_npi",
+        &["npi", "practitioner_npi", "provider_npi"],
+        false,
+    ),
+    col(
+        "revoked_date",
+        &["revocation_date", "opt_out_date", "end_date"],
+        false,
+    ),
+];
+
+pub const DIAGNOSES: &[Column] = &[
+    col("patient_id", &["mrn", "patient"], true),
+    col(
+        "icd10_code",
+        &["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"],
+        true,
+    ),
+    col("onset_date", &["start_date", "noted_date", "date"], false),
+    col(
+        "resolved_date",
+        &["end_date", "resolution_date", "inactive_date"],
+        false,
+    ),
+    col("description", &["dx_description", "name"], false),
+];
+
+pub const ENROLMENTS: &[Column] = &[
+    col("patient_id", &["mrn", "patient"], true),
+    col("program", &["service", "program_type"], true),
+    col("start_date", &["enrolled_date", "from"], true),
+    col("end_date", &["disenrolled_date", "to"], false),
+    col("billing_npi", &["npi", "provider_npi"], false),
+    col("icd10_code", &["condition", "dx"], false),
+];
+
+pub fn columns(kind: Kind) -> &'static [Column] {
+    match kind {
+        Kind::Timelog => TIMELOG,
+        Kind::Consents => CONSENTS,
+        Kind::Diagnoses => DIAGNOSES,
+        Kind::Enrolments => ENROLMENTS,
+    }
+}
+
+/// User header mapping from `--map FILE`: `[timelog]` then `patient_id = "Client Number"`.
+#[derive(Default, Debug, Clone)]
+pub struct HeaderMap {
+    by_kind: HashMap<String, HashMap<String, String>>,
+}
+
+impl HeaderMap {
+    pub fn parse(file: &str, text: &str) -> Result<HeaderMap, IngestError> {
+        let by_kind: HashMap<String, HashMap<String, String>> =
+            toml::from_str(text).map_err(|e| IngestError::Map {
+                file: file.to_string(),
+                msg: e
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid")
+                    .to_string(),
+            })?;
+        for (kind, cols) in &by_kind {
+            let k = [
+                Kind::Timelog,
+                Kind::Consents,
+                Kind::Diagnoses,
+                Kind::Enrolments,
+            ]
+            .into_iter()
+            .find(|k| k.as_str() == kind)
+            .ok_or_else(|| IngestError::Map {
+                file: file.to_string(),
+                msg: format!("unknown section [{kind}] (timelog, consents, diagnoses, enrolments)"),
+            })?;
+            for c in cols.keys() {
+                if !columns(k).iter().any(|col| col.name == c) {
+                    return Err(IngestError::Map {
+                        file: file.to_string(),
+                        msg: format!("[{kind}] has no column `{c}`"),
+                    });
+                }
+            }
+        }
+        Ok(HeaderMap { by_kind })
+    }
+    fn get(&self, kind: Kind, column: &str) -> Option<&str> {
+        self.by_kind
+            .get(kind.as_str())
+            .and_then(|m| m.get(column))
+            .map(String::as_str)
+    }
+}
+
+/// Options for reading.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    pub delimiter: u8,
+    pub map: HeaderMap,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            delimiter: b',',
+            map: HeaderMap::default(),
+        }
+    }
+}
+
+/// Counts newlines as bytes pass, so a record's byte offset maps to its physical line.
+/// Keeps only the newline positions not yet passed by a record (bounded by the buffer).
+struct LineCounter<R> {
+    inner: R,
+    pos: u64,
+    pending: VecDeque<u64>,
+    lines_before: u64,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            self.pending.push_back(self.pos + i as u64);
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineCounter<R> {
+    /// The 1-based line on which the byte at `offset` stands. Offsets must not decrease.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while let Some(&p) = self.pending.front() {
+            if p < offset {
+                self.pending.pop_front();
+                self.lines_before += 1;
+            } else {
+                break;
+            }
+        }
+        self.lines_before + 1
+    }
+}
+
+/// A reader over one input file with its resolved columns.
+struct Input {
+    rdr: csv::Reader<LineCounter<Box<dyn Read>>>,
+    /// Column index for each of the kind's columns, in [`columns`] order.
+    idx: Vec<Option<usize>>,
+    width: usize,
+    file: u16,
+}
+
+fn open(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    kind: Kind,
+    opts: &ReadOptions,
+) -> Result<Input, IngestError> {
+    if path.is_dir() {
+        return Err(IngestError::IsDir {
+            file: name.to_string(),
+        });
+    }
+    let f = std::fs::File::open(path).map_err(|e| IngestError::Io {
+        file: name.to_string(),
+        source: e,
+    })?;
+    let boxed: Box<dyn Read> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
+    let counter = LineCounter {
+        inner: boxed,
+        pos: 0,
+        pending: VecDeque::new(),
+        lines_before: 0,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(opts.delimiter)
+        .buffer_capacity(1 << 16)
+        .from_reader(counter);
+    let mut header = csv::ByteRecord::new();
+    let got = rdr
+        .read_byte_record(&mut header)
+        .map_err(|e| csv_err(name, e))?;
+    if !got {
+        return Err(IngestError::Empty {
+            file: name.to_string(),
+        });
+    }
+    let heads: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let normed: Vec<String> = heads.iter().map(|h| norm_key(h)).collect();
+    let cols = columns(kind);
+    let mut idx = Vec::with_capacity(cols.len());
+    for c in cols {
+        let found = if let Some(user) = opts.map.get(kind, c.name) {
+            let u = norm_key(user);
+            normed.iter().position(|h| *h == u)
+        } else {
+            let canon = norm_key(c.name);
+            normed.iter().position(|h| *h == canon).or_else(|| {
+                c.aliases
+                    .iter()
+                    .find_map(|a| normed.iter().position(|h| *h == norm_key(a)))
+            })
+        };
+        idx.push(found);
+    }
+    // Two columns must not claim the same header (an alias like `date` could).
+    for i in 0..idx.len() {
+        for j in 0..i {
+            if idx[i].is_some() && idx[i] == idx[j] {
+                idx[i] = None;
+            }
+        }
+    }
+    let missing = |column: &str| IngestError::MissingColumn {
+        file: name.to_string(),
+        column: column.to_string(),
+        seen: heads.join(", "),
+    };
+    for (c, i) in cols.iter().zip(&idx) {
+        if c.required && i.is_none() {
+            return Err(missing(c.name));
+        }
+    }
+    if kind == Kind::Timelog && idx[2].is_none() && (idx[3].is_none() || idx[4].is_none()) {
+        return Err(missing("minutes (or both start_time and end_time)"));
+    }
+    let file = ds.files.len() as u16;
+    ds.files.push(SourceFile {
+        name: name.to_string(),
+        kind,
+        rows_read: 0,
+    });
+    Ok(Input {
+        rdr,
+        idx,
+        width: header.len(),
+        file,
+    })
+}
+
+fn csv_err(name: &str, e: csv::Error) -> IngestError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => IngestError::Io {
+            file: name.to_string(),
+            source: io,
+        },
+        other => IngestError::Csv {
+            file: name.to_string(),
+            msg: format!("{other:?}"),
+        },
+    }
+}
+
+/// One record being parsed: field access by column position, UTF-8 checked.
+struct Rec<'a> {
+    rec: &'a csv::ByteRecord,
+    idx: &'a [Option<usize>],
+    cols: &'static [Column],
+}
+
+enum FieldError {
+    /// Bytes that are not UTF-8 in a field ccm needs.
+    NotUtf8(&'static str),
+}
+
+impl<'a> Rec<'a> {
+    /// The trimmed field of column `c` (by position in the kind's column list); empty when
+    /// the column is absent.
+    fn get(&self, c: usize) -> Result<&'a str, FieldError> {
+        match self.idx[c].and_then(|i| self.rec.get(i)) {
+            None => Ok(""),
+            Some(b) => std::str::from_utf8(b)
+                .map(str::trim)
+                .map_err(|_| FieldError::NotUtf8(self.cols[c].name)),
+        }
+    }
+    fn raw(&self, c: usize) -> &'a [u8] {
+        self.idx[c].and_then(|i| self.rec.get(i)).unwrap_or(b"")
+    }
+}
+
+/// Reads every record of a file, calling `row` with the record and its physical line.
+/// Records with the wrong number of fields become IN001 findings.
+fn for_each_record(
+    ds: &mut Dataset,
+    mut input: Input,
+    name: &str,
+    kind: Kind,
+    mut row: impl FnMut(&mut Dataset, &Rec, u64),
+) -> Result<(), IngestError> {
+    let mut rec = csv::ByteRecord::new();
+    let cols = columns(kind);
+    let mut count = 0u64;
+    loop {
+        let more = input
+            .rdr
+            .read_byte_record(&mut rec)
+            .map_err(|e| csv_err(name, e))?;
+        if !more {
+            break;
+        }
+        count += 1;
+        let offset = rec.position().map(|p| p.byte()).unwrap_or(0);
+        let line = input.rdr.get_mut().line_at(offset);
+        if rec.len() != input.width {
+            ds.ingest_findings.push(
+                malformed_row(
+                    kind,
+                    format!(
+                        "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
+                        rec.len(),
+                        input.width
+                    ),
+                )
+                .at(input.file, line),
+            );
+            continue;
+        }
+        let r = Rec {
+            rec: &rec,
+            idx: &input.idx,
+            cols,
+        };
+        row(ds, &r, line);
+    }
+    ds.files[input.file as usize].rows_read = count;
+    Ok(())
+}
+
+/// Reads one time log into the dataset.
+pub fn read_timelog(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+    rules: &Ruleset,
+) -> Result<(), IngestError> {
+    let input = open(ds, path, name, Kind::Timelog, opts)?;
+    let file = input.file;
+    for_each_record(
+        ds,
+        input,
+        name,
+        Kind::Timelog,
+        |ds, r, line| match parse_time_row(ds, r, rules, file, line) {
+            Ok(Ok(row)) => ds.time.push(row),
+            Ok(Err((patient, msg))) => ds.ingest_findings.push(
+                invalid_value(Kind::Timelog, msg)
+                    .patient(&patient)
+                    .at(file, line),
+            ),
+            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                malformed_row(
+                    Kind::Timelog,
+                    format!("column `{col}` is not valid UTF-8 text"),
+                )
+                .at(file, line),
+            ),
+        },
+    )
+}
+
+type RowResult<T> = Result<Result<T, (String, String)>, FieldError>;
+
+fn parse_time_row(
+    ds: &mut Dataset,
+    r: &Rec,
+    rules: &Ruleset,
+    file: u16,
+    line: u64,
+) -> RowResult<TimeRow> {
+    // Columns in TIMELOG order.
+    let patient = r.get(0)?;
+    let date_s = r.get(1)?;
+    let minutes_s = r.get(2)?;
+    let start_s = r.get(3)?;
+    let end_s = r.get(4)?;
+    let staff = r.get(5)?;
+    let role_s = r.get(6)?;
+    let program_s = r.get(7)?;
+    let npi_s = r.get(8)?;
+    let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+    if patient.is_empty() {
+        return fail("patient_id is blank".into());
+    }
+    let Some(date) = parse_date(date_s) else {
+        return fail(format!(
+            "service_date {date_s:?} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)"
+        ));
+    };
+    let start = if start_s.is_empty() {
+        None
+    } else {
+        match parse_time(start_s) {
+            Some(t) => Some(t),
+            None => return fail(format!("start_time {start_s:?} is not a time (HH:MM)")),
+        }
+    };
+    let end = if end_s.is_empty() {
+        None
+    } else {
+        match parse_time(end_s) {
+            Some(t) => Some(t),
+            None => return fail(format!("end_time {end_s:?} is not a time (HH:MM)")),
+        }
+    };
+    let span = match (start, end) {
+        (Some(s), Some(e)) if e <= s => {
+            return fail(format!(
+                "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
+            ));
+        }
+        (Some(s), Some(e)) => Some(e - s),
+        _ => None,
+    };
+    let minutes = if minutes_s.is_empty() {
+        match span {
+            Some(m) => m,
+            None => return fail("minutes is blank and start/end times are not both given".into()),
+        }
+    } else {
+        match parse_minutes(minutes_s) {
+            Some(m) => {
+                if let Some(sp) = span {
+                    if sp.abs_diff(m) > 1 {
+                        return fail(format!(
+                            "minutes {m} disagree with start/end ({start_s}–{end_s} is {sp} minutes)"
+                        ));
+                    }
+                }
+                m
+            }
+            None => {
+                return fail(format!(
+                    "minutes {minutes_s:?} is not a whole number from 1 to 1440"
+                ));
+            }
+        }
+    };
+    if staff.is_empty() {
+        return fail("staff_id is blank".into());
+    }
+    let Some(role) = rules.year(chrono::Datelike::year(&date)).role(role_s) else {
+        return fail(format!(
+            "staff_role {role_s:?} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)"
+        ));
+    };
+    let program = if program_s.is_empty() {
+        Program::Ccm
+    } else {
+        match Program::parse(program_s) {
+            Some(p) => p,
+            None => return fail(format!("program {program_s:?} is not a known program")),
+        }
+    };
+    let npi = match ds.npis.get(npi_s) {
+        Some(i) => i,
+        None => match Npi::parse(npi_s) {
+            Some(n) => ds.intern_npi(&n),
+            None => {
+                return fail(format!(
+                    "billing_npi {npi_s:?} is not a valid NPI (10 digits with a valid check digit)"
+                ));
+            }
+        },
+    };
+    let mut h = std::hash::DefaultHasher::new();
+    for f in r.rec.iter() {
+        h.write(f);
+        h.write_u8(0xff);
+    }
+    let has_note = !r.raw(10).iter().all(u8::is_ascii_whitespace);
+    Ok(Ok(TimeRow {
+        patient: ds.patients.intern(patient),
+        staff: ds.staff.intern(staff),
+        npi,
+        date,
+        start: if span.is_some() {
+            start.unwrap_or(NO_TIME)
+        } else {
+            NO_TIME
+        },
+        end: if span.is_some() {
+            end.unwrap_or(NO_TIME)
+        } else {
+            NO_TIME
+        },
+        minutes,
+        role,
+        program,
+        has_note,
+        file,
+        line,
+        fingerprint: h.finish(),
+    }))
+}
+
+fn opt_date(s: &str, col: &str) -> Result<Option<chrono::NaiveDate>, String> {
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        parse_date(s)
+            .map(Some)
+            .ok_or_else(|| format!("{col} {s:?} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)"))
+    }
+}
+
+fn opt_npi(ds: &mut Dataset, s: &str) -> Result<Option<u32>, String> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match Npi::parse(s) {
+        Some(n) => Ok(Some(ds.intern_npi(&n))),
+        None => Err(format!(
+            "billing_npi {s:?} is not a valid NPI (10 digits with a valid check digit)"
+        )),
+    }
+}
+
+/// Reads a companion file (consents, diagnoses, enrolments) into the dataset.
+pub fn read_companion(
+    ds: &mut Dataset,
+    kind: Kind,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<(), IngestError> {
+    let input = open(ds, path, name, kind, opts)?;
+    let file = input.file;
+    match kind {
+        Kind::Consents => ds.consents = Some(Vec::new()),
+        Kind::Diagnoses => ds.diagnoses = Some(Vec::new()),
+        Kind::Enrolments => ds.enrolments = Some(Vec::new()),
+        Kind::Timelog => unreachable!("time logs are read by read_timelog"),
+    }
+    for_each_record(ds, input, name, kind, |ds, r, line| {
+        let res: RowResult<()> = (|| {
+            let patient = r.get(0)?;
+            let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+            if patient.is_empty() {
+                return fail("patient_id is blank".into());
+            }
+            match kind {
+                Kind::Consents => {
+                    let (d, prog, npi, rev) = (r.get(1)?, r.get(2)?, r.get(4)?, r.get(5)?);
+                    let Some(date) = parse_date(d) else {
+                        return fail(format!("consent_date {d:?} is not a valid date"));
+                    };
+                    let program = if prog.is_empty() {
+                        Program::Ccm
+                    } else {
+                        match Program::parse(prog) {
+                            Some(p) => p,
+                            None => {
+                                return fail(format!("program {prog:?} is not a known program"));
+                            }
+                        }
+                    };
+                    let npi = match opt_npi(ds, npi) {
+                        Ok(n) => n,
+                        Err(m) => return fail(m),
+                    };
+                    let revoked = match opt_date(rev, "revoked_date") {
+                        Ok(v) => v,
+                        Err(m) => return fail(m),
+                    };
+                    let p = ds.patients.intern(patient);
+                    ds.consents.as_mut().expect("set above").push(Consent {
+                        patient: p,
+                        date,
+                        program,
+                        npi,
+                        revoked,
+                        file,
+                        line,
+                    });
+                }
+                Kind::Diagnoses => {
+                    let (c, on, res) = (r.get(1)?, r.get(2)?, r.get(3)?);
+                    let Some(code) = Icd10::parse(c) else {
+                        return fail(format!("icd10_code {c:?} is not an ICD-10-CM code"));
+                    };
+                    let onset = match opt_date(on, "onset_date") {
+                        Ok(v) => v,
+                        Err(m) => return fail(m),
+                    };
+                    let resolved = match opt_date(res, "resolved_date") {
+                        Ok(v) => v,
+                        Err(m) => return fail(m),
+                    };
+                    let p = ds.patients.intern(patient);
+                    ds.diagnoses.as_mut().expect("set above").push(Diagnosis {
+                        patient: p,
+                        code,
+                        onset,
+                        resolved,
+                        file,
+                        line,
+                    });
+                }
+                Kind::Enrolments => {
+                    let (prog, s, e, npi) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                    let Some(program) = Program::parse(prog) else {
+                        return fail(format!("program {prog:?} is not a known program"));
+                    };
+                    let Some(start) = parse_date(s) else {
+                        return fail(format!("start_date {s:?} is not a valid date"));
+                    };
+                    let end = match opt_date(e, "end_date") {
+                        Ok(v) => v,
+                        Err(m) => return fail(m),
+                    };
+                    let npi = match opt_npi(ds, npi) {
+                        Ok(n) => n,
+                        Err(m) => return fail(m),
+                    };
+                    let p = ds.patients.intern(patient);
+                    ds.enrolments.as_mut().expect("set above").push(Enrolment {
+                        patient: p,
+                        program,
+                        start,
+                        end,
+                        npi,
+                        file,
+                        line,
+                    });
+                }
+                Kind::Timelog => unreachable!(),
+            }
+            Ok(Ok(()))
+        })();
+        match res {
+            Ok(Ok(())) => {}
+            Ok(Err((patient, msg))) => ds
+                .ingest_findings
+                .push(invalid_value(kind, msg).patient(&patient).at(file, line)),
+            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                malformed_row(kind, format!("column `{col}` is not valid UTF-8 text"))
+                    .at(file, line),
+            ),
+        }
+    })
+}

@@ -1,0 +1,15 @@
+//! The `ccm` binary: parse arguments, run, turn the result into an exit code.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = ccm::cli::Cli::parse();
+    match ccm::app::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ccm: {}", ccm::app::one_line(&e));
+            ExitCode::from(2)
+        }
+    }
+}

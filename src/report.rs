@@ -1,0 +1,425 @@
+//! Rendering: an [`Audit`] into bytes (table, CSV, JSON). Writers only; the shell decides
+//! where the bytes go.
+
+use crate::audit::{Audit, AuditConfig, Status};
+use crate::checks::{Finding, Severity};
+use crate::model::Dataset;
+use crate::types::money_str;
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Column order of findings.csv and of each finding in JSON.
+pub const FINDING_COLUMNS: [&str; 12] = [
+    "code",
+    "name",
+    "severity",
+    "patient_id",
+    "month",
+    "billing_npi",
+    "program",
+    "file",
+    "line",
+    "message",
+    "minutes",
+    "amount",
+];
+
+pub const CLAIM_COLUMNS: [&str; 12] = [
+    "patient_id",
+    "billing_npi",
+    "month",
+    "date_of_service",
+    "hcpcs",
+    "units",
+    "dx1",
+    "dx2",
+    "dx3",
+    "dx4",
+    "minutes",
+    "expected_payment",
+];
+
+/// A cell a spreadsheet would run as a formula gets a leading `'`.
+pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct FindingRecord<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    patient_id: &'a str,
+    month: String,
+    billing_npi: &'a str,
+    program: &'a str,
+    file: &'a str,
+    line: String,
+    message: &'a str,
+    minutes: Option<u32>,
+    amount: Option<String>,
+}
+
+fn record<'a>(ds: &'a Dataset, f: &'a Finding) -> FindingRecord<'a> {
+    FindingRecord {
+        code: f.check.code,
+        name: f.check.name,
+        severity: f.severity.as_str(),
+        patient_id: &f.patient_id,
+        month: f.month.map(|m| m.to_string()).unwrap_or_default(),
+        billing_npi: &f.billing_npi,
+        program: &f.program,
+        file: f.file.map(|i| ds.file_name(i)).unwrap_or(""),
+        line: f
+            .lines
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(";"),
+        message: &f.message,
+        minutes: f.minutes,
+        amount: f.amount.map(money_str),
+    }
+}
+
+pub fn write_findings_csv(w: impl Write, ds: &Dataset, audit: &Audit) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(FINDING_COLUMNS)?;
+    for f in &audit.findings {
+        let r = record(ds, f);
+        let minutes = r.minutes.map(|m| m.to_string()).unwrap_or_default();
+        let amount = r.amount.unwrap_or_default();
+        out.write_record([
+            r.code,
+            r.name,
+            r.severity,
+            &safe_cell(r.patient_id),
+            &r.month,
+            &safe_cell(r.billing_npi),
+            &safe_cell(r.program),
+            &safe_cell(r.file),
+            &r.line,
+            &safe_cell(r.message),
+            &minutes,
+            &amount,
+        ])?;
+    }
+    out.flush()
+}
+
+pub fn write_claims_csv(w: impl Write, audit: &Audit) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(CLAIM_COLUMNS)?;
+    for c in audit.claims() {
+        let dx = |i: usize| c.dx.get(i).map(String::as_str).unwrap_or("");
+        out.write_record([
+            &*safe_cell(&c.patient_id),
+            &c.billing_npi,
+            &c.month.to_string(),
+            &c.date_of_service.to_string(),
+            &c.hcpcs,
+            &c.units.to_string(),
+            dx(0),
+            dx(1),
+            dx(2),
+            dx(3),
+            &c.minutes.to_string(),
+            &money_str(c.expected_payment),
+        ])?;
+    }
+    out.flush()
+}
+
+#[derive(Serialize)]
+pub struct FileSummary {
+    file: String,
+    kind: &'static str,
+    rows_read: u64,
+    rows_counted: u64,
+    rows_excluded: u64,
+    excluded_by_reason: BTreeMap<String, u64>,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    ccm_version: &'static str,
+    as_of: String,
+    policy: &'static str,
+    date_of_service: &'static str,
+    rules: String,
+    months: Vec<String>,
+    files: Vec<FileSummary>,
+    patients: usize,
+    patient_months: usize,
+    months_clean: usize,
+    months_blocked: usize,
+    months_below_threshold: usize,
+    months_open: usize,
+    clean_claim_lines: usize,
+    expected_payment: String,
+    amount_blocked: String,
+    amount_unbilled: String,
+    findings_by_severity: BTreeMap<&'static str, usize>,
+    findings_by_code: BTreeMap<&'static str, usize>,
+    notes: Vec<String>,
+}
+
+pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &str) -> Summary {
+    let count = |s: Status| audit.outcomes.iter().filter(|o| o.status == s).count();
+    let mut by_sev = BTreeMap::new();
+    let mut by_code = BTreeMap::new();
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        by_sev.insert(sev.as_str(), 0);
+    }
+    for f in &audit.findings {
+        *by_sev.entry(f.severity.as_str()).or_default() += 1;
+        *by_code.entry(f.check.code).or_default() += 1;
+    }
+    let _ = ds;
+    Summary {
+        ccm_version: env!("CARGO_PKG_VERSION"),
+        as_of: cfg.as_of.to_string(),
+        policy: cfg.policy.as_str(),
+        date_of_service: match cfg.dos {
+            crate::audit::DosMode::MonthEnd => "month-end",
+            crate::audit::DosMode::Threshold => "threshold",
+        },
+        rules: rules_origin.to_string(),
+        months: audit.months.iter().map(|m| m.to_string()).collect(),
+        files: audit
+            .recon
+            .iter()
+            .map(|r| FileSummary {
+                file: r.file.clone(),
+                kind: r.kind.as_str(),
+                rows_read: r.rows_read,
+                rows_counted: r.counted,
+                rows_excluded: r.excluded_total(),
+                excluded_by_reason: r.excluded.clone(),
+            })
+            .collect(),
+        patients: audit.patients(),
+        patient_months: audit.patient_months(),
+        months_clean: count(Status::Clean),
+        months_blocked: count(Status::Blocked),
+        months_below_threshold: count(Status::BelowThreshold),
+        months_open: count(Status::Open),
+        clean_claim_lines: audit.claims().count(),
+        expected_payment: money_str(audit.expected_payment()),
+        amount_blocked: money_str(audit.blocked_amount()),
+        amount_unbilled: money_str(rust_decimal::Decimal::ZERO),
+        findings_by_severity: by_sev,
+        findings_by_code: by_code,
+        notes: audit.notes.clone(),
+    }
+}
+
+pub fn write_summary_json(w: impl Write, summary: &Summary) -> io::Result<()> {
+    let mut w = w;
+    serde_json::to_writer_pretty(&mut w, summary)?;
+    writeln!(w)
+}
+
+pub fn write_findings_json(
+    w: impl Write,
+    ds: &Dataset,
+    audit: &Audit,
+    summary: &Summary,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        summary: &'a Summary,
+        findings: Vec<FindingRecord<'a>>,
+    }
+    let doc = Doc {
+        summary,
+        findings: audit.findings.iter().map(|f| record(ds, f)).collect(),
+    };
+    let mut w = w;
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    writeln!(w)
+}
+
+/// The report for a person at a terminal.
+pub fn write_table(
+    mut w: impl Write,
+    ds: &Dataset,
+    audit: &Audit,
+    summary: &Summary,
+    color: bool,
+) -> io::Result<()> {
+    let new_table = || {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        if !color {
+            t.force_no_tty();
+        } else {
+            t.enforce_styling();
+        }
+        t
+    };
+    writeln!(w, "ccm {} — CCM billing audit", summary.ccm_version)?;
+    let files: Vec<String> = ds
+        .files
+        .iter()
+        .map(|f| format!("{} ({})", f.name, f.kind.as_str()))
+        .collect();
+    writeln!(w, "files:    {}", files.join(", "))?;
+    writeln!(
+        w,
+        "months:   {}",
+        if summary.months.is_empty() {
+            "none".to_string()
+        } else {
+            summary.months.join(", ")
+        }
+    )?;
+    writeln!(
+        w,
+        "rules:    {}   policy: {}   as of: {}   date of service: {}",
+        summary.rules, summary.policy, summary.as_of, summary.date_of_service
+    )?;
+    for n in &summary.notes {
+        writeln!(w, "note:     {n}")?;
+    }
+    writeln!(w)?;
+
+    let mut t = new_table();
+    t.set_header(vec!["summary", ""]);
+    let rows_read: u64 = summary.files.iter().map(|f| f.rows_read).sum();
+    let counted: u64 = summary.files.iter().map(|f| f.rows_counted).sum();
+    let excluded: u64 = summary.files.iter().map(|f| f.rows_excluded).sum();
+    let lines = [
+        ("patients", summary.patients.to_string()),
+        ("patient-months", summary.patient_months.to_string()),
+        (
+            "rows read / counted / excluded",
+            format!("{rows_read} / {counted} / {excluded}"),
+        ),
+        (
+            "months clean / blocked / below threshold / open",
+            format!(
+                "{} / {} / {} / {}",
+                summary.months_clean,
+                summary.months_blocked,
+                summary.months_below_threshold,
+                summary.months_open
+            ),
+        ),
+        ("clean claim lines", summary.clean_claim_lines.to_string()),
+        ("expected payment", format!("${}", summary.expected_payment)),
+        (
+            "amount blocked by errors",
+            format!("${}", summary.amount_blocked),
+        ),
+        (
+            "amount left unbilled",
+            format!("${}", summary.amount_unbilled),
+        ),
+    ];
+    for (k, v) in lines {
+        t.add_row(vec![Cell::new(k), Cell::new(v)]);
+    }
+    writeln!(w, "{t}")?;
+
+    if !audit.findings.is_empty() {
+        let mut t = new_table();
+        t.set_header(vec!["severity", "code", "name", "count", "amount at stake"]);
+        let mut groups: BTreeMap<
+            (std::cmp::Reverse<Severity>, &str),
+            (&str, usize, rust_decimal::Decimal),
+        > = BTreeMap::new();
+        for f in &audit.findings {
+            let e = groups
+                .entry((std::cmp::Reverse(f.severity), f.check.code))
+                .or_insert((f.check.name, 0, rust_decimal::Decimal::ZERO));
+            e.1 += 1;
+            e.2 += f.amount.unwrap_or_default();
+        }
+        for ((sev, code), (name, n, amt)) in groups {
+            let sev = sev.0;
+            let mut c = Cell::new(sev.as_str());
+            if color {
+                c = c.fg(match sev {
+                    Severity::Error => Color::Red,
+                    Severity::Warning => Color::Yellow,
+                    Severity::Info => Color::Cyan,
+                });
+            }
+            t.add_row(vec![
+                c,
+                Cell::new(code),
+                Cell::new(name),
+                Cell::new(n),
+                Cell::new(if amt.is_zero() {
+                    String::new()
+                } else {
+                    format!("${}", money_str(amt))
+                }),
+            ]);
+        }
+        writeln!(w, "findings by severity and code")?;
+        writeln!(w, "{t}")?;
+    }
+
+    let mut at_risk: Vec<&crate::audit::Outcome> = audit
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Blocked)
+        .collect();
+    at_risk.sort_by(|a, b| {
+        b.payment
+            .cmp(&a.payment)
+            .then_with(|| a.patient_id.cmp(&b.patient_id))
+    });
+    if !at_risk.is_empty() {
+        let mut t = new_table();
+        t.set_header(vec![
+            "patient",
+            "month",
+            "billing NPI",
+            "minutes",
+            "blocked",
+            "errors",
+        ]);
+        for o in at_risk.iter().take(10) {
+            let mut codes: Vec<&str> = audit
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.severity == Severity::Error
+                        && f.patient_id == o.patient_id
+                        && f.month == Some(o.month)
+                        && (f.billing_npi == o.billing_npi || f.billing_npi.is_empty())
+                })
+                .map(|f| f.check.code)
+                .collect();
+            codes.dedup();
+            t.add_row(vec![
+                Cell::new(&o.patient_id),
+                Cell::new(o.month),
+                Cell::new(&o.billing_npi),
+                Cell::new(o.minutes),
+                Cell::new(format!("${}", money_str(o.payment))),
+                Cell::new(if codes.is_empty() {
+                    "(no companion file)".to_string()
+                } else {
+                    codes.join(" ")
+                }),
+            ]);
+        }
+        writeln!(w, "top patient-months at risk")?;
+        writeln!(w, "{t}")?;
+    }
+    writeln!(
+        w,
+        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, summary.json; `ccm explain CODE` for any code"
+    )?;
+    Ok(())
+}

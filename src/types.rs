@@ -1,0 +1,330 @@
+//! Small typed values parsed once at the edge. None of them can hold an invalid value.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// Money in US dollars. Always `rust_decimal`, rounded half-up to cents only when shown.
+pub type Money = Decimal;
+
+/// Rounds half-up (away from zero) to cents, the way CMS publishes fee amounts.
+pub fn cents(m: Money) -> Money {
+    m.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Formats money as a two-decimal string (never a float).
+pub fn money_str(m: Money) -> String {
+    format!("{:.2}", cents(m))
+}
+
+/// A calendar month, the CCM service period.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct YearMonth {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl YearMonth {
+    pub fn of(d: NaiveDate) -> Self {
+        YearMonth {
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+
+    /// Parses `YYYY-MM`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (y, m) = s.trim().split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        let year: i32 = y.parse().ok()?;
+        let month: u32 = m.parse().ok()?;
+        NaiveDate::from_ymd_opt(year, month, 1)?;
+        Some(YearMonth { year, month })
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid year-month")
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().expect("valid date")
+    }
+
+    pub fn next(self) -> Self {
+        if self.month == 12 {
+            YearMonth {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            YearMonth {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn contains(self, d: NaiveDate) -> bool {
+        YearMonth::of(d) == self
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Parses a date: `YYYY-MM-DD` (canonical) or `MM/DD/YYYY` (Excel / US exports; one-digit
+/// month and day accepted). Anything else is invalid.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let y = digits(&b[0..4])?;
+        let m = digits(&b[5..7])?;
+        let d = digits(&b[8..10])?;
+        if y == 0 {
+            return None;
+        }
+        return NaiveDate::from_ymd_opt(y as i32, m, d);
+    }
+    let mut parts = s.split('/');
+    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
+        return None;
+    }
+    if y.len() != 4 {
+        return None;
+    }
+    let (m, d, y) = (
+        digits(m.as_bytes())?,
+        digits(d.as_bytes())?,
+        digits(y.as_bytes())?,
+    );
+    if y == 0 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// Parses a 24-hour clock time `HH:MM` or `HH:MM:SS` into minutes after midnight
+/// (seconds are dropped). `24:00` is accepted as the end of the day.
+pub fn parse_time(s: &str) -> Option<u16> {
+    let s = s.trim();
+    let mut it = s.split(':');
+    let h = it.next()?;
+    let m = it.next()?;
+    let sec = it.next();
+    if it.next().is_some() || h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    let h = digits(h.as_bytes())?;
+    let m = digits(m.as_bytes())?;
+    if let Some(sec) = sec {
+        if sec.len() != 2 || digits(sec.as_bytes())? > 59 {
+            return None;
+        }
+    }
+    if m > 59 || h > 24 || (h == 24 && m != 0) {
+        return None;
+    }
+    Some((h * 60 + m) as u16)
+}
+
+/// Parses minutes of work: a whole number from 1 to 1440 (no sign, no decimals, no exponent).
+pub fn parse_minutes(s: &str) -> Option<u16> {
+    let v = digits(s.trim().as_bytes())?;
+    (1..=1440).contains(&v).then_some(v as u16)
+}
+
+/// A National Provider Identifier: 10 digits whose last is the Luhn check digit computed
+/// over `80840` followed by the first nine.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Npi(String);
+
+impl Npi {
+    pub fn parse(s: &str) -> Option<Npi> {
+        let s = s.trim();
+        let b = s.as_bytes();
+        if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        npi_check_ok(b).then(|| Npi(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Luhn check over the prefix 80840 and the 10 NPI digits (no allocation).
+pub fn npi_check_ok(b: &[u8]) -> bool {
+    // 15 digits in all; Luhn doubles every second digit from the right, the check digit
+    // itself (position 0 from the right) undoubled.
+    let digits = b"80840".iter().chain(b.iter()).rev();
+    let sum: u32 = digits
+        .enumerate()
+        .map(|(i, c)| {
+            let d = u32::from(c - b'0');
+            if i % 2 == 1 {
+                let d2 = d * 2;
+                if d2 > 9 { d2 - 9 } else { d2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// An ICD-10-CM code, stored without the dot and upper-cased (`E11.9` = `E119`).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Icd10(String);
+
+impl Icd10 {
+    pub fn parse(s: &str) -> Option<Icd10> {
+        let code: String = s
+            .trim()
+            .chars()
+            .filter(|c| *c != '.')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let b = code.as_bytes();
+        if b.len() < 3 || b.len() > 7 || !b[0].is_ascii_uppercase() {
+            return None;
+        }
+        if !b.iter().all(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        Some(Icd10(code))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The 3-character category: one condition, whatever its detail codes.
+    pub fn category(&self) -> &str {
+        &self.0[..3]
+    }
+    /// The code as written on a claim, with the dot after the category.
+    pub fn dotted(&self) -> String {
+        if self.0.len() > 3 {
+            format!("{}.{}", &self.0[..3], &self.0[3..])
+        } else {
+            self.0.clone()
+        }
+    }
+}
+
+/// Normalises a header or role name for matching: lower case, without spaces, `_`, `-`, `.`.
+pub fn norm_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '\u{feff}'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_both_formats_and_invalid() {
+        let d = NaiveDate::from_ymd_opt(2025, 3, 7).unwrap();
+        assert_eq!(parse_date("2025-03-07"), Some(d));
+        assert_eq!(parse_date("03/07/2025"), Some(d));
+        assert_eq!(parse_date("3/7/2025"), Some(d));
+        for bad in [
+            "2025-02-29",
+            "2025-02-30",
+            "0000-01-01",
+            "13/01/2025",
+            "2025/03/07",
+            "07.03.2025",
+            "45000",
+            "",
+            "2025-3-7",
+            "03/07/25",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert!(parse_date("2024-02-29").is_some());
+        assert!(parse_date("9999-12-31").is_some());
+    }
+
+    #[test]
+    fn minutes_are_whole_and_bounded() {
+        assert_eq!(parse_minutes("20"), Some(20));
+        assert_eq!(parse_minutes(" 1440 "), Some(1440));
+        for bad in [
+            "0",
+            "-0",
+            "1441",
+            "20.5",
+            "1e3",
+            "",
+            "abc",
+            "-5",
+            "+5",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_minutes(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("09:05"), Some(545));
+        assert_eq!(parse_time("9:05:59"), Some(545));
+        assert_eq!(parse_time("24:00"), Some(1440));
+        for bad in ["24:01", "12:60", "1205", "12:5", "", "ab:cd"] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn npi_luhn() {
+        assert!(Npi::parse("1234567893").is_some());
+        assert!(Npi::parse("1234567890").is_none());
+        assert!(Npi::parse("123456789").is_none());
+        assert!(Npi::parse("12345678a3").is_none());
+    }
+
+    #[test]
+    fn icd10_normalises() {
+        let a = Icd10::parse("e11.65").unwrap();
+        assert_eq!(a.as_str(), "E1165");
+        assert_eq!(a.category(), "E11");
+        assert_eq!(a.dotted(), "E11.65");
+        assert_eq!(Icd10::parse("I10").unwrap().dotted(), "I10");
+        assert!(Icd10::parse("1E11").is_none());
+        assert!(Icd10::parse("E1").is_none());
+    }
+
+    #[test]
+    fn year_month() {
+        let ym = YearMonth::parse("2024-02").unwrap();
+        assert_eq!(ym.last_day(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
+        assert_eq!(ym.to_string(), "2024-02");
+        assert_eq!(
+            YearMonth::parse("2024-12").unwrap().next().to_string(),
+            "2025-01"
+        );
+        assert!(YearMonth::parse("2024-13").is_none());
+    }
+}
