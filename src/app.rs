@@ -27,7 +27,7 @@ pub fn one_line(e: &anyhow::Error) -> String {
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Audit(args) => run_audit(args),
+        Command::Audit(args) => run_audit(*args),
         Command::Explain { code } => explain(&code),
         Command::Rules { year, rules } => print_rules(year, rules.as_deref()),
     }
@@ -189,10 +189,11 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
             DosArg::Threshold => DosMode::Threshold,
         },
     };
-    if let Some(out) = &args.out {
-        if out.exists() && !out.is_dir() {
-            bail!("--out {} exists and is not a directory", out.display());
-        }
+    if let Some(out) = &args.out
+        && out.exists()
+        && !out.is_dir()
+    {
+        bail!("--out {} exists and is not a directory", out.display());
     }
     let rules = Ruleset::load(args.rules.as_deref())?;
     let mut opts = ReadOptions {

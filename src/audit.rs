@@ -210,6 +210,9 @@ struct Pm {
 
 type Key = (u32, YearMonth, u32);
 
+/// Another program's time-log row: program, billing NPI, file, line.
+type OtherProgramRow = (Program, Option<u32>, u16, u64);
+
 /// Runs the audit.
 pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
     let rows = &ds.time;
@@ -395,8 +398,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
     }
 
     // Countable minutes per patient-month-practitioner.
-    let mut other_programs: HashMap<(u32, YearMonth), Vec<(Program, Option<u32>, u16, u64)>> =
-        HashMap::new();
+    let mut other_programs: HashMap<(u32, YearMonth), Vec<OtherProgramRow>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         if status[i] != COUNTED {
             continue;
@@ -562,21 +564,29 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         }
 
         // One practitioner per patient-month.
-        if let Some(npis) = npis_of.get(&(patient, month)) {
-            if npis.len() > 1 && pm.total > 0 {
-                let keeper =
-                    named_practitioner(consents, Program::Ccm, month).filter(|k| npis.contains(k));
-                if keeper != Some(npi) {
-                    let others: Vec<&str> = npis
-                        .iter()
-                        .filter(|&&n| n != npi)
-                        .map(|&n| ds.npi_name(n))
-                        .collect();
-                    let why = match keeper {
-                        Some(k) => format!("the consent names {}, which keeps the month", ds.npi_name(k)),
-                        None => "no consent names one of them, so none may bill until the practice decides".to_string(),
-                    };
-                    local.push(
+        if let Some(npis) = npis_of.get(&(patient, month))
+            && npis.len() > 1
+            && pm.total > 0
+        {
+            let keeper =
+                named_practitioner(consents, Program::Ccm, month).filter(|k| npis.contains(k));
+            if keeper != Some(npi) {
+                let others: Vec<&str> = npis
+                    .iter()
+                    .filter(|&&n| n != npi)
+                    .map(|&n| ds.npi_name(n))
+                    .collect();
+                let why = match keeper {
+                    Some(k) => format!(
+                        "the consent names {}, which keeps the month",
+                        ds.npi_name(k)
+                    ),
+                    None => {
+                        "no consent names one of them, so none may bill until the practice decides"
+                            .to_string()
+                    }
+                };
+                local.push(
                         base(
                             &OV001,
                             format!(
@@ -586,7 +596,6 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                         )
                         .minutes(pm.total),
                     );
-                }
             }
         }
 
@@ -610,7 +619,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                     e.start <= month.last_day() && e.end.is_none_or(|end| end >= month.first_day())
                 })
                 .collect();
-            let timed: Vec<&(Program, Option<u32>, u16, u64)> = from_time
+            let timed: Vec<&OtherProgramRow> = from_time
                 .iter()
                 .filter(|t| t.0.as_str() == clash.program)
                 .collect();
@@ -711,7 +720,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             None => (Vec::new(), Money::ZERO, None, Vec::new()),
         };
         if sel.is_none() {
-            local.push(below_threshold(yr, pm, month, cfg.as_of, |c, m| base(c, m)));
+            local.push(below_threshold(yr, pm, month, cfg.as_of, base));
         }
         let has_error = local.iter().any(|f| f.severity == Severity::Error) || global_error;
         let status = if sel.is_none() {

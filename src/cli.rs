@@ -8,7 +8,8 @@ use std::path::PathBuf;
     name = "ccm",
     version,
     about = "Audit Medicare Chronic Care Management billing from time-log exports",
-    long_about = None
+    long_about = None,
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -18,7 +19,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Audit one or more months of time logs; propose the claim lines the evidence supports.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Explain one check: what it does, why, an example, the source.
     Explain {
         /// A check code, e.g. CN001.

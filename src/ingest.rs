@@ -224,20 +224,27 @@ impl Default for ReadOptions {
     }
 }
 
-/// Counts newlines as bytes pass, so a record's byte offset maps to its physical line.
-/// Keeps only the newline positions not yet passed by a record (bounded by the buffer).
+/// Counts line ends as bytes pass, so a record's byte offset maps to its physical line.
+/// Keeps only the positions not yet passed by a record (bounded by the read-ahead buffer).
+///
+/// The csv crate's `Position::line()` is off on CRLF input and after blank lines, and its
+/// byte offset points where the parser *began* looking: just after the terminator byte that
+/// ended the previous record, so possibly at a `\n` of a CRLF or at blank lines. We count
+/// the line ends before that offset and then skip the run of `\r`/`\n` bytes at it.
 struct LineCounter<R> {
     inner: R,
     pos: u64,
-    pending: VecDeque<u64>,
+    /// Positions of `\r` (false) and `\n` (true) bytes not yet passed.
+    pending: VecDeque<(u64, bool)>,
     lines_before: u64,
 }
 
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
-            self.pending.push_back(self.pos + i as u64);
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            self.pending
+                .push_back((self.pos + i as u64, buf[i] == b'\n'));
         }
         self.pos += n as u64;
         Ok(n)
@@ -245,12 +252,17 @@ impl<R: Read> Read for LineCounter<R> {
 }
 
 impl<R> LineCounter<R> {
-    /// The 1-based line on which the byte at `offset` stands. Offsets must not decrease.
+    /// The 1-based line on which the record the parser began at `offset` stands.
+    /// Offsets must not decrease.
     fn line_at(&mut self, offset: u64) -> u64 {
-        while let Some(&p) = self.pending.front() {
-            if p < offset {
+        let mut cur = offset;
+        while let Some(&(p, nl)) = self.pending.front() {
+            if p <= cur {
+                if p == cur {
+                    cur += 1;
+                }
                 self.pending.pop_front();
-                self.lines_before += 1;
+                self.lines_before += u64::from(nl);
             } else {
                 break;
             }
@@ -545,12 +557,12 @@ fn parse_time_row(
     } else {
         match parse_minutes(minutes_s) {
             Some(m) => {
-                if let Some(sp) = span {
-                    if sp.abs_diff(m) > 1 {
-                        return fail(format!(
-                            "minutes {m} disagree with start/end ({start_s}–{end_s} is {sp} minutes)"
-                        ));
-                    }
+                if let Some(sp) = span
+                    && sp.abs_diff(m) > 1
+                {
+                    return fail(format!(
+                        "minutes {m} disagree with start/end ({start_s}–{end_s} is {sp} minutes)"
+                    ));
                 }
                 m
             }

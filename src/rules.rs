@@ -388,10 +388,10 @@ impl Ruleset {
     pub fn chronic_flag(&self, code: &str) -> u8 {
         let mut c = code;
         while c.len() >= 3 {
-            if let Some(k) = pack_code(c) {
-                if let Ok(i) = self.chronic.binary_search_by_key(&k, |e| e.0) {
-                    return self.chronic[i].1;
-                }
+            if let Some(k) = pack_code(c)
+                && let Ok(i) = self.chronic.binary_search_by_key(&k, |e| e.0)
+            {
+                return self.chronic[i].1;
             }
             c = &c[..c.len() - 1];
         }

@@ -137,10 +137,10 @@ pub fn parse_time(s: &str) -> Option<u16> {
     }
     let h = digits(h.as_bytes())?;
     let m = digits(m.as_bytes())?;
-    if let Some(sec) = sec {
-        if sec.len() != 2 || digits(sec.as_bytes())? > 59 {
-            return None;
-        }
+    if let Some(sec) = sec
+        && (sec.len() != 2 || digits(sec.as_bytes())? > 59)
+    {
+        return None;
     }
     if m > 59 || h > 24 || (h == 24 && m != 0) {
         return None;
@@ -190,7 +190,7 @@ pub fn npi_check_ok(b: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// An ICD-10-CM code, stored without the dot and upper-cased (`E11.9` = `E119`).

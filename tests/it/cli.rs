@@ -1,0 +1,506 @@
+//! The command-line contract: exit codes, files in --out, errors, safety of what is written.
+
+use crate::common::{audit_json, ccm, codes, folder, root};
+
+const NPI_A: &str = "1234567893";
+const NPI_B: &str = "1245319599";
+
+const TIMELOG_HEADER: &str = "patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,activity,note\n";
+
+fn good_case(timelog_rows: &str) -> tempfile::TempDir {
+    folder(&[
+        ("timelog.csv", &format!("{TIMELOG_HEADER}{timelog_rows}")),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program,method,billing_npi,revoked_date\nP1,2025-01-10,CCM,verbal,,\nP2,2025-01-10,CCM,written,,\n",
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code,onset_date,resolved_date,description\nP1,I10,,,\nP1,E11.9,,,\nP2,I10,,,\nP2,J44.9,,,\n",
+        ),
+        (
+            "enrolments.csv",
+            "patient_id,program,start_date,end_date,billing_npi,icd10_code\n",
+        ),
+    ])
+}
+
+fn rows_for(patient: &str, minutes: &[u32], npi: &str) -> String {
+    minutes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            format!(
+                "{patient},2025-03-{:02},{m},,,S1,RN,CCM,{npi},call,reviewed meds\n",
+                i + 3
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn demo_exit_codes_follow_fail_on() {
+    let demo = root().join("fixtures/demo/timelog.csv");
+    let run = |fail_on: &str| {
+        ccm()
+            .args(["audit"])
+            .arg(&demo)
+            .args(["--as-of", "2025-04-15", "--quiet", "--fail-on", fail_on])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run("error"), Some(1));
+    assert_eq!(run("never"), Some(0));
+    // A month with only clean patients passes the default gate.
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args(["--as-of", "2025-04-15", "--quiet"])
+        .assert()
+        .code(0);
+    // --fail-on info trips on the OV005/TM001-style info findings: here none exist.
+    ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args(["--as-of", "2025-04-15", "--quiet", "--fail-on", "info"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn out_dir_gets_four_files_with_the_spec_columns_and_is_deterministic() {
+    let d = good_case(&format!(
+        "{}{}",
+        rows_for("P1", &[20, 25], NPI_A),
+        rows_for("P2", &[10], NPI_B)
+    ));
+    let out = d.path().join("out");
+    let run = || {
+        ccm()
+            .arg("audit")
+            .arg(d.path().join("timelog.csv"))
+            .args(["--as-of", "2025-04-15", "--quiet", "--out"])
+            .arg(&out)
+            .assert()
+            .code(0);
+        [
+            "clean_claims.csv",
+            "findings.csv",
+            "findings.json",
+            "summary.json",
+        ]
+        .map(|f| std::fs::read(out.join(f)).unwrap_or_else(|_| panic!("{f} missing")))
+    };
+    let first = run();
+    let second = run();
+    assert_eq!(first, second, "two runs must be byte-identical");
+    let claims = String::from_utf8(first[0].clone()).unwrap();
+    let mut lines = claims.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "patient_id,billing_npi,month,date_of_service,hcpcs,units,dx1,dx2,dx3,dx4,minutes,expected_payment"
+    );
+    // 45 minutes: 99490 then 99439 x1, dated month end, chronic dx with the dot.
+    assert_eq!(
+        lines.next().unwrap(),
+        "P1,1234567893,2025-03,2025-03-31,99490,1,I10,E11.9,,,45,60.49"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "P1,1234567893,2025-03,2025-03-31,99439,1,I10,E11.9,,,45,45.93"
+    );
+    assert_eq!(lines.next(), None, "P2 is below threshold");
+    let findings = String::from_utf8(first[1].clone()).unwrap();
+    assert_eq!(
+        findings.lines().next().unwrap(),
+        "code,name,severity,patient_id,month,billing_npi,program,file,line,message,minutes,amount"
+    );
+    assert!(findings.contains("TM001,below-threshold,info,P2,2025-03"));
+    let summary: serde_json::Value = serde_json::from_slice(&first[3]).unwrap();
+    assert_eq!(summary["expected_payment"], "106.42");
+    assert_eq!(summary["clean_claim_lines"], 2);
+    let fj: serde_json::Value = serde_json::from_slice(&first[2]).unwrap();
+    assert!(fj["summary"].is_object() && fj["findings"].is_array());
+    // Nothing but the four files is left behind.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "clean_claims.csv",
+            "findings.csv",
+            "findings.json",
+            "summary.json"
+        ]
+    );
+}
+
+#[test]
+fn reconciliation_adds_up_on_the_demo() {
+    let (_, json, _) = audit_json(&root().join("fixtures/demo"), &[]);
+    let files = json["summary"]["files"].as_array().unwrap();
+    assert!(files.len() >= 4);
+    for f in files {
+        let read = f["rows_read"].as_u64().unwrap();
+        let counted = f["rows_counted"].as_u64().unwrap();
+        let excluded = f["rows_excluded"].as_u64().unwrap();
+        let by_reason: u64 = f["excluded_by_reason"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(read, counted + excluded, "{f}");
+        assert_eq!(excluded, by_reason, "{f}");
+    }
+}
+
+#[test]
+fn missing_timelog_is_one_line_exit_2_and_nothing_written() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let o = ccm()
+        .args(["audit", "no/such/timelog.csv", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("ccm: cannot read no/such/timelog.csv"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn named_companion_missing_or_directory_is_exit_2() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    let tl = d.path().join("timelog.csv");
+    let o = ccm()
+        .arg("audit")
+        .arg(&tl)
+        .args(["--consents", "nope.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope.csv"));
+    let o = ccm()
+        .arg("audit")
+        .arg(&tl)
+        .arg("--diagnoses")
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("directory"));
+}
+
+#[test]
+fn missing_required_column_names_it_and_the_headers_seen() {
+    let d = folder(&[(
+        "timelog.csv",
+        "patient_id,service_date,minutes,staff_id,billing_npi\nP1,2025-03-03,20,S1,1234567893\n",
+    )]);
+    let o = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("staff_role") && err.contains("headers seen: patient_id"),
+        "{err}"
+    );
+}
+
+#[test]
+fn out_naming_an_existing_file_is_exit_2_and_leaves_it_untouched() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    let f = d.path().join("report.txt");
+    std::fs::write(&f, "keep me").unwrap();
+    let o = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .arg("--out")
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "keep me");
+}
+
+#[test]
+fn without_consents_no_claim_is_clean_and_it_is_said_once() {
+    let d = folder(&[
+        (
+            "timelog.csv",
+            &format!(
+                "{TIMELOG_HEADER}{}{}",
+                rows_for("P1", &[25], NPI_A),
+                rows_for("P2", &[25], NPI_A)
+            ),
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code\nP1,I10\nP1,E119\nP2,I10\nP2,E119\n",
+        ),
+    ]);
+    let (_, json, _) = audit_json(d.path(), &[]);
+    let cn001: Vec<_> = codes(&json)
+        .into_iter()
+        .filter(|(c, _)| c == "CN001")
+        .collect();
+    assert_eq!(cn001.len(), 1, "said once, not per patient");
+    assert_eq!(json["summary"]["clean_claim_lines"], 0);
+    assert_eq!(json["summary"]["months_blocked"], 2);
+}
+
+#[test]
+fn csv_cells_cannot_run_as_formulas_and_ids_keep_leading_zeros() {
+    let d = folder(&[
+        (
+            "timelog.csv",
+            &format!(
+                "{TIMELOG_HEADER}=HYPERLINK(\"x\"),2025-03-03,25,,,S1,RN,CCM,{NPI_A},,n\n00042,2025-03-03,25,,,S1,RN,CCM,{NPI_A},,n\n"
+            ),
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date\n00042,2025-01-01\n",
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code\n00042,I10\n00042,E119\n",
+        ),
+    ]);
+    let out = d.path().join("out");
+    ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args([
+            "--as-of",
+            "2025-04-15",
+            "--quiet",
+            "--fail-on",
+            "never",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let findings = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+    assert!(
+        findings.contains("\"'=HYPERLINK(\"\"x\"\")\""),
+        "{findings}"
+    );
+    let claims = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
+    assert!(claims.contains("\n00042,1234567893,2025-03"), "{claims}");
+}
+
+#[test]
+fn bad_rows_are_excluded_with_file_and_line_and_good_rows_still_count() {
+    // CRLF, a BOM, a blank line, a short row, a bad date, a bad NPI.
+    let text = format!(
+        "\u{feff}{}P1,2025-03-03,25,,,S1,RN,CCM,{NPI_A},,n\r\n\r\nP1,2025-03-04,5,RN\r\nP1,2025-02-30,5,,,S1,RN,CCM,{NPI_A},,n\r\nP1,2025-03-05,5,,,S1,RN,CCM,1234567890,,n\r\n",
+        TIMELOG_HEADER.replace('\n', "\r\n")
+    );
+    let d = folder(&[
+        ("timelog.csv", &text),
+        ("consents.csv", "patient_id,consent_date\nP1,2025-01-01\n"),
+        ("diagnoses.csv", "patient_id,icd10_code\nP1,I10\nP1,E119\n"),
+    ]);
+    let (_, json, _) = audit_json(d.path(), &[]);
+    let f = json["findings"].as_array().unwrap();
+    let at = |code: &str| -> Vec<String> {
+        f.iter()
+            .filter(|x| x["code"] == code)
+            .map(|x| x["line"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(at("IN001"), ["4"]);
+    assert_eq!(at("IN002"), ["5", "6"]);
+    let file = &json["summary"]["files"][0];
+    assert_eq!(file["rows_read"], 4);
+    assert_eq!(file["rows_counted"], 1);
+    assert_eq!(file["rows_excluded"], 3);
+    assert_eq!(json["summary"]["clean_claim_lines"], 1);
+}
+
+#[test]
+fn explain_every_code_and_unknown_is_exit_2() {
+    for c in ccm::checks::registry() {
+        let o = ccm().args(["explain", c.code]).output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            text.contains(c.name) && text.contains("Why it matters") && text.contains("Source")
+        );
+    }
+    ccm().args(["explain", "ZZ999"]).assert().code(2);
+}
+
+#[test]
+fn rules_command_prints_catalogue_and_code_table() {
+    let o = ccm().args(["rules", "--year", "2025"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("CN001") && text.contains("99439") && text.contains("$60.49"),
+        "{text}"
+    );
+    ccm().args(["rules", "--year", "1999"]).assert().code(2);
+}
+
+#[test]
+fn open_month_yields_no_month_end_lines() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    let (_, json, _) = audit_json(d.path(), &["--as-of".into(), "2025-03-20".into()]);
+    assert_eq!(json["summary"]["clean_claim_lines"], 0);
+    assert_eq!(json["summary"]["months_open"], 1);
+    let (_, json, _) = audit_json(
+        d.path(),
+        &[
+            "--as-of".into(),
+            "2025-03-20".into(),
+            "--dos".into(),
+            "threshold".into(),
+        ],
+    );
+    assert_eq!(json["summary"]["clean_claim_lines"], 1);
+}
+
+#[test]
+fn month_filter_excludes_other_months_and_reconciles() {
+    let rows = format!(
+        "{}P1,2025-02-10,30,,,S1,RN,CCM,{NPI_A},,n\n",
+        rows_for("P1", &[25], NPI_A)
+    );
+    let d = good_case(&rows);
+    let (_, json, _) = audit_json(d.path(), &["--month".into(), "2025-03".into()]);
+    assert_eq!(json["summary"]["months"], serde_json::json!(["2025-03"]));
+    assert_eq!(
+        json["summary"]["files"][0]["excluded_by_reason"]["outside-month"],
+        1
+    );
+}
+
+#[test]
+fn header_aliases_and_map_file() {
+    let d = folder(&[
+        (
+            "timelog.csv",
+            &format!(
+                "MRN,Date of Service,Duration,Performed By ID,Credential,Provider NPI,Client Note\nP1,03/03/2025,25,S1,RN,{NPI_A},x\n"
+            ),
+        ),
+        ("consents.csv", "Patient,Signed Date\nP1,2025-01-01\n"),
+        ("diagnoses.csv", "MRN,Dx Code\nP1,I10\nP1,E11.9\n"),
+    ]);
+    let (exit, json, stderr) = audit_json(d.path(), &[]);
+    assert_eq!(exit, 0, "{stderr}");
+    assert_eq!(json["summary"]["clean_claim_lines"], 1);
+
+    let d = folder(&[
+        (
+            "timelog.csv",
+            &format!("Client Number,Date,Mins,Who,Role,NPI\nP1,2025-03-03,25,S1,RN,{NPI_A}\n"),
+        ),
+        (
+            "map.toml",
+            "[timelog]\npatient_id = \"Client Number\"\nstaff_id = \"Who\"\n",
+        ),
+    ]);
+    let o = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "without the map the patient column is missing"
+    );
+    let o = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .arg("--map")
+        .arg(d.path().join("map.toml"))
+        .args(["--as-of", "2025-04-15", "--fail-on", "never", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn stdout_closed_early_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ccm"))
+        .current_dir(root())
+        .args([
+            "audit",
+            "fixtures/demo/timelog.csv",
+            "--as-of",
+            "2025-04-15",
+            "--format",
+            "csv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        matches!(status.code(), Some(0) | Some(1)),
+        "{status:?} {err}"
+    );
+}
+
+#[test]
+fn stderr_never_carries_note_text() {
+    let d = folder(&[(
+        "timelog.csv",
+        &format!(
+            "{TIMELOG_HEADER}P1,2025-03-03,25,,,S1,Wizard,CCM,{NPI_A},,SECRET-CLINICAL-NOTE\n"
+        ),
+    )]);
+    let o = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args(["--as-of", "2025-04-15", "--format", "csv"])
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!all.contains("SECRET-CLINICAL-NOTE"));
+    assert!(all.contains("IN002"));
+}

@@ -1,0 +1,59 @@
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn ccm() -> Command {
+    let mut c = Command::cargo_bin("ccm").expect("binary");
+    c.current_dir(root());
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// Runs `ccm audit` on a folder's timelog.csv with the fixed as-of date and JSON output.
+pub fn audit_json(dir: &Path, extra: &[String]) -> (i32, serde_json::Value, String) {
+    let out = ccm()
+        .arg("audit")
+        .arg(dir.join("timelog.csv"))
+        .args([
+            "--as-of",
+            "2025-04-15",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(extra)
+        .output()
+        .expect("run ccm");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json, stderr)
+}
+
+pub fn codes(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap_or("").to_string(),
+                        f["severity"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes files into a fresh temporary folder.
+pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(d.path().join(name), text).expect("write");
+    }
+    d
+}

@@ -1,0 +1,183 @@
+//! Every check has a fixture folder that fires it and a twin that must not
+//! (`fixtures/rules/<CODE>/fires|clean`, optional `strict` with an `args` file).
+
+use crate::common::{audit_json, codes, root};
+use std::path::Path;
+
+fn args_of(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|s| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check_case(code: &str, case: &str) {
+    let dir = root().join("fixtures/rules").join(code).join(case);
+    assert!(dir.is_dir(), "missing fixture {}", dir.display());
+    let (exit, json, stderr) = audit_json(&dir, &args_of(&dir));
+    assert_eq!(exit, 0, "{code}/{case}: ccm failed: {stderr}");
+    let found = codes(&json);
+    let fired: Vec<&(String, String)> = found.iter().filter(|(c, _)| c == code).collect();
+    match case {
+        "clean" => assert!(
+            fired.is_empty(),
+            "{code}/clean must not fire {code}: {found:?}"
+        ),
+        _ => {
+            assert!(
+                !fired.is_empty(),
+                "{code}/{case} must fire {code}: {found:?}"
+            );
+            let want = ccm::checks::lookup(code).unwrap().severity.as_str();
+            if case == "strict" {
+                assert!(
+                    fired.iter().all(|(_, s)| s == "error"),
+                    "{code}/strict: {fired:?}"
+                );
+            } else if !code.starts_with("OV00") || code == "OV001" {
+                assert!(
+                    fired.iter().any(|(_, s)| s == want),
+                    "{code}/{case}: severity {fired:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_check_has_a_firing_and_a_clean_fixture() {
+    for c in ccm::checks::registry() {
+        let dir = root().join("fixtures/rules").join(c.code);
+        assert!(
+            dir.join("fires").is_dir(),
+            "{}: no fixtures/rules/{}/fires",
+            c.code,
+            c.code
+        );
+        assert!(
+            dir.join("clean").is_dir(),
+            "{}: no fixtures/rules/{}/clean",
+            c.code,
+            c.code
+        );
+    }
+}
+
+#[test]
+fn rule_fixtures_fire_and_twins_do_not() {
+    for c in ccm::checks::registry() {
+        for case in ["fires", "clean", "strict"] {
+            let dir = root().join("fixtures/rules").join(c.code).join(case);
+            if dir.is_dir() {
+                check_case(c.code, case);
+            }
+        }
+    }
+}
+
+#[test]
+fn clean_twins_bill_something() {
+    // The clean twins are meant to be billable months: most must yield claim lines.
+    let mut billed = 0;
+    let mut total = 0;
+    for c in ccm::checks::registry() {
+        let dir = root().join("fixtures/rules").join(c.code).join("clean");
+        let (_, json, _) = audit_json(&dir, &args_of(&dir));
+        total += 1;
+        if json["summary"]["clean_claim_lines"].as_u64().unwrap_or(0) > 0 {
+            billed += 1;
+        }
+    }
+    assert!(
+        billed * 10 >= total * 7,
+        "only {billed} of {total} clean twins bill"
+    );
+}
+
+#[test]
+fn demo_month_fires_every_check() {
+    let (exit, json, stderr) = audit_json(&root().join("fixtures/demo"), &[]);
+    assert_eq!(exit, 0, "{stderr}");
+    let found = codes(&json);
+    for c in ccm::checks::registry() {
+        assert!(
+            found.iter().any(|(code, _)| code == c.code),
+            "demo does not fire {}",
+            c.code
+        );
+    }
+    // Most patients bill cleanly.
+    let s = &json["summary"];
+    let clean = s["months_clean"].as_u64().unwrap();
+    let pm = s["patient_months"].as_u64().unwrap();
+    assert!(clean * 2 > pm, "{clean} of {pm} clean");
+}
+
+#[test]
+fn messy_exports_give_the_same_claims_as_clean_ones() {
+    for case in ["bom_crlf", "renamed_headers", "excel_dates", "blank_rows"] {
+        let dir = root().join("fixtures/bad").join(case);
+        let (exit, json, stderr) = audit_json(&dir, &[]);
+        assert_eq!(exit, 0, "{case}: {stderr}");
+        let s = &json["summary"];
+        assert_eq!(s["clean_claim_lines"], 4, "{case}: {s}");
+        assert_eq!(s["expected_payment"], "227.40", "{case}: {s}");
+        let found = codes(&json);
+        if case == "blank_rows" {
+            let f = json["findings"].as_array().unwrap();
+            assert_eq!(found, vec![("IN001".to_string(), "error".to_string())]);
+            assert_eq!(f[0]["line"], "9", "physical line, blank lines counted");
+        } else {
+            assert!(found.is_empty(), "{case}: {found:?}");
+        }
+    }
+    let dir = root().join("fixtures/bad/missing_column");
+    let (exit, _, stderr) = audit_json(&dir, &[]);
+    assert_eq!(exit, 2);
+    assert!(
+        stderr.contains("staff_role") && stderr.contains("headers seen"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn demo_claims_match_what_each_patient_was_written_to_show() {
+    // fixtures/demo/EXPECTED.md: | patient | NPI | intended | min | lines | expected $ | why |
+    let expected = std::fs::read_to_string(root().join("fixtures/demo/EXPECTED.md")).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    crate::common::ccm()
+        .args([
+            "audit",
+            "fixtures/demo/timelog.csv",
+            "--as-of",
+            "2025-04-15",
+            "--quiet",
+            "--fail-on",
+            "never",
+            "--out",
+        ])
+        .arg(d.path())
+        .assert()
+        .code(0);
+    let claims = std::fs::read_to_string(d.path().join("clean_claims.csv")).unwrap();
+    let mut paid: std::collections::HashMap<String, rust_decimal::Decimal> = Default::default();
+    for line in claims.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        *paid.entry(cells[0].to_string()).or_default() +=
+            cells[11].parse::<rust_decimal::Decimal>().unwrap();
+    }
+    let mut checked = 0;
+    for row in expected.lines().filter(|l| l.starts_with("| P0")) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let want: rust_decimal::Decimal = cells[5].parse().unwrap();
+        let got = paid.get(cells[0]).copied().unwrap_or_default();
+        assert_eq!(got, want, "{}: {}", cells[0], cells[6]);
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} patients in EXPECTED.md");
+}
