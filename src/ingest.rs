@@ -521,7 +521,8 @@ fn parse_time_row(
     }
     let Some(date) = parse_date(date_s) else {
         return fail(format!(
-            "service_date {date_s:?} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)"
+            "service_date {} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)",
+            show(date_s)
         ));
     };
     let start = if start_s.is_empty() {
@@ -529,7 +530,12 @@ fn parse_time_row(
     } else {
         match parse_time(start_s) {
             Some(t) => Some(t),
-            None => return fail(format!("start_time {start_s:?} is not a time (HH:MM)")),
+            None => {
+                return fail(format!(
+                    "start_time {} is not a time (HH:MM)",
+                    show(start_s)
+                ));
+            }
         }
     };
     let end = if end_s.is_empty() {
@@ -537,7 +543,7 @@ fn parse_time_row(
     } else {
         match parse_time(end_s) {
             Some(t) => Some(t),
-            None => return fail(format!("end_time {end_s:?} is not a time (HH:MM)")),
+            None => return fail(format!("end_time {} is not a time (HH:MM)", show(end_s))),
         }
     };
     let span = match (start, end) {
@@ -568,7 +574,8 @@ fn parse_time_row(
             }
             None => {
                 return fail(format!(
-                    "minutes {minutes_s:?} is not a whole number from 1 to 1440"
+                    "minutes {} is not a whole number from 1 to 1440",
+                    show(minutes_s)
                 ));
             }
         }
@@ -578,7 +585,8 @@ fn parse_time_row(
     }
     let Some(role) = rules.year(chrono::Datelike::year(&date)).role(role_s) else {
         return fail(format!(
-            "staff_role {role_s:?} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)"
+            "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
+            show(role_s)
         ));
     };
     let program = if program_s.is_empty() {
@@ -586,7 +594,12 @@ fn parse_time_row(
     } else {
         match Program::parse(program_s) {
             Some(p) => p,
-            None => return fail(format!("program {program_s:?} is not a known program")),
+            None => {
+                return fail(format!(
+                    "program {} is not a known program",
+                    show(program_s)
+                ));
+            }
         }
     };
     let npi = match ds.npis.get(npi_s) {
@@ -595,7 +608,8 @@ fn parse_time_row(
             Some(n) => ds.intern_npi(&n),
             None => {
                 return fail(format!(
-                    "billing_npi {npi_s:?} is not a valid NPI (10 digits with a valid check digit)"
+                    "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+                    show(npi_s)
                 ));
             }
         },
@@ -631,13 +645,26 @@ fn parse_time_row(
     }))
 }
 
+/// A value from the input as shown in a message: quoted, and cut short so a huge or
+/// misplaced field never floods a message.
+fn show(s: &str) -> String {
+    const MAX: usize = 24;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{:?}…", &s[..i]),
+        None => format!("{s:?}"),
+    }
+}
+
 fn opt_date(s: &str, col: &str) -> Result<Option<chrono::NaiveDate>, String> {
     if s.is_empty() {
         Ok(None)
     } else {
-        parse_date(s)
-            .map(Some)
-            .ok_or_else(|| format!("{col} {s:?} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)"))
+        parse_date(s).map(Some).ok_or_else(|| {
+            format!(
+                "{col} {} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)",
+                show(s)
+            )
+        })
     }
 }
 
@@ -648,7 +675,8 @@ fn opt_npi(ds: &mut Dataset, s: &str) -> Result<Option<u32>, String> {
     match Npi::parse(s) {
         Some(n) => Ok(Some(ds.intern_npi(&n))),
         None => Err(format!(
-            "billing_npi {s:?} is not a valid NPI (10 digits with a valid check digit)"
+            "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+            show(s)
         )),
     }
 }
@@ -680,7 +708,7 @@ pub fn read_companion(
                 Kind::Consents => {
                     let (d, prog, npi, rev) = (r.get(1)?, r.get(2)?, r.get(4)?, r.get(5)?);
                     let Some(date) = parse_date(d) else {
-                        return fail(format!("consent_date {d:?} is not a valid date"));
+                        return fail(format!("consent_date {} is not a valid date", show(d)));
                     };
                     let program = if prog.is_empty() {
                         Program::Ccm
@@ -688,7 +716,10 @@ pub fn read_companion(
                         match Program::parse(prog) {
                             Some(p) => p,
                             None => {
-                                return fail(format!("program {prog:?} is not a known program"));
+                                return fail(format!(
+                                    "program {} is not a known program",
+                                    show(prog)
+                                ));
                             }
                         }
                     };
@@ -714,7 +745,7 @@ pub fn read_companion(
                 Kind::Diagnoses => {
                     let (c, on, res) = (r.get(1)?, r.get(2)?, r.get(3)?);
                     let Some(code) = Icd10::parse(c) else {
-                        return fail(format!("icd10_code {c:?} is not an ICD-10-CM code"));
+                        return fail(format!("icd10_code {} is not an ICD-10-CM code", show(c)));
                     };
                     let onset = match opt_date(on, "onset_date") {
                         Ok(v) => v,
@@ -737,10 +768,10 @@ pub fn read_companion(
                 Kind::Enrolments => {
                     let (prog, s, e, npi) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
                     let Some(program) = Program::parse(prog) else {
-                        return fail(format!("program {prog:?} is not a known program"));
+                        return fail(format!("program {} is not a known program", show(prog)));
                     };
                     let Some(start) = parse_date(s) else {
-                        return fail(format!("start_date {s:?} is not a valid date"));
+                        return fail(format!("start_date {} is not a valid date", show(s)));
                     };
                     let end = match opt_date(e, "end_date") {
                         Ok(v) => v,
