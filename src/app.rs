@@ -3,8 +3,8 @@
 
 use crate::audit::{AuditConfig, DosMode, audit};
 use crate::checks::{Severity, registry};
-use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg};
-use crate::ingest::{HeaderMap, ReadOptions, read_companion, read_timelog};
+use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg, TraceArgs};
+use crate::ingest::{HeaderMap, ReadOptions, read_claims, read_companion, read_timelog};
 use crate::model::{Dataset, Kind};
 use crate::report;
 use crate::rules::{Policy, Ruleset};
@@ -28,6 +28,7 @@ pub fn one_line(e: &anyhow::Error) -> String {
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => run_audit(*args),
+        Command::Trace(args) => run_trace(*args),
         Command::Explain { code } => explain(&code),
         Command::Rules { year, rules } => print_rules(year, rules.as_deref()),
     }
@@ -132,6 +133,9 @@ fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
         Kind::Consents => (&args.consents, "consents.csv"),
         Kind::Diagnoses => (&args.diagnoses, "diagnoses.csv"),
         Kind::Enrolments => (&args.enrolments, "enrolments.csv"),
+        Kind::Careplans => (&args.careplans, "careplans.csv"),
+        Kind::Visits => (&args.visits, "visits.csv"),
+        Kind::Claims => (&args.claims, "claims.csv"),
         Kind::Timelog => unreachable!(),
     };
     if let Some(f) = flag {
@@ -163,7 +167,59 @@ fn parse_delimiter(s: &str) -> Result<u8> {
     }
 }
 
+/// Everything an audit needs, read and validated.
+struct Prepared {
+    ds: Dataset,
+    rules: Ruleset,
+    cfg: AuditConfig,
+}
+
 fn run_audit(args: AuditArgs) -> Result<u8> {
+    let Prepared { ds, rules, cfg } = prepare(&args)?;
+    let result = audit(&ds, &rules, &cfg);
+    let summary = report::summary(&ds, &result, &cfg, &rules.origin);
+
+    if let Some(out) = &args.out {
+        write_out(out, &ds, &result, &summary)?;
+    }
+    if !args.quiet {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        to_stdout(|w| match args.format {
+            Format::Table => report::write_table(w, &ds, &result, &summary, color),
+            Format::Json => report::write_findings_json(w, &ds, &result, &summary),
+            Format::Csv => report::write_findings_csv(w, &ds, &result),
+        })?;
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let fail = matches!((threshold, result.worst()), (Some(t), Some(w)) if w >= t);
+    Ok(u8::from(fail))
+}
+
+fn run_trace(args: TraceArgs) -> Result<u8> {
+    let Some(month) = &args.audit.month else {
+        bail!("trace needs --month YYYY-MM");
+    };
+    let month = YearMonth::parse(month).ok_or_else(|| anyhow!("--month {month:?} is not YYYY-MM"))?;
+    let mut audit_args = args.audit;
+    // The trace audits every month (consent and visits read across months) and shows one.
+    audit_args.month = None;
+    let Prepared { ds, rules, cfg } = prepare(&audit_args)?;
+    if ds.patients.get(&args.patient).is_none() {
+        bail!("patient {} is not in the inputs", args.patient);
+    }
+    let result = audit(&ds, &rules, &cfg);
+    let rows = result.trace(&ds, &args.patient, month);
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    to_stdout(|w| report::write_trace(w, &result, &args.patient, month, &rows, &cfg, color))?;
+    Ok(0)
+}
+
+fn prepare(args: &AuditArgs) -> Result<Prepared> {
     // Turn every argument into one validated configuration before any work.
     let as_of = match &args.as_of {
         Some(s) => {
@@ -211,34 +267,28 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     for t in &args.timelogs {
         read_timelog(&mut ds, t, &t.display().to_string(), &opts, &rules)?;
     }
-    for kind in [Kind::Consents, Kind::Diagnoses, Kind::Enrolments] {
-        for p in companions(&args, kind) {
+    for kind in [
+        Kind::Consents,
+        Kind::Diagnoses,
+        Kind::Enrolments,
+        Kind::Careplans,
+        Kind::Visits,
+    ] {
+        for p in companions(args, kind) {
             read_companion(&mut ds, kind, &p, &p.display().to_string(), &opts)?;
         }
     }
-
-    let result = audit(&ds, &rules, &cfg);
-    let summary = report::summary(&ds, &result, &cfg, &rules.origin);
-
-    if let Some(out) = &args.out {
-        write_out(out, &ds, &result, &summary)?;
+    let claims = companions(args, Kind::Claims);
+    if claims.len() > 1 {
+        bail!(
+            "found a claims.csv beside several time logs; name one with --claims FILE (verify mode reads one claims file)"
+        );
     }
-    if !args.quiet {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        to_stdout(|w| match args.format {
-            Format::Table => report::write_table(w, &ds, &result, &summary, color),
-            Format::Json => report::write_findings_json(w, &ds, &result, &summary),
-            Format::Csv => report::write_findings_csv(w, &ds, &result),
-        })?;
+    if let Some(p) = claims.first() {
+        read_claims(&mut ds, p, &p.display().to_string(), &opts)?;
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    let fail = matches!((threshold, result.worst()), (Some(t), Some(w)) if w >= t);
-    Ok(u8::from(fail))
+
+    Ok(Prepared { ds, rules, cfg })
 }
 
 /// Writes the four files whole or not at all: each goes to a temporary file in the same
@@ -255,7 +305,7 @@ fn write_out(
     let files: Vec<(&str, Writer)> = vec![
         (
             "clean_claims.csv",
-            Box::new(|w| report::write_claims_csv(w, result)),
+            Box::new(|w| report::write_claims_csv(w, ds, result)),
         ),
         (
             "findings.csv",

@@ -8,12 +8,18 @@ use crate::checks::overlap::{OV001, relation, relation_word};
 use crate::checks::time::{
     IMPLAUSIBLE_DAY_MINUTES, Lost, TM001, TM002, TM003, TM004, TM005, day_overlaps,
 };
+use crate::checks::claims::{CL001, CL002, NEAR_BLOCK_MINUTES, RV001, RV002};
+use crate::checks::coding::code_findings;
+use crate::checks::eligibility::{EL004, EL005, initiating};
+use crate::checks::time::{NoteQuality, TM006};
 use crate::checks::{Finding, Severity, lookup};
-use crate::model::{Consent, Dataset, Diagnosis, Enrolment, Kind, Program, TimeRow};
+use crate::model::{
+    Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, TimeRow, Visit,
+};
 use crate::rules::{CodeRule, Policy, RoleClass, Ruleset, TimeKind, YearRules};
 use crate::types::{Money, YearMonth};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Which date of service generated claim lines carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +118,85 @@ pub struct Audit {
     /// Things the run could not prove, said once (missing companions, missing year rules).
     pub notes: Vec<String>,
     pub months: Vec<YearMonth>,
+    /// Verify mode (a claims file was given).
+    pub verify: Option<Verify>,
+    /// Each time-log row's state, and the minutes overlapping rows lost (for `ccm trace`).
+    row_status: Vec<u8>,
+    lost: HashMap<u32, Lost>,
+}
+
+/// One time-log row as `ccm trace` shows it.
+#[derive(Clone, Debug)]
+pub struct TraceRow {
+    pub file: String,
+    pub line: u64,
+    pub date: NaiveDate,
+    pub interval: Option<(u16, u16)>,
+    pub staff: String,
+    pub role: RoleClass,
+    pub program: &'static str,
+    pub billing_npi: String,
+    pub minutes: u32,
+    /// `counted`, or the reason the row is excluded (a check code or `outside-month`).
+    pub state: &'static str,
+    pub lost_to_other_program: u32,
+    pub lost_to_overlap: u32,
+    /// Minutes this row adds to the month.
+    pub counted: u32,
+}
+
+impl Audit {
+    /// Every time-log row of one patient-month, counted or excluded and why.
+    pub fn trace(&self, ds: &Dataset, patient: &str, month: YearMonth) -> Vec<TraceRow> {
+        let Some(p) = ds.patients.get(patient) else {
+            return Vec::new();
+        };
+        let mut out: Vec<TraceRow> = ds
+            .time
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.patient == p && month.contains(r.date))
+            .map(|(i, r)| {
+                let st = self.row_status[i];
+                let l = self.lost.get(&(i as u32)).copied().unwrap_or_default();
+                let counted = if st == COUNTED && r.program == Program::Ccm {
+                    u32::from(r.minutes - l.other_program - l.overlap)
+                } else {
+                    0
+                };
+                TraceRow {
+                    file: ds.file_name(r.file).to_string(),
+                    line: r.line,
+                    date: r.date,
+                    interval: r.has_interval().then_some((r.start, r.end)),
+                    staff: ds.staff.name(r.staff).to_string(),
+                    role: r.role,
+                    program: r.program.as_str(),
+                    billing_npi: ds.npi_name(r.npi).to_string(),
+                    minutes: u32::from(r.minutes),
+                    state: reason(st),
+                    lost_to_other_program: u32::from(l.other_program),
+                    lost_to_overlap: u32::from(l.overlap),
+                    counted,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (a.date, a.interval, &a.file, a.line).cmp(&(b.date, b.interval, &b.file, b.line)));
+        out
+    }
+}
+
+/// What a claims file came to against the evidence.
+#[derive(Debug, Default)]
+pub struct Verify {
+    /// Indices (into the claims file's valid lines) of the lines that go out.
+    pub clean: Vec<usize>,
+    pub claimed: Money,
+    pub supported: Money,
+    pub at_risk: Money,
+    pub left_unbilled: Money,
+    /// Per month: (claimed, at risk, left unbilled).
+    pub by_month: BTreeMap<YearMonth, (Money, Money, Money)>,
 }
 
 impl Audit {
@@ -206,6 +291,7 @@ struct Pm {
     non_clinical: Acc,
     overlap: Acc,
     twice: Acc,
+    vague: Acc,
 }
 
 type Key = (u32, YearMonth, u32);
@@ -420,6 +506,9 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         let pm = pms.entry(key(r)).or_default();
         pm.total += m;
         pm.prac += p;
+        if r.note != NoteQuality::Ok {
+            pm.vague.add(r, m);
+        }
         match pm.days.iter_mut().find(|d| d.0 == r.date) {
             Some(d) => {
                 d.1 += m;
@@ -442,6 +531,37 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         );
     }
     let global_error = ds.consents.is_none() || ds.diagnoses.is_none();
+    // Months with moderate or high MDM on a care-plan event: complex CCM may be billed.
+    let mut complex_months: HashSet<(u32, YearMonth)> = HashSet::new();
+    let mut first_plan: HashMap<u32, NaiveDate> = HashMap::new();
+    for c in ds.careplans.iter().flatten() {
+        if c.mdm >= Some(Mdm::Moderate) {
+            complex_months.insert((c.patient, YearMonth::of(c.date)));
+        }
+        let e = first_plan.entry(c.patient).or_insert(c.date);
+        *e = (*e).min(c.date);
+    }
+    // When CCM started for each patient: first CCM consent or first CCM minute.
+    let mut ccm_start: HashMap<u32, NaiveDate> = HashMap::new();
+    if ds.visits.is_some() {
+        let mut earliest = |p: u32, d: NaiveDate| {
+            let e = ccm_start.entry(p).or_insert(d);
+            *e = (*e).min(d);
+        };
+        for (i, r) in rows.iter().enumerate() {
+            if r.program == Program::Ccm
+                && r.role != RoleClass::NonClinical
+                && !matches!(status[i], FUTURE | DUPLICATE)
+            {
+                earliest(r.patient, r.date);
+            }
+        }
+        for c in ds.consents.iter().flatten().filter(|c| c.program == Program::Ccm) {
+            earliest(c.patient, c.date);
+        }
+    }
+    let visits_by_patient: HashMap<u32, Vec<&Visit>> = group(ds.visits.as_deref());
+    let mut outcome_index: HashMap<Key, usize> = HashMap::new();
     let diags_by_patient: HashMap<u32, Vec<&Diagnosis>> = group(ds.diagnoses.as_deref());
     let enrol_by_patient: HashMap<u32, Vec<&Enrolment>> = group(ds.enrolments.as_deref());
     let file_of = |kind: Kind| {
@@ -518,6 +638,11 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                 &TM004,
                 &pm.twice,
                 "minutes logged at the same clock time for another program stay with that program and leave CCM",
+            ),
+            (
+                &TM006,
+                &pm.vague,
+                "counted minutes whose note is missing or too thin to defend (\"CCM call\", \"follow up\" …); document what was done",
             ),
         ];
         for (check, acc, what) in row_findings {
@@ -707,9 +832,37 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             local.push(f);
         }
 
+        // A care plan must exist by the month (when care plans are given).
+        if ds.careplans.is_some() && first_plan.get(&patient).is_none_or(|d| *d > month.last_day()) {
+            local.push(base(
+                &EL005,
+                format!("no care plan on file on or before {}; a comprehensive care plan must exist for every billed month", month.last_day()),
+            ));
+        }
+        // CCM must have been initiated at a qualifying face-to-face visit (when visits are given).
+        if let Some(start) = ccm_start.get(&patient) {
+            let from = start.checked_sub_months(chrono::Months::new(12)).unwrap_or(*start);
+            let visits = visits_by_patient.get(&patient).map(Vec::as_slice).unwrap_or(&[]);
+            let ok = visits
+                .iter()
+                .any(|v| initiating(rules, &v.hcpcs) && v.date >= from && v.date <= month.last_day());
+            if !ok {
+                local.push(base(
+                    &EL004,
+                    format!("CCM started {start} with no qualifying face-to-face visit (E/M, AWV or IPPE) in the 12 months before it or since"),
+                ));
+            }
+        }
+
         // Codes the minutes support, and what they pay.
         let open = cfg.as_of < month.last_day();
-        let sel = select(yr, "CCM", pm, month, cfg.dos);
+        let mdm = complex_months.contains(&(patient, month));
+        let sel = select(yr, "CCM", pm, month, cfg.dos, mdm);
+        if cfg.as_of >= month.first_day() && open {
+            if let Some(f) = near_next_block(yr, pm, mdm, |c, m| base(c, m)) {
+                local.push(f);
+            }
+        }
         let (mut lines, payment, chosen, alternatives) = match &sel {
             Some(s) => (
                 s.lines(pid, npi_s, month, &conds.claim_codes()),
@@ -742,6 +895,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             }
         }
         findings.extend(local);
+        outcome_index.insert((patient, month, npi), outcomes.len());
         outcomes.push(Outcome {
             patient_id: pid.to_string(),
             month,
@@ -756,6 +910,11 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         });
     }
 
+    let verify = ds
+        .claims
+        .as_ref()
+        .map(|cf| verify(ds, rules, cfg, cf, &pms, &complex_months, &outcomes, &outcome_index, &mut findings, global_error));
+
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcomes.sort_by(|a, b| {
         (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
@@ -768,6 +927,9 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         recon,
         notes,
         months,
+        verify,
+        row_status: status,
+        lost,
     }
 }
 
@@ -788,6 +950,11 @@ impl HasPatient for Consent {
     }
 }
 impl HasPatient for Diagnosis {
+    fn patient(&self) -> u32 {
+        self.patient
+    }
+}
+impl HasPatient for Visit {
     fn patient(&self) -> u32 {
         self.patient
     }
@@ -897,6 +1064,7 @@ fn select<'a>(
     pm: &Pm,
     month: YearMonth,
     dos_mode: DosMode,
+    mdm: bool,
 ) -> Option<Selection<'a>> {
     let mut best: Option<Selection> = None;
     let mut supported = Vec::new();
@@ -905,8 +1073,8 @@ fn select<'a>(
         .iter()
         .filter(|c| c.program == program && !c.is_addon)
     {
-        // Complex CCM needs moderate/high MDM from care plans, not read yet.
-        if base.family == "complex" {
+        // Complex CCM needs moderate/high MDM on a care-plan event that month.
+        if needs_mdm(base) && !mdm {
             continue;
         }
         let (minutes, idx) = match base.time {
@@ -1017,6 +1185,274 @@ fn reconcile(ds: &Dataset, status: &[u8]) -> Vec<FileRecon> {
     recon
 }
 
+/// Complex CCM (family `complex` in codes.csv) needs moderate or high MDM that month.
+fn needs_mdm(base: &CodeRule) -> bool {
+    base.family == "complex"
+}
+
+/// The minutes a base code's family counts.
+fn family_minutes(base: &CodeRule, pm: &Pm) -> Option<u32> {
+    match base.time {
+        TimeKind::Staff => Some(pm.total),
+        TimeKind::Practitioner => Some(pm.prac),
+        TimeKind::None => None,
+    }
+}
+
+/// RV002: in an open month, the nearest next billable block within reach.
+fn near_next_block(
+    yr: &YearRules,
+    pm: &Pm,
+    mdm: bool,
+    make: impl Fn(&'static crate::checks::Check, String) -> Finding,
+) -> Option<Finding> {
+    let mut best: Option<(u32, String)> = None;
+    for base in yr
+        .codes
+        .iter()
+        .filter(|c| c.program == "CCM" && !c.is_addon && (mdm || !needs_mdm(c)))
+    {
+        let Some(minutes) = family_minutes(base, pm) else { continue };
+        let addon = yr.addon_of(&base.hcpcs);
+        let (target, what) = match units_for(base, addon, minutes) {
+            None => (base.threshold, base.hcpcs.clone()),
+            Some(u) => match addon {
+                Some(a) if u < a.unit_cap => (
+                    base.threshold + (u + 1) * a.increment,
+                    format!("{} unit {}", a.hcpcs, u + 1),
+                ),
+                _ => continue,
+            },
+        };
+        let gap = target - minutes;
+        if gap <= NEAR_BLOCK_MINUTES && best.as_ref().is_none_or(|b| gap < b.0) {
+            best = Some((gap, what));
+        }
+    }
+    best.map(|(gap, what)| {
+        make(
+            &RV002,
+            format!("{} countable minute(s) so far: {gap} more reach {what}", pm.total),
+        )
+        .minutes(pm.total)
+    })
+}
+
+/// An error that holds a patient-month's claim lines (row-level errors exclude rows only).
+fn holds_month(f: &Finding) -> bool {
+    f.severity == Severity::Error && !f.check.code.starts_with("IN")
+}
+
+/// Verify mode: checks each patient-month's claim lines against the code rules and the
+/// evidence, decides which lines go out, and what is at risk or left unbilled.
+#[allow(clippy::too_many_arguments)]
+fn verify(
+    ds: &Dataset,
+    rules: &Ruleset,
+    cfg: &AuditConfig,
+    cf: &ClaimsFile,
+    pms: &BTreeMap<Key, Pm>,
+    complex_months: &HashSet<(u32, YearMonth)>,
+    outcomes: &[Outcome],
+    outcome_index: &HashMap<Key, usize>,
+    findings: &mut Vec<Finding>,
+    global_error: bool,
+) -> Verify {
+    let mut groups: BTreeMap<Key, Vec<(usize, &Claim)>> = BTreeMap::new();
+    for (i, c) in cf.claims.iter().enumerate() {
+        groups
+            .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
+            .or_default()
+            .push((i, c));
+    }
+    // Errors from the evidence, by patient-month and practitioner.
+    let mut held: HashSet<(String, YearMonth, String)> = HashSet::new();
+    let mut held_all_npis: HashSet<(String, YearMonth)> = HashSet::new();
+    for f in findings.iter().filter(|f| holds_month(f)) {
+        if let Some(m) = f.month {
+            if f.billing_npi.is_empty() {
+                held_all_npis.insert((f.patient_id.clone(), m));
+            } else {
+                held.insert((f.patient_id.clone(), m, f.billing_npi.clone()));
+            }
+        }
+    }
+    let mut v = Verify::default();
+    let mut claimed_amount: HashMap<(String, YearMonth, String), Money> = HashMap::new();
+    for (&(patient, month, npi), lines) in &groups {
+        let pid = ds.patients.name(patient);
+        let npi_s = ds.npi_name(npi);
+        let yr = rules.for_month(month);
+        let pm = pms.get(&(patient, month, npi));
+        let empty = Pm::default();
+        let pmr = pm.unwrap_or(&empty);
+        let mdm = complex_months.contains(&(patient, month));
+        let claims: Vec<&Claim> = lines.iter().map(|(_, c)| *c).collect();
+        let tday = |h: &str| {
+            let r = yr.code(h)?;
+            let idx = match r.time {
+                TimeKind::Staff => 1,
+                TimeKind::Practitioner => 2,
+                TimeKind::None => return None,
+            };
+            threshold_day(&pmr.days, idx, r.threshold)
+        };
+        let mut local = code_findings(yr, &claims, cfg.as_of, tday);
+        let mut claimed = Money::ZERO;
+        let mut supported_pay = Money::ZERO;
+        for c in &claims {
+            let Some(r) = yr.code(&c.hcpcs).filter(|r| r.program == "CCM") else {
+                continue;
+            };
+            let fee = yr.unit_payment(&c.hcpcs, c.date_of_service).unwrap_or_default();
+            claimed += fee * Money::from(c.units);
+            let base = if r.is_addon { yr.code(&r.addon_to) } else { Some(r) };
+            let Some(base) = base else { continue };
+            let minutes = family_minutes(base, pmr).unwrap_or(0);
+            let supported = if needs_mdm(base) && !mdm {
+                0
+            } else {
+                match units_for(base, r.is_addon.then_some(r), minutes) {
+                    None => 0,
+                    Some(u) if r.is_addon => u,
+                    Some(_) => 1,
+                }
+            };
+            supported_pay += fee * Money::from(c.units.min(supported));
+            let whose = match base.time {
+                TimeKind::Practitioner => "practitioner minutes",
+                _ => "countable minutes",
+            };
+            if supported == 0 {
+                let why = if pm.is_none() {
+                    "no CCM minutes are logged for this patient-month under this NPI".to_string()
+                } else if needs_mdm(base) && !mdm {
+                    "no moderate or high MDM on a care-plan event this month (complex CCM)".to_string()
+                } else if r.is_addon {
+                    format!("{minutes} {whose} reach no add-on unit beyond {}", base.hcpcs)
+                } else {
+                    format!("{minutes} {whose} are below the {}-minute threshold", base.threshold)
+                };
+                let mut f = Finding::new(&CL001, format!("{} is not supported: {why}", c.hcpcs))
+                    .at(c.file, c.line)
+                    .minutes(minutes);
+                f.amount = Some(fee * Money::from(c.units));
+                local.push(f);
+            } else if r.is_addon && c.units > supported {
+                let mut f = Finding::new(
+                    &CL002,
+                    format!(
+                        "{} x{} claimed; {minutes} {whose} support {supported}",
+                        c.hcpcs, c.units
+                    ),
+                )
+                .at(c.file, c.line)
+                .minutes(minutes);
+                f.amount = Some(fee * Money::from(c.units - supported));
+                local.push(f);
+            }
+        }
+        for f in &mut local {
+            f.patient_id = pid.to_string();
+            f.month = Some(month);
+            f.billing_npi = npi_s.to_string();
+            f.program = "CCM".to_string();
+        }
+        let is_held = global_error
+            || local.iter().any(holds_month)
+            || held.contains(&(pid.to_string(), month, npi_s.to_string()))
+            || held_all_npis.contains(&(pid.to_string(), month));
+        let entry = v.by_month.entry(month).or_default();
+        entry.0 += claimed;
+        v.claimed += claimed;
+        if is_held {
+            v.at_risk += claimed;
+            entry.1 += claimed;
+            claimed_amount.insert((pid.to_string(), month, npi_s.to_string()), claimed);
+        } else {
+            v.supported += claimed;
+            v.clean.extend(lines.iter().map(|(i, _)| *i));
+            // The evidence may support more than was claimed.
+            if let Some(o) = outcome_index.get(&(patient, month, npi)).map(|&i| &outcomes[i])
+                && o.status == Status::Clean
+                && o.payment > supported_pay
+            {
+                let left = o.payment - supported_pay;
+                let mut f = Finding::new(
+                    &RV001,
+                    format!(
+                        "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
+                        describe(&o.lines),
+                        o.minutes,
+                        crate::types::money_str(o.payment),
+                        crate::types::money_str(supported_pay)
+                    ),
+                )
+                .patient(pid)
+                .month(month)
+                .npi(npi_s)
+                .program("CCM")
+                .minutes(o.minutes);
+                f.amount = Some(left);
+                v.left_unbilled += left;
+                entry.2 += left;
+                local.push(f);
+            }
+        }
+        findings.extend(local);
+    }
+    // Clean months the evidence supports that were not claimed at all.
+    for (key, &i) in outcome_index {
+        let o = &outcomes[i];
+        if o.status == Status::Clean && !groups.contains_key(key) {
+            let mut f = Finding::new(
+                &RV001,
+                format!(
+                    "not claimed: the evidence supports {} ({} minutes) paying ${}",
+                    describe(&o.lines),
+                    o.minutes,
+                    crate::types::money_str(o.payment)
+                ),
+            )
+            .patient(&o.patient_id)
+            .month(o.month)
+            .npi(&o.billing_npi)
+            .program("CCM")
+            .minutes(o.minutes);
+            f.amount = Some(o.payment);
+            v.left_unbilled += o.payment;
+            v.by_month.entry(o.month).or_default().2 += o.payment;
+            findings.push(f);
+        }
+    }
+    // In verify mode, the money at stake on an evidence error is what was claimed.
+    for f in findings.iter_mut().filter(|f| holds_month(f) && f.check.code != "CL001" && f.check.code != "CL002") {
+        if let Some(m) = f.month {
+            f.amount = claimed_amount
+                .get(&(f.patient_id.clone(), m, f.billing_npi.clone()))
+                .copied()
+                .filter(|a| !a.is_zero());
+        }
+    }
+    v.clean.sort_unstable();
+    v
+}
+
+/// "99490 + 99439 x2" for a set of lines.
+fn describe(lines: &[ClaimLine]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            if l.units > 1 {
+                format!("{} x{}", l.hcpcs, l.units)
+            } else {
+                l.hcpcs.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1037,7 +1473,7 @@ mod tests {
     fn pick(total: u32, prac: u32) -> Option<(String, u32)> {
         let r = rules();
         let m = YearMonth::parse("2025-03").unwrap();
-        select(r.year(2025), "CCM", &pm(total, prac), m, DosMode::MonthEnd)
+        select(r.year(2025), "CCM", &pm(total, prac), m, DosMode::MonthEnd, false)
             .map(|s| (s.base.hcpcs.clone(), s.addon.map_or(0, |a| a.1)))
     }
 

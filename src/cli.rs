@@ -25,6 +25,9 @@ pub enum Command {
         /// A check code, e.g. CN001.
         code: String,
     },
+    /// Show how one patient-month was audited: every row counted or excluded and why, the
+    /// overlaps removed, the minutes per family, the units and the payment.
+    Trace(Box<TraceArgs>),
     /// Print the check catalogue and the code table in effect.
     Rules {
         /// The calendar year whose code table to show (default: the latest).
@@ -34,6 +37,15 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TraceArgs {
+    /// The patient id, as in the time log.
+    #[arg(value_name = "PATIENT_ID")]
+    pub patient: String,
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -77,6 +89,15 @@ pub struct AuditArgs {
     /// Other-program enrolments (default: enrolments.csv beside the time log).
     #[arg(long, value_name = "FILE")]
     pub enrolments: Option<PathBuf>,
+    /// Care-plan events (default: careplans.csv beside the time log): complex CCM, EL005.
+    #[arg(long, value_name = "FILE")]
+    pub careplans: Option<PathBuf>,
+    /// Face-to-face visits (default: visits.csv beside the time log): EL004.
+    #[arg(long, value_name = "FILE")]
+    pub visits: Option<PathBuf>,
+    /// Claim lines proposed or sent (default: claims.csv beside the time log): verify mode.
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
     /// Audit only this month (YYYY-MM); default every month present.
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,

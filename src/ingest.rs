@@ -4,7 +4,8 @@
 
 use crate::checks::ingest::{invalid_value, malformed_row};
 use crate::model::{
-    Consent, Dataset, Diagnosis, Enrolment, Kind, NO_TIME, Program, SourceFile, TimeRow,
+    CarePlan, Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, NO_TIME,
+    Program, SourceFile, TimeRow, Visit,
 };
 use crate::rules::Ruleset;
 use crate::types::{Icd10, Npi, norm_key, parse_date, parse_minutes, parse_time};
@@ -149,12 +150,43 @@ pub const ENROLMENTS: &[Column] = &[
     col("icd10_code", &["condition", "dx"], false),
 ];
 
+pub const CAREPLANS: &[Column] = &[
+    col("patient_id", &["mrn", "patient"], true),
+    col("plan_date", &["date"], true),
+    col("action", &["event", "status"], true),
+    col("mdm", &["complexity", "medical_decision_making"], false),
+    col("shared_with_patient", &["shared", "copy_given"], false),
+];
+
+pub const VISITS: &[Column] = &[
+    col("patient_id", &["mrn", "patient"], true),
+    col("visit_date", &["date", "encounter_date"], true),
+    col("hcpcs", &["cpt", "code", "procedure_code"], true),
+    col("billing_npi", &["npi", "provider_npi"], false),
+];
+
+pub const CLAIMS: &[Column] = &[
+    col("patient_id", &["mrn", "patient"], true),
+    col("date_of_service", &["dos", "service_date", "from_date"], true),
+    col("hcpcs", &["cpt", "code", "procedure_code"], true),
+    col("units", &["qty", "quantity", "unit_count"], false),
+    col(
+        "billing_npi",
+        &["npi", "billing_provider_npi", "provider_npi"],
+        true,
+    ),
+    col("claim_id", &["claim_number", "icn"], false),
+];
+
 pub fn columns(kind: Kind) -> &'static [Column] {
     match kind {
         Kind::Timelog => TIMELOG,
         Kind::Consents => CONSENTS,
         Kind::Diagnoses => DIAGNOSES,
         Kind::Enrolments => ENROLMENTS,
+        Kind::Careplans => CAREPLANS,
+        Kind::Visits => VISITS,
+        Kind::Claims => CLAIMS,
     }
 }
 
@@ -182,12 +214,15 @@ impl HeaderMap {
                 Kind::Consents,
                 Kind::Diagnoses,
                 Kind::Enrolments,
+                Kind::Careplans,
+                Kind::Visits,
+                Kind::Claims,
             ]
             .into_iter()
             .find(|k| k.as_str() == kind)
             .ok_or_else(|| IngestError::Map {
                 file: file.to_string(),
-                msg: format!("unknown section [{kind}] (timelog, consents, diagnoses, enrolments)"),
+                msg: format!("unknown section [{kind}] (timelog, consents, diagnoses, enrolments, careplans, visits, claims)"),
             })?;
             for c in cols.keys() {
                 if !columns(k).iter().any(|col| col.name == c) {
@@ -280,6 +315,18 @@ struct Input {
     file: u16,
 }
 
+fn open_file(path: &Path, name: &str) -> Result<std::fs::File, IngestError> {
+    if path.is_dir() {
+        return Err(IngestError::IsDir {
+            file: name.to_string(),
+        });
+    }
+    std::fs::File::open(path).map_err(|e| IngestError::Io {
+        file: name.to_string(),
+        source: e,
+    })
+}
+
 fn open(
     ds: &mut Dataset,
     path: &Path,
@@ -287,16 +334,18 @@ fn open(
     kind: Kind,
     opts: &ReadOptions,
 ) -> Result<Input, IngestError> {
-    if path.is_dir() {
-        return Err(IngestError::IsDir {
-            file: name.to_string(),
-        });
-    }
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io {
-        file: name.to_string(),
-        source: e,
-    })?;
+    let f = open_file(path, name)?;
     let boxed: Box<dyn Read> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
+    open_source(ds, boxed, name, kind, opts)
+}
+
+fn open_source(
+    ds: &mut Dataset,
+    boxed: Box<dyn Read>,
+    name: &str,
+    kind: Kind,
+    opts: &ReadOptions,
+) -> Result<Input, IngestError> {
     let counter = LineCounter {
         inner: boxed,
         pos: 0,
@@ -422,7 +471,8 @@ fn for_each_record(
     mut input: Input,
     name: &str,
     kind: Kind,
-    mut row: impl FnMut(&mut Dataset, &Rec, u64),
+    mut offsets: Option<&mut Vec<u64>>,
+    mut row: impl FnMut(&mut Dataset, &Rec, u64, usize),
 ) -> Result<(), IngestError> {
     let mut rec = csv::ByteRecord::new();
     let cols = columns(kind);
@@ -437,6 +487,9 @@ fn for_each_record(
         }
         count += 1;
         let offset = rec.position().map(|p| p.byte()).unwrap_or(0);
+        if let Some(o) = offsets.as_mut() {
+            o.push(offset);
+        }
         let line = input.rdr.get_mut().line_at(offset);
         if rec.len() != input.width {
             ds.ingest_findings.push(
@@ -457,7 +510,7 @@ fn for_each_record(
             idx: &input.idx,
             cols,
         };
-        row(ds, &r, line);
+        row(ds, &r, line, count as usize - 1);
     }
     ds.files[input.file as usize].rows_read = count;
     Ok(())
@@ -478,7 +531,8 @@ pub fn read_timelog(
         input,
         name,
         Kind::Timelog,
-        |ds, r, line| match parse_time_row(ds, r, rules, file, line) {
+        None,
+        |ds, r, line, _| match parse_time_row(ds, r, rules, file, line) {
             Ok(Ok(row)) => ds.time.push(row),
             Ok(Err((patient, msg))) => ds.ingest_findings.push(
                 invalid_value(Kind::Timelog, msg)
@@ -619,7 +673,11 @@ fn parse_time_row(
         h.write(f);
         h.write_u8(0xff);
     }
-    let has_note = !r.raw(10).iter().all(u8::is_ascii_whitespace);
+    let note = crate::checks::time::note_quality(
+        r.raw(10),
+        &rules.vague_phrases,
+        rules.note_min_chars,
+    );
     Ok(Ok(TimeRow {
         patient: ds.patients.intern(patient),
         staff: ds.staff.intern(staff),
@@ -638,7 +696,7 @@ fn parse_time_row(
         minutes,
         role,
         program,
-        has_note,
+        note,
         file,
         line,
         fingerprint: h.finish(),
@@ -695,9 +753,11 @@ pub fn read_companion(
         Kind::Consents => ds.consents = Some(Vec::new()),
         Kind::Diagnoses => ds.diagnoses = Some(Vec::new()),
         Kind::Enrolments => ds.enrolments = Some(Vec::new()),
-        Kind::Timelog => unreachable!("time logs are read by read_timelog"),
+        Kind::Careplans => ds.careplans = Some(Vec::new()),
+        Kind::Visits => ds.visits = Some(Vec::new()),
+        Kind::Timelog | Kind::Claims => unreachable!("read by read_timelog / read_claims"),
     }
-    for_each_record(ds, input, name, kind, |ds, r, line| {
+    for_each_record(ds, input, name, kind, None, |ds, r, line, _| {
         let res: RowResult<()> = (|| {
             let patient = r.get(0)?;
             let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
@@ -792,7 +852,50 @@ pub fn read_companion(
                         line,
                     });
                 }
-                Kind::Timelog => unreachable!(),
+                Kind::Careplans => {
+                    let (d, mdm) = (r.get(1)?, r.get(3)?);
+                    let Some(date) = parse_date(d) else {
+                        return fail(format!("plan_date {} is not a valid date", show(d)));
+                    };
+                    let mdm = match norm_key(mdm).as_str() {
+                        "" | "none" | "straightforward" => None,
+                        "low" => Some(Mdm::Low),
+                        "moderate" | "mod" => Some(Mdm::Moderate),
+                        "high" => Some(Mdm::High),
+                        _ => return fail(format!("mdm {} is not low, moderate or high", show(mdm))),
+                    };
+                    let p = ds.patients.intern(patient);
+                    ds.careplans.as_mut().expect("set above").push(CarePlan {
+                        patient: p,
+                        date,
+                        mdm,
+                        file,
+                        line,
+                    });
+                }
+                Kind::Visits => {
+                    let (d, code, npi) = (r.get(1)?, r.get(2)?, r.get(3)?);
+                    let Some(date) = parse_date(d) else {
+                        return fail(format!("visit_date {} is not a valid date", show(d)));
+                    };
+                    if code.is_empty() {
+                        return fail("hcpcs is blank".into());
+                    }
+                    let npi = match opt_npi(ds, npi) {
+                        Ok(n) => n,
+                        Err(m) => return fail(m),
+                    };
+                    let p = ds.patients.intern(patient);
+                    ds.visits.as_mut().expect("set above").push(Visit {
+                        patient: p,
+                        date,
+                        hcpcs: code.to_ascii_uppercase(),
+                        npi,
+                        file,
+                        line,
+                    });
+                }
+                Kind::Timelog | Kind::Claims => unreachable!(),
             }
             Ok(Ok(()))
         })();
@@ -807,4 +910,117 @@ pub fn read_companion(
             ),
         }
     })
+}
+
+/// Reads a claims file (verify mode). Each valid line keeps its bytes as written, so the
+/// clean file can be a byte-for-byte filter of it.
+pub fn read_claims(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<(), IngestError> {
+    let mut f = open_file(path, name)?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).map_err(|e| IngestError::Io {
+        file: name.to_string(),
+        source: e,
+    })?;
+    let source: Box<dyn Read> = Box::new(std::io::Cursor::new(bytes.clone()));
+    let input = open_source(ds, source, name, Kind::Claims, opts)?;
+    let file = input.file;
+    let mut offsets = Vec::new();
+    let mut parsed: Vec<(usize, Claim)> = Vec::new();
+    for_each_record(ds, input, name, Kind::Claims, Some(&mut offsets), |ds, r, line, k| {
+        let res: RowResult<Claim> = (|| {
+            let (patient, d, code, units, npi) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+            if patient.is_empty() {
+                return fail("patient_id is blank".into());
+            }
+            let Some(dos) = parse_date(d) else {
+                return fail(format!("date_of_service {} is not a valid date", show(d)));
+            };
+            if code.is_empty() {
+                return fail("hcpcs is blank".into());
+            }
+            let units = if units.is_empty() {
+                1
+            } else {
+                match units.parse::<u32>() {
+                    Ok(u) if (1..=999).contains(&u) => u,
+                    _ => {
+                        return fail(format!(
+                            "units {} is not a whole number from 1 to 999",
+                            show(units)
+                        ));
+                    }
+                }
+            };
+            let Some(npi) = Npi::parse(npi) else {
+                return fail(format!(
+                    "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+                    show(npi)
+                ));
+            };
+            Ok(Ok(Claim {
+                patient: ds.patients.intern(patient),
+                date_of_service: dos,
+                hcpcs: code.to_ascii_uppercase(),
+                units,
+                npi: ds.intern_npi(&npi),
+                file,
+                line,
+                raw: Vec::new(),
+            }))
+        })();
+        match res {
+            Ok(Ok(c)) => parsed.push((k, c)),
+            Ok(Err((patient, msg))) => ds.ingest_findings.push(
+                invalid_value(Kind::Claims, msg)
+                    .patient(&patient)
+                    .at(file, line),
+            ),
+            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                malformed_row(Kind::Claims, format!("column `{col}` is not valid UTF-8 text"))
+                    .at(file, line),
+            ),
+        }
+    })?;
+    // A record's bytes run from its first byte to the next record's first byte; the parser's
+    // offsets may point at line ends before a record, so skip those.
+    let skip = |mut o: usize| {
+        while o < bytes.len() && matches!(bytes[o], b'\r' | b'\n') {
+            o += 1;
+        }
+        o
+    };
+    let starts: Vec<usize> = offsets.iter().map(|&o| skip(o as usize)).collect();
+    let end_of = |k: usize| starts.get(k + 1).copied().unwrap_or(bytes.len());
+    // The record's content and one line ending (blank lines after it are dropped).
+    let with_one_line_end = |from: usize, to: usize| -> Vec<u8> {
+        let mut content_end = to;
+        while content_end > from && matches!(bytes[content_end - 1], b'\r' | b'\n') {
+            content_end -= 1;
+        }
+        let mut end = content_end;
+        if end < to && bytes[end] == b'\r' {
+            end += 1;
+        }
+        if end < to && bytes[end] == b'\n' {
+            end += 1;
+        }
+        bytes[from..end].to_vec()
+    };
+    let header_raw = with_one_line_end(0, starts.first().copied().unwrap_or(bytes.len()));
+    let claims = parsed
+        .into_iter()
+        .map(|(k, mut c)| {
+            c.raw = with_one_line_end(starts[k], end_of(k));
+            c
+        })
+        .collect();
+    ds.claims = Some(ClaimsFile { header_raw, claims });
+    Ok(())
 }

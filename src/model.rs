@@ -108,8 +108,8 @@ pub struct TimeRow {
     pub minutes: u16,
     pub role: RoleClass,
     pub program: Program,
-    /// Whether the row carries any note text.
-    pub has_note: bool,
+    /// Whether the note documents the work (TM006).
+    pub note: crate::checks::time::NoteQuality,
     pub file: u16,
     pub line: u64,
     /// Hash of every field of the record as written, to spot identical rows.
@@ -154,6 +154,54 @@ pub struct Enrolment {
     pub line: u64,
 }
 
+/// Medical decision making recorded on a care-plan event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mdm {
+    Low,
+    Moderate,
+    High,
+}
+
+#[derive(Clone, Debug)]
+pub struct CarePlan {
+    pub patient: u32,
+    pub date: NaiveDate,
+    pub mdm: Option<Mdm>,
+    pub file: u16,
+    pub line: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Visit {
+    pub patient: u32,
+    pub date: NaiveDate,
+    pub hcpcs: String,
+    pub npi: Option<u32>,
+    pub file: u16,
+    pub line: u64,
+}
+
+/// One line of a claims file, with its bytes as written so the clean file can be a filter.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub patient: u32,
+    pub date_of_service: NaiveDate,
+    pub hcpcs: String,
+    pub units: u32,
+    pub npi: u32,
+    pub file: u16,
+    pub line: u64,
+    /// The record's bytes in the file, with its line ending.
+    pub raw: Vec<u8>,
+}
+
+/// A claims file: its header bytes and its valid lines.
+#[derive(Clone, Debug, Default)]
+pub struct ClaimsFile {
+    pub header_raw: Vec<u8>,
+    pub claims: Vec<Claim>,
+}
+
 /// What kind of input a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -161,6 +209,9 @@ pub enum Kind {
     Consents,
     Diagnoses,
     Enrolments,
+    Careplans,
+    Visits,
+    Claims,
 }
 
 impl Kind {
@@ -170,6 +221,9 @@ impl Kind {
             Kind::Consents => "consents",
             Kind::Diagnoses => "diagnoses",
             Kind::Enrolments => "enrolments",
+            Kind::Careplans => "careplans",
+            Kind::Visits => "visits",
+            Kind::Claims => "claims",
         }
     }
 }
@@ -195,6 +249,10 @@ pub struct Dataset {
     pub consents: Option<Vec<Consent>>,
     pub diagnoses: Option<Vec<Diagnosis>>,
     pub enrolments: Option<Vec<Enrolment>>,
+    pub careplans: Option<Vec<CarePlan>>,
+    pub visits: Option<Vec<Visit>>,
+    /// `Some` in verify mode.
+    pub claims: Option<ClaimsFile>,
     /// IN001 / IN002 findings from reading the files: each is one excluded row.
     pub ingest_findings: Vec<Finding>,
 }

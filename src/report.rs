@@ -112,7 +112,16 @@ pub fn write_findings_csv(w: impl Write, ds: &Dataset, audit: &Audit) -> io::Res
     out.flush()
 }
 
-pub fn write_claims_csv(w: impl Write, audit: &Audit) -> io::Result<()> {
+/// The clean claims file. Verify mode: the claims file's own header and the lines that go
+/// out, byte for byte. Derive mode: the lines ccm proposes.
+pub fn write_claims_csv(mut w: impl Write, ds: &Dataset, audit: &Audit) -> io::Result<()> {
+    if let (Some(v), Some(cf)) = (&audit.verify, &ds.claims) {
+        w.write_all(&cf.header_raw)?;
+        for &i in &v.clean {
+            w.write_all(&cf.claims[i].raw)?;
+        }
+        return w.flush();
+    }
     let mut out = csv::Writer::from_writer(w);
     out.write_record(CLAIM_COLUMNS)?;
     for c in audit.claims() {
@@ -146,6 +155,18 @@ pub struct FileSummary {
 }
 
 #[derive(Serialize)]
+pub struct MonthSummary {
+    month: String,
+    patient_months: usize,
+    clean_claim_lines: usize,
+    expected_payment: String,
+    amount_blocked: String,
+    amount_at_risk: String,
+    amount_unbilled: String,
+    errors_by_code: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize)]
 pub struct Summary {
     ccm_version: &'static str,
     as_of: String,
@@ -160,10 +181,19 @@ pub struct Summary {
     months_blocked: usize,
     months_below_threshold: usize,
     months_open: usize,
+    mode: &'static str,
     clean_claim_lines: usize,
     expected_payment: String,
     amount_blocked: String,
     amount_unbilled: String,
+    /// Verify mode only: what the claims file claims, what of it goes out, what is held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claimed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supported: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_at_risk: Option<String>,
+    by_month: Vec<MonthSummary>,
     findings_by_severity: BTreeMap<&'static str, usize>,
     findings_by_code: BTreeMap<&'static str, usize>,
     notes: Vec<String>,
@@ -180,7 +210,6 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         *by_sev.entry(f.severity.as_str()).or_default() += 1;
         *by_code.entry(f.check.code).or_default() += 1;
     }
-    let _ = ds;
     Summary {
         ccm_version: env!("CARGO_PKG_VERSION"),
         as_of: cfg.as_of.to_string(),
@@ -209,14 +238,80 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         months_blocked: count(Status::Blocked),
         months_below_threshold: count(Status::BelowThreshold),
         months_open: count(Status::Open),
-        clean_claim_lines: audit.claims().count(),
+        mode: if audit.verify.is_some() { "verify" } else { "derive" },
+        clean_claim_lines: match (&audit.verify, &ds.claims) {
+            (Some(v), Some(_)) => v.clean.len(),
+            _ => audit.claims().count(),
+        },
         expected_payment: money_str(audit.expected_payment()),
         amount_blocked: money_str(audit.blocked_amount()),
-        amount_unbilled: money_str(rust_decimal::Decimal::ZERO),
+        amount_unbilled: money_str(audit.verify.as_ref().map(|v| v.left_unbilled).unwrap_or_default()),
+        claimed: audit.verify.as_ref().map(|v| money_str(v.claimed)),
+        supported: audit.verify.as_ref().map(|v| money_str(v.supported)),
+        amount_at_risk: audit.verify.as_ref().map(|v| money_str(v.at_risk)),
+        by_month: by_month(ds, audit),
         findings_by_severity: by_sev,
         findings_by_code: by_code,
         notes: audit.notes.clone(),
     }
+}
+
+fn by_month(ds: &Dataset, audit: &Audit) -> Vec<MonthSummary> {
+    let mut months: Vec<crate::types::YearMonth> = audit.months.clone();
+    if let Some(v) = &audit.verify {
+        months.extend(v.by_month.keys().copied());
+    }
+    months.sort_unstable();
+    months.dedup();
+    months
+        .into_iter()
+        .map(|m| {
+            let outs = audit.outcomes.iter().filter(|o| o.month == m);
+            let mut pms: Vec<&str> = outs.clone().map(|o| o.patient_id.as_str()).collect();
+            pms.sort_unstable();
+            pms.dedup();
+            let clean = outs.clone().filter(|o| o.status == Status::Clean);
+            let blocked: rust_decimal::Decimal = outs
+                .clone()
+                .filter(|o| o.status == Status::Blocked)
+                .map(|o| o.payment)
+                .sum();
+            let mut errors = BTreeMap::new();
+            for f in audit
+                .findings
+                .iter()
+                .filter(|f| f.month == Some(m) && f.severity == Severity::Error)
+            {
+                *errors.entry(f.check.code).or_default() += 1;
+            }
+            let (lines, at_risk, unbilled) = match (&audit.verify, &ds.claims) {
+                (Some(v), Some(cf)) => {
+                    let t = v.by_month.get(&m).copied().unwrap_or_default();
+                    let n = v
+                        .clean
+                        .iter()
+                        .filter(|&&i| crate::types::YearMonth::of(cf.claims[i].date_of_service) == m)
+                        .count();
+                    (n, t.1, t.2)
+                }
+                _ => (
+                    clean.clone().map(|o| o.lines.len()).sum(),
+                    rust_decimal::Decimal::ZERO,
+                    rust_decimal::Decimal::ZERO,
+                ),
+            };
+            MonthSummary {
+                month: m.to_string(),
+                patient_months: pms.len(),
+                clean_claim_lines: lines,
+                expected_payment: money_str(clean.map(|o| o.payment).sum()),
+                amount_blocked: money_str(blocked),
+                amount_at_risk: money_str(at_risk),
+                amount_unbilled: money_str(unbilled),
+                errors_by_code: errors,
+            }
+        })
+        .collect()
 }
 
 pub fn write_summary_json(w: impl Write, summary: &Summary) -> io::Result<()> {
@@ -326,7 +421,46 @@ pub fn write_table(
     for (k, v) in lines {
         t.add_row(vec![Cell::new(k), Cell::new(v)]);
     }
+    if let (Some(c), Some(s), Some(r)) = (&summary.claimed, &summary.supported, &summary.amount_at_risk) {
+        t.add_row(vec![Cell::new("claims file: claimed"), Cell::new(format!("${c}"))]);
+        t.add_row(vec![Cell::new("claims file: going out clean"), Cell::new(format!("${s}"))]);
+        t.add_row(vec![Cell::new("claims file: at risk (held)"), Cell::new(format!("${r}"))]);
+    }
     writeln!(w, "{t}")?;
+
+    if summary.by_month.len() > 1 {
+        let mut t = new_table();
+        t.set_header(vec![
+            "month",
+            "patient-months",
+            "clean lines",
+            "expected payment",
+            "blocked",
+            "at risk",
+            "left unbilled",
+            "errors by code",
+        ]);
+        for m in &summary.by_month {
+            t.add_row(vec![
+                Cell::new(&m.month),
+                Cell::new(m.patient_months),
+                Cell::new(m.clean_claim_lines),
+                Cell::new(format!("${}", m.expected_payment)),
+                Cell::new(format!("${}", m.amount_blocked)),
+                Cell::new(format!("${}", m.amount_at_risk)),
+                Cell::new(format!("${}", m.amount_unbilled)),
+                Cell::new(
+                    m.errors_by_code
+                        .iter()
+                        .map(|(c, n)| format!("{c}:{n}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            ]);
+        }
+        writeln!(w, "by month")?;
+        writeln!(w, "{t}")?;
+    }
 
     if !audit.findings.is_empty() {
         let mut t = new_table();
@@ -421,5 +555,121 @@ pub fn write_table(
         w,
         "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, summary.json; `ccm explain CODE` for any code"
     )?;
+    Ok(())
+}
+
+fn hhmm(m: u16) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// `ccm trace`: one patient-month, row by row, then the decision.
+pub fn write_trace(
+    mut w: impl Write,
+    audit: &Audit,
+    patient: &str,
+    month: crate::types::YearMonth,
+    rows: &[crate::audit::TraceRow],
+    cfg: &AuditConfig,
+    color: bool,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "trace: patient {patient}, {month} (as of {}, policy {})",
+        cfg.as_of,
+        cfg.policy.as_str()
+    )?;
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !color {
+        t.force_no_tty();
+    }
+    t.set_header(vec![
+        "file:line", "date", "time", "staff", "role", "program", "NPI", "min", "state",
+        "lost", "counts",
+    ]);
+    for r in rows {
+        let lost = match (r.lost_to_other_program, r.lost_to_overlap) {
+            (0, 0) => String::new(),
+            (a, 0) => format!("{a} to other program (TM004)"),
+            (0, b) => format!("{b} overlap (TM003)"),
+            (a, b) => format!("{a} TM004, {b} TM003"),
+        };
+        t.add_row(vec![
+            format!("{}:{}", r.file, r.line),
+            r.date.to_string(),
+            r.interval
+                .map(|(s, e)| format!("{}–{}", hhmm(s), hhmm(e)))
+                .unwrap_or_default(),
+            r.staff.clone(),
+            format!("{:?}", r.role).to_lowercase(),
+            r.program.to_string(),
+            r.billing_npi.clone(),
+            r.minutes.to_string(),
+            r.state.to_string(),
+            lost,
+            r.counted.to_string(),
+        ]);
+    }
+    writeln!(w, "{t}")?;
+    let outs: Vec<&crate::audit::Outcome> = audit
+        .outcomes
+        .iter()
+        .filter(|o| o.patient_id == patient && o.month == month)
+        .collect();
+    if outs.is_empty() {
+        writeln!(w, "no CCM minutes for this patient-month")?;
+    }
+    for o in outs {
+        writeln!(
+            w,
+            "NPI {}: {} countable CCM minute(s), {} by practitioners; status: {}",
+            o.billing_npi,
+            o.minutes,
+            o.practitioner_minutes,
+            o.status.as_str()
+        )?;
+        match &o.chosen {
+            Some(c) => {
+                let also = if o.alternatives.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the minutes also support {} but it pays less",
+                        o.alternatives.join(", ")
+                    )
+                };
+                writeln!(w, "  family: {c}{also}")?;
+                for l in &o.lines {
+                    writeln!(
+                        w,
+                        "  {} x{} dated {} → ${} (dx {})",
+                        l.hcpcs,
+                        l.units,
+                        l.date_of_service,
+                        money_str(l.expected_payment),
+                        l.dx.join(", ")
+                    )?;
+                }
+                writeln!(w, "  total ${}", money_str(o.payment))?;
+            }
+            None => writeln!(w, "  no base code reached")?,
+        }
+    }
+    let fs: Vec<&Finding> = audit
+        .findings
+        .iter()
+        .filter(|f| f.patient_id == patient && f.month == Some(month))
+        .collect();
+    if !fs.is_empty() {
+        writeln!(w, "findings:")?;
+        for f in fs {
+            writeln!(
+                w,
+                "  {} {} {}: {}",
+                f.severity, f.check.code, f.check.name, f.message
+            )?;
+        }
+    }
     Ok(())
 }

@@ -76,6 +76,14 @@ const EMBEDDED: &[(&str, &str)] = &[
         "icd10cm/fy2026.txt",
         include_str!("../rules/icd10cm/fy2026.txt"),
     ),
+    (
+        "documentation/vague_phrases.txt",
+        include_str!("../rules/documentation/vague_phrases.txt"),
+    ),
+    (
+        "initiating_visits.csv",
+        include_str!("../rules/initiating_visits.csv"),
+    ),
 ];
 
 const YEAR_FILES: &[&str] = &[
@@ -213,6 +221,11 @@ pub struct Ruleset {
     chronic: Vec<(u64, u8)>,
     /// ICD-10-CM billable codes per fiscal year, sorted packed codes.
     code_sets: BTreeMap<i32, Vec<u64>>,
+    /// Notes too thin to defend (TM006), normalised, and the minimum note length.
+    pub vague_phrases: Vec<String>,
+    pub note_min_chars: usize,
+    /// Visit codes that initiate CCM (EL004).
+    pub initiating_visits: Vec<String>,
     /// Where the rules came from, for the report.
     pub origin: String,
 }
@@ -336,10 +349,36 @@ impl Ruleset {
         if code_sets.is_empty() {
             return Err(bad("icd10cm", "no code set"));
         }
+        let (n, t) = files
+            .get("documentation/vague_phrases.txt")
+            .ok_or_else(|| bad("documentation/vague_phrases.txt", "missing"))?;
+        let mut vague_phrases = Vec::new();
+        let mut note_min_chars = 0;
+        for line in t.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if let Some(v) = line.strip_prefix("min_chars=") {
+                note_min_chars = num(n, "min_chars", v)?;
+            } else {
+                vague_phrases.push(crate::checks::time::normalise_note(line));
+            }
+        }
+        #[derive(Deserialize)]
+        struct VisitRow {
+            hcpcs: String,
+        }
+        let (n, t) = files
+            .get("initiating_visits.csv")
+            .ok_or_else(|| bad("initiating_visits.csv", "missing"))?;
+        let initiating_visits = records::<VisitRow>(n, t)?
+            .into_iter()
+            .map(|r| r.hcpcs.trim().to_ascii_uppercase())
+            .collect();
         Ok(Ruleset {
             years,
             chronic,
             code_sets,
+            vague_phrases,
+            note_min_chars,
+            initiating_visits,
             origin,
         })
     }
@@ -412,6 +451,8 @@ fn candidate_paths(dir: &Path) -> Vec<String> {
         }
     }
     out.push("chronic/ccir_v2023_1.csv".to_string());
+    out.push("documentation/vague_phrases.txt".to_string());
+    out.push("initiating_visits.csv".to_string());
     let icd: PathBuf = dir.join("icd10cm");
     if let Ok(rd) = std::fs::read_dir(icd) {
         for e in rd.flatten() {
@@ -594,6 +635,9 @@ fn parse_clashes(name: &str, text: &str) -> Result<Vec<Clash>, RulesError> {
     };
     rows.into_iter()
         .map(|r| {
+            if !r.code.trim().is_empty() && crate::checks::lookup(&r.code).is_none() {
+                return Err(bad(name, format!("{}: unknown check code {:?}", r.program, r.code)));
+            }
             Ok(Clash {
                 program: r.program.to_ascii_uppercase(),
                 code: r.code,

@@ -93,3 +93,36 @@ pub fn conditions<'a>(
     }
     Conditions { chronic, invalid }
 }
+
+pub const EL004: Check = Check {
+    code: "EL004",
+    name: "missing-initiating-visit",
+    severity: Severity::Error,
+    what: "(visits file given) No qualifying face-to-face visit — E/M 99202–99205 or \
+           99212–99215, AWV G0438/G0439, IPPE G0402 (the list is data in \
+           rules/initiating_visits.csv); 99211 does not qualify — in the 12 months before CCM \
+           started, nor since then up to the end of the month. CCM starts at the first CCM \
+           consent or the first CCM minute, whichever is earlier. Any practitioner's visit \
+           counts (the file does not say which practice a practitioner belongs to).",
+    why: "CMS requires CCM to be initiated at a face-to-face visit for patients new to the \
+          practitioner or not seen within a year; without it every CCM month is unsupported.",
+    example: "P0041's CCM started 2025-02-03; their last visit was 2023-11-14.",
+    source: "CMS MLN909188 (initiating visit); CMS CY2015 and CY2017 PFS final rules.",
+};
+
+pub const EL005: Check = Check {
+    code: "EL005",
+    name: "missing-care-plan",
+    severity: Severity::Error,
+    what: "(care-plan file given) No care-plan event (established, revised or reviewed) for the \
+           patient on or before the last day of the month.",
+    why: "A comprehensive care plan must exist for every billed CCM month; it is the core of \
+          the service an auditor asks to see.",
+    example: "P0042 bills March 2025 but careplans.csv has no plan for them until 2025-04-02.",
+    source: "CMS MLN909188 (comprehensive care plan).",
+};
+
+/// Whether a visit code initiates CCM (codes are data).
+pub fn initiating(rules: &Ruleset, hcpcs: &str) -> bool {
+    rules.initiating_visits.iter().any(|c| c == hcpcs)
+}

@@ -2,6 +2,8 @@
 //! severity, the `ccm explain` text — beside the logic that fires them. This file only
 //! lists them (the registry) and defines what a finding is.
 
+pub mod claims;
+pub mod coding;
 pub mod consent;
 pub mod eligibility;
 pub mod ingest;
@@ -74,16 +76,29 @@ pub fn registry() -> &'static [&'static Check] {
         &consent::CN004,
         &eligibility::EL001,
         &eligibility::EL003,
+        &eligibility::EL004,
+        &eligibility::EL005,
         &time::TM001,
         &time::TM002,
         &time::TM003,
         &time::TM004,
         &time::TM005,
+        &time::TM006,
+        &coding::CD001,
+        &coding::CD002,
+        &coding::CD003,
+        &coding::CD004,
+        &coding::CD005,
+        &coding::CD006,
         &overlap::OV001,
         &overlap::OV002,
         &overlap::OV003,
         &overlap::OV004,
         &overlap::OV005,
+        &claims::CL001,
+        &claims::CL002,
+        &claims::RV001,
+        &claims::RV002,
     ];
     ALL
 }

@@ -182,7 +182,7 @@ mod tests {
             minutes: e - s,
             role: RoleClass::Clinical,
             program,
-            has_note: true,
+            note: NoteQuality::Ok,
             file: 0,
             line: 2 + u64::from(s),
             fingerprint: u64::from(s) << 16 | u64::from(e),
@@ -274,4 +274,59 @@ mod tests {
             )]
         );
     }
+}
+
+pub const TM006: Check = Check {
+    code: "TM006",
+    name: "vague-documentation",
+    severity: Severity::Warning,
+    what: "A counted CCM row has no note, or a note too thin to defend: shorter than the \
+           minimum length, or only a boilerplate phrase such as \"CCM call\", \"follow up\" or \
+           \"chart review\" (the phrases and the minimum are data in \
+           rules/documentation/vague_phrases.txt). The minutes still count.",
+    why: "Auditors deny time whose documentation does not say what was done; \"CCM call\" \
+          supports nothing.",
+    example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
+    source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
+};
+
+/// How a row's note documents the work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoteQuality {
+    Ok,
+    Missing,
+    Vague,
+}
+
+/// Judges a note against the vague phrases (normalised: lower case, letters and digits,
+/// single spaces) and the minimum length.
+pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize) -> NoteQuality {
+    if note.iter().all(u8::is_ascii_whitespace) {
+        return NoteQuality::Missing;
+    }
+    // Long notes are never vague: skip the work on the hot path.
+    if note.len() > 64 {
+        return NoteQuality::Ok;
+    }
+    let text = String::from_utf8_lossy(note);
+    let norm = normalise_note(&text);
+    if norm.chars().count() < min_chars || vague.iter().any(|v| *v == norm) {
+        NoteQuality::Vague
+    } else {
+        NoteQuality::Ok
+    }
+}
+
+pub fn normalise_note(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
 }

@@ -504,3 +504,58 @@ fn stderr_never_carries_note_text() {
     assert!(!all.contains("SECRET-CLINICAL-NOTE"));
     assert!(all.contains("IN002"));
 }
+
+#[test]
+fn verify_mode_clean_file_is_a_byte_for_byte_filter_of_the_claims_file() {
+    let d = good_case(&format!("{}{}", rows_for("P1", &[25, 20], NPI_A), rows_for("P2", &[12], NPI_A)));
+    // CRLF, an extra column, quoting kept as written; P2's line is unsupported (12 minutes).
+    let claims = "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id,memo\r\n\
+                  P1,2025-03-31,99490,1,1234567893,C1,\"kept, as is\"\r\n\
+                  P2,2025-03-31,99490,1,1234567893,C2,x\r\n\
+                  P1,2025-03-31,99439,1,1234567893,C3,\r\n";
+    std::fs::write(d.path().join("claims.csv"), claims).unwrap();
+    let out = d.path().join("out");
+    ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args(["--as-of", "2025-04-15", "--quiet", "--fail-on", "never", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let clean = std::fs::read(out.join("clean_claims.csv")).unwrap();
+    assert_eq!(
+        String::from_utf8(clean).unwrap(),
+        "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id,memo\r\n\
+         P1,2025-03-31,99490,1,1234567893,C1,\"kept, as is\"\r\n\
+         P1,2025-03-31,99439,1,1234567893,C3,\r\n"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["mode"], "verify");
+    assert_eq!(summary["claimed"], "166.91");
+    assert_eq!(summary["supported"], "106.42");
+    assert_eq!(summary["amount_at_risk"], "60.49");
+    let findings = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+    assert!(findings.contains("CL001,claim-unsupported,error,P2,2025-03,1234567893"), "{findings}");
+}
+
+#[test]
+fn trace_shows_rows_states_and_the_decision() {
+    let rows = format!(
+        "{}P1,2025-03-09,10,,,S1,Front Desk,CCM,{NPI_A},,scheduling\n",
+        rows_for("P1", &[25, 20], NPI_A)
+    );
+    let d = good_case(&rows);
+    let o = ccm()
+        .args(["trace", "P1", "--month", "2025-03"])
+        .arg(d.path().join("timelog.csv"))
+        .args(["--as-of", "2025-04-15"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("TM002"), "{text}");
+    assert!(text.contains("45 countable CCM minute(s)"), "{text}");
+    assert!(text.contains("99439 x1"), "{text}");
+    ccm().args(["trace", "P1"]).arg(d.path().join("timelog.csv")).assert().code(2);
+    ccm().args(["trace", "NOBODY", "--month", "2025-03"]).arg(d.path().join("timelog.csv")).assert().code(2);
+}
