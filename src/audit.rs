@@ -2,7 +2,7 @@
 //! claim decisions and the reconciliation. No file, clock or environment is touched here.
 
 use crate::checks::consent::{CN001, CN002, CN003, CN004, Coverage, coverage, named_practitioner};
-use crate::checks::eligibility::{EL001, EL003, conditions};
+use crate::checks::eligibility::{EL001, EL002, EL003, conditions};
 use crate::checks::ingest::{IN003, IN004, duplicates};
 use crate::checks::overlap::{OV001, relation, relation_word};
 use crate::checks::time::{
@@ -16,7 +16,7 @@ use crate::checks::{Finding, Severity, lookup};
 use crate::model::{
     Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, TimeRow, Visit,
 };
-use crate::rules::{CodeRule, Policy, RoleClass, Ruleset, TimeKind, YearRules};
+use crate::rules::{CodeRule, Policy, Relation, RoleClass, Ruleset, TimeKind, YearRules};
 use crate::types::{Money, YearMonth};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -76,6 +76,8 @@ impl Status {
 /// What the audit decided for one patient, month and billing practitioner.
 #[derive(Clone, Debug)]
 pub struct Outcome {
+    /// CCM or PCM.
+    pub program: &'static str,
     pub patient_id: String,
     pub month: YearMonth,
     pub billing_npi: String,
@@ -159,7 +161,7 @@ impl Audit {
             .map(|(i, r)| {
                 let st = self.row_status[i];
                 let l = self.lost.get(&(i as u32)).copied().unwrap_or_default();
-                let counted = if st == COUNTED && r.program == Program::Ccm {
+                let counted = if st == COUNTED && billable(r.program) {
                     u32::from(r.minutes - l.other_program - l.overlap)
                 } else {
                     0
@@ -294,7 +296,13 @@ struct Pm {
     vague: Acc,
 }
 
-type Key = (u32, YearMonth, u32);
+/// Patient, month, billing NPI, billed program (CCM or PCM).
+type Key = (u32, YearMonth, u32, Program);
+
+/// Programs ccm derives and verifies claims for.
+fn billable(p: Program) -> bool {
+    matches!(p, Program::Ccm | Program::Pcm)
+}
 
 /// Another program's time-log row: program, billing NPI, file, line.
 type OtherProgramRow = (Program, Option<u32>, u16, u64);
@@ -357,13 +365,13 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
     drop(order);
 
     let mut pms: BTreeMap<Key, Pm> = BTreeMap::new();
-    let key = |r: &TimeRow| (r.patient, YearMonth::of(r.date), r.npi);
+    let key = |r: &TimeRow| (r.patient, YearMonth::of(r.date), r.npi, r.program);
 
     // Non-clinical time never counts.
     for (i, r) in rows.iter().enumerate() {
         if status[i] == COUNTED && r.role == RoleClass::NonClinical {
             status[i] = NON_CLINICAL;
-            if r.program == Program::Ccm {
+            if billable(r.program) {
                 pms.entry(key(r))
                     .or_default()
                     .non_clinical
@@ -382,7 +390,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         notes.push("no consents file: no claim can be clean".to_string());
     }
     for (i, r) in rows.iter().enumerate() {
-        if status[i] != COUNTED || r.program != Program::Ccm {
+        if status[i] != COUNTED || !billable(r.program) {
             continue;
         }
         let pm = pms.entry(key(r)).or_default();
@@ -394,7 +402,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         let m = u32::from(r.minutes);
-        match coverage(cs, Program::Ccm, r.date, r.npi) {
+        match coverage(cs, r.program, r.date, r.npi) {
             Coverage::Covered => {}
             Coverage::BeforeConsent => {
                 status[i] = BEFORE_CONSENT;
@@ -494,7 +502,9 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                 .entry((r.patient, YearMonth::of(r.date)))
                 .or_default()
                 .push((r.program, Some(r.npi), r.file, r.line));
-            continue;
+            if !billable(r.program) {
+                continue;
+            }
         }
         let l = lost.get(&(i as u32)).copied().unwrap_or_default();
         let m = u32::from(r.minutes - l.other_program - l.overlap);
@@ -588,23 +598,24 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
     // Per patient-month: which NPIs have CCM minutes.
     let mut npis_of: BTreeMap<(u32, YearMonth), Vec<u32>> = BTreeMap::new();
     for (k, pm) in &pms {
-        if pm.total > 0 {
+        if pm.total > 0 && k.3 == Program::Ccm {
             npis_of.entry((k.0, k.1)).or_default().push(k.2);
         }
     }
     let mut el003_done: Vec<(u32, YearMonth)> = Vec::new();
 
-    for (&(patient, month, npi), pm) in &pms {
+    for (&(patient, month, npi, prog), pm) in &pms {
         let pid = pname(patient);
         let npi_s = ds.npi_name(npi);
         let yr = rules.for_month(month);
+        let pname_s = prog.as_str();
         let mut local: Vec<Finding> = Vec::new();
         let base = |check, msg: String| {
             Finding::new(check, msg)
                 .patient(pid)
                 .month(month)
                 .npi(npi_s)
-                .program("CCM")
+                .program(pname_s)
         };
         let consents = consents_by_patient
             .get(&patient)
@@ -656,12 +667,12 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         if !pm.no_consent.at.is_empty() {
             let msg = if consents.is_empty() {
                 format!(
-                    "no CCM consent on file for this patient; {} minute(s) in {month} cannot be billed",
+                    "no {pname_s} consent on file for this patient; {} minute(s) in {month} cannot be billed",
                     pm.no_consent.minutes
                 )
             } else {
                 format!(
-                    "no CCM consent in the consents file covers this month's minutes ({} minute(s))",
+                    "no {pname_s} consent in the consents file covers this month's minutes ({} minute(s))",
                     pm.no_consent.minutes
                 )
             };
@@ -670,7 +681,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         if !pm.other_npi.at.is_empty() {
             let named: Vec<&str> = consents
                 .iter()
-                .filter(|c| c.program == Program::Ccm)
+                .filter(|c| c.program == prog)
                 .filter_map(|c| c.npi)
                 .map(|n| ds.npi_name(n))
                 .collect();
@@ -690,6 +701,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
 
         // One practitioner per patient-month.
         if let Some(npis) = npis_of.get(&(patient, month))
+            && prog == Program::Ccm
             && npis.len() > 1
             && pm.total > 0
         {
@@ -733,7 +745,24 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             .get(&(patient, month))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        for clash in &yr.clashes {
+        // A PCM month clashes with CCM by the same practitioner (the PCM row of clashes.csv).
+        if prog == Program::Pcm
+            && pms
+                .get(&(patient, month, npi, Program::Ccm))
+                .is_some_and(|c| c.total > 0)
+            && let Some(clash) = yr.clash("PCM")
+            && let Some(check) = lookup(&clash.code)
+            && let Some(sev) = clash.severity(cfg.policy, Relation::Same)
+        {
+            local.push(
+                base(
+                    check,
+                    format!("CCM by the same practitioner in {month}: CCM and PCM are not paid to one practitioner in the same month"),
+                )
+                .severity(sev),
+            );
+        }
+        for clash in yr.clashes.iter().filter(|_| prog == Program::Ccm) {
             let Some(check) = lookup(&clash.code) else {
                 continue;
             };
@@ -813,17 +842,19 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             }
         }
         let cats = conds.categories();
-        if ds.diagnoses.is_some() && cats.len() < 2 {
+        let (needed, el) = if prog == Program::Pcm { (1, &EL002) } else { (2, &EL001) };
+        if ds.diagnoses.is_some() && cats.len() < needed {
             let mut f = base(
-                &EL001,
+                el,
                 format!(
-                    "{} distinct chronic condition(s) active in {month}{}; CCM needs two or more",
+                    "{} distinct chronic condition(s) active in {month}{}; {pname_s} needs {}",
                     cats.len(),
                     if cats.is_empty() {
                         String::new()
                     } else {
                         format!(" ({})", cats.join(", "))
-                    }
+                    },
+                    if needed == 1 { "one" } else { "two or more" }
                 ),
             );
             if let Some(df) = file_of(Kind::Diagnoses) {
@@ -840,7 +871,9 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             ));
         }
         // CCM must have been initiated at a qualifying face-to-face visit (when visits are given).
-        if let Some(start) = ccm_start.get(&patient) {
+        if prog == Program::Ccm
+            && let Some(start) = ccm_start.get(&patient)
+        {
             let from = start.checked_sub_months(chrono::Months::new(12)).unwrap_or(*start);
             let visits = visits_by_patient.get(&patient).map(Vec::as_slice).unwrap_or(&[]);
             let ok = visits
@@ -857,9 +890,9 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         // Codes the minutes support, and what they pay.
         let open = cfg.as_of < month.last_day();
         let mdm = complex_months.contains(&(patient, month));
-        let sel = select(yr, "CCM", pm, month, cfg.dos, mdm);
+        let sel = select(yr, pname_s, pm, month, cfg.dos, mdm);
         if cfg.as_of >= month.first_day() && open {
-            if let Some(f) = near_next_block(yr, pm, mdm, |c, m| base(c, m)) {
+            if let Some(f) = near_next_block(yr, pname_s, pm, mdm, |c, m| base(c, m)) {
                 local.push(f);
             }
         }
@@ -873,7 +906,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             None => (Vec::new(), Money::ZERO, None, Vec::new()),
         };
         if sel.is_none() {
-            local.push(below_threshold(yr, pm, month, cfg.as_of, base));
+            local.push(below_threshold(yr, pname_s, pm, month, cfg.as_of, base));
         }
         let has_error = local.iter().any(|f| f.severity == Severity::Error) || global_error;
         let status = if sel.is_none() {
@@ -895,8 +928,9 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             }
         }
         findings.extend(local);
-        outcome_index.insert((patient, month, npi), outcomes.len());
+        outcome_index.insert((patient, month, npi, prog), outcomes.len());
         outcomes.push(Outcome {
+            program: pname_s,
             patient_id: pid.to_string(),
             month,
             billing_npi: npi_s.to_string(),
@@ -985,6 +1019,7 @@ fn push_acc(out: &mut Vec<Finding>, acc: &Acc, make: impl Fn(usize, u32) -> Find
 
 fn below_threshold(
     yr: &YearRules,
+    program: &str,
     pm: &Pm,
     month: YearMonth,
     as_of: NaiveDate,
@@ -993,7 +1028,7 @@ fn below_threshold(
     let staff_base = yr
         .codes
         .iter()
-        .filter(|c| c.program == "CCM" && !c.is_addon && c.time == TimeKind::Staff)
+        .filter(|c| c.program == program && !c.is_addon && c.time == TimeKind::Staff)
         .min_by_key(|c| c.threshold);
     let (code, thr) = staff_base
         .map(|c| (c.hcpcs.as_str(), c.threshold))
@@ -1202,6 +1237,7 @@ fn family_minutes(base: &CodeRule, pm: &Pm) -> Option<u32> {
 /// RV002: in an open month, the nearest next billable block within reach.
 fn near_next_block(
     yr: &YearRules,
+    program: &str,
     pm: &Pm,
     mdm: bool,
     make: impl Fn(&'static crate::checks::Check, String) -> Finding,
@@ -1210,7 +1246,7 @@ fn near_next_block(
     for base in yr
         .codes
         .iter()
-        .filter(|c| c.program == "CCM" && !c.is_addon && (mdm || !needs_mdm(c)))
+        .filter(|c| c.program == program && !c.is_addon && (mdm || !needs_mdm(c)))
     {
         let Some(minutes) = family_minutes(base, pm) else { continue };
         let addon = yr.addon_of(&base.hcpcs);
@@ -1258,7 +1294,8 @@ fn verify(
     findings: &mut Vec<Finding>,
     global_error: bool,
 ) -> Verify {
-    let mut groups: BTreeMap<Key, Vec<(usize, &Claim)>> = BTreeMap::new();
+    // A claim goes out whole or not at all: lines are grouped by patient, month, practitioner.
+    let mut groups: BTreeMap<(u32, YearMonth, u32), Vec<(usize, &Claim)>> = BTreeMap::new();
     for (i, c) in cf.claims.iter().enumerate() {
         groups
             .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
@@ -1279,84 +1316,107 @@ fn verify(
     }
     let mut v = Verify::default();
     let mut claimed_amount: HashMap<(String, YearMonth, String), Money> = HashMap::new();
+    let mut claimed_programs: HashSet<Key> = HashSet::new();
     for (&(patient, month, npi), lines) in &groups {
         let pid = ds.patients.name(patient);
         let npi_s = ds.npi_name(npi);
         let yr = rules.for_month(month);
-        let pm = pms.get(&(patient, month, npi));
-        let empty = Pm::default();
-        let pmr = pm.unwrap_or(&empty);
         let mdm = complex_months.contains(&(patient, month));
         let claims: Vec<&Claim> = lines.iter().map(|(_, c)| *c).collect();
-        let tday = |h: &str| {
-            let r = yr.code(h)?;
-            let idx = match r.time {
-                TimeKind::Staff => 1,
-                TimeKind::Practitioner => 2,
-                TimeKind::None => return None,
-            };
-            threshold_day(&pmr.days, idx, r.threshold)
-        };
-        let mut local = code_findings(yr, &claims, cfg.as_of, tday);
+        let mut local = Vec::new();
         let mut claimed = Money::ZERO;
-        let mut supported_pay = Money::ZERO;
-        for c in &claims {
-            let Some(r) = yr.code(&c.hcpcs).filter(|r| r.program == "CCM") else {
+        let mut supported_pay: BTreeMap<Program, Money> = BTreeMap::new();
+        for prog in [Program::Ccm, Program::Pcm] {
+            let pname = prog.as_str();
+            let mine: Vec<&Claim> = claims
+                .iter()
+                .copied()
+                .filter(|c| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
+                .collect();
+            if mine.is_empty() {
                 continue;
-            };
-            let fee = yr.unit_payment(&c.hcpcs, c.date_of_service).unwrap_or_default();
-            claimed += fee * Money::from(c.units);
-            let base = if r.is_addon { yr.code(&r.addon_to) } else { Some(r) };
-            let Some(base) = base else { continue };
-            let minutes = family_minutes(base, pmr).unwrap_or(0);
-            let supported = if needs_mdm(base) && !mdm {
-                0
-            } else {
-                match units_for(base, r.is_addon.then_some(r), minutes) {
-                    None => 0,
-                    Some(u) if r.is_addon => u,
-                    Some(_) => 1,
-                }
-            };
-            supported_pay += fee * Money::from(c.units.min(supported));
-            let whose = match base.time {
-                TimeKind::Practitioner => "practitioner minutes",
-                _ => "countable minutes",
-            };
-            if supported == 0 {
-                let why = if pm.is_none() {
-                    "no CCM minutes are logged for this patient-month under this NPI".to_string()
-                } else if needs_mdm(base) && !mdm {
-                    "no moderate or high MDM on a care-plan event this month (complex CCM)".to_string()
-                } else if r.is_addon {
-                    format!("{minutes} {whose} reach no add-on unit beyond {}", base.hcpcs)
-                } else {
-                    format!("{minutes} {whose} are below the {}-minute threshold", base.threshold)
+            }
+            claimed_programs.insert((patient, month, npi, prog));
+            let pm = pms.get(&(patient, month, npi, prog));
+            let empty = Pm::default();
+            let pmr = pm.unwrap_or(&empty);
+            let tday = |h: &str| {
+                let r = yr.code(h)?;
+                let idx = match r.time {
+                    TimeKind::Staff => 1,
+                    TimeKind::Practitioner => 2,
+                    TimeKind::None => return None,
                 };
-                let mut f = Finding::new(&CL001, format!("{} is not supported: {why}", c.hcpcs))
+                threshold_day(&pmr.days, idx, r.threshold)
+            };
+            let mut found = code_findings(yr, pname, &mine, cfg.as_of, tday);
+            for c in &mine {
+                let r = yr.code(&c.hcpcs).expect("filtered");
+                let fee = yr
+                    .unit_payment(&c.hcpcs, c.date_of_service)
+                    .unwrap_or_default();
+                claimed += fee * Money::from(c.units);
+                let Some(base) = (if r.is_addon { yr.code(&r.addon_to) } else { Some(r) }) else {
+                    continue;
+                };
+                let minutes = family_minutes(base, pmr).unwrap_or(0);
+                let supported = if needs_mdm(base) && !mdm {
+                    0
+                } else {
+                    match units_for(base, r.is_addon.then_some(r), minutes) {
+                        None => 0,
+                        Some(u) if r.is_addon => u,
+                        Some(_) => 1,
+                    }
+                };
+                *supported_pay.entry(prog).or_default() += fee * Money::from(c.units.min(supported));
+                let whose = match base.time {
+                    TimeKind::Practitioner => "practitioner minutes",
+                    _ => "countable minutes",
+                };
+                if supported == 0 {
+                    let why = if pm.is_none() {
+                        format!("no {pname} minutes are logged for this patient-month under this NPI")
+                    } else if needs_mdm(base) && !mdm {
+                        "no moderate or high MDM on a care-plan event this month (complex CCM)"
+                            .to_string()
+                    } else if r.is_addon {
+                        format!("{minutes} {whose} reach no add-on unit beyond {}", base.hcpcs)
+                    } else {
+                        format!(
+                            "{minutes} {whose} are below the {}-minute threshold",
+                            base.threshold
+                        )
+                    };
+                    let mut f =
+                        Finding::new(&CL001, format!("{} is not supported: {why}", c.hcpcs))
+                            .at(c.file, c.line)
+                            .minutes(minutes);
+                    f.amount = Some(fee * Money::from(c.units));
+                    found.push(f);
+                } else if r.is_addon && c.units > supported {
+                    let mut f = Finding::new(
+                        &CL002,
+                        format!(
+                            "{} x{} claimed; {minutes} {whose} support {supported}",
+                            c.hcpcs, c.units
+                        ),
+                    )
                     .at(c.file, c.line)
                     .minutes(minutes);
-                f.amount = Some(fee * Money::from(c.units));
-                local.push(f);
-            } else if r.is_addon && c.units > supported {
-                let mut f = Finding::new(
-                    &CL002,
-                    format!(
-                        "{} x{} claimed; {minutes} {whose} support {supported}",
-                        c.hcpcs, c.units
-                    ),
-                )
-                .at(c.file, c.line)
-                .minutes(minutes);
-                f.amount = Some(fee * Money::from(c.units - supported));
-                local.push(f);
+                    f.amount = Some(fee * Money::from(c.units - supported));
+                    found.push(f);
+                }
             }
+            for f in &mut found {
+                f.program = pname.to_string();
+            }
+            local.extend(found);
         }
         for f in &mut local {
             f.patient_id = pid.to_string();
             f.month = Some(month);
             f.billing_npi = npi_s.to_string();
-            f.program = "CCM".to_string();
         }
         let is_held = global_error
             || local.iter().any(holds_month)
@@ -1373,30 +1433,34 @@ fn verify(
             v.supported += claimed;
             v.clean.extend(lines.iter().map(|(i, _)| *i));
             // The evidence may support more than was claimed.
-            if let Some(o) = outcome_index.get(&(patient, month, npi)).map(|&i| &outcomes[i])
-                && o.status == Status::Clean
-                && o.payment > supported_pay
-            {
-                let left = o.payment - supported_pay;
-                let mut f = Finding::new(
-                    &RV001,
-                    format!(
-                        "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
-                        describe(&o.lines),
-                        o.minutes,
-                        crate::types::money_str(o.payment),
-                        crate::types::money_str(supported_pay)
-                    ),
-                )
-                .patient(pid)
-                .month(month)
-                .npi(npi_s)
-                .program("CCM")
-                .minutes(o.minutes);
-                f.amount = Some(left);
-                v.left_unbilled += left;
-                entry.2 += left;
-                local.push(f);
+            for (prog, paid) in &supported_pay {
+                if let Some(o) = outcome_index
+                    .get(&(patient, month, npi, *prog))
+                    .map(|&i| &outcomes[i])
+                    && o.status == Status::Clean
+                    && o.payment > *paid
+                {
+                    let left = o.payment - *paid;
+                    let mut f = Finding::new(
+                        &RV001,
+                        format!(
+                            "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
+                            describe(&o.lines),
+                            o.minutes,
+                            crate::types::money_str(o.payment),
+                            crate::types::money_str(*paid)
+                        ),
+                    )
+                    .patient(pid)
+                    .month(month)
+                    .npi(npi_s)
+                    .program(prog.as_str())
+                    .minutes(o.minutes);
+                    f.amount = Some(left);
+                    v.left_unbilled += left;
+                    entry.2 += left;
+                    local.push(f);
+                }
             }
         }
         findings.extend(local);
@@ -1404,7 +1468,7 @@ fn verify(
     // Clean months the evidence supports that were not claimed at all.
     for (key, &i) in outcome_index {
         let o = &outcomes[i];
-        if o.status == Status::Clean && !groups.contains_key(key) {
+        if o.status == Status::Clean && !claimed_programs.contains(key) {
             let mut f = Finding::new(
                 &RV001,
                 format!(
@@ -1417,7 +1481,7 @@ fn verify(
             .patient(&o.patient_id)
             .month(o.month)
             .npi(&o.billing_npi)
-            .program("CCM")
+            .program(o.program)
             .minutes(o.minutes);
             f.amount = Some(o.payment);
             v.left_unbilled += o.payment;
@@ -1425,8 +1489,11 @@ fn verify(
             findings.push(f);
         }
     }
-    // In verify mode, the money at stake on an evidence error is what was claimed.
-    for f in findings.iter_mut().filter(|f| holds_month(f) && f.check.code != "CL001" && f.check.code != "CL002") {
+    // In verify mode, the money at stake on an error that holds a month is what was claimed.
+    for f in findings
+        .iter_mut()
+        .filter(|f| holds_month(f) && f.check.code != "CL001" && f.check.code != "CL002")
+    {
         if let Some(m) = f.month {
             f.amount = claimed_amount
                 .get(&(f.patient_id.clone(), m, f.billing_npi.clone()))

@@ -618,12 +618,13 @@ pub fn write_trace(
         .filter(|o| o.patient_id == patient && o.month == month)
         .collect();
     if outs.is_empty() {
-        writeln!(w, "no CCM minutes for this patient-month")?;
+        writeln!(w, "no CCM or PCM minutes for this patient-month")?;
     }
     for o in outs {
         writeln!(
             w,
-            "NPI {}: {} countable CCM minute(s), {} by practitioners; status: {}",
+            "{} under NPI {}: {} countable minute(s), {} by practitioners; status: {}",
+            o.program,
             o.billing_npi,
             o.minutes,
             o.practitioner_minutes,

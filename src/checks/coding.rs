@@ -77,16 +77,17 @@ pub const CD006: Check = Check {
     source: "CMS MLN909188 (date of service for CCM); CMS CY2017 PFS final rule.",
 };
 
-/// Code-rule findings for one patient-month and practitioner's claim lines (CCM codes only).
+/// Code-rule findings for one patient-month and practitioner's claim lines of one program.
 /// `threshold_day` gives the day a base code's threshold was met, if it was.
 pub fn code_findings(
     yr: &YearRules,
+    program: &str,
     lines: &[&Claim],
     as_of: NaiveDate,
     threshold_day: impl Fn(&str) -> Option<NaiveDate>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let rule = |h: &str| yr.code(h).filter(|c| c.program == "CCM");
+    let rule = |h: &str| yr.code(h).filter(|c| c.program == program);
     let ccm: Vec<&&Claim> = lines.iter().filter(|c| rule(&c.hcpcs).is_some()).collect();
     let mut codes: Vec<&str> = ccm.iter().map(|c| c.hcpcs.as_str()).collect();
     codes.sort_unstable();
@@ -118,7 +119,7 @@ pub fn code_findings(
     families.dedup();
     if families.len() > 1 {
         let all: Vec<u64> = ccm.iter().map(|c| c.line).collect();
-        out.push((Finding::new(&CD004, format!("more than one CCM family in one month: {}", codes.join(", "))), all));
+        out.push((Finding::new(&CD004, format!("more than one {program} family in one month: {}", codes.join(", "))), all));
     }
     for c in &ccm {
         let r = rule(&c.hcpcs).expect("filtered");

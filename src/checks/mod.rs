@@ -75,6 +75,7 @@ pub fn registry() -> &'static [&'static Check] {
         &consent::CN003,
         &consent::CN004,
         &eligibility::EL001,
+        &eligibility::EL002,
         &eligibility::EL003,
         &eligibility::EL004,
         &eligibility::EL005,

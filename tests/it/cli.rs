@@ -554,7 +554,7 @@ fn trace_shows_rows_states_and_the_decision() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("TM002"), "{text}");
-    assert!(text.contains("45 countable CCM minute(s)"), "{text}");
+    assert!(text.contains("CCM under NPI 1234567893: 45 countable minute(s)"), "{text}");
     assert!(text.contains("99439 x1"), "{text}");
     ccm().args(["trace", "P1"]).arg(d.path().join("timelog.csv")).assert().code(2);
     ccm().args(["trace", "NOBODY", "--month", "2025-03"]).arg(d.path().join("timelog.csv")).assert().code(2);

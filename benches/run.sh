@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Benchmark: ccm audit vs a bare csv-crate parse vs a DuckDB core-audit query, on the same
+# generated files. Not a test; CI never runs it. See benches/README.md.
+#
+#   bash benches/run.sh [ROWS...]        # default: 2000000 10000000
+#
+# Environment knobs: BENCH_RUNS (default 3), BENCH_SEED (default 42),
+# BENCH_DIR (default target/bench-data).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+BENCH=${BENCH_DIR:-$ROOT/target/bench-data}
+RUNS=${BENCH_RUNS:-3}
+SEED=${BENCH_SEED:-42}
+MONTH=2025-03
+AS_OF=2025-04-15
+TIMED_SHARE=0.8
+NONCLINICAL_SHARE=0.03
+CHRONIC=$ROOT/rules/chronic/ccir_v2023_1.csv
+ROLES=$ROOT/rules/2025/roles.csv
+SQL=$ROOT/benches/duckdb_core.sql
+if [ "$#" -gt 0 ]; then SIZES=("$@"); else SIZES=(2000000 10000000); fi
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+for n in "${SIZES[@]}"; do
+    [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || die "ROWS must be positive integers, got '$n'"
+done
+[[ ${BASH_VERSINFO[0]} -ge 5 ]] || die "bash >= 5 needed (EPOCHREALTIME)"
+
+# ---- prerequisites ---------------------------------------------------------------------
+command -v python3 >/dev/null || die "python3 not found"
+if ! python3 -c 'import duckdb' 2>/dev/null; then
+    log "installing the duckdb Python package"
+    python3 -m pip install --quiet duckdb || die "pip install duckdb failed"
+fi
+if [ ! -x /usr/bin/time ]; then
+    log "installing GNU time"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get install -y time >/dev/null 2>&1 \
+        || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y time >/dev/null; } \
+        || die "could not install GNU time (/usr/bin/time)"
+fi
+
+log "building ccm and the csv_parse example (release)"
+cargo build --release --quiet
+cargo build --release --quiet --example csv_parse
+CCM=$ROOT/target/release/ccm
+PARSE=$ROOT/target/release/examples/csv_parse
+[ -x "$CCM" ] && [ -x "$PARSE" ] || die "release binaries missing"
+
+mkdir -p "$BENCH"
+TMP=$(mktemp -d "$BENCH/tmp.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# The DuckDB driver: fill the placeholders, run the SQL in an in-memory database.
+DUCK_PY='
+import sys, duckdb
+sql_path, data, out, chronic, roles = sys.argv[1:6]
+sql = open(sql_path).read()
+for k, v in (("@DATA@", data), ("@OUT@", out), ("@CHRONIC@", chronic), ("@ROLES@", roles)):
+    sql = sql.replace(k, v)
+duckdb.connect().execute(sql)
+'
+
+# measure NAME CMD... : runs CMD $RUNS times (stdout/stderr to $TMP/NAME.*), sets
+# M_WALL (median wall seconds, from bash's EPOCHREALTIME) and M_RSS (max peak RSS, KiB,
+# from GNU time %M over the runs). A failing run aborts the benchmark.
+measure() {
+    local name=$1; shift
+    local walls=() rss=0 i t0 t1 r
+    for ((i = 1; i <= RUNS; i++)); do
+        [ -n "${PRE_RUN:-}" ] && eval "$PRE_RUN"
+        t0=$EPOCHREALTIME
+        if ! /usr/bin/time -f '%e %M' -o "$TMP/$name.time" "$@" \
+            >"$TMP/$name.out" 2>"$TMP/$name.err"; then
+            cat "$TMP/$name.err" >&2
+            die "$name failed (run $i): $*"
+        fi
+        t1=$EPOCHREALTIME
+        walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+        r=$(awk 'END { print $2 }' "$TMP/$name.time")
+        ((r > rss)) && rss=$r
+    done
+    M_WALL=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    M_RSS=$rss
+    log "  $name: runs ${walls[*]} s -> median $M_WALL s, peak RSS $((rss / 1024)) MB"
+}
+
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0.001) d = 0.001; printf "%.3f", d }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+verdict() { awk -v v="$1" -v lim="$2" -v op="$3" 'BEGIN {
+    if (v == "n/a") { print "?"; exit }
+    ok = (op == "le") ? (v + 0 <= lim + 0) : 0; print (ok ? "ok" : "MISS") }'; }
+
+# Python + duckdb import overhead (measured once; subtracted for the "net" duckdb time).
+log "measuring python3 -c 'import duckdb'"
+measure import python3 -c 'import duckdb'
+IMPORT_WALL=$M_WALL
+IMPORT_RSS=$M_RSS
+
+ROWS_OUT=()
+for ROWS in "${SIZES[@]}"; do
+    PATIENTS=$((ROWS / 20))
+    ((PATIENTS < 100000)) && PATIENTS=100000
+    ((PATIENTS > 1000000)) && PATIENTS=1000000
+    DATA=$BENCH/data-r$ROWS-p$PATIENTS-s$SEED
+    WANT=$(python3 -c '
+import json, sys
+print(json.dumps({"rows": int(sys.argv[1]), "patients": int(sys.argv[2]), "month": sys.argv[3],
+    "seed": int(sys.argv[4]), "timed_share": float(sys.argv[5]),
+    "nonclinical_share": float(sys.argv[6]), "patients_per_staff": 200,
+    "generator": "benches/gen.py v1",
+    "python": "%d.%d" % sys.version_info[:2]}, sort_keys=True))' \
+        "$ROWS" "$PATIENTS" "$MONTH" "$SEED" "$TIMED_SHARE" "$NONCLINICAL_SHARE")
+    HAVE=$(cat "$DATA/params.json" 2>/dev/null || true)
+    if [ "$HAVE" = "$WANT" ] && [ -s "$DATA/timelog.csv" ]; then
+        log "reusing $DATA"
+    else
+        log "generating $ROWS rows / $PATIENTS patients into $DATA"
+        rm -rf "$DATA"
+        python3 "$ROOT/benches/gen.py" --rows "$ROWS" --patients "$PATIENTS" --month "$MONTH" \
+            --seed "$SEED" --out "$DATA" --timed-share "$TIMED_SHARE" \
+            --nonclinical-share "$NONCLINICAL_SHARE"
+    fi
+    SIZE_MB=$(du -m "$DATA/timelog.csv" | cut -f1)
+    # Warm the page cache so every contender reads from memory.
+    cat "$DATA"/*.csv >/dev/null
+
+    log "size $ROWS rows ($SIZE_MB MB time log), $RUNS runs each"
+    measure parse "$PARSE" "$DATA/timelog.csv"
+    got=$(head -n1 "$TMP/parse.out")
+    [ "$got" = "$ROWS" ] || die "csv_parse counted $got records, expected $ROWS"
+    P_WALL=$M_WALL P_RSS=$M_RSS
+
+    OUT_CCM=$BENCH/out-ccm-r$ROWS
+    PRE_RUN="rm -rf '$OUT_CCM'"
+    measure ccm "$CCM" audit "$DATA/timelog.csv" --as-of "$AS_OF" --quiet --fail-on never \
+        --out "$OUT_CCM"
+    [ -s "$OUT_CCM/clean_claims.csv" ] || die "ccm wrote no clean_claims.csv"
+    C_WALL=$M_WALL C_RSS=$M_RSS
+
+    OUT_DUCK=$BENCH/out-duckdb-r$ROWS.csv
+    PRE_RUN="rm -f '$OUT_DUCK'"
+    measure duckdb python3 -c "$DUCK_PY" "$SQL" "$DATA" "$OUT_DUCK" "$CHRONIC" "$ROLES"
+    [ -s "$OUT_DUCK" ] || die "duckdb wrote no output"
+    PRE_RUN=""
+    D_WALL=$M_WALL D_RSS=$M_RSS
+    D_NET=$(sub "$D_WALL" "$IMPORT_WALL")
+
+    R_PARSE=$(div "$C_WALL" "$P_WALL")
+    R_DUCK=$(div "$C_WALL" "$D_WALL")
+    R_DUCK_NET=$(div "$C_WALL" "$D_NET")
+    MEM_OK=$([ "$C_RSS" -le "$D_RSS" ] && echo ok || echo MISS)
+    ROWS_OUT+=("| $ROWS | $PATIENTS | $SIZE_MB | $P_WALL | $C_WALL | $D_WALL | $D_NET | $R_PARSE $(verdict "$R_PARSE" 2.0 le) | $R_DUCK $(verdict "$R_DUCK" 0.33 le) | $R_DUCK_NET $(verdict "$R_DUCK_NET" 0.33 le) | $(mb "$C_RSS") $MEM_OK | $(mb "$D_RSS") | $(mb "$P_RSS") |")
+done
+
+GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY=$(git status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null | grep -q . && echo " (src modified)" || true)
+CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
+DUCK_V=$(python3 -c 'import duckdb; print(duckdb.__version__)')
+{
+    echo "# ccm benchmark results"
+    echo
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC') - ccm $GIT_REV$GIT_DIRTY - $(rustc --version 2>/dev/null) - duckdb $DUCK_V (python $(python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'))"
+    echo "$(nproc) CPUs ($CPU), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; median of $RUNS runs, peak RSS = max over runs; seed $SEED, month $MONTH, --as-of $AS_OF"
+    echo
+    echo "| rows | patients | log MB | parse s | ccm s | duckdb s | duckdb net s | ccm/parse (goal <= 2.0) | ccm/duckdb (goal <= 0.33) | ccm/duckdb net | ccm peak MB (goal <= duckdb) | duckdb peak MB | parse peak MB |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|"
+    printf '%s\n' "${ROWS_OUT[@]}"
+    echo
+    echo "python3 -c 'import duckdb' alone: $IMPORT_WALL s, $(mb "$IMPORT_RSS") MB peak; \"duckdb net s\" = duckdb s - that import time."
+    echo "duckdb peak MB is the whole python3 process (interpreter + duckdb + query)."
+} | tee "$BENCH/results.md"
+log "written $BENCH/results.md"
