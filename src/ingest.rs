@@ -272,6 +272,8 @@ struct LineCounter<R> {
     /// Positions of `\r` (false) and `\n` (true) bytes not yet passed.
     pending: VecDeque<(u64, bool)>,
     lines_before: u64,
+    /// The last byte read that is not a line end or white space.
+    last_visible: u8,
 }
 
 impl<R: Read> Read for LineCounter<R> {
@@ -282,6 +284,9 @@ impl<R: Read> Read for LineCounter<R> {
                 .push_back((self.pos + i as u64, buf[i] == b'\n'));
         }
         self.pos += n as u64;
+        if let Some(&b) = buf[..n].iter().rev().find(|b| !b.is_ascii_whitespace()) {
+            self.last_visible = b;
+        }
         Ok(n)
     }
 }
@@ -351,6 +356,7 @@ fn open_source(
         pos: 0,
         pending: VecDeque::new(),
         lines_before: 0,
+        last_visible: 0,
     };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -474,23 +480,15 @@ fn for_each_record(
     mut offsets: Option<&mut Vec<u64>>,
     mut row: impl FnMut(&mut Dataset, &Rec, u64, usize),
 ) -> Result<(), IngestError> {
-    let mut rec = csv::ByteRecord::new();
+    // One record is held back, so that the last one can be checked for a quote left open
+    // (which swallows the rest of the file into one field). Two buffers are swapped: no
+    // allocation per record.
+    let mut cur = csv::ByteRecord::new();
+    let mut prev = csv::ByteRecord::new();
+    let mut prev_line = 0u64;
     let cols = columns(kind);
     let mut count = 0u64;
-    loop {
-        let more = input
-            .rdr
-            .read_byte_record(&mut rec)
-            .map_err(|e| csv_err(name, e))?;
-        if !more {
-            break;
-        }
-        count += 1;
-        let offset = rec.position().map(|p| p.byte()).unwrap_or(0);
-        if let Some(o) = offsets.as_mut() {
-            o.push(offset);
-        }
-        let line = input.rdr.get_mut().line_at(offset);
+    let mut process = |ds: &mut Dataset, rec: &csv::ByteRecord, line: u64, idx: usize| {
         if rec.len() != input.width {
             ds.ingest_findings.push(
                 malformed_row(
@@ -503,14 +501,50 @@ fn for_each_record(
                 )
                 .at(input.file, line),
             );
-            continue;
+            return;
         }
         let r = Rec {
-            rec: &rec,
+            rec,
             idx: &input.idx,
             cols,
         };
-        row(ds, &r, line, count as usize - 1);
+        row(ds, &r, line, idx);
+    };
+    loop {
+        let more = input
+            .rdr
+            .read_byte_record(&mut cur)
+            .map_err(|e| csv_err(name, e))?;
+        if !more {
+            break;
+        }
+        let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
+        if let Some(o) = offsets.as_mut() {
+            o.push(offset);
+        }
+        let line = input.rdr.get_mut().line_at(offset);
+        if count > 0 {
+            process(ds, &prev, prev_line, count as usize - 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+        prev_line = line;
+        count += 1;
+    }
+    if count > 0 {
+        let open_quote = prev.iter().any(|f| f.contains(&b'\n'))
+            && input.rdr.get_ref().last_visible != b'"';
+        if open_quote {
+            ds.ingest_findings.push(
+                malformed_row(
+                    kind,
+                    "a quote opened on this line is never closed: the rest of the file was read as one field"
+                        .to_string(),
+                )
+                .at(input.file, prev_line),
+            );
+        } else {
+            process(ds, &prev, prev_line, count as usize - 1);
+        }
     }
     ds.files[input.file as usize].rows_read = count;
     Ok(())

@@ -4,4 +4,5 @@
 mod cli;
 mod common;
 mod fixtures;
+mod bad_input;
 mod properties;
