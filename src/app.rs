@@ -204,7 +204,8 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
     let Some(month) = &args.audit.month else {
         bail!("trace needs --month YYYY-MM");
     };
-    let month = YearMonth::parse(month).ok_or_else(|| anyhow!("--month {month:?} is not YYYY-MM"))?;
+    let month =
+        YearMonth::parse(month).ok_or_else(|| anyhow!("--month {month:?} is not YYYY-MM"))?;
     let mut audit_args = args.audit;
     // The trace audits every month (consent and visits read across months) and shows one.
     audit_args.month = None;
@@ -264,8 +265,44 @@ fn prepare(args: &AuditArgs) -> Result<Prepared> {
     }
 
     let mut ds = Dataset::default();
+    // A progress bar on stderr for long reads, only when stderr is a terminal.
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let total: u64 = args
+            .timelogs
+            .iter()
+            .filter_map(|t| std::fs::metadata(t).ok())
+            .map(|m| m.len())
+            .sum();
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} reading time logs {bar:30} {percent:>3}%  {msg} rows/s  {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let (mut done_bytes, mut done_rows) = (0u64, 0u64);
     for t in &args.timelogs {
-        read_timelog(&mut ds, t, &t.display().to_string(), &opts, &rules)?;
+        let mut topts = opts.clone();
+        if let Some(bar) = &bar {
+            let bar = bar.clone();
+            let (base_bytes, base_rows) = (done_bytes, done_rows);
+            topts.progress = Some(std::sync::Arc::new(move |rows: u64, bytes: u64| {
+                bar.set_position(base_bytes + bytes);
+                let secs = bar.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!("{:.0}", (base_rows + rows) as f64 / secs));
+            }));
+        }
+        read_timelog(&mut ds, t, &t.display().to_string(), &topts, &rules)?;
+        done_bytes += std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
+        done_rows += ds.files.last().map_or(0, |f| f.rows_read);
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     for kind in [
         Kind::Consents,

@@ -1,16 +1,16 @@
 //! The audit: a pure function from parsed inputs, a ruleset and a configuration to findings,
 //! claim decisions and the reconciliation. No file, clock or environment is touched here.
 
+use crate::checks::claims::{CL001, CL002, NEAR_BLOCK_MINUTES, RV001, RV002};
+use crate::checks::coding::code_findings;
 use crate::checks::consent::{CN001, CN002, CN003, CN004, Coverage, coverage, named_practitioner};
 use crate::checks::eligibility::{EL001, EL002, EL003, conditions};
+use crate::checks::eligibility::{EL004, EL005, initiating};
 use crate::checks::ingest::{IN003, IN004, duplicates};
 use crate::checks::overlap::{OV001, relation, relation_word};
 use crate::checks::time::{
     IMPLAUSIBLE_DAY_MINUTES, Lost, TM001, TM002, TM003, TM004, TM005, day_overlaps,
 };
-use crate::checks::claims::{CL001, CL002, NEAR_BLOCK_MINUTES, RV001, RV002};
-use crate::checks::coding::code_findings;
-use crate::checks::eligibility::{EL004, EL005, initiating};
 use crate::checks::time::{NoteQuality, TM006};
 use crate::checks::{Finding, Severity, lookup};
 use crate::model::{
@@ -183,7 +183,9 @@ impl Audit {
                 }
             })
             .collect();
-        out.sort_by(|a, b| (a.date, a.interval, &a.file, a.line).cmp(&(b.date, b.interval, &b.file, b.line)));
+        out.sort_by(|a, b| {
+            (a.date, a.interval, &a.file, a.line).cmp(&(b.date, b.interval, &b.file, b.line))
+        });
         out
     }
 }
@@ -566,7 +568,12 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                 earliest(r.patient, r.date);
             }
         }
-        for c in ds.consents.iter().flatten().filter(|c| c.program == Program::Ccm) {
+        for c in ds
+            .consents
+            .iter()
+            .flatten()
+            .filter(|c| c.program == Program::Ccm)
+        {
             earliest(c.patient, c.date);
         }
     }
@@ -842,7 +849,11 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             }
         }
         let cats = conds.categories();
-        let (needed, el) = if prog == Program::Pcm { (1, &EL002) } else { (2, &EL001) };
+        let (needed, el) = if prog == Program::Pcm {
+            (1, &EL002)
+        } else {
+            (2, &EL001)
+        };
         if ds.diagnoses.is_some() && cats.len() < needed {
             let mut f = base(
                 el,
@@ -864,7 +875,11 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         }
 
         // A care plan must exist by the month (when care plans are given).
-        if ds.careplans.is_some() && first_plan.get(&patient).is_none_or(|d| *d > month.last_day()) {
+        if ds.careplans.is_some()
+            && first_plan
+                .get(&patient)
+                .is_none_or(|d| *d > month.last_day())
+        {
             local.push(base(
                 &EL005,
                 format!("no care plan on file on or before {}; a comprehensive care plan must exist for every billed month", month.last_day()),
@@ -874,11 +889,16 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         if prog == Program::Ccm
             && let Some(start) = ccm_start.get(&patient)
         {
-            let from = start.checked_sub_months(chrono::Months::new(12)).unwrap_or(*start);
-            let visits = visits_by_patient.get(&patient).map(Vec::as_slice).unwrap_or(&[]);
-            let ok = visits
-                .iter()
-                .any(|v| initiating(rules, &v.hcpcs) && v.date >= from && v.date <= month.last_day());
+            let from = start
+                .checked_sub_months(chrono::Months::new(12))
+                .unwrap_or(*start);
+            let visits = visits_by_patient
+                .get(&patient)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let ok = visits.iter().any(|v| {
+                initiating(rules, &v.hcpcs) && v.date >= from && v.date <= month.last_day()
+            });
             if !ok {
                 local.push(base(
                     &EL004,
@@ -891,10 +911,11 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         let open = cfg.as_of < month.last_day();
         let mdm = complex_months.contains(&(patient, month));
         let sel = select(yr, pname_s, pm, month, cfg.dos, mdm);
-        if cfg.as_of >= month.first_day() && open {
-            if let Some(f) = near_next_block(yr, pname_s, pm, mdm, |c, m| base(c, m)) {
-                local.push(f);
-            }
+        if cfg.as_of >= month.first_day()
+            && open
+            && let Some(f) = near_next_block(yr, pname_s, pm, mdm, base)
+        {
+            local.push(f);
         }
         let (mut lines, payment, chosen, alternatives) = match &sel {
             Some(s) => (
@@ -944,10 +965,20 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         });
     }
 
-    let verify = ds
-        .claims
-        .as_ref()
-        .map(|cf| verify(ds, rules, cfg, cf, &pms, &complex_months, &outcomes, &outcome_index, &mut findings, global_error));
+    let verify = ds.claims.as_ref().map(|cf| {
+        verify(
+            ds,
+            rules,
+            cfg,
+            cf,
+            &pms,
+            &complex_months,
+            &outcomes,
+            &outcome_index,
+            &mut findings,
+            global_error,
+        )
+    });
 
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcomes.sort_by(|a, b| {
@@ -1248,7 +1279,9 @@ fn near_next_block(
         .iter()
         .filter(|c| c.program == program && !c.is_addon && (mdm || !needs_mdm(c)))
     {
-        let Some(minutes) = family_minutes(base, pm) else { continue };
+        let Some(minutes) = family_minutes(base, pm) else {
+            continue;
+        };
         let addon = yr.addon_of(&base.hcpcs);
         let (target, what) = match units_for(base, addon, minutes) {
             None => (base.threshold, base.hcpcs.clone()),
@@ -1268,11 +1301,17 @@ fn near_next_block(
     best.map(|(gap, what)| {
         make(
             &RV002,
-            format!("{} countable minute(s) so far: {gap} more reach {what}", pm.total),
+            format!(
+                "{} countable minute(s) so far: {gap} more reach {what}",
+                pm.total
+            ),
         )
         .minutes(pm.total)
     })
 }
+
+/// One patient-month and practitioner's claim lines, with their index in the claims file.
+type ClaimGroup<'a> = Vec<(usize, &'a Claim)>;
 
 /// An error that holds a patient-month's claim lines (row-level errors exclude rows only).
 fn holds_month(f: &Finding) -> bool {
@@ -1295,7 +1334,7 @@ fn verify(
     global_error: bool,
 ) -> Verify {
     // A claim goes out whole or not at all: lines are grouped by patient, month, practitioner.
-    let mut groups: BTreeMap<(u32, YearMonth, u32), Vec<(usize, &Claim)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(u32, YearMonth, u32), ClaimGroup> = BTreeMap::new();
     for (i, c) in cf.claims.iter().enumerate() {
         groups
             .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
@@ -1356,7 +1395,11 @@ fn verify(
                     .unit_payment(&c.hcpcs, c.date_of_service)
                     .unwrap_or_default();
                 claimed += fee * Money::from(c.units);
-                let Some(base) = (if r.is_addon { yr.code(&r.addon_to) } else { Some(r) }) else {
+                let Some(base) = (if r.is_addon {
+                    yr.code(&r.addon_to)
+                } else {
+                    Some(r)
+                }) else {
                     continue;
                 };
                 let minutes = family_minutes(base, pmr).unwrap_or(0);
@@ -1369,19 +1412,25 @@ fn verify(
                         Some(_) => 1,
                     }
                 };
-                *supported_pay.entry(prog).or_default() += fee * Money::from(c.units.min(supported));
+                *supported_pay.entry(prog).or_default() +=
+                    fee * Money::from(c.units.min(supported));
                 let whose = match base.time {
                     TimeKind::Practitioner => "practitioner minutes",
                     _ => "countable minutes",
                 };
                 if supported == 0 {
                     let why = if pm.is_none() {
-                        format!("no {pname} minutes are logged for this patient-month under this NPI")
+                        format!(
+                            "no {pname} minutes are logged for this patient-month under this NPI"
+                        )
                     } else if needs_mdm(base) && !mdm {
                         "no moderate or high MDM on a care-plan event this month (complex CCM)"
                             .to_string()
                     } else if r.is_addon {
-                        format!("{minutes} {whose} reach no add-on unit beyond {}", base.hcpcs)
+                        format!(
+                            "{minutes} {whose} reach no add-on unit beyond {}",
+                            base.hcpcs
+                        )
                     } else {
                         format!(
                             "{minutes} {whose} are below the {}-minute threshold",
@@ -1540,8 +1589,15 @@ mod tests {
     fn pick(total: u32, prac: u32) -> Option<(String, u32)> {
         let r = rules();
         let m = YearMonth::parse("2025-03").unwrap();
-        select(r.year(2025), "CCM", &pm(total, prac), m, DosMode::MonthEnd, false)
-            .map(|s| (s.base.hcpcs.clone(), s.addon.map_or(0, |a| a.1)))
+        select(
+            r.year(2025),
+            "CCM",
+            &pm(total, prac),
+            m,
+            DosMode::MonthEnd,
+            false,
+        )
+        .map(|s| (s.base.hcpcs.clone(), s.addon.map_or(0, |a| a.1)))
     }
 
     #[test]

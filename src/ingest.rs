@@ -167,7 +167,11 @@ pub const VISITS: &[Column] = &[
 
 pub const CLAIMS: &[Column] = &[
     col("patient_id", &["mrn", "patient"], true),
-    col("date_of_service", &["dos", "service_date", "from_date"], true),
+    col(
+        "date_of_service",
+        &["dos", "service_date", "from_date"],
+        true,
+    ),
     col("hcpcs", &["cpt", "code", "procedure_code"], true),
     col("units", &["qty", "quantity", "unit_count"], false),
     col(
@@ -243,11 +247,29 @@ impl HeaderMap {
     }
 }
 
+/// Called now and then while a file is read with (records read, bytes read), so the shell
+/// can show progress. The library itself never touches the terminal.
+pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// How often (in records) progress is reported.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
 /// Options for reading.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ReadOptions {
     pub delimiter: u8,
     pub map: HeaderMap,
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("delimiter", &self.delimiter)
+            .field("map", &self.map)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Default for ReadOptions {
@@ -255,6 +277,7 @@ impl Default for ReadOptions {
         ReadOptions {
             delimiter: b',',
             map: HeaderMap::default(),
+            progress: None,
         }
     }
 }
@@ -314,6 +337,7 @@ impl<R> LineCounter<R> {
 /// A reader over one input file with its resolved columns.
 struct Input {
     rdr: csv::Reader<LineCounter<Box<dyn Read>>>,
+    progress: Option<Progress>,
     /// Column index for each of the kind's columns, in [`columns`] order.
     idx: Vec<Option<usize>>,
     width: usize,
@@ -423,6 +447,7 @@ fn open_source(
     });
     Ok(Input {
         rdr,
+        progress: opts.progress.clone(),
         idx,
         width: header.len(),
         file,
@@ -529,10 +554,15 @@ fn for_each_record(
         std::mem::swap(&mut prev, &mut cur);
         prev_line = line;
         count += 1;
+        if count.is_multiple_of(PROGRESS_EVERY)
+            && let Some(p) = &input.progress
+        {
+            p(count, input.rdr.get_ref().pos);
+        }
     }
     if count > 0 {
-        let open_quote = prev.iter().any(|f| f.contains(&b'\n'))
-            && input.rdr.get_ref().last_visible != b'"';
+        let open_quote =
+            prev.iter().any(|f| f.contains(&b'\n')) && input.rdr.get_ref().last_visible != b'"';
         if open_quote {
             ds.ingest_findings.push(
                 malformed_row(
@@ -707,11 +737,8 @@ fn parse_time_row(
         h.write(f);
         h.write_u8(0xff);
     }
-    let note = crate::checks::time::note_quality(
-        r.raw(10),
-        &rules.vague_phrases,
-        rules.note_min_chars,
-    );
+    let note =
+        crate::checks::time::note_quality(r.raw(10), &rules.vague_phrases, rules.note_min_chars);
     Ok(Ok(TimeRow {
         patient: ds.patients.intern(patient),
         staff: ds.staff.intern(staff),
@@ -896,7 +923,9 @@ pub fn read_companion(
                         "low" => Some(Mdm::Low),
                         "moderate" | "mod" => Some(Mdm::Moderate),
                         "high" => Some(Mdm::High),
-                        _ => return fail(format!("mdm {} is not low, moderate or high", show(mdm))),
+                        _ => {
+                            return fail(format!("mdm {} is not low, moderate or high", show(mdm)));
+                        }
                     };
                     let p = ds.patients.intern(patient);
                     ds.careplans.as_mut().expect("set above").push(CarePlan {
@@ -965,63 +994,73 @@ pub fn read_claims(
     let file = input.file;
     let mut offsets = Vec::new();
     let mut parsed: Vec<(usize, Claim)> = Vec::new();
-    for_each_record(ds, input, name, Kind::Claims, Some(&mut offsets), |ds, r, line, k| {
-        let res: RowResult<Claim> = (|| {
-            let (patient, d, code, units, npi) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-            let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
-            if patient.is_empty() {
-                return fail("patient_id is blank".into());
-            }
-            let Some(dos) = parse_date(d) else {
-                return fail(format!("date_of_service {} is not a valid date", show(d)));
-            };
-            if code.is_empty() {
-                return fail("hcpcs is blank".into());
-            }
-            let units = if units.is_empty() {
-                1
-            } else {
-                match units.parse::<u32>() {
-                    Ok(u) if (1..=999).contains(&u) => u,
-                    _ => {
-                        return fail(format!(
-                            "units {} is not a whole number from 1 to 999",
-                            show(units)
-                        ));
-                    }
+    for_each_record(
+        ds,
+        input,
+        name,
+        Kind::Claims,
+        Some(&mut offsets),
+        |ds, r, line, k| {
+            let res: RowResult<Claim> = (|| {
+                let (patient, d, code, units, npi) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+                if patient.is_empty() {
+                    return fail("patient_id is blank".into());
                 }
-            };
-            let Some(npi) = Npi::parse(npi) else {
-                return fail(format!(
-                    "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
-                    show(npi)
-                ));
-            };
-            Ok(Ok(Claim {
-                patient: ds.patients.intern(patient),
-                date_of_service: dos,
-                hcpcs: code.to_ascii_uppercase(),
-                units,
-                npi: ds.intern_npi(&npi),
-                file,
-                line,
-                raw: Vec::new(),
-            }))
-        })();
-        match res {
-            Ok(Ok(c)) => parsed.push((k, c)),
-            Ok(Err((patient, msg))) => ds.ingest_findings.push(
-                invalid_value(Kind::Claims, msg)
-                    .patient(&patient)
+                let Some(dos) = parse_date(d) else {
+                    return fail(format!("date_of_service {} is not a valid date", show(d)));
+                };
+                if code.is_empty() {
+                    return fail("hcpcs is blank".into());
+                }
+                let units = if units.is_empty() {
+                    1
+                } else {
+                    match units.parse::<u32>() {
+                        Ok(u) if (1..=999).contains(&u) => u,
+                        _ => {
+                            return fail(format!(
+                                "units {} is not a whole number from 1 to 999",
+                                show(units)
+                            ));
+                        }
+                    }
+                };
+                let Some(npi) = Npi::parse(npi) else {
+                    return fail(format!(
+                        "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+                        show(npi)
+                    ));
+                };
+                Ok(Ok(Claim {
+                    patient: ds.patients.intern(patient),
+                    date_of_service: dos,
+                    hcpcs: code.to_ascii_uppercase(),
+                    units,
+                    npi: ds.intern_npi(&npi),
+                    file,
+                    line,
+                    raw: Vec::new(),
+                }))
+            })();
+            match res {
+                Ok(Ok(c)) => parsed.push((k, c)),
+                Ok(Err((patient, msg))) => ds.ingest_findings.push(
+                    invalid_value(Kind::Claims, msg)
+                        .patient(&patient)
+                        .at(file, line),
+                ),
+                Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                    malformed_row(
+                        Kind::Claims,
+                        format!("column `{col}` is not valid UTF-8 text"),
+                    )
                     .at(file, line),
-            ),
-            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
-                malformed_row(Kind::Claims, format!("column `{col}` is not valid UTF-8 text"))
-                    .at(file, line),
-            ),
-        }
-    })?;
+                ),
+            }
+        },
+    )?;
     // A record's bytes run from its first byte to the next record's first byte; the parser's
     // offsets may point at line ends before a record, so skip those.
     let skip = |mut o: usize| {

@@ -238,14 +238,24 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         months_blocked: count(Status::Blocked),
         months_below_threshold: count(Status::BelowThreshold),
         months_open: count(Status::Open),
-        mode: if audit.verify.is_some() { "verify" } else { "derive" },
+        mode: if audit.verify.is_some() {
+            "verify"
+        } else {
+            "derive"
+        },
         clean_claim_lines: match (&audit.verify, &ds.claims) {
             (Some(v), Some(_)) => v.clean.len(),
             _ => audit.claims().count(),
         },
         expected_payment: money_str(audit.expected_payment()),
         amount_blocked: money_str(audit.blocked_amount()),
-        amount_unbilled: money_str(audit.verify.as_ref().map(|v| v.left_unbilled).unwrap_or_default()),
+        amount_unbilled: money_str(
+            audit
+                .verify
+                .as_ref()
+                .map(|v| v.left_unbilled)
+                .unwrap_or_default(),
+        ),
         claimed: audit.verify.as_ref().map(|v| money_str(v.claimed)),
         supported: audit.verify.as_ref().map(|v| money_str(v.supported)),
         amount_at_risk: audit.verify.as_ref().map(|v| money_str(v.at_risk)),
@@ -290,7 +300,9 @@ fn by_month(ds: &Dataset, audit: &Audit) -> Vec<MonthSummary> {
                     let n = v
                         .clean
                         .iter()
-                        .filter(|&&i| crate::types::YearMonth::of(cf.claims[i].date_of_service) == m)
+                        .filter(|&&i| {
+                            crate::types::YearMonth::of(cf.claims[i].date_of_service) == m
+                        })
                         .count();
                     (n, t.1, t.2)
                 }
@@ -421,10 +433,23 @@ pub fn write_table(
     for (k, v) in lines {
         t.add_row(vec![Cell::new(k), Cell::new(v)]);
     }
-    if let (Some(c), Some(s), Some(r)) = (&summary.claimed, &summary.supported, &summary.amount_at_risk) {
-        t.add_row(vec![Cell::new("claims file: claimed"), Cell::new(format!("${c}"))]);
-        t.add_row(vec![Cell::new("claims file: going out clean"), Cell::new(format!("${s}"))]);
-        t.add_row(vec![Cell::new("claims file: at risk (held)"), Cell::new(format!("${r}"))]);
+    if let (Some(c), Some(s), Some(r)) = (
+        &summary.claimed,
+        &summary.supported,
+        &summary.amount_at_risk,
+    ) {
+        t.add_row(vec![
+            Cell::new("claims file: claimed"),
+            Cell::new(format!("${c}")),
+        ]);
+        t.add_row(vec![
+            Cell::new("claims file: going out clean"),
+            Cell::new(format!("${s}")),
+        ]);
+        t.add_row(vec![
+            Cell::new("claims file: at risk (held)"),
+            Cell::new(format!("${r}")),
+        ]);
     }
     writeln!(w, "{t}")?;
 
@@ -585,8 +610,17 @@ pub fn write_trace(
         t.force_no_tty();
     }
     t.set_header(vec![
-        "file:line", "date", "time", "staff", "role", "program", "NPI", "min", "state",
-        "lost", "counts",
+        "file:line",
+        "date",
+        "time",
+        "staff",
+        "role",
+        "program",
+        "NPI",
+        "min",
+        "state",
+        "lost",
+        "counts",
     ]);
     for r in rows {
         let lost = match (r.lost_to_other_program, r.lost_to_overlap) {

@@ -354,7 +354,11 @@ impl Ruleset {
             .ok_or_else(|| bad("documentation/vague_phrases.txt", "missing"))?;
         let mut vague_phrases = Vec::new();
         let mut note_min_chars = 0;
-        for line in t.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for line in t
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             if let Some(v) = line.strip_prefix("min_chars=") {
                 note_min_chars = num(n, "min_chars", v)?;
             } else {
@@ -636,7 +640,10 @@ fn parse_clashes(name: &str, text: &str) -> Result<Vec<Clash>, RulesError> {
     rows.into_iter()
         .map(|r| {
             if !r.code.trim().is_empty() && crate::checks::lookup(&r.code).is_none() {
-                return Err(bad(name, format!("{}: unknown check code {:?}", r.program, r.code)));
+                return Err(bad(
+                    name,
+                    format!("{}: unknown check code {:?}", r.program, r.code),
+                ));
             }
             Ok(Clash {
                 program: r.program.to_ascii_uppercase(),

@@ -93,43 +93,114 @@ pub fn code_findings(
     codes.sort_unstable();
     codes.dedup();
     let lines_of = |h: &str| -> Vec<u64> {
-        ccm.iter().filter(|c| c.hcpcs == h).map(|c| c.line).collect()
+        ccm.iter()
+            .filter(|c| c.hcpcs == h)
+            .map(|c| c.line)
+            .collect()
     };
     for &h in &codes {
         let r = rule(h).expect("filtered");
         let n = ccm.iter().filter(|c| c.hcpcs == h).count();
         if n > 1 {
-            out.push((Finding::new(&CD005, format!("{h} appears on {n} claim lines for this month; units belong on one line")), lines_of(h)));
+            out.push((
+                Finding::new(
+                    &CD005,
+                    format!(
+                        "{h} appears on {n} claim lines for this month; units belong on one line"
+                    ),
+                ),
+                lines_of(h),
+            ));
         }
         let units: u32 = ccm.iter().filter(|c| c.hcpcs == h).map(|c| c.units).sum();
         if units > r.unit_cap {
-            out.push((Finding::new(&CD003, format!("{units} unit(s) of {h} in one month; the cap is {}", r.unit_cap)), lines_of(h)));
+            out.push((
+                Finding::new(
+                    &CD003,
+                    format!(
+                        "{units} unit(s) of {h} in one month; the cap is {}",
+                        r.unit_cap
+                    ),
+                ),
+                lines_of(h),
+            ));
         }
         if r.is_addon && !codes.contains(&r.addon_to.as_str()) {
-            let other_bases: Vec<&str> = codes.iter().copied().filter(|c| rule(c).is_some_and(|x| !x.is_addon)).collect();
+            let other_bases: Vec<&str> = codes
+                .iter()
+                .copied()
+                .filter(|c| rule(c).is_some_and(|x| !x.is_addon))
+                .collect();
             if other_bases.is_empty() {
-                out.push((Finding::new(&CD001, format!("add-on {h} is claimed without its base {}", r.addon_to)), lines_of(h)));
+                out.push((
+                    Finding::new(
+                        &CD001,
+                        format!("add-on {h} is claimed without its base {}", r.addon_to),
+                    ),
+                    lines_of(h),
+                ));
             } else {
-                out.push((Finding::new(&CD002, format!("add-on {h} belongs with {}, not {}", r.addon_to, other_bases.join(", "))), lines_of(h)));
+                out.push((
+                    Finding::new(
+                        &CD002,
+                        format!(
+                            "add-on {h} belongs with {}, not {}",
+                            r.addon_to,
+                            other_bases.join(", ")
+                        ),
+                    ),
+                    lines_of(h),
+                ));
             }
         }
     }
-    let mut families: Vec<&str> = codes.iter().filter_map(|h| rule(h)).map(|r| r.family.as_str()).collect();
+    let mut families: Vec<&str> = codes
+        .iter()
+        .filter_map(|h| rule(h))
+        .map(|r| r.family.as_str())
+        .collect();
     families.sort_unstable();
     families.dedup();
     if families.len() > 1 {
         let all: Vec<u64> = ccm.iter().map(|c| c.line).collect();
-        out.push((Finding::new(&CD004, format!("more than one {program} family in one month: {}", codes.join(", "))), all));
+        out.push((
+            Finding::new(
+                &CD004,
+                format!(
+                    "more than one {program} family in one month: {}",
+                    codes.join(", ")
+                ),
+            ),
+            all,
+        ));
     }
     for c in &ccm {
         let r = rule(&c.hcpcs).expect("filtered");
         if c.date_of_service > as_of {
-            out.push((Finding::new(&CD006, format!("{} is dated {}, after the as-of date {as_of}", c.hcpcs, c.date_of_service)), vec![c.line]));
+            out.push((
+                Finding::new(
+                    &CD006,
+                    format!(
+                        "{} is dated {}, after the as-of date {as_of}",
+                        c.hcpcs, c.date_of_service
+                    ),
+                ),
+                vec![c.line],
+            ));
         } else if !r.is_addon
             && let Some(day) = threshold_day(&c.hcpcs)
             && c.date_of_service < day
         {
-            out.push((Finding::new(&CD006, format!("{} is dated {}, before its threshold was met on {day}", c.hcpcs, c.date_of_service)), vec![c.line]));
+            out.push((
+                Finding::new(
+                    &CD006,
+                    format!(
+                        "{} is dated {}, before its threshold was met on {day}",
+                        c.hcpcs, c.date_of_service
+                    ),
+                ),
+                vec![c.line],
+            ));
         }
     }
     let file = lines.first().map_or(0, |c| c.file);

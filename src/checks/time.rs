@@ -310,7 +310,7 @@ pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize) -> NoteQual
     }
     let text = String::from_utf8_lossy(note);
     let norm = normalise_note(&text);
-    if norm.chars().count() < min_chars || vague.iter().any(|v| *v == norm) {
+    if norm.chars().count() < min_chars || vague.contains(&norm) {
         NoteQuality::Vague
     } else {
         NoteQuality::Ok

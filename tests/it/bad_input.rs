@@ -4,7 +4,8 @@
 use crate::common::{audit_json, ccm, folder};
 
 const H: &str = "patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,activity,note\n";
-const GOOD: &str = "P1,2025-03-03,25,,,S1,RN,CCM,1234567893,call,\"Reviewed meds, adjusted dose\"\n";
+const GOOD: &str =
+    "P1,2025-03-03,25,,,S1,RN,CCM,1234567893,call,\"Reviewed meds, adjusted dose\"\n";
 const CONSENTS: &str = "patient_id,consent_date\nP1,2025-01-01\nP2,2025-01-01\n";
 const DIAGNOSES: &str = "patient_id,icd10_code\nP1,I10\nP1,E119\nP2,I10\nP2,E119\n";
 
@@ -89,12 +90,22 @@ fn non_utf8_in_a_note_still_counts_but_not_in_a_needed_field() {
 #[test]
 fn a_two_megabyte_field_is_handled() {
     let big = "x".repeat(2 * 1024 * 1024);
-    let t = format!("{H}P1,2025-03-03,25,,,S1,RN,CCM,1234567893,call,\"{big}\"\nP1,2025-03-04,{big},,,S1,RN,CCM,1234567893,call,n\n");
+    let t = format!(
+        "{H}P1,2025-03-03,25,,,S1,RN,CCM,1234567893,call,\"{big}\"\nP1,2025-03-04,{big},,,S1,RN,CCM,1234567893,call,n\n"
+    );
     let (code, json, err) = run_bytes(t.as_bytes());
     assert_eq!(code, 0, "{err}");
     assert_eq!(lines_of(&json, "IN002"), ["3"]);
     // The message quotes at most a short prefix of the bad value.
-    let msg = json["findings"].as_array().unwrap().iter().find(|f| f["code"] == "IN002").unwrap()["message"].as_str().unwrap().len();
+    let msg = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "IN002")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .len();
     assert!(msg < 300, "message of {msg} bytes");
     assert_eq!(json["summary"]["clean_claim_lines"], 1);
 }
@@ -166,13 +177,25 @@ fn two_hundred_thousand_rows_for_one_patient() {
 
 #[test]
 fn unreadable_inputs_are_one_line_exit_2_and_nothing_written() {
-    let d = folder(&[("timelog.csv", &format!("{H}{GOOD}")), ("consents.csv", CONSENTS)]);
+    let d = folder(&[
+        ("timelog.csv", &format!("{H}{GOOD}")),
+        ("consents.csv", CONSENTS),
+    ]);
     let out = d.path().join("out");
     for args in [
-        vec!["--consents".to_string(), d.path().join("missing.csv").display().to_string()],
+        vec![
+            "--consents".to_string(),
+            d.path().join("missing.csv").display().to_string(),
+        ],
         vec!["--diagnoses".to_string(), d.path().display().to_string()],
-        vec!["--map".to_string(), d.path().join("nomap.toml").display().to_string()],
-        vec!["--rules".to_string(), d.path().join("norules").display().to_string()],
+        vec![
+            "--map".to_string(),
+            d.path().join("nomap.toml").display().to_string(),
+        ],
+        vec![
+            "--rules".to_string(),
+            d.path().join("norules").display().to_string(),
+        ],
         vec!["--month".to_string(), "2025-13".to_string()],
         vec!["--as-of".to_string(), "yesterday".to_string()],
         vec!["--delimiter".to_string(), "ab".to_string()],

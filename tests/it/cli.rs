@@ -507,7 +507,11 @@ fn stderr_never_carries_note_text() {
 
 #[test]
 fn verify_mode_clean_file_is_a_byte_for_byte_filter_of_the_claims_file() {
-    let d = good_case(&format!("{}{}", rows_for("P1", &[25, 20], NPI_A), rows_for("P2", &[12], NPI_A)));
+    let d = good_case(&format!(
+        "{}{}",
+        rows_for("P1", &[25, 20], NPI_A),
+        rows_for("P2", &[12], NPI_A)
+    ));
     // CRLF, an extra column, quoting kept as written; P2's line is unsupported (12 minutes).
     let claims = "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id,memo\r\n\
                   P1,2025-03-31,99490,1,1234567893,C1,\"kept, as is\"\r\n\
@@ -518,7 +522,14 @@ fn verify_mode_clean_file_is_a_byte_for_byte_filter_of_the_claims_file() {
     ccm()
         .arg("audit")
         .arg(d.path().join("timelog.csv"))
-        .args(["--as-of", "2025-04-15", "--quiet", "--fail-on", "never", "--out"])
+        .args([
+            "--as-of",
+            "2025-04-15",
+            "--quiet",
+            "--fail-on",
+            "never",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(0);
@@ -529,13 +540,17 @@ fn verify_mode_clean_file_is_a_byte_for_byte_filter_of_the_claims_file() {
          P1,2025-03-31,99490,1,1234567893,C1,\"kept, as is\"\r\n\
          P1,2025-03-31,99439,1,1234567893,C3,\r\n"
     );
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["mode"], "verify");
     assert_eq!(summary["claimed"], "166.91");
     assert_eq!(summary["supported"], "106.42");
     assert_eq!(summary["amount_at_risk"], "60.49");
     let findings = std::fs::read_to_string(out.join("findings.csv")).unwrap();
-    assert!(findings.contains("CL001,claim-unsupported,error,P2,2025-03,1234567893"), "{findings}");
+    assert!(
+        findings.contains("CL001,claim-unsupported,error,P2,2025-03,1234567893"),
+        "{findings}"
+    );
 }
 
 #[test]
@@ -551,11 +566,27 @@ fn trace_shows_rows_states_and_the_decision() {
         .args(["--as-of", "2025-04-15"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("TM002"), "{text}");
-    assert!(text.contains("CCM under NPI 1234567893: 45 countable minute(s)"), "{text}");
+    assert!(
+        text.contains("CCM under NPI 1234567893: 45 countable minute(s)"),
+        "{text}"
+    );
     assert!(text.contains("99439 x1"), "{text}");
-    ccm().args(["trace", "P1"]).arg(d.path().join("timelog.csv")).assert().code(2);
-    ccm().args(["trace", "NOBODY", "--month", "2025-03"]).arg(d.path().join("timelog.csv")).assert().code(2);
+    ccm()
+        .args(["trace", "P1"])
+        .arg(d.path().join("timelog.csv"))
+        .assert()
+        .code(2);
+    ccm()
+        .args(["trace", "NOBODY", "--month", "2025-03"])
+        .arg(d.path().join("timelog.csv"))
+        .assert()
+        .code(2);
 }
