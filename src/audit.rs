@@ -911,12 +911,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
         let open = cfg.as_of < month.last_day();
         let mdm = complex_months.contains(&(patient, month));
         let sel = select(yr, pname_s, pm, month, cfg.dos, mdm);
-        if cfg.as_of >= month.first_day()
-            && open
-            && let Some(f) = near_next_block(yr, pname_s, pm, mdm, base)
-        {
-            local.push(f);
-        }
+
         let (mut lines, payment, chosen, alternatives) = match &sel {
             Some(s) => (
                 s.lines(pid, npi_s, month, &conds.claim_codes()),
@@ -930,6 +925,15 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
             local.push(below_threshold(yr, pname_s, pm, month, cfg.as_of, base));
         }
         let has_error = local.iter().any(|f| f.severity == Severity::Error) || global_error;
+        // The worklist: an open month a few minutes short of the next block (not when an
+        // error holds the month anyway).
+        if !has_error
+            && cfg.as_of >= month.first_day()
+            && open
+            && let Some(f) = near_next_block(yr, pname_s, pm, mdm, base)
+        {
+            local.push(f);
+        }
         let status = if sel.is_none() {
             Status::BelowThreshold
         } else if open && cfg.dos == DosMode::MonthEnd {
@@ -1247,6 +1251,15 @@ fn reconcile(ds: &Dataset, status: &[u8]) -> Vec<FileRecon> {
     }
     for e in ds.enrolments.iter().flatten() {
         count(e.file, &mut recon);
+    }
+    for c in ds.careplans.iter().flatten() {
+        count(c.file, &mut recon);
+    }
+    for v in ds.visits.iter().flatten() {
+        count(v.file, &mut recon);
+    }
+    for c in ds.claims.iter().flat_map(|cf| cf.claims.iter()) {
+        count(c.file, &mut recon);
     }
     recon
 }

@@ -247,7 +247,13 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
             (Some(v), Some(_)) => v.clean.len(),
             _ => audit.claims().count(),
         },
-        expected_payment: money_str(audit.expected_payment()),
+        // Verify mode: what goes out is the claims file's clean lines.
+        expected_payment: money_str(
+            audit
+                .verify
+                .as_ref()
+                .map_or_else(|| audit.expected_payment(), |v| v.supported),
+        ),
         amount_blocked: money_str(audit.blocked_amount()),
         amount_unbilled: money_str(
             audit

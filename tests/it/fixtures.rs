@@ -101,9 +101,18 @@ fn clean_twins_bill_something() {
 
 #[test]
 fn demo_month_fires_every_check() {
-    let (exit, json, stderr) = audit_json(&root().join("fixtures/demo"), &[]);
+    // Three runs of the demo: derive, verify (with its claims file), and mid-month.
+    let demo = root().join("fixtures/demo");
+    let (exit, json, stderr) = audit_json(&demo, &[]);
     assert_eq!(exit, 0, "{stderr}");
-    let found = codes(&json);
+    let mut found = codes(&json);
+    let claims = demo.join("claims/claims.csv").display().to_string();
+    let (exit, verify, stderr) = audit_json(&demo, &["--claims".into(), claims]);
+    assert_eq!(exit, 0, "{stderr}");
+    found.extend(codes(&verify));
+    let (exit, mid, stderr) = audit_json(&demo, &["--as-of".into(), "2025-03-24".into()]);
+    assert_eq!(exit, 0, "{stderr}");
+    found.extend(codes(&mid));
     for c in ccm::checks::registry() {
         assert!(
             found.iter().any(|(code, _)| code == c.code),
