@@ -368,6 +368,14 @@ fn write_out(
             write(&mut buf).with_context(|| format!("cannot write {name}"))?;
             buf.flush()?;
         }
+        // Temporary files are created 0600; the outputs are ordinary files.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .ok();
+        }
         tmp.as_file().sync_all().ok();
         temps.push((tmp, dir.join(name)));
     }
