@@ -11,10 +11,13 @@ Standard library only. The same arguments (and the same Python minor version, wh
 
 The mix is meant to look like a real practice export, not to exercise every rule:
 patient ids `P0000123`; ~1 billing practitioner (valid NPI) per 500 patients, grouped in
-practices; ~1 clinical staff member per 200 patients plus one front-desk person per
-practice; program mostly CCM with ~5% RPM/PCM rows; minutes 2-40; a share of rows with
-HH:MM clock times consistent with minutes; ~half the notes contain commas and embedded
-double quotes; rows are in random order (not grouped by patient or date).
+practices; clinical staff sized to the work (~400 rows per staff member a month, about
+6-7 hours of logged time per working day, as a full-time care manager) plus front-desk
+staff for the non-clinical share; program mostly CCM with ~5% RPM/PCM rows; minutes 2-40;
+a share of rows with HH:MM clock times consistent with minutes, laid end to end through
+each staff member's day from 08:00 (about 1% deliberately overlap the previous entry);
+~half the notes contain commas and embedded double quotes; rows are in random order
+(not grouped by patient or date).
 """
 
 import argparse
@@ -150,11 +153,11 @@ def parse_args(argv):
                    help="share of rows with start_time/end_time")
     p.add_argument("--nonclinical-share", type=float, default=0.03,
                    help="share of rows performed by Front Desk staff")
-    p.add_argument("--patients-per-staff", type=int, default=200,
-                   help="patients per clinical staff member (default 200)")
+    p.add_argument("--rows-per-staff", type=int, default=400,
+                   help="time-log rows per clinical staff member in the month (default 400)")
     a = p.parse_args(argv)
-    if a.rows < 0 or a.patients < 1 or a.patients_per_staff < 1:
-        p.error("--rows must be >= 0, --patients and --patients-per-staff >= 1")
+    if a.rows < 0 or a.patients < 1 or a.rows_per_staff < 1:
+        p.error("--rows must be >= 0, --patients and --rows-per-staff >= 1")
     try:
         y, m = (int(x) for x in a.month.split("-"))
         dt.date(y, m, 1)
@@ -184,7 +187,7 @@ def main(argv=None):
             seen.add(n)
             npis.append(n)
     # Practices of 1-6 practitioners each.
-    practices = []  # list of (npi list, clinical staff [(id, role)], front desk id)
+    practices = []  # list of (npi list, clinical staff [(id, role)], front-desk ids)
     i = 0
     staff_no = 0
     while i < n_npi:
@@ -202,16 +205,19 @@ def main(argv=None):
             pat_practice[pid] = pi
             pat_npi[pid] = pr[0][rng.randrange(len(pr[0]))]
             pid += 1
-        n_staff = max(1, round(share / a.patients_per_staff))
+        n_staff = max(1, round(a.rows * share / P / a.rows_per_staff))
         for _ in range(n_staff):
             staff_no += 1
             role = rng.choices(ROLES, ROLE_WEIGHTS)[0]
             pr[1].append((f"S{staff_no:06d}", role))
-        staff_no += 1
-        pr[2] = f"S{staff_no:06d}"
+        fd = []
+        for _ in range(max(1, round(n_staff * a.nonclinical_share))):
+            staff_no += 1
+            fd.append(f"S{staff_no:06d}")
+        pr[2] = fd
     # Precomputed "staff_id,staff_role" strings per practice.
     prac_clin = [[f"{s},{r}" for s, r in pr[1]] for pr in practices]
-    prac_fd = [f"{pr[2]},Front Desk" for pr in practices]
+    prac_fd = [[f"{s},Front Desk" for s in pr[2]] for pr in practices]
 
     pat_ids = [f"P{i:0{width}d}" for i in range(1, P + 1)]
 
@@ -233,11 +239,14 @@ def main(argv=None):
     minutes_str = [str(m) for m in range(41)]
     quoted_notes, plain_notes = build_notes(rng)
     activities = ACTIVITIES
-    # program + npi suffix is built per row; program mostly CCM, ~5% RPM/PCM
-    prog_pool = ["CCM"] * 95 + ["RPM"] * 3 + ["PCM"] * 2
+    # Program per patient: ~2% are PCM patients (all their rows PCM); ~10% of the CCM
+    # patients also have remote monitoring, a third of their rows RPM.
+    pat_pcm = [rng.random() < 0.02 for _ in range(P)]
+    pat_rpm = [(not pat_pcm[i]) and rng.random() < 0.10 for i in range(P)]
 
     path = os.path.join(a.out, "timelog.csv")
     chunk = 200_000
+    clock = {}  # (staff, day) -> next free minute of the day
     timed_share = a.timed_share
     nc_share = a.nonclinical_share
     with open(path, "w", newline="", encoding="utf-8", buffering=16 << 20) as f:
@@ -255,17 +264,27 @@ def main(argv=None):
             n_act = len(activities)
             for p in pats:
                 mins = 2 + int(r() * 39)
-                if r() < timed_share:
-                    s = 480 + int(r() * (600 - mins + 1))
-                    times = hhmm[s] + "," + hhmm[s + mins]
-                else:
-                    times = ","
                 pr = pat_practice[p]
                 if r() < nc_share:
-                    staff = prac_fd[pr]
+                    fd = prac_fd[pr]
+                    staff = fd[int(r() * len(fd))]
                 else:
                     cl = prac_clin[pr]
                     staff = cl[int(r() * len(cl))]
+                day = day_pool[int(r() * n_day)]
+                if r() < timed_share:
+                    # End to end through the staff member's day from 08:00, a few minutes
+                    # apart; ~1% start inside the previous entry (a real overlap).
+                    key = (staff, day)
+                    s = clock.get(key, 480)
+                    if r() < 0.01 and s > 480 + 10:
+                        s -= 10
+                    if s + mins > 24 * 60 - 1:
+                        s = 480
+                    times = hhmm[s] + "," + hhmm[s + mins]
+                    clock[key] = s + mins + int(r() * 6)
+                else:
+                    times = ","
                 x = r()
                 if x < 0.5:
                     note = quoted_notes[int(r() * n_q)]
@@ -274,8 +293,8 @@ def main(argv=None):
                 else:
                     note = ""
                 app(
-                    f"{pat_ids[p]},{day_pool[int(r() * n_day)]},{minutes_str[mins]},"
-                    f"{times},{staff},{prog_pool[int(r() * 100)]},{pat_npi[p]},"
+                    f"{pat_ids[p]},{day},{minutes_str[mins]},"
+                    f"{times},{staff},{'PCM' if pat_pcm[p] else ('RPM' if pat_rpm[p] and r() < 0.33 else 'CCM')},{pat_npi[p]},"
                     f"{activities[int(r() * n_act)]},{note}\n"
                 )
             f.write("".join(out))
@@ -299,11 +318,12 @@ def main(argv=None):
             revoked = ""
             if rng.random() < 0.005:
                 revoked = (month_start + dt.timedelta(days=rng.randrange(ndays))).isoformat()
-            out.append(f"{pat_ids[p]},{cdate.isoformat()},CCM,{methods[rng.randrange(3)]},"
+            prog = "PCM" if pat_pcm[p] else "CCM"
+            out.append(f"{pat_ids[p]},{cdate.isoformat()},{prog},{methods[rng.randrange(3)]},"
                        f"{npi},{revoked}\n")
             if rng.random() < 0.02:  # a later re-consent
                 c2 = cdate + dt.timedelta(days=30 + rng.randrange(200))
-                out.append(f"{pat_ids[p]},{c2.isoformat()},CCM,written,{npi},\n")
+                out.append(f"{pat_ids[p]},{c2.isoformat()},{prog},written,{npi},\n")
         f.write("".join(out))
 
     # ---- diagnoses ------------------------------------------------------------------
@@ -337,6 +357,10 @@ def main(argv=None):
         out = []
         for p in range(P):
             x = rng.random()
+            if pat_pcm[p]:
+                x = 0.025
+            elif pat_rpm[p]:
+                x = 0.01
             if x >= 0.03:
                 continue
             start = month_start - dt.timedelta(days=rng.randrange(400))
@@ -354,8 +378,8 @@ def main(argv=None):
     params = {
         "rows": a.rows, "patients": a.patients, "month": a.month, "seed": a.seed,
         "timed_share": a.timed_share, "nonclinical_share": a.nonclinical_share,
-        "patients_per_staff": a.patients_per_staff,
-        "generator": "benches/gen.py v1",
+        "rows_per_staff": a.rows_per_staff,
+        "generator": "benches/gen.py v3",
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
     }
     with open(os.path.join(a.out, "params.json"), "w") as f:

@@ -113,8 +113,8 @@ for ROWS in "${SIZES[@]}"; do
 import json, sys
 print(json.dumps({"rows": int(sys.argv[1]), "patients": int(sys.argv[2]), "month": sys.argv[3],
     "seed": int(sys.argv[4]), "timed_share": float(sys.argv[5]),
-    "nonclinical_share": float(sys.argv[6]), "patients_per_staff": 200,
-    "generator": "benches/gen.py v1",
+    "nonclinical_share": float(sys.argv[6]), "rows_per_staff": 400,
+    "generator": "benches/gen.py v3",
     "python": "%d.%d" % sys.version_info[:2]}, sort_keys=True))' \
         "$ROWS" "$PATIENTS" "$MONTH" "$SEED" "$TIMED_SHARE" "$NONCLINICAL_SHARE")
     HAVE=$(cat "$DATA/params.json" 2>/dev/null || true)
