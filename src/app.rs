@@ -175,12 +175,16 @@ struct Prepared {
 }
 
 fn run_audit(args: AuditArgs) -> Result<u8> {
+    let timing = Timing::from_env();
     let Prepared { ds, rules, cfg } = prepare(&args)?;
+    timing.mark("read");
     let result = audit(&ds, &rules, &cfg);
+    timing.mark("audit");
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
 
     if let Some(out) = &args.out {
         write_out(out, &ds, &result, &summary)?;
+        timing.mark("write --out");
     }
     if !args.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -384,4 +388,22 @@ fn write_out(
             .map_err(|e| anyhow!("cannot write {}: {}", dest.display(), e.error))?;
     }
     Ok(())
+}
+
+/// Phase times on stderr when `CCM_TIMING` is set (for the benchmark; see benches/README.md).
+struct Timing(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timing {
+    fn from_env() -> Timing {
+        Timing(
+            std::env::var_os("CCM_TIMING").map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+    fn mark(&self, phase: &str) {
+        if let Some(t) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("ccm timing: {phase} {:.3} s", (now - t.get()).as_secs_f64());
+            t.set(now);
+        }
+    }
 }

@@ -6,13 +6,15 @@ use crate::checks::coding::code_findings;
 use crate::checks::consent::{CN001, CN002, CN003, CN004, Coverage, coverage, named_practitioner};
 use crate::checks::eligibility::{EL001, EL002, EL003, conditions};
 use crate::checks::eligibility::{EL004, EL005, initiating};
-use crate::checks::ingest::{IN003, IN004, duplicates};
+use crate::checks::ingest::{IN003, IN004};
 use crate::checks::overlap::{OV001, relation, relation_word};
+use crate::checks::time::Span;
 use crate::checks::time::{
     IMPLAUSIBLE_DAY_MINUTES, Lost, TM001, TM002, TM003, TM004, TM005, day_overlaps,
 };
 use crate::checks::time::{NoteQuality, TM006};
 use crate::checks::{Finding, Severity, lookup};
+use crate::model::FastMap;
 use crate::model::{
     Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, TimeRow, Visit,
 };
@@ -122,9 +124,8 @@ pub struct Audit {
     pub months: Vec<YearMonth>,
     /// Verify mode (a claims file was given).
     pub verify: Option<Verify>,
-    /// Each time-log row's state, and the minutes overlapping rows lost (for `ccm trace`).
-    row_status: Vec<u8>,
-    lost: HashMap<u32, Lost>,
+    /// The traced patient's time-log rows: state, and the minutes lost to overlaps.
+    traced: Vec<(TimeRow, u8, Lost)>,
 }
 
 /// One time-log row as `ccm trace` shows it.
@@ -153,14 +154,11 @@ impl Audit {
         let Some(p) = ds.patients.get(patient) else {
             return Vec::new();
         };
-        let mut out: Vec<TraceRow> = ds
-            .time
+        let mut out: Vec<TraceRow> = self
+            .traced
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.patient == p && month.contains(r.date))
-            .map(|(i, r)| {
-                let st = self.row_status[i];
-                let l = self.lost.get(&(i as u32)).copied().unwrap_or_default();
+            .filter(|(r, _, _)| r.patient == p && month.contains(r.date))
+            .map(|&(ref r, st, l)| {
                 let counted = if st == COUNTED && billable(r.program) {
                     u32::from(r.minutes - l.other_program - l.overlap)
                 } else {
@@ -275,8 +273,8 @@ struct Acc {
 }
 
 impl Acc {
-    fn add(&mut self, r: &TimeRow, minutes: u32) {
-        self.at.push((r.file, r.line));
+    fn add(&mut self, at: (u16, u64), minutes: u32) {
+        self.at.push(at);
         self.minutes += minutes;
     }
 }
@@ -309,24 +307,263 @@ fn billable(p: Program) -> bool {
 /// Another program's time-log row: program, billing NPI, file, line.
 type OtherProgramRow = (Program, Option<u32>, u16, u64);
 
-/// Runs the audit.
+/// Runs the audit over the dataset's rows held in memory (`ds.time`). The command line
+/// streams rows through an [`Auditor`] instead; both give the same result.
 pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
-    let rows = &ds.time;
-    let pname = |p: u32| ds.patients.name(p);
-    let mut status = vec![COUNTED; rows.len()];
-    let mut findings: Vec<Finding> = ds.ingest_findings.clone();
-    let mut notes = Vec::new();
+    let mut a = Auditor::new(ds, rules, cfg.clone(), None);
+    for r in &ds.time {
+        a.push(r);
+    }
+    a.finish(ds)
+}
 
-    // Future dates, and the month filter.
-    for (i, r) in rows.iter().enumerate() {
-        if r.date > cfg.as_of {
-            status[i] = FUTURE;
+// Consent and role of a row, decided as it streams (duplicates are known only at the end).
+const C_COVERED: u8 = 0;
+const C_BEFORE: u8 = 1;
+const C_REVOKED: u8 = 2;
+const C_OTHER_NPI: u8 = 3;
+const C_NO_CONSENT: u8 = 4;
+const C_NON_CLINICAL: u8 = 5;
+
+const F_PRACTITIONER: u8 = 1;
+const F_NOTE_MISSING: u8 = 2;
+const F_NOTE_VAGUE: u8 = 4;
+
+const NONE: u32 = u32::MAX;
+
+/// What the cross-row checks (duplicates, overlaps, day totals) keep of one row in the
+/// audited months: 40 bytes, no text.
+#[derive(Clone, Copy, Debug)]
+struct Slim {
+    fp: u64,
+    staff: u32,
+    /// Index of the row's patient-month-NPI-program slot.
+    slot: u32,
+    /// Days from the common era (as `NaiveDate::num_days_from_ce`).
+    date: i32,
+    line: u32,
+    file: u16,
+    start: u16,
+    end: u16,
+    minutes: u16,
+    cover: u8,
+    flags: u8,
+}
+
+impl Slim {
+    fn has_interval(&self) -> bool {
+        self.start != crate::model::NO_TIME && self.end != crate::model::NO_TIME
+    }
+    fn naive_date(&self) -> NaiveDate {
+        NaiveDate::from_num_days_from_ce_opt(self.date).unwrap_or_default()
+    }
+    fn role(&self) -> RoleClass {
+        if self.cover == C_NON_CLINICAL {
+            RoleClass::NonClinical
+        } else if self.flags & F_PRACTITIONER != 0 {
+            RoleClass::Practitioner
+        } else {
+            RoleClass::Clinical
+        }
+    }
+    fn note_ok(&self) -> bool {
+        self.flags & (F_NOTE_MISSING | F_NOTE_VAGUE) == 0
+    }
+}
+
+/// One patient, month, billing NPI and program: its evidence, and the next slot of the
+/// same patient.
+#[derive(Debug)]
+struct Slot {
+    key: Key,
+    next: u32,
+    /// Has a row that is not a repeat.
+    live: bool,
+    pm: Pm,
+}
+
+/// The streaming audit: rows go in one at a time ([`Auditor::push`]), in file order; memory
+/// grows with patient-months plus a compact record per row of the audited months for the
+/// cross-row checks. [`Auditor::finish`] runs every check and returns the [`Audit`].
+pub struct Auditor<'r> {
+    rules: &'r Ruleset,
+    cfg: AuditConfig,
+    has_consents: bool,
+    has_visits: bool,
+    keep_days: bool,
+    consents: FastMap<u32, Vec<Consent>>,
+    slots: Vec<Slot>,
+    /// Per patient: the first slot, or `NONE`.
+    head: Vec<u32>,
+    slims: Vec<Slim>,
+    /// Rows dated after the as-of date (IN004), kept whole: they are few.
+    future: Vec<TimeRow>,
+    /// Per file: rows in each state.
+    states: Vec<[u64; 7]>,
+    ccm_start: FastMap<u32, NaiveDate>,
+    trace: Option<u32>,
+    traced: Vec<(TimeRow, u8, Lost)>,
+}
+
+impl<'r> Auditor<'r> {
+    /// Starts an audit. The companions (consents above all) must be in `ds` already; time
+    /// rows may still be arriving. `trace` keeps every row of one patient for `ccm trace`.
+    pub fn new(
+        ds: &Dataset,
+        rules: &'r Ruleset,
+        cfg: AuditConfig,
+        trace: Option<u32>,
+    ) -> Auditor<'r> {
+        let mut consents: FastMap<u32, Vec<Consent>> = FastMap::default();
+        for c in ds.consents.iter().flatten() {
+            consents.entry(c.patient).or_default().push(c.clone());
+        }
+        let mut ccm_start: FastMap<u32, NaiveDate> = FastMap::default();
+        if ds.visits.is_some() {
+            for c in ds
+                .consents
+                .iter()
+                .flatten()
+                .filter(|c| c.program == Program::Ccm)
+            {
+                let e = ccm_start.entry(c.patient).or_insert(c.date);
+                *e = (*e).min(c.date);
+            }
+        }
+        Auditor {
+            rules,
+            keep_days: cfg.dos == DosMode::Threshold || ds.claims.is_some(),
+            cfg,
+            has_consents: ds.consents.is_some(),
+            has_visits: ds.visits.is_some(),
+            consents,
+            slots: Vec::new(),
+            head: Vec::new(),
+            slims: Vec::new(),
+            future: Vec::new(),
+            states: Vec::new(),
+            ccm_start,
+            trace,
+            traced: Vec::new(),
+        }
+    }
+
+    fn count(&mut self, file: u16, state: u8) {
+        let f = file as usize;
+        if self.states.len() <= f {
+            self.states.resize(f + 1, [0; 7]);
+        }
+        self.states[f][state as usize] += 1;
+    }
+
+    fn slot(&mut self, key: Key) -> u32 {
+        let p = key.0 as usize;
+        if self.head.len() <= p {
+            self.head.resize(p + 1, NONE);
+        }
+        let mut i = self.head[p];
+        while i != NONE {
+            let s = &self.slots[i as usize];
+            if s.key == key {
+                return i;
+            }
+            i = s.next;
+        }
+        let i = self.slots.len() as u32;
+        self.slots.push(Slot {
+            key,
+            next: self.head[p],
+            live: false,
+            pm: Pm::default(),
+        });
+        self.head[p] = i;
+        i
+    }
+
+    /// Takes one valid time-log row.
+    pub fn push(&mut self, r: &TimeRow) {
+        if r.date > self.cfg.as_of {
+            self.count(r.file, FUTURE);
+            self.future.push(*r);
+            if self.trace == Some(r.patient) {
+                self.traced.push((*r, FUTURE, Lost::default()));
+            }
+            return;
+        }
+        if self.has_visits && r.program == Program::Ccm && r.role != RoleClass::NonClinical {
+            let e = self.ccm_start.entry(r.patient).or_insert(r.date);
+            *e = (*e).min(r.date);
+        }
+        if self.cfg.month.is_some_and(|m| !m.contains(r.date)) {
+            self.count(r.file, OTHER_MONTH);
+            if self.trace == Some(r.patient) {
+                self.traced.push((*r, OTHER_MONTH, Lost::default()));
+            }
+            return;
+        }
+        let cover = if r.role == RoleClass::NonClinical {
+            C_NON_CLINICAL
+        } else if billable(r.program) && self.has_consents {
+            let cs = self
+                .consents
+                .get(&r.patient)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            match coverage(cs, r.program, r.date, r.npi) {
+                Coverage::Covered => C_COVERED,
+                Coverage::BeforeConsent => C_BEFORE,
+                Coverage::Revoked => C_REVOKED,
+                Coverage::OtherNpi => C_OTHER_NPI,
+                Coverage::NoConsent => C_NO_CONSENT,
+            }
+        } else {
+            C_COVERED
+        };
+        let slot = self.slot((r.patient, YearMonth::of(r.date), r.npi, r.program));
+        let mut flags = 0;
+        if r.role == RoleClass::Practitioner {
+            flags |= F_PRACTITIONER;
+        }
+        match r.note {
+            NoteQuality::Ok => {}
+            NoteQuality::Missing => flags |= F_NOTE_MISSING,
+            NoteQuality::Vague => flags |= F_NOTE_VAGUE,
+        }
+        self.slims.push(Slim {
+            fp: r.fingerprint,
+            staff: r.staff,
+            slot,
+            date: chrono::Datelike::num_days_from_ce(&r.date),
+            line: u32::try_from(r.line).unwrap_or(u32::MAX),
+            file: r.file,
+            start: if r.has_interval() {
+                r.start
+            } else {
+                crate::model::NO_TIME
+            },
+            end: if r.has_interval() {
+                r.end
+            } else {
+                crate::model::NO_TIME
+            },
+            minutes: r.minutes,
+            cover,
+            flags,
+        });
+    }
+
+    /// Runs the cross-row checks and every patient-month check.
+    pub fn finish(mut self, ds: &Dataset) -> Audit {
+        let pname = |p: u32| ds.patients.name(p);
+        let mut findings: Vec<Finding> = ds.ingest_findings.clone();
+        let mut notes = Vec::new();
+        for r in &self.future {
             findings.push(
                 Finding::new(
                     &IN004,
                     format!(
                         "service date {} is after the as-of date {}; the row is excluded",
-                        r.date, cfg.as_of
+                        r.date, self.cfg.as_of
                     ),
                 )
                 .patient(pname(r.patient))
@@ -336,363 +573,367 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                 .at(r.file, r.line)
                 .minutes(u32::from(r.minutes)),
             );
-        } else if cfg.month.is_some_and(|m| !m.contains(r.date)) {
-            status[i] = OTHER_MONTH;
         }
-    }
+        if !self.has_consents {
+            findings.push(Finding::new(
+                &CN001,
+                "no consents file was given or found beside the time log: consent cannot be proven, so no CCM claim can be clean (give --consents FILE)",
+            ).program("CCM"));
+            notes.push("no consents file: no claim can be clean".to_string());
+        }
 
-    // Identical rows, per patient.
-    let mut order: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| status[i as usize] == COUNTED)
-        .collect();
-    order.sort_unstable_by_key(|&i| rows[i as usize].patient);
-    for chunk in order.chunk_by_mut(|&a, &b| rows[a as usize].patient == rows[b as usize].patient) {
-        for (dup, first_line) in duplicates(rows, chunk) {
-            let r = &rows[dup as usize];
-            status[dup as usize] = DUPLICATE;
-            findings.push(
-                Finding::new(
-                    &IN003,
-                    format!("this row repeats line {first_line} exactly; it is counted once"),
-                )
-                .patient(pname(r.patient))
-                .month(YearMonth::of(r.date))
-                .npi(ds.npi_name(r.npi))
-                .program(r.program.as_str())
-                .at(r.file, r.line)
-                .minutes(u32::from(r.minutes)),
-            );
-        }
-    }
-    drop(order);
-
-    let mut pms: BTreeMap<Key, Pm> = BTreeMap::new();
-    let key = |r: &TimeRow| (r.patient, YearMonth::of(r.date), r.npi, r.program);
-
-    // Non-clinical time never counts.
-    for (i, r) in rows.iter().enumerate() {
-        if status[i] == COUNTED && r.role == RoleClass::NonClinical {
-            status[i] = NON_CLINICAL;
-            if billable(r.program) {
-                pms.entry(key(r))
-                    .or_default()
-                    .non_clinical
-                    .add(r, u32::from(r.minutes));
-            }
-        }
-    }
-
-    // Consent, for CCM rows.
-    let consents_by_patient: HashMap<u32, Vec<&Consent>> = group(ds.consents.as_deref());
-    if ds.consents.is_none() {
-        findings.push(Finding::new(
-            &CN001,
-            "no consents file was given or found beside the time log: consent cannot be proven, so no CCM claim can be clean (give --consents FILE)",
-        ).program("CCM"));
-        notes.push("no consents file: no claim can be clean".to_string());
-    }
-    for (i, r) in rows.iter().enumerate() {
-        if status[i] != COUNTED || !billable(r.program) {
-            continue;
-        }
-        let pm = pms.entry(key(r)).or_default();
-        if ds.consents.is_none() {
-            continue;
-        }
-        let cs = consents_by_patient
-            .get(&r.patient)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let m = u32::from(r.minutes);
-        match coverage(cs, r.program, r.date, r.npi) {
-            Coverage::Covered => {}
-            Coverage::BeforeConsent => {
-                status[i] = BEFORE_CONSENT;
-                pm.before.add(r, m);
-            }
-            Coverage::Revoked => {
-                status[i] = REVOKED;
-                pm.revoked.add(r, m);
-            }
-            Coverage::OtherNpi => pm.other_npi.add(r, m),
-            Coverage::NoConsent => pm.no_consent.add(r, m),
-        }
-    }
-
-    // Overlaps, per staff member and day, among countable rows with clock times.
-    let mut lost: HashMap<u32, Lost> = HashMap::new();
-    {
-        let mut timed: Vec<u32> = (0..rows.len() as u32)
-            .filter(|&i| status[i as usize] == COUNTED && rows[i as usize].has_interval())
-            .collect();
-        timed.sort_unstable_by_key(|&i| (rows[i as usize].staff, rows[i as usize].date));
-        for day in timed.chunk_by_mut(|&a, &b| {
-            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
-            ra.staff == rb.staff && ra.date == rb.date
-        }) {
-            if day.len() < 2 {
-                continue;
-            }
-            for (i, l) in day_overlaps(rows, day, pname) {
-                let r = &rows[i as usize];
-                let pm = pms.entry(key(r)).or_default();
-                if l.other_program > 0 {
-                    pm.twice.add(r, u32::from(l.other_program));
+        // Every row of one staff member and day together; identical rows side by side,
+        // the first in file order first.
+        let mut slims = std::mem::take(&mut self.slims);
+        slims.sort_unstable_by_key(|s| (s.staff, s.date, s.start, s.end, s.fp, s.file, s.line));
+        let mut other_programs: FastMap<(u32, YearMonth), Vec<OtherProgramRow>> =
+            FastMap::default();
+        let mut dup = Vec::new();
+        let mut spans = Vec::new();
+        let mut span_of = Vec::new();
+        let mut lost = Vec::new();
+        for day in slims.chunk_by(|a, b| a.staff == b.staff && a.date == b.date) {
+            // Repeats of an identical row (IN003).
+            dup.clear();
+            dup.resize(day.len(), false);
+            for k in 1..day.len() {
+                let (a, b) = (&day[k - 1], &day[k]);
+                if a.fp == b.fp && a.start == b.start && a.end == b.end {
+                    dup[k] = true;
                 }
-                if l.overlap > 0 {
-                    pm.overlap.add(r, u32::from(l.overlap));
-                }
-                lost.insert(i, l);
             }
-        }
-    }
-
-    // Implausible days: every valid row of the staff member that day.
-    {
-        let mut valid: Vec<u32> = (0..rows.len() as u32)
-            .filter(|&i| !matches!(status[i as usize], FUTURE | OTHER_MONTH | DUPLICATE))
-            .collect();
-        valid.sort_unstable_by_key(|&i| (rows[i as usize].staff, rows[i as usize].date));
-        for day in valid.chunk_by(|&a, &b| {
-            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
-            ra.staff == rb.staff && ra.date == rb.date
-        }) {
+            // Implausible day (TM005): every row that is not a repeat.
             let total: u32 = day
                 .iter()
-                .map(|&i| u32::from(rows[i as usize].minutes))
+                .zip(&dup)
+                .filter(|(_, d)| !**d)
+                .map(|(r, _)| u32::from(r.minutes))
                 .sum();
             if total > IMPLAUSIBLE_DAY_MINUTES {
-                let r0 = &rows[day[0] as usize];
                 let mut by_file: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
-                for &i in day {
-                    by_file
-                        .entry(rows[i as usize].file)
-                        .or_default()
-                        .push(rows[i as usize].line);
+                for (r, _) in day.iter().zip(&dup).filter(|(_, d)| !**d) {
+                    by_file.entry(r.file).or_default().push(u64::from(r.line));
                 }
+                let n = dup.iter().filter(|d| !**d).count();
+                let date = day[0].naive_date();
                 for (file, lines) in by_file {
                     findings.push(
                         Finding::new(
                             &TM005,
                             format!(
                                 "staff {} logged {} minutes ({}h{:02}) on {} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
-                                ds.staff.name(r0.staff),
+                                ds.staff.name(day[0].staff),
                                 total,
                                 total / 60,
                                 total % 60,
-                                r0.date,
-                                day.len()
+                                date,
+                                n
                             ),
                         )
-                        .month(YearMonth::of(r0.date))
+                        .month(YearMonth::of(date))
                         .at_lines(file, lines)
                         .minutes(total),
                     );
                 }
             }
-        }
-    }
-
-    // Countable minutes per patient-month-practitioner.
-    let mut other_programs: HashMap<(u32, YearMonth), Vec<OtherProgramRow>> = HashMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        if status[i] != COUNTED {
-            continue;
-        }
-        if r.program != Program::Ccm {
-            other_programs
-                .entry((r.patient, YearMonth::of(r.date)))
-                .or_default()
-                .push((r.program, Some(r.npi), r.file, r.line));
-            if !billable(r.program) {
-                continue;
+            // Overlaps (TM003, TM004) among the countable rows with clock times.
+            spans.clear();
+            span_of.clear();
+            for (k, r) in day.iter().enumerate() {
+                let counted = !dup[k]
+                    && matches!(r.cover, C_COVERED | C_OTHER_NPI | C_NO_CONSENT)
+                    && r.has_interval();
+                if counted {
+                    let key = &self.slots[r.slot as usize].key;
+                    span_of.push(k);
+                    spans.push(Span {
+                        start: r.start,
+                        end: r.end,
+                        minutes: r.minutes,
+                        ccm: key.3 == Program::Ccm,
+                        tie: (pname(key.0), r.fp, u64::from(r.line)),
+                    });
+                }
+            }
+            lost.clear();
+            lost.resize(day.len(), Lost::default());
+            if spans.len() > 1 {
+                for (i, l) in day_overlaps(&spans) {
+                    lost[span_of[i]] = l;
+                }
+            }
+            // What each row brings to its month.
+            for (k, r) in day.iter().enumerate() {
+                let slot = &mut self.slots[r.slot as usize];
+                let key = slot.key;
+                let prog = key.3;
+                let at = (r.file, u64::from(r.line));
+                let m = u32::from(r.minutes);
+                let state = if dup[k] {
+                    DUPLICATE
+                } else {
+                    match r.cover {
+                        C_NON_CLINICAL => NON_CLINICAL,
+                        C_BEFORE => BEFORE_CONSENT,
+                        C_REVOKED => REVOKED,
+                        _ => COUNTED,
+                    }
+                };
+                if self.trace == Some(key.0) {
+                    let row = TimeRow {
+                        patient: key.0,
+                        staff: r.staff,
+                        npi: key.2,
+                        date: r.naive_date(),
+                        start: r.start,
+                        end: r.end,
+                        minutes: r.minutes,
+                        role: r.role(),
+                        program: prog,
+                        note: NoteQuality::Ok,
+                        file: r.file,
+                        line: u64::from(r.line),
+                        fingerprint: r.fp,
+                    };
+                    self.traced.push((row, state, lost[k]));
+                }
+                let f = r.file as usize;
+                if self.states.len() <= f {
+                    self.states.resize(f + 1, [0; 7]);
+                }
+                self.states[f][state as usize] += 1;
+                if state == DUPLICATE {
+                    let first = day[..k]
+                        .iter()
+                        .zip(&dup[..k])
+                        .rev()
+                        .find(|(_, d)| !**d)
+                        .map_or(0, |(f, _)| u64::from(f.line));
+                    findings.push(
+                        Finding::new(
+                            &IN003,
+                            format!("this row repeats line {first} exactly; it is counted once"),
+                        )
+                        .patient(pname(key.0))
+                        .month(key.1)
+                        .npi(ds.npi_name(key.2))
+                        .program(prog.as_str())
+                        .at(r.file, u64::from(r.line))
+                        .minutes(m),
+                    );
+                    continue;
+                }
+                let pm = &mut slot.pm;
+                if billable(prog) {
+                    slot.live = true;
+                }
+                match r.cover {
+                    C_NON_CLINICAL => {
+                        pm.non_clinical.add(at, m);
+                        continue;
+                    }
+                    C_BEFORE => {
+                        pm.before.add(at, m);
+                        continue;
+                    }
+                    C_REVOKED => {
+                        pm.revoked.add(at, m);
+                        continue;
+                    }
+                    C_OTHER_NPI => pm.other_npi.add(at, m),
+                    C_NO_CONSENT => pm.no_consent.add(at, m),
+                    _ => {}
+                }
+                if prog != Program::Ccm {
+                    other_programs.entry((key.0, key.1)).or_default().push((
+                        prog,
+                        Some(key.2),
+                        at.0,
+                        at.1,
+                    ));
+                    if !billable(prog) {
+                        continue;
+                    }
+                }
+                let l = lost[k];
+                if l.other_program > 0 {
+                    pm.twice.add(at, u32::from(l.other_program));
+                }
+                if l.overlap > 0 {
+                    pm.overlap.add(at, u32::from(l.overlap));
+                }
+                let m = u32::from(r.minutes - l.other_program - l.overlap);
+                let p = if r.flags & F_PRACTITIONER != 0 { m } else { 0 };
+                pm.total += m;
+                pm.prac += p;
+                if !r.note_ok() {
+                    pm.vague.add(at, m);
+                }
+                if self.keep_days {
+                    let date = r.naive_date();
+                    match pm.days.iter_mut().find(|d| d.0 == date) {
+                        Some(d) => {
+                            d.1 += m;
+                            d.2 += p;
+                        }
+                        None => pm.days.push((date, m, p)),
+                    }
+                }
             }
         }
-        let l = lost.get(&(i as u32)).copied().unwrap_or_default();
-        let m = u32::from(r.minutes - l.other_program - l.overlap);
-        let p = if r.role == RoleClass::Practitioner {
-            m
-        } else {
-            0
-        };
-        let pm = pms.entry(key(r)).or_default();
-        pm.total += m;
-        pm.prac += p;
-        if r.note != NoteQuality::Ok {
-            pm.vague.add(r, m);
-        }
-        match pm.days.iter_mut().find(|d| d.0 == r.date) {
-            Some(d) => {
-                d.1 += m;
-                d.2 += p;
+        drop(slims);
+        let rules = self.rules;
+        let cfg = &self.cfg;
+        let ccm_start = &self.ccm_start;
+        let consents_by_patient = &self.consents;
+        let mut pms: BTreeMap<Key, Pm> = BTreeMap::new();
+        for s in std::mem::take(&mut self.slots) {
+            if s.live && billable(s.key.3) {
+                pms.insert(s.key, s.pm);
             }
-            None => pm.days.push((r.date, m, p)),
         }
-    }
+        let states = std::mem::take(&mut self.states);
+        let traced = std::mem::take(&mut self.traced);
 
-    if ds.diagnoses.is_none() {
-        findings.push(Finding::new(
+        if ds.diagnoses.is_none() {
+            findings.push(Finding::new(
             &EL001,
             "no diagnoses file was given or found beside the time log: chronic conditions cannot be proven, so no CCM claim can be clean (give --diagnoses FILE)",
         ).program("CCM"));
-        notes.push("no diagnoses file: no claim can be clean".to_string());
-    }
-    if ds.enrolments.is_none() {
-        notes.push(
+            notes.push("no diagnoses file: no claim can be clean".to_string());
+        }
+        if ds.enrolments.is_none() {
+            notes.push(
             "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows".to_string(),
         );
-    }
-    let global_error = ds.consents.is_none() || ds.diagnoses.is_none();
-    // Months with moderate or high MDM on a care-plan event: complex CCM may be billed.
-    let mut complex_months: HashSet<(u32, YearMonth)> = HashSet::new();
-    let mut first_plan: HashMap<u32, NaiveDate> = HashMap::new();
-    for c in ds.careplans.iter().flatten() {
-        if c.mdm >= Some(Mdm::Moderate) {
-            complex_months.insert((c.patient, YearMonth::of(c.date)));
         }
-        let e = first_plan.entry(c.patient).or_insert(c.date);
-        *e = (*e).min(c.date);
-    }
-    // When CCM started for each patient: first CCM consent or first CCM minute.
-    let mut ccm_start: HashMap<u32, NaiveDate> = HashMap::new();
-    if ds.visits.is_some() {
-        let mut earliest = |p: u32, d: NaiveDate| {
-            let e = ccm_start.entry(p).or_insert(d);
-            *e = (*e).min(d);
+        let global_error = ds.consents.is_none() || ds.diagnoses.is_none();
+        // Months with moderate or high MDM on a care-plan event: complex CCM may be billed.
+        let mut complex_months: HashSet<(u32, YearMonth)> = HashSet::new();
+        let mut first_plan: HashMap<u32, NaiveDate> = HashMap::new();
+        for c in ds.careplans.iter().flatten() {
+            if c.mdm >= Some(Mdm::Moderate) {
+                complex_months.insert((c.patient, YearMonth::of(c.date)));
+            }
+            let e = first_plan.entry(c.patient).or_insert(c.date);
+            *e = (*e).min(c.date);
+        }
+        let visits_by_patient: HashMap<u32, Vec<&Visit>> = group(ds.visits.as_deref());
+        let mut outcome_index: HashMap<Key, usize> = HashMap::new();
+        let diags_by_patient: HashMap<u32, Vec<&Diagnosis>> = group(ds.diagnoses.as_deref());
+        let enrol_by_patient: HashMap<u32, Vec<&Enrolment>> = group(ds.enrolments.as_deref());
+        let file_of = |kind: Kind| {
+            ds.files
+                .iter()
+                .position(|f| f.kind == kind)
+                .map(|i| i as u16)
         };
-        for (i, r) in rows.iter().enumerate() {
-            if r.program == Program::Ccm
-                && r.role != RoleClass::NonClinical
-                && !matches!(status[i], FUTURE | DUPLICATE)
-            {
-                earliest(r.patient, r.date);
+
+        let mut outcomes = Vec::new();
+        let mut months: Vec<YearMonth> = pms.keys().map(|k| k.1).collect();
+        months.sort_unstable();
+        months.dedup();
+        for m in &months {
+            if !rules.has_year(m.year) {
+                notes.push(format!(
+                    "no rules for {}: used the {} rules",
+                    m.year,
+                    rules.for_month(*m).year
+                ));
             }
         }
-        for c in ds
-            .consents
-            .iter()
-            .flatten()
-            .filter(|c| c.program == Program::Ccm)
-        {
-            earliest(c.patient, c.date);
-        }
-    }
-    let visits_by_patient: HashMap<u32, Vec<&Visit>> = group(ds.visits.as_deref());
-    let mut outcome_index: HashMap<Key, usize> = HashMap::new();
-    let diags_by_patient: HashMap<u32, Vec<&Diagnosis>> = group(ds.diagnoses.as_deref());
-    let enrol_by_patient: HashMap<u32, Vec<&Enrolment>> = group(ds.enrolments.as_deref());
-    let file_of = |kind: Kind| {
-        ds.files
-            .iter()
-            .position(|f| f.kind == kind)
-            .map(|i| i as u16)
-    };
 
-    let mut outcomes = Vec::new();
-    let mut months: Vec<YearMonth> = pms.keys().map(|k| k.1).collect();
-    months.sort_unstable();
-    months.dedup();
-    for m in &months {
-        if !rules.has_year(m.year) {
-            notes.push(format!(
-                "no rules for {}: used the {} rules",
-                m.year,
-                rules.for_month(*m).year
-            ));
+        // Per patient-month: which NPIs have CCM minutes.
+        let mut npis_of: BTreeMap<(u32, YearMonth), Vec<u32>> = BTreeMap::new();
+        for (k, pm) in &pms {
+            if pm.total > 0 && k.3 == Program::Ccm {
+                npis_of.entry((k.0, k.1)).or_default().push(k.2);
+            }
         }
-    }
+        let mut el003_done: Vec<(u32, YearMonth)> = Vec::new();
 
-    // Per patient-month: which NPIs have CCM minutes.
-    let mut npis_of: BTreeMap<(u32, YearMonth), Vec<u32>> = BTreeMap::new();
-    for (k, pm) in &pms {
-        if pm.total > 0 && k.3 == Program::Ccm {
-            npis_of.entry((k.0, k.1)).or_default().push(k.2);
-        }
-    }
-    let mut el003_done: Vec<(u32, YearMonth)> = Vec::new();
-
-    for (&(patient, month, npi, prog), pm) in &pms {
-        let pid = pname(patient);
-        let npi_s = ds.npi_name(npi);
-        let yr = rules.for_month(month);
-        let pname_s = prog.as_str();
-        let mut local: Vec<Finding> = Vec::new();
-        let base = |check, msg: String| {
-            Finding::new(check, msg)
-                .patient(pid)
-                .month(month)
-                .npi(npi_s)
-                .program(pname_s)
-        };
-        let consents = consents_by_patient
-            .get(&patient)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let consent_lines: Vec<u64> = consents.iter().map(|c| c.line).collect();
-
-        // Row-level exclusions and losses, one finding per kind.
-        let row_findings = [
-            (
-                &TM002,
-                &pm.non_clinical,
-                "minutes logged by a non-clinical role do not count",
-            ),
-            (
-                &CN002,
-                &pm.before,
-                "minutes dated before the consent date do not count",
-            ),
-            (
-                &CN003,
-                &pm.revoked,
-                "minutes in a month after the consent was revoked do not count; the month cannot be billed",
-            ),
-            (
-                &TM003,
-                &pm.overlap,
-                "minutes overlapping the same staff member's earlier interval count once and are removed here",
-            ),
-            (
-                &TM004,
-                &pm.twice,
-                "minutes logged at the same clock time for another program stay with that program and leave CCM",
-            ),
-            (
-                &TM006,
-                &pm.vague,
-                "counted minutes whose note is missing or too thin to defend (\"CCM call\", \"follow up\" …); document what was done",
-            ),
-        ];
-        for (check, acc, what) in row_findings {
-            push_acc(&mut local, acc, |lines_n, minutes| {
-                base(
-                    check,
-                    format!("{minutes} minute(s) on {lines_n} row(s): {what}"),
-                )
-            });
-        }
-        if !pm.no_consent.at.is_empty() {
-            let msg = if consents.is_empty() {
-                format!(
-                    "no {pname_s} consent on file for this patient; {} minute(s) in {month} cannot be billed",
-                    pm.no_consent.minutes
-                )
-            } else {
-                format!(
-                    "no {pname_s} consent in the consents file covers this month's minutes ({} minute(s))",
-                    pm.no_consent.minutes
-                )
+        for (&(patient, month, npi, prog), pm) in &pms {
+            let pid = pname(patient);
+            let npi_s = ds.npi_name(npi);
+            let yr = rules.for_month(month);
+            let pname_s = prog.as_str();
+            let mut local: Vec<Finding> = Vec::new();
+            let base = |check, msg: String| {
+                Finding::new(check, msg)
+                    .patient(pid)
+                    .month(month)
+                    .npi(npi_s)
+                    .program(pname_s)
             };
-            push_acc(&mut local, &pm.no_consent, |_, _| base(&CN001, msg.clone()));
-        }
-        if !pm.other_npi.at.is_empty() {
-            let named: Vec<&str> = consents
-                .iter()
-                .filter(|c| c.program == prog)
-                .filter_map(|c| c.npi)
-                .map(|n| ds.npi_name(n))
-                .collect();
-            let mut f = base(
+            let consents = consents_by_patient
+                .get(&patient)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let consent_lines: Vec<u64> = consents.iter().map(|c| c.line).collect();
+
+            // Row-level exclusions and losses, one finding per kind.
+            let row_findings = [
+                (
+                    &TM002,
+                    &pm.non_clinical,
+                    "minutes logged by a non-clinical role do not count",
+                ),
+                (
+                    &CN002,
+                    &pm.before,
+                    "minutes dated before the consent date do not count",
+                ),
+                (
+                    &CN003,
+                    &pm.revoked,
+                    "minutes in a month after the consent was revoked do not count; the month cannot be billed",
+                ),
+                (
+                    &TM003,
+                    &pm.overlap,
+                    "minutes overlapping the same staff member's earlier interval count once and are removed here",
+                ),
+                (
+                    &TM004,
+                    &pm.twice,
+                    "minutes logged at the same clock time for another program stay with that program and leave CCM",
+                ),
+                (
+                    &TM006,
+                    &pm.vague,
+                    "counted minutes whose note is missing or too thin to defend (\"CCM call\", \"follow up\" …); document what was done",
+                ),
+            ];
+            for (check, acc, what) in row_findings {
+                push_acc(&mut local, acc, |lines_n, minutes| {
+                    base(
+                        check,
+                        format!("{minutes} minute(s) on {lines_n} row(s): {what}"),
+                    )
+                });
+            }
+            if !pm.no_consent.at.is_empty() {
+                let msg = if consents.is_empty() {
+                    format!(
+                        "no {pname_s} consent on file for this patient; {} minute(s) in {month} cannot be billed",
+                        pm.no_consent.minutes
+                    )
+                } else {
+                    format!(
+                        "no {pname_s} consent in the consents file covers this month's minutes ({} minute(s))",
+                        pm.no_consent.minutes
+                    )
+                };
+                push_acc(&mut local, &pm.no_consent, |_, _| base(&CN001, msg.clone()));
+            }
+            if !pm.other_npi.at.is_empty() {
+                let named: Vec<&str> = consents
+                    .iter()
+                    .filter(|c| c.program == prog)
+                    .filter_map(|c| c.npi)
+                    .map(|n| ds.npi_name(n))
+                    .collect();
+                let mut f = base(
                 &CN004,
                 format!(
                     "the consent names NPI {} but these minutes are billed under {npi_s}: a different practitioner needs its own consent",
@@ -700,27 +941,27 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                 ),
             )
             .minutes(pm.other_npi.minutes);
-            if let Some(cf) = file_of(Kind::Consents) {
-                f = f.at_lines(cf, consent_lines.clone());
+                if let Some(cf) = file_of(Kind::Consents) {
+                    f = f.at_lines(cf, consent_lines.clone());
+                }
+                local.push(f);
             }
-            local.push(f);
-        }
 
-        // One practitioner per patient-month.
-        if let Some(npis) = npis_of.get(&(patient, month))
-            && prog == Program::Ccm
-            && npis.len() > 1
-            && pm.total > 0
-        {
-            let keeper =
-                named_practitioner(consents, Program::Ccm, month).filter(|k| npis.contains(k));
-            if keeper != Some(npi) {
-                let others: Vec<&str> = npis
-                    .iter()
-                    .filter(|&&n| n != npi)
-                    .map(|&n| ds.npi_name(n))
-                    .collect();
-                let why = match keeper {
+            // One practitioner per patient-month.
+            if let Some(npis) = npis_of.get(&(patient, month))
+                && prog == Program::Ccm
+                && npis.len() > 1
+                && pm.total > 0
+            {
+                let keeper =
+                    named_practitioner(consents, Program::Ccm, month).filter(|k| npis.contains(k));
+                if keeper != Some(npi) {
+                    let others: Vec<&str> = npis
+                        .iter()
+                        .filter(|&&n| n != npi)
+                        .map(|&n| ds.npi_name(n))
+                        .collect();
+                    let why = match keeper {
                     Some(k) => format!(
                         "the consent names {}, which keeps the month",
                         ds.npi_name(k)
@@ -730,7 +971,7 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                             .to_string()
                     }
                 };
-                local.push(
+                    local.push(
                         base(
                             &OV001,
                             format!(
@@ -740,265 +981,266 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
                         )
                         .minutes(pm.total),
                     );
+                }
             }
-        }
 
-        // Clashes with other programs (rules/<year>/clashes.csv).
-        let enrols = enrol_by_patient
-            .get(&patient)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let from_time = other_programs
-            .get(&(patient, month))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        // A PCM month clashes with CCM by the same practitioner (the PCM row of clashes.csv).
-        if prog == Program::Pcm
-            && pms
-                .get(&(patient, month, npi, Program::Ccm))
-                .is_some_and(|c| c.total > 0)
-            && let Some(clash) = yr.clash("PCM")
-            && let Some(check) = lookup(&clash.code)
-            && let Some(sev) = clash.severity(cfg.policy, Relation::Same)
-        {
-            local.push(
+            // Clashes with other programs (rules/<year>/clashes.csv).
+            let enrols = enrol_by_patient
+                .get(&patient)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let from_time = other_programs
+                .get(&(patient, month))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            // A PCM month clashes with CCM by the same practitioner (the PCM row of clashes.csv).
+            if prog == Program::Pcm
+                && pms
+                    .get(&(patient, month, npi, Program::Ccm))
+                    .is_some_and(|c| c.total > 0)
+                && let Some(clash) = yr.clash("PCM")
+                && let Some(check) = lookup(&clash.code)
+                && let Some(sev) = clash.severity(cfg.policy, Relation::Same)
+            {
+                local.push(
                 base(
                     check,
                     format!("CCM by the same practitioner in {month}: CCM and PCM are not paid to one practitioner in the same month"),
                 )
                 .severity(sev),
             );
-        }
-        for clash in yr.clashes.iter().filter(|_| prog == Program::Ccm) {
-            let Some(check) = lookup(&clash.code) else {
-                continue;
-            };
-            let active: Vec<&&Enrolment> = enrols
-                .iter()
-                .filter(|e| e.program.as_str() == clash.program)
-                .filter(|e| {
-                    e.start <= month.last_day() && e.end.is_none_or(|end| end >= month.first_day())
-                })
-                .collect();
-            let timed: Vec<&OtherProgramRow> = from_time
-                .iter()
-                .filter(|t| t.0.as_str() == clash.program)
-                .collect();
-            if active.is_empty() && timed.is_empty() {
-                continue;
             }
-            let rel = relation(
-                npi,
-                active
+            for clash in yr.clashes.iter().filter(|_| prog == Program::Ccm) {
+                let Some(check) = lookup(&clash.code) else {
+                    continue;
+                };
+                let active: Vec<&&Enrolment> = enrols
                     .iter()
-                    .map(|e| e.npi)
-                    .chain(timed.iter().map(|t| t.1)),
-            );
-            let Some(sev) = clash.severity(cfg.policy, rel) else {
-                continue;
-            };
-            let mut f = base(
-                check,
-                format!(
-                    "{} in {month} by {} ({} under the {} policy)",
-                    clash.program,
-                    relation_word(rel),
-                    match sev {
-                        Severity::Error => "not allowed",
-                        Severity::Warning => "needs a look",
-                        Severity::Info => "allowed if no minute is counted twice",
-                    },
-                    cfg.policy.as_str()
-                ),
-            )
-            .severity(sev);
-            if let Some(e) = active.first() {
-                f = f.at_lines(e.file, active.iter().map(|e| e.line).collect());
-            } else if let Some(t) = timed.first() {
-                f = f.at_lines(
-                    t.2,
-                    timed.iter().filter(|x| x.2 == t.2).map(|x| x.3).collect(),
+                    .filter(|e| e.program.as_str() == clash.program)
+                    .filter(|e| {
+                        e.start <= month.last_day()
+                            && e.end.is_none_or(|end| end >= month.first_day())
+                    })
+                    .collect();
+                let timed: Vec<&OtherProgramRow> = from_time
+                    .iter()
+                    .filter(|t| t.0.as_str() == clash.program)
+                    .collect();
+                if active.is_empty() && timed.is_empty() {
+                    continue;
+                }
+                let rel = relation(
+                    npi,
+                    active
+                        .iter()
+                        .map(|e| e.npi)
+                        .chain(timed.iter().map(|t| t.1)),
                 );
+                let Some(sev) = clash.severity(cfg.policy, rel) else {
+                    continue;
+                };
+                let mut f = base(
+                    check,
+                    format!(
+                        "{} in {month} by {} ({} under the {} policy)",
+                        clash.program,
+                        relation_word(rel),
+                        match sev {
+                            Severity::Error => "not allowed",
+                            Severity::Warning => "needs a look",
+                            Severity::Info => "allowed if no minute is counted twice",
+                        },
+                        cfg.policy.as_str()
+                    ),
+                )
+                .severity(sev);
+                if let Some(e) = active.first() {
+                    f = f.at_lines(e.file, active.iter().map(|e| e.line).collect());
+                } else if let Some(t) = timed.first() {
+                    f = f.at_lines(
+                        t.2,
+                        timed.iter().filter(|x| x.2 == t.2).map(|x| x.3).collect(),
+                    );
+                }
+                local.push(f);
             }
-            local.push(f);
-        }
 
-        // Conditions.
-        let diags = diags_by_patient
-            .get(&patient)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let conds = conditions(rules, diags, month);
-        if !el003_done.contains(&(patient, month)) {
-            el003_done.push((patient, month));
-            for d in &conds.invalid {
-                findings.push(
-                    Finding::new(
-                        &EL003,
-                        format!(
-                            "{} is not a billable ICD-10-CM code in FY{}; it is ignored",
-                            d.code.dotted(),
-                            rules.fiscal_year(month)
-                        ),
-                    )
-                    .patient(pid)
-                    .month(month)
-                    .program("CCM")
-                    .at(d.file, d.line),
-                );
-            }
-        }
-        let cats = conds.categories();
-        let (needed, el) = if prog == Program::Pcm {
-            (1, &EL002)
-        } else {
-            (2, &EL001)
-        };
-        if ds.diagnoses.is_some() && cats.len() < needed {
-            let mut f = base(
-                el,
-                format!(
-                    "{} distinct chronic condition(s) active in {month}{}; {pname_s} needs {}",
-                    cats.len(),
-                    if cats.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", cats.join(", "))
-                    },
-                    if needed == 1 { "one" } else { "two or more" }
-                ),
-            );
-            if let Some(df) = file_of(Kind::Diagnoses) {
-                f = f.at_lines(df, diags.iter().map(|d| d.line).collect());
-            }
-            local.push(f);
-        }
-
-        // A care plan must exist by the month (when care plans are given).
-        if ds.careplans.is_some()
-            && first_plan
-                .get(&patient)
-                .is_none_or(|d| *d > month.last_day())
-        {
-            local.push(base(
-                &EL005,
-                format!("no care plan on file on or before {}; a comprehensive care plan must exist for every billed month", month.last_day()),
-            ));
-        }
-        // CCM must have been initiated at a qualifying face-to-face visit (when visits are given).
-        if prog == Program::Ccm
-            && let Some(start) = ccm_start.get(&patient)
-        {
-            let from = start
-                .checked_sub_months(chrono::Months::new(12))
-                .unwrap_or(*start);
-            let visits = visits_by_patient
+            // Conditions.
+            let diags = diags_by_patient
                 .get(&patient)
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-            let ok = visits.iter().any(|v| {
-                initiating(rules, &v.hcpcs) && v.date >= from && v.date <= month.last_day()
-            });
-            if !ok {
+            let conds = conditions(rules, diags, month);
+            if !el003_done.contains(&(patient, month)) {
+                el003_done.push((patient, month));
+                for d in &conds.invalid {
+                    findings.push(
+                        Finding::new(
+                            &EL003,
+                            format!(
+                                "{} is not a billable ICD-10-CM code in FY{}; it is ignored",
+                                d.code.dotted(),
+                                rules.fiscal_year(month)
+                            ),
+                        )
+                        .patient(pid)
+                        .month(month)
+                        .program("CCM")
+                        .at(d.file, d.line),
+                    );
+                }
+            }
+            let cats = conds.categories();
+            let (needed, el) = if prog == Program::Pcm {
+                (1, &EL002)
+            } else {
+                (2, &EL001)
+            };
+            if ds.diagnoses.is_some() && cats.len() < needed {
+                let mut f = base(
+                    el,
+                    format!(
+                        "{} distinct chronic condition(s) active in {month}{}; {pname_s} needs {}",
+                        cats.len(),
+                        if cats.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", cats.join(", "))
+                        },
+                        if needed == 1 { "one" } else { "two or more" }
+                    ),
+                );
+                if let Some(df) = file_of(Kind::Diagnoses) {
+                    f = f.at_lines(df, diags.iter().map(|d| d.line).collect());
+                }
+                local.push(f);
+            }
+
+            // A care plan must exist by the month (when care plans are given).
+            if ds.careplans.is_some()
+                && first_plan
+                    .get(&patient)
+                    .is_none_or(|d| *d > month.last_day())
+            {
                 local.push(base(
+                &EL005,
+                format!("no care plan on file on or before {}; a comprehensive care plan must exist for every billed month", month.last_day()),
+            ));
+            }
+            // CCM must have been initiated at a qualifying face-to-face visit (when visits are given).
+            if prog == Program::Ccm
+                && let Some(start) = ccm_start.get(&patient)
+            {
+                let from = start
+                    .checked_sub_months(chrono::Months::new(12))
+                    .unwrap_or(*start);
+                let visits = visits_by_patient
+                    .get(&patient)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let ok = visits.iter().any(|v| {
+                    initiating(rules, &v.hcpcs) && v.date >= from && v.date <= month.last_day()
+                });
+                if !ok {
+                    local.push(base(
                     &EL004,
                     format!("CCM started {start} with no qualifying face-to-face visit (E/M, AWV or IPPE) in the 12 months before it or since"),
                 ));
+                }
             }
+
+            // Codes the minutes support, and what they pay.
+            let open = cfg.as_of < month.last_day();
+            let mdm = complex_months.contains(&(patient, month));
+            let sel = select(yr, pname_s, pm, month, cfg.dos, mdm);
+
+            let (mut lines, payment, chosen, alternatives) = match &sel {
+                Some(s) => (
+                    s.lines(pid, npi_s, month, &conds.claim_codes()),
+                    s.payment,
+                    Some(s.base.hcpcs.clone()),
+                    s.alternatives.clone(),
+                ),
+                None => (Vec::new(), Money::ZERO, None, Vec::new()),
+            };
+            if sel.is_none() {
+                local.push(below_threshold(yr, pname_s, pm, month, cfg.as_of, base));
+            }
+            let has_error = local.iter().any(|f| f.severity == Severity::Error) || global_error;
+            // The worklist: an open month a few minutes short of the next block (not when an
+            // error holds the month anyway).
+            if !has_error
+                && cfg.as_of >= month.first_day()
+                && open
+                && let Some(f) = near_next_block(yr, pname_s, pm, mdm, base)
+            {
+                local.push(f);
+            }
+            let status = if sel.is_none() {
+                Status::BelowThreshold
+            } else if open && cfg.dos == DosMode::MonthEnd {
+                Status::Open
+            } else if has_error {
+                Status::Blocked
+            } else {
+                Status::Clean
+            };
+            if status != Status::Clean {
+                lines.retain(|_| status == Status::Blocked);
+            }
+            // Money at stake on the findings that hold the month.
+            if status == Status::Blocked {
+                for f in local.iter_mut().filter(|f| f.severity == Severity::Error) {
+                    f.amount = Some(payment);
+                }
+            }
+            findings.extend(local);
+            outcome_index.insert((patient, month, npi, prog), outcomes.len());
+            outcomes.push(Outcome {
+                program: pname_s,
+                patient_id: pid.to_string(),
+                month,
+                billing_npi: npi_s.to_string(),
+                minutes: pm.total,
+                practitioner_minutes: pm.prac,
+                status,
+                chosen,
+                alternatives,
+                lines,
+                payment,
+            });
         }
 
-        // Codes the minutes support, and what they pay.
-        let open = cfg.as_of < month.last_day();
-        let mdm = complex_months.contains(&(patient, month));
-        let sel = select(yr, pname_s, pm, month, cfg.dos, mdm);
-
-        let (mut lines, payment, chosen, alternatives) = match &sel {
-            Some(s) => (
-                s.lines(pid, npi_s, month, &conds.claim_codes()),
-                s.payment,
-                Some(s.base.hcpcs.clone()),
-                s.alternatives.clone(),
-            ),
-            None => (Vec::new(), Money::ZERO, None, Vec::new()),
-        };
-        if sel.is_none() {
-            local.push(below_threshold(yr, pname_s, pm, month, cfg.as_of, base));
-        }
-        let has_error = local.iter().any(|f| f.severity == Severity::Error) || global_error;
-        // The worklist: an open month a few minutes short of the next block (not when an
-        // error holds the month anyway).
-        if !has_error
-            && cfg.as_of >= month.first_day()
-            && open
-            && let Some(f) = near_next_block(yr, pname_s, pm, mdm, base)
-        {
-            local.push(f);
-        }
-        let status = if sel.is_none() {
-            Status::BelowThreshold
-        } else if open && cfg.dos == DosMode::MonthEnd {
-            Status::Open
-        } else if has_error {
-            Status::Blocked
-        } else {
-            Status::Clean
-        };
-        if status != Status::Clean {
-            lines.retain(|_| status == Status::Blocked);
-        }
-        // Money at stake on the findings that hold the month.
-        if status == Status::Blocked {
-            for f in local.iter_mut().filter(|f| f.severity == Severity::Error) {
-                f.amount = Some(payment);
-            }
-        }
-        findings.extend(local);
-        outcome_index.insert((patient, month, npi, prog), outcomes.len());
-        outcomes.push(Outcome {
-            program: pname_s,
-            patient_id: pid.to_string(),
-            month,
-            billing_npi: npi_s.to_string(),
-            minutes: pm.total,
-            practitioner_minutes: pm.prac,
-            status,
-            chosen,
-            alternatives,
-            lines,
-            payment,
+        let verify = ds.claims.as_ref().map(|cf| {
+            verify(
+                ds,
+                rules,
+                cfg,
+                cf,
+                &pms,
+                &complex_months,
+                &outcomes,
+                &outcome_index,
+                &mut findings,
+                global_error,
+            )
         });
-    }
 
-    let verify = ds.claims.as_ref().map(|cf| {
-        verify(
-            ds,
-            rules,
-            cfg,
-            cf,
-            &pms,
-            &complex_months,
-            &outcomes,
-            &outcome_index,
-            &mut findings,
-            global_error,
-        )
-    });
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        outcomes.sort_by(|a, b| {
+            (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
+        });
 
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcomes.sort_by(|a, b| {
-        (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
-    });
-
-    let recon = reconcile(ds, &status);
-    Audit {
-        findings,
-        outcomes,
-        recon,
-        notes,
-        months,
-        verify,
-        row_status: status,
-        lost,
+        let recon = reconcile(ds, &states);
+        Audit {
+            findings,
+            outcomes,
+            recon,
+            notes,
+            months,
+            verify,
+            traced,
+        }
     }
 }
 
@@ -1214,7 +1456,7 @@ fn threshold_day(days: &[(NaiveDate, u32, u32)], idx: usize, threshold: u32) -> 
     None
 }
 
-fn reconcile(ds: &Dataset, status: &[u8]) -> Vec<FileRecon> {
+fn reconcile(ds: &Dataset, states: &[[u64; 7]]) -> Vec<FileRecon> {
     let mut recon: Vec<FileRecon> = ds
         .files
         .iter()
@@ -1234,12 +1476,17 @@ fn reconcile(ds: &Dataset, status: &[u8]) -> Vec<FileRecon> {
                 .or_default() += 1;
         }
     }
-    for (r, &st) in ds.time.iter().zip(status) {
-        let fr = &mut recon[r.file as usize];
-        if st == COUNTED {
-            fr.counted += 1;
-        } else {
-            *fr.excluded.entry(reason(st).to_string()).or_default() += 1;
+    for (file, counts) in states.iter().enumerate() {
+        let fr = &mut recon[file];
+        for (st, &n) in counts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            if st as u8 == COUNTED {
+                fr.counted += n;
+            } else {
+                *fr.excluded.entry(reason(st as u8).to_string()).or_default() += n;
+            }
         }
     }
     let count = |file: u16, fr: &mut Vec<FileRecon>| fr[file as usize].counted += 1;

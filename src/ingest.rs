@@ -7,7 +7,7 @@ use crate::model::{
     CarePlan, Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, NO_TIME,
     Program, SourceFile, TimeRow, Visit,
 };
-use crate::rules::Ruleset;
+use crate::rules::{RoleClass, Ruleset};
 use crate::types::{Icd10, Npi, norm_key, parse_date, parse_minutes, parse_time};
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hasher;
@@ -590,13 +590,14 @@ pub fn read_timelog(
 ) -> Result<(), IngestError> {
     let input = open(ds, path, name, Kind::Timelog, opts)?;
     let file = input.file;
+    let mut cache = SpellingCache::default();
     for_each_record(
         ds,
         input,
         name,
         Kind::Timelog,
         None,
-        |ds, r, line, _| match parse_time_row(ds, r, rules, file, line) {
+        |ds, r, line, _| match parse_time_row(ds, &mut cache, r, rules, file, line) {
             Ok(Ok(row)) => ds.time.push(row),
             Ok(Err((patient, msg))) => ds.ingest_findings.push(
                 invalid_value(Kind::Timelog, msg)
@@ -616,8 +617,47 @@ pub fn read_timelog(
 
 type RowResult<T> = Result<Result<T, (String, String)>, FieldError>;
 
+/// Role and program spellings already resolved, by their bytes as written: a time log
+/// repeats a handful of spellings millions of times, so each is normalised once.
+#[derive(Default)]
+struct SpellingCache {
+    roles: Vec<(i32, Box<[u8]>, Option<RoleClass>)>,
+    programs: Vec<(Box<[u8]>, Option<Program>)>,
+}
+
+impl SpellingCache {
+    const MAX: usize = 256;
+
+    fn role(&mut self, rules: &Ruleset, year: i32, s: &str) -> Option<RoleClass> {
+        if let Some(hit) = self
+            .roles
+            .iter()
+            .find(|(y, b, _)| *y == year && **b == *s.as_bytes())
+        {
+            return hit.2;
+        }
+        let got = rules.year(year).role(s);
+        if self.roles.len() < Self::MAX {
+            self.roles.push((year, s.as_bytes().into(), got));
+        }
+        got
+    }
+
+    fn program(&mut self, s: &str) -> Option<Program> {
+        if let Some(hit) = self.programs.iter().find(|(b, _)| **b == *s.as_bytes()) {
+            return hit.1;
+        }
+        let got = Program::parse(s);
+        if self.programs.len() < Self::MAX {
+            self.programs.push((s.as_bytes().into(), got));
+        }
+        got
+    }
+}
+
 fn parse_time_row(
     ds: &mut Dataset,
+    cache: &mut SpellingCache,
     r: &Rec,
     rules: &Ruleset,
     file: u16,
@@ -701,7 +741,7 @@ fn parse_time_row(
     if staff.is_empty() {
         return fail("staff_id is blank".into());
     }
-    let Some(role) = rules.year(chrono::Datelike::year(&date)).role(role_s) else {
+    let Some(role) = cache.role(rules, chrono::Datelike::year(&date), role_s) else {
         return fail(format!(
             "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
             show(role_s)
@@ -710,7 +750,7 @@ fn parse_time_row(
     let program = if program_s.is_empty() {
         Program::Ccm
     } else {
-        match Program::parse(program_s) {
+        match cache.program(program_s) {
             Some(p) => p,
             None => {
                 return fail(format!(
@@ -732,7 +772,7 @@ fn parse_time_row(
             }
         },
     };
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = std::hash::BuildHasher::build_hasher(&crate::model::FastState::default());
     for f in r.rec.iter() {
         h.write(f);
         h.write_u8(0xff);

@@ -4,13 +4,19 @@ use crate::checks::Finding;
 use crate::rules::RoleClass;
 use crate::types::{Icd10, Npi};
 use chrono::NaiveDate;
-use std::collections::HashMap;
+
+/// A fast, seeded-once hasher (foldhash) for ccm's in-memory maps and row fingerprints:
+/// fixed seed, so runs are reproducible. Not for untrusted-key DoS resistance, which a
+/// batch auditor of the user's own files does not need.
+pub type FastState = foldhash::fast::FixedState;
+pub type FastMap<K, V> = std::collections::HashMap<K, V, FastState>;
+pub type FastSet<K> = std::collections::HashSet<K, FastState>;
 
 /// Maps strings (patient ids, staff ids, NPIs) to small integers, without allocating on a
 /// lookup of a value already seen.
 #[derive(Default, Debug)]
 pub struct Interner {
-    map: HashMap<Box<[u8]>, u32>,
+    map: FastMap<Box<[u8]>, u32>,
     names: Vec<Box<str>>,
 }
 

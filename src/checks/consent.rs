@@ -5,6 +5,7 @@ use super::{Check, Severity};
 use crate::model::{Consent, Program};
 use crate::types::YearMonth;
 use chrono::NaiveDate;
+use std::borrow::Borrow;
 
 pub const CN001: Check = Check {
     code: "CN001",
@@ -76,10 +77,19 @@ pub enum Coverage {
 }
 
 /// Classifies a day of `program` work billed under `npi` against the patient's consents.
-pub fn coverage(consents: &[&Consent], program: Program, date: NaiveDate, npi: u32) -> Coverage {
+pub fn coverage<C: Borrow<Consent>>(
+    consents: &[C],
+    program: Program,
+    date: NaiveDate,
+    npi: u32,
+) -> Coverage {
     let month = YearMonth::of(date);
     let (mut revoked, mut later, mut other) = (false, false, false);
-    for c in consents.iter().filter(|c| c.program == program) {
+    for c in consents
+        .iter()
+        .map(Borrow::borrow)
+        .filter(|c| c.program == program)
+    {
         let npi_ok = c.npi.is_none_or(|n| n == npi);
         if !npi_ok {
             other = true;
@@ -106,13 +116,14 @@ pub fn coverage(consents: &[&Consent], program: Program, date: NaiveDate, npi: u
 }
 
 /// The NPI a consent names for the month, if exactly one consent in force names one.
-pub fn named_practitioner(
-    consents: &[&Consent],
+pub fn named_practitioner<C: Borrow<Consent>>(
+    consents: &[C],
     program: Program,
     month: YearMonth,
 ) -> Option<u32> {
     let mut named = consents
         .iter()
+        .map(Borrow::borrow)
         .filter(|c| c.program == program && c.date <= month.last_day())
         .filter(|c| c.revoked.is_none_or(|r| YearMonth::of(r) >= month))
         .filter_map(|c| c.npi);
@@ -155,7 +166,7 @@ mod tests {
             Coverage::NoConsent
         );
         assert_eq!(
-            coverage(&[], Program::Ccm, d("2025-03-20"), 1),
+            coverage::<Consent>(&[], Program::Ccm, d("2025-03-20"), 1),
             Coverage::NoConsent
         );
         let r = c("2024-06-01", None, Some("2025-02-14"));

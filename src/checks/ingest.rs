@@ -1,7 +1,7 @@
 //! IN-series: rows that cannot be used as they are. Each excludes the row it names.
 
 use super::{Check, Finding, Severity};
-use crate::model::{Kind, TimeRow};
+use crate::model::Kind;
 
 pub const IN001: Check = Check {
     code: "IN001",
@@ -71,24 +71,4 @@ pub fn malformed_row(kind: Kind, detail: String) -> Finding {
 /// An IN002 finding for a record of `kind` (the caller adds patient, file and line).
 pub fn invalid_value(kind: Kind, detail: String) -> Finding {
     Finding::new(&IN002, format!("{} row excluded: {detail}", kind.as_str()))
-}
-
-/// Marks repeats of identical rows. `order` holds indices of one patient's rows; returns the
-/// indices that repeat an earlier row (by file and line), with the line of the first copy.
-pub fn duplicates(rows: &[TimeRow], order: &mut [u32]) -> Vec<(u32, u64)> {
-    order.sort_unstable_by_key(|&i| {
-        let r = &rows[i as usize];
-        (r.date, r.staff, r.fingerprint, r.file, r.line)
-    });
-    let mut out = Vec::new();
-    let mut first = 0usize;
-    for k in 1..order.len() {
-        let (a, b) = (&rows[order[first] as usize], &rows[order[k] as usize]);
-        if a.date == b.date && a.staff == b.staff && a.fingerprint == b.fingerprint {
-            out.push((order[k], a.line));
-        } else {
-            first = k;
-        }
-    }
-    out
 }

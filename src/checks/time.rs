@@ -1,7 +1,6 @@
 //! TM-series: which minutes count.
 
 use super::{Check, Severity};
-use crate::model::{Program, TimeRow};
 
 pub const TM001: Check = Check {
     code: "TM001",
@@ -80,20 +79,25 @@ pub struct Lost {
     pub overlap: u16,
 }
 
-/// Computes overlap losses for one staff member's rows on one day. `day` holds the indices
-/// of that staff-day's countable rows with clock times, any program. Returns (row, lost)
-/// for CCM rows that lose minutes. Deterministic whatever the input order: ties are broken by
-/// `tie` (the patient's id as text).
-pub fn day_overlaps<'a>(
-    rows: &[TimeRow],
-    day: &mut [u32],
-    tie: impl Fn(u32) -> &'a str,
-) -> Vec<(u32, Lost)> {
+/// One countable row with clock times, as the overlap check sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Span<'a> {
+    pub start: u16,
+    pub end: u16,
+    pub minutes: u16,
+    pub ccm: bool,
+    /// Tie-break when two intervals start and end together: patient id, fingerprint, line.
+    pub tie: (&'a str, u64, u64),
+}
+
+/// Computes overlap losses for one staff member's countable rows with clock times on one
+/// day (any program). Returns (index into `day`, lost) for CCM rows that lose minutes.
+/// Deterministic whatever the input order.
+pub fn day_overlaps(day: &[Span]) -> Vec<(usize, Lost)> {
     // Other programs' time first, merged into a sorted union.
     let mut other: Vec<(u16, u16)> = day
         .iter()
-        .map(|&i| &rows[i as usize])
-        .filter(|r| r.program != Program::Ccm)
+        .filter(|r| !r.ccm)
         .map(|r| (r.start, r.end))
         .collect();
     other.sort_unstable();
@@ -104,25 +108,15 @@ pub fn day_overlaps<'a>(
             _ => union.push((s, e)),
         }
     }
-    let mut ccm: Vec<u32> = day
-        .iter()
-        .copied()
-        .filter(|&i| rows[i as usize].program == Program::Ccm)
-        .collect();
+    let mut ccm: Vec<usize> = (0..day.len()).filter(|&i| day[i].ccm).collect();
     ccm.sort_unstable_by(|&a, &b| {
-        let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
-        (ra.start, ra.end, tie(ra.patient), ra.fingerprint, ra.line).cmp(&(
-            rb.start,
-            rb.end,
-            tie(rb.patient),
-            rb.fingerprint,
-            rb.line,
-        ))
+        let (ra, rb) = (&day[a], &day[b]);
+        (ra.start, ra.end, ra.tie).cmp(&(rb.start, rb.end, rb.tie))
     });
     let mut out = Vec::new();
     let mut max_end = 0u16;
     for i in ccm {
-        let r = &rows[i as usize];
+        let r = &day[i];
         let (s, e) = (r.start, r.end);
         // Pieces of [s, e) not covered by the other programs' union.
         let mut with_other = 0u16;
@@ -163,32 +157,30 @@ pub fn day_overlaps<'a>(
             ));
         }
     }
+    out.sort_unstable_by_key(|x| x.0);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::RoleClass;
+    use crate::model::Program;
 
-    fn row(patient: u32, program: Program, s: u16, e: u16) -> TimeRow {
-        TimeRow {
-            patient,
-            staff: 0,
-            npi: 0,
-            date: chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+    const NAMES: [&str; 3] = ["P1", "P2", "P3"];
+
+    fn row(patient: usize, program: Program, s: u16, e: u16) -> Span<'static> {
+        Span {
             start: s,
             end: e,
             minutes: e - s,
-            role: RoleClass::Clinical,
-            program,
-            note: NoteQuality::Ok,
-            file: 0,
-            line: 2 + u64::from(s),
-            fingerprint: u64::from(s) << 16 | u64::from(e),
+            ccm: program == Program::Ccm,
+            tie: (
+                NAMES[patient],
+                u64::from(s) << 16 | u64::from(e),
+                2 + u64::from(s),
+            ),
         }
     }
-    const NAMES: [&str; 3] = ["P1", "P2", "P3"];
 
     #[test]
     fn half_open_intervals_do_not_overlap() {
@@ -196,8 +188,7 @@ mod tests {
             row(0, Program::Ccm, 540, 560),
             row(1, Program::Ccm, 560, 580),
         ];
-        let mut day = vec![0, 1];
-        assert!(day_overlaps(&rows, &mut day, |p| NAMES[p as usize]).is_empty());
+        assert!(day_overlaps(&rows).is_empty());
     }
 
     #[test]
@@ -206,8 +197,7 @@ mod tests {
             row(1, Program::Ccm, 555, 580),
             row(0, Program::Ccm, 540, 570),
         ];
-        let mut day = vec![0, 1];
-        let got = day_overlaps(&rows, &mut day, |p| NAMES[p as usize]);
+        let got = day_overlaps(&rows);
         assert_eq!(
             got,
             vec![(
@@ -219,8 +209,17 @@ mod tests {
             )]
         );
         // Order of input does not matter.
-        let mut day = vec![1, 0];
-        assert_eq!(day_overlaps(&rows, &mut day, |p| NAMES[p as usize]), got);
+        let swapped = vec![rows[1], rows[0]];
+        assert_eq!(
+            day_overlaps(&swapped),
+            vec![(
+                1,
+                Lost {
+                    other_program: 0,
+                    overlap: 15
+                }
+            )]
+        );
     }
 
     #[test]
@@ -230,8 +229,7 @@ mod tests {
             row(0, Program::Ccm, 610, 630),
             row(0, Program::Ccm, 615, 640),
         ];
-        let mut day = vec![2, 1, 0];
-        let got = day_overlaps(&rows, &mut day, |p| NAMES[p as usize]);
+        let got = day_overlaps(&rows);
         // Row 1: 610–620 with RPM (10), nothing earlier. Row 2: 615–620 with RPM (5),
         // 620–630 already counted by row 1 (10).
         assert_eq!(
@@ -261,8 +259,7 @@ mod tests {
             row(0, Program::Ccm, 600, 660),
             row(1, Program::Ccm, 610, 620),
         ];
-        let mut day = vec![0, 1];
-        let got = day_overlaps(&rows, &mut day, |p| NAMES[p as usize]);
+        let got = day_overlaps(&rows);
         assert_eq!(
             got,
             vec![(
@@ -304,8 +301,11 @@ pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize) -> NoteQual
     if note.iter().all(u8::is_ascii_whitespace) {
         return NoteQuality::Missing;
     }
-    // Long notes are never vague: skip the work on the hot path.
-    if note.len() > 64 {
+    // The normalised note has at least as many characters as the note has ASCII letters
+    // and digits: when that count already clears the minimum length and every vague
+    // phrase's length, the note is fine without building the normalised text (the hot path).
+    let floor = note.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    if floor >= min_chars && vague.iter().all(|v| floor > v.len()) {
         return NoteQuality::Ok;
     }
     let text = String::from_utf8_lossy(note);
