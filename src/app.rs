@@ -1,10 +1,12 @@
 //! The imperative shell: the only code that touches files, the clock, the environment and
 //! the terminal. Everything it calls below is pure.
 
-use crate::audit::{AuditConfig, DosMode, audit};
+use crate::audit::{Audit, AuditConfig, Auditor, DosMode};
 use crate::checks::{Severity, registry};
 use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg, TraceArgs};
-use crate::ingest::{HeaderMap, ReadOptions, read_claims, read_companion, read_timelog};
+use crate::ingest::{
+    HeaderMap, ReadOptions, open_timelog, read_claims, read_companion, stream_timelog,
+};
 use crate::model::{Dataset, Kind};
 use crate::report;
 use crate::rules::{Policy, Ruleset};
@@ -167,19 +169,23 @@ fn parse_delimiter(s: &str) -> Result<u8> {
     }
 }
 
-/// Everything an audit needs, read and validated.
+/// The inputs, read and validated, and what the audit made of them.
 struct Prepared {
     ds: Dataset,
     rules: Ruleset,
     cfg: AuditConfig,
+    result: Audit,
 }
 
 fn run_audit(args: AuditArgs) -> Result<u8> {
     let timing = Timing::from_env();
-    let Prepared { ds, rules, cfg } = prepare(&args)?;
-    timing.mark("read");
-    let result = audit(&ds, &rules, &cfg);
-    timing.mark("audit");
+    let Prepared {
+        ds,
+        rules,
+        cfg,
+        result,
+    } = prepare(&args, None)?;
+    timing.mark("read and audit");
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
 
     if let Some(out) = &args.out {
@@ -213,18 +219,22 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
     let mut audit_args = args.audit;
     // The trace audits every month (consent and visits read across months) and shows one.
     audit_args.month = None;
-    let Prepared { ds, rules, cfg } = prepare(&audit_args)?;
-    if ds.patients.get(&args.patient).is_none() {
+    let Prepared {
+        ds,
+        rules: _,
+        cfg,
+        result,
+    } = prepare(&audit_args, Some(&args.patient))?;
+    if !result.has_trace_rows() && !ds.mentions(&args.patient) {
         bail!("patient {} is not in the inputs", args.patient);
     }
-    let result = audit(&ds, &rules, &cfg);
     let rows = result.trace(&ds, &args.patient, month);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     to_stdout(|w| report::write_trace(w, &result, &args.patient, month, &rows, &cfg, color))?;
     Ok(0)
 }
 
-fn prepare(args: &AuditArgs) -> Result<Prepared> {
+fn prepare(args: &AuditArgs, trace: Option<&str>) -> Result<Prepared> {
     // Turn every argument into one validated configuration before any work.
     let as_of = match &args.as_of {
         Some(s) => {
@@ -289,24 +299,23 @@ fn prepare(args: &AuditArgs) -> Result<Prepared> {
         );
         bar
     });
-    let (mut done_bytes, mut done_rows) = (0u64, 0u64);
+    // The time logs' headers first (their file indices come first), then the companions
+    // the streaming audit needs, then the rows, straight into the auditor.
+    let mut inputs = Vec::new();
+    let mut done_bytes = 0u64;
     for t in &args.timelogs {
         let mut topts = opts.clone();
         if let Some(bar) = &bar {
             let bar = bar.clone();
-            let (base_bytes, base_rows) = (done_bytes, done_rows);
+            let base_bytes = done_bytes;
             topts.progress = Some(std::sync::Arc::new(move |rows: u64, bytes: u64| {
                 bar.set_position(base_bytes + bytes);
                 let secs = bar.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(format!("{:.0}", (base_rows + rows) as f64 / secs));
+                bar.set_message(format!("{:.0}", rows as f64 / secs));
             }));
         }
-        read_timelog(&mut ds, t, &t.display().to_string(), &topts, &rules)?;
+        inputs.push(open_timelog(&mut ds, t, &t.display().to_string(), &topts)?);
         done_bytes += std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
-        done_rows += ds.files.last().map_or(0, |f| f.rows_read);
-    }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
     }
     for kind in [
         Kind::Consents,
@@ -328,8 +337,21 @@ fn prepare(args: &AuditArgs) -> Result<Prepared> {
     if let Some(p) = claims.first() {
         read_claims(&mut ds, p, &p.display().to_string(), &opts)?;
     }
-
-    Ok(Prepared { ds, rules, cfg })
+    let trace = trace.map(|p| ds.patients.intern(p));
+    let mut auditor = Auditor::new(&ds, &rules, cfg.clone(), trace);
+    for input in inputs {
+        stream_timelog(&mut ds, input, &rules, |r| auditor.push(r))?;
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let result = auditor.finish(&ds);
+    Ok(Prepared {
+        ds,
+        rules,
+        cfg,
+        result,
+    })
 }
 
 /// Writes the four files whole or not at all: each goes to a temporary file in the same

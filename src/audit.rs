@@ -149,6 +149,11 @@ pub struct TraceRow {
 }
 
 impl Audit {
+    /// Whether the traced patient had any time-log row.
+    pub fn has_trace_rows(&self) -> bool {
+        !self.traced.is_empty()
+    }
+
     /// Every time-log row of one patient-month, counted or excluded and why.
     pub fn trace(&self, ds: &Dataset, patient: &str, month: YearMonth) -> Vec<TraceRow> {
         let Some(p) = ds.patients.get(patient) else {

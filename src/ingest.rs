@@ -580,7 +580,7 @@ fn for_each_record(
     Ok(())
 }
 
-/// Reads one time log into the dataset.
+/// Reads one time log into the dataset's rows (`ds.time`).
 pub fn read_timelog(
     ds: &mut Dataset,
     path: &Path,
@@ -588,17 +588,53 @@ pub fn read_timelog(
     opts: &ReadOptions,
     rules: &Ruleset,
 ) -> Result<(), IngestError> {
-    let input = open(ds, path, name, Kind::Timelog, opts)?;
+    let input = open_timelog(ds, path, name, opts)?;
+    let mut rows = Vec::new();
+    stream_timelog(ds, input, rules, |r| rows.push(*r))?;
+    ds.time.extend(rows);
+    Ok(())
+}
+
+/// A time log whose header has been read and checked, ready to stream.
+pub struct TimelogInput {
+    input: Input,
+    name: String,
+}
+
+/// Opens a time log and checks its header: the file is registered in the dataset (so its
+/// index is fixed) but no row is read yet.
+pub fn open_timelog(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<TimelogInput, IngestError> {
+    Ok(TimelogInput {
+        input: open(ds, path, name, Kind::Timelog, opts)?,
+        name: name.to_string(),
+    })
+}
+
+/// Reads a time log's rows in file order, handing each valid row to `sink`; rows that
+/// cannot be read become IN001/IN002 findings in the dataset. Memory does not grow with
+/// the rows: nothing of a row is kept here.
+pub fn stream_timelog(
+    ds: &mut Dataset,
+    input: TimelogInput,
+    rules: &Ruleset,
+    mut sink: impl FnMut(&TimeRow),
+) -> Result<(), IngestError> {
+    let TimelogInput { input, name } = input;
     let file = input.file;
     let mut cache = SpellingCache::default();
     for_each_record(
         ds,
         input,
-        name,
+        &name,
         Kind::Timelog,
         None,
         |ds, r, line, _| match parse_time_row(ds, &mut cache, r, rules, file, line) {
-            Ok(Ok(row)) => ds.time.push(row),
+            Ok(Ok(row)) => sink(&row),
             Ok(Err((patient, msg))) => ds.ingest_findings.push(
                 invalid_value(Kind::Timelog, msg)
                     .patient(&patient)

@@ -270,6 +270,23 @@ impl Dataset {
     pub fn intern_npi(&mut self, npi: &Npi) -> u32 {
         self.npis.intern(npi.as_str())
     }
+    /// Whether any companion file (consents, diagnoses, enrolments, care plans, visits,
+    /// claims) names the patient.
+    pub fn mentions(&self, patient: &str) -> bool {
+        let Some(p) = self.patients.get(patient) else {
+            return false;
+        };
+        self.consents.iter().flatten().any(|c| c.patient == p)
+            || self.diagnoses.iter().flatten().any(|d| d.patient == p)
+            || self.enrolments.iter().flatten().any(|e| e.patient == p)
+            || self.careplans.iter().flatten().any(|c| c.patient == p)
+            || self.visits.iter().flatten().any(|v| v.patient == p)
+            || self
+                .claims
+                .iter()
+                .flat_map(|c| c.claims.iter())
+                .any(|c| c.patient == p)
+    }
     pub fn file_name(&self, i: u16) -> &str {
         &self.files[i as usize].name
     }
