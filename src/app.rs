@@ -184,8 +184,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         rules,
         cfg,
         result,
-    } = prepare(&args, None)?;
-    timing.mark("read and audit");
+    } = prepare(&args, None, &timing)?;
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
 
     if let Some(out) = &args.out {
@@ -224,7 +223,7 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
         rules: _,
         cfg,
         result,
-    } = prepare(&audit_args, Some(&args.patient))?;
+    } = prepare(&audit_args, Some(&args.patient), &Timing(None))?;
     if !result.has_trace_rows() && !ds.mentions(&args.patient) {
         bail!("patient {} is not in the inputs", args.patient);
     }
@@ -234,7 +233,7 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn prepare(args: &AuditArgs, trace: Option<&str>) -> Result<Prepared> {
+fn prepare(args: &AuditArgs, trace: Option<&str>, timing: &Timing) -> Result<Prepared> {
     // Turn every argument into one validated configuration before any work.
     let as_of = match &args.as_of {
         Some(s) => {
@@ -337,6 +336,7 @@ fn prepare(args: &AuditArgs, trace: Option<&str>) -> Result<Prepared> {
     if let Some(p) = claims.first() {
         read_claims(&mut ds, p, &p.display().to_string(), &opts)?;
     }
+    timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));
     let mut auditor = Auditor::new(&ds, &rules, cfg.clone(), trace);
     for input in inputs {
@@ -345,7 +345,9 @@ fn prepare(args: &AuditArgs, trace: Option<&str>) -> Result<Prepared> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    timing.mark("stream time logs");
     let result = auditor.finish(&ds);
+    timing.mark("finish audit");
     Ok(Prepared {
         ds,
         rules,

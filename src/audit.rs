@@ -376,15 +376,13 @@ impl Slim {
     }
 }
 
-/// One patient, month, billing NPI and program: its evidence, and the next slot of the
-/// same patient.
-#[derive(Debug)]
+/// One patient, month, billing NPI and program, and the next slot of the same patient.
+/// The evidence (`Pm`) lives apart, indexed alike, so the lookups on the hot path touch
+/// only these 24 bytes.
+#[derive(Debug, Clone, Copy)]
 struct Slot {
     key: Key,
     next: u32,
-    /// Has a row that is not a repeat.
-    live: bool,
-    pm: Pm,
 }
 
 /// The streaming audit: rows go in one at a time ([`Auditor::push`]), in file order; memory
@@ -396,11 +394,14 @@ pub struct Auditor<'r> {
     has_consents: bool,
     has_visits: bool,
     keep_days: bool,
-    consents: FastMap<u32, Vec<Consent>>,
+    /// Consents grouped by patient (file order kept), and per patient its range there.
+    consents: Vec<Consent>,
+    consent_range: Vec<(u32, u32)>,
     slots: Vec<Slot>,
     /// Per patient: the first slot, or `NONE`.
     head: Vec<u32>,
-    slims: Vec<Slim>,
+    /// Per staff member: the rows, as compact records.
+    by_staff: Vec<Vec<Slim>>,
     /// Rows dated after the as-of date (IN004), kept whole: they are few.
     future: Vec<TimeRow>,
     /// Per file: rows in each state.
@@ -419,9 +420,15 @@ impl<'r> Auditor<'r> {
         cfg: AuditConfig,
         trace: Option<u32>,
     ) -> Auditor<'r> {
-        let mut consents: FastMap<u32, Vec<Consent>> = FastMap::default();
-        for c in ds.consents.iter().flatten() {
-            consents.entry(c.patient).or_default().push(c.clone());
+        let mut consents: Vec<Consent> = ds.consents.iter().flatten().cloned().collect();
+        consents.sort_by_key(|c| c.patient);
+        let mut consent_range = vec![(0u32, 0u32); ds.patients.len()];
+        for (i, c) in consents.iter().enumerate() {
+            let r = &mut consent_range[c.patient as usize];
+            if r.1 == 0 {
+                r.0 = i as u32;
+            }
+            r.1 += 1;
         }
         let mut ccm_start: FastMap<u32, NaiveDate> = FastMap::default();
         if ds.visits.is_some() {
@@ -442,14 +449,22 @@ impl<'r> Auditor<'r> {
             has_consents: ds.consents.is_some(),
             has_visits: ds.visits.is_some(),
             consents,
+            consent_range,
             slots: Vec::new(),
             head: Vec::new(),
-            slims: Vec::new(),
+            by_staff: Vec::new(),
             future: Vec::new(),
             states: Vec::new(),
             ccm_start,
             trace,
             traced: Vec::new(),
+        }
+    }
+
+    fn consents_of(&self, patient: u32) -> &[Consent] {
+        match self.consent_range.get(patient as usize) {
+            Some(&(from, n)) => &self.consents[from as usize..(from + n) as usize],
+            None => &[],
         }
     }
 
@@ -478,8 +493,6 @@ impl<'r> Auditor<'r> {
         self.slots.push(Slot {
             key,
             next: self.head[p],
-            live: false,
-            pm: Pm::default(),
         });
         self.head[p] = i;
         i
@@ -509,12 +522,7 @@ impl<'r> Auditor<'r> {
         let cover = if r.role == RoleClass::NonClinical {
             C_NON_CLINICAL
         } else if billable(r.program) && self.has_consents {
-            let cs = self
-                .consents
-                .get(&r.patient)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            match coverage(cs, r.program, r.date, r.npi) {
+            match coverage(self.consents_of(r.patient), r.program, r.date, r.npi) {
                 Coverage::Covered => C_COVERED,
                 Coverage::BeforeConsent => C_BEFORE,
                 Coverage::Revoked => C_REVOKED,
@@ -534,7 +542,11 @@ impl<'r> Auditor<'r> {
             NoteQuality::Missing => flags |= F_NOTE_MISSING,
             NoteQuality::Vague => flags |= F_NOTE_VAGUE,
         }
-        self.slims.push(Slim {
+        let st = r.staff as usize;
+        if self.by_staff.len() <= st {
+            self.by_staff.resize_with(st + 1, Vec::new);
+        }
+        self.by_staff[st].push(Slim {
             fp: r.fingerprint,
             staff: r.staff,
             slot,
@@ -589,40 +601,56 @@ impl<'r> Auditor<'r> {
 
         // Every row of one staff member and day together; identical rows side by side,
         // the first in file order first.
-        let mut slims = std::mem::take(&mut self.slims);
-        slims.sort_unstable_by_key(|s| (s.staff, s.date, s.start, s.end, s.fp, s.file, s.line));
+        let by_staff = std::mem::take(&mut self.by_staff);
+        let mut pms_v: Vec<Pm> = Vec::new();
+        pms_v.resize_with(self.slots.len(), Pm::default);
+        let mut live = vec![false; self.slots.len()];
         let mut other_programs: FastMap<(u32, YearMonth), Vec<OtherProgramRow>> =
             FastMap::default();
         let mut dup = Vec::new();
         let mut spans = Vec::new();
         let mut span_of = Vec::new();
         let mut lost = Vec::new();
-        for day in slims.chunk_by(|a, b| a.staff == b.staff && a.date == b.date) {
-            // Repeats of an identical row (IN003).
-            dup.clear();
-            dup.resize(day.len(), false);
-            for k in 1..day.len() {
-                let (a, b) = (&day[k - 1], &day[k]);
-                if a.fp == b.fp && a.start == b.start && a.end == b.end {
-                    dup[k] = true;
+        for mut rows in by_staff {
+            // By day and clock time (one u64), then identical rows by fingerprint and line.
+            let base = rows.iter().map(|r| r.date).min().unwrap_or(0);
+            let when = |r: &Slim| {
+                (u64::from((r.date - base) as u32) << 32)
+                    | (u64::from(r.start) << 16)
+                    | u64::from(r.end)
+            };
+            rows.sort_unstable_by_key(when);
+            for run in rows.chunk_by_mut(|a, b| when(a) == when(b)) {
+                if run.len() > 1 {
+                    run.sort_unstable_by_key(|r| (r.fp, r.file, r.line));
                 }
             }
-            // Implausible day (TM005): every row that is not a repeat.
-            let total: u32 = day
-                .iter()
-                .zip(&dup)
-                .filter(|(_, d)| !**d)
-                .map(|(r, _)| u32::from(r.minutes))
-                .sum();
-            if total > IMPLAUSIBLE_DAY_MINUTES {
-                let mut by_file: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
-                for (r, _) in day.iter().zip(&dup).filter(|(_, d)| !**d) {
-                    by_file.entry(r.file).or_default().push(u64::from(r.line));
+            for day in rows.chunk_by(|a, b| a.date == b.date) {
+                // Repeats of an identical row (IN003).
+                dup.clear();
+                dup.resize(day.len(), false);
+                for k in 1..day.len() {
+                    let (a, b) = (&day[k - 1], &day[k]);
+                    if a.fp == b.fp && a.start == b.start && a.end == b.end {
+                        dup[k] = true;
+                    }
                 }
-                let n = dup.iter().filter(|d| !**d).count();
-                let date = day[0].naive_date();
-                for (file, lines) in by_file {
-                    findings.push(
+                // Implausible day (TM005): every row that is not a repeat.
+                let total: u32 = day
+                    .iter()
+                    .zip(&dup)
+                    .filter(|(_, d)| !**d)
+                    .map(|(r, _)| u32::from(r.minutes))
+                    .sum();
+                if total > IMPLAUSIBLE_DAY_MINUTES {
+                    let mut by_file: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
+                    for (r, _) in day.iter().zip(&dup).filter(|(_, d)| !**d) {
+                        by_file.entry(r.file).or_default().push(u64::from(r.line));
+                    }
+                    let n = dup.iter().filter(|d| !**d).count();
+                    let date = day[0].naive_date();
+                    for (file, lines) in by_file {
+                        findings.push(
                         Finding::new(
                             &TM005,
                             format!(
@@ -639,162 +667,162 @@ impl<'r> Auditor<'r> {
                         .at_lines(file, lines)
                         .minutes(total),
                     );
-                }
-            }
-            // Overlaps (TM003, TM004) among the countable rows with clock times.
-            spans.clear();
-            span_of.clear();
-            for (k, r) in day.iter().enumerate() {
-                let counted = !dup[k]
-                    && matches!(r.cover, C_COVERED | C_OTHER_NPI | C_NO_CONSENT)
-                    && r.has_interval();
-                if counted {
-                    let key = &self.slots[r.slot as usize].key;
-                    span_of.push(k);
-                    spans.push(Span {
-                        start: r.start,
-                        end: r.end,
-                        minutes: r.minutes,
-                        ccm: key.3 == Program::Ccm,
-                        tie: (pname(key.0), r.fp, u64::from(r.line)),
-                    });
-                }
-            }
-            lost.clear();
-            lost.resize(day.len(), Lost::default());
-            if spans.len() > 1 {
-                for (i, l) in day_overlaps(&spans) {
-                    lost[span_of[i]] = l;
-                }
-            }
-            // What each row brings to its month.
-            for (k, r) in day.iter().enumerate() {
-                let slot = &mut self.slots[r.slot as usize];
-                let key = slot.key;
-                let prog = key.3;
-                let at = (r.file, u64::from(r.line));
-                let m = u32::from(r.minutes);
-                let state = if dup[k] {
-                    DUPLICATE
-                } else {
-                    match r.cover {
-                        C_NON_CLINICAL => NON_CLINICAL,
-                        C_BEFORE => BEFORE_CONSENT,
-                        C_REVOKED => REVOKED,
-                        _ => COUNTED,
-                    }
-                };
-                if self.trace == Some(key.0) {
-                    let row = TimeRow {
-                        patient: key.0,
-                        staff: r.staff,
-                        npi: key.2,
-                        date: r.naive_date(),
-                        start: r.start,
-                        end: r.end,
-                        minutes: r.minutes,
-                        role: r.role(),
-                        program: prog,
-                        note: NoteQuality::Ok,
-                        file: r.file,
-                        line: u64::from(r.line),
-                        fingerprint: r.fp,
-                    };
-                    self.traced.push((row, state, lost[k]));
-                }
-                let f = r.file as usize;
-                if self.states.len() <= f {
-                    self.states.resize(f + 1, [0; 7]);
-                }
-                self.states[f][state as usize] += 1;
-                if state == DUPLICATE {
-                    let first = day[..k]
-                        .iter()
-                        .zip(&dup[..k])
-                        .rev()
-                        .find(|(_, d)| !**d)
-                        .map_or(0, |(f, _)| u64::from(f.line));
-                    findings.push(
-                        Finding::new(
-                            &IN003,
-                            format!("this row repeats line {first} exactly; it is counted once"),
-                        )
-                        .patient(pname(key.0))
-                        .month(key.1)
-                        .npi(ds.npi_name(key.2))
-                        .program(prog.as_str())
-                        .at(r.file, u64::from(r.line))
-                        .minutes(m),
-                    );
-                    continue;
-                }
-                let pm = &mut slot.pm;
-                if billable(prog) {
-                    slot.live = true;
-                }
-                match r.cover {
-                    C_NON_CLINICAL => {
-                        pm.non_clinical.add(at, m);
-                        continue;
-                    }
-                    C_BEFORE => {
-                        pm.before.add(at, m);
-                        continue;
-                    }
-                    C_REVOKED => {
-                        pm.revoked.add(at, m);
-                        continue;
-                    }
-                    C_OTHER_NPI => pm.other_npi.add(at, m),
-                    C_NO_CONSENT => pm.no_consent.add(at, m),
-                    _ => {}
-                }
-                if prog != Program::Ccm {
-                    other_programs.entry((key.0, key.1)).or_default().push((
-                        prog,
-                        Some(key.2),
-                        at.0,
-                        at.1,
-                    ));
-                    if !billable(prog) {
-                        continue;
                     }
                 }
-                let l = lost[k];
-                if l.other_program > 0 {
-                    pm.twice.add(at, u32::from(l.other_program));
+                // Overlaps (TM003, TM004) among the countable rows with clock times.
+                spans.clear();
+                span_of.clear();
+                for (k, r) in day.iter().enumerate() {
+                    let counted = !dup[k]
+                        && matches!(r.cover, C_COVERED | C_OTHER_NPI | C_NO_CONSENT)
+                        && r.has_interval();
+                    if counted {
+                        let key = &self.slots[r.slot as usize].key;
+                        span_of.push(k);
+                        spans.push(Span {
+                            start: r.start,
+                            end: r.end,
+                            minutes: r.minutes,
+                            ccm: key.3 == Program::Ccm,
+                            tie: (key.0, r.fp, u64::from(r.line)),
+                        });
+                    }
                 }
-                if l.overlap > 0 {
-                    pm.overlap.add(at, u32::from(l.overlap));
+                lost.clear();
+                lost.resize(day.len(), Lost::default());
+                if spans.len() > 1 {
+                    for (i, l) in day_overlaps(&spans, pname) {
+                        lost[span_of[i]] = l;
+                    }
                 }
-                let m = u32::from(r.minutes - l.other_program - l.overlap);
-                let p = if r.flags & F_PRACTITIONER != 0 { m } else { 0 };
-                pm.total += m;
-                pm.prac += p;
-                if !r.note_ok() {
-                    pm.vague.add(at, m);
-                }
-                if self.keep_days {
-                    let date = r.naive_date();
-                    match pm.days.iter_mut().find(|d| d.0 == date) {
-                        Some(d) => {
-                            d.1 += m;
-                            d.2 += p;
+                // What each row brings to its month.
+                for (k, r) in day.iter().enumerate() {
+                    let key = self.slots[r.slot as usize].key;
+                    let prog = key.3;
+                    let at = (r.file, u64::from(r.line));
+                    let m = u32::from(r.minutes);
+                    let state = if dup[k] {
+                        DUPLICATE
+                    } else {
+                        match r.cover {
+                            C_NON_CLINICAL => NON_CLINICAL,
+                            C_BEFORE => BEFORE_CONSENT,
+                            C_REVOKED => REVOKED,
+                            _ => COUNTED,
                         }
-                        None => pm.days.push((date, m, p)),
+                    };
+                    if self.trace == Some(key.0) {
+                        let row = TimeRow {
+                            patient: key.0,
+                            staff: r.staff,
+                            npi: key.2,
+                            date: r.naive_date(),
+                            start: r.start,
+                            end: r.end,
+                            minutes: r.minutes,
+                            role: r.role(),
+                            program: prog,
+                            note: NoteQuality::Ok,
+                            file: r.file,
+                            line: u64::from(r.line),
+                            fingerprint: r.fp,
+                        };
+                        self.traced.push((row, state, lost[k]));
+                    }
+                    let f = r.file as usize;
+                    if self.states.len() <= f {
+                        self.states.resize(f + 1, [0; 7]);
+                    }
+                    self.states[f][state as usize] += 1;
+                    if state == DUPLICATE {
+                        let first = day[..k]
+                            .iter()
+                            .zip(&dup[..k])
+                            .rev()
+                            .find(|(_, d)| !**d)
+                            .map_or(0, |(f, _)| u64::from(f.line));
+                        findings.push(
+                            Finding::new(
+                                &IN003,
+                                format!(
+                                    "this row repeats line {first} exactly; it is counted once"
+                                ),
+                            )
+                            .patient(pname(key.0))
+                            .month(key.1)
+                            .npi(ds.npi_name(key.2))
+                            .program(prog.as_str())
+                            .at(r.file, u64::from(r.line))
+                            .minutes(m),
+                        );
+                        continue;
+                    }
+                    let pm = &mut pms_v[r.slot as usize];
+                    if billable(prog) {
+                        live[r.slot as usize] = true;
+                    }
+                    match r.cover {
+                        C_NON_CLINICAL => {
+                            pm.non_clinical.add(at, m);
+                            continue;
+                        }
+                        C_BEFORE => {
+                            pm.before.add(at, m);
+                            continue;
+                        }
+                        C_REVOKED => {
+                            pm.revoked.add(at, m);
+                            continue;
+                        }
+                        C_OTHER_NPI => pm.other_npi.add(at, m),
+                        C_NO_CONSENT => pm.no_consent.add(at, m),
+                        _ => {}
+                    }
+                    if prog != Program::Ccm {
+                        other_programs.entry((key.0, key.1)).or_default().push((
+                            prog,
+                            Some(key.2),
+                            at.0,
+                            at.1,
+                        ));
+                        if !billable(prog) {
+                            continue;
+                        }
+                    }
+                    let l = lost[k];
+                    if l.other_program > 0 {
+                        pm.twice.add(at, u32::from(l.other_program));
+                    }
+                    if l.overlap > 0 {
+                        pm.overlap.add(at, u32::from(l.overlap));
+                    }
+                    let m = u32::from(r.minutes - l.other_program - l.overlap);
+                    let p = if r.flags & F_PRACTITIONER != 0 { m } else { 0 };
+                    pm.total += m;
+                    pm.prac += p;
+                    if !r.note_ok() {
+                        pm.vague.add(at, m);
+                    }
+                    if self.keep_days {
+                        let date = r.naive_date();
+                        match pm.days.iter_mut().find(|d| d.0 == date) {
+                            Some(d) => {
+                                d.1 += m;
+                                d.2 += p;
+                            }
+                            None => pm.days.push((date, m, p)),
+                        }
                     }
                 }
             }
         }
-        drop(slims);
         let rules = self.rules;
         let cfg = &self.cfg;
         let ccm_start = &self.ccm_start;
-        let consents_by_patient = &self.consents;
         let mut pms: BTreeMap<Key, Pm> = BTreeMap::new();
-        for s in std::mem::take(&mut self.slots) {
-            if s.live && billable(s.key.3) {
-                pms.insert(s.key, s.pm);
+        for ((s, pm), live) in self.slots.iter().zip(pms_v).zip(live) {
+            if live && billable(s.key.3) {
+                pms.insert(s.key, pm);
             }
         }
         let states = std::mem::take(&mut self.states);
@@ -855,7 +883,8 @@ impl<'r> Auditor<'r> {
                 npis_of.entry((k.0, k.1)).or_default().push(k.2);
             }
         }
-        let mut el003_done: Vec<(u32, YearMonth)> = Vec::new();
+        // The map is ordered by patient then month: each patient-month's keys are adjacent.
+        let mut el003_done: Option<(u32, YearMonth)> = None;
 
         for (&(patient, month, npi, prog), pm) in &pms {
             let pid = pname(patient);
@@ -870,10 +899,7 @@ impl<'r> Auditor<'r> {
                     .npi(npi_s)
                     .program(pname_s)
             };
-            let consents = consents_by_patient
-                .get(&patient)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+            let consents = self.consents_of(patient);
             let consent_lines: Vec<u64> = consents.iter().map(|c| c.line).collect();
 
             // Row-level exclusions and losses, one finding per kind.
@@ -1076,8 +1102,8 @@ impl<'r> Auditor<'r> {
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
             let conds = conditions(rules, diags, month);
-            if !el003_done.contains(&(patient, month)) {
-                el003_done.push((patient, month));
+            if el003_done != Some((patient, month)) {
+                el003_done = Some((patient, month));
                 for d in &conds.invalid {
                     findings.push(
                         Finding::new(

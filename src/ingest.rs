@@ -336,7 +336,7 @@ impl<R> LineCounter<R> {
 
 /// A reader over one input file with its resolved columns.
 struct Input {
-    rdr: csv::Reader<LineCounter<Box<dyn Read>>>,
+    rdr: csv::Reader<LineCounter<Box<dyn Read + Send>>>,
     progress: Option<Progress>,
     /// Column index for each of the kind's columns, in [`columns`] order.
     idx: Vec<Option<usize>>,
@@ -364,13 +364,13 @@ fn open(
     opts: &ReadOptions,
 ) -> Result<Input, IngestError> {
     let f = open_file(path, name)?;
-    let boxed: Box<dyn Read> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
+    let boxed: Box<dyn Read + Send> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
     open_source(ds, boxed, name, kind, opts)
 }
 
 fn open_source(
     ds: &mut Dataset,
-    boxed: Box<dyn Read>,
+    boxed: Box<dyn Read + Send>,
     name: &str,
     kind: Kind,
     opts: &ReadOptions,
@@ -495,89 +495,163 @@ impl<'a> Rec<'a> {
     }
 }
 
+/// Records handed from the reading thread to the checking one, in file order.
+struct Batch {
+    recs: Vec<csv::ByteRecord>,
+    lines: Vec<u64>,
+    offsets: Vec<u64>,
+    len: usize,
+    /// Set on the file's last record when a quote opened there never closes.
+    open_quote_at_end: bool,
+}
+
+const BATCH: usize = 512;
+
 /// Reads every record of a file, calling `row` with the record and its physical line.
 /// Records with the wrong number of fields become IN001 findings.
+///
+/// The CSV parse runs on its own thread, a few batches ahead of `row` (which runs on the
+/// caller's): on two cores, reading and checking overlap. Record buffers are recycled, so
+/// nothing is allocated per record.
 fn for_each_record(
     ds: &mut Dataset,
-    mut input: Input,
+    input: Input,
     name: &str,
     kind: Kind,
     mut offsets: Option<&mut Vec<u64>>,
     mut row: impl FnMut(&mut Dataset, &Rec, u64, usize),
 ) -> Result<(), IngestError> {
-    // One record is held back, so that the last one can be checked for a quote left open
-    // (which swallows the rest of the file into one field). Two buffers are swapped: no
-    // allocation per record.
-    let mut cur = csv::ByteRecord::new();
-    let mut prev = csv::ByteRecord::new();
-    let mut prev_line = 0u64;
+    let Input {
+        mut rdr,
+        progress,
+        idx,
+        width,
+        file,
+    } = input;
     let cols = columns(kind);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch, csv::Error>>(8);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
     let mut count = 0u64;
-    let mut process = |ds: &mut Dataset, rec: &csv::ByteRecord, line: u64, idx: usize| {
-        if rec.len() != input.width {
-            ds.ingest_findings.push(
-                malformed_row(
-                    kind,
-                    format!(
-                        "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
-                        rec.len(),
-                        input.width
-                    ),
-                )
-                .at(input.file, line),
-            );
-            return;
+    let result = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut total = 0u64;
+            // The last record read is held back until the next one arrives (or the file
+            // ends), so the file's last record can be checked for a quote left open.
+            let mut batch = new_batch();
+            let mut has_pending = false;
+            loop {
+                let slot = batch.len;
+                if batch.recs.len() <= slot {
+                    batch.recs.push(csv::ByteRecord::new());
+                    batch.lines.push(0);
+                    batch.offsets.push(0);
+                }
+                let more = match rdr.read_byte_record(&mut batch.recs[slot]) {
+                    Ok(more) => more,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                if !more {
+                    break;
+                }
+                let offset = batch.recs[slot].position().map(|p| p.byte()).unwrap_or(0);
+                batch.offsets[slot] = offset;
+                batch.lines[slot] = rdr.get_mut().line_at(offset);
+                batch.len += 1;
+                total += 1;
+                if total.is_multiple_of(PROGRESS_EVERY)
+                    && let Some(p) = &progress
+                {
+                    p(total, rdr.get_ref().pos);
+                }
+                has_pending = true;
+                // Full: send all but the newest record, which moves to the next batch.
+                if batch.len == BATCH + 1 {
+                    let mut next = back_rx.try_recv().unwrap_or_else(|_| new_batch());
+                    next.len = 0;
+                    next.open_quote_at_end = false;
+                    if next.recs.is_empty() {
+                        next.recs.push(csv::ByteRecord::new());
+                        next.lines.push(0);
+                        next.offsets.push(0);
+                    }
+                    std::mem::swap(&mut next.recs[0], &mut batch.recs[BATCH]);
+                    next.lines[0] = batch.lines[BATCH];
+                    next.offsets[0] = batch.offsets[BATCH];
+                    next.len = 1;
+                    batch.len = BATCH;
+                    if tx.send(Ok(batch)).is_err() {
+                        return;
+                    }
+                    batch = next;
+                }
+            }
+            if has_pending && batch.len > 0 {
+                let last = &batch.recs[batch.len - 1];
+                batch.open_quote_at_end =
+                    last.iter().any(|f| f.contains(&b'\n')) && rdr.get_ref().last_visible != b'"';
+            }
+            let _ = tx.send(Ok(batch));
+        });
+        for msg in rx {
+            let batch = msg.map_err(|e| csv_err(name, e))?;
+            for i in 0..batch.len {
+                let (rec, line) = (&batch.recs[i], batch.lines[i]);
+                let n = count as usize;
+                count += 1;
+                if let Some(o) = offsets.as_mut() {
+                    o.push(batch.offsets[i]);
+                }
+                if batch.open_quote_at_end && i + 1 == batch.len {
+                    ds.ingest_findings.push(
+                        malformed_row(
+                            kind,
+                            "a quote opened on this line is never closed: the rest of the file was read as one field"
+                                .to_string(),
+                        )
+                        .at(file, line),
+                    );
+                    continue;
+                }
+                if rec.len() != width {
+                    ds.ingest_findings.push(
+                        malformed_row(
+                            kind,
+                            format!(
+                                "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
+                                rec.len(),
+                                width
+                            ),
+                        )
+                        .at(file, line),
+                    );
+                    continue;
+                }
+                let r = Rec {
+                    rec,
+                    idx: &idx,
+                    cols,
+                };
+                row(ds, &r, line, n);
+            }
+            let _ = back_tx.send(batch);
         }
-        let r = Rec {
-            rec,
-            idx: &input.idx,
-            cols,
-        };
-        row(ds, &r, line, idx);
-    };
-    loop {
-        let more = input
-            .rdr
-            .read_byte_record(&mut cur)
-            .map_err(|e| csv_err(name, e))?;
-        if !more {
-            break;
-        }
-        let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
-        if let Some(o) = offsets.as_mut() {
-            o.push(offset);
-        }
-        let line = input.rdr.get_mut().line_at(offset);
-        if count > 0 {
-            process(ds, &prev, prev_line, count as usize - 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-        prev_line = line;
-        count += 1;
-        if count.is_multiple_of(PROGRESS_EVERY)
-            && let Some(p) = &input.progress
-        {
-            p(count, input.rdr.get_ref().pos);
-        }
+        Ok(())
+    });
+    ds.files[file as usize].rows_read = count;
+    result
+}
+
+fn new_batch() -> Batch {
+    Batch {
+        recs: Vec::with_capacity(BATCH + 1),
+        lines: Vec::with_capacity(BATCH + 1),
+        offsets: Vec::with_capacity(BATCH + 1),
+        len: 0,
+        open_quote_at_end: false,
     }
-    if count > 0 {
-        let open_quote =
-            prev.iter().any(|f| f.contains(&b'\n')) && input.rdr.get_ref().last_visible != b'"';
-        if open_quote {
-            ds.ingest_findings.push(
-                malformed_row(
-                    kind,
-                    "a quote opened on this line is never closed: the rest of the file was read as one field"
-                        .to_string(),
-                )
-                .at(input.file, prev_line),
-            );
-        } else {
-            process(ds, &prev, prev_line, count as usize - 1);
-        }
-    }
-    ds.files[input.file as usize].rows_read = count;
-    Ok(())
 }
 
 /// Reads one time log into the dataset's rows (`ds.time`).
@@ -1065,7 +1139,7 @@ pub fn read_claims(
         file: name.to_string(),
         source: e,
     })?;
-    let source: Box<dyn Read> = Box::new(std::io::Cursor::new(bytes.clone()));
+    let source: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
     let input = open_source(ds, source, name, Kind::Claims, opts)?;
     let file = input.file;
     let mut offsets = Vec::new();

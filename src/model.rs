@@ -16,7 +16,7 @@ pub type FastSet<K> = std::collections::HashSet<K, FastState>;
 /// lookup of a value already seen.
 #[derive(Default, Debug)]
 pub struct Interner {
-    map: FastMap<Box<[u8]>, u32>,
+    map: FastMap<IKey, u32>,
     names: Vec<Box<str>>,
 }
 
@@ -27,7 +27,7 @@ impl Interner {
         }
         let i = self.names.len() as u32;
         self.names.push(s.into());
-        self.map.insert(s.as_bytes().into(), i);
+        self.map.insert(IKey::new(s.as_bytes()), i);
         i
     }
     pub fn get(&self, s: &str) -> Option<u32> {
@@ -41,6 +41,43 @@ impl Interner {
     }
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
+    }
+}
+
+/// An interned string as a map key: short ones (ids, NPIs) inline, so a lookup compares
+/// bytes in the table itself instead of following a pointer (a cache miss per row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IKey {
+    Inline(u8, [u8; IKey::INLINE]),
+    Heap(Box<[u8]>),
+}
+
+impl IKey {
+    const INLINE: usize = 22;
+    fn new(b: &[u8]) -> IKey {
+        if b.len() <= Self::INLINE {
+            let mut a = [0u8; Self::INLINE];
+            a[..b.len()].copy_from_slice(b);
+            IKey::Inline(b.len() as u8, a)
+        } else {
+            IKey::Heap(b.into())
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for IKey {
+    fn borrow(&self) -> &[u8] {
+        match self {
+            IKey::Inline(n, a) => &a[..*n as usize],
+            IKey::Heap(b) => b,
+        }
+    }
+}
+
+impl std::hash::Hash for IKey {
+    // Hashes exactly as the `[u8]` it borrows as (the `Borrow` contract).
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::borrow::Borrow::<[u8]>::borrow(self).hash(h)
     }
 }
 

@@ -81,19 +81,20 @@ pub struct Lost {
 
 /// One countable row with clock times, as the overlap check sees it.
 #[derive(Clone, Copy, Debug)]
-pub struct Span<'a> {
+pub struct Span {
     pub start: u16,
     pub end: u16,
     pub minutes: u16,
     pub ccm: bool,
-    /// Tie-break when two intervals start and end together: patient id, fingerprint, line.
-    pub tie: (&'a str, u64, u64),
+    /// Tie-break when two intervals start and end together: patient (compared by its id
+    /// as text), fingerprint, line.
+    pub tie: (u32, u64, u64),
 }
 
 /// Computes overlap losses for one staff member's countable rows with clock times on one
 /// day (any program). Returns (index into `day`, lost) for CCM rows that lose minutes.
 /// Deterministic whatever the input order.
-pub fn day_overlaps(day: &[Span]) -> Vec<(usize, Lost)> {
+pub fn day_overlaps<'a>(day: &[Span], name: impl Fn(u32) -> &'a str) -> Vec<(usize, Lost)> {
     // Other programs' time first, merged into a sorted union.
     let mut other: Vec<(u16, u16)> = day
         .iter()
@@ -111,7 +112,9 @@ pub fn day_overlaps(day: &[Span]) -> Vec<(usize, Lost)> {
     let mut ccm: Vec<usize> = (0..day.len()).filter(|&i| day[i].ccm).collect();
     ccm.sort_unstable_by(|&a, &b| {
         let (ra, rb) = (&day[a], &day[b]);
-        (ra.start, ra.end, ra.tie).cmp(&(rb.start, rb.end, rb.tie))
+        (ra.start, ra.end).cmp(&(rb.start, rb.end)).then_with(|| {
+            (name(ra.tie.0), ra.tie.1, ra.tie.2).cmp(&(name(rb.tie.0), rb.tie.1, rb.tie.2))
+        })
     });
     let mut out = Vec::new();
     let mut max_end = 0u16;
@@ -167,18 +170,17 @@ mod tests {
     use crate::model::Program;
 
     const NAMES: [&str; 3] = ["P1", "P2", "P3"];
+    fn name(p: u32) -> &'static str {
+        NAMES[p as usize]
+    }
 
-    fn row(patient: usize, program: Program, s: u16, e: u16) -> Span<'static> {
+    fn row(patient: u32, program: Program, s: u16, e: u16) -> Span {
         Span {
             start: s,
             end: e,
             minutes: e - s,
             ccm: program == Program::Ccm,
-            tie: (
-                NAMES[patient],
-                u64::from(s) << 16 | u64::from(e),
-                2 + u64::from(s),
-            ),
+            tie: (patient, u64::from(s) << 16 | u64::from(e), 2 + u64::from(s)),
         }
     }
 
@@ -188,7 +190,7 @@ mod tests {
             row(0, Program::Ccm, 540, 560),
             row(1, Program::Ccm, 560, 580),
         ];
-        assert!(day_overlaps(&rows).is_empty());
+        assert!(day_overlaps(&rows, name).is_empty());
     }
 
     #[test]
@@ -197,7 +199,7 @@ mod tests {
             row(1, Program::Ccm, 555, 580),
             row(0, Program::Ccm, 540, 570),
         ];
-        let got = day_overlaps(&rows);
+        let got = day_overlaps(&rows, name);
         assert_eq!(
             got,
             vec![(
@@ -211,7 +213,7 @@ mod tests {
         // Order of input does not matter.
         let swapped = vec![rows[1], rows[0]];
         assert_eq!(
-            day_overlaps(&swapped),
+            day_overlaps(&swapped, name),
             vec![(
                 1,
                 Lost {
@@ -229,7 +231,7 @@ mod tests {
             row(0, Program::Ccm, 610, 630),
             row(0, Program::Ccm, 615, 640),
         ];
-        let got = day_overlaps(&rows);
+        let got = day_overlaps(&rows, name);
         // Row 1: 610–620 with RPM (10), nothing earlier. Row 2: 615–620 with RPM (5),
         // 620–630 already counted by row 1 (10).
         assert_eq!(
@@ -259,7 +261,7 @@ mod tests {
             row(0, Program::Ccm, 600, 660),
             row(1, Program::Ccm, 610, 620),
         ];
-        let got = day_overlaps(&rows);
+        let got = day_overlaps(&rows, name);
         assert_eq!(
             got,
             vec![(
