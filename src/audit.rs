@@ -284,13 +284,27 @@ impl Acc {
     }
 }
 
-/// Accumulated evidence for one patient, month and billing NPI.
+/// Accumulated evidence for one patient, month and billing NPI: 40 bytes, plus the rows
+/// behind any finding, allocated only for the months that have one.
 #[derive(Default, Debug)]
 struct Pm {
     total: u32,
     prac: u32,
-    /// Countable minutes per day: (date, all, practitioner).
+    /// Countable minutes per day: (date, all, practitioner); kept only when a date of
+    /// service at the threshold or verify mode needs them.
     days: Vec<(NaiveDate, u32, u32)>,
+    issues: Option<Box<Issues>>,
+}
+
+impl Pm {
+    fn issues(&mut self) -> &mut Issues {
+        self.issues.get_or_insert_with(Box::default)
+    }
+}
+
+/// Rows behind the row-level findings of one patient-month.
+#[derive(Default, Debug)]
+struct Issues {
     no_consent: Acc,
     other_npi: Acc,
     revoked: Acc,
@@ -763,19 +777,19 @@ impl<'r> Auditor<'r> {
                     }
                     match r.cover {
                         C_NON_CLINICAL => {
-                            pm.non_clinical.add(at, m);
+                            pm.issues().non_clinical.add(at, m);
                             continue;
                         }
                         C_BEFORE => {
-                            pm.before.add(at, m);
+                            pm.issues().before.add(at, m);
                             continue;
                         }
                         C_REVOKED => {
-                            pm.revoked.add(at, m);
+                            pm.issues().revoked.add(at, m);
                             continue;
                         }
-                        C_OTHER_NPI => pm.other_npi.add(at, m),
-                        C_NO_CONSENT => pm.no_consent.add(at, m),
+                        C_OTHER_NPI => pm.issues().other_npi.add(at, m),
+                        C_NO_CONSENT => pm.issues().no_consent.add(at, m),
                         _ => {}
                     }
                     if prog != Program::Ccm {
@@ -791,17 +805,17 @@ impl<'r> Auditor<'r> {
                     }
                     let l = lost[k];
                     if l.other_program > 0 {
-                        pm.twice.add(at, u32::from(l.other_program));
+                        pm.issues().twice.add(at, u32::from(l.other_program));
                     }
                     if l.overlap > 0 {
-                        pm.overlap.add(at, u32::from(l.overlap));
+                        pm.issues().overlap.add(at, u32::from(l.overlap));
                     }
                     let m = u32::from(r.minutes - l.other_program - l.overlap);
                     let p = if r.flags & F_PRACTITIONER != 0 { m } else { 0 };
                     pm.total += m;
                     pm.prac += p;
                     if !r.note_ok() {
-                        pm.vague.add(at, m);
+                        pm.issues().vague.add(at, m);
                     }
                     if self.keep_days {
                         let date = r.naive_date();
@@ -901,37 +915,39 @@ impl<'r> Auditor<'r> {
             };
             let consents = self.consents_of(patient);
             let consent_lines: Vec<u64> = consents.iter().map(|c| c.line).collect();
+            let no_issues = Issues::default();
+            let iss = pm.issues.as_deref().unwrap_or(&no_issues);
 
             // Row-level exclusions and losses, one finding per kind.
             let row_findings = [
                 (
                     &TM002,
-                    &pm.non_clinical,
+                    &iss.non_clinical,
                     "minutes logged by a non-clinical role do not count",
                 ),
                 (
                     &CN002,
-                    &pm.before,
+                    &iss.before,
                     "minutes dated before the consent date do not count",
                 ),
                 (
                     &CN003,
-                    &pm.revoked,
+                    &iss.revoked,
                     "minutes in a month after the consent was revoked do not count; the month cannot be billed",
                 ),
                 (
                     &TM003,
-                    &pm.overlap,
+                    &iss.overlap,
                     "minutes overlapping the same staff member's earlier interval count once and are removed here",
                 ),
                 (
                     &TM004,
-                    &pm.twice,
+                    &iss.twice,
                     "minutes logged at the same clock time for another program stay with that program and leave CCM",
                 ),
                 (
                     &TM006,
-                    &pm.vague,
+                    &iss.vague,
                     "counted minutes whose note is missing or too thin to defend (\"CCM call\", \"follow up\" …); document what was done",
                 ),
             ];
@@ -943,21 +959,23 @@ impl<'r> Auditor<'r> {
                     )
                 });
             }
-            if !pm.no_consent.at.is_empty() {
+            if !iss.no_consent.at.is_empty() {
                 let msg = if consents.is_empty() {
                     format!(
                         "no {pname_s} consent on file for this patient; {} minute(s) in {month} cannot be billed",
-                        pm.no_consent.minutes
+                        iss.no_consent.minutes
                     )
                 } else {
                     format!(
                         "no {pname_s} consent in the consents file covers this month's minutes ({} minute(s))",
-                        pm.no_consent.minutes
+                        iss.no_consent.minutes
                     )
                 };
-                push_acc(&mut local, &pm.no_consent, |_, _| base(&CN001, msg.clone()));
+                push_acc(&mut local, &iss.no_consent, |_, _| {
+                    base(&CN001, msg.clone())
+                });
             }
-            if !pm.other_npi.at.is_empty() {
+            if !iss.other_npi.at.is_empty() {
                 let named: Vec<&str> = consents
                     .iter()
                     .filter(|c| c.program == prog)
@@ -971,7 +989,7 @@ impl<'r> Auditor<'r> {
                     named.join(", ")
                 ),
             )
-            .minutes(pm.other_npi.minutes);
+            .minutes(iss.other_npi.minutes);
                 if let Some(cf) = file_of(Kind::Consents) {
                     f = f.at_lines(cf, consent_lines.clone());
                 }
@@ -1257,10 +1275,34 @@ impl<'r> Auditor<'r> {
             )
         });
 
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        outcomes.sort_by(|a, b| {
-            (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
-        });
+        // Sorted by patient id as text: first by each patient's rank among the ids (one
+        // sort of the distinct ids), then the few ties by the full key.
+        let (rank, sorted) = patient_ranks(ds);
+        // Interned ids rank 2, 4, 6 … in text order; an id seen only in a row that could not
+        // be read ranks between its neighbours (odd), and "" (run-level findings) first.
+        let rank_of = |id: &str| -> u32 {
+            if id.is_empty() {
+                0
+            } else if let Some(p) = ds.patients.get(id) {
+                rank[p as usize]
+            } else {
+                2 * sorted.partition_point(|&n| ds.patients.name(n) < id) as u32 + 1
+            }
+        };
+        let mut keyed: Vec<((u32, Option<YearMonth>), Finding)> = findings
+            .into_iter()
+            .map(|f| ((rank_of(&f.patient_id), f.month), f))
+            .collect();
+        keyed.sort_by_key(|k| k.0);
+        for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
+            run.sort_by(|a, b| a.1.sort_key().cmp(&b.1.sort_key()));
+        }
+        let findings: Vec<Finding> = keyed.into_iter().map(|k| k.1).collect();
+        outcomes.sort_by_cached_key(|o| (rank_of(&o.patient_id), o.month));
+        for run in outcomes.chunk_by_mut(|a, b| a.patient_id == b.patient_id && a.month == b.month)
+        {
+            run.sort_by(|a, b| a.billing_npi.cmp(&b.billing_npi));
+        }
 
         let recon = reconcile(ds, &states);
         Audit {
@@ -1273,6 +1315,18 @@ impl<'r> Auditor<'r> {
             traced,
         }
     }
+}
+
+/// Each interned patient's rank (2, 4, 6 …) in the order of the ids as text, and the
+/// patients in that order.
+fn patient_ranks(ds: &Dataset) -> (Vec<u32>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..ds.patients.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| ds.patients.name(a).cmp(ds.patients.name(b)));
+    let mut rank = vec![0u32; order.len()];
+    for (i, &p) in order.iter().enumerate() {
+        rank[p as usize] = 2 * i as u32 + 2;
+    }
+    (rank, order)
 }
 
 fn group<T: HasPatient>(items: Option<&[T]>) -> HashMap<u32, Vec<&T>> {
