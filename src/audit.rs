@@ -47,7 +47,8 @@ pub struct ClaimLine {
     pub date_of_service: NaiveDate,
     pub hcpcs: String,
     pub units: u32,
-    pub dx: Vec<String>,
+    /// The month's chronic diagnoses (shared by the lines of one claim).
+    pub dx: std::sync::Arc<[String]>,
     pub minutes: u32,
     pub expected_payment: Money,
 }
@@ -351,11 +352,10 @@ const F_NOTE_VAGUE: u8 = 4;
 const NONE: u32 = u32::MAX;
 
 /// What the cross-row checks (duplicates, overlaps, day totals) keep of one row in the
-/// audited months: 40 bytes, no text.
+/// audited months: 32 bytes, no text (the staff member is the list it sits in).
 #[derive(Clone, Copy, Debug)]
 struct Slim {
     fp: u64,
-    staff: u32,
     /// Index of the row's patient-month-NPI-program slot.
     slot: u32,
     /// Days from the common era (as `NaiveDate::num_days_from_ce`).
@@ -368,6 +368,8 @@ struct Slim {
     cover: u8,
     flags: u8,
 }
+
+const _: () = assert!(std::mem::size_of::<Slim>() == 32);
 
 impl Slim {
     fn has_interval(&self) -> bool {
@@ -562,7 +564,6 @@ impl<'r> Auditor<'r> {
         }
         self.by_staff[st].push(Slim {
             fp: r.fingerprint,
-            staff: r.staff,
             slot,
             date: chrono::Datelike::num_days_from_ce(&r.date),
             line: u32::try_from(r.line).unwrap_or(u32::MAX),
@@ -625,7 +626,8 @@ impl<'r> Auditor<'r> {
         let mut spans = Vec::new();
         let mut span_of = Vec::new();
         let mut lost = Vec::new();
-        for mut rows in by_staff {
+        for (staff, mut rows) in by_staff.into_iter().enumerate() {
+            let staff = staff as u32;
             // By day and clock time (one u64), then identical rows by fingerprint and line.
             let base = rows.iter().map(|r| r.date).min().unwrap_or(0);
             let when = |r: &Slim| {
@@ -669,7 +671,7 @@ impl<'r> Auditor<'r> {
                             &TM005,
                             format!(
                                 "staff {} logged {} minutes ({}h{:02}) on {} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
-                                ds.staff.name(day[0].staff),
+                                ds.staff.name(staff),
                                 total,
                                 total / 60,
                                 total % 60,
@@ -728,7 +730,7 @@ impl<'r> Auditor<'r> {
                     if self.trace == Some(key.0) {
                         let row = TimeRow {
                             patient: key.0,
-                            staff: r.staff,
+                            staff,
                             npi: key.2,
                             date: r.naive_date(),
                             start: r.start,
@@ -1424,6 +1426,7 @@ struct Selection<'a> {
 
 impl Selection<'_> {
     fn lines(&self, pid: &str, npi: &str, month: YearMonth, dx: &[String]) -> Vec<ClaimLine> {
+        let dx: std::sync::Arc<[String]> = dx.into();
         let mk = |hcpcs: &str, units: u32, pay: Money| ClaimLine {
             patient_id: pid.to_string(),
             billing_npi: npi.to_string(),
@@ -1431,7 +1434,7 @@ impl Selection<'_> {
             date_of_service: self.dos,
             hcpcs: hcpcs.to_string(),
             units,
-            dx: dx.to_vec(),
+            dx: dx.clone(),
             minutes: self.minutes,
             expected_payment: pay,
         };
