@@ -1007,11 +1007,12 @@ impl<'r> Auditor<'r> {
                 let keeper =
                     named_practitioner(consents, Program::Ccm, month).filter(|k| npis.contains(k));
                 if keeper != Some(npi) {
-                    let others: Vec<&str> = npis
+                    let mut others: Vec<&str> = npis
                         .iter()
                         .filter(|&&n| n != npi)
                         .map(|&n| ds.npi_name(n))
                         .collect();
+                    others.sort_unstable();
                     let why = match keeper {
                     Some(k) => format!(
                         "the consent names {}, which keeps the month",

@@ -295,8 +295,11 @@ struct LineCounter<R> {
     /// Positions of `\r` (false) and `\n` (true) bytes not yet passed.
     pending: VecDeque<(u64, bool)>,
     lines_before: u64,
-    /// The last byte read that is not a line end or white space.
-    last_visible: u8,
+    /// The raw bytes from the start of the record last begun (plus read-ahead), so the
+    /// file's last record can be re-read for a quote left open.
+    tail: Vec<u8>,
+    /// File offset of `tail[0]`.
+    tail_start: u64,
 }
 
 impl<R: Read> Read for LineCounter<R> {
@@ -307,14 +310,51 @@ impl<R: Read> Read for LineCounter<R> {
                 .push_back((self.pos + i as u64, buf[i] == b'\n'));
         }
         self.pos += n as u64;
-        if let Some(&b) = buf[..n].iter().rev().find(|b| !b.is_ascii_whitespace()) {
-            self.last_visible = b;
-        }
+        self.tail.extend_from_slice(&buf[..n]);
         Ok(n)
     }
 }
 
 impl<R> LineCounter<R> {
+    /// Bytes before `offset` (the start of the record just read) are no longer needed.
+    /// They are dropped in bulk, so the cost per byte stays constant.
+    fn mark(&mut self, offset: u64) {
+        let done = (offset.saturating_sub(self.tail_start) as usize).min(self.tail.len());
+        if done >= 1 << 18 && done * 2 >= self.tail.len() {
+            self.tail.drain(..done);
+            self.tail_start += done as u64;
+        }
+    }
+
+    /// Whether the record that began at `offset` (the file's last) ends inside a quoted
+    /// field, read the way the csv crate reads it (RFC 4180: a quote opens a field only
+    /// at its start, `""` inside is a quote).
+    fn ends_in_open_quote(&self, offset: u64, delimiter: u8) -> bool {
+        let from = (offset.saturating_sub(self.tail_start) as usize).min(self.tail.len());
+        #[derive(PartialEq)]
+        enum S {
+            Start,
+            Field,
+            Quoted,
+            QuoteInQuoted,
+        }
+        let mut s = S::Start;
+        for &b in &self.tail[from..] {
+            s = match s {
+                S::Start | S::Field if b == b'\n' || b == b'\r' => S::Start,
+                S::Start if b == b'"' => S::Quoted,
+                S::Start | S::Field if b == delimiter => S::Start,
+                S::Start | S::Field => S::Field,
+                S::Quoted if b == b'"' => S::QuoteInQuoted,
+                S::Quoted => S::Quoted,
+                S::QuoteInQuoted if b == b'"' => S::Quoted,
+                S::QuoteInQuoted if b == delimiter || b == b'\n' || b == b'\r' => S::Start,
+                S::QuoteInQuoted => S::Field,
+            };
+        }
+        s == S::Quoted
+    }
+
     /// The 1-based line on which the record the parser began at `offset` stands.
     /// Offsets must not decrease.
     fn line_at(&mut self, offset: u64) -> u64 {
@@ -342,6 +382,7 @@ struct Input {
     idx: Vec<Option<usize>>,
     width: usize,
     file: u16,
+    delimiter: u8,
 }
 
 fn open_file(path: &Path, name: &str) -> Result<std::fs::File, IngestError> {
@@ -380,7 +421,8 @@ fn open_source(
         pos: 0,
         pending: VecDeque::new(),
         lines_before: 0,
-        last_visible: 0,
+        tail: Vec::new(),
+        tail_start: 0,
     };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -451,6 +493,7 @@ fn open_source(
         idx,
         width: header.len(),
         file,
+        delimiter: opts.delimiter,
     })
 }
 
@@ -527,6 +570,7 @@ fn for_each_record(
         idx,
         width,
         file,
+        delimiter,
     } = input;
     let cols = columns(kind);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch, csv::Error>>(8);
@@ -558,7 +602,9 @@ fn for_each_record(
                 }
                 let offset = batch.recs[slot].position().map(|p| p.byte()).unwrap_or(0);
                 batch.offsets[slot] = offset;
-                batch.lines[slot] = rdr.get_mut().line_at(offset);
+                let counter = rdr.get_mut();
+                batch.lines[slot] = counter.line_at(offset);
+                counter.mark(offset);
                 batch.len += 1;
                 total += 1;
                 if total.is_multiple_of(PROGRESS_EVERY)
@@ -590,8 +636,10 @@ fn for_each_record(
             }
             if has_pending && batch.len > 0 {
                 let last = &batch.recs[batch.len - 1];
-                batch.open_quote_at_end =
-                    last.iter().any(|f| f.contains(&b'\n')) && rdr.get_ref().last_visible != b'"';
+                batch.open_quote_at_end = last.iter().any(|f| f.contains(&b'\n'))
+                    && rdr
+                        .get_ref()
+                        .ends_in_open_quote(batch.offsets[batch.len - 1], delimiter);
             }
             let _ = tx.send(Ok(batch));
         });
@@ -1246,4 +1294,36 @@ pub fn read_claims(
         .collect();
     ds.claims = Some(ClaimsFile { header_raw, claims });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineCounter;
+    use std::collections::VecDeque;
+
+    fn open_at_end(bytes: &[u8]) -> bool {
+        let c = LineCounter {
+            inner: (),
+            pos: 0,
+            pending: VecDeque::new(),
+            lines_before: 0,
+            tail: bytes.to_vec(),
+            tail_start: 0,
+        };
+        c.ends_in_open_quote(0, b',')
+    }
+
+    #[test]
+    fn a_quote_left_open_is_told_from_a_closed_one() {
+        // Open: the quoted field runs to the end of the file.
+        assert!(open_at_end(b"P1,\"note\nP2,5\n"));
+        assert!(open_at_end(b"P1,\"a\"\"\n"));
+        assert!(open_at_end(b"\r\nP1,x,\"a\nb"));
+        // Closed, whatever follows.
+        assert!(!open_at_end(b"P1,\"a\nb\",20\n"));
+        assert!(!open_at_end(b"P1,\"a\nb\"\"\"\n"));
+        assert!(!open_at_end(b"P1,\"a\nb\"x,20"));
+        // A quote inside an unquoted field is a plain character.
+        assert!(!open_at_end(b"P1,5\" tall\n"));
+    }
 }

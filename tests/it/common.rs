@@ -57,3 +57,18 @@ pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     d
 }
+
+/// `default` cases unless `PROPTEST_CASES` says otherwise (an explicit `cases` in a
+/// config would override the environment). No persistence file: a failure found here is
+/// kept as a fixture under fixtures/bad/fuzz/ instead.
+pub fn proptest_config(default: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(default);
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

@@ -161,7 +161,7 @@ fn claims(r: &Run) -> Vec<ccm::audit::ClaimLine> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+    #![proptest_config(crate::common::proptest_config(48))]
 
     #[test]
     fn every_row_is_counted_or_excluded(lines in prop::collection::vec(line(), 0..80)) {
