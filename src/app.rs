@@ -426,7 +426,19 @@ impl Timing {
     fn mark(&self, phase: &str) {
         if let Some(t) = &self.0 {
             let now = std::time::Instant::now();
-            eprintln!("ccm timing: {phase} {:.3} s", (now - t.get()).as_secs_f64());
+            // Peak resident memory so far, where the system tells it (Linux).
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let l = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+                    let kb: u64 = l.split_whitespace().nth(1)?.parse().ok()?;
+                    Some(format!(", peak {} MB", kb / 1024))
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "ccm timing: {phase} {:.3} s{peak}",
+                (now - t.get()).as_secs_f64()
+            );
             t.set(now);
         }
     }

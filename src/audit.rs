@@ -401,6 +401,25 @@ struct Slot {
     next: u32,
 }
 
+/// What one patient's rows look up on arrival.
+#[derive(Clone, Copy)]
+struct PatientState {
+    consents_from: u32,
+    consents_n: u32,
+    /// The first slot, or `NONE`.
+    head: u32,
+}
+
+impl Default for PatientState {
+    fn default() -> Self {
+        PatientState {
+            consents_from: 0,
+            consents_n: 0,
+            head: NONE,
+        }
+    }
+}
+
 /// The streaming audit: rows go in one at a time ([`Auditor::push`]), in file order; memory
 /// grows with patient-months plus a compact record per row of the audited months for the
 /// cross-row checks. [`Auditor::finish`] runs every check and returns the [`Audit`].
@@ -412,10 +431,10 @@ pub struct Auditor<'r> {
     keep_days: bool,
     /// Consents grouped by patient (file order kept), and per patient its range there.
     consents: Vec<Consent>,
-    consent_range: Vec<(u32, u32)>,
+    /// Per patient: where its consents are and its first slot, side by side (one cache
+    /// line fetch per row instead of two).
+    per_patient: Vec<PatientState>,
     slots: Vec<Slot>,
-    /// Per patient: the first slot, or `NONE`.
-    head: Vec<u32>,
     /// Per staff member: the rows, as compact records.
     by_staff: Vec<Vec<Slim>>,
     /// Rows dated after the as-of date (IN004), kept whole: they are few.
@@ -438,13 +457,13 @@ impl<'r> Auditor<'r> {
     ) -> Auditor<'r> {
         let mut consents: Vec<Consent> = ds.consents.iter().flatten().cloned().collect();
         consents.sort_by_key(|c| c.patient);
-        let mut consent_range = vec![(0u32, 0u32); ds.patients.len()];
+        let mut per_patient = vec![PatientState::default(); ds.patients.len()];
         for (i, c) in consents.iter().enumerate() {
-            let r = &mut consent_range[c.patient as usize];
-            if r.1 == 0 {
-                r.0 = i as u32;
+            let r = &mut per_patient[c.patient as usize];
+            if r.consents_n == 0 {
+                r.consents_from = i as u32;
             }
-            r.1 += 1;
+            r.consents_n += 1;
         }
         let mut ccm_start: FastMap<u32, NaiveDate> = FastMap::default();
         if ds.visits.is_some() {
@@ -465,9 +484,8 @@ impl<'r> Auditor<'r> {
             has_consents: ds.consents.is_some(),
             has_visits: ds.visits.is_some(),
             consents,
-            consent_range,
+            per_patient,
             slots: Vec::new(),
-            head: Vec::new(),
             by_staff: Vec::new(),
             future: Vec::new(),
             states: Vec::new(),
@@ -478,8 +496,10 @@ impl<'r> Auditor<'r> {
     }
 
     fn consents_of(&self, patient: u32) -> &[Consent] {
-        match self.consent_range.get(patient as usize) {
-            Some(&(from, n)) => &self.consents[from as usize..(from + n) as usize],
+        match self.per_patient.get(patient as usize) {
+            Some(p) => {
+                &self.consents[p.consents_from as usize..(p.consents_from + p.consents_n) as usize]
+            }
             None => &[],
         }
     }
@@ -494,10 +514,10 @@ impl<'r> Auditor<'r> {
 
     fn slot(&mut self, key: Key) -> u32 {
         let p = key.0 as usize;
-        if self.head.len() <= p {
-            self.head.resize(p + 1, NONE);
+        if self.per_patient.len() <= p {
+            self.per_patient.resize(p + 1, PatientState::default());
         }
-        let mut i = self.head[p];
+        let mut i = self.per_patient[p].head;
         while i != NONE {
             let s = &self.slots[i as usize];
             if s.key == key {
@@ -508,9 +528,9 @@ impl<'r> Auditor<'r> {
         let i = self.slots.len() as u32;
         self.slots.push(Slot {
             key,
-            next: self.head[p],
+            next: self.per_patient[p].head,
         });
-        self.head[p] = i;
+        self.per_patient[p].head = i;
         i
     }
 
