@@ -528,9 +528,17 @@ impl<'a> Rec<'a> {
     fn get(&self, c: usize) -> Result<&'a str, FieldError> {
         match self.idx[c].and_then(|i| self.rec.get(i)) {
             None => Ok(""),
-            Some(b) => std::str::from_utf8(b)
-                .map(str::trim)
-                .map_err(|_| FieldError::NotUtf8(self.cols[c].name)),
+            Some(b) => {
+                let s =
+                    std::str::from_utf8(b).map_err(|_| FieldError::NotUtf8(self.cols[c].name))?;
+                // Most fields begin and end with a visible ASCII character: nothing to trim.
+                let visible = |x: Option<&u8>| x.is_some_and(|&x| (0x21..0x7f).contains(&x));
+                if visible(b.first()) && visible(b.last()) {
+                    Ok(s)
+                } else {
+                    Ok(s.trim())
+                }
+            }
         }
     }
     fn raw(&self, c: usize) -> &'a [u8] {
@@ -538,9 +546,11 @@ impl<'a> Rec<'a> {
     }
 }
 
-/// Records handed from the reading thread to the checking one, in file order.
-struct Batch {
+/// Records handed from the reading thread to the checking one, in file order, each with
+/// what the reading thread made of it (`None` for a record of the wrong width).
+struct Batch<D> {
     recs: Vec<csv::ByteRecord>,
+    decoded: Vec<Option<D>>,
     lines: Vec<u64>,
     offsets: Vec<u64>,
     len: usize,
@@ -550,19 +560,21 @@ struct Batch {
 
 const BATCH: usize = 512;
 
-/// Reads every record of a file, calling `row` with the record and its physical line.
-/// Records with the wrong number of fields become IN001 findings.
+/// Reads every record of a file, calling `row` with the record, its physical line, its
+/// index and what `decode` made of it. Records with the wrong number of fields become IN001
+/// findings and reach neither.
 ///
-/// The CSV parse runs on its own thread, a few batches ahead of `row` (which runs on the
-/// caller's): on two cores, reading and checking overlap. Record buffers are recycled, so
-/// nothing is allocated per record.
-fn for_each_record(
+/// The CSV parse and `decode` run on their own thread, a few batches ahead of `row` (which
+/// runs on the caller's): on two cores, reading and checking overlap. Record buffers are
+/// recycled, so nothing is allocated per record.
+fn for_each_record<D: Send>(
     ds: &mut Dataset,
     input: Input,
     name: &str,
     kind: Kind,
     mut offsets: Option<&mut Vec<u64>>,
-    mut row: impl FnMut(&mut Dataset, &Rec, u64, usize),
+    mut decode: impl FnMut(&Rec, u64) -> D + Send,
+    mut row: impl FnMut(&mut Dataset, &Rec, u64, usize, D),
 ) -> Result<(), IngestError> {
     let Input {
         mut rdr,
@@ -573,8 +585,23 @@ fn for_each_record(
         delimiter,
     } = input;
     let cols = columns(kind);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch, csv::Error>>(8);
-    let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<D>, csv::Error>>(8);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<D>>();
+    let idx_r = idx.clone();
+    // Decodes the batch's first `n` records (in file order) before it is sent.
+    let mut decode_batch = move |batch: &mut Batch<D>, n: usize| {
+        batch.decoded.clear();
+        for (i, rec) in batch.recs[..n].iter().enumerate() {
+            batch.decoded.push((rec.len() == width).then(|| {
+                let r = Rec {
+                    rec,
+                    idx: &idx_r,
+                    cols,
+                };
+                decode(&r, batch.lines[i])
+            }));
+        }
+    };
     let mut count = 0u64;
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -628,6 +655,7 @@ fn for_each_record(
                     next.offsets[0] = batch.offsets[BATCH];
                     next.len = 1;
                     batch.len = BATCH;
+                    decode_batch(&mut batch, BATCH);
                     if tx.send(Ok(batch)).is_err() {
                         return;
                     }
@@ -641,11 +669,19 @@ fn for_each_record(
                         .get_ref()
                         .ends_in_open_quote(batch.offsets[batch.len - 1], delimiter);
             }
+            let n = batch.len - usize::from(batch.open_quote_at_end);
+            decode_batch(&mut batch, n);
             let _ = tx.send(Ok(batch));
         });
         for msg in rx {
-            let batch = msg.map_err(|e| csv_err(name, e))?;
-            for i in 0..batch.len {
+            let mut batch = msg.map_err(|e| csv_err(name, e))?;
+            let mut decoded = std::mem::take(&mut batch.decoded);
+            for (i, d) in decoded
+                .drain(..)
+                .chain(std::iter::repeat_with(|| None))
+                .take(batch.len)
+                .enumerate()
+            {
                 let (rec, line) = (&batch.recs[i], batch.lines[i]);
                 let n = count as usize;
                 count += 1;
@@ -682,8 +718,15 @@ fn for_each_record(
                     idx: &idx,
                     cols,
                 };
-                row(ds, &r, line, n);
+                row(
+                    ds,
+                    &r,
+                    line,
+                    n,
+                    d.expect("a record of the right width is decoded"),
+                );
             }
+            batch.decoded = decoded;
             let _ = back_tx.send(batch);
         }
         Ok(())
@@ -692,9 +735,10 @@ fn for_each_record(
     result
 }
 
-fn new_batch() -> Batch {
+fn new_batch<D>() -> Batch<D> {
     Batch {
         recs: Vec::with_capacity(BATCH + 1),
+        decoded: Vec::with_capacity(BATCH + 1),
         lines: Vec::with_capacity(BATCH + 1),
         offsets: Vec::with_capacity(BATCH + 1),
         len: 0,
@@ -749,13 +793,36 @@ pub fn stream_timelog(
     let TimelogInput { input, name } = input;
     let file = input.file;
     let mut cache = SpellingCache::default();
-    for_each_record(
+    // Each row is decoded, checked and its ids interned on the reading thread (the
+    // interners are lent to it and given back after, in the state they would have had
+    // here: one thread, file order). The interners' tables then stay in that core's cache
+    // while this one keeps the audit's per-patient state in its own.
+    let mut lent = Dataset::default();
+    let swap = |ds: &mut Dataset, lent: &mut Dataset| {
+        std::mem::swap(&mut ds.patients, &mut lent.patients);
+        std::mem::swap(&mut ds.staff, &mut lent.staff);
+        std::mem::swap(&mut ds.npis, &mut lent.npis);
+    };
+    swap(ds, &mut lent);
+    let ids = &mut lent;
+    let result = for_each_record(
         ds,
         input,
         &name,
         Kind::Timelog,
         None,
-        |ds, r, line, _| match parse_time_row(ds, &mut cache, r, rules, file, line) {
+        |r, line| {
+            let mut d = parse_time_row(&mut cache, r, rules, file, line);
+            if let Ok(Ok(row)) = &mut d {
+                // Already read as text by `parse_time_row`.
+                let id = |c: usize| r.get(c).unwrap_or("");
+                row.patient = ids.patients.intern(id(0));
+                row.staff = ids.staff.intern(id(5));
+                row.npi = ids.npis.intern(id(8));
+            }
+            d
+        },
+        |ds, _, line, _, decoded| match decoded {
             Ok(Ok(row)) => sink(&row),
             Ok(Err((patient, msg))) => ds.ingest_findings.push(
                 invalid_value(Kind::Timelog, msg)
@@ -770,7 +837,9 @@ pub fn stream_timelog(
                 .at(file, line),
             ),
         },
-    )
+    );
+    swap(ds, &mut lent);
+    result
 }
 
 type RowResult<T> = Result<Result<T, (String, String)>, FieldError>;
@@ -813,8 +882,9 @@ impl SpellingCache {
     }
 }
 
+/// Decodes and checks one time-log row. The row's patient, staff and NPI ids are left 0
+/// for the caller to intern (the fields are valid text when the row is `Ok`).
 fn parse_time_row(
-    ds: &mut Dataset,
     cache: &mut SpellingCache,
     r: &Rec,
     rules: &Ruleset,
@@ -918,18 +988,13 @@ fn parse_time_row(
             }
         }
     };
-    let npi = match ds.npis.get(npi_s) {
-        Some(i) => i,
-        None => match Npi::parse(npi_s) {
-            Some(n) => ds.intern_npi(&n),
-            None => {
-                return fail(format!(
-                    "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
-                    show(npi_s)
-                ));
-            }
-        },
-    };
+    let b = npi_s.as_bytes();
+    if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) || !crate::types::npi_check_ok(b) {
+        return fail(format!(
+            "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+            show(npi_s)
+        ));
+    }
     let mut h = std::hash::BuildHasher::build_hasher(&crate::model::FastState::default());
     for f in r.rec.iter() {
         h.write(f);
@@ -938,9 +1003,9 @@ fn parse_time_row(
     let note =
         crate::checks::time::note_quality(r.raw(10), &rules.vague_phrases, rules.note_min_chars);
     Ok(Ok(TimeRow {
-        patient: ds.patients.intern(patient),
-        staff: ds.staff.intern(staff),
-        npi,
+        patient: 0,
+        staff: 0,
+        npi: 0,
         date,
         start: if span.is_some() {
             start.unwrap_or(NO_TIME)
@@ -1016,161 +1081,175 @@ pub fn read_companion(
         Kind::Visits => ds.visits = Some(Vec::new()),
         Kind::Timelog | Kind::Claims => unreachable!("read by read_timelog / read_claims"),
     }
-    for_each_record(ds, input, name, kind, None, |ds, r, line, _| {
-        let res: RowResult<()> = (|| {
-            let patient = r.get(0)?;
-            let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
-            if patient.is_empty() {
-                return fail("patient_id is blank".into());
-            }
-            match kind {
-                Kind::Consents => {
-                    let (d, prog, npi, rev) = (r.get(1)?, r.get(2)?, r.get(4)?, r.get(5)?);
-                    let Some(date) = parse_date(d) else {
-                        return fail(format!("consent_date {} is not a valid date", show(d)));
-                    };
-                    let program = if prog.is_empty() {
-                        Program::Ccm
-                    } else {
-                        match Program::parse(prog) {
-                            Some(p) => p,
-                            None => {
+    for_each_record(
+        ds,
+        input,
+        name,
+        kind,
+        None,
+        |_, _| (),
+        |ds, r, line, _, ()| {
+            let res: RowResult<()> = (|| {
+                let patient = r.get(0)?;
+                let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+                if patient.is_empty() {
+                    return fail("patient_id is blank".into());
+                }
+                match kind {
+                    Kind::Consents => {
+                        let (d, prog, npi, rev) = (r.get(1)?, r.get(2)?, r.get(4)?, r.get(5)?);
+                        let Some(date) = parse_date(d) else {
+                            return fail(format!("consent_date {} is not a valid date", show(d)));
+                        };
+                        let program = if prog.is_empty() {
+                            Program::Ccm
+                        } else {
+                            match Program::parse(prog) {
+                                Some(p) => p,
+                                None => {
+                                    return fail(format!(
+                                        "program {} is not a known program",
+                                        show(prog)
+                                    ));
+                                }
+                            }
+                        };
+                        let npi = match opt_npi(ds, npi) {
+                            Ok(n) => n,
+                            Err(m) => return fail(m),
+                        };
+                        let revoked = match opt_date(rev, "revoked_date") {
+                            Ok(v) => v,
+                            Err(m) => return fail(m),
+                        };
+                        let p = ds.patients.intern(patient);
+                        ds.consents.as_mut().expect("set above").push(Consent {
+                            patient: p,
+                            date,
+                            program,
+                            npi,
+                            revoked,
+                            file,
+                            line,
+                        });
+                    }
+                    Kind::Diagnoses => {
+                        let (c, on, res) = (r.get(1)?, r.get(2)?, r.get(3)?);
+                        let Some(code) = Icd10::parse(c) else {
+                            return fail(format!(
+                                "icd10_code {} is not an ICD-10-CM code",
+                                show(c)
+                            ));
+                        };
+                        let onset = match opt_date(on, "onset_date") {
+                            Ok(v) => v,
+                            Err(m) => return fail(m),
+                        };
+                        let resolved = match opt_date(res, "resolved_date") {
+                            Ok(v) => v,
+                            Err(m) => return fail(m),
+                        };
+                        let p = ds.patients.intern(patient);
+                        ds.diagnoses.as_mut().expect("set above").push(Diagnosis {
+                            patient: p,
+                            code,
+                            onset,
+                            resolved,
+                            file,
+                            line,
+                        });
+                    }
+                    Kind::Enrolments => {
+                        let (prog, s, e, npi) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                        let Some(program) = Program::parse(prog) else {
+                            return fail(format!("program {} is not a known program", show(prog)));
+                        };
+                        let Some(start) = parse_date(s) else {
+                            return fail(format!("start_date {} is not a valid date", show(s)));
+                        };
+                        let end = match opt_date(e, "end_date") {
+                            Ok(v) => v,
+                            Err(m) => return fail(m),
+                        };
+                        let npi = match opt_npi(ds, npi) {
+                            Ok(n) => n,
+                            Err(m) => return fail(m),
+                        };
+                        let p = ds.patients.intern(patient);
+                        ds.enrolments.as_mut().expect("set above").push(Enrolment {
+                            patient: p,
+                            program,
+                            start,
+                            end,
+                            npi,
+                            file,
+                            line,
+                        });
+                    }
+                    Kind::Careplans => {
+                        let (d, mdm) = (r.get(1)?, r.get(3)?);
+                        let Some(date) = parse_date(d) else {
+                            return fail(format!("plan_date {} is not a valid date", show(d)));
+                        };
+                        let mdm = match norm_key(mdm).as_str() {
+                            "" | "none" | "straightforward" => None,
+                            "low" => Some(Mdm::Low),
+                            "moderate" | "mod" => Some(Mdm::Moderate),
+                            "high" => Some(Mdm::High),
+                            _ => {
                                 return fail(format!(
-                                    "program {} is not a known program",
-                                    show(prog)
+                                    "mdm {} is not low, moderate or high",
+                                    show(mdm)
                                 ));
                             }
-                        }
-                    };
-                    let npi = match opt_npi(ds, npi) {
-                        Ok(n) => n,
-                        Err(m) => return fail(m),
-                    };
-                    let revoked = match opt_date(rev, "revoked_date") {
-                        Ok(v) => v,
-                        Err(m) => return fail(m),
-                    };
-                    let p = ds.patients.intern(patient);
-                    ds.consents.as_mut().expect("set above").push(Consent {
-                        patient: p,
-                        date,
-                        program,
-                        npi,
-                        revoked,
-                        file,
-                        line,
-                    });
-                }
-                Kind::Diagnoses => {
-                    let (c, on, res) = (r.get(1)?, r.get(2)?, r.get(3)?);
-                    let Some(code) = Icd10::parse(c) else {
-                        return fail(format!("icd10_code {} is not an ICD-10-CM code", show(c)));
-                    };
-                    let onset = match opt_date(on, "onset_date") {
-                        Ok(v) => v,
-                        Err(m) => return fail(m),
-                    };
-                    let resolved = match opt_date(res, "resolved_date") {
-                        Ok(v) => v,
-                        Err(m) => return fail(m),
-                    };
-                    let p = ds.patients.intern(patient);
-                    ds.diagnoses.as_mut().expect("set above").push(Diagnosis {
-                        patient: p,
-                        code,
-                        onset,
-                        resolved,
-                        file,
-                        line,
-                    });
-                }
-                Kind::Enrolments => {
-                    let (prog, s, e, npi) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-                    let Some(program) = Program::parse(prog) else {
-                        return fail(format!("program {} is not a known program", show(prog)));
-                    };
-                    let Some(start) = parse_date(s) else {
-                        return fail(format!("start_date {} is not a valid date", show(s)));
-                    };
-                    let end = match opt_date(e, "end_date") {
-                        Ok(v) => v,
-                        Err(m) => return fail(m),
-                    };
-                    let npi = match opt_npi(ds, npi) {
-                        Ok(n) => n,
-                        Err(m) => return fail(m),
-                    };
-                    let p = ds.patients.intern(patient);
-                    ds.enrolments.as_mut().expect("set above").push(Enrolment {
-                        patient: p,
-                        program,
-                        start,
-                        end,
-                        npi,
-                        file,
-                        line,
-                    });
-                }
-                Kind::Careplans => {
-                    let (d, mdm) = (r.get(1)?, r.get(3)?);
-                    let Some(date) = parse_date(d) else {
-                        return fail(format!("plan_date {} is not a valid date", show(d)));
-                    };
-                    let mdm = match norm_key(mdm).as_str() {
-                        "" | "none" | "straightforward" => None,
-                        "low" => Some(Mdm::Low),
-                        "moderate" | "mod" => Some(Mdm::Moderate),
-                        "high" => Some(Mdm::High),
-                        _ => {
-                            return fail(format!("mdm {} is not low, moderate or high", show(mdm)));
-                        }
-                    };
-                    let p = ds.patients.intern(patient);
-                    ds.careplans.as_mut().expect("set above").push(CarePlan {
-                        patient: p,
-                        date,
-                        mdm,
-                        file,
-                        line,
-                    });
-                }
-                Kind::Visits => {
-                    let (d, code, npi) = (r.get(1)?, r.get(2)?, r.get(3)?);
-                    let Some(date) = parse_date(d) else {
-                        return fail(format!("visit_date {} is not a valid date", show(d)));
-                    };
-                    if code.is_empty() {
-                        return fail("hcpcs is blank".into());
+                        };
+                        let p = ds.patients.intern(patient);
+                        ds.careplans.as_mut().expect("set above").push(CarePlan {
+                            patient: p,
+                            date,
+                            mdm,
+                            file,
+                            line,
+                        });
                     }
-                    let npi = match opt_npi(ds, npi) {
-                        Ok(n) => n,
-                        Err(m) => return fail(m),
-                    };
-                    let p = ds.patients.intern(patient);
-                    ds.visits.as_mut().expect("set above").push(Visit {
-                        patient: p,
-                        date,
-                        hcpcs: code.to_ascii_uppercase(),
-                        npi,
-                        file,
-                        line,
-                    });
+                    Kind::Visits => {
+                        let (d, code, npi) = (r.get(1)?, r.get(2)?, r.get(3)?);
+                        let Some(date) = parse_date(d) else {
+                            return fail(format!("visit_date {} is not a valid date", show(d)));
+                        };
+                        if code.is_empty() {
+                            return fail("hcpcs is blank".into());
+                        }
+                        let npi = match opt_npi(ds, npi) {
+                            Ok(n) => n,
+                            Err(m) => return fail(m),
+                        };
+                        let p = ds.patients.intern(patient);
+                        ds.visits.as_mut().expect("set above").push(Visit {
+                            patient: p,
+                            date,
+                            hcpcs: code.to_ascii_uppercase(),
+                            npi,
+                            file,
+                            line,
+                        });
+                    }
+                    Kind::Timelog | Kind::Claims => unreachable!(),
                 }
-                Kind::Timelog | Kind::Claims => unreachable!(),
+                Ok(Ok(()))
+            })();
+            match res {
+                Ok(Ok(())) => {}
+                Ok(Err((patient, msg))) => ds
+                    .ingest_findings
+                    .push(invalid_value(kind, msg).patient(&patient).at(file, line)),
+                Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                    malformed_row(kind, format!("column `{col}` is not valid UTF-8 text"))
+                        .at(file, line),
+                ),
             }
-            Ok(Ok(()))
-        })();
-        match res {
-            Ok(Ok(())) => {}
-            Ok(Err((patient, msg))) => ds
-                .ingest_findings
-                .push(invalid_value(kind, msg).patient(&patient).at(file, line)),
-            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
-                malformed_row(kind, format!("column `{col}` is not valid UTF-8 text"))
-                    .at(file, line),
-            ),
-        }
-    })
+        },
+    )
 }
 
 /// Reads a claims file (verify mode). Each valid line keeps its bytes as written, so the
@@ -1198,7 +1277,8 @@ pub fn read_claims(
         name,
         Kind::Claims,
         Some(&mut offsets),
-        |ds, r, line, k| {
+        |_, _| (),
+        |ds, r, line, k, ()| {
             let res: RowResult<Claim> = (|| {
                 let (patient, d, code, units, npi) =
                     (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);

@@ -300,15 +300,25 @@ pub enum NoteQuality {
 /// Judges a note against the vague phrases (normalised: lower case, letters and digits,
 /// single spaces) and the minimum length.
 pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize) -> NoteQuality {
+    // The normalised note has at least as many characters as the note has ASCII letters
+    // and digits: once that count clears the minimum length and every vague phrase's
+    // length, the note is fine without building the normalised text (the hot path, which
+    // stops reading there).
+    let enough = vague
+        .iter()
+        .map(|v| v.len() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(min_chars);
+    let mut floor = 0;
+    for &b in note {
+        floor += usize::from(b.is_ascii_alphanumeric());
+        if floor >= enough {
+            return NoteQuality::Ok;
+        }
+    }
     if note.iter().all(u8::is_ascii_whitespace) {
         return NoteQuality::Missing;
-    }
-    // The normalised note has at least as many characters as the note has ASCII letters
-    // and digits: when that count already clears the minimum length and every vague
-    // phrase's length, the note is fine without building the normalised text (the hot path).
-    let floor = note.iter().filter(|b| b.is_ascii_alphanumeric()).count();
-    if floor >= min_chars && vague.iter().all(|v| floor > v.len()) {
-        return NoteQuality::Ok;
     }
     let text = String::from_utf8_lossy(note);
     let norm = normalise_note(&text);
