@@ -793,37 +793,25 @@ pub fn stream_timelog(
     let TimelogInput { input, name } = input;
     let file = input.file;
     let mut cache = SpellingCache::default();
-    // Each row is decoded, checked and its ids interned on the reading thread (the
-    // interners are lent to it and given back after, in the state they would have had
-    // here: one thread, file order). The interners' tables then stay in that core's cache
-    // while this one keeps the audit's per-patient state in its own.
-    let mut lent = Dataset::default();
-    let swap = |ds: &mut Dataset, lent: &mut Dataset| {
-        std::mem::swap(&mut ds.patients, &mut lent.patients);
-        std::mem::swap(&mut ds.staff, &mut lent.staff);
-        std::mem::swap(&mut ds.npis, &mut lent.npis);
-    };
-    swap(ds, &mut lent);
-    let ids = &mut lent;
+    // Each row is decoded and checked on the reading thread; its ids are interned here, in
+    // file order. At 500k patients the interner's lookups miss the cache on most rows: the
+    // reading thread, which also parses the CSV, would be the slower of the two with them.
     let result = for_each_record(
         ds,
         input,
         &name,
         Kind::Timelog,
         None,
-        |r, line| {
-            let mut d = parse_time_row(&mut cache, r, rules, file, line);
-            if let Ok(Ok(row)) = &mut d {
+        |r, line| parse_time_row(&mut cache, r, rules, file, line),
+        |ds, r, line, _, decoded| match decoded {
+            Ok(Ok(mut row)) => {
                 // Already read as text by `parse_time_row`.
                 let id = |c: usize| r.get(c).unwrap_or("");
-                row.patient = ids.patients.intern(id(0));
-                row.staff = ids.staff.intern(id(5));
-                row.npi = ids.npis.intern(id(8));
+                row.patient = ds.patients.intern(id(0));
+                row.staff = ds.staff.intern(id(5));
+                row.npi = ds.npis.intern(id(8));
+                sink(&row)
             }
-            d
-        },
-        |ds, _, line, _, decoded| match decoded {
-            Ok(Ok(row)) => sink(&row),
             Ok(Err((patient, msg))) => ds.ingest_findings.push(
                 invalid_value(Kind::Timelog, msg)
                     .patient(&patient)
@@ -838,7 +826,6 @@ pub fn stream_timelog(
             ),
         },
     );
-    swap(ds, &mut lent);
     result
 }
 
