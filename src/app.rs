@@ -5,7 +5,7 @@ use crate::audit::{Audit, AuditConfig, Auditor, DosMode};
 use crate::checks::{Severity, registry};
 use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg, TraceArgs};
 use crate::ingest::{
-    HeaderMap, ReadOptions, open_timelog, read_claims, read_companion, stream_timelog,
+    HeaderMap, ReadOptions, open_timelog, read_claims, read_companion, stream_timelog_batches,
 };
 use crate::model::{Dataset, Kind};
 use crate::report;
@@ -340,7 +340,7 @@ fn prepare(args: &AuditArgs, trace: Option<&str>, timing: &Timing) -> Result<Pre
     let trace = trace.map(|p| ds.patients.intern(p));
     let mut auditor = Auditor::new(&ds, &rules, cfg.clone(), trace);
     for input in inputs {
-        stream_timelog(&mut ds, input, &rules, |r| auditor.push(r))?;
+        stream_timelog_batches(&mut ds, input, &rules, |rows| auditor.push_batch(rows))?;
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
