@@ -19,7 +19,7 @@ use crate::model::{
     Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, TimeRow, Visit,
 };
 use crate::rules::{CodeRule, Policy, Relation, RoleClass, Ruleset, TimeKind, YearRules};
-use crate::types::{Money, YearMonth};
+use crate::types::{Money, Text, YearMonth};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -41,14 +41,14 @@ pub struct AuditConfig {
 /// One proposed claim line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimLine {
-    pub patient_id: String,
-    pub billing_npi: String,
+    pub patient_id: Text,
+    pub billing_npi: Text,
     pub month: YearMonth,
     pub date_of_service: NaiveDate,
-    pub hcpcs: String,
+    pub hcpcs: Text,
     pub units: u32,
     /// The month's chronic diagnoses (shared by the lines of one claim).
-    pub dx: std::sync::Arc<[String]>,
+    pub dx: std::sync::Arc<[Text]>,
     pub minutes: u32,
     pub expected_payment: Money,
 }
@@ -81,17 +81,17 @@ impl Status {
 pub struct Outcome {
     /// CCM or PCM.
     pub program: &'static str,
-    pub patient_id: String,
+    pub patient_id: Text,
     pub month: YearMonth,
-    pub billing_npi: String,
+    pub billing_npi: Text,
     /// Countable CCM minutes (clinical staff and practitioners).
     pub minutes: u32,
     /// Of those, minutes by practitioners.
     pub practitioner_minutes: u32,
     pub status: Status,
     /// Base code of the family chosen, and the others the evidence also supported.
-    pub chosen: Option<String>,
-    pub alternatives: Vec<String>,
+    pub chosen: Option<Text>,
+    pub alternatives: Vec<Text>,
     /// Lines the evidence supports (sent only when clean).
     pub lines: Vec<ClaimLine>,
     /// What those lines would pay.
@@ -1264,7 +1264,7 @@ impl<'r> Auditor<'r> {
                 Some(s) => (
                     s.lines(pid, npi_s, month, &conds.claim_codes()),
                     s.payment,
-                    Some(s.base.hcpcs.clone()),
+                    Some(s.base.hcpcs.as_str().into()),
                     s.alternatives.clone(),
                 ),
                 None => (Vec::new(), Money::ZERO, None, Vec::new()),
@@ -1304,9 +1304,9 @@ impl<'r> Auditor<'r> {
             outcome_index.insert((patient, month, npi, prog), outcomes.len());
             outcomes.push(Outcome {
                 program: pname_s,
-                patient_id: pid.to_string(),
+                patient_id: pid.into(),
                 month,
-                billing_npi: npi_s.to_string(),
+                billing_npi: npi_s.into(),
                 minutes: pm.total,
                 practitioner_minutes: pm.prac,
                 status,
@@ -1346,15 +1346,23 @@ impl<'r> Auditor<'r> {
                 2 * sorted.partition_point(|&n| ds.patients.name(n) < id) as u32 + 1
             }
         };
-        let mut keyed: Vec<((u32, Option<YearMonth>), Finding)> = findings
-            .into_iter()
-            .map(|f| ((rank_of(&f.patient_id), f.month), f))
+        // The order is worked out on small keys and then applied in place: the findings
+        // themselves (600k at 10M rows) are never copied.
+        let mut findings = findings;
+        let mut keyed: Vec<(u32, Option<YearMonth>, u32)> = findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (rank_of(&f.patient_id), f.month, i as u32))
             .collect();
-        keyed.sort_by_key(|k| k.0);
-        for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
-            run.sort_by(|a, b| a.1.sort_key().cmp(&b.1.sort_key()));
+        keyed.sort_unstable();
+        for run in keyed.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            run.sort_by(|a, b| {
+                let (fa, fb) = (&findings[a.2 as usize], &findings[b.2 as usize]);
+                fa.sort_key().cmp(&fb.sort_key())
+            });
         }
-        let findings: Vec<Finding> = keyed.into_iter().map(|k| k.1).collect();
+        let order: Vec<u32> = keyed.into_iter().map(|k| k.2).collect();
+        apply_order(&mut findings, &order);
         outcomes.sort_by_cached_key(|o| (rank_of(&o.patient_id), o.month));
         for run in outcomes.chunk_by_mut(|a, b| a.patient_id == b.patient_id && a.month == b.month)
         {
@@ -1371,6 +1379,25 @@ impl<'r> Auditor<'r> {
             verify,
             traced,
         }
+    }
+}
+
+/// Reorders `items` in place so that position `i` holds what was at `order[i]` (`order` is
+/// a permutation), following each cycle with swaps.
+fn apply_order<T>(items: &mut [T], order: &[u32]) {
+    let mut done = vec![false; order.len()];
+    for i in 0..order.len() {
+        if done[i] {
+            continue;
+        }
+        let mut j = i;
+        while order[j] as usize != i {
+            let k = order[j] as usize;
+            items.swap(j, k);
+            done[j] = true;
+            j = k;
+        }
+        done[j] = true;
     }
 }
 
@@ -1476,18 +1503,18 @@ struct Selection<'a> {
     base_pay: Money,
     addon_pay: Money,
     payment: Money,
-    alternatives: Vec<String>,
+    alternatives: Vec<Text>,
 }
 
 impl Selection<'_> {
     fn lines(&self, pid: &str, npi: &str, month: YearMonth, dx: &[String]) -> Vec<ClaimLine> {
-        let dx: std::sync::Arc<[String]> = dx.into();
+        let dx: std::sync::Arc<[Text]> = dx.iter().map(|d| Text::from(d.as_str())).collect();
         let mk = |hcpcs: &str, units: u32, pay: Money| ClaimLine {
-            patient_id: pid.to_string(),
-            billing_npi: npi.to_string(),
+            patient_id: pid.into(),
+            billing_npi: npi.into(),
             month,
             date_of_service: self.dos,
-            hcpcs: hcpcs.to_string(),
+            hcpcs: hcpcs.into(),
             units,
             dx: dx.clone(),
             minutes: self.minutes,
@@ -1580,6 +1607,7 @@ fn select<'a>(
         b.alternatives = supported
             .into_iter()
             .filter(|c| *c != b.base.hcpcs)
+            .map(|c| Text::from(c.as_str()))
             .collect();
         b
     })
@@ -1750,9 +1778,9 @@ fn verify(
     for f in findings.iter().filter(|f| holds_month(f)) {
         if let Some(m) = f.month {
             if f.billing_npi.is_empty() {
-                held_all_npis.insert((f.patient_id.clone(), m));
+                held_all_npis.insert((f.patient_id.to_string(), m));
             } else {
-                held.insert((f.patient_id.clone(), m, f.billing_npi.clone()));
+                held.insert((f.patient_id.to_string(), m, f.billing_npi.to_string()));
             }
         }
     }
@@ -1861,14 +1889,14 @@ fn verify(
                 }
             }
             for f in &mut found {
-                f.program = pname.to_string();
+                f.program = pname.into();
             }
             local.extend(found);
         }
         for f in &mut local {
-            f.patient_id = pid.to_string();
+            f.patient_id = pid.into();
             f.month = Some(month);
-            f.billing_npi = npi_s.to_string();
+            f.billing_npi = npi_s.into();
         }
         let is_held = global_error
             || local.iter().any(holds_month)
@@ -1948,7 +1976,7 @@ fn verify(
     {
         if let Some(m) = f.month {
             f.amount = claimed_amount
-                .get(&(f.patient_id.clone(), m, f.billing_npi.clone()))
+                .get(&(f.patient_id.to_string(), m, f.billing_npi.to_string()))
                 .copied()
                 .filter(|a| !a.is_zero());
         }
@@ -1965,7 +1993,7 @@ fn describe(lines: &[ClaimLine]) -> String {
             if l.units > 1 {
                 format!("{} x{}", l.hcpcs, l.units)
             } else {
-                l.hcpcs.clone()
+                l.hcpcs.to_string()
             }
         })
         .collect::<Vec<_>>()
@@ -1974,6 +2002,17 @@ fn describe(lines: &[ClaimLine]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn apply_order_puts_each_item_where_the_order_says() {
+        let mut v = vec!['a', 'b', 'c', 'd', 'e'];
+        super::apply_order(&mut v, &[2, 0, 1, 4, 3]);
+        assert_eq!(v, ['c', 'a', 'b', 'e', 'd']);
+        let mut w: Vec<u32> = (0..100).collect();
+        let order: Vec<u32> = (0..100).map(|i| (i * 37) % 100).collect();
+        super::apply_order(&mut w, &order);
+        assert_eq!(w, order);
+    }
+
     use super::*;
 
     fn rules() -> Ruleset {

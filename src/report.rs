@@ -4,7 +4,7 @@
 use crate::audit::{Audit, AuditConfig, Status};
 use crate::checks::{Finding, Severity};
 use crate::model::Dataset;
-use crate::types::money_str;
+use crate::types::{Text, money_str};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -125,7 +125,7 @@ pub fn write_claims_csv(mut w: impl Write, ds: &Dataset, audit: &Audit) -> io::R
     let mut out = csv::Writer::from_writer(w);
     out.write_record(CLAIM_COLUMNS)?;
     for c in audit.claims() {
-        let dx = |i: usize| c.dx.get(i).map(String::as_str).unwrap_or("");
+        let dx = |i: usize| c.dx.get(i).map(Text::as_str).unwrap_or("");
         out.write_record([
             &*safe_cell(&c.patient_id),
             &c.billing_npi,

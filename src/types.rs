@@ -239,6 +239,11 @@ pub fn norm_key(s: &str) -> String {
         .collect()
 }
 
+/// A short text (an id, an NPI, a code) kept inline up to 24 bytes: findings and claim
+/// lines hold several each, and at a million patient-months a heap allocation per id adds
+/// up to hundreds of megabytes.
+pub type Text = compact_str::CompactString;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ pub mod ingest;
 pub mod overlap;
 pub mod time;
 
-use crate::types::{Money, YearMonth};
+use crate::types::{Money, Text, YearMonth};
 use std::fmt;
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -115,10 +115,10 @@ pub struct Finding {
     pub check: &'static Check,
     pub severity: Severity,
     /// Empty for findings about a whole file or the whole run.
-    pub patient_id: String,
+    pub patient_id: Text,
     pub month: Option<YearMonth>,
-    pub billing_npi: String,
-    pub program: String,
+    pub billing_npi: Text,
+    pub program: Text,
     /// Index into the dataset's file list; `None` when no file is concerned.
     pub file: Option<u16>,
     /// 1-based physical lines of the records (header = line 1), ascending.
@@ -133,10 +133,10 @@ impl Finding {
         Finding {
             check,
             severity: check.severity,
-            patient_id: String::new(),
+            patient_id: Text::default(),
             month: None,
-            billing_npi: String::new(),
-            program: String::new(),
+            billing_npi: Text::default(),
+            program: Text::default(),
             file: None,
             lines: Vec::new(),
             message: message.into(),
@@ -145,7 +145,7 @@ impl Finding {
         }
     }
     pub fn patient(mut self, p: &str) -> Self {
-        self.patient_id = p.to_string();
+        self.patient_id = p.into();
         self
     }
     pub fn month(mut self, m: YearMonth) -> Self {
@@ -153,11 +153,11 @@ impl Finding {
         self
     }
     pub fn npi(mut self, n: &str) -> Self {
-        self.billing_npi = n.to_string();
+        self.billing_npi = n.into();
         self
     }
     pub fn program(mut self, p: &str) -> Self {
-        self.program = p.to_string();
+        self.program = p.into();
         self
     }
     pub fn at(mut self, file: u16, line: u64) -> Self {

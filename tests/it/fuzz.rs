@@ -1319,7 +1319,7 @@ fn regression_ov001_npi_order() {
             .findings
             .iter()
             .filter(|f| f.check.code == "OV001")
-            .map(|f| (f.billing_npi.clone(), f.message.clone()))
+            .map(|f| (f.billing_npi.to_string(), f.message.clone()))
             .collect();
         v.sort();
         v

@@ -145,9 +145,9 @@ fn finding_keys(r: &Run) -> Vec<FindingKey> {
             (
                 f.check.code.to_string(),
                 f.severity.to_string(),
-                f.patient_id.clone(),
+                f.patient_id.to_string(),
                 f.month.map(|m| m.to_string()).unwrap_or_default(),
-                f.billing_npi.clone(),
+                f.billing_npi.to_string(),
                 f.minutes,
             )
         })
