@@ -921,10 +921,10 @@ impl<'r> Auditor<'r> {
             let e = first_plan.entry(c.patient).or_insert(c.date);
             *e = (*e).min(c.date);
         }
-        let visits_by_patient: HashMap<u32, Vec<&Visit>> = group(ds.visits.as_deref());
-        let mut outcome_index: HashMap<Key, usize> = HashMap::new();
-        let diags_by_patient: HashMap<u32, Vec<&Diagnosis>> = group(ds.diagnoses.as_deref());
-        let enrol_by_patient: HashMap<u32, Vec<&Enrolment>> = group(ds.enrolments.as_deref());
+        let visits_by_patient = ByPatient::new(ds.visits.as_deref());
+        let mut outcome_index: FastMap<Key, usize> = FastMap::default();
+        let diags_by_patient = ByPatient::new(ds.diagnoses.as_deref());
+        let enrol_by_patient = ByPatient::new(ds.enrolments.as_deref());
         let file_of = |kind: Kind| {
             ds.files
                 .iter()
@@ -946,17 +946,23 @@ impl<'r> Auditor<'r> {
             }
         }
 
-        // Per patient-month: which NPIs have CCM minutes.
-        let mut npis_of: BTreeMap<(u32, YearMonth), Vec<u32>> = BTreeMap::new();
-        for (k, pm) in &pms {
-            if pm.total > 0 && k.3 == Program::Ccm {
-                npis_of.entry((k.0, k.1)).or_default().push(k.2);
-            }
-        }
         // The map is ordered by patient then month: each patient-month's keys are adjacent.
         let mut el003_done: Option<(u32, YearMonth)> = None;
+        // The current patient-month's NPIs with CCM minutes.
+        let mut npis_at: Option<(u32, YearMonth)> = None;
+        let mut npis: Vec<u32> = Vec::new();
 
         for (&(patient, month, npi, prog), pm) in &pms {
+            if npis_at != Some((patient, month)) {
+                npis_at = Some((patient, month));
+                npis.clear();
+                npis.extend(
+                    pms.range((patient, month, 0, Program::Ccm)..)
+                        .take_while(|(k, _)| (k.0, k.1) == (patient, month))
+                        .filter(|(k, pm)| k.3 == Program::Ccm && pm.total > 0)
+                        .map(|(k, _)| k.2),
+                );
+            }
             let pid = pname(patient);
             let npi_s = ds.npi_name(npi);
             let yr = rules.for_month(month);
@@ -1053,8 +1059,7 @@ impl<'r> Auditor<'r> {
             }
 
             // One practitioner per patient-month.
-            if let Some(npis) = npis_of.get(&(patient, month))
-                && prog == Program::Ccm
+            if prog == Program::Ccm
                 && npis.len() > 1
                 && pm.total > 0
             {
@@ -1091,10 +1096,7 @@ impl<'r> Auditor<'r> {
             }
 
             // Clashes with other programs (rules/<year>/clashes.csv).
-            let enrols = enrol_by_patient
-                .get(&patient)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+            let enrols = enrol_by_patient.of(patient);
             let from_time = other_programs
                 .get(&(patient, month))
                 .map(Vec::as_slice)
@@ -1172,10 +1174,7 @@ impl<'r> Auditor<'r> {
             }
 
             // Conditions.
-            let diags = diags_by_patient
-                .get(&patient)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+            let diags = diags_by_patient.of(patient);
             let conds = conditions(rules, diags, month);
             if el003_done != Some((patient, month)) {
                 el003_done = Some((patient, month));
@@ -1240,10 +1239,7 @@ impl<'r> Auditor<'r> {
                 let from = start
                     .checked_sub_months(chrono::Months::new(12))
                     .unwrap_or(*start);
-                let visits = visits_by_patient
-                    .get(&patient)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
+                let visits = visits_by_patient.of(patient);
                 let ok = visits.iter().any(|v| {
                     initiating(rules, &v.hcpcs) && v.date >= from && v.date <= month.last_day()
                 });
@@ -1413,12 +1409,36 @@ fn patient_ranks(ds: &Dataset) -> (Vec<u32>, Vec<u32>) {
     (rank, order)
 }
 
-fn group<T: HasPatient>(items: Option<&[T]>) -> HashMap<u32, Vec<&T>> {
-    let mut m: HashMap<u32, Vec<&T>> = HashMap::new();
-    for it in items.unwrap_or(&[]) {
-        m.entry(it.patient()).or_default().push(it);
+/// Items grouped by patient (file order kept within a patient): one list of references
+/// and each patient's range in it, instead of a map of lists (a million small allocations
+/// at 500k patients).
+struct ByPatient<'a, T> {
+    items: Vec<&'a T>,
+    range: Vec<(u32, u32)>,
+}
+
+impl<'a, T: HasPatient> ByPatient<'a, T> {
+    fn new(items: Option<&'a [T]>) -> Self {
+        let mut items: Vec<&T> = items.unwrap_or(&[]).iter().collect();
+        items.sort_by_key(|t| t.patient());
+        let n = items.last().map_or(0, |t| t.patient() as usize + 1);
+        let mut range = vec![(0u32, 0u32); n];
+        for (i, t) in items.iter().enumerate() {
+            let r = &mut range[t.patient() as usize];
+            if r.1 == 0 {
+                r.0 = i as u32;
+            }
+            r.1 += 1;
+        }
+        ByPatient { items, range }
     }
-    m
+
+    fn of(&self, patient: u32) -> &[&'a T] {
+        match self.range.get(patient as usize) {
+            Some(&(from, n)) => &self.items[from as usize..(from + n) as usize],
+            None => &[],
+        }
+    }
 }
 
 trait HasPatient {
@@ -1760,7 +1780,7 @@ fn verify(
     pms: &BTreeMap<Key, Pm>,
     complex_months: &HashSet<(u32, YearMonth)>,
     outcomes: &[Outcome],
-    outcome_index: &HashMap<Key, usize>,
+    outcome_index: &FastMap<Key, usize>,
     findings: &mut Vec<Finding>,
     global_error: bool,
 ) -> Verify {
