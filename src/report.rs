@@ -344,14 +344,21 @@ pub fn write_findings_json(
     audit: &Audit,
     summary: &Summary,
 ) -> io::Result<()> {
+    /// The findings, serialised one by one as they are written (never all at once).
+    struct Findings<'a>(&'a Dataset, &'a [Finding]);
+    impl Serialize for Findings<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.1.iter().map(|f| record(self.0, f)))
+        }
+    }
     #[derive(Serialize)]
     struct Doc<'a> {
         summary: &'a Summary,
-        findings: Vec<FindingRecord<'a>>,
+        findings: Findings<'a>,
     }
     let doc = Doc {
         summary,
-        findings: audit.findings.iter().map(|f| record(ds, f)).collect(),
+        findings: Findings(ds, &audit.findings),
     };
     let mut w = w;
     serde_json::to_writer_pretty(&mut w, &doc)?;
