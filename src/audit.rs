@@ -38,12 +38,10 @@ pub struct AuditConfig {
     pub dos: DosMode,
 }
 
-/// One proposed claim line.
+/// One proposed claim line. Its patient, billing NPI and month are its [`Outcome`]'s
+/// (see [`Audit::claims`]), not repeated on every line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimLine {
-    pub patient_id: Text,
-    pub billing_npi: Text,
-    pub month: YearMonth,
     pub date_of_service: NaiveDate,
     pub hcpcs: Text,
     pub units: u32,
@@ -51,6 +49,22 @@ pub struct ClaimLine {
     pub dx: std::sync::Arc<[Text]>,
     pub minutes: u32,
     pub expected_payment: Money,
+}
+
+/// A clean claim line with the patient-month it belongs to; reads as the line itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimRef<'a> {
+    pub patient_id: &'a str,
+    pub billing_npi: &'a str,
+    pub month: YearMonth,
+    pub line: &'a ClaimLine,
+}
+
+impl std::ops::Deref for ClaimRef<'_> {
+    type Target = ClaimLine;
+    fn deref(&self) -> &ClaimLine {
+        self.line
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,11 +222,18 @@ pub struct Verify {
 }
 
 impl Audit {
-    pub fn claims(&self) -> impl Iterator<Item = &ClaimLine> {
+    pub fn claims(&self) -> impl Iterator<Item = ClaimRef<'_>> {
         self.outcomes
             .iter()
             .filter(|o| o.status == Status::Clean)
-            .flat_map(|o| o.lines.iter())
+            .flat_map(|o| {
+                o.lines.iter().map(move |line| ClaimRef {
+                    patient_id: &o.patient_id,
+                    billing_npi: &o.billing_npi,
+                    month: o.month,
+                    line,
+                })
+            })
     }
     pub fn expected_payment(&self) -> Money {
         self.claims().map(|c| c.expected_payment).sum()
@@ -1304,7 +1325,7 @@ impl<'r> Auditor<'r> {
 
             let (mut lines, payment, chosen, alternatives) = match &sel {
                 Some(s) => (
-                    s.lines(pid, npi_s, month, &conds.claim_codes()),
+                    s.lines(&conds.claim_codes()),
                     s.payment,
                     Some(s.base.hcpcs.as_str().into()),
                     s.alternatives.clone(),
@@ -1573,12 +1594,9 @@ struct Selection<'a> {
 }
 
 impl Selection<'_> {
-    fn lines(&self, pid: &str, npi: &str, month: YearMonth, dx: &[String]) -> Vec<ClaimLine> {
+    fn lines(&self, dx: &[String]) -> Vec<ClaimLine> {
         let dx: std::sync::Arc<[Text]> = dx.iter().map(|d| Text::from(d.as_str())).collect();
         let mk = |hcpcs: &str, units: u32, pay: Money| ClaimLine {
-            patient_id: pid.into(),
-            billing_npi: npi.into(),
-            month,
             date_of_service: self.dos,
             hcpcs: hcpcs.into(),
             units,

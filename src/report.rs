@@ -127,8 +127,8 @@ pub fn write_claims_csv(mut w: impl Write, ds: &Dataset, audit: &Audit) -> io::R
     for c in audit.claims() {
         let dx = |i: usize| c.dx.get(i).map(Text::as_str).unwrap_or("");
         out.write_record([
-            &*safe_cell(&c.patient_id),
-            &c.billing_npi,
+            &*safe_cell(c.patient_id),
+            c.billing_npi,
             &c.month.to_string(),
             &c.date_of_service.to_string(),
             &c.hcpcs,

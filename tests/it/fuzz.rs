@@ -1304,7 +1304,7 @@ fn regression_closed_quote_last_row() {
     let p2: Vec<(&str, u32)> = a
         .claims()
         .filter(|c| c.patient_id == "P0002")
-        .map(|c| (c.hcpcs.as_str(), c.minutes))
+        .map(|c| (c.line.hcpcs.as_str(), c.minutes))
         .collect();
     assert_eq!(p2, [("99490", 45), ("99439", 45)]);
 }

@@ -156,8 +156,8 @@ fn finding_keys(r: &Run) -> Vec<FindingKey> {
     k
 }
 
-fn claims(r: &Run) -> Vec<ccm::audit::ClaimLine> {
-    r.audit.claims().cloned().collect()
+fn claims(r: &Run) -> Vec<ccm::audit::ClaimRef<'_>> {
+    r.audit.claims().collect()
 }
 
 proptest! {
