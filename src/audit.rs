@@ -1,6 +1,8 @@
 //! The audit: a pure function from parsed inputs, a ruleset and a configuration to findings,
 //! claim decisions and the reconciliation. No file, clock or environment is touched here.
 
+mod spill;
+
 use crate::checks::claims::{CL001, CL002, NEAR_BLOCK_MINUTES, RV001, RV002};
 use crate::checks::coding::code_findings;
 use crate::checks::consent::{CN001, CN002, CN003, CN004, Coverage, coverage, named_practitioner};
@@ -21,6 +23,8 @@ use crate::model::{
 use crate::rules::{CodeRule, Policy, Relation, RoleClass, Ruleset, TimeKind, YearRules};
 use crate::types::{Money, Text, YearMonth};
 use chrono::NaiveDate;
+pub use spill::SpillError;
+use spill::{Spill, StaffLists};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Which date of service generated claim lines carry.
@@ -399,7 +403,9 @@ pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
     for r in &ds.time {
         a.push(r);
     }
-    a.finish(ds)
+    // Nothing is spilled here (no `spill_above`), so nothing can fail.
+    let by_staff = std::mem::take(&mut a.by_staff);
+    a.finish_with(ds, &mut StaffLists::memory(by_staff))
 }
 
 // Consent and role of a row, decided as it streams (duplicates are known only at the end).
@@ -487,7 +493,8 @@ impl Default for PatientState {
 
 /// The streaming audit: rows go in one at a time ([`Auditor::push`]), in file order; memory
 /// grows with patient-months plus a compact record per row of the audited months for the
-/// cross-row checks. [`Auditor::finish`] runs every check and returns the [`Audit`].
+/// cross-row checks, which [`Auditor::spill_above`] moves to temporary files past a count.
+/// [`Auditor::finish`] runs every check and returns the [`Audit`].
 pub struct Auditor<'r> {
     rules: &'r Ruleset,
     cfg: AuditConfig,
@@ -509,6 +516,10 @@ pub struct Auditor<'r> {
     ccm_start: FastMap<u32, NaiveDate>,
     trace: Option<u32>,
     traced: Vec<(TimeRow, u8, Lost)>,
+    /// Records in `by_staff` since the last spill.
+    held: usize,
+    spill_above: Option<usize>,
+    spill: Option<Spill>,
 }
 
 impl<'r> Auditor<'r> {
@@ -557,6 +568,9 @@ impl<'r> Auditor<'r> {
             ccm_start,
             trace,
             traced: Vec::new(),
+            held: 0,
+            spill_above: None,
+            spill: None,
         }
     }
 
@@ -695,10 +709,47 @@ impl<'r> Auditor<'r> {
             cover,
             flags,
         });
+        self.held += 1;
+        if self.spill_above.is_some_and(|n| self.held >= n) {
+            self.spill_out();
+        }
+    }
+
+    /// Past `rows` records held in memory, they are moved to temporary files (and again
+    /// each time as many have gathered), so memory no longer grows with the rows. The audit
+    /// is the same; [`Auditor::finish`] fails if the files cannot be written or read.
+    pub fn spill_above(mut self, rows: usize) -> Self {
+        self.spill_above = Some(rows.max(1));
+        self
     }
 
     /// Runs the cross-row checks and every patient-month check.
-    pub fn finish(mut self, ds: &Dataset) -> Audit {
+    pub fn finish(mut self, ds: &Dataset) -> Result<Audit, SpillError> {
+        let by_staff = std::mem::take(&mut self.by_staff);
+        let mut lists = match self.spill.take() {
+            None => StaffLists::memory(by_staff),
+            Some(mut spill) => {
+                let mut by_staff = by_staff;
+                spill.write(&mut by_staff);
+                StaffLists::spilled(spill)
+            }
+        };
+        let audit = self.finish_with(ds, &mut lists);
+        match lists.error() {
+            Some(e) => Err(SpillError::from(e)),
+            None => Ok(audit),
+        }
+    }
+
+    fn spill_out(&mut self) {
+        let staff_seen = self.by_staff.len();
+        self.spill
+            .get_or_insert_with(|| Spill::new(staff_seen))
+            .write(&mut self.by_staff);
+        self.held = 0;
+    }
+
+    fn finish_with(mut self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
         let pname = |p: u32| ds.patients.name(p);
         let mut findings: Vec<Finding> = ds.ingest_findings.clone();
         let mut notes = Vec::new();
@@ -729,7 +780,6 @@ impl<'r> Auditor<'r> {
 
         // Every row of one staff member and day together; identical rows side by side,
         // the first in file order first.
-        let by_staff = std::mem::take(&mut self.by_staff);
         let mut pms_v: Vec<Pm> = Vec::new();
         pms_v.resize_with(self.slots.len(), Pm::default);
         let mut live = vec![false; self.slots.len()];
@@ -739,8 +789,7 @@ impl<'r> Auditor<'r> {
         let mut spans = Vec::new();
         let mut span_of = Vec::new();
         let mut lost = Vec::new();
-        for (staff, mut rows) in by_staff.into_iter().enumerate() {
-            let staff = staff as u32;
+        for (staff, mut rows) in lists {
             // By day and clock time (one u64), then identical rows by fingerprint and line.
             let base = rows.iter().map(|r| r.date).min().unwrap_or(0);
             let when = |r: &Slim| {

@@ -21,7 +21,7 @@
 use ccm::audit::{Audit, AuditConfig, Auditor, DosMode, audit};
 use ccm::ingest::{
     IngestError, ReadOptions, open_timelog, read_claims, read_companion, read_timelog,
-    stream_timelog,
+    stream_timelog_batches,
 };
 use ccm::model::{Dataset, Kind};
 use ccm::report;
@@ -842,9 +842,12 @@ fn read_streaming(
     if kinds.contains(&Kind::Claims) {
         read_claims(&mut ds, &dir.join("claims.csv"), "claims.csv", &opts)?;
     }
-    let mut auditor = Auditor::new(&ds, rules(), cfg.clone(), None);
-    stream_timelog(&mut ds, tl, rules(), |r| auditor.push(r))?;
-    let a = auditor.finish(&ds);
+    // As the command line reads: rows in batches, and here their records moved out to
+    // temporary files every 3 rows, so every case also proves the spilled audit is the
+    // in-memory one.
+    let mut auditor = Auditor::new(&ds, rules(), cfg.clone(), None).spill_above(3);
+    stream_timelog_batches(&mut ds, tl, rules(), |rows| auditor.push_batch(rows))?;
+    let a = auditor.finish(&ds).expect("spill files");
     Ok((ds, a))
 }
 
