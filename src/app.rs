@@ -366,8 +366,12 @@ fn write_out(
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
-    type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a>;
+    type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>;
     let files: Vec<(&str, Writer)> = vec![
+        (
+            "findings.json",
+            Box::new(|w| report::write_findings_json(w, ds, result, summary)),
+        ),
         (
             "clean_claims.csv",
             Box::new(|w| report::write_claims_csv(w, ds, result)),
@@ -377,16 +381,11 @@ fn write_out(
             Box::new(|w| report::write_findings_csv(w, ds, result)),
         ),
         (
-            "findings.json",
-            Box::new(|w| report::write_findings_json(w, ds, result, summary)),
-        ),
-        (
             "summary.json",
             Box::new(|w| report::write_summary_json(w, summary)),
         ),
     ];
-    let mut temps = Vec::new();
-    for (name, write) in &files {
+    let write_one = |(name, write): &(&str, Writer)| -> Result<(tempfile::NamedTempFile, PathBuf)> {
         let mut tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .tempfile_in(dir)
@@ -405,7 +404,18 @@ fn write_out(
                 .ok();
         }
         tmp.as_file().sync_all().ok();
-        temps.push((tmp, dir.join(name)));
+        Ok((tmp, dir.join(name)))
+    };
+    // findings.json (the largest) is written on a second thread beside the other three.
+    let (first, rest) = files.split_at(1);
+    let (json, others) = std::thread::scope(|s| {
+        let json = s.spawn(|| write_one(&first[0]));
+        let others: Vec<_> = rest.iter().map(write_one).collect();
+        (json.join(), others)
+    });
+    let mut temps = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
+    for t in others {
+        temps.push(t?);
     }
     for (tmp, dest) in temps {
         tmp.persist(&dest)
