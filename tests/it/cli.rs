@@ -627,3 +627,25 @@ fn rows_spilled_to_temporary_files_give_the_same_audit() {
     assert_eq!(run(Some("1"), "every-row"), held);
     assert_eq!(run(Some("7"), "every-7"), held);
 }
+
+#[test]
+fn unusable_temporary_folder_for_spilled_rows_is_exit_2_and_nothing_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let a = ccm()
+        .arg("audit")
+        .arg("fixtures/demo/timelog.csv")
+        .args(["--as-of", "2025-04-15", "--out"])
+        .arg(&out)
+        .env("CCM_SPILL_ROWS", "1")
+        .env("TMPDIR", tmp.path().join("no-such-folder"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("temporary files") && err.contains("TMPDIR"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing may be written on exit 2");
+}
