@@ -205,7 +205,7 @@ mod tests {
 
     fn slim(i: u32) -> Slim {
         Slim {
-            fp: u64::from(i) * 0x9E37_79B9_7F4A_7C15,
+            fp: u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             slot: i,
             date: 739_000 + i as i32,
             line: i + 2,
