@@ -593,14 +593,15 @@ fn trace_shows_rows_states_and_the_decision() {
 
 #[test]
 fn rows_spilled_to_temporary_files_give_the_same_audit() {
-    // The demo month audited with its rows held in memory, then with their records moved
-    // to temporary files every row and every 7 rows: the same four files, byte for byte.
+    // Audited with the rows' records held in memory, then moved to temporary files every
+    // row and every 7 rows: the same four files, byte for byte; for one time log, for two,
+    // and for `ccm trace`.
     let tmp = tempfile::tempdir().unwrap();
-    let run = |spill: Option<&str>, name: &str| {
+    let audit = |logs: &[&str], spill: Option<&str>, name: &str| {
         let out = tmp.path().join(name);
         let mut c = ccm();
         c.arg("audit")
-            .arg("fixtures/demo/timelog.csv")
+            .args(logs)
             .args([
                 "--as-of",
                 "2025-04-15",
@@ -622,10 +623,36 @@ fn rows_spilled_to_temporary_files_give_the_same_audit() {
         ]
         .map(|f| std::fs::read(out.join(f)).unwrap())
     };
-    let held = run(None, "held");
-    assert!(!held[0].is_empty() && !held[1].is_empty());
-    assert_eq!(run(Some("1"), "every-row"), held);
-    assert_eq!(run(Some("7"), "every-7"), held);
+    let one = ["fixtures/demo/timelog.csv"];
+    let two = [
+        "fixtures/demo/timelog.csv",
+        "fixtures/bad/bom_crlf/timelog.csv",
+    ];
+    for (k, logs) in [&one[..], &two[..]].into_iter().enumerate() {
+        let held = audit(logs, None, &format!("held-{k}"));
+        assert!(!held[0].is_empty() && !held[1].is_empty());
+        assert_eq!(audit(logs, Some("1"), &format!("every-row-{k}")), held);
+        assert_eq!(audit(logs, Some("7"), &format!("every-7-{k}")), held);
+    }
+    let trace = |spill: &str| {
+        let a = ccm()
+            .args([
+                "trace",
+                "P0001",
+                "fixtures/demo/timelog.csv",
+                "--month",
+                "2025-03",
+                "--as-of",
+                "2025-04-15",
+            ])
+            .env("CCM_SPILL_ROWS", spill)
+            .assert()
+            .success();
+        a.get_output().stdout.clone()
+    };
+    let held = trace("1000000");
+    assert!(!held.is_empty());
+    assert_eq!(trace("1"), held);
 }
 
 #[test]
