@@ -534,12 +534,12 @@ impl<'r> Auditor<'r> {
         let mut consents: Vec<Consent> = ds.consents.iter().flatten().cloned().collect();
         consents.sort_by_key(|c| c.patient);
         let mut per_patient = vec![PatientState::default(); ds.patients.len()];
-        for (i, c) in consents.iter().enumerate() {
-            let r = &mut per_patient[c.patient as usize];
-            if r.consents_n == 0 {
-                r.consents_from = i as u32;
-            }
-            r.consents_n += 1;
+        for (p, (from, n)) in patient_ranges(consents.iter().map(|c| c.patient))
+            .into_iter()
+            .enumerate()
+        {
+            per_patient[p].consents_from = from;
+            per_patient[p].consents_n = n;
         }
         let mut ccm_start: FastMap<u32, NaiveDate> = FastMap::default();
         if ds.visits.is_some() {
@@ -1525,6 +1525,24 @@ fn patient_ranks(ds: &Dataset) -> (Vec<u32>, Vec<u32>) {
     (rank, order)
 }
 
+/// For a list sorted by patient (given as its patient ids), each patient's (start, count)
+/// in it, indexed by patient id up to the last one present.
+fn patient_ranges(sorted: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
+    let mut range: Vec<(u32, u32)> = Vec::new();
+    for (i, p) in sorted.enumerate() {
+        let p = p as usize;
+        if range.len() <= p {
+            range.resize(p + 1, (0, 0));
+        }
+        let r = &mut range[p];
+        if r.1 == 0 {
+            r.0 = i as u32;
+        }
+        r.1 += 1;
+    }
+    range
+}
+
 /// Items grouped by patient (file order kept within a patient): one list of references
 /// and each patient's range in it, instead of a map of lists (a million small allocations
 /// at 500k patients).
@@ -1537,15 +1555,7 @@ impl<'a, T: HasPatient> ByPatient<'a, T> {
     fn new(items: Option<&'a [T]>) -> Self {
         let mut items: Vec<&T> = items.unwrap_or(&[]).iter().collect();
         items.sort_by_key(|t| t.patient());
-        let n = items.last().map_or(0, |t| t.patient() as usize + 1);
-        let mut range = vec![(0u32, 0u32); n];
-        for (i, t) in items.iter().enumerate() {
-            let r = &mut range[t.patient() as usize];
-            if r.1 == 0 {
-                r.0 = i as u32;
-            }
-            r.1 += 1;
-        }
+        let range = patient_ranges(items.iter().map(|t| t.patient()));
         ByPatient { items, range }
     }
 

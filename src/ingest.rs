@@ -609,7 +609,6 @@ fn for_each_record<D: Send>(
             // The last record read is held back until the next one arrives (or the file
             // ends), so the file's last record can be checked for a quote left open.
             let mut batch = new_batch();
-            let mut has_pending = false;
             loop {
                 let slot = batch.len;
                 if batch.recs.len() <= slot {
@@ -639,7 +638,6 @@ fn for_each_record<D: Send>(
                 {
                     p(total, rdr.get_ref().pos);
                 }
-                has_pending = true;
                 // Full: send all but the newest record, which moves to the next batch.
                 if batch.len == BATCH + 1 {
                     let mut next = back_rx.try_recv().unwrap_or_else(|_| new_batch());
@@ -662,7 +660,7 @@ fn for_each_record<D: Send>(
                     batch = next;
                 }
             }
-            if has_pending && batch.len > 0 {
+            if batch.len > 0 {
                 let last = &batch.recs[batch.len - 1];
                 batch.open_quote_at_end = last.iter().any(|f| f.contains(&b'\n'))
                     && rdr
@@ -994,8 +992,7 @@ fn parse_time_row(
             }
         }
     };
-    let b = npi_s.as_bytes();
-    if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) || !crate::types::npi_check_ok(b) {
+    if !Npi::is_valid(npi_s) {
         return fail(format!(
             "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
             show(npi_s)

@@ -162,11 +162,12 @@ pub struct Npi(String);
 impl Npi {
     pub fn parse(s: &str) -> Option<Npi> {
         let s = s.trim();
+        Npi::is_valid(s).then(|| Npi(s.to_string()))
+    }
+    /// Ten digits with a valid check digit (no allocation: the time log checks every row).
+    pub fn is_valid(s: &str) -> bool {
         let b = s.as_bytes();
-        if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        npi_check_ok(b).then(|| Npi(s.to_string()))
+        b.len() == 10 && b.iter().all(u8::is_ascii_digit) && npi_check_ok(b)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -174,7 +175,7 @@ impl Npi {
 }
 
 /// Luhn check over the prefix 80840 and the 10 NPI digits (no allocation).
-pub fn npi_check_ok(b: &[u8]) -> bool {
+fn npi_check_ok(b: &[u8]) -> bool {
     // 15 digits in all; Luhn doubles every second digit from the right, the check digit
     // itself (position 0 from the right) undoubled.
     let digits = b"80840".iter().chain(b.iter()).rev();
