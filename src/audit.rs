@@ -803,12 +803,6 @@ impl<'r> Auditor<'r> {
                     run.sort_unstable_by_key(|r| (r.fp, r.file, r.line));
                 }
             }
-            // Fetch the rows' patient-months together (see `push_batch`).
-            let mut touched = 0u32;
-            for r in &rows {
-                touched ^= self.slots[r.slot as usize].next ^ pms_v[r.slot as usize].total;
-            }
-            std::hint::black_box(touched);
             for day in rows.chunk_by(|a, b| a.date == b.date) {
                 // Repeats of an identical row (IN003).
                 dup.clear();
