@@ -4,7 +4,7 @@
 
 use crate::checks::ingest::{invalid_value, malformed_row};
 use crate::model::{
-    CarePlan, Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, NO_TIME,
+    CarePlan, Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, IdKey, Kind, Mdm, NO_TIME,
     Program, SourceFile, TimeRow, Visit,
 };
 use crate::rules::{RoleClass, Ruleset};
@@ -799,13 +799,13 @@ pub fn stream_timelog_batches(
     rules: &Ruleset,
     mut sink: impl FnMut(&[TimeRow]),
 ) -> Result<(), IngestError> {
-    let mut buf: Vec<TimeRow> = Vec::with_capacity(BATCH);
     let TimelogInput { input, name } = input;
     let file = input.file;
     let mut cache = SpellingCache::default();
-    // Each row is decoded and checked on the reading thread; its ids are interned here, in
-    // file order. At 500k patients the interner's lookups miss the cache on most rows: the
-    // reading thread, which also parses the CSV, would be the slower of the two with them.
+    let mut pending = Pending::default();
+    // Each row is decoded and checked on the reading thread, which also makes its ids'
+    // keys; the ids are interned here, in file order, a batch at a time: at 500k patients
+    // the interner's lookups miss the cache, and a batch's misses overlap.
     let result = for_each_record(
         ds,
         input,
@@ -814,16 +814,24 @@ pub fn stream_timelog_batches(
         None,
         |r, line| parse_time_row(&mut cache, r, rules, file, line),
         |ds, r, line, _, decoded| match decoded {
-            Ok(Ok(mut row)) => {
-                // Already read as text by `parse_time_row`.
-                let id = |c: usize| r.get(c).unwrap_or("");
-                row.patient = ds.patients.intern(id(0));
-                row.staff = ds.staff.intern(id(5));
-                row.npi = ds.npis.intern(id(8));
-                buf.push(row);
-                if buf.len() == BATCH {
-                    sink(&buf);
-                    buf.clear();
+            Ok(Ok((row, keys))) => {
+                if keys.iter().all(IdKey::is_inline) {
+                    pending.rows.push(row);
+                    for (k, list) in keys.into_iter().zip(&mut pending.keys) {
+                        list.push(k);
+                    }
+                    if pending.rows.len() == BATCH {
+                        pending.flush(ds, &mut sink);
+                    }
+                } else {
+                    // An id too long to keep inline: interned from its text, in order.
+                    pending.flush(ds, &mut sink);
+                    let id = |c: usize| r.get(c).unwrap_or("");
+                    let mut row = row;
+                    row.patient = ds.patients.intern(id(0));
+                    row.staff = ds.staff.intern(id(5));
+                    row.npi = ds.npis.intern(id(8));
+                    sink(&[row]);
                 }
             }
             Ok(Err((patient, msg))) => ds.ingest_findings.push(
@@ -840,10 +848,40 @@ pub fn stream_timelog_batches(
             ),
         },
     );
-    if !buf.is_empty() {
-        sink(&buf);
-    }
+    pending.flush(ds, &mut sink);
     result
+}
+
+/// Valid time-log rows waiting for their ids (patient, staff, NPI keys, in that order).
+#[derive(Default)]
+struct Pending {
+    rows: Vec<TimeRow>,
+    keys: [Vec<IdKey>; 3],
+    ids: Vec<u32>,
+}
+
+impl Pending {
+    /// Interns the waiting rows' ids and hands the rows on.
+    fn flush(&mut self, ds: &mut Dataset, sink: &mut impl FnMut(&[TimeRow])) {
+        if self.rows.is_empty() {
+            return;
+        }
+        ds.patients.intern_batch(&self.keys[0], &mut self.ids);
+        for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
+            row.patient = id;
+        }
+        ds.staff.intern_batch(&self.keys[1], &mut self.ids);
+        for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
+            row.staff = id;
+        }
+        ds.npis.intern_batch(&self.keys[2], &mut self.ids);
+        for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
+            row.npi = id;
+        }
+        sink(&self.rows);
+        self.rows.clear();
+        self.keys.iter_mut().for_each(Vec::clear);
+    }
 }
 
 type RowResult<T> = Result<Result<T, (String, String)>, FieldError>;
@@ -887,14 +925,14 @@ impl SpellingCache {
 }
 
 /// Decodes and checks one time-log row. The row's patient, staff and NPI ids are left 0
-/// for the caller to intern (the fields are valid text when the row is `Ok`).
+/// for the caller to intern from the keys beside the row.
 fn parse_time_row(
     cache: &mut SpellingCache,
     r: &Rec,
     rules: &Ruleset,
     file: u16,
     line: u64,
-) -> RowResult<TimeRow> {
+) -> RowResult<(TimeRow, [IdKey; 3])> {
     // Columns in TIMELOG order.
     let patient = r.get(0)?;
     let date_s = r.get(1)?;
@@ -1005,29 +1043,33 @@ fn parse_time_row(
     }
     let note =
         crate::checks::time::note_quality(r.raw(10), &rules.vague_phrases, rules.note_min_chars);
-    Ok(Ok(TimeRow {
-        patient: 0,
-        staff: 0,
-        npi: 0,
-        date,
-        start: if span.is_some() {
-            start.unwrap_or(NO_TIME)
-        } else {
-            NO_TIME
+    let keys = [IdKey::new(patient), IdKey::new(staff), IdKey::new(npi_s)];
+    Ok(Ok((
+        TimeRow {
+            patient: 0,
+            staff: 0,
+            npi: 0,
+            date,
+            start: if span.is_some() {
+                start.unwrap_or(NO_TIME)
+            } else {
+                NO_TIME
+            },
+            end: if span.is_some() {
+                end.unwrap_or(NO_TIME)
+            } else {
+                NO_TIME
+            },
+            minutes,
+            role,
+            program,
+            note,
+            file,
+            line,
+            fingerprint: h.finish(),
         },
-        end: if span.is_some() {
-            end.unwrap_or(NO_TIME)
-        } else {
-            NO_TIME
-        },
-        minutes,
-        role,
-        program,
-        note,
-        file,
-        line,
-        fingerprint: h.finish(),
-    }))
+        keys,
+    )))
 }
 
 /// A value from the input as shown in a message: quoted, and cut short so a huge or

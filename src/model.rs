@@ -14,24 +14,146 @@ pub type FastSet<K> = std::collections::HashSet<K, FastState>;
 
 /// Maps strings (patient ids, staff ids, NPIs) to small integers, without allocating on a
 /// lookup of a value already seen.
+///
+/// An open-addressing table (linear probing, power-of-two size, at most half full) of
+/// 8-byte entries, `tag << 32 | (id + 1)` with the hash's high half as the tag, beside each
+/// id's key as 24 inline bytes: a probe compares in place instead of following a pointer.
+/// [`Interner::intern_batch`] fetches the table entries and keys of many ids together, so
+/// at hundreds of thousands of patients their cache misses overlap instead of coming one
+/// row at a time.
 #[derive(Default, Debug)]
 pub struct Interner {
-    map: FastMap<IKey, u32>,
+    table: Vec<u64>,
+    keys: Vec<[u8; IdKey::LEN]>,
     names: Vec<Box<str>>,
+}
+
+/// An id ready to be interned: its bytes inline (length first, zero-padded) and its hash.
+/// Made where the text is read (the reading thread), interned later in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdKey {
+    bytes: [u8; IdKey::LEN],
+    hash: u64,
+}
+
+impl IdKey {
+    const LEN: usize = 24;
+    /// Marks an id too long to keep inline (compared by its name instead).
+    const LONG: u8 = u8::MAX;
+
+    pub fn new(s: &str) -> IdKey {
+        let b = s.as_bytes();
+        let mut bytes = [0u8; Self::LEN];
+        if b.len() < Self::LEN {
+            bytes[0] = b.len() as u8;
+            bytes[1..=b.len()].copy_from_slice(b);
+        } else {
+            bytes[0] = Self::LONG;
+        }
+        IdKey {
+            bytes,
+            hash: std::hash::BuildHasher::hash_one(&FastState::default(), b),
+        }
+    }
+
+    /// Whether the id is kept inline (and so can be interned from the key alone).
+    pub fn is_inline(&self) -> bool {
+        self.bytes[0] != Self::LONG
+    }
+
+    /// The id's text, for an inline key made by [`IdKey::new`].
+    fn text(&self) -> &str {
+        let b = &self.bytes[1..=self.bytes[0] as usize];
+        std::str::from_utf8(b).expect("an IdKey is made from text")
+    }
 }
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.map.get(s.as_bytes()) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(s.into());
-        self.map.insert(IKey::new(s.as_bytes()), i);
-        i
+        self.intern_key(&IdKey::new(s), s)
     }
+
+    /// Interns inline keys in order (new ids are numbered as calls to [`Interner::intern`]
+    /// one by one would number them), writing their ids to `out`. The table entries the
+    /// keys hash to, then the keys of the ids found there, are requested from memory
+    /// for the whole batch before any key is compared.
+    pub fn intern_batch(&mut self, keys: &[IdKey], out: &mut Vec<u32>) {
+        out.clear();
+        if !self.table.is_empty() {
+            let mask = self.table.len() - 1;
+            for k in keys {
+                prefetch(&self.table[k.hash as usize & mask]);
+            }
+            for k in keys {
+                let e = self.table[k.hash as usize & mask];
+                if e != 0 && (e >> 32) as u32 == (k.hash >> 32) as u32 {
+                    prefetch(&self.keys[(e as u32 - 1) as usize]);
+                }
+            }
+        }
+        for k in keys {
+            debug_assert!(k.is_inline());
+            out.push(self.intern_key(k, k.text()));
+        }
+    }
+
+    fn intern_key(&mut self, k: &IdKey, s: &str) -> u32 {
+        match self.find(k, s) {
+            Ok(id) => id,
+            Err(mut at) => {
+                let id = self.names.len() as u32;
+                if (self.names.len() + 1) * 2 > self.table.len() {
+                    self.grow();
+                    at = self.find(k, s).expect_err("a new id is not in the table");
+                }
+                self.table[at] = ((k.hash >> 32) << 32) | u64::from(id + 1);
+                self.keys.push(k.bytes);
+                self.names.push(s.into());
+                id
+            }
+        }
+    }
+
+    /// The id of `s` (whose key is `k`), or the empty entry where it would go.
+    fn find(&self, k: &IdKey, s: &str) -> Result<u32, usize> {
+        if self.table.is_empty() {
+            return Err(0);
+        }
+        let mask = self.table.len() - 1;
+        let tag = (k.hash >> 32) as u32;
+        let mut i = k.hash as usize & mask;
+        loop {
+            let e = self.table[i];
+            if e == 0 {
+                return Err(i);
+            }
+            let id = (e as u32 - 1) as usize;
+            if (e >> 32) as u32 == tag
+                && self.keys[id] == k.bytes
+                && (k.is_inline() || *self.names[id] == *s)
+            {
+                return Ok(id as u32);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.table.len() * 2).max(64);
+        self.table = vec![0; size];
+        let mask = size - 1;
+        for (id, name) in self.names.iter().enumerate() {
+            let hash = std::hash::BuildHasher::hash_one(&FastState::default(), name.as_bytes());
+            let mut i = hash as usize & mask;
+            while self.table[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.table[i] = ((hash >> 32) << 32) | (id as u64 + 1);
+        }
+    }
+
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.map.get(s.as_bytes()).copied()
+        self.find(&IdKey::new(s), s).ok()
     }
     pub fn name(&self, i: u32) -> &str {
         &self.names[i as usize]
@@ -44,41 +166,18 @@ impl Interner {
     }
 }
 
-/// An interned string as a map key: short ones (ids, NPIs) inline, so a lookup compares
-/// bytes in the table itself instead of following a pointer (a cache miss per row).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum IKey {
-    Inline(u8, [u8; IKey::INLINE]),
-    Heap(Box<[u8]>),
-}
-
-impl IKey {
-    const INLINE: usize = 22;
-    fn new(b: &[u8]) -> IKey {
-        if b.len() <= Self::INLINE {
-            let mut a = [0u8; Self::INLINE];
-            a[..b.len()].copy_from_slice(b);
-            IKey::Inline(b.len() as u8, a)
-        } else {
-            IKey::Heap(b.into())
-        }
+/// Asks for the cache line holding `x` without waiting for it.
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults, and `x` is a valid reference anyway.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (x as *const T).cast::<i8>(),
+        );
     }
-}
-
-impl std::borrow::Borrow<[u8]> for IKey {
-    fn borrow(&self) -> &[u8] {
-        match self {
-            IKey::Inline(n, a) => &a[..*n as usize],
-            IKey::Heap(b) => b,
-        }
-    }
-}
-
-impl std::hash::Hash for IKey {
-    // Hashes exactly as the `[u8]` it borrows as (the `Borrow` contract).
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        std::borrow::Borrow::<[u8]>::borrow(self).hash(h)
-    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// Care programs a time row or an enrolment can name.
@@ -326,5 +425,80 @@ impl Dataset {
     }
     pub fn file_name(&self, i: u16) -> &str {
         &self.files[i as usize].name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IdKey, Interner};
+
+    /// Ids of every length around the inline limit, many repeats, enough to grow the table
+    /// several times.
+    fn ids() -> Vec<String> {
+        (0..20_000u32)
+            .map(|i| {
+                let n = (i.wrapping_mul(2_654_435_761) % 7_000) as usize;
+                match n % 4 {
+                    0 => format!("P{n:07}"),
+                    1 => format!("{n}"),
+                    2 => format!("{:0>23}", n),
+                    _ => format!("{:x<30}{n}", "long-patient-id-"),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batch_interning_numbers_ids_as_one_by_one_does() {
+        let ids = ids();
+        let mut one = Interner::default();
+        let want: Vec<u32> = ids.iter().map(|s| one.intern(s)).collect();
+
+        let mut batched = Interner::default();
+        let mut got = Vec::new();
+        let mut out = Vec::new();
+        for chunk in ids.chunks(512) {
+            let mut keys = Vec::new();
+            for s in chunk {
+                let k = IdKey::new(s);
+                if k.is_inline() {
+                    keys.push(k);
+                } else {
+                    batched.intern_batch(&keys, &mut out);
+                    got.extend(&out);
+                    keys.clear();
+                    got.push(batched.intern(s));
+                }
+            }
+            batched.intern_batch(&keys, &mut out);
+            got.extend(&out);
+        }
+        assert_eq!(got, want);
+        assert_eq!(batched.len(), one.len());
+        for (s, &id) in ids.iter().zip(&want) {
+            assert_eq!(batched.name(id), s);
+            assert_eq!(batched.get(s), Some(id));
+        }
+        assert_eq!(batched.get("P9999999"), None);
+        assert_eq!(
+            batched.get(&format!("{:x<30}none", "long-patient-id-")),
+            None
+        );
+    }
+
+    #[test]
+    fn ids_that_differ_only_past_the_inline_limit_stay_apart() {
+        let mut i = Interner::default();
+        let a = i.intern("012345678901234567890123-a");
+        let b = i.intern("012345678901234567890123-b");
+        let c = i.intern("0123456789012345678901"); // 22 bytes: inline
+        let d = i.intern("01234567890123456789012"); // 23 bytes: inline
+        assert_eq!(i.len(), 4);
+        assert_ne!(a, b);
+        assert_eq!(i.intern("012345678901234567890123-b"), b);
+        assert_eq!(i.intern("0123456789012345678901"), c);
+        assert_eq!(i.intern("01234567890123456789012"), d);
+        assert!(IdKey::new("01234567890123456789012").is_inline());
+        assert!(!IdKey::new("012345678901234567890123").is_inline());
     }
 }
