@@ -327,6 +327,7 @@ impl Pm {
 #[derive(Default, Debug)]
 struct RowIssues {
     at: Vec<(u8, u16, u64)>,
+    /// Minutes per kind, for the kinds before [`ISS_CCM_ROWS`].
     minutes: [u32; 8],
 }
 
@@ -338,11 +339,18 @@ const ISS_NON_CLINICAL: u8 = 4;
 const ISS_OVERLAP: u8 = 5;
 const ISS_TWICE: u8 = 6;
 const ISS_VAGUE: u8 = 7;
+/// A CCM row with countable minutes, in a patient-month with CCM slots under several NPIs
+/// (the rows behind OV001). Its minutes are the month's countable total, not kept again.
+const ISS_CCM_ROWS: u8 = 8;
 
 impl RowIssues {
     fn add(&mut self, kind: u8, at: (u16, u64), minutes: u32) {
         self.at.push((kind, at.0, at.1));
         self.minutes[kind as usize] += minutes;
+    }
+
+    fn add_ccm_row(&mut self, at: (u16, u64)) {
+        self.at.push((ISS_CCM_ROWS, at.0, at.1));
     }
 
     fn spread(&self) -> Issues {
@@ -368,6 +376,8 @@ struct Issues {
     overlap: Acc,
     twice: Acc,
     vague: Acc,
+    /// Its minutes are left at zero: they are the month's total.
+    ccm_rows: Acc,
 }
 
 impl Issues {
@@ -380,7 +390,8 @@ impl Issues {
             ISS_NON_CLINICAL => &mut self.non_clinical,
             ISS_OVERLAP => &mut self.overlap,
             ISS_TWICE => &mut self.twice,
-            _ => &mut self.vague,
+            ISS_VAGUE => &mut self.vague,
+            _ => &mut self.ccm_rows,
         }
     }
 }
@@ -741,6 +752,36 @@ impl<'r> Auditor<'r> {
         }
     }
 
+    /// Per slot: whether it is a CCM slot whose patient-month has CCM slots under two or
+    /// more NPIs. Only those slots keep their rows for OV001; an ordinary month keeps none.
+    fn ccm_slots_beside_other_npis(&self) -> Vec<bool> {
+        let mut out = vec![false; self.slots.len()];
+        // One patient's CCM slots: (month, slot). A slot is one NPI, so two slots of one
+        // month are two NPIs.
+        let mut ccm: Vec<(YearMonth, u32)> = Vec::new();
+        for p in &self.per_patient {
+            ccm.clear();
+            let mut i = p.head;
+            while i != NONE {
+                let s = &self.slots[i as usize];
+                if s.key.3 == Program::Ccm {
+                    ccm.push((s.key.1, i));
+                }
+                i = s.next;
+            }
+            if ccm.len() < 2 {
+                continue;
+            }
+            ccm.sort_unstable();
+            for month in ccm.chunk_by(|a, b| a.0 == b.0).filter(|m| m.len() > 1) {
+                for &(_, i) in month {
+                    out[i as usize] = true;
+                }
+            }
+        }
+        out
+    }
+
     fn spill_out(&mut self) {
         let staff_seen = self.by_staff.len();
         self.spill
@@ -783,6 +824,7 @@ impl<'r> Auditor<'r> {
         let mut pms_v: Vec<Pm> = Vec::new();
         pms_v.resize_with(self.slots.len(), Pm::default);
         let mut live = vec![false; self.slots.len()];
+        let several_npis = self.ccm_slots_beside_other_npis();
         let mut other_programs: FastMap<(u32, YearMonth), Vec<OtherProgramRow>> =
             FastMap::default();
         let mut dup = Vec::new();
@@ -978,6 +1020,9 @@ impl<'r> Auditor<'r> {
                     let p = if r.flags & F_PRACTITIONER != 0 { m } else { 0 };
                     pm.total += m;
                     pm.prac += p;
+                    if m > 0 && several_npis[r.slot as usize] {
+                        pm.issues().add_ccm_row(at);
+                    }
                     if !r.note_ok() {
                         pm.issues().add(ISS_VAGUE, at, m);
                     }
@@ -1091,7 +1136,7 @@ impl<'r> Auditor<'r> {
             };
             let consents = self.consents_of(patient);
             let consent_lines: Vec<u64> = consents.iter().map(|c| c.line).collect();
-            let iss = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
+            let mut iss = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
 
             // Row-level exclusions and losses, one finding per kind.
             let row_findings = [
@@ -1192,16 +1237,14 @@ impl<'r> Auditor<'r> {
                             .to_string()
                     }
                 };
-                    local.push(
-                        base(
-                            &OV001,
-                            format!(
-                                "CCM minutes for this month are also billed under {}; only one practitioner may bill CCM per patient-month: {why}",
-                                others.join(", ")
-                            ),
-                        )
-                        .minutes(pm.total),
+                    let msg = format!(
+                        "CCM minutes for this month are also billed under {}; only one practitioner may bill CCM per patient-month: {why}",
+                        others.join(", ")
                     );
+                    // The rows whose minutes make up this NPI's total, one finding per file.
+                    debug_assert!(!iss.ccm_rows.at.is_empty(), "OV001 without its rows");
+                    iss.ccm_rows.minutes = pm.total;
+                    push_acc(&mut local, &iss.ccm_rows, |_, _| base(&OV001, msg.clone()));
                 }
             }
 

@@ -11,7 +11,8 @@ pub const OV001: Check = Check {
     severity: Severity::Error,
     what: "More than one billing NPI has CCM minutes for the same patient-month. When a consent \
            in force names one of them, that NPI keeps the month and the finding applies to the \
-           others; otherwise it applies to all of them until the practice decides.",
+           others; otherwise it applies to all of them until the practice decides. Each \
+           finding names the time-log lines whose minutes count under its NPI.",
     why: "Only one practitioner may be paid for CCM per patient per month. Duplicate CCM across \
           practitioners was the largest overpayment category in both OIG audits.",
     example: "P0021 has March minutes under two NPIs and a consent naming the first: the second \

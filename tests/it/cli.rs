@@ -676,3 +676,82 @@ fn unusable_temporary_folder_for_spilled_rows_is_exit_2_and_nothing_written() {
     );
     assert!(!out.exists(), "nothing may be written on exit 2");
 }
+
+#[test]
+fn ov001_names_the_counted_rows_of_each_npi_one_finding_per_time_log() {
+    // P1 has CCM minutes under A and B in two time logs. Under B, line 3 is front-desk time
+    // (TM002), line 5 repeats line 4 (IN003) and line 6 lies wholly inside line 4 (TM003):
+    // none of them counts, so OV001 does not name them. P2 is an ordinary month.
+    let d = good_case(&format!(
+        "P1,2025-03-03,15,09:00,09:15,S1,RN,CCM,{NPI_A},call,reviewed meds\n\
+         P1,2025-03-04,10,,,S9,Front Desk,CCM,{NPI_B},,scheduling\n\
+         P1,2025-03-05,12,10:00,10:12,S2,NP,CCM,{NPI_B},call,reviewed meds\n\
+         P1,2025-03-05,12,10:00,10:12,S2,NP,CCM,{NPI_B},call,reviewed meds\n\
+         P1,2025-03-05,5,10:05,10:10,S2,NP,CCM,{NPI_B},call,reviewed meds\n\
+         P2,2025-03-06,25,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n"
+    ));
+    std::fs::write(
+        d.path().join("timelog-b.csv"),
+        format!(
+            "{TIMELOG_HEADER}P1,2025-03-10,10,,,S3,RN,CCM,{NPI_B},call,reviewed meds\n\
+             P1,2025-03-11,5,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n"
+        ),
+    )
+    .unwrap();
+    let (a, b) = (d.path().join("timelog.csv"), d.path().join("timelog-b.csv"));
+    let o = ccm()
+        .arg("audit")
+        .args([&a, &b])
+        .args([
+            "--as-of",
+            "2025-04-15",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = json["findings"].as_array().unwrap();
+    let at = |code: &str| -> Vec<(String, String, String, u64)> {
+        f.iter()
+            .filter(|x| x["code"] == code)
+            .map(|x| {
+                (
+                    x["billing_npi"].as_str().unwrap().to_string(),
+                    x["file"].as_str().unwrap().to_string(),
+                    x["line"].as_str().unwrap().to_string(),
+                    x["minutes"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (a.display().to_string(), b.display().to_string());
+    let row = |npi: &str, file: &str, line: &str, minutes: u64| {
+        (npi.to_string(), file.to_string(), line.to_string(), minutes)
+    };
+    // The rows left out of OV001 are B's, and are reported for what they are.
+    assert_eq!(at("TM002"), [row(NPI_B, &a, "3", 10)]);
+    assert_eq!(at("IN003"), [row(NPI_B, &a, "5", 12)]);
+    assert_eq!(at("TM003"), [row(NPI_B, &a, "6", 5)]);
+    assert_eq!(
+        at("OV001"),
+        [
+            row(NPI_A, &a, "2", 20),
+            row(NPI_B, &a, "4", 22),
+            row(NPI_B, &b, "2", 22),
+            row(NPI_A, &b, "3", 20),
+        ]
+    );
+    assert!(
+        f.iter()
+            .all(|x| x["code"] != "OV001" || x["patient_id"] == "P1")
+    );
+}

@@ -190,3 +190,47 @@ fn demo_claims_match_what_each_patient_was_written_to_show() {
     }
     assert!(checked >= 30, "only {checked} patients in EXPECTED.md");
 }
+
+#[test]
+fn ov001_names_each_npis_counted_time_log_lines() {
+    // fixtures/rules/OV001/fires: 1234567893 has lines 2 and 4 (15 + 10 min), 1628315479
+    // lines 3 and 5 (12 + 8 min); each NPI's finding names its own rows.
+    let dir = root().join("fixtures/rules/OV001/fires");
+    let (exit, json, stderr) = audit_json(&dir, &[]);
+    assert_eq!(exit, 0, "{stderr}");
+    let timelog = dir.join("timelog.csv").display().to_string();
+    let got: Vec<(String, String, String, u64, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "OV001")
+        .map(|f| {
+            (
+                f["billing_npi"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_str().unwrap().to_string(),
+                f["minutes"].as_u64().unwrap(),
+                f["amount"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "1234567893".to_string(),
+                timelog.clone(),
+                "2;4".to_string(),
+                25,
+                "60.49".to_string()
+            ),
+            (
+                "1628315479".to_string(),
+                timelog,
+                "3;5".to_string(),
+                20,
+                "60.49".to_string()
+            ),
+        ]
+    );
+}
