@@ -296,6 +296,16 @@ fn reason(st: u8) -> &'static str {
     }
 }
 
+/// What the patient-month checks carry from one patient-month to the next of the same one.
+#[derive(Default)]
+struct MonthRun {
+    /// The patient-month whose unknown diagnosis codes (EL003) were reported.
+    el003_done: Option<(u32, YearMonth)>,
+    /// The patient-month whose NPIs with CCM minutes are in `npis`.
+    npis_at: Option<(u32, YearMonth)>,
+    npis: Vec<u32>,
+}
+
 /// Rows behind one finding: (file, line) pairs and the minutes concerned.
 #[derive(Default, Debug)]
 struct Acc {
@@ -1075,7 +1085,6 @@ impl<'r> Auditor<'r> {
             *e = (*e).min(c.date);
         }
         let visits_by_patient = ByPatient::new(ds.visits.as_deref());
-        let mut outcome_index: FastMap<Key, usize> = FastMap::default();
         let diags_by_patient = ByPatient::new(ds.diagnoses.as_deref());
         let enrol_by_patient = ByPatient::new(ds.enrolments.as_deref());
         let file_of = |kind: Kind| {
@@ -1085,7 +1094,6 @@ impl<'r> Auditor<'r> {
                 .map(|i| i as u16)
         };
 
-        let mut outcomes = Vec::new();
         let mut months: Vec<YearMonth> = pms.keys().map(|k| k.1).collect();
         months.sort_unstable();
         months.dedup();
@@ -1099,21 +1107,27 @@ impl<'r> Auditor<'r> {
             }
         }
 
-        // The map is ordered by patient then month: each patient-month's keys are adjacent.
-        let mut el003_done: Option<(u32, YearMonth)> = None;
-        // The current patient-month's NPIs with CCM minutes.
-        let mut npis_at: Option<(u32, YearMonth)> = None;
-        let mut npis: Vec<u32> = Vec::new();
-
-        // Each month's row lists (the evidence of its findings) are dropped once its
-        // findings are made, so they are not all held beside the findings.
-        let keys: Vec<Key> = pms.keys().copied().collect();
-        for &key in &keys {
+        // Each month's row lists (the evidence of its findings) are taken out of the map and
+        // dropped once its findings are made, so they are not all held beside the findings.
+        let mut issues_of: Vec<Option<Box<RowIssues>>> =
+            pms.values_mut().map(|pm| pm.issues.take()).collect();
+        let entries: Vec<(&Key, &Pm)> = pms.iter().collect();
+        // The checks of one patient-month (the map is ordered by patient then month, so each
+        // patient-month's keys are adjacent): its findings are added to `findings`, its
+        // outcome returned.
+        let one_month = |(&key, pm): (&Key, &Pm),
+                         issues: Option<Box<RowIssues>>,
+                         run: &mut MonthRun,
+                         findings: &mut Vec<Finding>|
+         -> Outcome {
             let (patient, month, npi, prog) = key;
-            let issues = pms.get_mut(&key).and_then(|pm| pm.issues.take());
-            let pm = &pms[&key];
-            if npis_at != Some((patient, month)) {
-                npis_at = Some((patient, month));
+            let MonthRun {
+                el003_done,
+                npis_at,
+                npis,
+            } = run;
+            if *npis_at != Some((patient, month)) {
+                *npis_at = Some((patient, month));
                 npis.clear();
                 npis.extend(
                     pms.range((patient, month, 0, Program::Ccm)..)
@@ -1329,8 +1343,8 @@ impl<'r> Auditor<'r> {
             // Conditions.
             let diags = diags_by_patient.of(patient);
             let conds = conditions(rules, diags, month);
-            if el003_done != Some((patient, month)) {
-                el003_done = Some((patient, month));
+            if *el003_done != Some((patient, month)) {
+                *el003_done = Some((patient, month));
                 for d in &conds.invalid {
                     findings.push(
                         Finding::new(
@@ -1450,8 +1464,7 @@ impl<'r> Auditor<'r> {
                 }
             }
             findings.extend(local);
-            outcome_index.insert((patient, month, npi, prog), outcomes.len());
-            outcomes.push(Outcome {
+            Outcome {
                 program: pname_s,
                 patient_id: pid.into(),
                 month,
@@ -1463,8 +1476,57 @@ impl<'r> Auditor<'r> {
                 alternatives,
                 lines,
                 payment,
-            });
+            }
+        };
+        // The patient-months in two halves, split between patients, checked on two threads;
+        // the halves' findings and outcomes are joined in order, so the result is the same
+        // as one pass.
+        let n = entries.len();
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(n);
+        let run = |part: &[(&Key, &Pm)],
+                   issues: &mut [Option<Box<RowIssues>>],
+                   found: &mut Vec<Finding>,
+                   out: &mut [std::mem::MaybeUninit<Outcome>]| {
+            let mut state = MonthRun::default();
+            for ((&e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
+                o.write(one_month(e, i.take(), &mut state, found));
+            }
+        };
+        let mut mid = n / 2;
+        while mid > 0 && mid < n && entries[mid].0.0 == entries[mid - 1].0.0 {
+            mid += 1;
         }
+        let (first, second) = issues_of.split_at_mut(mid);
+        // Each half writes its outcomes straight into its part of the final list (one per
+        // patient-month, in the map's order); the first half's findings go straight into
+        // the final list too. Nothing big is copied or held twice.
+        let (out_1, out_2) = outcomes.spare_capacity_mut()[..n].split_at_mut(mid);
+        // Room for a few findings per patient-month: reserved, not touched, so it costs no
+        // memory until used, and the second half's findings join without a copy of the rest.
+        findings.reserve(3 * n);
+        let found_2 = std::thread::scope(|scope| {
+            let later = scope.spawn(|| {
+                let mut found = Vec::new();
+                run(&entries[mid..], second, &mut found, out_2);
+                found
+            });
+            run(&entries[..mid], first, &mut findings, out_1);
+            later.join().expect("the patient-month checks do not panic")
+        });
+        // SAFETY: the first `n` slots were all written just above: `run` writes every slot
+        // of its part (`part`, `issues` and `out` have the same length on each side), and a
+        // panic on either thread leaves the scope before this line (the written outcomes
+        // are then leaked, never read).
+        unsafe { outcomes.set_len(n) };
+        findings.extend(found_2);
+        drop(issues_of);
+        // One outcome per patient-month, in the map's order.
+        let outcome_index: FastMap<Key, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (**k, i))
+            .collect();
+        drop(entries);
 
         let verify = ds.claims.as_ref().map(|cf| {
             verify(
