@@ -515,6 +515,9 @@ struct Rec<'a> {
     rec: &'a csv::ByteRecord,
     idx: &'a [Option<usize>],
     cols: &'static [Column],
+    /// The whole record as text, checked once on first use when it all is (the usual
+    /// case), so fields are cut from it without checking each again.
+    text: std::cell::OnceCell<Option<&'a str>>,
 }
 
 enum FieldError {
@@ -526,19 +529,31 @@ impl<'a> Rec<'a> {
     /// The trimmed field of column `c` (by position in the kind's column list); empty when
     /// the column is absent.
     fn get(&self, c: usize) -> Result<&'a str, FieldError> {
-        match self.idx[c].and_then(|i| self.rec.get(i)) {
-            None => Ok(""),
-            Some(b) => {
-                let s =
-                    std::str::from_utf8(b).map_err(|_| FieldError::NotUtf8(self.cols[c].name))?;
-                // Most fields begin and end with a visible ASCII character: nothing to trim.
-                let visible = |x: Option<&u8>| x.is_some_and(|&x| (0x21..0x7f).contains(&x));
-                if visible(b.first()) && visible(b.last()) {
-                    Ok(s)
-                } else {
-                    Ok(s.trim())
+        let Some(i) = self.idx[c] else {
+            return Ok("");
+        };
+        let rec = self.rec;
+        let whole = *self
+            .text
+            .get_or_init(|| std::str::from_utf8(rec.as_slice()).ok());
+        // A field is cut from the whole record when its ends fall on character boundaries
+        // (they need not: a character could straddle two fields); else checked alone.
+        let s = match whole.and_then(|t| t.get(rec.range(i)?)) {
+            Some(s) => s,
+            None => match rec.get(i) {
+                None => return Ok(""),
+                Some(b) => {
+                    std::str::from_utf8(b).map_err(|_| FieldError::NotUtf8(self.cols[c].name))?
                 }
-            }
+            },
+        };
+        // Most fields begin and end with a visible ASCII character: nothing to trim.
+        let b = s.as_bytes();
+        let visible = |x: Option<&u8>| x.is_some_and(|&x| (0x21..0x7f).contains(&x));
+        if visible(b.first()) && visible(b.last()) {
+            Ok(s)
+        } else {
+            Ok(s.trim())
         }
     }
     fn raw(&self, c: usize) -> &'a [u8] {
@@ -597,6 +612,7 @@ fn for_each_record<D: Send>(
                     rec,
                     idx: &idx_r,
                     cols,
+                    text: Default::default(),
                 };
                 decode(&r, batch.lines[i])
             }));
@@ -715,6 +731,7 @@ fn for_each_record<D: Send>(
                     rec,
                     idx: &idx,
                     cols,
+                    text: Default::default(),
                 };
                 row(
                     ds,
@@ -801,7 +818,10 @@ pub fn stream_timelog_batches(
 ) -> Result<(), IngestError> {
     let TimelogInput { input, name } = input;
     let file = input.file;
-    let mut cache = SpellingCache::default();
+    let mut cache = SpellingCache {
+        note_enough: crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars),
+        ..SpellingCache::default()
+    };
     let mut pending = Pending::default();
     // Each row is decoded and checked on the reading thread, which also makes its ids'
     // keys; the ids are interned here, in file order, a batch at a time: at 500k patients
@@ -892,6 +912,8 @@ type RowResult<T> = Result<Result<T, (String, String)>, FieldError>;
 struct SpellingCache {
     roles: Vec<(i32, Box<[u8]>, Option<RoleClass>)>,
     programs: Vec<(Box<[u8]>, Option<Program>)>,
+    /// [`crate::checks::time::note_enough`] of the rules' phrases, worked out once.
+    note_enough: usize,
 }
 
 impl SpellingCache {
@@ -1041,8 +1063,12 @@ fn parse_time_row(
         h.write(f);
         h.write_u8(0xff);
     }
-    let note =
-        crate::checks::time::note_quality(r.raw(10), &rules.vague_phrases, rules.note_min_chars);
+    let note = crate::checks::time::note_quality(
+        r.raw(10),
+        &rules.vague_phrases,
+        rules.note_min_chars,
+        cache.note_enough,
+    );
     let keys = [IdKey::new(patient), IdKey::new(staff), IdKey::new(npi_s)];
     Ok(Ok((
         TimeRow {
@@ -1423,8 +1449,43 @@ pub fn read_claims(
 
 #[cfg(test)]
 mod tests {
-    use super::LineCounter;
+    use super::{FieldError, Kind, LineCounter, Rec, columns};
     use std::collections::VecDeque;
+
+    fn field(fields: &[&[u8]], c: usize) -> Result<String, &'static str> {
+        let rec = csv::ByteRecord::from(fields.to_vec());
+        let idx: Vec<Option<usize>> = (0..fields.len()).map(Some).collect();
+        let r = Rec {
+            rec: &rec,
+            idx: &idx,
+            cols: columns(Kind::Timelog),
+            text: Default::default(),
+        };
+        r.get(c)
+            .map(str::to_string)
+            .map_err(|FieldError::NotUtf8(col)| col)
+    }
+
+    #[test]
+    fn fields_are_checked_as_text_alone_whatever_the_rest_of_the_record_holds() {
+        // All text: fields cut from the whole, trimmed.
+        assert_eq!(
+            field(&[b" P1 ", b"2025-03-04", b"n\xc3\xa9"], 0),
+            Ok("P1".into())
+        );
+        assert_eq!(
+            field(&[b"P1", b"2025-03-04", b"n\xc3\xa9"], 1),
+            Ok("2025-03-04".into())
+        );
+        // Bytes that are not text elsewhere in the record do not spoil a field.
+        assert_eq!(field(&[b"P1", b"x", b"caf\xe9"], 0), Ok("P1".into()));
+        assert_eq!(field(&[b"P1", b"x", b"caf\xe9"], 2), Err("minutes"));
+        // A character split across two fields is text as a whole record, but neither
+        // field is text alone.
+        assert_eq!(field(&[b"P1\xc3", b"\xa9x", b"ok"], 0), Err("patient_id"));
+        assert_eq!(field(&[b"P1\xc3", b"\xa9x", b"ok"], 1), Err("service_date"));
+        assert_eq!(field(&[b"P1\xc3", b"\xa9x", b"ok"], 2), Ok("ok".into()));
+    }
 
     fn open_at_end(bytes: &[u8]) -> bool {
         let c = LineCounter {

@@ -299,17 +299,12 @@ pub enum NoteQuality {
 
 /// Judges a note against the vague phrases (normalised: lower case, letters and digits,
 /// single spaces) and the minimum length.
-pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize) -> NoteQuality {
+/// `enough` is [`note_enough`] of the same phrases and length, worked out once.
+pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize, enough: usize) -> NoteQuality {
     // The normalised note has at least as many characters as the note has ASCII letters
     // and digits: once that count clears the minimum length and every vague phrase's
     // length, the note is fine without building the normalised text (the hot path, which
     // stops reading there).
-    let enough = vague
-        .iter()
-        .map(|v| v.len() + 1)
-        .max()
-        .unwrap_or(0)
-        .max(min_chars);
     let mut floor = 0;
     for &b in note {
         floor += usize::from(b.is_ascii_alphanumeric());
@@ -327,6 +322,16 @@ pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize) -> NoteQual
     } else {
         NoteQuality::Ok
     }
+}
+
+/// How many ASCII letters and digits prove a note is neither too short nor a vague phrase.
+pub fn note_enough(vague: &[String], min_chars: usize) -> usize {
+    vague
+        .iter()
+        .map(|v| v.len() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(min_chars)
 }
 
 pub fn normalise_note(s: &str) -> String {
