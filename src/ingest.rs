@@ -260,6 +260,10 @@ pub struct ReadOptions {
     pub delimiter: u8,
     pub map: HeaderMap,
     pub progress: Option<Progress>,
+    /// How many records of each batch of 512 the reading thread decodes, the rest being
+    /// decoded on the caller's; `None` (the default) moves the share to whichever thread
+    /// waits on the other. A fixed share is for tests: the result is the same either way.
+    pub reader_decodes: Option<usize>,
 }
 
 impl std::fmt::Debug for ReadOptions {
@@ -268,6 +272,7 @@ impl std::fmt::Debug for ReadOptions {
             .field("delimiter", &self.delimiter)
             .field("map", &self.map)
             .field("progress", &self.progress.is_some())
+            .field("reader_decodes", &self.reader_decodes)
             .finish()
     }
 }
@@ -278,6 +283,7 @@ impl Default for ReadOptions {
             delimiter: b',',
             map: HeaderMap::default(),
             progress: None,
+            reader_decodes: None,
         }
     }
 }
@@ -383,6 +389,7 @@ struct Input {
     width: usize,
     file: u16,
     delimiter: u8,
+    reader_decodes: Option<usize>,
 }
 
 fn open_file(path: &Path, name: &str) -> Result<std::fs::File, IngestError> {
@@ -494,6 +501,7 @@ fn open_source(
         width: header.len(),
         file,
         delimiter: opts.delimiter,
+        reader_decodes: opts.reader_decodes,
     })
 }
 
@@ -579,16 +587,19 @@ const BATCH: usize = 512;
 /// index and what `decode` made of it. Records with the wrong number of fields become IN001
 /// findings and reach neither.
 ///
-/// The CSV parse and `decode` run on their own thread, a few batches ahead of `row` (which
-/// runs on the caller's): on two cores, reading and checking overlap. Record buffers are
-/// recycled, so nothing is allocated per record.
-fn for_each_record<D: Send>(
+/// The CSV parse runs on its own thread, a few batches ahead of `row` (which runs on the
+/// caller's): on two cores, reading and checking overlap. Record buffers are recycled, so
+/// nothing is allocated per record. `decode` (a pure function of the record; `S` is a
+/// cache each thread keeps) runs on the reading thread for the first part of each batch
+/// and on the caller's for the rest, the share moving to whichever thread is waiting on
+/// the other: what `row` is given does not depend on where it was decoded.
+fn for_each_record<D: Send, S: Default + Send>(
     ds: &mut Dataset,
     input: Input,
     name: &str,
     kind: Kind,
     mut offsets: Option<&mut Vec<u64>>,
-    mut decode: impl FnMut(&Rec, u64) -> D + Send,
+    decode: impl Fn(&mut S, &Rec, u64) -> D + Sync,
     mut row: impl FnMut(&mut Dataset, &Rec, u64, usize, D),
 ) -> Result<(), IngestError> {
     let Input {
@@ -598,12 +609,19 @@ fn for_each_record<D: Send>(
         width,
         file,
         delimiter,
+        reader_decodes,
     } = input;
     let cols = columns(kind);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<D>, csv::Error>>(8);
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<D>>();
     let idx_r = idx.clone();
-    // Decodes the batch's first `n` records (in file order) before it is sent.
+    let decode = &decode;
+    // Batches sent and not yet taken: many means the checking thread is the slower, few
+    // that it waits for the reading one.
+    let in_flight = std::sync::atomic::AtomicUsize::new(0);
+    let in_flight = &in_flight;
+    // Decodes the first `n` records of the batch (in file order) before it is sent.
+    let mut state_r = S::default();
     let mut decode_batch = move |batch: &mut Batch<D>, n: usize| {
         batch.decoded.clear();
         for (i, rec) in batch.recs[..n].iter().enumerate() {
@@ -614,10 +632,13 @@ fn for_each_record<D: Send>(
                     cols,
                     text: Default::default(),
                 };
-                decode(&r, batch.lines[i])
+                decode(&mut state_r, &r, batch.lines[i])
             }));
         }
     };
+    // How many records of each full batch the reading thread decodes.
+    let mut share = reader_decodes.unwrap_or(BATCH).min(BATCH);
+    let mut state_m = S::default();
     let mut count = 0u64;
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -669,7 +690,16 @@ fn for_each_record<D: Send>(
                     next.offsets[0] = batch.offsets[BATCH];
                     next.len = 1;
                     batch.len = BATCH;
-                    decode_batch(&mut batch, BATCH);
+                    if reader_decodes.is_none() {
+                        let waiting = in_flight.load(std::sync::atomic::Ordering::Relaxed);
+                        if waiting >= 6 {
+                            share = (share + BATCH / 16).min(BATCH);
+                        } else if waiting <= 1 {
+                            share = share.saturating_sub(BATCH / 16);
+                        }
+                    }
+                    decode_batch(&mut batch, share);
+                    in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if tx.send(Ok(batch)).is_err() {
                         return;
                     }
@@ -685,11 +715,14 @@ fn for_each_record<D: Send>(
             }
             let n = batch.len - usize::from(batch.open_quote_at_end);
             decode_batch(&mut batch, n);
+            in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let _ = tx.send(Ok(batch));
         });
         for msg in rx {
             let mut batch = msg.map_err(|e| csv_err(name, e))?;
+            in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut decoded = std::mem::take(&mut batch.decoded);
+            let by_reader = decoded.len();
             for (i, d) in decoded
                 .drain(..)
                 .chain(std::iter::repeat_with(|| None))
@@ -733,13 +766,14 @@ fn for_each_record<D: Send>(
                     cols,
                     text: Default::default(),
                 };
-                row(
-                    ds,
-                    &r,
-                    line,
-                    n,
-                    d.expect("a record of the right width is decoded"),
-                );
+                let d = match d {
+                    Some(d) => d,
+                    None => {
+                        debug_assert!(i >= by_reader, "a record of the right width is decoded");
+                        decode(&mut state_m, &r, line)
+                    }
+                };
+                row(ds, &r, line, n, d);
             }
             batch.decoded = decoded;
             let _ = back_tx.send(batch);
@@ -818,10 +852,6 @@ pub fn stream_timelog_batches(
 ) -> Result<(), IngestError> {
     let TimelogInput { input, name } = input;
     let file = input.file;
-    let mut cache = SpellingCache {
-        note_enough: crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars),
-        ..SpellingCache::default()
-    };
     let mut pending = Pending::default();
     // Each row is decoded and checked on the reading thread, which also makes its ids'
     // keys; the ids are interned here, in file order, a batch at a time: at 500k patients
@@ -832,7 +862,7 @@ pub fn stream_timelog_batches(
         &name,
         Kind::Timelog,
         None,
-        |r, line| parse_time_row(&mut cache, r, rules, file, line),
+        |cache, r, line| parse_time_row(cache, r, rules, file, line),
         |ds, r, line, _, decoded| match decoded {
             Ok(Ok((row, keys))) => {
                 if keys.iter().all(IdKey::is_inline) {
@@ -913,7 +943,7 @@ struct SpellingCache {
     roles: Vec<(i32, Box<[u8]>, Option<RoleClass>)>,
     programs: Vec<(Box<[u8]>, Option<Program>)>,
     /// [`crate::checks::time::note_enough`] of the rules' phrases, worked out once.
-    note_enough: usize,
+    note_enough: Option<usize>,
 }
 
 impl SpellingCache {
@@ -1067,7 +1097,9 @@ fn parse_time_row(
         r.raw(10),
         &rules.vague_phrases,
         rules.note_min_chars,
-        cache.note_enough,
+        *cache.note_enough.get_or_insert_with(|| {
+            crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars)
+        }),
     );
     let keys = [IdKey::new(patient), IdKey::new(staff), IdKey::new(npi_s)];
     Ok(Ok((
@@ -1158,7 +1190,7 @@ pub fn read_companion(
         name,
         kind,
         None,
-        |_, _| (),
+        |_: &mut (), _, _| (),
         |ds, r, line, _, ()| {
             let res: RowResult<()> = (|| {
                 let patient = r.get(0)?;
@@ -1348,7 +1380,7 @@ pub fn read_claims(
         name,
         Kind::Claims,
         Some(&mut offsets),
-        |_, _| (),
+        |_: &mut (), _, _| (),
         |ds, r, line, k, ()| {
             let res: RowResult<Claim> = (|| {
                 let (patient, d, code, units, npi) =
@@ -1464,6 +1496,76 @@ mod tests {
         r.get(c)
             .map(str::to_string)
             .map_err(|FieldError::NotUtf8(col)| col)
+    }
+
+    /// A time log of `n` rows mixing valid rows, invalid values, wrong widths, text that
+    /// is not UTF-8 (in a needed field and in the note) and ids too long to keep inline.
+    fn messy_timelog(n: usize) -> Vec<u8> {
+        let mut out = b"patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,activity,note\n".to_vec();
+        for i in 0..n {
+            let p = if i % 97 == 0 {
+                format!("patient-with-a-very-long-identifier-{}", i % 13)
+            } else {
+                format!("P{:05}", i % 701)
+            };
+            let row = match i % 50 {
+                7 => format!("{p},2025-02-30,20,,,S1,RN,CCM,1234567893,call,note\n"),
+                11 => format!("{p},2025-03-04,20\n"),
+                13 => format!("{p},2025-03-04,abc,,,S2,RN,CCM,1234567893,call,note\n"),
+                _ => format!(
+                    "{p},2025-03-{:02},{},,,S{},RN,CCM,1234567893,call,\"reviewed, {}\"\n",
+                    1 + i % 28,
+                    5 + i % 30,
+                    i % 37,
+                    i
+                ),
+            };
+            out.extend_from_slice(row.as_bytes());
+            if i % 50 == 17 {
+                out.extend_from_slice(b"P\xff1,2025-03-04,20,,,S1,RN,CCM,1234567893,call,x\n");
+                out.extend_from_slice(
+                    b"P00001,2025-03-04,25,,,S3,RN,CCM,1234567893,call,caf\xe9 au lait with the patient today\n",
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn rows_are_the_same_wherever_they_were_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timelog.csv");
+        std::fs::write(&path, messy_timelog(5000)).unwrap();
+        let rules = crate::rules::Ruleset::embedded().unwrap();
+        let read = |share: Option<usize>| {
+            let opts = super::ReadOptions {
+                reader_decodes: share,
+                ..Default::default()
+            };
+            let mut ds = crate::model::Dataset::default();
+            let input = super::open_timelog(&mut ds, &path, "timelog.csv", &opts).unwrap();
+            let mut rows = Vec::new();
+            super::stream_timelog(&mut ds, input, &rules, |r| rows.push(*r)).unwrap();
+            let names = |i: &crate::model::Interner| {
+                (0..i.len() as u32)
+                    .map(|k| i.name(k).to_string())
+                    .collect::<Vec<_>>()
+            };
+            (
+                rows,
+                format!("{:?}", ds.ingest_findings),
+                names(&ds.patients),
+                names(&ds.staff),
+                ds.files[0].rows_read,
+            )
+        };
+        let all_on_reader = read(Some(super::BATCH));
+        assert!(all_on_reader.0.len() > 4000, "{}", all_on_reader.0.len());
+        assert!(all_on_reader.1.contains("IN002") && all_on_reader.1.contains("IN001"));
+        assert_eq!(all_on_reader.4, 5000 + 2 * 100);
+        for share in [Some(0), Some(1), Some(200), None] {
+            assert!(read(share) == all_on_reader, "share {share:?}");
+        }
     }
 
     #[test]
