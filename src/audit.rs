@@ -296,6 +296,17 @@ fn reason(st: u8) -> &'static str {
     }
 }
 
+/// One staff member's rows after the day checks, for the stage that adds them to their
+/// months: sorted by day and clock time, with per row whether it repeats the one before
+/// (IN003) and the minutes it loses to overlaps, and the TM005 findings by day (0-based).
+struct StaffDays {
+    staff: u32,
+    rows: Vec<Slim>,
+    dup: Vec<bool>,
+    lost: Vec<Lost>,
+    tm005: Vec<(usize, Finding)>,
+}
+
 /// What the patient-month checks carry from one patient-month to the next of the same one.
 #[derive(Default)]
 struct MonthRun {
@@ -837,10 +848,17 @@ impl<'r> Auditor<'r> {
         let several_npis = self.ccm_slots_beside_other_npis();
         let mut other_programs: FastMap<(u32, YearMonth), Vec<OtherProgramRow>> =
             FastMap::default();
-        let mut dup = Vec::new();
+        // Two stages on two threads, one staff member at a time, in the same order: the
+        // first reads the rows (back from the temporary files when spilled), sorts them and
+        // runs the day checks (repeats, day totals, overlaps); the second adds what each
+        // row brings to its month. The result is the same as one pass.
+        let slots = &self.slots;
+        let staff_names = &ds.staff;
+        let (days_tx, days_rx) = std::sync::mpsc::sync_channel::<StaffDays>(32);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
         let mut spans = Vec::new();
         let mut span_of = Vec::new();
-        let mut lost = Vec::new();
         for (staff, mut rows) in lists {
             // By day and clock time (one u64), then identical rows by fingerprint and line.
             let base = rows.iter().map(|r| r.date).min().unwrap_or(0);
@@ -855,37 +873,42 @@ impl<'r> Auditor<'r> {
                     run.sort_unstable_by_key(|r| (r.fp, r.file, r.line));
                 }
             }
-            for day in rows.chunk_by(|a, b| a.date == b.date) {
+            let mut all_dup = Vec::with_capacity(rows.len());
+            let mut all_lost = Vec::with_capacity(rows.len());
+            let mut tm005 = Vec::new();
+            for (day_no, day) in rows.chunk_by(|a, b| a.date == b.date).enumerate() {
+                let from = all_dup.len();
                 // Repeats of an identical row (IN003).
-                dup.clear();
-                dup.resize(day.len(), false);
+                all_dup.resize(from + day.len(), false);
+                let dup = &mut all_dup[from..];
                 for k in 1..day.len() {
                     let (a, b) = (&day[k - 1], &day[k]);
                     if a.fp == b.fp && a.start == b.start && a.end == b.end {
                         dup[k] = true;
                     }
                 }
+                let dup = &*dup;
                 // Implausible day (TM005): every row that is not a repeat.
                 let total: u32 = day
                     .iter()
-                    .zip(&dup)
+                    .zip(dup)
                     .filter(|(_, d)| !**d)
                     .map(|(r, _)| u32::from(r.minutes))
                     .sum();
                 if total > IMPLAUSIBLE_DAY_MINUTES {
                     let mut by_file: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
-                    for (r, _) in day.iter().zip(&dup).filter(|(_, d)| !**d) {
+                    for (r, _) in day.iter().zip(dup).filter(|(_, d)| !**d) {
                         by_file.entry(r.file).or_default().push(u64::from(r.line));
                     }
                     let n = dup.iter().filter(|d| !**d).count();
                     let date = day[0].naive_date();
                     for (file, lines) in by_file {
-                        findings.push(
+                        tm005.push((day_no,
                         Finding::new(
                             &TM005,
                             format!(
                                 "staff {} logged {} minutes ({}h{:02}) on {} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
-                                ds.staff.name(staff),
+                                staff_names.name(staff),
                                 total,
                                 total / 60,
                                 total % 60,
@@ -896,7 +919,7 @@ impl<'r> Auditor<'r> {
                         .month(YearMonth::of(date))
                         .at_lines(file, lines)
                         .minutes(total),
-                    );
+                    ));
                     }
                 }
                 // Overlaps (TM003, TM004) among the countable rows with clock times.
@@ -907,7 +930,7 @@ impl<'r> Auditor<'r> {
                         && matches!(r.cover, C_COVERED | C_OTHER_NPI | C_NO_CONSENT)
                         && r.has_interval();
                     if counted {
-                        let key = &self.slots[r.slot as usize].key;
+                        let key = &slots[r.slot as usize].key;
                         span_of.push(k);
                         spans.push(Span {
                             start: r.start,
@@ -918,137 +941,168 @@ impl<'r> Auditor<'r> {
                         });
                     }
                 }
-                lost.clear();
-                lost.resize(day.len(), Lost::default());
+                all_lost.resize(from + day.len(), Lost::default());
                 if spans.len() > 1 {
                     for (i, l) in day_overlaps(&spans, pname) {
-                        lost[span_of[i]] = l;
+                        all_lost[from + span_of[i]] = l;
                     }
                 }
-                // What each row brings to its month.
-                for (k, r) in day.iter().enumerate() {
-                    let key = self.slots[r.slot as usize].key;
-                    let prog = key.3;
-                    let at = (r.file, u64::from(r.line));
-                    let m = u32::from(r.minutes);
-                    let state = if dup[k] {
-                        DUPLICATE
-                    } else {
-                        match r.cover {
-                            C_NON_CLINICAL => NON_CLINICAL,
-                            C_BEFORE => BEFORE_CONSENT,
-                            C_REVOKED => REVOKED,
-                            _ => COUNTED,
-                        }
-                    };
-                    if self.trace == Some(key.0) {
-                        let row = TimeRow {
-                            patient: key.0,
-                            staff,
-                            npi: key.2,
-                            date: r.naive_date(),
-                            start: r.start,
-                            end: r.end,
-                            minutes: r.minutes,
-                            role: r.role(),
-                            program: prog,
-                            note: NoteQuality::Ok,
-                            file: r.file,
-                            line: u64::from(r.line),
-                            fingerprint: r.fp,
-                        };
-                        self.traced.push((row, state, lost[k]));
+            }
+            let days = StaffDays {
+                staff,
+                rows,
+                dup: all_dup,
+                lost: all_lost,
+                tm005,
+            };
+            if days_tx.send(days).is_err() {
+                return;
+            }
+        }
+        });
+            for StaffDays {
+                staff,
+                rows,
+                dup: all_dup,
+                lost: all_lost,
+                mut tm005,
+            } in days_rx
+            {
+                tm005.reverse();
+                let mut from = 0;
+                for (day_no, day) in rows.chunk_by(|a, b| a.date == b.date).enumerate() {
+                    while tm005.last().is_some_and(|(d, _)| *d == day_no) {
+                        let (_, f) = tm005.pop().expect("just seen");
+                        findings.push(f);
                     }
-                    let f = r.file as usize;
-                    if self.states.len() <= f {
-                        self.states.resize(f + 1, [0; 7]);
-                    }
-                    self.states[f][state as usize] += 1;
-                    if state == DUPLICATE {
-                        let first = day[..k]
-                            .iter()
-                            .zip(&dup[..k])
-                            .rev()
-                            .find(|(_, d)| !**d)
-                            .map_or(0, |(f, _)| u64::from(f.line));
-                        findings.push(
-                            Finding::new(
-                                &IN003,
-                                format!(
-                                    "this row repeats line {first} exactly; it is counted once"
-                                ),
-                            )
-                            .patient(pname(key.0))
-                            .month(key.1)
-                            .npi(ds.npi_name(key.2))
-                            .program(prog.as_str())
-                            .at(r.file, u64::from(r.line))
-                            .minutes(m),
-                        );
-                        continue;
-                    }
-                    let pm = &mut pms_v[r.slot as usize];
-                    if billable(prog) {
-                        live[r.slot as usize] = true;
-                    }
-                    match r.cover {
-                        C_NON_CLINICAL => {
-                            pm.issues().add(ISS_NON_CLINICAL, at, m);
-                            continue;
-                        }
-                        C_BEFORE => {
-                            pm.issues().add(ISS_BEFORE, at, m);
-                            continue;
-                        }
-                        C_REVOKED => {
-                            pm.issues().add(ISS_REVOKED, at, m);
-                            continue;
-                        }
-                        C_OTHER_NPI => pm.issues().add(ISS_OTHER_NPI, at, m),
-                        C_NO_CONSENT => pm.issues().add(ISS_NO_CONSENT, at, m),
-                        _ => {}
-                    }
-                    if prog != Program::Ccm {
-                        other_programs.entry((key.0, key.1)).or_default().push((
-                            prog,
-                            Some(key.2),
-                            at.0,
-                            at.1,
-                        ));
-                        if !billable(prog) {
-                            continue;
-                        }
-                    }
-                    let l = lost[k];
-                    if l.other_program > 0 {
-                        pm.issues().add(ISS_TWICE, at, u32::from(l.other_program));
-                    }
-                    if l.overlap > 0 {
-                        pm.issues().add(ISS_OVERLAP, at, u32::from(l.overlap));
-                    }
-                    let m = u32::from(r.minutes - l.other_program - l.overlap);
-                    let p = if r.flags & F_PRACTITIONER != 0 { m } else { 0 };
-                    pm.total += m;
-                    pm.prac += p;
-                    if m > 0 && several_npis[r.slot as usize] {
-                        pm.issues().add_ccm_row(at);
-                    }
-                    if !r.note_ok() {
-                        pm.issues().add(ISS_VAGUE, at, m);
-                    }
-                    if self.keep_days {
-                        let date = r.naive_date();
-                        match pm.days.iter_mut().find(|d| d.0 == date) {
-                            Some(d) => {
-                                d.1 += m;
-                                d.2 += p;
+                    let dup = &all_dup[from..from + day.len()];
+                    let lost = &all_lost[from..from + day.len()];
+                    from += day.len();
+                    // What each row brings to its month.
+                    for (k, r) in day.iter().enumerate() {
+                        let key = self.slots[r.slot as usize].key;
+                        let prog = key.3;
+                        let at = (r.file, u64::from(r.line));
+                        let m = u32::from(r.minutes);
+                        let state = if dup[k] {
+                            DUPLICATE
+                        } else {
+                            match r.cover {
+                                C_NON_CLINICAL => NON_CLINICAL,
+                                C_BEFORE => BEFORE_CONSENT,
+                                C_REVOKED => REVOKED,
+                                _ => COUNTED,
                             }
-                            None => pm.days.push((date, m, p)),
+                        };
+                        if self.trace == Some(key.0) {
+                            let row = TimeRow {
+                                patient: key.0,
+                                staff,
+                                npi: key.2,
+                                date: r.naive_date(),
+                                start: r.start,
+                                end: r.end,
+                                minutes: r.minutes,
+                                role: r.role(),
+                                program: prog,
+                                note: NoteQuality::Ok,
+                                file: r.file,
+                                line: u64::from(r.line),
+                                fingerprint: r.fp,
+                            };
+                            self.traced.push((row, state, lost[k]));
+                        }
+                        let f = r.file as usize;
+                        if self.states.len() <= f {
+                            self.states.resize(f + 1, [0; 7]);
+                        }
+                        self.states[f][state as usize] += 1;
+                        if state == DUPLICATE {
+                            let first = day[..k]
+                                .iter()
+                                .zip(&dup[..k])
+                                .rev()
+                                .find(|(_, d)| !**d)
+                                .map_or(0, |(f, _)| u64::from(f.line));
+                            findings.push(
+                                Finding::new(
+                                    &IN003,
+                                    format!(
+                                        "this row repeats line {first} exactly; it is counted once"
+                                    ),
+                                )
+                                .patient(pname(key.0))
+                                .month(key.1)
+                                .npi(ds.npi_name(key.2))
+                                .program(prog.as_str())
+                                .at(r.file, u64::from(r.line))
+                                .minutes(m),
+                            );
+                            continue;
+                        }
+                        let pm = &mut pms_v[r.slot as usize];
+                        if billable(prog) {
+                            live[r.slot as usize] = true;
+                        }
+                        match r.cover {
+                            C_NON_CLINICAL => {
+                                pm.issues().add(ISS_NON_CLINICAL, at, m);
+                                continue;
+                            }
+                            C_BEFORE => {
+                                pm.issues().add(ISS_BEFORE, at, m);
+                                continue;
+                            }
+                            C_REVOKED => {
+                                pm.issues().add(ISS_REVOKED, at, m);
+                                continue;
+                            }
+                            C_OTHER_NPI => pm.issues().add(ISS_OTHER_NPI, at, m),
+                            C_NO_CONSENT => pm.issues().add(ISS_NO_CONSENT, at, m),
+                            _ => {}
+                        }
+                        if prog != Program::Ccm {
+                            other_programs.entry((key.0, key.1)).or_default().push((
+                                prog,
+                                Some(key.2),
+                                at.0,
+                                at.1,
+                            ));
+                            if !billable(prog) {
+                                continue;
+                            }
+                        }
+                        let l = lost[k];
+                        if l.other_program > 0 {
+                            pm.issues().add(ISS_TWICE, at, u32::from(l.other_program));
+                        }
+                        if l.overlap > 0 {
+                            pm.issues().add(ISS_OVERLAP, at, u32::from(l.overlap));
+                        }
+                        let m = u32::from(r.minutes - l.other_program - l.overlap);
+                        let p = if r.flags & F_PRACTITIONER != 0 { m } else { 0 };
+                        pm.total += m;
+                        pm.prac += p;
+                        if m > 0 && several_npis[r.slot as usize] {
+                            pm.issues().add_ccm_row(at);
+                        }
+                        if !r.note_ok() {
+                            pm.issues().add(ISS_VAGUE, at, m);
+                        }
+                        if self.keep_days {
+                            let date = r.naive_date();
+                            match pm.days.iter_mut().find(|d| d.0 == date) {
+                                Some(d) => {
+                                    d.1 += m;
+                                    d.2 += p;
+                                }
+                                None => pm.days.push((date, m, p)),
+                            }
                         }
                     }
                 }
             }
-        }
+        });
         let rules = self.rules;
         let cfg = &self.cfg;
         let ccm_start = &self.ccm_start;
