@@ -391,7 +391,7 @@ fn write_out(
             .tempfile_in(dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
         {
-            let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
+            let mut buf = std::io::BufWriter::with_capacity(1 << 18, tmp.as_file_mut());
             write(&mut buf).with_context(|| format!("cannot write {name}"))?;
             buf.flush()?;
         }
