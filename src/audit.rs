@@ -420,6 +420,13 @@ impl Issues {
 /// Patient, month, billing NPI, billed program (CCM or PCM).
 type Key = (u32, YearMonth, u32, Program);
 
+/// A patient-month's evidence in the list sorted by key.
+fn pm_of<'a>(pms: &'a [(Key, Pm)], key: &Key) -> Option<&'a Pm> {
+    pms.binary_search_by_key(key, |e| e.0)
+        .ok()
+        .map(|i| &pms[i].1)
+}
+
 /// Programs ccm derives and verifies claims for.
 fn billable(p: Program) -> bool {
     matches!(p, Program::Ccm | Program::Pcm)
@@ -1106,12 +1113,15 @@ impl<'r> Auditor<'r> {
         let rules = self.rules;
         let cfg = &self.cfg;
         let ccm_start = &self.ccm_start;
-        let mut pms: BTreeMap<Key, Pm> = BTreeMap::new();
-        for ((s, pm), live) in self.slots.iter().zip(pms_v).zip(live) {
-            if live && billable(s.key.3) {
-                pms.insert(s.key, pm);
-            }
-        }
+        let mut pms: Vec<(Key, Pm)> = self
+            .slots
+            .iter()
+            .zip(pms_v)
+            .zip(live)
+            .filter(|((s, _), live)| *live && billable(s.key.3))
+            .map(|((s, pm), _)| (s.key, pm))
+            .collect();
+        pms.sort_unstable_by_key(|e| e.0);
         let states = std::mem::take(&mut self.states);
         let traced = std::mem::take(&mut self.traced);
 
@@ -1148,7 +1158,7 @@ impl<'r> Auditor<'r> {
                 .map(|i| i as u16)
         };
 
-        let mut months: Vec<YearMonth> = pms.keys().map(|k| k.1).collect();
+        let mut months: Vec<YearMonth> = pms.iter().map(|e| e.0.1).collect();
         months.sort_unstable();
         months.dedup();
         for m in &months {
@@ -1164,8 +1174,8 @@ impl<'r> Auditor<'r> {
         // Each month's row lists (the evidence of its findings) are taken out of the map and
         // dropped once its findings are made, so they are not all held beside the findings.
         let mut issues_of: Vec<Option<Box<RowIssues>>> =
-            pms.values_mut().map(|pm| pm.issues.take()).collect();
-        let entries: Vec<(&Key, &Pm)> = pms.iter().collect();
+            pms.iter_mut().map(|e| e.1.issues.take()).collect();
+        let entries: Vec<(&Key, &Pm)> = pms.iter().map(|(k, pm)| (k, pm)).collect();
         // The checks of one patient-month (the map is ordered by patient then month, so each
         // patient-month's keys are adjacent): its findings are added to `findings`, its
         // outcome returned.
@@ -1184,7 +1194,8 @@ impl<'r> Auditor<'r> {
                 *npis_at = Some((patient, month));
                 npis.clear();
                 npis.extend(
-                    pms.range((patient, month, 0, Program::Ccm)..)
+                    pms[pms.partition_point(|e| e.0 < (patient, month, 0, Program::Ccm))..]
+                        .iter()
                         .take_while(|(k, _)| (k.0, k.1) == (patient, month))
                         .filter(|(k, pm)| k.3 == Program::Ccm && pm.total > 0)
                         .map(|(k, _)| k.2),
@@ -1324,9 +1335,7 @@ impl<'r> Auditor<'r> {
                 .unwrap_or(&[]);
             // A PCM month clashes with CCM by the same practitioner (the PCM row of clashes.csv).
             if prog == Program::Pcm
-                && pms
-                    .get(&(patient, month, npi, Program::Ccm))
-                    .is_some_and(|c| c.total > 0)
+                && pm_of(&pms, &(patient, month, npi, Program::Ccm)).is_some_and(|c| c.total > 0)
                 && let Some(clash) = yr.clash("PCM")
                 && let Some(check) = lookup(&clash.code)
                 && let Some(sev) = clash.severity(cfg.policy, Relation::Same)
@@ -2061,7 +2070,7 @@ fn verify(
     rules: &Ruleset,
     cfg: &AuditConfig,
     cf: &ClaimsFile,
-    pms: &BTreeMap<Key, Pm>,
+    pms: &[(Key, Pm)],
     complex_months: &HashSet<(u32, YearMonth)>,
     outcomes: &[Outcome],
     outcome_index: &FastMap<Key, usize>,
@@ -2111,7 +2120,7 @@ fn verify(
                 continue;
             }
             claimed_programs.insert((patient, month, npi, prog));
-            let pm = pms.get(&(patient, month, npi, prog));
+            let pm = pm_of(pms, &(patient, month, npi, prog));
             let empty = Pm::default();
             let pmr = pm.unwrap_or(&empty);
             let tday = |h: &str| {
