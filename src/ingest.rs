@@ -714,7 +714,7 @@ fn for_each_record<D: Send, S: Default + Send>(
                         .ends_in_open_quote(batch.offsets[batch.len - 1], delimiter);
             }
             let n = batch.len - usize::from(batch.open_quote_at_end);
-            decode_batch(&mut batch, n);
+            decode_batch(&mut batch, n.min(share));
             in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let _ = tx.send(Ok(batch));
         });

@@ -808,8 +808,14 @@ fn write_inputs(dir: &Path, under_test: Kind, bytes: &[u8], others: u8) -> Vec<K
 }
 
 /// Reads every file the way `audit()` expects: the time log into memory, then the rest.
+///
+/// Every record is decoded on the reading thread here, and most on the checking thread in
+/// [`read_streaming`]: the two must agree whichever thread decoded a row.
 fn read_all(dir: &Path, kinds: &[Kind]) -> Result<Dataset, IngestError> {
-    let opts = ReadOptions::default();
+    let opts = ReadOptions {
+        reader_decodes: Some(512),
+        ..ReadOptions::default()
+    };
     let mut ds = Dataset::default();
     for &k in kinds {
         let (path, name) = (dir.join(file_name(k)), file_name(k));
@@ -829,7 +835,12 @@ fn read_streaming(
     kinds: &[Kind],
     cfg: &AuditConfig,
 ) -> Result<(Dataset, Audit), IngestError> {
-    let opts = ReadOptions::default();
+    // 3 records of each batch (of 512) decoded on the reading thread, the rest on the
+    // checking one.
+    let opts = ReadOptions {
+        reader_decodes: Some(3),
+        ..ReadOptions::default()
+    };
     let mut ds = Dataset::default();
     let tl = open_timelog(&mut ds, &dir.join("timelog.csv"), "timelog.csv", &opts)?;
     for &k in kinds {
