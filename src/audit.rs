@@ -944,6 +944,7 @@ impl<'r> Auditor<'r> {
                             end: r.end,
                             minutes: r.minutes,
                             ccm: key.3 == Program::Ccm,
+                            pcm: key.3 == Program::Pcm,
                             tie: (key.0, r.fp, u64::from(r.line)),
                         });
                     }
@@ -1214,7 +1215,6 @@ impl<'r> Auditor<'r> {
                     .program(pname_s)
             };
             let consents = self.consents_of(patient);
-            let consent_lines: Vec<u64> = consents.iter().map(|c| c.line).collect();
             let mut iss = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
 
             // Row-level exclusions and losses, one finding per kind.
@@ -1290,7 +1290,7 @@ impl<'r> Auditor<'r> {
             )
             .minutes(iss.other_npi.minutes);
                 if let Some(cf) = file_of(Kind::Consents) {
-                    f = f.at_lines(cf, consent_lines.clone());
+                    f = f.at_lines(cf, consents.iter().map(|c| c.line).collect());
                 }
                 local.push(f);
             }

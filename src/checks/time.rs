@@ -37,7 +37,9 @@ pub const TM003: Check = Check {
     what: "One staff member's clock-time intervals overlap on the same day (for the same patient \
            or different patients). Intervals are half-open: 09:00–09:20 and 09:20–09:40 do not \
            overlap. The overlapping minutes count once: the interval that starts first (then \
-           the lower patient id) keeps them, the later one loses them.",
+           the lower patient id) keeps them, the later one loses them. CCM intervals are \
+           compared with CCM intervals and PCM intervals with PCM intervals (CCM time at the \
+           same clock time as another program is TM004).",
     why: "Nobody is in two places at once. Overlapping entries are the first thing an auditor \
           tests, and they double-count time.",
     example: "RN S02 logs P0001 09:00–09:30 and P0002 09:15–09:40: P0002 loses 15 minutes.",
@@ -71,8 +73,8 @@ pub const TM005: Check = Check {
 /// Minutes a day beyond which TM005 fires.
 pub const IMPLAUSIBLE_DAY_MINUTES: u32 = 12 * 60;
 
-/// Minutes one CCM row loses to overlaps: with another program (TM004) and with an earlier
-/// CCM interval of the same staff member (TM003).
+/// Minutes one CCM or PCM row loses to overlaps: with another program (TM004, CCM only) and
+/// with an earlier interval of the same program by the same staff member (TM003).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Lost {
     pub other_program: u16,
@@ -86,14 +88,17 @@ pub struct Span {
     pub end: u16,
     pub minutes: u16,
     pub ccm: bool,
+    pub pcm: bool,
     /// Tie-break when two intervals start and end together: patient (compared by its id
     /// as text), fingerprint, line.
     pub tie: (u32, u64, u64),
 }
 
 /// Computes overlap losses for one staff member's countable rows with clock times on one
-/// day (any program). Returns (index into `day`, lost) for CCM rows that lose minutes.
-/// Deterministic whatever the input order.
+/// day (any program). Returns (index into `day`, lost) for the CCM and PCM rows that lose
+/// minutes: CCM yields to every other program's time (TM004) and counts once among its own
+/// intervals (TM003); PCM keeps its time against other programs and counts once among its
+/// own intervals (TM003). Deterministic whatever the input order.
 pub fn day_overlaps<'a>(day: &[Span], name: impl Fn(u32) -> &'a str) -> Vec<(usize, Lost)> {
     // Other programs' time first, merged into a sorted union.
     let mut other: Vec<(u16, u16)> = day
@@ -109,13 +114,15 @@ pub fn day_overlaps<'a>(day: &[Span], name: impl Fn(u32) -> &'a str) -> Vec<(usi
             _ => union.push((s, e)),
         }
     }
-    let mut ccm: Vec<usize> = (0..day.len()).filter(|&i| day[i].ccm).collect();
-    ccm.sort_unstable_by(|&a, &b| {
-        let (ra, rb) = (&day[a], &day[b]);
+    // By start, end, then the tie-break: the interval that starts first keeps its minutes.
+    let order = |a: &usize, b: &usize| {
+        let (ra, rb) = (&day[*a], &day[*b]);
         (ra.start, ra.end).cmp(&(rb.start, rb.end)).then_with(|| {
             (name(ra.tie.0), ra.tie.1, ra.tie.2).cmp(&(name(rb.tie.0), rb.tie.1, rb.tie.2))
         })
-    });
+    };
+    let mut ccm: Vec<usize> = (0..day.len()).filter(|&i| day[i].ccm).collect();
+    ccm.sort_unstable_by(order);
     let mut out = Vec::new();
     let mut max_end = 0u16;
     for i in ccm {
@@ -160,6 +167,25 @@ pub fn day_overlaps<'a>(day: &[Span], name: impl Fn(u32) -> &'a str) -> Vec<(usi
             ));
         }
     }
+    // PCM intervals: what an earlier PCM interval (all start no later) already covered is
+    // [start, max_end).
+    let mut pcm: Vec<usize> = (0..day.len()).filter(|&i| day[i].pcm).collect();
+    pcm.sort_unstable_by(order);
+    let mut max_end = 0u16;
+    for i in pcm {
+        let r = &day[i];
+        let overlap = r.end.min(max_end).saturating_sub(r.start).min(r.minutes);
+        max_end = max_end.max(r.end);
+        if overlap > 0 {
+            out.push((
+                i,
+                Lost {
+                    other_program: 0,
+                    overlap,
+                },
+            ));
+        }
+    }
     out.sort_unstable_by_key(|x| x.0);
     out
 }
@@ -180,6 +206,7 @@ mod tests {
             end: e,
             minutes: e - s,
             ccm: program == Program::Ccm,
+            pcm: program == Program::Pcm,
             tie: (patient, u64::from(s) << 16 | u64::from(e), 2 + u64::from(s)),
         }
     }
@@ -253,6 +280,56 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn pcm_intervals_count_once_among_themselves_and_keep_their_time_against_ccm() {
+        let rows = vec![
+            row(0, Program::Pcm, 600, 630),
+            row(1, Program::Pcm, 620, 640),
+            row(0, Program::Ccm, 625, 650),
+            row(2, Program::Pcm, 700, 710),
+            Span {
+                tie: (2, 0, 900),
+                ..row(2, Program::Pcm, 700, 710)
+            },
+        ];
+        let got = day_overlaps(&rows, name);
+        // Row 1: 620–630 already counted by row 0's PCM (10). Row 2 (CCM): 625–640 is PCM
+        // time (15). Rows 3 and 4 start and end together: the tie-break (patient, then
+        // fingerprint) keeps row 4's minutes, row 3 loses all 10.
+        assert_eq!(
+            got,
+            vec![
+                (
+                    1,
+                    Lost {
+                        other_program: 0,
+                        overlap: 10
+                    }
+                ),
+                (
+                    2,
+                    Lost {
+                        other_program: 15,
+                        overlap: 0
+                    }
+                ),
+                (
+                    3,
+                    Lost {
+                        other_program: 0,
+                        overlap: 10
+                    }
+                )
+            ]
+        );
+        // Apart from each other, PCM intervals lose nothing.
+        let apart = vec![
+            row(0, Program::Pcm, 600, 630),
+            row(1, Program::Pcm, 630, 640),
+        ];
+        assert!(day_overlaps(&apart, name).is_empty());
     }
 
     #[test]

@@ -755,3 +755,71 @@ fn ov001_names_the_counted_rows_of_each_npi_one_finding_per_time_log() {
             .all(|x| x["code"] != "OV001" || x["patient_id"] == "P1")
     );
 }
+
+#[test]
+fn overlapping_pcm_intervals_count_once() {
+    // P3 is a PCM patient. S4 logs 10:00-10:40 and then 10:10-10:50 for P3: 80 minutes
+    // logged, 30 of them shared, so 50 count. 50 minutes bill 99426 (30 minutes) alone; the
+    // 80 logged would have added 99427 (another 30).
+    let d = folder(&[
+        (
+            "timelog.csv",
+            &format!(
+                "{TIMELOG_HEADER}P3,2025-03-05,40,10:00,10:40,S4,RN,PCM,{NPI_A},call,reviewed insulin log\n\
+                 P3,2025-03-05,40,10:10,10:50,S4,RN,PCM,{NPI_A},call,called re glucose readings\n"
+            ),
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program,method,billing_npi,revoked_date\nP3,2025-01-10,PCM,verbal,,\n",
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code,onset_date,resolved_date,description\nP3,E11.9,,,\n",
+        ),
+        (
+            "enrolments.csv",
+            "patient_id,program,start_date,end_date,billing_npi,icd10_code\n",
+        ),
+    ]);
+    let out = d.path().join("out");
+    let o = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args([
+            "--as-of",
+            "2025-04-15",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tm003: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "TM003")
+        .collect();
+    assert_eq!(tm003.len(), 1, "{tm003:?}");
+    assert_eq!(tm003[0]["program"], "PCM");
+    assert_eq!(tm003[0]["line"], "3");
+    assert_eq!(tm003[0]["minutes"], 30);
+    let claims = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
+    let codes: Vec<&str> = claims
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap())
+        .collect();
+    assert_eq!(codes, ["99426"], "{claims}");
+}
