@@ -75,12 +75,16 @@ fn record<'a>(ds: &'a Dataset, f: &'a Finding) -> FindingRecord<'a> {
         billing_npi: &f.billing_npi,
         program: &f.program,
         file: f.file.map(|i| ds.file_name(i)).unwrap_or(""),
-        line: f
-            .lines
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(";"),
+        line: {
+            let mut s = String::with_capacity(f.lines.len() * 8);
+            for (i, l) in f.lines.iter().enumerate() {
+                if i > 0 {
+                    s.push(';');
+                }
+                let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{l}"));
+            }
+            s
+        },
         message: &f.message,
         minutes: f.minutes,
         amount: f.amount.map(money_str),
