@@ -1,6 +1,6 @@
 //! The command-line contract: exit codes, files in --out, errors, safety of what is written.
 
-use crate::common::{audit_json, ccm, codes, folder, root};
+use crate::common::{audit_json, audit_logs_json, ccm, codes, folder, root};
 
 const NPI_A: &str = "1234567893";
 const NPI_B: &str = "1245319599";
@@ -699,26 +699,8 @@ fn ov001_names_the_counted_rows_of_each_npi_one_finding_per_time_log() {
     )
     .unwrap();
     let (a, b) = (d.path().join("timelog.csv"), d.path().join("timelog-b.csv"));
-    let o = ccm()
-        .arg("audit")
-        .args([&a, &b])
-        .args([
-            "--as-of",
-            "2025-04-15",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (code, json, stderr) = audit_logs_json(&[&a, &b], &[] as &[&str]);
+    assert_eq!(code, 0, "{stderr}");
     let f = json["findings"].as_array().unwrap();
     let at = |code: &str| -> Vec<(String, String, String, u64)> {
         f.iter()
@@ -783,28 +765,11 @@ fn overlapping_pcm_intervals_count_once() {
         ),
     ]);
     let out = d.path().join("out");
-    let o = ccm()
-        .arg("audit")
-        .arg(d.path().join("timelog.csv"))
-        .args([
-            "--as-of",
-            "2025-04-15",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let (code, json, stderr) = audit_logs_json(
+        &[&d.path().join("timelog.csv")],
+        &[std::ffi::OsStr::new("--out"), out.as_os_str()],
     );
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(code, 0, "{stderr}");
     let tm003: Vec<&serde_json::Value> = json["findings"]
         .as_array()
         .unwrap()

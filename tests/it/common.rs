@@ -14,9 +14,18 @@ pub fn ccm() -> Command {
 
 /// Runs `ccm audit` on a folder's timelog.csv with the fixed as-of date and JSON output.
 pub fn audit_json(dir: &Path, extra: &[String]) -> (i32, serde_json::Value, String) {
+    audit_logs_json(&[&dir.join("timelog.csv")], extra)
+}
+
+/// Runs `ccm audit` on the time logs with the fixed as-of date and JSON output, then the
+/// extra arguments: the exit code, the JSON on stdout (null if none) and stderr.
+pub fn audit_logs_json(
+    logs: &[&Path],
+    extra: &[impl AsRef<std::ffi::OsStr>],
+) -> (i32, serde_json::Value, String) {
     let out = ccm()
         .arg("audit")
-        .arg(dir.join("timelog.csv"))
+        .args(logs)
         .args([
             "--as-of",
             "2025-04-15",
