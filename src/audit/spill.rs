@@ -55,7 +55,10 @@ impl Spill {
             {
                 self.error = Some(e);
             }
-            *rows = Vec::new();
+            // Emptied, not freed: the next rows of this staff member reuse the room (no
+            // regrowth from nothing after every spill; what is held stays what one spill's
+            // worth of rows needed).
+            rows.clear();
         }
     }
 
