@@ -853,9 +853,9 @@ pub fn stream_timelog_batches(
     let TimelogInput { input, name } = input;
     let file = input.file;
     let mut pending = Pending::default();
-    // Each row is decoded and checked on the reading thread, which also makes its ids'
-    // keys; the ids are interned here, in file order, a batch at a time: at 500k patients
-    // the interner's lookups miss the cache, and a batch's misses overlap.
+    // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
+    // ids' keys; the ids are interned here, in file order, a batch at a time: at 500k
+    // patients the interner's lookups miss the cache, and a batch's misses overlap.
     let result = for_each_record(
         ds,
         input,
