@@ -298,13 +298,13 @@ fn reason(st: u8) -> &'static str {
 
 /// One staff member's rows after the day checks, for the stage that adds them to their
 /// months: sorted by day and clock time, with per row whether it repeats the one before
-/// (IN003) and the minutes it loses to overlaps, and the TM005 findings by day (0-based).
+/// (IN003) and the minutes it loses to overlaps, and the member's TM005 findings.
 struct StaffDays {
     staff: u32,
     rows: Vec<Slim>,
     dup: Vec<bool>,
     lost: Vec<Lost>,
-    tm005: Vec<(usize, Finding)>,
+    tm005: Vec<Finding>,
 }
 
 /// What the patient-month checks carry from one patient-month to the next of the same one.
@@ -420,11 +420,14 @@ impl Issues {
 /// Patient, month, billing NPI, billed program (CCM or PCM).
 type Key = (u32, YearMonth, u32, Program);
 
+/// Where a patient-month stands in the list sorted by key (its outcome stands there too).
+fn pm_index(pms: &[(Key, Pm)], key: &Key) -> Option<usize> {
+    pms.binary_search_by_key(key, |e| e.0).ok()
+}
+
 /// A patient-month's evidence in the list sorted by key.
 fn pm_of<'a>(pms: &'a [(Key, Pm)], key: &Key) -> Option<&'a Pm> {
-    pms.binary_search_by_key(key, |e| e.0)
-        .ok()
-        .map(|i| &pms[i].1)
+    pm_index(pms, key).map(|i| &pms[i].1)
 }
 
 /// Programs ccm derives and verifies claims for.
@@ -869,16 +872,13 @@ impl<'r> Auditor<'r> {
                 rows,
                 dup: all_dup,
                 lost: all_lost,
-                mut tm005,
+                tm005,
             } in days_rx
             {
-                tm005.reverse();
+                // Findings are ordered by their content at the end, not by when they came.
+                findings.extend(tm005);
                 let mut from = 0;
-                for (day_no, day) in rows.chunk_by(|a, b| a.date == b.date).enumerate() {
-                    while tm005.last().is_some_and(|(d, _)| *d == day_no) {
-                        let (_, f) = tm005.pop().expect("just seen");
-                        findings.push(f);
-                    }
+                for day in rows.chunk_by(|a, b| a.date == b.date) {
                     let dup = &all_dup[from..from + day.len()];
                     let lost = &all_lost[from..from + day.len()];
                     from += day.len();
@@ -1072,16 +1072,15 @@ impl<'r> Auditor<'r> {
         // dropped once its findings are made, so they are not all held beside the findings.
         let mut issues_of: Vec<Option<Box<RowIssues>>> =
             pms.iter_mut().map(|e| e.1.issues.take()).collect();
-        let entries: Vec<(&Key, &Pm)> = pms.iter().map(|(k, pm)| (k, pm)).collect();
-        // The checks of one patient-month (the map is ordered by patient then month, so each
-        // patient-month's keys are adjacent): its findings are added to `findings`, its
+        // The checks of one patient-month (the list is ordered by patient then month, so
+        // each patient-month's keys are adjacent): its findings are added to `findings`, its
         // outcome returned.
-        let one_month = |(&key, pm): (&Key, &Pm),
+        let one_month = |(key, pm): &(Key, Pm),
                          issues: Option<Box<RowIssues>>,
                          run: &mut MonthRun,
                          findings: &mut Vec<Finding>|
          -> Outcome {
-            let (patient, month, npi, prog) = key;
+            let (patient, month, npi, prog) = *key;
             let MonthRun {
                 el003_done,
                 npis_at,
@@ -1437,40 +1436,37 @@ impl<'r> Auditor<'r> {
                 payment,
             }
         };
-        // The patient-months in two halves, split between patients, checked on two threads;
-        // the halves' findings and outcomes are joined in order, so the result is the same
-        // as one pass.
-        let n = entries.len();
+        // The patient-months in two halves, split between patients, checked on two threads.
+        // Each half writes its outcomes straight into its part of the final list (outcome
+        // `i` is that of `pms[i]`); the first half's findings go straight into the final
+        // list too. Nothing big is copied or held twice, and the result is that of one pass.
+        let n = pms.len();
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(n);
-        let run = |part: &[(&Key, &Pm)],
+        let run = |part: &[(Key, Pm)],
                    issues: &mut [Option<Box<RowIssues>>],
                    found: &mut Vec<Finding>,
                    out: &mut [std::mem::MaybeUninit<Outcome>]| {
             let mut state = MonthRun::default();
-            for ((&e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
+            for ((e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
                 o.write(one_month(e, i.take(), &mut state, found));
             }
         };
         let mut mid = n / 2;
-        while mid > 0 && mid < n && entries[mid].0.0 == entries[mid - 1].0.0 {
+        while mid > 0 && mid < n && pms[mid].0.0 == pms[mid - 1].0.0 {
             mid += 1;
         }
         let (first, second) = issues_of.split_at_mut(mid);
-        // Each half writes its outcomes straight into its part of the final list (one per
-        // patient-month, in the map's order); the first half's findings go straight into
-        // the final list too. Nothing big is copied or held twice.
         let (out_1, out_2) = outcomes.spare_capacity_mut()[..n].split_at_mut(mid);
         // Room for a few findings per patient-month: reserved, not touched, so it costs no
         // memory until used, and the second half's findings join without a copy of the rest.
         findings.reserve(3 * n);
         let found_2 = std::thread::scope(|scope| {
             let later = scope.spawn(|| {
-                // Reserved, not touched: no copies as it grows.
                 let mut found = Vec::with_capacity(3 * (n - mid));
-                run(&entries[mid..], second, &mut found, out_2);
+                run(&pms[mid..], second, &mut found, out_2);
                 found
             });
-            run(&entries[..mid], first, &mut findings, out_1);
+            run(&pms[..mid], first, &mut findings, out_1);
             later.join().expect("the patient-month checks do not panic")
         });
         // SAFETY: the first `n` slots were all written just above: `run` writes every slot
@@ -1480,13 +1476,6 @@ impl<'r> Auditor<'r> {
         unsafe { outcomes.set_len(n) };
         findings.extend(found_2);
         drop(issues_of);
-        // One outcome per patient-month, in the map's order.
-        let outcome_index: FastMap<Key, usize> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (**k, i))
-            .collect();
-        drop(entries);
 
         let verify = ds.claims.as_ref().map(|cf| {
             verify(
@@ -1497,7 +1486,6 @@ impl<'r> Auditor<'r> {
                 &pms,
                 &complex_months,
                 &outcomes,
-                &outcome_index,
                 &mut findings,
                 global_error,
             )
@@ -1582,7 +1570,7 @@ fn staff_day_checks<'a>(
         let mut all_dup = Vec::with_capacity(rows.len());
         let mut all_lost = Vec::with_capacity(rows.len());
         let mut tm005 = Vec::new();
-        for (day_no, day) in rows.chunk_by(|a, b| a.date == b.date).enumerate() {
+        for day in rows.chunk_by(|a, b| a.date == b.date) {
             let from = all_dup.len();
             // Repeats of an identical row (IN003).
             all_dup.resize(from + day.len(), false);
@@ -1609,7 +1597,7 @@ fn staff_day_checks<'a>(
                 let n = dup.iter().filter(|d| !**d).count();
                 let date = day[0].naive_date();
                 for (file, lines) in by_file {
-                    tm005.push((day_no,
+                    tm005.push(
                     Finding::new(
                         &TM005,
                         format!(
@@ -1625,7 +1613,7 @@ fn staff_day_checks<'a>(
                     .month(YearMonth::of(date))
                     .at_lines(file, lines)
                     .minutes(total),
-                ));
+                );
                 }
             }
             // Overlaps (TM003, TM004) among the countable rows with clock times.
@@ -2083,8 +2071,8 @@ fn verify(
     cf: &ClaimsFile,
     pms: &[(Key, Pm)],
     complex_months: &HashSet<(u32, YearMonth)>,
+    // One per entry of `pms`, in the same order.
     outcomes: &[Outcome],
-    outcome_index: &FastMap<Key, usize>,
     findings: &mut Vec<Finding>,
     global_error: bool,
 ) -> Verify {
@@ -2238,9 +2226,7 @@ fn verify(
             v.clean.extend(lines.iter().map(|(i, _)| *i));
             // The evidence may support more than was claimed.
             for (prog, paid) in &supported_pay {
-                if let Some(o) = outcome_index
-                    .get(&(patient, month, npi, *prog))
-                    .map(|&i| &outcomes[i])
+                if let Some(o) = pm_index(pms, &(patient, month, npi, *prog)).map(|i| &outcomes[i])
                     && o.status == Status::Clean
                     && o.payment > *paid
                 {
@@ -2270,8 +2256,7 @@ fn verify(
         findings.extend(local);
     }
     // Clean months the evidence supports that were not claimed at all.
-    for (key, &i) in outcome_index {
-        let o = &outcomes[i];
+    for ((key, _), o) in pms.iter().zip(outcomes) {
         if o.status == Status::Clean && !claimed_programs.contains(key) {
             let mut f = Finding::new(
                 &RV001,
