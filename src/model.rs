@@ -52,7 +52,7 @@ impl IdKey {
         }
         IdKey {
             bytes,
-            hash: std::hash::BuildHasher::hash_one(&FastState::default(), b),
+            hash: id_hash(b),
         }
     }
 
@@ -106,7 +106,7 @@ impl Interner {
                     self.grow();
                     at = self.find(k, s).expect_err("a new id is not in the table");
                 }
-                self.table[at] = ((k.hash >> 32) << 32) | u64::from(id + 1);
+                self.table[at] = entry(k.hash, id);
                 self.keys.push(k.bytes);
                 self.names.push(s.into());
                 id
@@ -143,12 +143,12 @@ impl Interner {
         self.table = vec![0; size];
         let mask = size - 1;
         for (id, name) in self.names.iter().enumerate() {
-            let hash = std::hash::BuildHasher::hash_one(&FastState::default(), name.as_bytes());
+            let hash = id_hash(name.as_bytes());
             let mut i = hash as usize & mask;
             while self.table[i] != 0 {
                 i = (i + 1) & mask;
             }
-            self.table[i] = ((hash >> 32) << 32) | (id as u64 + 1);
+            self.table[i] = entry(hash, id as u32);
         }
     }
 
@@ -164,6 +164,16 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+}
+
+/// The hash an id is filed under in an [`Interner`].
+fn id_hash(b: &[u8]) -> u64 {
+    std::hash::BuildHasher::hash_one(&FastState::default(), b)
+}
+
+/// An [`Interner`] table entry: the hash's high half as a tag beside `id + 1` (0 is empty).
+fn entry(hash: u64, id: u32) -> u64 {
+    ((hash >> 32) << 32) | u64::from(id + 1)
 }
 
 /// Asks for the cache line holding `x` without waiting for it.
