@@ -1832,7 +1832,9 @@ impl Selection<'_> {
             minutes: self.minutes,
             expected_payment: pay,
         };
-        let mut out = vec![mk(&self.base.hcpcs, 1, self.base_pay)];
+        // Exactly the room needed: a pushed second line would leave room for four.
+        let mut out = Vec::with_capacity(1 + usize::from(self.addon.is_some()));
+        out.push(mk(&self.base.hcpcs, 1, self.base_pay));
         if let Some((a, units)) = self.addon {
             out.push(mk(&a.hcpcs, units, self.addon_pay));
         }
