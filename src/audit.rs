@@ -1918,11 +1918,16 @@ fn select<'a>(
         }
     }
     best.map(|mut b| {
-        b.alternatives = supported
-            .into_iter()
-            .filter(|c| *c != b.base.hcpcs)
-            .map(|c| Text::from(c.as_str()))
-            .collect();
+        // Every supported family but the one chosen, with exactly that room (collected
+        // from a filter, a list of one would keep room for four).
+        let mut alternatives = Vec::with_capacity(supported.len() - 1);
+        alternatives.extend(
+            supported
+                .iter()
+                .filter(|c| **c != b.base.hcpcs)
+                .map(|c| Text::from(c.as_str())),
+        );
+        b.alternatives = alternatives;
         b
     })
 }
