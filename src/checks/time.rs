@@ -121,73 +121,57 @@ pub fn day_overlaps<'a>(day: &[Span], name: impl Fn(u32) -> &'a str) -> Vec<(usi
             (name(ra.tie.0), ra.tie.1, ra.tie.2).cmp(&(name(rb.tie.0), rb.tie.1, rb.tie.2))
         })
     };
-    let mut ccm: Vec<usize> = (0..day.len()).filter(|&i| day[i].ccm).collect();
-    ccm.sort_unstable_by(order);
     let mut out = Vec::new();
-    let mut max_end = 0u16;
-    for i in ccm {
-        let r = &day[i];
-        let (s, e) = (r.start, r.end);
-        // Pieces of [s, e) not covered by the other programs' union.
-        let mut with_other = 0u16;
-        let mut free: Vec<(u16, u16)> = Vec::new();
-        let mut cur = s;
-        let from = union.partition_point(|u| u.1 <= s);
-        for &(us, ue) in &union[from..] {
-            if us >= e {
-                break;
+    // CCM yields to the other programs' time; PCM yields to nothing.
+    for (ccm, yields_to) in [(true, &union[..]), (false, &[][..])] {
+        let of_program = |r: &Span| if ccm { r.ccm } else { r.pcm };
+        let mut own: Vec<usize> = (0..day.len()).filter(|&i| of_program(&day[i])).collect();
+        own.sort_unstable_by(order);
+        // Every interval before this one starts no later, so what they covered of it is
+        // [start, max_end).
+        let mut max_end = 0u16;
+        for i in own {
+            let r = &day[i];
+            let (with_other, overlap) = split_interval(r.start, r.end, yields_to, max_end);
+            max_end = max_end.max(r.end);
+            if with_other > 0 || overlap > 0 {
+                let other_program = with_other.min(r.minutes);
+                out.push((
+                    i,
+                    Lost {
+                        other_program,
+                        overlap: overlap.min(r.minutes - other_program),
+                    },
+                ));
             }
-            if us > cur {
-                free.push((cur, us));
-            }
-            let (os, oe) = (us.max(s), ue.min(e));
-            with_other += oe.saturating_sub(os);
-            cur = cur.max(ue);
-        }
-        if cur < e {
-            free.push((cur, e));
-        }
-        // Of what is left, the part before max_end was already counted by an earlier CCM
-        // interval of this staff member.
-        let overlap: u16 = free
-            .iter()
-            .map(|&(fs, fe)| fe.min(max_end).saturating_sub(fs))
-            .sum();
-        max_end = max_end.max(e);
-        if with_other > 0 || overlap > 0 {
-            let cap = r.minutes;
-            let other_program = with_other.min(cap);
-            let overlap = overlap.min(cap - other_program);
-            out.push((
-                i,
-                Lost {
-                    other_program,
-                    overlap,
-                },
-            ));
-        }
-    }
-    // PCM intervals: what an earlier PCM interval (all start no later) already covered is
-    // [start, max_end).
-    let mut pcm: Vec<usize> = (0..day.len()).filter(|&i| day[i].pcm).collect();
-    pcm.sort_unstable_by(order);
-    let mut max_end = 0u16;
-    for i in pcm {
-        let r = &day[i];
-        let overlap = r.end.min(max_end).saturating_sub(r.start).min(r.minutes);
-        max_end = max_end.max(r.end);
-        if overlap > 0 {
-            out.push((
-                i,
-                Lost {
-                    other_program: 0,
-                    overlap,
-                },
-            ));
         }
     }
     out.sort_unstable_by_key(|x| x.0);
     out
+}
+
+/// Of the interval [s, e): the minutes under `union` (sorted, disjoint: another program's
+/// time), and of the rest, the minutes before `max_end` (already counted by an earlier
+/// interval of the same program).
+fn split_interval(s: u16, e: u16, union: &[(u16, u16)], max_end: u16) -> (u16, u16) {
+    let counted_before = |fs: u16, fe: u16| fe.min(max_end).saturating_sub(fs);
+    let (mut with_other, mut overlap) = (0u16, 0u16);
+    let mut cur = s;
+    let from = union.partition_point(|u| u.1 <= s);
+    for &(us, ue) in &union[from..] {
+        if us >= e {
+            break;
+        }
+        if us > cur {
+            overlap += counted_before(cur, us);
+        }
+        with_other += ue.min(e).saturating_sub(us.max(s));
+        cur = cur.max(ue);
+    }
+    if cur < e {
+        overlap += counted_before(cur, e);
+    }
+    (with_other, overlap)
 }
 
 #[cfg(test)]
@@ -198,6 +182,13 @@ mod tests {
     const NAMES: [&str; 3] = ["P1", "P2", "P3"];
     fn name(p: u32) -> &'static str {
         NAMES[p as usize]
+    }
+
+    fn lost(other_program: u16, overlap: u16) -> Lost {
+        Lost {
+            other_program,
+            overlap,
+        }
     }
 
     fn row(patient: u32, program: Program, s: u16, e: u16) -> Span {
@@ -227,28 +218,10 @@ mod tests {
             row(0, Program::Ccm, 540, 570),
         ];
         let got = day_overlaps(&rows, name);
-        assert_eq!(
-            got,
-            vec![(
-                0,
-                Lost {
-                    other_program: 0,
-                    overlap: 15
-                }
-            )]
-        );
+        assert_eq!(got, vec![(0, lost(0, 15))]);
         // Order of input does not matter.
         let swapped = vec![rows[1], rows[0]];
-        assert_eq!(
-            day_overlaps(&swapped, name),
-            vec![(
-                1,
-                Lost {
-                    other_program: 0,
-                    overlap: 15
-                }
-            )]
-        );
+        assert_eq!(day_overlaps(&swapped, name), vec![(1, lost(0, 15))]);
     }
 
     #[test]
@@ -261,25 +234,7 @@ mod tests {
         let got = day_overlaps(&rows, name);
         // Row 1: 610–620 with RPM (10), nothing earlier. Row 2: 615–620 with RPM (5),
         // 620–630 already counted by row 1 (10).
-        assert_eq!(
-            got,
-            vec![
-                (
-                    1,
-                    Lost {
-                        other_program: 10,
-                        overlap: 0
-                    }
-                ),
-                (
-                    2,
-                    Lost {
-                        other_program: 5,
-                        overlap: 10
-                    }
-                )
-            ]
-        );
+        assert_eq!(got, vec![(1, lost(10, 0)), (2, lost(5, 10))]);
     }
 
     #[test]
@@ -300,29 +255,7 @@ mod tests {
         // fingerprint) keeps row 4's minutes, row 3 loses all 10.
         assert_eq!(
             got,
-            vec![
-                (
-                    1,
-                    Lost {
-                        other_program: 0,
-                        overlap: 10
-                    }
-                ),
-                (
-                    2,
-                    Lost {
-                        other_program: 15,
-                        overlap: 0
-                    }
-                ),
-                (
-                    3,
-                    Lost {
-                        other_program: 0,
-                        overlap: 10
-                    }
-                )
-            ]
+            vec![(1, lost(0, 10)), (2, lost(15, 0)), (3, lost(0, 10))]
         );
         // Apart from each other, PCM intervals lose nothing.
         let apart = vec![
@@ -339,16 +272,7 @@ mod tests {
             row(1, Program::Ccm, 610, 620),
         ];
         let got = day_overlaps(&rows, name);
-        assert_eq!(
-            got,
-            vec![(
-                1,
-                Lost {
-                    other_program: 0,
-                    overlap: 10
-                }
-            )]
-        );
+        assert_eq!(got, vec![(1, lost(0, 10))]);
     }
 }
 
