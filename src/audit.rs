@@ -1437,18 +1437,17 @@ impl<'r> Auditor<'r> {
             }
         };
         // The patient-months in two halves, split between patients, checked on two threads.
-        // Each half writes its outcomes straight into its part of the final list (outcome
-        // `i` is that of `pms[i]`); the first half's findings go straight into the final
-        // list too. Nothing big is copied or held twice, and the result is that of one pass.
+        // Each half writes its outcomes straight into its part of one list (outcome `i` is
+        // that of `pms[i]`); the first half's findings go straight into the final list too.
+        // Nothing big is copied or held twice, and the result is that of one pass.
         let n = pms.len();
-        let mut outcomes: Vec<Outcome> = Vec::with_capacity(n);
         let run = |part: &[(Key, Pm)],
                    issues: &mut [Option<Box<RowIssues>>],
                    found: &mut Vec<Finding>,
-                   out: &mut [std::mem::MaybeUninit<Outcome>]| {
+                   out: &mut [Option<Outcome>]| {
             let mut state = MonthRun::default();
             for ((e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
-                o.write(one_month(e, i.take(), &mut state, found));
+                *o = Some(one_month(e, i.take(), &mut state, found));
             }
         };
         let mut mid = n / 2;
@@ -1456,7 +1455,8 @@ impl<'r> Auditor<'r> {
             mid += 1;
         }
         let (first, second) = issues_of.split_at_mut(mid);
-        let (out_1, out_2) = outcomes.spare_capacity_mut()[..n].split_at_mut(mid);
+        let mut slots: Vec<Option<Outcome>> = std::iter::repeat_with(|| None).take(n).collect();
+        let (out_1, out_2) = slots.split_at_mut(mid);
         // Room for a few findings per patient-month: reserved, not touched, so it costs no
         // memory until used, and the second half's findings join without a copy of the rest.
         findings.reserve(3 * n);
@@ -1469,11 +1469,12 @@ impl<'r> Auditor<'r> {
             run(&pms[..mid], first, &mut findings, out_1);
             later.join().expect("the patient-month checks do not panic")
         });
-        // SAFETY: the first `n` slots were all written just above: `run` writes every slot
-        // of its part (`part`, `issues` and `out` have the same length on each side), and a
-        // panic on either thread leaves the scope before this line (the written outcomes
-        // are then leaked, never read).
-        unsafe { outcomes.set_len(n) };
+        // Reuses the list's memory (std collects a mapped `Vec` in place when the sizes match).
+        const _: () = assert!(size_of::<Option<Outcome>>() == size_of::<Outcome>());
+        let mut outcomes: Vec<Outcome> = slots
+            .into_iter()
+            .map(|o| o.expect("every patient-month has its outcome"))
+            .collect();
         findings.extend(found_2);
         drop(issues_of);
 
