@@ -1591,31 +1591,28 @@ fn staff_day_checks<'a>(
                 .map(|(r, _)| u32::from(r.minutes))
                 .sum();
             if total > IMPLAUSIBLE_DAY_MINUTES {
-                let mut by_file: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
-                for (r, _) in day.iter().zip(dup).filter(|(_, d)| !**d) {
-                    by_file.entry(r.file).or_default().push(u64::from(r.line));
-                }
-                let n = dup.iter().filter(|d| !**d).count();
+                let acc = Acc {
+                    at: day
+                        .iter()
+                        .zip(dup)
+                        .filter(|(_, d)| !**d)
+                        .map(|(r, _)| (r.file, u64::from(r.line)))
+                        .collect(),
+                    minutes: total,
+                };
                 let date = day[0].naive_date();
-                for (file, lines) in by_file {
-                    tm005.push(
-                    Finding::new(
-                        &TM005,
-                        format!(
-                            "staff {} logged {} minutes ({}h{:02}) on {} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
-                            staff_names.name(staff),
-                            total,
-                            total / 60,
-                            total % 60,
-                            date,
-                            n
-                        ),
-                    )
-                    .month(YearMonth::of(date))
-                    .at_lines(file, lines)
-                    .minutes(total),
+                let msg = format!(
+                    "staff {} logged {} minutes ({}h{:02}) on {} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
+                    staff_names.name(staff),
+                    total,
+                    total / 60,
+                    total % 60,
+                    date,
+                    acc.at.len()
                 );
-                }
+                push_acc(&mut tm005, &acc, |_, _| {
+                    Finding::new(&TM005, msg.clone()).month(YearMonth::of(date))
+                });
             }
             // Overlaps (TM003, TM004) among the countable rows with clock times.
             spans.clear();
