@@ -139,7 +139,7 @@ fn line_start(path: &str, at: u64) -> std::io::Result<u64> {
         if n == 0 {
             return Ok(pos);
         }
-        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
             return Ok(pos + i as u64 + 1);
         }
         pos += n as u64;
