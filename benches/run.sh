@@ -3,6 +3,10 @@
 # generated files. Not a test; CI never runs it. See benches/README.md.
 #
 #   bash benches/run.sh [ROWS...]        # default: 2000000 10000000
+#   bash benches/run.sh --check [ROWS...]             # default 2000000: output checksums vs
+#                                                     # benches/checksums.txt (BENCH_BLESS=1 writes it)
+#   bash benches/run.sh --compare OLD_CCM [ROWS...]   # old and new binary, interleaved runs,
+#                                                     # wall and peak RSS side by side, checksums
 #
 # Environment knobs: BENCH_RUNS (default 3), BENCH_SEED (default 42),
 # BENCH_DIR (default target/bench-data).
@@ -20,7 +24,23 @@ NONCLINICAL_SHARE=0.03
 CHRONIC=$ROOT/rules/chronic/ccir_v2023_1.csv
 ROLES=$ROOT/rules/2025/roles.csv
 SQL=$ROOT/benches/duckdb_core.sql
-if [ "$#" -gt 0 ]; then SIZES=("$@"); else SIZES=(2000000 10000000); fi
+MODE=full
+OLD_CCM=""
+case "${1:-}" in
+    --check) MODE=check; shift ;;
+    --compare)
+        MODE=compare
+        OLD_CCM=$(realpath "${2:?--compare needs the old ccm binary}")
+        shift 2
+        ;;
+esac
+if [ "$#" -gt 0 ]; then
+    SIZES=("$@")
+elif [ "$MODE" = check ]; then
+    SIZES=(2000000)
+else
+    SIZES=(2000000 10000000)
+fi
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
@@ -32,7 +52,7 @@ done
 
 # ---- prerequisites ---------------------------------------------------------------------
 command -v python3 >/dev/null || die "python3 not found"
-if ! python3 -c 'import duckdb' 2>/dev/null; then
+if [ "$MODE" = full ] && ! python3 -c 'import duckdb' 2>/dev/null; then
     log "installing the duckdb Python package"
     python3 -m pip install --quiet duckdb || die "pip install duckdb failed"
 fi
@@ -98,14 +118,8 @@ verdict() { awk -v v="$1" -v lim="$2" -v op="$3" 'BEGIN {
     if (v == "n/a") { print "?"; exit }
     ok = (op == "le") ? (v + 0 <= lim + 0) : 0; print (ok ? "ok" : "MISS") }'; }
 
-# Python + duckdb import overhead (measured once; subtracted for the "net" duckdb time).
-log "measuring python3 -c 'import duckdb'"
-measure import python3 -c 'import duckdb'
-IMPORT_WALL=$M_WALL
-IMPORT_RSS=$M_RSS
-
-ROWS_OUT=()
-for ROWS in "${SIZES[@]}"; do
+prepare_data() { # ROWS: sets DATA, PATIENTS, SIZE_MB
+    local ROWS=$1 WANT HAVE
     PATIENTS=$((ROWS / 20))
     ((PATIENTS < 100000)) && PATIENTS=100000
     ((PATIENTS > 1000000)) && PATIENTS=1000000
@@ -132,6 +146,94 @@ print(json.dumps({"rows": int(sys.argv[1]), "patients": int(sys.argv[2]), "month
     # Warm the page cache so every contender reads from memory.
     cat "$DATA"/*.csv >/dev/null
 
+}
+
+# sums DIR: one line "name sha256" per --out file, in name order.
+sums() {
+    local d=$1 f
+    for f in clean_claims.csv findings.csv findings.json summary.json; do
+        printf '%s %s\n' "$f" "$(sha256sum "$d/$f" | cut -d' ' -f1)"
+    done
+}
+
+if [ "$MODE" = check ]; then
+    SUMS=$ROOT/benches/checksums.txt
+    got=""
+    for ROWS in "${SIZES[@]}"; do
+        prepare_data "$ROWS"
+        OUT=$TMP/out-$ROWS
+        "$CCM" audit "$DATA/timelog.csv" --as-of "$AS_OF" --quiet --fail-on never --out "$OUT"
+        got+=$(sums "$OUT" | sed "s/^/$ROWS /")$'\n'
+    done
+    if [ -n "${BENCH_BLESS:-}" ]; then
+        printf '%s' "$got" >"$SUMS"
+        log "written $SUMS"
+        exit 0
+    fi
+    printf '%s' "$got"
+    want=$(grep -E "^($(IFS='|'; echo "${SIZES[*]}")) " "$SUMS" || true)
+    if [ "$want" = "${got%$'\n'}" ]; then
+        log "checksums match benches/checksums.txt"
+        exit 0
+    fi
+    log "checksums DIFFER from benches/checksums.txt:"
+    diff <(printf '%s\n' "$want") <(printf '%s' "$got") >&2 || true
+    exit 1
+fi
+
+if [ "$MODE" = compare ]; then
+    [ -x "$OLD_CCM" ] || die "not an executable: $OLD_CCM"
+    ROWS_OUT=()
+    for ROWS in "${SIZES[@]}"; do
+        prepare_data "$ROWS"
+        cat "$DATA"/*.csv >/dev/null
+        declare -A WALLS=() PEAK=([old]=0 [new]=0)
+        for ((i = 1; i <= RUNS; i++)); do
+            # Alternate which binary goes first, so drift hits both alike.
+            if ((i % 2)); then order=(old new); else order=(new old); fi
+            for who in "${order[@]}"; do
+                bin=$CCM
+                [ "$who" = old ] && bin=$OLD_CCM
+                OUT=$TMP/out-$who
+                rm -rf "$OUT"
+                t0=$EPOCHREALTIME
+                /usr/bin/time -f '%e %M' -o "$TMP/$who.time" "$bin" audit "$DATA/timelog.csv" \
+                    --as-of "$AS_OF" --quiet --fail-on never --out "$OUT" >/dev/null \
+                    || die "$who failed"
+                t1=$EPOCHREALTIME
+                WALLS[$who]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') "
+                r=$(awk 'END { print $2 }' "$TMP/$who.time")
+                ((r > PEAK[$who])) && PEAK[$who]=$r
+            done
+        done
+        med() { printf '%s\n' $1 | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+        MO=$(med "${WALLS[old]}") MN=$(med "${WALLS[new]}")
+        SAME=$([ "$(sums "$TMP/out-old")" = "$(sums "$TMP/out-new")" ] && echo identical || echo DIFFER)
+        log "$ROWS rows: old ${WALLS[old]}| new ${WALLS[new]}"
+        ROWS_OUT+=("| $ROWS | $MO | $MN | $(div "$MN" "$MO") | $(mb "${PEAK[old]}") | $(mb "${PEAK[new]}") | $SAME |")
+        sums "$TMP/out-new" | sed "s/^/[bench] $ROWS new /" >&2
+    done
+    {
+        echo "# ccm side by side: $OLD_CCM (old) vs $CCM (new)"
+        echo
+        echo "$(date -u '+%Y-%m-%d %H:%M UTC') - ccm $(git rev-parse --short HEAD 2>/dev/null) - $RUNS interleaved runs each, median wall, max peak RSS"
+        echo
+        echo "| rows | old s | new s | new/old | old peak MB | new peak MB | outputs |"
+        echo "|---:|---:|---:|---:|---:|---:|---|"
+        printf '%s\n' "${ROWS_OUT[@]}"
+    } | tee "$BENCH/compare.md"
+    exit 0
+fi
+
+# Python + duckdb import overhead (measured once; subtracted for the "net" duckdb time).
+log "measuring python3 -c 'import duckdb'"
+measure import python3 -c 'import duckdb'
+IMPORT_WALL=$M_WALL
+IMPORT_RSS=$M_RSS
+
+ROWS_OUT=()
+for ROWS in "${SIZES[@]}"; do
+    prepare_data "$ROWS"
     log "size $ROWS rows ($SIZE_MB MB time log), $RUNS runs each"
     measure parse "$PARSE" "$DATA/timelog.csv"
     got=$(head -n1 "$TMP/parse.out")

@@ -6,4 +6,5 @@ mod cli;
 mod common;
 mod fixtures;
 mod fuzz;
+mod golden;
 mod properties;
