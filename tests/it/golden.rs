@@ -164,6 +164,11 @@ fn golden_demo() {
             args: demo(&["--as-of", "2025-03-24"]),
         },
         Case {
+            // Two monthly export folders, each with its own companions.
+            name: "demo/plus-february-folder".into(),
+            args: demo(&["fixtures/multi/2025-02/timelog.csv", "--as-of", AS_OF]),
+        },
+        Case {
             name: "demo/mid-month-threshold".into(),
             args: demo(&["--as-of", "2025-03-24", "--dos", "threshold"]),
         },
