@@ -1242,12 +1242,14 @@ pub fn read_companion(
 ) -> Result<(), IngestError> {
     let input = open(ds, path, name, kind, opts)?;
     let file = input.file;
+    // Several files of a kind (one beside each time log) are read together: each adds to
+    // the list, none replaces it.
     match kind {
-        Kind::Consents => ds.consents = Some(Vec::new()),
-        Kind::Diagnoses => ds.diagnoses = Some(Vec::new()),
-        Kind::Enrolments => ds.enrolments = Some(Vec::new()),
-        Kind::Careplans => ds.careplans = Some(Vec::new()),
-        Kind::Visits => ds.visits = Some(Vec::new()),
+        Kind::Consents => _ = ds.consents.get_or_insert_with(Vec::new),
+        Kind::Diagnoses => _ = ds.diagnoses.get_or_insert_with(Vec::new),
+        Kind::Enrolments => _ = ds.enrolments.get_or_insert_with(Vec::new),
+        Kind::Careplans => _ = ds.careplans.get_or_insert_with(Vec::new),
+        Kind::Visits => _ = ds.visits.get_or_insert_with(Vec::new),
         Kind::Timelog | Kind::Claims => unreachable!("read by read_timelog / read_claims"),
     }
     for_each_record(

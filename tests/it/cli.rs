@@ -788,3 +788,31 @@ fn overlapping_pcm_intervals_count_once() {
         .collect();
     assert_eq!(codes, ["99426"], "{claims}");
 }
+
+#[test]
+fn companions_of_every_folder_are_read_together() {
+    // A year's re-audit: one export folder per month, each with its own companions.
+    let demo = root().join("fixtures/demo/timelog.csv");
+    let feb = root().join("fixtures/multi/2025-02/timelog.csv");
+    let (demo, feb) = (demo.as_path(), feb.as_path());
+    let (_, alone, _) = audit_logs_json(&[demo], &[] as &[&str]);
+    for logs in [[demo, feb], [feb, demo]] {
+        let (code, both, err) = audit_logs_json(&logs, &[] as &[&str]);
+        assert_eq!(code, 0, "{err}");
+        let month = |j: &serde_json::Value, m: &str| {
+            j["summary"]["by_month"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["month"] == m)
+                .cloned()
+                .unwrap_or_default()
+        };
+        // March is audited as if the demo folder were alone; February's two months
+        // (P0001 with the demo's consent and diagnoses, P9001 with its own) are clean.
+        assert_eq!(month(&both, "2025-03"), month(&alone, "2025-03"));
+        let feb_month = month(&both, "2025-02");
+        assert_eq!(feb_month["clean_claim_lines"], 2, "{feb_month}");
+        assert_eq!(feb_month["amount_blocked"], "0.00", "{feb_month}");
+    }
+}
