@@ -1176,7 +1176,7 @@ impl<'r> Auditor<'r> {
                     .filter_map(|c| c.npi)
                     .map(|n| ds.npi_name(n))
                     .collect();
-                let mut f = base(
+                let f = base(
                 &CN004,
                 format!(
                     "the consent names NPI {} but these minutes are billed under {npi_s}: a different practitioner needs its own consent",
@@ -1184,10 +1184,12 @@ impl<'r> Auditor<'r> {
                 ),
             )
             .minutes(iss.other_npi.minutes);
-                if let Some(cf) = file_of(Kind::Consents) {
-                    f = f.at_lines(cf, consents.iter().map(|c| c.line).collect());
-                }
-                local.push(f);
+                push_cited(
+                    &mut local,
+                    f,
+                    consents.iter().map(|c| (c.file, c.line)),
+                    file_of(Kind::Consents),
+                );
             }
 
             // One practitioner per patient-month.
@@ -1272,7 +1274,7 @@ impl<'r> Auditor<'r> {
                 let Some(sev) = clash.severity(cfg.policy, rel) else {
                     continue;
                 };
-                let mut f = base(
+                let f = base(
                     check,
                     format!(
                         "{} in {month} by {} ({} under the {} policy)",
@@ -1287,15 +1289,11 @@ impl<'r> Auditor<'r> {
                     ),
                 )
                 .severity(sev);
-                if let Some(e) = active.first() {
-                    f = f.at_lines(e.file, active.iter().map(|e| e.line).collect());
-                } else if let Some(t) = timed.first() {
-                    f = f.at_lines(
-                        t.2,
-                        timed.iter().filter(|x| x.2 == t.2).map(|x| x.3).collect(),
-                    );
+                if active.is_empty() {
+                    push_cited(&mut local, f, timed.iter().map(|t| (t.2, t.3)), None);
+                } else {
+                    push_cited(&mut local, f, active.iter().map(|e| (e.file, e.line)), None);
                 }
-                local.push(f);
             }
 
             // Conditions.
@@ -1327,7 +1325,7 @@ impl<'r> Auditor<'r> {
                 (2, &EL001)
             };
             if ds.diagnoses.is_some() && cats.len() < needed {
-                let mut f = base(
+                let f = base(
                     el,
                     format!(
                         "{} distinct chronic condition(s) active in {month}{}; {pname_s} needs {}",
@@ -1340,10 +1338,12 @@ impl<'r> Auditor<'r> {
                         if needed == 1 { "one" } else { "two or more" }
                     ),
                 );
-                if let Some(df) = file_of(Kind::Diagnoses) {
-                    f = f.at_lines(df, diags.iter().map(|d| d.line).collect());
-                }
-                local.push(f);
+                push_cited(
+                    &mut local,
+                    f,
+                    diags.iter().map(|d| (d.file, d.line)),
+                    file_of(Kind::Diagnoses),
+                );
             }
 
             // A care plan must exist by the month (when care plans are given).
@@ -1773,6 +1773,34 @@ fn push_acc(out: &mut Vec<Finding>, acc: &Acc, make: impl Fn(usize, u32) -> Find
         for run in at.chunk_by(|a, b| a.0 == b.0) {
             push(run[0].0, run.iter().map(|&(_, l)| l).collect());
         }
+    }
+}
+
+/// Emits `f` once per file the cited records come from, each citing that file's lines
+/// (a finding names one file). With no record to cite it names `fallback`, if any.
+fn push_cited(
+    out: &mut Vec<Finding>,
+    f: Finding,
+    at: impl Iterator<Item = (u16, u64)>,
+    fallback: Option<u16>,
+) {
+    let mut at: Vec<(u16, u64)> = at.collect();
+    at.sort_unstable();
+    let mut runs = at.chunk_by(|a, b| a.0 == b.0).peekable();
+    if runs.peek().is_none() {
+        out.push(match fallback {
+            Some(file) => f.at_lines(file, Vec::new()),
+            None => f,
+        });
+        return;
+    }
+    while let Some(run) = runs.next() {
+        let lines = run.iter().map(|&(_, l)| l).collect();
+        if runs.peek().is_none() {
+            out.push(f.at_lines(run[0].0, lines));
+            return;
+        }
+        out.push(f.clone().at_lines(run[0].0, lines));
     }
 }
 

@@ -816,3 +816,55 @@ fn companions_of_every_folder_are_read_together() {
         assert_eq!(feb_month["amount_blocked"], "0.00", "{feb_month}");
     }
 }
+
+#[test]
+fn line_references_cite_the_file_each_record_came_from() {
+    // Two folders: P1's time and consent in `a`, its one diagnosis in `b`'s problem list,
+    // an enrolment clash for P2 from `b`'s enrolments. Findings must name `b`'s files.
+    let a = folder(&[
+        (
+            "timelog.csv",
+            &format!("{TIMELOG_HEADER}{}", rows_for("P1", &[25], NPI_A)),
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date\nP1,2025-01-10\nP2,2025-01-10\n",
+        ),
+        ("diagnoses.csv", "patient_id,icd10_code\nP2,I10\nP2,J44.9\n"),
+        ("enrolments.csv", "patient_id,program,start_date\n"),
+    ]);
+    let b = folder(&[
+        (
+            "timelog.csv",
+            &format!("{TIMELOG_HEADER}{}", rows_for("P2", &[25], NPI_A)),
+        ),
+        ("consents.csv", "patient_id,consent_date\n"),
+        ("diagnoses.csv", "patient_id,icd10_code\nP3,E11.9\nP1,I10\n"),
+        (
+            "enrolments.csv",
+            &format!(
+                "patient_id,program,start_date,end_date,billing_npi\nP3,PCM,2025-01-01,,{NPI_A}\nP2,PCM,2025-01-01,,{NPI_A}\n"
+            ),
+        ),
+    ]);
+    let (la, lb) = (a.path().join("timelog.csv"), b.path().join("timelog.csv"));
+    let (code, json, err) = audit_logs_json(&[la.as_path(), lb.as_path()], &[] as &[&str]);
+    assert_eq!(code, 0, "{err}");
+    let cited = |code: &str| -> Vec<(String, String)> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap_or("").to_string(),
+                    f["line"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let in_b = |name: &str| b.path().join(name).display().to_string();
+    assert_eq!(cited("EL001"), [(in_b("diagnoses.csv"), "3".to_string())]);
+    assert_eq!(cited("OV002"), [(in_b("enrolments.csv"), "3".to_string())]);
+}
