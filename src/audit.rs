@@ -842,11 +842,21 @@ impl<'r> Auditor<'r> {
                 .minutes(u32::from(r.minutes)),
             );
         }
+        // The billable programs of the run, for the run-wide findings (CCM when none).
+        let mut run_programs: Vec<Program> = [Program::Ccm, Program::Pcm]
+            .into_iter()
+            .filter(|p| self.slots.iter().any(|s| s.key.3 == *p))
+            .collect();
+        if run_programs.is_empty() {
+            run_programs.push(Program::Ccm);
+        }
         if !self.has_consents {
-            findings.push(Finding::new(
-                &CN001,
-                "no consents file was given or found beside the time log: consent cannot be proven, so no CCM claim can be clean (give --consents FILE)",
-            ).program("CCM"));
+            for p in &run_programs {
+                findings.push(Finding::new(
+                    &CN001,
+                    format!("no consents file was given or found beside the time log: consent cannot be proven, so no {} claim can be clean (give --consents FILE)", p.as_str()),
+                ).program(p.as_str()));
+            }
             notes.push("no consents file: no claim can be clean".to_string());
         }
 
@@ -1023,10 +1033,13 @@ impl<'r> Auditor<'r> {
         let traced = std::mem::take(&mut self.traced);
 
         if ds.diagnoses.is_none() {
-            findings.push(Finding::new(
-            &EL001,
-            "no diagnoses file was given or found beside the time log: chronic conditions cannot be proven, so no CCM claim can be clean (give --diagnoses FILE)",
-        ).program("CCM"));
+            for p in &run_programs {
+                let check = if *p == Program::Pcm { &EL002 } else { &EL001 };
+                findings.push(Finding::new(
+                    check,
+                    format!("no diagnoses file was given or found beside the time log: chronic conditions cannot be proven, so no {} claim can be clean (give --diagnoses FILE)", p.as_str()),
+                ).program(p.as_str()));
+            }
             notes.push("no diagnoses file: no claim can be clean".to_string());
         }
         if ds.enrolments.is_none() {
@@ -1313,7 +1326,7 @@ impl<'r> Auditor<'r> {
                         )
                         .patient(pid)
                         .month(month)
-                        .program("CCM")
+                        .program(pname_s)
                         .at(d.file, d.line),
                     );
                 }

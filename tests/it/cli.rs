@@ -868,3 +868,44 @@ fn line_references_cite_the_file_each_record_came_from() {
     assert_eq!(cited("EL001"), [(in_b("diagnoses.csv"), "3".to_string())]);
     assert_eq!(cited("OV002"), [(in_b("enrolments.csv"), "3".to_string())]);
 }
+
+#[test]
+fn run_wide_and_diagnosis_findings_carry_the_program_they_concern() {
+    let pcm_row = format!("P1,2025-03-03,35,,,S1,RN,PCM,{NPI_A},call,reviewed meds\n");
+    let programs = |json: &serde_json::Value, code: &str| -> Vec<String> {
+        let mut v: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .map(|f| f["program"].as_str().unwrap_or("").to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    // No consents and no diagnoses file: one run-wide finding per program audited, PCM's
+    // missing conditions being EL002.
+    let d = folder(&[("timelog.csv", &format!("{TIMELOG_HEADER}{pcm_row}"))]);
+    let (_, json, err) = audit_json(d.path(), &[]);
+    assert_eq!(programs(&json, "CN001"), ["PCM"], "{err}");
+    assert_eq!(programs(&json, "EL002"), ["PCM"]);
+    assert!(programs(&json, "EL001").is_empty());
+    let both = format!("{TIMELOG_HEADER}{pcm_row}{}", rows_for("P2", &[25], NPI_A));
+    let d = folder(&[("timelog.csv", &both)]);
+    let (_, json, _) = audit_json(d.path(), &[]);
+    assert_eq!(programs(&json, "CN001"), ["CCM", "PCM"]);
+    // An unknown code on a PCM-only patient's problem list is reported under PCM.
+    let d = folder(&[
+        ("timelog.csv", &format!("{TIMELOG_HEADER}{pcm_row}")),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program\nP1,2025-01-10,PCM\n",
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code\nP1,I10\nP1,Q99.9X\n",
+        ),
+    ]);
+    let (_, json, _) = audit_json(d.path(), &[]);
+    assert_eq!(programs(&json, "EL003"), ["PCM"]);
+}
