@@ -153,7 +153,8 @@ pub const ENROLMENTS: &[Column] = &[
 pub const CAREPLANS: &[Column] = &[
     col("patient_id", &["mrn", "patient"], true),
     col("plan_date", &["date"], true),
-    col("action", &["event", "status"], true),
+    // Read by nothing: any care-plan event proves a plan exists (EL005).
+    col("action", &["event", "status"], false),
     col("mdm", &["complexity", "medical_decision_making"], false),
     col("shared_with_patient", &["shared", "copy_given"], false),
 ];

@@ -909,3 +909,19 @@ fn run_wide_and_diagnosis_findings_carry_the_program_they_concern() {
     let (_, json, _) = audit_json(d.path(), &[]);
     assert_eq!(programs(&json, "EL003"), ["PCM"]);
 }
+
+#[test]
+fn a_column_read_by_nothing_is_not_required() {
+    // Care plans without an `action` column: any dated plan proves the plan exists.
+    let rows = rows_for("P1", &[25], NPI_A);
+    let d = good_case(&rows);
+    std::fs::write(
+        d.path().join("careplans.csv"),
+        "patient_id,plan_date,mdm\nP1,2025-01-10,low\n",
+    )
+    .unwrap();
+    let (code, json, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(codes(&json).iter().all(|(c, _)| c != "EL005"), "{json}");
+    assert_eq!(json["summary"]["months_clean"], 1, "{}", json["summary"]);
+}
