@@ -9,7 +9,7 @@
 //! without consent, roles, conditions, clock times or any check, and nothing written. The
 //! sums are kept (third argument) in nothing (`none`: the parse alone, split over the
 //! threads), a hash map of boxed ids with the fast hasher ccm uses (`map`), or ccm's own
-//! [`ccm::model::Interner`] fed 512 ids at a time plus a `Vec` of sums (`interner`, the
+//! [`ccm::domain::Interner`] fed 512 ids at a time plus a `Vec` of sums (`interner`, the
 //! default). It prints the record count, and records, patients, minutes and wall time on
 //! stderr.
 //!
@@ -34,9 +34,9 @@ enum Group {
 /// Minutes per patient as one thread keeps them.
 #[derive(Default)]
 struct Interned {
-    ids: ccm::model::Interner,
+    ids: ccm::domain::Interner,
     minutes: Vec<u64>,
-    keys: Vec<ccm::model::IdKey>,
+    keys: Vec<ccm::domain::IdKey>,
     add: Vec<u64>,
     out: Vec<u32>,
 }
@@ -107,7 +107,7 @@ fn range(
             }
             Group::Interner => {
                 let id = std::str::from_utf8(patient).unwrap_or("");
-                let key = ccm::model::IdKey::new(id);
+                let key = ccm::domain::IdKey::new(id);
                 if !key.is_inline() {
                     continue;
                 }

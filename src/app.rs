@@ -4,13 +4,13 @@
 use crate::audit::{Audit, AuditConfig, Auditor, DosMode};
 use crate::checks::{Severity, registry};
 use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg, TraceArgs};
+use crate::domain::{Dataset, Kind};
+use crate::domain::{YearMonth, parse_date};
 use crate::ingest::{
     HeaderMap, ReadOptions, open_timelog, read_claims, read_companion, stream_timelog_batches,
 };
-use crate::model::{Dataset, Kind};
 use crate::report;
 use crate::rules::{Policy, Ruleset};
-use crate::types::{YearMonth, parse_date};
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -62,7 +62,7 @@ fn explain(code: &str) -> Result<u8> {
 }
 
 fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
-    let rules = Ruleset::load(dir)?;
+    let rules = Ruleset::load(dir, crate::checks::is_check)?;
     let y = year.unwrap_or_else(|| *rules.years.keys().next_back().expect("a year"));
     if !rules.has_year(y) {
         bail!(
@@ -265,7 +265,7 @@ fn prepare(args: &AuditArgs, trace: Option<&str>, timing: &Timing) -> Result<Pre
     {
         bail!("--out {} exists and is not a directory", out.display());
     }
-    let rules = Ruleset::load(args.rules.as_deref())?;
+    let rules = Ruleset::load(args.rules.as_deref(), crate::checks::is_check)?;
     let mut opts = ReadOptions {
         delimiter: parse_delimiter(&args.delimiter)?,
         ..ReadOptions::default()

@@ -11,17 +11,18 @@ use crate::checks::eligibility::{EL004, EL005, initiating};
 use crate::checks::ingest::{IN003, IN004};
 use crate::checks::overlap::{OV001, relation, relation_word};
 use crate::checks::time::Span;
+use crate::checks::time::TM006;
 use crate::checks::time::{
     IMPLAUSIBLE_DAY_MINUTES, Lost, TM001, TM002, TM003, TM004, TM005, day_overlaps,
 };
-use crate::checks::time::{NoteQuality, TM006};
 use crate::checks::{Finding, Severity, lookup};
-use crate::model::FastMap;
-use crate::model::{
+use crate::domain::FastMap;
+use crate::domain::{
     Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, TimeRow, Visit,
 };
-use crate::rules::{CodeRule, Policy, Relation, RoleClass, Ruleset, TimeKind, YearRules};
-use crate::types::{Money, Text, YearMonth};
+use crate::domain::{Money, Text, YearMonth};
+use crate::domain::{NoteQuality, RoleClass};
+use crate::rules::{CodeRule, Policy, Relation, Ruleset, TimeKind, YearRules};
 use chrono::NaiveDate;
 pub use spill::SpillError;
 use spill::{Spill, StaffLists};
@@ -486,7 +487,7 @@ const _: () = assert!(std::mem::size_of::<Slim>() == 32);
 
 impl Slim {
     fn has_interval(&self) -> bool {
-        self.start != crate::model::NO_TIME && self.end != crate::model::NO_TIME
+        self.start != crate::domain::NO_TIME && self.end != crate::domain::NO_TIME
     }
     fn naive_date(&self) -> NaiveDate {
         NaiveDate::from_num_days_from_ce_opt(self.date).unwrap_or_default()
@@ -740,12 +741,12 @@ impl<'r> Auditor<'r> {
             start: if r.has_interval() {
                 r.start
             } else {
-                crate::model::NO_TIME
+                crate::domain::NO_TIME
             },
             end: if r.has_interval() {
                 r.end
             } else {
-                crate::model::NO_TIME
+                crate::domain::NO_TIME
             },
             minutes: r.minutes,
             cover,
@@ -1561,7 +1562,7 @@ impl<'r> Auditor<'r> {
 fn staff_day_checks<'a>(
     lists: &mut StaffLists,
     slots: &[Slot],
-    staff_names: &crate::model::Interner,
+    staff_names: &crate::domain::Interner,
     pname: impl Fn(u32) -> &'a str,
     out: std::sync::mpsc::SyncSender<StaffDays>,
 ) {
@@ -2283,8 +2284,8 @@ fn verify(
                             "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
                             describe(&o.lines),
                             o.minutes,
-                            crate::types::money_str(o.payment),
-                            crate::types::money_str(*paid)
+                            crate::domain::money_str(o.payment),
+                            crate::domain::money_str(*paid)
                         ),
                     )
                     .patient(pid)
@@ -2310,7 +2311,7 @@ fn verify(
                     "not claimed: the evidence supports {} ({} minutes) paying ${}",
                     describe(&o.lines),
                     o.minutes,
-                    crate::types::money_str(o.payment)
+                    crate::domain::money_str(o.payment)
                 ),
             )
             .patient(&o.patient_id)
@@ -2371,7 +2372,7 @@ mod tests {
     use super::*;
 
     fn rules() -> Ruleset {
-        Ruleset::embedded().unwrap()
+        Ruleset::embedded(crate::checks::is_check).unwrap()
     }
 
     fn pm(total: u32, prac: u32) -> Pm {
@@ -2438,7 +2439,7 @@ mod tests {
 
     #[test]
     fn threshold_day_is_when_cumulative_minutes_reach_it() {
-        let d = |s: &str| crate::types::parse_date(s).unwrap();
+        let d = |s: &str| crate::domain::parse_date(s).unwrap();
         let days = vec![
             (d("2025-03-10"), 15, 0),
             (d("2025-03-02"), 10, 0),

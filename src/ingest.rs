@@ -3,12 +3,13 @@
 //! and is excluded; a file that cannot be audited at all is an [`IngestError`].
 
 use crate::checks::ingest::{invalid_value, malformed_row};
-use crate::model::{
+use crate::domain::RoleClass;
+use crate::domain::{
     CarePlan, Claim, ClaimsFile, Consent, Dataset, Diagnosis, Enrolment, IdKey, Kind, Mdm, NO_TIME,
     Program, SourceFile, TimeRow, Visit,
 };
-use crate::rules::{RoleClass, Ruleset};
-use crate::types::{Icd10, Npi, norm_key, parse_date, parse_minutes, parse_time};
+use crate::domain::{Icd10, Npi, norm_key, parse_date, parse_minutes, parse_time};
+use crate::rules::Ruleset;
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hasher;
 use std::io::Read;
@@ -1155,7 +1156,7 @@ fn parse_time_row(
             show(npi_s)
         ));
     }
-    let mut h = std::hash::BuildHasher::build_hasher(&crate::model::FastState::default());
+    let mut h = std::hash::BuildHasher::build_hasher(&crate::domain::FastState::default());
     for f in r.rec.iter() {
         h.write(f);
         h.write_u8(0xff);
@@ -1658,17 +1659,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("timelog.csv");
         std::fs::write(&path, messy_timelog(5000)).unwrap();
-        let rules = crate::rules::Ruleset::embedded().unwrap();
+        let rules = crate::rules::Ruleset::embedded(crate::checks::is_check).unwrap();
         let read = |share: Option<usize>| {
             let opts = super::ReadOptions {
                 reader_decodes: share,
                 ..Default::default()
             };
-            let mut ds = crate::model::Dataset::default();
+            let mut ds = crate::domain::Dataset::default();
             let input = super::open_timelog(&mut ds, &path, "timelog.csv", &opts).unwrap();
             let mut rows = Vec::new();
             super::stream_timelog(&mut ds, input, &rules, |r| rows.push(*r)).unwrap();
-            let names = |i: &crate::model::Interner| {
+            let names = |i: &crate::domain::Interner| {
                 (0..i.len() as u32)
                     .map(|k| i.name(k).to_string())
                     .collect::<Vec<_>>()

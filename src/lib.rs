@@ -1,6 +1,6 @@
 //! ccm — a command-line auditor for Medicare care-management billing.
 //!
-//! Functional core, imperative shell: [`ingest`] turns CSV bytes into a [`model::Dataset`],
+//! Functional core, imperative shell: [`ingest`] turns CSV bytes into a [`domain::Dataset`],
 //! [`audit::audit`] is a pure function from that dataset, a [`rules::Ruleset`] and an
 //! [`audit::AuditConfig`] to findings and claim decisions, and [`report`] renders them.
 //! Only `app` (the shell) touches files, the clock and the terminal.
@@ -9,8 +9,7 @@ pub mod app;
 pub mod audit;
 pub mod checks;
 pub mod cli;
+pub mod domain;
 pub mod ingest;
-pub mod model;
 pub mod report;
 pub mod rules;
-pub mod types;

@@ -3,8 +3,8 @@
 
 use crate::audit::{Audit, AuditConfig, Status};
 use crate::checks::{Finding, Severity};
-use crate::model::Dataset;
-use crate::types::{Text, money_str};
+use crate::domain::Dataset;
+use crate::domain::{Text, money_str};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -277,7 +277,7 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
 }
 
 fn by_month(ds: &Dataset, audit: &Audit) -> Vec<MonthSummary> {
-    let mut months: Vec<crate::types::YearMonth> = audit.months.clone();
+    let mut months: Vec<crate::domain::YearMonth> = audit.months.clone();
     if let Some(v) = &audit.verify {
         months.extend(v.by_month.keys().copied());
     }
@@ -311,7 +311,7 @@ fn by_month(ds: &Dataset, audit: &Audit) -> Vec<MonthSummary> {
                         .clean
                         .iter()
                         .filter(|&&i| {
-                            crate::types::YearMonth::of(cf.claims[i].date_of_service) == m
+                            crate::domain::YearMonth::of(cf.claims[i].date_of_service) == m
                         })
                         .count();
                     (n, t.1, t.2)
@@ -609,7 +609,7 @@ pub fn write_trace(
     mut w: impl Write,
     audit: &Audit,
     patient: &str,
-    month: crate::types::YearMonth,
+    month: crate::domain::YearMonth,
     rows: &[crate::audit::TraceRow],
     cfg: &AuditConfig,
     color: bool,

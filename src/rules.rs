@@ -2,8 +2,7 @@
 //! sets, one ruleset per calendar year. Embedded in the binary; `--rules DIR` replaces any
 //! file it holds (same layout), the rest stay embedded.
 
-use crate::checks::Severity;
-use crate::types::{Money, YearMonth, norm_key};
+use crate::domain::{Money, RoleClass, Severity, YearMonth, norm_key};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -93,13 +92,6 @@ const YEAR_FILES: &[&str] = &[
     "clashes.csv",
     "roles.csv",
 ];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RoleClass {
-    Practitioner,
-    Clinical,
-    NonClinical,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeKind {
@@ -207,7 +199,7 @@ impl YearRules {
             .iter()
             .find(|(from, to, _)| *from <= dos && dos <= *to)
             .map(|c| c.2)?;
-        Some(crate::types::cents(
+        Some(crate::domain::cents(
             (fee.work + fee.pe_nonfac + fee.mp) * cf,
         ))
     }
@@ -244,13 +236,14 @@ pub fn pack_code(code: &str) -> Option<u64> {
 }
 
 impl Ruleset {
-    /// The embedded rules.
-    pub fn embedded() -> Result<Ruleset, RulesError> {
-        Self::load(None)
+    /// The embedded rules. `is_check` says whether a code names a check (the clash table
+    /// may only name checks; the catalogue lives above this layer).
+    pub fn embedded(is_check: fn(&str) -> bool) -> Result<Ruleset, RulesError> {
+        Self::load(None, is_check)
     }
 
     /// The embedded rules with every file present in `dir` replacing its twin.
-    pub fn load(dir: Option<&Path>) -> Result<Ruleset, RulesError> {
+    pub fn load(dir: Option<&Path>, is_check: fn(&str) -> bool) -> Result<Ruleset, RulesError> {
         let mut files: BTreeMap<String, (String, String)> = EMBEDDED
             .iter()
             .map(|(p, c)| (p.to_string(), (format!("embedded:{p}"), c.to_string())))
@@ -305,7 +298,7 @@ impl Ruleset {
             let (n, t) = get("conversion.csv")?;
             let conversion = parse_conversion(n, t)?;
             let (n, t) = get("clashes.csv")?;
-            let clashes = parse_clashes(n, t)?;
+            let clashes = parse_clashes(n, t, is_check)?;
             let (n, t) = get("roles.csv")?;
             let roles = parse_roles(n, t)?;
             years.insert(
@@ -362,7 +355,7 @@ impl Ruleset {
             if let Some(v) = line.strip_prefix("min_chars=") {
                 note_min_chars = num(n, "min_chars", v)?;
             } else {
-                vague_phrases.push(crate::checks::time::normalise_note(line));
+                vague_phrases.push(crate::domain::normalise_note(line));
             }
         }
         #[derive(Deserialize)]
@@ -600,9 +593,9 @@ fn parse_conversion(
     let rows: Vec<ConvRow> = records(name, text)?;
     rows.into_iter()
         .map(|r| {
-            let from = crate::types::parse_date(&r.effective_from)
+            let from = crate::domain::parse_date(&r.effective_from)
                 .ok_or_else(|| bad(name, format!("bad date {:?}", r.effective_from)))?;
-            let to = crate::types::parse_date(&r.effective_to)
+            let to = crate::domain::parse_date(&r.effective_to)
                 .ok_or_else(|| bad(name, format!("bad date {:?}", r.effective_to)))?;
             let cf = Decimal::from_str(r.conversion_factor.trim())
                 .map_err(|_| bad(name, format!("bad factor {:?}", r.conversion_factor)))?;
@@ -623,7 +616,11 @@ struct ClashRow {
     unknown_strict: String,
 }
 
-fn parse_clashes(name: &str, text: &str) -> Result<Vec<Clash>, RulesError> {
+fn parse_clashes(
+    name: &str,
+    text: &str,
+    is_check: fn(&str) -> bool,
+) -> Result<Vec<Clash>, RulesError> {
     let rows: Vec<ClashRow> = records(name, text)?;
     let sev = |v: &str| -> Result<Option<Severity>, RulesError> {
         if v.trim().eq_ignore_ascii_case("allowed") {
@@ -639,7 +636,7 @@ fn parse_clashes(name: &str, text: &str) -> Result<Vec<Clash>, RulesError> {
     };
     rows.into_iter()
         .map(|r| {
-            if !r.code.trim().is_empty() && crate::checks::lookup(&r.code).is_none() {
+            if !r.code.trim().is_empty() && !is_check(&r.code) {
                 return Err(bad(
                     name,
                     format!("{}: unknown check code {:?}", r.program, r.code),
@@ -712,12 +709,12 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        crate::types::parse_date(s).unwrap()
+        crate::domain::parse_date(s).unwrap()
     }
 
     #[test]
     fn embedded_rules_parse_and_match_cms_amounts() {
-        let r = Ruleset::embedded().unwrap();
+        let r = Ruleset::embedded(crate::checks::is_check).unwrap();
         assert_eq!(
             r.years.keys().copied().collect::<Vec<_>>(),
             vec![2024, 2025, 2026]
@@ -786,7 +783,7 @@ mod tests {
 
     #[test]
     fn chronic_flags_and_code_sets() {
-        let r = Ruleset::embedded().unwrap();
+        let r = Ruleset::embedded(crate::checks::is_check).unwrap();
         for (c, f) in [
             ("I10", 1),
             ("E119", 1),

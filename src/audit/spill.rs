@@ -214,7 +214,7 @@ mod tests {
             line: i + 2,
             file: (i % 3) as u16,
             start: (i % 1440) as u16,
-            end: crate::model::NO_TIME,
+            end: crate::domain::NO_TIME,
             minutes: (i % 60) as u16 + 1,
             cover: (i % 6) as u8,
             flags: (i % 8) as u8,

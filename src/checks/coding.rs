@@ -2,7 +2,7 @@
 //! Pairings, caps and families come from rules/<year>/codes.csv.
 
 use super::{Check, Finding, Severity};
-use crate::model::Claim;
+use crate::domain::Claim;
 use crate::rules::YearRules;
 use chrono::NaiveDate;
 

@@ -2,8 +2,8 @@
 //! bills, not revoked.
 
 use super::{Check, Severity};
-use crate::model::{Consent, Program};
-use crate::types::YearMonth;
+use crate::domain::YearMonth;
+use crate::domain::{Consent, Program};
 use chrono::NaiveDate;
 use std::borrow::Borrow;
 
@@ -138,16 +138,16 @@ mod tests {
     fn c(date: &str, npi: Option<u32>, revoked: Option<&str>) -> Consent {
         Consent {
             patient: 0,
-            date: crate::types::parse_date(date).unwrap(),
+            date: crate::domain::parse_date(date).unwrap(),
             program: Program::Ccm,
             npi,
-            revoked: revoked.map(|r| crate::types::parse_date(r).unwrap()),
+            revoked: revoked.map(|r| crate::domain::parse_date(r).unwrap()),
             file: 0,
             line: 2,
         }
     }
     fn d(s: &str) -> NaiveDate {
-        crate::types::parse_date(s).unwrap()
+        crate::domain::parse_date(s).unwrap()
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! EL-series: the patient must have the conditions CCM is for.
 
 use super::{Check, Severity};
-use crate::model::Diagnosis;
+use crate::domain::Diagnosis;
+use crate::domain::YearMonth;
 use crate::rules::Ruleset;
-use crate::types::YearMonth;
 
 pub const EL001: Check = Check {
     code: "EL001",

@@ -1,7 +1,7 @@
 //! IN-series: rows that cannot be used as they are. Each excludes the row it names.
 
 use super::{Check, Finding, Severity};
-use crate::model::Kind;
+use crate::domain::Kind;
 
 pub const IN001: Check = Check {
     code: "IN001",

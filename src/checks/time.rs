@@ -1,6 +1,7 @@
 //! TM-series: which minutes count.
 
 use super::{Check, Severity};
+use crate::domain::{NoteQuality, normalise_note};
 
 pub const TM001: Check = Check {
     code: "TM001",
@@ -177,7 +178,7 @@ fn split_interval(s: u16, e: u16, union: &[(u16, u16)], max_end: u16) -> (u16, u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Program;
+    use crate::domain::Program;
 
     const NAMES: [&str; 3] = ["P1", "P2", "P3"];
     fn name(p: u32) -> &'static str {
@@ -290,14 +291,6 @@ pub const TM006: Check = Check {
     source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
 };
 
-/// How a row's note documents the work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NoteQuality {
-    Ok,
-    Missing,
-    Vague,
-}
-
 /// Judges a note against the vague phrases (normalised: lower case, letters and digits,
 /// single spaces) and the minimum length.
 /// `enough` is [`note_enough`] of the same phrases and length, worked out once.
@@ -333,18 +326,4 @@ pub fn note_enough(vague: &[String], min_chars: usize) -> usize {
         .max()
         .unwrap_or(0)
         .max(min_chars)
-}
-
-pub fn normalise_note(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(w.chars().flat_map(char::to_lowercase));
-    }
-    out
 }

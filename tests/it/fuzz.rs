@@ -19,21 +19,21 @@
 //! cores). What it found is kept under fixtures/bad/fuzz/ with a `regression_*` test here.
 
 use ccm::audit::{Audit, AuditConfig, Auditor, DosMode, audit};
+use ccm::domain::YearMonth;
+use ccm::domain::{Dataset, Kind};
 use ccm::ingest::{
     IngestError, ReadOptions, open_timelog, read_claims, read_companion, read_timelog,
     stream_timelog_batches,
 };
-use ccm::model::{Dataset, Kind};
 use ccm::report;
 use ccm::rules::{Policy, Ruleset};
-use ccm::types::YearMonth;
 use proptest::prelude::*;
 use std::path::Path;
 use std::sync::OnceLock;
 
 fn rules() -> &'static Ruleset {
     static R: OnceLock<Ruleset> = OnceLock::new();
-    R.get_or_init(|| Ruleset::embedded().unwrap())
+    R.get_or_init(|| Ruleset::embedded(ccm::checks::is_check).unwrap())
 }
 
 use crate::common::proptest_config as config;

@@ -2,15 +2,15 @@
 //! more minutes never lose a claim, no panic on arbitrary bytes.
 
 use ccm::audit::{AuditConfig, DosMode, audit};
+use ccm::domain::{Dataset, Kind};
 use ccm::ingest::{ReadOptions, read_companion, read_timelog};
-use ccm::model::{Dataset, Kind};
 use ccm::rules::{Policy, Ruleset};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
 fn rules() -> &'static Ruleset {
     static R: OnceLock<Ruleset> = OnceLock::new();
-    R.get_or_init(|| Ruleset::embedded().unwrap())
+    R.get_or_init(|| Ruleset::embedded(ccm::checks::is_check).unwrap())
 }
 
 const NPIS: [&str; 2] = ["1234567893", "1245319599"];

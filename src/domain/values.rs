@@ -245,6 +245,22 @@ pub fn norm_key(s: &str) -> String {
 /// up to hundreds of megabytes.
 pub type Text = compact_str::CompactString;
 
+/// A note (or a vague phrase) normalised for comparison: lower case, letters and digits,
+/// words joined by single spaces.
+pub fn normalise_note(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,55 @@
+//! Everything read from the inputs, as one value.
+
+use super::finding::Finding;
+use super::ids::Interner;
+use super::records::*;
+use super::values::Npi;
+
+/// Everything read from the inputs.
+#[derive(Default, Debug)]
+pub struct Dataset {
+    pub files: Vec<SourceFile>,
+    pub patients: Interner,
+    pub staff: Interner,
+    pub npis: Interner,
+    pub time: Vec<TimeRow>,
+    /// `None` when no consents file was given or found.
+    pub consents: Option<Vec<Consent>>,
+    pub diagnoses: Option<Vec<Diagnosis>>,
+    pub enrolments: Option<Vec<Enrolment>>,
+    pub careplans: Option<Vec<CarePlan>>,
+    pub visits: Option<Vec<Visit>>,
+    /// `Some` in verify mode.
+    pub claims: Option<ClaimsFile>,
+    /// IN001 / IN002 findings from reading the files: each is one excluded row.
+    pub ingest_findings: Vec<Finding>,
+}
+
+impl Dataset {
+    pub fn npi_name(&self, i: u32) -> &str {
+        self.npis.name(i)
+    }
+    pub fn intern_npi(&mut self, npi: &Npi) -> u32 {
+        self.npis.intern(npi.as_str())
+    }
+    /// Whether any companion file (consents, diagnoses, enrolments, care plans, visits,
+    /// claims) names the patient.
+    pub fn mentions(&self, patient: &str) -> bool {
+        let Some(p) = self.patients.get(patient) else {
+            return false;
+        };
+        self.consents.iter().flatten().any(|c| c.patient == p)
+            || self.diagnoses.iter().flatten().any(|d| d.patient == p)
+            || self.enrolments.iter().flatten().any(|e| e.patient == p)
+            || self.careplans.iter().flatten().any(|c| c.patient == p)
+            || self.visits.iter().flatten().any(|v| v.patient == p)
+            || self
+                .claims
+                .iter()
+                .flat_map(|c| c.claims.iter())
+                .any(|c| c.patient == p)
+    }
+    pub fn file_name(&self, i: u16) -> &str {
+        &self.files[i as usize].name
+    }
+}

@@ -1,0 +1,149 @@
+//! What a check is, and what it finds.
+
+use super::values::{Money, Text, YearMonth};
+use std::fmt;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check of the catalogue. Its text is what `ccm explain CODE` prints.
+#[derive(Debug)]
+pub struct Check {
+    /// Stable code, never reused (`CN001`).
+    pub code: &'static str,
+    /// Kebab-case noun for the defect (`missing-consent`).
+    pub name: &'static str,
+    /// Default severity (a clash check may raise or lower it by policy).
+    pub severity: Severity,
+    /// What it does: when it fires, and what happens to the rows or the month.
+    pub what: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// A short example.
+    pub example: &'static str,
+    /// Where the rule comes from.
+    pub source: &'static str,
+}
+
+/// One problem found, with where to fix it.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub check: &'static Check,
+    pub severity: Severity,
+    /// Empty for findings about a whole file or the whole run.
+    pub patient_id: Text,
+    pub month: Option<YearMonth>,
+    pub billing_npi: Text,
+    pub program: Text,
+    /// Index into the dataset's file list; `None` when no file is concerned.
+    pub file: Option<u16>,
+    /// 1-based physical lines of the records (header = line 1), ascending.
+    pub lines: Vec<u64>,
+    pub message: String,
+    pub minutes: Option<u32>,
+    pub amount: Option<Money>,
+}
+
+impl Finding {
+    pub fn new(check: &'static Check, message: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            severity: check.severity,
+            patient_id: Text::default(),
+            month: None,
+            billing_npi: Text::default(),
+            program: Text::default(),
+            file: None,
+            lines: Vec::new(),
+            message: message.into(),
+            minutes: None,
+            amount: None,
+        }
+    }
+    pub fn patient(mut self, p: &str) -> Self {
+        self.patient_id = p.into();
+        self
+    }
+    pub fn month(mut self, m: YearMonth) -> Self {
+        self.month = Some(m);
+        self
+    }
+    pub fn npi(mut self, n: &str) -> Self {
+        self.billing_npi = n.into();
+        self
+    }
+    pub fn program(mut self, p: &str) -> Self {
+        self.program = p.into();
+        self
+    }
+    pub fn at(mut self, file: u16, line: u64) -> Self {
+        self.file = Some(file);
+        self.lines = vec![line];
+        self
+    }
+    pub fn at_lines(mut self, file: u16, mut lines: Vec<u64>) -> Self {
+        lines.sort_unstable();
+        lines.dedup();
+        self.file = Some(file);
+        self.lines = lines;
+        self
+    }
+    pub fn minutes(mut self, m: u32) -> Self {
+        self.minutes = Some(m);
+        self
+    }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+    /// Ordering key of the spec: patient_id, month, code, file, line.
+    pub fn sort_key(
+        &self,
+    ) -> (
+        &str,
+        Option<YearMonth>,
+        &str,
+        Option<u16>,
+        &[u64],
+        &str,
+        &str,
+    ) {
+        (
+            &self.patient_id,
+            self.month,
+            self.check.code,
+            self.file,
+            &self.lines,
+            &self.billing_npi,
+            &self.message,
+        )
+    }
+}

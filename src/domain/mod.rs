@@ -1,0 +1,15 @@
+//! The vocabulary every layer speaks: typed values, the records read from the inputs, the
+//! dataset, interned ids, and what a check and a finding are. It depends on nothing else
+//! in ccm.
+
+pub mod dataset;
+pub mod finding;
+pub mod ids;
+pub mod records;
+pub mod values;
+
+pub use dataset::Dataset;
+pub use finding::{Check, Finding, Severity};
+pub use ids::{FastMap, FastSet, FastState, IdKey, Interner};
+pub use records::*;
+pub use values::*;
