@@ -7,9 +7,12 @@
 
 pub mod app;
 pub mod audit;
+pub mod billing;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod ingest;
 pub mod report;
 pub mod rules;

@@ -175,6 +175,57 @@ fn split_interval(s: u16, e: u16, union: &[(u16, u16)], max_end: u16) -> (u16, u
     (with_other, overlap)
 }
 
+pub const TM006: Check = Check {
+    code: "TM006",
+    name: "vague-documentation",
+    severity: Severity::Warning,
+    what: "A counted CCM row has no note, or a note too thin to defend: shorter than the \
+           minimum length, or only a boilerplate phrase such as \"CCM call\", \"follow up\" or \
+           \"chart review\" (the phrases and the minimum are data in \
+           rules/documentation/vague_phrases.txt). The minutes still count.",
+    why: "Auditors deny time whose documentation does not say what was done; \"CCM call\" \
+          supports nothing.",
+    example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
+    source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
+};
+
+/// Judges a note against the vague phrases (normalised: lower case, letters and digits,
+/// single spaces) and the minimum length.
+/// `enough` is [`note_enough`] of the same phrases and length, worked out once.
+pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize, enough: usize) -> NoteQuality {
+    // The normalised note has at least as many characters as the note has ASCII letters
+    // and digits: once that count clears the minimum length and every vague phrase's
+    // length, the note is fine without building the normalised text (the hot path, which
+    // stops reading there).
+    let mut floor = 0;
+    for &b in note {
+        floor += usize::from(b.is_ascii_alphanumeric());
+        if floor >= enough {
+            return NoteQuality::Ok;
+        }
+    }
+    if note.iter().all(u8::is_ascii_whitespace) {
+        return NoteQuality::Missing;
+    }
+    let text = String::from_utf8_lossy(note);
+    let norm = normalise_note(&text);
+    if norm.chars().count() < min_chars || vague.contains(&norm) {
+        NoteQuality::Vague
+    } else {
+        NoteQuality::Ok
+    }
+}
+
+/// How many ASCII letters and digits prove a note is neither too short nor a vague phrase.
+pub fn note_enough(vague: &[String], min_chars: usize) -> usize {
+    vague
+        .iter()
+        .map(|v| v.len() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(min_chars)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,55 +326,4 @@ mod tests {
         let got = day_overlaps(&rows, name);
         assert_eq!(got, vec![(1, lost(0, 10))]);
     }
-}
-
-pub const TM006: Check = Check {
-    code: "TM006",
-    name: "vague-documentation",
-    severity: Severity::Warning,
-    what: "A counted CCM row has no note, or a note too thin to defend: shorter than the \
-           minimum length, or only a boilerplate phrase such as \"CCM call\", \"follow up\" or \
-           \"chart review\" (the phrases and the minimum are data in \
-           rules/documentation/vague_phrases.txt). The minutes still count.",
-    why: "Auditors deny time whose documentation does not say what was done; \"CCM call\" \
-          supports nothing.",
-    example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
-    source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
-};
-
-/// Judges a note against the vague phrases (normalised: lower case, letters and digits,
-/// single spaces) and the minimum length.
-/// `enough` is [`note_enough`] of the same phrases and length, worked out once.
-pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize, enough: usize) -> NoteQuality {
-    // The normalised note has at least as many characters as the note has ASCII letters
-    // and digits: once that count clears the minimum length and every vague phrase's
-    // length, the note is fine without building the normalised text (the hot path, which
-    // stops reading there).
-    let mut floor = 0;
-    for &b in note {
-        floor += usize::from(b.is_ascii_alphanumeric());
-        if floor >= enough {
-            return NoteQuality::Ok;
-        }
-    }
-    if note.iter().all(u8::is_ascii_whitespace) {
-        return NoteQuality::Missing;
-    }
-    let text = String::from_utf8_lossy(note);
-    let norm = normalise_note(&text);
-    if norm.chars().count() < min_chars || vague.contains(&norm) {
-        NoteQuality::Vague
-    } else {
-        NoteQuality::Ok
-    }
-}
-
-/// How many ASCII letters and digits prove a note is neither too short nor a vague phrase.
-pub fn note_enough(vague: &[String], min_chars: usize) -> usize {
-    vague
-        .iter()
-        .map(|v| v.len() + 1)
-        .max()
-        .unwrap_or(0)
-        .max(min_chars)
 }

@@ -8,13 +8,13 @@
 //! memory do: the audit is the same whichever way its rows were kept. The files are deleted
 //! by the system when closed, whatever happens.
 
-use super::Slim;
+use super::row::Slim;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};
 
-const BUCKETS: usize = 64;
+pub(super) const BUCKETS: usize = 64;
 /// Staff id (4 bytes) and the record's fields, packed.
-const RECORD: usize = 4 + 30;
+pub(super) const RECORD: usize = 4 + 30;
 
 /// Time-log rows could not be kept in temporary files.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +40,7 @@ impl Spill {
         }
     }
 
-    fn bucket(&self, staff: u32) -> usize {
+    pub(super) fn bucket(&self, staff: u32) -> usize {
         ((staff / self.width) as usize).min(BUCKETS - 1)
     }
 
@@ -62,7 +62,7 @@ impl Spill {
         }
     }
 
-    fn write_rows(&mut self, staff: u32, rows: &[Slim]) -> io::Result<()> {
+    pub(super) fn write_rows(&mut self, staff: u32, rows: &[Slim]) -> io::Result<()> {
         let b = self.bucket(staff);
         let w = match &mut self.files[b] {
             Some(w) => w,
@@ -80,7 +80,7 @@ impl Spill {
 
     /// File `b`'s records grouped by staff member, ascending (each member's records in the
     /// order they were written).
-    fn read_bucket(&mut self, b: usize) -> io::Result<Vec<(u32, Vec<Slim>)>> {
+    pub(super) fn read_bucket(&mut self, b: usize) -> io::Result<Vec<(u32, Vec<Slim>)>> {
         let Some(w) = self.files[b].take() else {
             return Ok(Vec::new());
         };
@@ -109,7 +109,7 @@ impl Spill {
     }
 }
 
-fn encode(staff: u32, r: &Slim) -> [u8; RECORD] {
+pub(super) fn encode(staff: u32, r: &Slim) -> [u8; RECORD] {
     let mut b = [0u8; RECORD];
     b[0..4].copy_from_slice(&staff.to_le_bytes());
     b[4..12].copy_from_slice(&r.fp.to_le_bytes());
@@ -125,7 +125,7 @@ fn encode(staff: u32, r: &Slim) -> [u8; RECORD] {
     b
 }
 
-fn decode(b: &[u8]) -> (u32, Slim) {
+pub(super) fn decode(b: &[u8]) -> (u32, Slim) {
     let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
     let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
     let mut fp = [0u8; 8];

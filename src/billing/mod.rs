@@ -1,0 +1,249 @@
+//! What the minutes support: for a patient-month, every family the countable minutes reach,
+//! the one that pays most, its units, date of service and payment.
+
+use crate::audit::{ClaimLine, DosMode};
+use crate::domain::{Money, Text, YearMonth};
+use crate::rules::{CodeRule, TimeKind, YearRules};
+use chrono::NaiveDate;
+
+/// A patient-month's countable minutes, as billing reads them.
+#[derive(Clone, Copy, Debug)]
+pub struct MonthMinutes<'a> {
+    /// Countable minutes (clinical staff and practitioners).
+    pub total: u32,
+    /// Of those, minutes by practitioners.
+    pub practitioner: u32,
+    /// Countable minutes per day: (date, all, practitioner); empty unless a date of
+    /// service at the threshold or verify mode needs them.
+    pub days: &'a [(NaiveDate, u32, u32)],
+}
+
+/// The family chosen for a month.
+#[derive(Clone, Debug)]
+pub struct Selection<'a> {
+    pub base: &'a CodeRule,
+    pub addon: Option<(&'a CodeRule, u32)>,
+    pub minutes: u32,
+    pub dos: NaiveDate,
+    pub base_pay: Money,
+    pub addon_pay: Money,
+    pub payment: Money,
+    pub alternatives: Vec<Text>,
+}
+
+impl Selection<'_> {
+    pub fn lines(&self, dx: &[String]) -> Vec<ClaimLine> {
+        let dx: std::sync::Arc<[Text]> = dx.iter().map(|d| Text::from(d.as_str())).collect();
+        let mk = |hcpcs: &str, units: u32, pay: Money| ClaimLine {
+            date_of_service: self.dos,
+            hcpcs: hcpcs.into(),
+            units,
+            dx: dx.clone(),
+            minutes: self.minutes,
+            expected_payment: pay,
+        };
+        // Exactly the room needed: a pushed second line would leave room for four.
+        let mut out = Vec::with_capacity(1 + usize::from(self.addon.is_some()));
+        out.push(mk(&self.base.hcpcs, 1, self.base_pay));
+        if let Some((a, units)) = self.addon {
+            out.push(mk(&a.hcpcs, units, self.addon_pay));
+        }
+        out
+    }
+}
+
+/// Units of a base code and its add-on for `minutes`: `None` below the base threshold.
+/// Thresholds are full: no midpoint rounding; add-on units are capped.
+pub fn units_for(base: &CodeRule, addon: Option<&CodeRule>, minutes: u32) -> Option<u32> {
+    if minutes < base.threshold.max(1) {
+        return None;
+    }
+    Some(match addon {
+        Some(a) => ((minutes - base.threshold) / a.increment).min(a.unit_cap),
+        None => 0,
+    })
+}
+
+pub fn select<'a>(
+    yr: &'a YearRules,
+    program: &str,
+    m: MonthMinutes,
+    month: YearMonth,
+    dos_mode: DosMode,
+    mdm: bool,
+) -> Option<Selection<'a>> {
+    let mut best: Option<Selection> = None;
+    let mut supported = Vec::new();
+    for base in yr
+        .codes
+        .iter()
+        .filter(|c| c.program == program && !c.is_addon)
+    {
+        // Complex CCM needs moderate/high MDM on a care-plan event that month.
+        if needs_mdm(base) && !mdm {
+            continue;
+        }
+        let (minutes, idx) = match base.time {
+            TimeKind::Staff => (m.total, 1),
+            TimeKind::Practitioner => (m.practitioner, 2),
+            TimeKind::None => continue,
+        };
+        let addon = yr.addon_of(&base.hcpcs);
+        let Some(units) = units_for(base, addon, minutes) else {
+            continue;
+        };
+        let dos = match dos_mode {
+            DosMode::MonthEnd => month.last_day(),
+            DosMode::Threshold => {
+                threshold_day(m.days, idx, base.threshold).unwrap_or(month.last_day())
+            }
+        };
+        let base_pay = yr.unit_payment(&base.hcpcs, dos).unwrap_or_default();
+        let addon_pay = match addon {
+            Some(a) if units > 0 => {
+                yr.unit_payment(&a.hcpcs, dos).unwrap_or_default() * Money::from(units)
+            }
+            _ => Money::ZERO,
+        };
+        supported.push(base.hcpcs.clone());
+        let cand = Selection {
+            base,
+            addon: addon.filter(|_| units > 0).map(|a| (a, units)),
+            minutes,
+            dos,
+            base_pay,
+            addon_pay,
+            payment: base_pay + addon_pay,
+            alternatives: Vec::new(),
+        };
+        let better = match &best {
+            None => true,
+            Some(b) => {
+                cand.payment > b.payment
+                    || (cand.payment == b.payment && cand.base.tie_rank < b.base.tie_rank)
+            }
+        };
+        if better {
+            best = Some(cand);
+        }
+    }
+    best.map(|mut b| {
+        // Every supported family but the one chosen, with exactly that room (collected
+        // from a filter, a list of one would keep room for four).
+        let mut alternatives = Vec::with_capacity(supported.len() - 1);
+        alternatives.extend(
+            supported
+                .iter()
+                .filter(|c| **c != b.base.hcpcs)
+                .map(|c| Text::from(c.as_str())),
+        );
+        b.alternatives = alternatives;
+        b
+    })
+}
+
+/// The first day the cumulative minutes (column `idx` of the day tuples) reach `threshold`.
+pub fn threshold_day(
+    days: &[(NaiveDate, u32, u32)],
+    idx: usize,
+    threshold: u32,
+) -> Option<NaiveDate> {
+    let mut d: Vec<&(NaiveDate, u32, u32)> = days.iter().collect();
+    d.sort_unstable_by_key(|x| x.0);
+    let mut sum = 0;
+    for x in d {
+        sum += if idx == 1 { x.1 } else { x.2 };
+        if sum >= threshold {
+            return Some(x.0);
+        }
+    }
+    None
+}
+
+/// Complex CCM (family `complex` in codes.csv) needs moderate or high MDM that month.
+pub fn needs_mdm(base: &CodeRule) -> bool {
+    base.family == "complex"
+}
+
+/// The minutes a base code's family counts.
+pub fn family_minutes(base: &CodeRule, m: MonthMinutes) -> Option<u32> {
+    match base.time {
+        TimeKind::Staff => Some(m.total),
+        TimeKind::Practitioner => Some(m.practitioner),
+        TimeKind::None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Ruleset;
+
+    fn rules() -> Ruleset {
+        Ruleset::embedded(crate::checks::is_check).unwrap()
+    }
+
+    fn pick(total: u32, prac: u32) -> Option<(String, u32)> {
+        let r = rules();
+        let m = YearMonth::parse("2025-03").unwrap();
+        let days = [(NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(), total, prac)];
+        let minutes = MonthMinutes {
+            total,
+            practitioner: prac,
+            days: &days,
+        };
+        select(r.year(2025), "CCM", minutes, m, DosMode::MonthEnd, false)
+            .map(|s| (s.base.hcpcs.clone(), s.addon.map_or(0, |a| a.1)))
+    }
+
+    #[test]
+    fn thresholds_at_the_edges() {
+        assert_eq!(pick(19, 0), None);
+        assert_eq!(pick(20, 0), Some(("99490".into(), 0)));
+        assert_eq!(pick(39, 0), Some(("99490".into(), 0)));
+        assert_eq!(pick(40, 0), Some(("99490".into(), 1)));
+        assert_eq!(pick(59, 0), Some(("99490".into(), 1)));
+        assert_eq!(pick(60, 0), Some(("99490".into(), 2)));
+        assert_eq!(
+            pick(200, 0),
+            Some(("99490".into(), 2)),
+            "add-on capped at 2"
+        );
+    }
+
+    #[test]
+    fn practitioner_family_at_the_edges_and_by_payment() {
+        // 29 practitioner minutes: 99491 not reached, 99490 is.
+        assert_eq!(pick(29, 29), Some(("99490".into(), 0)));
+        // 30: 99491 ($82.16) pays more than 99490 ($60.49).
+        assert_eq!(pick(30, 30), Some(("99491".into(), 0)));
+        // 45 minutes, all practitioner: 99490+99439 = 106.42 > 99491 = 82.16.
+        assert_eq!(pick(45, 45), Some(("99490".into(), 1)));
+        // 65 practitioner minutes: 99491+99437 (139.74) vs 99490+2x99439 (152.35).
+        assert_eq!(pick(65, 65), Some(("99490".into(), 2)));
+        // 90 practitioner minutes: 99491+2x99437 = 197.32 > 152.35.
+        assert_eq!(pick(90, 90), Some(("99491".into(), 2)));
+        // 59/60 practitioner: 99437 needs a further full 30.
+        let r = rules();
+        let m = YearMonth::parse("2025-03").unwrap();
+        let yr = r.year(2025);
+        let b = yr.code("99491").unwrap();
+        let a = yr.addon_of("99491");
+        assert_eq!(units_for(b, a, 59), Some(0));
+        assert_eq!(units_for(b, a, 60), Some(1));
+        assert_eq!(units_for(b, a, 29), None);
+        let _ = m;
+    }
+
+    #[test]
+    fn threshold_day_is_when_cumulative_minutes_reach_it() {
+        let d = |s: &str| crate::domain::parse_date(s).unwrap();
+        let days = vec![
+            (d("2025-03-10"), 15, 0),
+            (d("2025-03-02"), 10, 0),
+            (d("2025-03-20"), 5, 0),
+        ];
+        assert_eq!(threshold_day(&days, 1, 20), Some(d("2025-03-10")));
+        assert_eq!(threshold_day(&days, 1, 31), None);
+    }
+}

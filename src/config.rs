@@ -1,0 +1,20 @@
+//! What the user asked of an audit, validated: plain data the core reads.
+
+use crate::domain::YearMonth;
+use crate::rules::Policy;
+use chrono::NaiveDate;
+
+/// Which date of service generated claim lines carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DosMode {
+    MonthEnd,
+    Threshold,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditConfig {
+    pub as_of: NaiveDate,
+    pub month: Option<YearMonth>,
+    pub policy: Policy,
+    pub dos: DosMode,
+}

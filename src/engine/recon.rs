@@ -1,0 +1,61 @@
+//! The reconciliation: per file, rows read = rows counted + rows excluded (by reason).
+
+use super::row::{COUNTED, reason};
+use crate::audit::FileRecon;
+use crate::domain::Dataset;
+use std::collections::BTreeMap;
+
+pub(super) fn reconcile(ds: &Dataset, states: &[[u64; 7]]) -> Vec<FileRecon> {
+    let mut recon: Vec<FileRecon> = ds
+        .files
+        .iter()
+        .map(|f| FileRecon {
+            file: f.name.clone(),
+            kind: f.kind,
+            rows_read: f.rows_read,
+            counted: 0,
+            excluded: BTreeMap::new(),
+        })
+        .collect();
+    for f in &ds.ingest_findings {
+        if let Some(i) = f.file {
+            *recon[i as usize]
+                .excluded
+                .entry(f.check.code.to_string())
+                .or_default() += 1;
+        }
+    }
+    for (file, counts) in states.iter().enumerate() {
+        let fr = &mut recon[file];
+        for (st, &n) in counts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            if st as u8 == COUNTED {
+                fr.counted += n;
+            } else {
+                *fr.excluded.entry(reason(st as u8).to_string()).or_default() += n;
+            }
+        }
+    }
+    let count = |file: u16, fr: &mut Vec<FileRecon>| fr[file as usize].counted += 1;
+    for c in ds.consents.iter().flatten() {
+        count(c.file, &mut recon);
+    }
+    for d in ds.diagnoses.iter().flatten() {
+        count(d.file, &mut recon);
+    }
+    for e in ds.enrolments.iter().flatten() {
+        count(e.file, &mut recon);
+    }
+    for c in ds.careplans.iter().flatten() {
+        count(c.file, &mut recon);
+    }
+    for v in ds.visits.iter().flatten() {
+        count(v.file, &mut recon);
+    }
+    for c in ds.claims.iter().flat_map(|cf| cf.claims.iter()) {
+        count(c.file, &mut recon);
+    }
+    recon
+}

@@ -1,0 +1,79 @@
+//! What the engine keeps of each time-log row for the cross-row checks, and the row's
+//! state: counted, or excluded and why.
+
+use crate::domain::RoleClass;
+use chrono::NaiveDate;
+
+// Row states. A row is counted unless one of these excludes it.
+pub(super) const COUNTED: u8 = 0;
+pub(super) const FUTURE: u8 = 1;
+pub(super) const OTHER_MONTH: u8 = 2;
+pub(super) const DUPLICATE: u8 = 3;
+pub(super) const NON_CLINICAL: u8 = 4;
+pub(super) const BEFORE_CONSENT: u8 = 5;
+pub(super) const REVOKED: u8 = 6;
+
+pub(super) fn reason(st: u8) -> &'static str {
+    match st {
+        FUTURE => "IN004",
+        OTHER_MONTH => "outside-month",
+        DUPLICATE => "IN003",
+        NON_CLINICAL => "TM002",
+        BEFORE_CONSENT => "CN002",
+        REVOKED => "CN003",
+        _ => "counted",
+    }
+}
+
+// Consent and role of a row, decided as it streams (duplicates are known only at the end).
+pub(super) const C_COVERED: u8 = 0;
+pub(super) const C_BEFORE: u8 = 1;
+pub(super) const C_REVOKED: u8 = 2;
+pub(super) const C_OTHER_NPI: u8 = 3;
+pub(super) const C_NO_CONSENT: u8 = 4;
+pub(super) const C_NON_CLINICAL: u8 = 5;
+
+pub(super) const F_PRACTITIONER: u8 = 1;
+pub(super) const F_NOTE_MISSING: u8 = 2;
+pub(super) const F_NOTE_VAGUE: u8 = 4;
+
+/// What the cross-row checks (duplicates, overlaps, day totals) keep of one row in the
+/// audited months: 32 bytes, no text (the staff member is the list it sits in).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Slim {
+    pub(super) fp: u64,
+    /// Index of the row's patient-month-NPI-program slot.
+    pub(super) slot: u32,
+    /// Days from the common era (as `NaiveDate::num_days_from_ce`).
+    pub(super) date: i32,
+    pub(super) line: u32,
+    pub(super) file: u16,
+    pub(super) start: u16,
+    pub(super) end: u16,
+    pub(super) minutes: u16,
+    pub(super) cover: u8,
+    pub(super) flags: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Slim>() == 32);
+
+impl Slim {
+    pub(super) fn has_interval(&self) -> bool {
+        self.start != crate::domain::NO_TIME && self.end != crate::domain::NO_TIME
+    }
+    pub(super) fn naive_date(&self) -> NaiveDate {
+        NaiveDate::from_num_days_from_ce_opt(self.date).unwrap_or_default()
+    }
+    pub(super) fn role(&self) -> RoleClass {
+        if self.cover == C_NON_CLINICAL {
+            RoleClass::NonClinical
+        } else if self.flags & F_PRACTITIONER != 0 {
+            RoleClass::Practitioner
+        } else {
+            RoleClass::Clinical
+        }
+    }
+    pub(super) fn note_ok(&self) -> bool {
+        self.flags & (F_NOTE_MISSING | F_NOTE_VAGUE) == 0
+    }
+}

@@ -1,0 +1,268 @@
+//! Verify mode: each patient-month's claim lines checked against the code rules and the
+//! evidence; which lines go out, what is at risk, what is left unbilled.
+
+use super::Key;
+use super::evidence::{Pm, pm_index, pm_of};
+use crate::audit::{AuditConfig, ClaimLine, Outcome, Status, Verify};
+use crate::billing::{family_minutes, needs_mdm, threshold_day, units_for};
+use crate::checks::claims::{CL001, CL002, RV001};
+use crate::checks::coding::code_findings;
+use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, Severity, YearMonth};
+use crate::rules::{Ruleset, TimeKind};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// One patient-month and practitioner's claim lines, with their index in the claims file.
+pub(super) type ClaimGroup<'a> = Vec<(usize, &'a Claim)>;
+
+/// An error that holds a patient-month's claim lines (row-level errors exclude rows only).
+pub(super) fn holds_month(f: &Finding) -> bool {
+    f.severity == Severity::Error && !f.check.code.starts_with("IN")
+}
+
+/// Verify mode: checks each patient-month's claim lines against the code rules and the
+/// evidence, decides which lines go out, and what is at risk or left unbilled.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn verify(
+    ds: &Dataset,
+    rules: &Ruleset,
+    cfg: &AuditConfig,
+    cf: &ClaimsFile,
+    pms: &[(Key, Pm)],
+    complex_months: &HashSet<(u32, YearMonth)>,
+    // One per entry of `pms`, in the same order.
+    outcomes: &[Outcome],
+    findings: &mut Vec<Finding>,
+    global_error: bool,
+) -> Verify {
+    // A claim goes out whole or not at all: lines are grouped by patient, month, practitioner.
+    let mut groups: BTreeMap<(u32, YearMonth, u32), ClaimGroup> = BTreeMap::new();
+    for (i, c) in cf.claims.iter().enumerate() {
+        groups
+            .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
+            .or_default()
+            .push((i, c));
+    }
+    // Errors from the evidence, by patient-month and practitioner.
+    let mut held: HashSet<(String, YearMonth, String)> = HashSet::new();
+    let mut held_all_npis: HashSet<(String, YearMonth)> = HashSet::new();
+    for f in findings.iter().filter(|f| holds_month(f)) {
+        if let Some(m) = f.month {
+            if f.billing_npi.is_empty() {
+                held_all_npis.insert((f.patient_id.to_string(), m));
+            } else {
+                held.insert((f.patient_id.to_string(), m, f.billing_npi.to_string()));
+            }
+        }
+    }
+    let mut v = Verify::default();
+    let mut claimed_amount: HashMap<(String, YearMonth, String), Money> = HashMap::new();
+    let mut claimed_programs: HashSet<Key> = HashSet::new();
+    for (&(patient, month, npi), lines) in &groups {
+        let pid = ds.patients.name(patient);
+        let npi_s = ds.npi_name(npi);
+        let yr = rules.for_month(month);
+        let mdm = complex_months.contains(&(patient, month));
+        let claims: Vec<&Claim> = lines.iter().map(|(_, c)| *c).collect();
+        let mut local = Vec::new();
+        let mut claimed = Money::ZERO;
+        let mut supported_pay: BTreeMap<Program, Money> = BTreeMap::new();
+        for prog in [Program::Ccm, Program::Pcm] {
+            let pname = prog.as_str();
+            let mine: Vec<&Claim> = claims
+                .iter()
+                .copied()
+                .filter(|c| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            claimed_programs.insert((patient, month, npi, prog));
+            let pm = pm_of(pms, &(patient, month, npi, prog));
+            let empty = Pm::default();
+            let pmr = pm.unwrap_or(&empty);
+            let tday = |h: &str| {
+                let r = yr.code(h)?;
+                let idx = match r.time {
+                    TimeKind::Staff => 1,
+                    TimeKind::Practitioner => 2,
+                    TimeKind::None => return None,
+                };
+                threshold_day(&pmr.days, idx, r.threshold)
+            };
+            let mut found = code_findings(yr, pname, &mine, cfg.as_of, tday);
+            for c in &mine {
+                let r = yr.code(&c.hcpcs).expect("filtered");
+                let fee = yr
+                    .unit_payment(&c.hcpcs, c.date_of_service)
+                    .unwrap_or_default();
+                claimed += fee * Money::from(c.units);
+                let Some(base) = (if r.is_addon {
+                    yr.code(&r.addon_to)
+                } else {
+                    Some(r)
+                }) else {
+                    continue;
+                };
+                let minutes = family_minutes(base, pmr.minutes()).unwrap_or(0);
+                let supported = if needs_mdm(base) && !mdm {
+                    0
+                } else {
+                    match units_for(base, r.is_addon.then_some(r), minutes) {
+                        None => 0,
+                        Some(u) if r.is_addon => u,
+                        Some(_) => 1,
+                    }
+                };
+                *supported_pay.entry(prog).or_default() +=
+                    fee * Money::from(c.units.min(supported));
+                let whose = match base.time {
+                    TimeKind::Practitioner => "practitioner minutes",
+                    _ => "countable minutes",
+                };
+                if supported == 0 {
+                    let why = if pm.is_none() {
+                        format!(
+                            "no {pname} minutes are logged for this patient-month under this NPI"
+                        )
+                    } else if needs_mdm(base) && !mdm {
+                        "no moderate or high MDM on a care-plan event this month (complex CCM)"
+                            .to_string()
+                    } else if r.is_addon {
+                        format!(
+                            "{minutes} {whose} reach no add-on unit beyond {}",
+                            base.hcpcs
+                        )
+                    } else {
+                        format!(
+                            "{minutes} {whose} are below the {}-minute threshold",
+                            base.threshold
+                        )
+                    };
+                    let mut f =
+                        Finding::new(&CL001, format!("{} is not supported: {why}", c.hcpcs))
+                            .at(c.file, c.line)
+                            .minutes(minutes);
+                    f.amount = Some(fee * Money::from(c.units));
+                    found.push(f);
+                } else if r.is_addon && c.units > supported {
+                    let mut f = Finding::new(
+                        &CL002,
+                        format!(
+                            "{} x{} claimed; {minutes} {whose} support {supported}",
+                            c.hcpcs, c.units
+                        ),
+                    )
+                    .at(c.file, c.line)
+                    .minutes(minutes);
+                    f.amount = Some(fee * Money::from(c.units - supported));
+                    found.push(f);
+                }
+            }
+            for f in &mut found {
+                f.program = pname.into();
+            }
+            local.extend(found);
+        }
+        for f in &mut local {
+            f.patient_id = pid.into();
+            f.month = Some(month);
+            f.billing_npi = npi_s.into();
+        }
+        let is_held = global_error
+            || local.iter().any(holds_month)
+            || held.contains(&(pid.to_string(), month, npi_s.to_string()))
+            || held_all_npis.contains(&(pid.to_string(), month));
+        let entry = v.by_month.entry(month).or_default();
+        entry.0 += claimed;
+        v.claimed += claimed;
+        if is_held {
+            v.at_risk += claimed;
+            entry.1 += claimed;
+            claimed_amount.insert((pid.to_string(), month, npi_s.to_string()), claimed);
+        } else {
+            v.supported += claimed;
+            v.clean.extend(lines.iter().map(|(i, _)| *i));
+            // The evidence may support more than was claimed.
+            for (prog, paid) in &supported_pay {
+                if let Some(o) = pm_index(pms, &(patient, month, npi, *prog)).map(|i| &outcomes[i])
+                    && o.status == Status::Clean
+                    && o.payment > *paid
+                {
+                    let left = o.payment - *paid;
+                    let mut f = Finding::new(
+                        &RV001,
+                        format!(
+                            "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
+                            describe(&o.lines),
+                            o.minutes,
+                            crate::domain::money_str(o.payment),
+                            crate::domain::money_str(*paid)
+                        ),
+                    )
+                    .patient(pid)
+                    .month(month)
+                    .npi(npi_s)
+                    .program(prog.as_str())
+                    .minutes(o.minutes);
+                    f.amount = Some(left);
+                    v.left_unbilled += left;
+                    entry.2 += left;
+                    local.push(f);
+                }
+            }
+        }
+        findings.extend(local);
+    }
+    // Clean months the evidence supports that were not claimed at all.
+    for ((key, _), o) in pms.iter().zip(outcomes) {
+        if o.status == Status::Clean && !claimed_programs.contains(key) {
+            let mut f = Finding::new(
+                &RV001,
+                format!(
+                    "not claimed: the evidence supports {} ({} minutes) paying ${}",
+                    describe(&o.lines),
+                    o.minutes,
+                    crate::domain::money_str(o.payment)
+                ),
+            )
+            .patient(&o.patient_id)
+            .month(o.month)
+            .npi(&o.billing_npi)
+            .program(o.program)
+            .minutes(o.minutes);
+            f.amount = Some(o.payment);
+            v.left_unbilled += o.payment;
+            v.by_month.entry(o.month).or_default().2 += o.payment;
+            findings.push(f);
+        }
+    }
+    // In verify mode, the money at stake on an error that holds a month is what was claimed.
+    for f in findings
+        .iter_mut()
+        .filter(|f| holds_month(f) && f.check.code != "CL001" && f.check.code != "CL002")
+    {
+        if let Some(m) = f.month {
+            f.amount = claimed_amount
+                .get(&(f.patient_id.to_string(), m, f.billing_npi.to_string()))
+                .copied()
+                .filter(|a| !a.is_zero());
+        }
+    }
+    v.clean.sort_unstable();
+    v
+}
+
+/// "99490 + 99439 x2" for a set of lines.
+pub(super) fn describe(lines: &[ClaimLine]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            if l.units > 1 {
+                format!("{} x{}", l.hcpcs, l.units)
+            } else {
+                l.hcpcs.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
