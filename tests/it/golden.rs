@@ -251,3 +251,19 @@ fn golden_bad_inputs() {
     }
     run_all(&cases);
 }
+
+#[test]
+fn golden_explain_and_rules() {
+    let mut bytes = Vec::new();
+    for c in ccm::checks::registry() {
+        record(&mut bytes, "explain", &["explain".into(), c.code.into()], None);
+    }
+    record(&mut bytes, "rules", &["rules".into()], None);
+    for year in ["2024", "2025", "2026"] {
+        let a = ["rules".to_string(), "--year".into(), year.into()];
+        record(&mut bytes, "rules", &a, None);
+    }
+    if let Some(why) = compare("explain-and-rules", &bytes) {
+        panic!("{why}");
+    }
+}
