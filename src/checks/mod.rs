@@ -2,6 +2,25 @@
 //! severity, the `ccm explain` text — beside the logic that fires them. This file only
 //! lists them (the registry) and defines what a finding is.
 
+/// Defines a check of the catalogue: its code, name, default severity and `ccm explain`
+/// text, which is also the constant's documentation.
+macro_rules! check {
+    ($id:ident, $code:literal, $name:literal, $sev:ident,
+     what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal $(,)?) => {
+        #[doc = concat!("**", $code, " ", $name, "**\n\n", $what, "\n\n*Why it matters.* ", $why,
+                                "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src)]
+        pub const $id: $crate::checks::Check = $crate::checks::Check {
+            code: $code,
+            name: $name,
+            severity: $crate::checks::Severity::$sev,
+            what: $what,
+            why: $why,
+            example: $ex,
+            source: $src,
+        };
+    };
+}
+
 pub mod claims;
 pub mod coding;
 pub mod consent;

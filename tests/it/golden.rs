@@ -256,7 +256,12 @@ fn golden_bad_inputs() {
 fn golden_explain_and_rules() {
     let mut bytes = Vec::new();
     for c in ccm::checks::registry() {
-        record(&mut bytes, "explain", &["explain".into(), c.code.into()], None);
+        record(
+            &mut bytes,
+            "explain",
+            &["explain".into(), c.code.into()],
+            None,
+        );
     }
     record(&mut bytes, "rules", &["rules".into()], None);
     for year in ["2024", "2025", "2026"] {

@@ -1,75 +1,20 @@
 //! TM-series: which minutes count.
 
-use super::{Check, Severity};
+mod tm001_below_threshold;
+mod tm002_non_clinical_time;
+mod tm003_overlapping_time;
+mod tm004_time_counted_twice;
+mod tm005_implausible_day;
+mod tm006_vague_documentation;
+
+pub use tm001_below_threshold::TM001;
+pub use tm002_non_clinical_time::TM002;
+pub use tm003_overlapping_time::TM003;
+pub use tm004_time_counted_twice::TM004;
+pub use tm005_implausible_day::TM005;
+pub use tm006_vague_documentation::TM006;
+
 use crate::domain::{NoteQuality, normalise_note};
-
-pub const TM001: Check = Check {
-    code: "TM001",
-    name: "below-threshold",
-    severity: Severity::Info,
-    what: "The month's countable CCM minutes do not reach any base code's threshold (99490: 20 \
-           clinical-staff minutes; 99491: 30 minutes by the practitioner), so there is nothing \
-           to bill. Thresholds are full: 19 minutes is not 20, and minutes do not carry over to \
-           the next month. In an open month (the as-of date falls inside it) the message says \
-           how many minutes are still needed and how many days are left.",
-    why: "Billing a time-based code below its threshold is billing for a service not \
-          furnished; a mid-month biller wants the list of patients still short.",
-    example: "P0004 has 18 countable minutes in 2025-03: 2 more needed for 99490.",
-    source: "CPT time rules as adopted by CMS (no midpoint rounding for CCM); CMS MLN909188.",
-};
-
-pub const TM002: Check = Check {
-    code: "TM002",
-    name: "non-clinical-time",
-    severity: Severity::Warning,
-    what: "Minutes logged by a non-clinical role (front desk, scheduler, biller, admin …). The \
-           rows are excluded: their minutes never count. Roles are data (rules/<year>/roles.csv).",
-    why: "Only clinical staff under general supervision and the billing practitioner furnish \
-          CCM; counting a scheduler's call inflates the month.",
-    example: "A 10-minute scheduling call by the front desk for P0015 does not count.",
-    source: "CMS MLN909188 (clinical staff under general supervision); CPT clinical staff \
-             definition.",
-};
-
-pub const TM003: Check = Check {
-    code: "TM003",
-    name: "overlapping-time",
-    severity: Severity::Warning,
-    what: "One staff member's clock-time intervals overlap on the same day (for the same patient \
-           or different patients). Intervals are half-open: 09:00–09:20 and 09:20–09:40 do not \
-           overlap. The overlapping minutes count once: the interval that starts first (then \
-           the lower patient id) keeps them, the later one loses them. CCM intervals are \
-           compared with CCM intervals and PCM intervals with PCM intervals (CCM time at the \
-           same clock time as another program is TM004).",
-    why: "Nobody is in two places at once. Overlapping entries are the first thing an auditor \
-          tests, and they double-count time.",
-    example: "RN S02 logs P0001 09:00–09:30 and P0002 09:15–09:40: P0002 loses 15 minutes.",
-    source: "CMS MLN909188 (time counted once); OIG A-07-19-05122.",
-};
-
-pub const TM004: Check = Check {
-    code: "TM004",
-    name: "time-counted-twice",
-    severity: Severity::Warning,
-    what: "The same staff member logged CCM and another program (RPM, PCM, BHI, TCM, APCM …) at \
-           overlapping clock times. Those minutes leave CCM and stay with the other program.",
-    why: "A minute counts toward one service only: CMS allows CCM beside RPM, TCM or BHI in one \
-          month only when the time is counted once.",
-    example: "MA S04 logs RPM for P0003 10:00–10:20 and CCM for P0003 10:10–10:30: CCM keeps 10.",
-    source: "CMS PFS CY2024 final rule (CCM with RPM, time counted once); CMS MLN909188.",
-};
-
-pub const TM005: Check = Check {
-    code: "TM005",
-    name: "implausible-day",
-    severity: Severity::Warning,
-    what: "One staff member's logged minutes on one day add up to more than 12 hours (all \
-           patients and programs). The minutes still count; the day needs a look.",
-    why: "Days longer than a working day point to double entry, timers left running or \
-          template time; they are a classic audit trigger.",
-    example: "Staff S07 logs 790 minutes on 2025-03-12 across 31 rows.",
-    source: "OIG A-07-17-05101 (unsupported time); common payer audit practice.",
-};
 
 /// Minutes a day beyond which TM005 fires.
 pub const IMPLAUSIBLE_DAY_MINUTES: u32 = 12 * 60;
@@ -174,20 +119,6 @@ fn split_interval(s: u16, e: u16, union: &[(u16, u16)], max_end: u16) -> (u16, u
     }
     (with_other, overlap)
 }
-
-pub const TM006: Check = Check {
-    code: "TM006",
-    name: "vague-documentation",
-    severity: Severity::Warning,
-    what: "A counted CCM row has no note, or a note too thin to defend: shorter than the \
-           minimum length, or only a boilerplate phrase such as \"CCM call\", \"follow up\" or \
-           \"chart review\" (the phrases and the minimum are data in \
-           rules/documentation/vague_phrases.txt). The minutes still count.",
-    why: "Auditors deny time whose documentation does not say what was done; \"CCM call\" \
-          supports nothing.",
-    example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
-    source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
-};
 
 /// Judges a note against the vague phrases (normalised: lower case, letters and digits,
 /// single spaces) and the minimum length.

@@ -1,67 +1,20 @@
 //! CN-series: documented consent before the first counted minute, for the practitioner who
 //! bills, not revoked.
 
-use super::{Check, Severity};
+mod cn001_missing_consent;
+mod cn002_service_before_consent;
+mod cn003_consent_revoked;
+mod cn004_consent_other_practitioner;
+
+pub use cn001_missing_consent::CN001;
+pub use cn002_service_before_consent::CN002;
+pub use cn003_consent_revoked::CN003;
+pub use cn004_consent_other_practitioner::CN004;
+
 use crate::domain::YearMonth;
 use crate::domain::{Consent, Program};
 use chrono::NaiveDate;
 use std::borrow::Borrow;
-
-pub const CN001: Check = Check {
-    code: "CN001",
-    name: "missing-consent",
-    severity: Severity::Error,
-    what: "No consent on file for the patient and program covers the month's minutes. The \
-           patient-month cannot be billed. Without any consents file, ccm says so once for the \
-           whole run and no CCM claim can be clean.",
-    why: "CMS requires documented verbal or written consent before CCM starts, and auditors \
-          ask for it first. A month billed without it is an overpayment to refund.",
-    example: "P0012 has 35 CCM minutes in 2025-03 but no row in consents.csv.",
-    source: "CMS MLN909188 Chronic Care Management Services (consent); 42 CFR 410.26; AMA \
-             consent guidance.",
-};
-
-pub const CN002: Check = Check {
-    code: "CN002",
-    name: "service-before-consent",
-    severity: Severity::Warning,
-    what: "CCM minutes dated before the consent date. Those minutes do not count (the rows are \
-           excluded); minutes on or after the consent date still do. A consent dated the same \
-           day as the work covers it.",
-    why: "Consent must be obtained before the service begins; time spent before it was \
-          documented is not billable CCM time.",
-    example: "Consent signed 2025-03-10; 15 minutes logged on 2025-03-04 do not count.",
-    source: "CMS MLN909188 (obtain consent before furnishing or billing CCM).",
-};
-
-pub const CN003: Check = Check {
-    code: "CN003",
-    name: "consent-revoked",
-    severity: Severity::Error,
-    what: "Minutes in a month after the month the patient revoked consent. A revocation takes \
-           effect at the end of its calendar month: that month may still be billed, later \
-           months may not, and their minutes do not count.",
-    why: "A patient may stop CCM at any time; billing after the revocation bills for a service \
-          the patient declined.",
-    example: "Consent revoked 2025-01-20; 30 minutes in 2025-03 are excluded and March is blocked.",
-    source: "CMS MLN909188 (the patient may stop CCM at any time, effective at the end of the \
-             service period).",
-};
-
-pub const CN004: Check = Check {
-    code: "CN004",
-    name: "consent-other-practitioner",
-    severity: Severity::Error,
-    what: "The patient's consent names a different billing NPI than the one the minutes are \
-           billed under, and no consent covers this practitioner. A different billing \
-           practitioner needs its own consent.",
-    why: "Consent is given to a practitioner: the patient agrees that this practitioner \
-          furnishes CCM and that only one practitioner bills it in a month. A new practitioner \
-          must obtain it again.",
-    example: "Consent names NPI 1234567893; the time log bills P0020's March under 1245319599.",
-    source: "CMS MLN909188; CMS FAQ on practitioner billing for CCM (re-consent when the billing \
-             practitioner changes).",
-};
 
 /// How a consent record set covers one day of work for one practitioner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

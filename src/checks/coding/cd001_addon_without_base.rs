@@ -1,0 +1,12 @@
+//! CD001 addon-without-base: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    CD001, "CD001", "addon-without-base", Error,
+    what: "An add-on code (99439, 99489, 99437 …) is claimed for a patient-month and \
+           practitioner with no base code at all on that patient-month. The month's lines are \
+           held.",
+    why: "An add-on is only paid with its primary code; OIG found 99489 paid without a valid \
+          99487.",
+    example: "claims.csv line 5: 99439 for P0003 in 2025-03 under NPI 1234567893, no 99490.",
+    source: "CMS NCCI add-on code edits (type 1); OIG A-07-19-05122.",
+}

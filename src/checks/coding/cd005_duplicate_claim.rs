@@ -1,0 +1,10 @@
+//! CD005 duplicate-claim: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    CD005, "CD005", "duplicate-claim", Error,
+    what: "The same code on more than one claim line for the same patient-month and practitioner \
+           (units belong on one line).",
+    why: "Duplicate lines are the most common CCM overpayment after duplicate practitioners.",
+    example: "Two 99490 lines for P0010 in 2025-03 (claim ids 1001 and 1044).",
+    source: "OIG A-07-17-05101; CMS claims processing manual ch. 12.",
+}

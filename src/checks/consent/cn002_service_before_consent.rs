@@ -1,0 +1,12 @@
+//! CN002 service-before-consent: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    CN002, "CN002", "service-before-consent", Warning,
+    what: "CCM minutes dated before the consent date. Those minutes do not count (the rows are \
+           excluded); minutes on or after the consent date still do. A consent dated the same \
+           day as the work covers it.",
+    why: "Consent must be obtained before the service begins; time spent before it was \
+          documented is not billable CCM time.",
+    example: "Consent signed 2025-03-10; 15 minutes logged on 2025-03-04 do not count.",
+    source: "CMS MLN909188 (obtain consent before furnishing or billing CCM).",
+}

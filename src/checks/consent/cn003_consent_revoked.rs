@@ -1,0 +1,13 @@
+//! CN003 consent-revoked: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    CN003, "CN003", "consent-revoked", Error,
+    what: "Minutes in a month after the month the patient revoked consent. A revocation takes \
+           effect at the end of its calendar month: that month may still be billed, later \
+           months may not, and their minutes do not count.",
+    why: "A patient may stop CCM at any time; billing after the revocation bills for a service \
+          the patient declined.",
+    example: "Consent revoked 2025-01-20; 30 minutes in 2025-03 are excluded and March is blocked.",
+    source: "CMS MLN909188 (the patient may stop CCM at any time, effective at the end of the \
+             service period).",
+}

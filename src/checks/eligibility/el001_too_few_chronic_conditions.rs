@@ -1,0 +1,16 @@
+//! EL001 too-few-chronic-conditions: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    EL001, "EL001", "too-few-chronic-conditions", Error,
+    what: "Fewer than two distinct chronic conditions are active in the month. A condition is a \
+           3-character ICD-10-CM category (E11.9 and E11.65 are one condition); a diagnosis is \
+           active in a month when its onset is on or before the month's last day and it is not \
+           resolved before the month's first day. Chronic = HCUP CCIR flag 1 (a code absent \
+           from CCIR takes its nearest listed parent's flag; 'no determination' does not \
+           count). Without a diagnoses file, ccm says so once and no claim can be clean.",
+    why: "CCM is only for patients with two or more chronic conditions expected to last at \
+          least 12 months or until death. Auditors check the problem list.",
+    example: "P0009 has I10 and R69 in March: one chronic condition, so March cannot be billed.",
+    source: "CMS MLN909188 (eligibility: two or more chronic conditions); HCUP Chronic Condition \
+             Indicator Refined v2023.1 (AHRQ).",
+}

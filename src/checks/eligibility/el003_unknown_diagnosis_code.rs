@@ -1,0 +1,12 @@
+//! EL003 unknown-diagnosis-code: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    EL003, "EL003", "unknown-diagnosis-code", Warning,
+    what: "A diagnosis code that is not a billable ICD-10-CM code in the fiscal year of the \
+           month (FY runs October to September; months before FY2025 use the FY2025 set). \
+           The code is ignored when counting conditions.",
+    why: "A claim carrying an invalid or non-billable code is rejected, and a condition that \
+          cannot be coded cannot support eligibility.",
+    example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 …).",
+    source: "CDC/NCHS ICD-10-CM FY2025 and FY2026 code sets (April updates).",
+}

@@ -1,0 +1,14 @@
+//! IN001 malformed-row: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    IN001, "IN001", "malformed-row", Error,
+    what: "A CSV record cannot be read: it has a different number of fields than the header \
+           (a stray delimiter or a broken quote), or a field ccm needs is not valid UTF-8 text. \
+           The row is excluded and counted under IN001 in the reconciliation. Bad bytes in a \
+           free-text column (note, activity, description) alone do not exclude a row.",
+    why: "A row that cannot be read cannot be trusted to belong to the patient, day or \
+          practitioner it seems to; guessing would put unsupported minutes on a claim. \
+          Excluding it loudly, with its line, lets the biller fix the export instead.",
+    example: "timelog.csv line 14: `P0007,2025-03-04,20,RN` has 4 fields where the header has 11.",
+    source: "RFC 4180 (CSV); ccm input contract (spec inputs.md).",
+}

@@ -1,0 +1,12 @@
+//! IN003 duplicate-entry: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    IN003, "IN003", "duplicate-entry", Warning,
+    what: "A time-log row identical in every field to an earlier one (same patient, date, \
+           times, minutes, staff, role, program, NPI, activity and note). The first copy \
+           counts; each repeat is excluded.",
+    why: "Exports re-run or merged by hand repeat rows; counting them twice inflates minutes \
+          and can lift a month over a threshold the real work never reached.",
+    example: "timelog.csv lines 31 and 57 are the same 20-minute RN call; line 57 is excluded.",
+    source: "CMS MLN909188 (only time actually spent counts); OIG A-07-17-05101.",
+}

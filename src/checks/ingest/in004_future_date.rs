@@ -1,0 +1,11 @@
+//! IN004 future-date: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    IN004, "IN004", "future-date", Error,
+    what: "A time-log service date after the as-of date (`--as-of`, default today). The row \
+           is excluded.",
+    why: "Work cannot be documented before it happens; a future date is a typo or a \
+          pre-filled entry, and billing on it is billing for services not yet rendered.",
+    example: "With --as-of 2025-04-15, a row dated 2025-05-02 is excluded.",
+    source: "CMS MLN909188 (date of service rules); 42 CFR 424.32.",
+}

@@ -1,0 +1,12 @@
+//! OV004 ccm-with-bundled-service: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    OV004, "OV004", "ccm-with-bundled-service", Error,
+    what: "CCM in a month with ESRD monthly services (90951–90970), home health care plan \
+           oversight (G0181) or hospice care plan oversight (G0182) by the same practitioner \
+           (an enrolment with no NPI counts as possibly the same).",
+    why: "Those services already pay for care management; CMS does not pay CCM beside them to \
+          the same practitioner.",
+    example: "P0032 has an ESRD enrolment under the NPI billing CCM in March.",
+    source: "CMS MLN909188 (services that cannot be billed with CCM).",
+}

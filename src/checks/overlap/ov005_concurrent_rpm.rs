@@ -1,0 +1,13 @@
+//! OV005 concurrent-rpm: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    OV005, "OV005", "concurrent-rpm", Info,
+    what: "CCM and remote physiologic or therapeutic monitoring (RPM / RTM) in the same month. \
+           CMS allows it when no minute is counted twice (TM004 removes shared minutes), so it \
+           is info under `--policy cms`; under `--policy strict` (payer contracts that forbid \
+           it) it is an error.",
+    why: "Some Medicare Advantage and commercial contracts forbid the pair; under CMS rules it \
+          is worth knowing because the time must be kept apart.",
+    example: "P0005 is enrolled in RPM in March and has 25 CCM minutes.",
+    source: "CMS PFS CY2024 final rule (RPM with CCM allowed, time counted once).",
+}

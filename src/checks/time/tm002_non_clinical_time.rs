@@ -1,0 +1,12 @@
+//! TM002 non-clinical-time: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    TM002, "TM002", "non-clinical-time", Warning,
+    what: "Minutes logged by a non-clinical role (front desk, scheduler, biller, admin …). The \
+           rows are excluded: their minutes never count. Roles are data (rules/<year>/roles.csv).",
+    why: "Only clinical staff under general supervision and the billing practitioner furnish \
+          CCM; counting a scheduler's call inflates the month.",
+    example: "A 10-minute scheduling call by the front desk for P0015 does not count.",
+    source: "CMS MLN909188 (clinical staff under general supervision); CPT clinical staff \
+             definition.",
+}

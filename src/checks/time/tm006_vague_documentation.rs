@@ -1,0 +1,13 @@
+//! TM006 vague-documentation: the check's definition (its `ccm explain` text) and its logic.
+
+check! {
+    TM006, "TM006", "vague-documentation", Warning,
+    what: "A counted CCM row has no note, or a note too thin to defend: shorter than the \
+           minimum length, or only a boilerplate phrase such as \"CCM call\", \"follow up\" or \
+           \"chart review\" (the phrases and the minimum are data in \
+           rules/documentation/vague_phrases.txt). The minutes still count.",
+    why: "Auditors deny time whose documentation does not say what was done; \"CCM call\" \
+          supports nothing.",
+    example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
+    source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
+}
