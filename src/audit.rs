@@ -2,6 +2,7 @@
 //! the claim lines that go out, verify mode's totals, and every input row accounted for.
 //! Result types only; [`crate::engine`] computes them.
 
+use crate::checks::row_state::RowState;
 use crate::checks::time::Lost;
 use crate::domain::{Finding, Kind, Money, RoleClass, Severity, Text, TimeRow, YearMonth};
 use chrono::NaiveDate;
@@ -112,7 +113,7 @@ pub struct Audit {
     /// Verify mode (a claims file was given).
     pub verify: Option<Verify>,
     /// The traced patient's time-log rows: state, and the minutes lost to overlaps.
-    pub(crate) traced: Vec<(TimeRow, u8, Lost)>,
+    pub(crate) traced: Vec<(TimeRow, RowState, Lost)>,
 }
 
 /// One time-log row as `ccm trace` shows it.

@@ -8,7 +8,7 @@ macro_rules! check {
     ($id:ident, $code:literal, $name:literal, $sev:ident,
      what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal $(,)?) => {
         #[doc = concat!("**", $code, " ", $name, "**\n\n", $what, "\n\n*Why it matters.* ", $why,
-                                "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src)]
+                                        "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src)]
         pub const $id: $crate::checks::Check = $crate::checks::Check {
             code: $code,
             name: $name,
@@ -27,49 +27,226 @@ pub mod consent;
 pub mod eligibility;
 pub mod ingest;
 pub mod overlap;
+pub mod row_state;
+pub mod scope;
 pub mod time;
 
 pub use crate::domain::{Check, Finding, Severity};
+use scope::{Decision, Emit, PatientMonth, RunFacts};
+
+/// Where and how a check fires. The engine walks the registry and calls each check where
+/// it fires; a check never drives anything itself.
+pub enum Fire {
+    /// While reading the files (a row that cannot be read or decoded).
+    Ingest,
+    /// In the engine's pass over each staff member's day (repeats, day totals); the rule's
+    /// numbers and words live in the check's file.
+    StaffDay,
+    /// As a row streams in (dated after the as-of date).
+    Stream,
+    /// Once for the run.
+    Run(fn(&RunFacts, &mut Vec<Finding>)),
+    /// Once per patient-month and practitioner.
+    PatientMonth(fn(&PatientMonth, &mut Emit)),
+    /// Per patient-month, from `rules/<year>/clashes.csv` ([`overlap::clashes`]).
+    ClashTable,
+    /// Per patient-month, after billing decided what the minutes support.
+    Decided(fn(&PatientMonth, &Decision, &mut Emit)),
+    /// In verify mode, per patient-month and practitioner's claim lines.
+    ClaimGroup,
+}
+
+/// One check and where it fires.
+pub struct Entry {
+    pub check: &'static Check,
+    pub fire: &'static [Fire],
+}
+
+/// Every check, in catalogue order, with where it fires.
+pub static REGISTRY: &[Entry] = &[
+    Entry {
+        check: &ingest::IN001,
+        fire: &[Fire::Ingest],
+    },
+    Entry {
+        check: &ingest::IN002,
+        fire: &[Fire::Ingest],
+    },
+    Entry {
+        check: &ingest::IN003,
+        fire: &[Fire::StaffDay],
+    },
+    Entry {
+        check: &ingest::IN004,
+        fire: &[Fire::Stream],
+    },
+    Entry {
+        check: &consent::CN001,
+        fire: &[
+            Fire::Run(consent::cn001::run),
+            Fire::PatientMonth(consent::cn001::check),
+        ],
+    },
+    Entry {
+        check: &consent::CN002,
+        fire: &[Fire::PatientMonth(consent::cn002::check)],
+    },
+    Entry {
+        check: &consent::CN003,
+        fire: &[Fire::PatientMonth(consent::cn003::check)],
+    },
+    Entry {
+        check: &consent::CN004,
+        fire: &[Fire::PatientMonth(consent::cn004::check)],
+    },
+    Entry {
+        check: &eligibility::EL001,
+        fire: &[
+            Fire::Run(eligibility::el001::run),
+            Fire::PatientMonth(eligibility::el001::check),
+        ],
+    },
+    Entry {
+        check: &eligibility::EL002,
+        fire: &[
+            Fire::Run(eligibility::el002::run),
+            Fire::PatientMonth(eligibility::el002::check),
+        ],
+    },
+    Entry {
+        check: &eligibility::EL003,
+        fire: &[Fire::PatientMonth(eligibility::el003::check)],
+    },
+    Entry {
+        check: &eligibility::EL004,
+        fire: &[Fire::PatientMonth(eligibility::el004::check)],
+    },
+    Entry {
+        check: &eligibility::EL005,
+        fire: &[Fire::PatientMonth(eligibility::el005::check)],
+    },
+    Entry {
+        check: &time::TM001,
+        fire: &[Fire::Decided(time::tm001::check)],
+    },
+    Entry {
+        check: &time::TM002,
+        fire: &[Fire::PatientMonth(time::tm002::check)],
+    },
+    Entry {
+        check: &time::TM003,
+        fire: &[Fire::PatientMonth(time::tm003::check)],
+    },
+    Entry {
+        check: &time::TM004,
+        fire: &[Fire::PatientMonth(time::tm004::check)],
+    },
+    Entry {
+        check: &time::TM005,
+        fire: &[Fire::StaffDay],
+    },
+    Entry {
+        check: &time::TM006,
+        fire: &[Fire::PatientMonth(time::tm006::check)],
+    },
+    Entry {
+        check: &coding::CD001,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &coding::CD002,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &coding::CD003,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &coding::CD004,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &coding::CD005,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &coding::CD006,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &overlap::OV001,
+        fire: &[Fire::PatientMonth(overlap::ov001::check)],
+    },
+    Entry {
+        check: &overlap::OV002,
+        fire: &[Fire::ClashTable],
+    },
+    Entry {
+        check: &overlap::OV003,
+        fire: &[Fire::ClashTable],
+    },
+    Entry {
+        check: &overlap::OV004,
+        fire: &[Fire::ClashTable],
+    },
+    Entry {
+        check: &overlap::OV005,
+        fire: &[Fire::ClashTable],
+    },
+    Entry {
+        check: &claims::CL001,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &claims::CL002,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &claims::RV001,
+        fire: &[Fire::ClaimGroup],
+    },
+    Entry {
+        check: &claims::RV002,
+        fire: &[Fire::Decided(claims::rv002::check)],
+    },
+];
 
 /// Every check, in catalogue order.
-pub fn registry() -> &'static [&'static Check] {
-    static ALL: &[&Check] = &[
-        &ingest::IN001,
-        &ingest::IN002,
-        &ingest::IN003,
-        &ingest::IN004,
-        &consent::CN001,
-        &consent::CN002,
-        &consent::CN003,
-        &consent::CN004,
-        &eligibility::EL001,
-        &eligibility::EL002,
-        &eligibility::EL003,
-        &eligibility::EL004,
-        &eligibility::EL005,
-        &time::TM001,
-        &time::TM002,
-        &time::TM003,
-        &time::TM004,
-        &time::TM005,
-        &time::TM006,
-        &coding::CD001,
-        &coding::CD002,
-        &coding::CD003,
-        &coding::CD004,
-        &coding::CD005,
-        &coding::CD006,
-        &overlap::OV001,
-        &overlap::OV002,
-        &overlap::OV003,
-        &overlap::OV004,
-        &overlap::OV005,
-        &claims::CL001,
-        &claims::CL002,
-        &claims::RV001,
-        &claims::RV002,
-    ];
-    ALL
+pub fn registry() -> impl Iterator<Item = &'static Check> {
+    REGISTRY.iter().map(|e| e.check)
+}
+
+/// The patient-month checks, in catalogue order.
+pub fn patient_month_checks() -> impl Iterator<Item = fn(&PatientMonth, &mut Emit)> {
+    REGISTRY
+        .iter()
+        .flat_map(|e| e.fire)
+        .filter_map(|f| match f {
+            Fire::PatientMonth(f) => Some(*f),
+            _ => None,
+        })
+}
+
+/// The checks that read billing's decision, in catalogue order.
+pub fn decided_checks() -> impl Iterator<Item = fn(&PatientMonth, &Decision, &mut Emit)> {
+    REGISTRY
+        .iter()
+        .flat_map(|e| e.fire)
+        .filter_map(|f| match f {
+            Fire::Decided(f) => Some(*f),
+            _ => None,
+        })
+}
+
+/// The run-wide checks, in catalogue order.
+pub fn run_checks() -> impl Iterator<Item = fn(&RunFacts, &mut Vec<Finding>)> {
+    REGISTRY
+        .iter()
+        .flat_map(|e| e.fire)
+        .filter_map(|f| match f {
+            Fire::Run(f) => Some(*f),
+            _ => None,
+        })
 }
 
 /// Whether `code` names a check of the catalogue (what the rules tables may cite).
@@ -79,7 +256,7 @@ pub fn is_check(code: &str) -> bool {
 
 pub fn lookup(code: &str) -> Option<&'static Check> {
     let code = code.trim().to_ascii_uppercase();
-    registry().iter().copied().find(|c| c.code == code)
+    registry().find(|c| c.code == code)
 }
 
 #[cfg(test)]
@@ -110,7 +287,7 @@ mod tests {
             ] {
                 assert!(text.len() > 20, "{} has no real `{field}` text", c.code);
             }
-            assert!(std::ptr::eq(lookup(c.code).unwrap(), *c));
+            assert!(std::ptr::eq(lookup(c.code).unwrap(), c));
             assert!(lookup(&c.code.to_lowercase()).is_some());
         }
     }

@@ -5,6 +5,7 @@
 
 mod evidence;
 mod finish;
+mod months;
 mod order;
 mod recon;
 mod row;
@@ -15,6 +16,7 @@ mod verify;
 
 use crate::audit::{Audit, AuditConfig, DosMode};
 use crate::checks::consent::{Coverage, coverage};
+use crate::checks::row_state::{Cover, RowState};
 use crate::checks::time::Lost;
 use crate::domain::{
     Consent, Dataset, FastMap, NoteQuality, Program, RoleClass, TimeRow, YearMonth,
@@ -33,9 +35,6 @@ type Key = (u32, YearMonth, u32, Program);
 fn billable(p: Program) -> bool {
     matches!(p, Program::Ccm | Program::Pcm)
 }
-
-/// Another program's time-log row: program, billing NPI, file, line.
-type OtherProgramRow = (Program, Option<u32>, u16, u64);
 
 /// Runs the audit over the dataset's rows held in memory (`ds.time`). The command line
 /// streams rows through an [`Auditor`] instead; both give the same result.
@@ -100,10 +99,10 @@ pub struct Auditor<'r> {
     /// Rows dated after the as-of date (IN004), kept whole: they are few.
     future: Vec<TimeRow>,
     /// Per file: rows in each state.
-    states: Vec<[u64; 7]>,
+    states: Vec<[u64; RowState::COUNT]>,
     ccm_start: FastMap<u32, NaiveDate>,
     trace: Option<u32>,
-    traced: Vec<(TimeRow, u8, Lost)>,
+    traced: Vec<(TimeRow, RowState, Lost)>,
     /// Records in `by_staff` since the last spill.
     held: usize,
     spill_above: Option<usize>,
@@ -171,10 +170,10 @@ impl<'r> Auditor<'r> {
         }
     }
 
-    fn count(&mut self, file: u16, state: u8) {
+    fn count(&mut self, file: u16, state: RowState) {
         let f = file as usize;
         if self.states.len() <= f {
-            self.states.resize(f + 1, [0; 7]);
+            self.states.resize(f + 1, [0; RowState::COUNT]);
         }
         self.states[f][state as usize] += 1;
     }
@@ -232,10 +231,10 @@ impl<'r> Auditor<'r> {
     /// Takes one valid time-log row.
     pub fn push(&mut self, r: &TimeRow) {
         if r.date > self.cfg.as_of {
-            self.count(r.file, FUTURE);
+            self.count(r.file, RowState::Future);
             self.future.push(*r);
             if self.trace == Some(r.patient) {
-                self.traced.push((*r, FUTURE, Lost::default()));
+                self.traced.push((*r, RowState::Future, Lost::default()));
             }
             return;
         }
@@ -244,24 +243,25 @@ impl<'r> Auditor<'r> {
             *e = (*e).min(r.date);
         }
         if self.cfg.month.is_some_and(|m| !m.contains(r.date)) {
-            self.count(r.file, OTHER_MONTH);
+            self.count(r.file, RowState::OutsideMonth);
             if self.trace == Some(r.patient) {
-                self.traced.push((*r, OTHER_MONTH, Lost::default()));
+                self.traced
+                    .push((*r, RowState::OutsideMonth, Lost::default()));
             }
             return;
         }
         let cover = if r.role == RoleClass::NonClinical {
-            C_NON_CLINICAL
+            Cover::NonClinical
         } else if billable(r.program) && self.has_consents {
             match coverage(self.consents_of(r.patient), r.program, r.date, r.npi) {
-                Coverage::Covered => C_COVERED,
-                Coverage::BeforeConsent => C_BEFORE,
-                Coverage::Revoked => C_REVOKED,
-                Coverage::OtherNpi => C_OTHER_NPI,
-                Coverage::NoConsent => C_NO_CONSENT,
+                Coverage::Covered => Cover::Covered,
+                Coverage::BeforeConsent => Cover::BeforeConsent,
+                Coverage::Revoked => Cover::Revoked,
+                Coverage::OtherNpi => Cover::OtherNpi,
+                Coverage::NoConsent => Cover::NoConsent,
             }
         } else {
-            C_COVERED
+            Cover::Covered
         };
         let slot = self.slot((r.patient, YearMonth::of(r.date), r.npi, r.program));
         let mut flags = 0;

@@ -1,11 +1,11 @@
 //! The reconciliation: per file, rows read = rows counted + rows excluded (by reason).
 
-use super::row::{COUNTED, reason};
 use crate::audit::FileRecon;
+use crate::checks::row_state::RowState;
 use crate::domain::Dataset;
 use std::collections::BTreeMap;
 
-pub(super) fn reconcile(ds: &Dataset, states: &[[u64; 7]]) -> Vec<FileRecon> {
+pub(super) fn reconcile(ds: &Dataset, states: &[[u64; RowState::COUNT]]) -> Vec<FileRecon> {
     let mut recon: Vec<FileRecon> = ds
         .files
         .iter()
@@ -27,14 +27,14 @@ pub(super) fn reconcile(ds: &Dataset, states: &[[u64; 7]]) -> Vec<FileRecon> {
     }
     for (file, counts) in states.iter().enumerate() {
         let fr = &mut recon[file];
-        for (st, &n) in counts.iter().enumerate() {
+        for (st, &n) in RowState::all().into_iter().zip(counts) {
             if n == 0 {
                 continue;
             }
-            if st as u8 == COUNTED {
+            if st == RowState::Counted {
                 fr.counted += n;
             } else {
-                *fr.excluded.entry(reason(st as u8).to_string()).or_default() += n;
+                *fr.excluded.entry(st.reason().to_string()).or_default() += n;
             }
         }
     }

@@ -1,37 +1,8 @@
-//! What the engine keeps of each time-log row for the cross-row checks, and the row's
-//! state: counted, or excluded and why.
+//! What the engine keeps of each time-log row for the cross-row checks: 32 bytes.
 
+use crate::checks::row_state::Cover;
 use crate::domain::RoleClass;
 use chrono::NaiveDate;
-
-// Row states. A row is counted unless one of these excludes it.
-pub(super) const COUNTED: u8 = 0;
-pub(super) const FUTURE: u8 = 1;
-pub(super) const OTHER_MONTH: u8 = 2;
-pub(super) const DUPLICATE: u8 = 3;
-pub(super) const NON_CLINICAL: u8 = 4;
-pub(super) const BEFORE_CONSENT: u8 = 5;
-pub(super) const REVOKED: u8 = 6;
-
-pub(super) fn reason(st: u8) -> &'static str {
-    match st {
-        FUTURE => "IN004",
-        OTHER_MONTH => "outside-month",
-        DUPLICATE => "IN003",
-        NON_CLINICAL => "TM002",
-        BEFORE_CONSENT => "CN002",
-        REVOKED => "CN003",
-        _ => "counted",
-    }
-}
-
-// Consent and role of a row, decided as it streams (duplicates are known only at the end).
-pub(super) const C_COVERED: u8 = 0;
-pub(super) const C_BEFORE: u8 = 1;
-pub(super) const C_REVOKED: u8 = 2;
-pub(super) const C_OTHER_NPI: u8 = 3;
-pub(super) const C_NO_CONSENT: u8 = 4;
-pub(super) const C_NON_CLINICAL: u8 = 5;
 
 pub(super) const F_PRACTITIONER: u8 = 1;
 pub(super) const F_NOTE_MISSING: u8 = 2;
@@ -51,7 +22,7 @@ pub(super) struct Slim {
     pub(super) start: u16,
     pub(super) end: u16,
     pub(super) minutes: u16,
-    pub(super) cover: u8,
+    pub(super) cover: Cover,
     pub(super) flags: u8,
 }
 
@@ -65,13 +36,16 @@ impl Slim {
         NaiveDate::from_num_days_from_ce_opt(self.date).unwrap_or_default()
     }
     pub(super) fn role(&self) -> RoleClass {
-        if self.cover == C_NON_CLINICAL {
+        if self.cover == Cover::NonClinical {
             RoleClass::NonClinical
         } else if self.flags & F_PRACTITIONER != 0 {
             RoleClass::Practitioner
         } else {
             RoleClass::Clinical
         }
+    }
+    pub(super) fn is_practitioner(&self) -> bool {
+        self.flags & F_PRACTITIONER != 0
     }
     pub(super) fn note_ok(&self) -> bool {
         self.flags & (F_NOTE_MISSING | F_NOTE_VAGUE) == 0

@@ -9,6 +9,7 @@
 //! by the system when closed, whatever happens.
 
 use super::row::Slim;
+use crate::checks::row_state::Cover;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};
 
@@ -120,7 +121,7 @@ pub(super) fn encode(staff: u32, r: &Slim) -> [u8; RECORD] {
     b[26..28].copy_from_slice(&r.start.to_le_bytes());
     b[28..30].copy_from_slice(&r.end.to_le_bytes());
     b[30..32].copy_from_slice(&r.minutes.to_le_bytes());
-    b[32] = r.cover;
+    b[32] = r.cover as u8;
     b[33] = r.flags;
     b
 }
@@ -141,7 +142,7 @@ pub(super) fn decode(b: &[u8]) -> (u32, Slim) {
             start: u16_at(26),
             end: u16_at(28),
             minutes: u16_at(30),
-            cover: b[32],
+            cover: Cover::from_u8(b[32]),
             flags: b[33],
         },
     )
@@ -216,7 +217,7 @@ mod tests {
             start: (i % 1440) as u16,
             end: crate::domain::NO_TIME,
             minutes: (i % 60) as u16 + 1,
-            cover: (i % 6) as u8,
+            cover: Cover::from_u8((i % 6) as u8),
             flags: (i % 8) as u8,
         }
     }

@@ -2,11 +2,11 @@
 //! (repeats, implausible days, overlaps), handed on to the stage that adds rows to months.
 
 use super::Slot;
-use super::evidence::{Acc, push_acc};
 use super::row::*;
 use super::spill::StaffLists;
-use crate::checks::time::{IMPLAUSIBLE_DAY_MINUTES, Lost, Span, TM005, day_overlaps};
-use crate::domain::{Finding, Program, YearMonth};
+use crate::checks::scope::Acc;
+use crate::checks::time::{Lost, Span, day_overlaps, tm005};
+use crate::domain::{Finding, Program};
 
 /// One staff member's rows after the day checks, for the stage that adds them to their
 /// months: sorted by day and clock time, with per row whether it repeats the one before
@@ -67,7 +67,7 @@ pub(super) fn staff_day_checks<'a>(
                 .filter(|(_, d)| !**d)
                 .map(|(r, _)| u32::from(r.minutes))
                 .sum();
-            if total > IMPLAUSIBLE_DAY_MINUTES {
+            if tm005::implausible(total) {
                 let acc = Acc {
                     at: day
                         .iter()
@@ -77,27 +77,18 @@ pub(super) fn staff_day_checks<'a>(
                         .collect(),
                     minutes: total,
                 };
-                let date = day[0].naive_date();
-                let msg = format!(
-                    "staff {} logged {} minutes ({}h{:02}) on {} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
+                tm005::report(
                     staff_names.name(staff),
-                    total,
-                    total / 60,
-                    total % 60,
-                    date,
-                    acc.at.len()
+                    day[0].naive_date(),
+                    &acc,
+                    &mut tm005,
                 );
-                push_acc(&mut tm005, &acc, |_, _| {
-                    Finding::new(&TM005, msg.clone()).month(YearMonth::of(date))
-                });
             }
             // Overlaps (TM003, TM004) among the countable rows with clock times.
             spans.clear();
             span_of.clear();
             for (k, r) in day.iter().enumerate() {
-                let counted = !dup[k]
-                    && matches!(r.cover, C_COVERED | C_OTHER_NPI | C_NO_CONSENT)
-                    && r.has_interval();
+                let counted = !dup[k] && r.cover.countable() && r.has_interval();
                 if counted {
                     let key = &slots[r.slot as usize].key;
                     span_of.push(k);

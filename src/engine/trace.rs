@@ -1,8 +1,8 @@
 //! `ccm trace`: the traced patient's rows, counted or excluded and why.
 
 use super::billable;
-use super::row::{COUNTED, reason};
 use crate::audit::{Audit, TraceRow};
+use crate::checks::row_state::RowState;
 use crate::domain::{Dataset, YearMonth};
 
 impl Audit {
@@ -21,7 +21,7 @@ impl Audit {
             .iter()
             .filter(|(r, _, _)| r.patient == p && month.contains(r.date))
             .map(|&(ref r, st, l)| {
-                let counted = if st == COUNTED && billable(r.program) {
+                let counted = if st == RowState::Counted && billable(r.program) {
                     u32::from(r.minutes - l.other_program - l.overlap)
                 } else {
                     0
@@ -36,7 +36,7 @@ impl Audit {
                     program: r.program.as_str(),
                     billing_npi: ds.npi_name(r.npi).to_string(),
                     minutes: u32::from(r.minutes),
-                    state: reason(st),
+                    state: st.reason(),
                     lost_to_other_program: u32::from(l.other_program),
                     lost_to_overlap: u32::from(l.overlap),
                     counted,

@@ -1,15 +1,16 @@
 //! CL-series and RV-series: claim lines against the evidence (verify mode), revenue left
 //! unbilled, and the mid-month worklist.
 
-mod cl001_claim_unsupported;
-mod cl002_claim_units_unsupported;
-mod rv001_under_billed;
-mod rv002_near_next_block;
+#[path = "cl001_claim_unsupported.rs"]
+pub mod cl001;
+#[path = "cl002_claim_units_unsupported.rs"]
+pub mod cl002;
+#[path = "rv001_under_billed.rs"]
+pub mod rv001;
+#[path = "rv002_near_next_block.rs"]
+pub mod rv002;
 
-pub use cl001_claim_unsupported::CL001;
-pub use cl002_claim_units_unsupported::CL002;
-pub use rv001_under_billed::RV001;
-pub use rv002_near_next_block::RV002;
-
-/// How close (in minutes) a patient must be to the next block for RV002.
-pub const NEAR_BLOCK_MINUTES: u32 = 5;
+pub use cl001::CL001;
+pub use cl002::CL002;
+pub use rv001::RV001;
+pub use rv002::{NEAR_BLOCK_MINUTES, RV002};

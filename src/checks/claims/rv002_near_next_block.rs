@@ -1,5 +1,8 @@
 //! RV002 near-next-block: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::billing::{family_minutes, needs_mdm, units_for};
+use crate::checks::scope::{Decision, Emit, PatientMonth};
+
 check! {
     RV002, "RV002", "near-next-block", Info,
     what: "In a month still open on the as-of date, the patient's countable minutes are within \
@@ -8,4 +11,51 @@ check! {
           patient is already close to.",
     example: "As of 2025-03-24, P0008 has 37 minutes: 3 more reach 99439 ($45.93).",
     source: "CMS MLN909188 (time thresholds); CMS PFS fee schedule.",
+}
+
+/// How close to the next billable block RV002 speaks up.
+pub const NEAR_BLOCK_MINUTES: u32 = 5;
+
+/// In an open month with no error, the nearest next billable block within reach.
+pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
+    if d.has_error || pm.run.cfg.as_of < pm.month.first_day() || !d.open {
+        return;
+    }
+    let program = pm.program.as_str();
+    let yr = pm.year;
+    let mut best: Option<(u32, String)> = None;
+    for base in yr
+        .codes
+        .iter()
+        .filter(|c| c.program == program && !c.is_addon && (d.complex || !needs_mdm(c)))
+    {
+        let Some(minutes) = family_minutes(base, pm.minutes) else {
+            continue;
+        };
+        let addon = yr.addon_of(&base.hcpcs);
+        let (target, what) = match units_for(base, addon, minutes) {
+            None => (base.threshold, base.hcpcs.clone()),
+            Some(u) => match addon {
+                Some(a) if u < a.unit_cap => (
+                    base.threshold + (u + 1) * a.increment,
+                    format!("{} unit {}", a.hcpcs, u + 1),
+                ),
+                _ => continue,
+            },
+        };
+        let gap = target - minutes;
+        if gap <= NEAR_BLOCK_MINUTES && best.as_ref().is_none_or(|b| gap < b.0) {
+            best = Some((gap, what));
+        }
+    }
+    if let Some((gap, what)) = best {
+        let total = pm.minutes.total;
+        emit.push(
+            emit.finding(
+                &RV002,
+                format!("{total} countable minute(s) so far: {gap} more reach {what}"),
+            )
+            .minutes(total),
+        );
+    }
 }

@@ -1,19 +1,25 @@
 //! CD-series: claim lines that break the code rules whatever the evidence (verify mode).
 //! Pairings, caps and families come from rules/<year>/codes.csv.
 
-mod cd001_addon_without_base;
-mod cd002_addon_wrong_base;
-mod cd003_units_over_limit;
-mod cd004_conflicting_ccm_codes;
-mod cd005_duplicate_claim;
-mod cd006_date_of_service_invalid;
+#[path = "cd001_addon_without_base.rs"]
+pub mod cd001;
+#[path = "cd002_addon_wrong_base.rs"]
+pub mod cd002;
+#[path = "cd003_units_over_limit.rs"]
+pub mod cd003;
+#[path = "cd004_conflicting_ccm_codes.rs"]
+pub mod cd004;
+#[path = "cd005_duplicate_claim.rs"]
+pub mod cd005;
+#[path = "cd006_date_of_service_invalid.rs"]
+pub mod cd006;
 
-pub use cd001_addon_without_base::CD001;
-pub use cd002_addon_wrong_base::CD002;
-pub use cd003_units_over_limit::CD003;
-pub use cd004_conflicting_ccm_codes::CD004;
-pub use cd005_duplicate_claim::CD005;
-pub use cd006_date_of_service_invalid::CD006;
+pub use cd001::CD001;
+pub use cd002::CD002;
+pub use cd003::CD003;
+pub use cd004::CD004;
+pub use cd005::CD005;
+pub use cd006::CD006;
 
 use super::Finding;
 use crate::domain::Claim;

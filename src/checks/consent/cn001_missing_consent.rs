@@ -1,5 +1,9 @@
 //! CN001 missing-consent: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth, RunFacts};
+use crate::domain::Finding;
+
 check! {
     CN001, "CN001", "missing-consent", Error,
     what: "No consent on file for the patient and program covers the month's minutes. The \
@@ -10,4 +14,44 @@ check! {
     example: "P0012 has 35 CCM minutes in 2025-03 but no row in consents.csv.",
     source: "CMS MLN909188 Chronic Care Management Services (consent); 42 CFR 410.26; AMA \
              consent guidance.",
+}
+
+/// Without a consents file: once for the run, per program audited.
+pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
+    if run.ds.consents.is_some() {
+        return;
+    }
+    for p in run.programs {
+        out.push(
+            Finding::new(
+                &CN001,
+                format!(
+                    "no consents file was given or found beside the time log: consent cannot be proven, so no {} claim can be clean (give --consents FILE)",
+                    p.as_str()
+                ),
+            )
+            .program(p.as_str()),
+        );
+    }
+}
+
+/// The patient-month's rows no consent covers.
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    let acc = pm.rows.of(RowTag::NoConsent);
+    if acc.at.is_empty() {
+        return;
+    }
+    let program = pm.program.as_str();
+    let msg = if pm.consents.is_empty() {
+        format!(
+            "no {program} consent on file for this patient; {} minute(s) in {} cannot be billed",
+            acc.minutes, pm.month
+        )
+    } else {
+        format!(
+            "no {program} consent in the consents file covers this month's minutes ({} minute(s))",
+            acc.minutes
+        )
+    };
+    emit.rows(&CN001, acc, |_, _| msg.clone());
 }

@@ -1,5 +1,8 @@
 //! CN002 service-before-consent: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+
 check! {
     CN002, "CN002", "service-before-consent", Warning,
     what: "CCM minutes dated before the consent date. Those minutes do not count (the rows are \
@@ -9,4 +12,11 @@ check! {
           documented is not billable CCM time.",
     example: "Consent signed 2025-03-10; 15 minutes logged on 2025-03-04 do not count.",
     source: "CMS MLN909188 (obtain consent before furnishing or billing CCM).",
+}
+
+/// Lists the patient-month's rows under [`RowTag::BeforeConsent`] (one finding per file).
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    emit.rows(&CN002, pm.rows.of(RowTag::BeforeConsent), |rows, minutes| {
+        format!("{minutes} minute(s) on {rows} row(s): minutes dated before the consent date do not count")
+    });
 }

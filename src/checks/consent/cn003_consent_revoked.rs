@@ -1,5 +1,8 @@
 //! CN003 consent-revoked: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+
 check! {
     CN003, "CN003", "consent-revoked", Error,
     what: "Minutes in a month after the month the patient revoked consent. A revocation takes \
@@ -10,4 +13,11 @@ check! {
     example: "Consent revoked 2025-01-20; 30 minutes in 2025-03 are excluded and March is blocked.",
     source: "CMS MLN909188 (the patient may stop CCM at any time, effective at the end of the \
              service period).",
+}
+
+/// Lists the patient-month's rows under [`RowTag::Revoked`] (one finding per file).
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    emit.rows(&CN003, pm.rows.of(RowTag::Revoked), |rows, minutes| {
+        format!("{minutes} minute(s) on {rows} row(s): minutes in a month after the consent was revoked do not count; the month cannot be billed")
+    });
 }

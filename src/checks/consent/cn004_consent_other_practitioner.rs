@@ -1,5 +1,9 @@
 //! CN004 consent-other-practitioner: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+use crate::domain::Kind;
+
 check! {
     CN004, "CN004", "consent-other-practitioner", Error,
     what: "The patient's consent names a different billing NPI than the one the minutes are \
@@ -11,4 +15,34 @@ check! {
     example: "Consent names NPI 1234567893; the time log bills P0020's March under 1245319599.",
     source: "CMS MLN909188; CMS FAQ on practitioner billing for CCM (re-consent when the billing \
              practitioner changes).",
+}
+
+/// Rows billed under an NPI the patient's consent does not name; cites the consents.
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    let acc = pm.rows.of(RowTag::OtherNpi);
+    if acc.at.is_empty() {
+        return;
+    }
+    let named: Vec<&str> = pm
+        .consents
+        .iter()
+        .filter(|c| c.program == pm.program)
+        .filter_map(|c| c.npi)
+        .map(|n| pm.run.npi_name(n))
+        .collect();
+    let f = emit
+        .finding(
+            &CN004,
+            format!(
+                "the consent names NPI {} but these minutes are billed under {}: a different practitioner needs its own consent",
+                named.join(", "),
+                pm.npi_name
+            ),
+        )
+        .minutes(acc.minutes);
+    emit.cited(
+        f,
+        pm.consents.iter().map(|c| (c.file, c.line)),
+        pm.run.first_file(Kind::Consents),
+    );
 }

@@ -1,15 +1,19 @@
 //! CN-series: documented consent before the first counted minute, for the practitioner who
 //! bills, not revoked.
 
-mod cn001_missing_consent;
-mod cn002_service_before_consent;
-mod cn003_consent_revoked;
-mod cn004_consent_other_practitioner;
+#[path = "cn001_missing_consent.rs"]
+pub mod cn001;
+#[path = "cn002_service_before_consent.rs"]
+pub mod cn002;
+#[path = "cn003_consent_revoked.rs"]
+pub mod cn003;
+#[path = "cn004_consent_other_practitioner.rs"]
+pub mod cn004;
 
-pub use cn001_missing_consent::CN001;
-pub use cn002_service_before_consent::CN002;
-pub use cn003_consent_revoked::CN003;
-pub use cn004_consent_other_practitioner::CN004;
+pub use cn001::CN001;
+pub use cn002::CN002;
+pub use cn003::CN003;
+pub use cn004::CN004;
 
 use crate::domain::YearMonth;
 use crate::domain::{Consent, Program};

@@ -1,5 +1,9 @@
 //! EL001 too-few-chronic-conditions: the check's definition (its `ccm explain` text) and its logic.
 
+use super::{no_diagnoses_file, too_few};
+use crate::checks::scope::{Emit, PatientMonth, RunFacts};
+use crate::domain::{Finding, Program};
+
 check! {
     EL001, "EL001", "too-few-chronic-conditions", Error,
     what: "Fewer than two distinct chronic conditions are active in the month. A condition is a \
@@ -13,4 +17,16 @@ check! {
     example: "P0009 has I10 and R69 in March: one chronic condition, so March cannot be billed.",
     source: "CMS MLN909188 (eligibility: two or more chronic conditions); HCUP Chronic Condition \
              Indicator Refined v2023.1 (AHRQ).",
+}
+
+/// Without a diagnoses file: once for the run, for CCM.
+pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
+    no_diagnoses_file(run, out, &EL001, |p| p != Program::Pcm);
+}
+
+/// A CCM month needs two or more chronic conditions.
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    if pm.program != Program::Pcm {
+        too_few(pm, emit, &EL001, 2);
+    }
 }

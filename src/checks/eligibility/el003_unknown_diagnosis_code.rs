@@ -1,5 +1,8 @@
 //! EL003 unknown-diagnosis-code: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::scope::{Emit, PatientMonth};
+use crate::domain::Finding;
+
 check! {
     EL003, "EL003", "unknown-diagnosis-code", Warning,
     what: "A diagnosis code that is not a billable ICD-10-CM code in the fiscal year of the \
@@ -9,4 +12,27 @@ check! {
           cannot be coded cannot support eligibility.",
     example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 …).",
     source: "CDC/NCHS ICD-10-CM FY2025 and FY2026 code sets (April updates).",
+}
+
+/// Each invalid code on the patient's problem list, once per patient-month.
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    if !pm.first_of_month {
+        return;
+    }
+    for d in &pm.conditions.invalid {
+        emit.push(
+            Finding::new(
+                &EL003,
+                format!(
+                    "{} is not a billable ICD-10-CM code in FY{}; it is ignored",
+                    d.code.dotted(),
+                    pm.run.rules.fiscal_year(pm.month)
+                ),
+            )
+            .patient(pm.patient)
+            .month(pm.month)
+            .program(pm.program.as_str())
+            .at(d.file, d.line),
+        );
+    }
 }

@@ -1,19 +1,25 @@
 //! EL-series: the patient must have the conditions CCM is for.
 
-mod el001_too_few_chronic_conditions;
-mod el002_no_qualifying_condition;
-mod el003_unknown_diagnosis_code;
-mod el004_missing_initiating_visit;
-mod el005_missing_care_plan;
+#[path = "el001_too_few_chronic_conditions.rs"]
+pub mod el001;
+#[path = "el002_no_qualifying_condition.rs"]
+pub mod el002;
+#[path = "el003_unknown_diagnosis_code.rs"]
+pub mod el003;
+#[path = "el004_missing_initiating_visit.rs"]
+pub mod el004;
+#[path = "el005_missing_care_plan.rs"]
+pub mod el005;
 
-pub use el001_too_few_chronic_conditions::EL001;
-pub use el002_no_qualifying_condition::EL002;
-pub use el003_unknown_diagnosis_code::EL003;
-pub use el004_missing_initiating_visit::EL004;
-pub use el005_missing_care_plan::EL005;
+pub use el001::EL001;
+pub use el002::EL002;
+pub use el003::EL003;
+pub use el004::EL004;
+pub use el005::EL005;
 
-use crate::domain::Diagnosis;
+use crate::checks::scope::{Emit, PatientMonth, RunFacts};
 use crate::domain::YearMonth;
+use crate::domain::{Check, Diagnosis, Finding, Kind, Program};
 use crate::rules::Ruleset;
 
 /// The conditions that count for a month: the chronic diagnoses (valid, active), in
@@ -78,4 +84,60 @@ pub fn conditions<'a>(
 /// Whether a visit code initiates CCM (codes are data).
 pub fn initiating(rules: &Ruleset, hcpcs: &str) -> bool {
     rules.initiating_visits.iter().any(|c| c == hcpcs)
+}
+/// Without a diagnoses file, once for the run, `check` for each program audited that `pick`
+/// selects: conditions cannot be proven, so no claim can be clean.
+pub(super) fn no_diagnoses_file(
+    run: &RunFacts,
+    out: &mut Vec<Finding>,
+    check: &'static Check,
+    pick: impl Fn(Program) -> bool,
+) {
+    if run.ds.diagnoses.is_some() {
+        return;
+    }
+    for p in run.programs.iter().copied().filter(|p| pick(*p)) {
+        out.push(
+            Finding::new(
+                check,
+                format!(
+                    "no diagnoses file was given or found beside the time log: chronic conditions cannot be proven, so no {} claim can be clean (give --diagnoses FILE)",
+                    p.as_str()
+                ),
+            )
+            .program(p.as_str()),
+        );
+    }
+}
+
+/// `check` when fewer than `needed` distinct chronic conditions are active in the month
+/// (when a diagnoses file is given); cites the patient's problem-list lines.
+pub(super) fn too_few(pm: &PatientMonth, emit: &mut Emit, check: &'static Check, needed: usize) {
+    if pm.run.ds.diagnoses.is_none() {
+        return;
+    }
+    let cats = pm.conditions.categories();
+    if cats.len() >= needed {
+        return;
+    }
+    let f = emit.finding(
+        check,
+        format!(
+            "{} distinct chronic condition(s) active in {}{}; {} needs {}",
+            cats.len(),
+            pm.month,
+            if cats.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", cats.join(", "))
+            },
+            pm.program.as_str(),
+            if needed == 1 { "one" } else { "two or more" }
+        ),
+    );
+    emit.cited(
+        f,
+        pm.diagnoses.iter().map(|d| (d.file, d.line)),
+        pm.run.first_file(Kind::Diagnoses),
+    );
 }

@@ -1,5 +1,7 @@
 //! IN003 duplicate-entry: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::domain::Finding;
+
 check! {
     IN003, "IN003", "duplicate-entry", Warning,
     what: "A time-log row identical in every field to an earlier one (same patient, date, \
@@ -9,4 +11,13 @@ check! {
           and can lift a month over a threshold the real work never reached.",
     example: "timelog.csv lines 31 and 57 are the same 20-minute RN call; line 57 is excluded.",
     source: "CMS MLN909188 (only time actually spent counts); OIG A-07-17-05101.",
+}
+
+/// The finding for a row that repeats the one at `first_line` (the engine finds repeats
+/// among a staff member's rows of a day: same fingerprint, same clock times).
+pub fn finding(first_line: u64) -> Finding {
+    Finding::new(
+        &IN003,
+        format!("this row repeats line {first_line} exactly; it is counted once"),
+    )
 }

@@ -1,5 +1,8 @@
 //! IN004 future-date: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::domain::Finding;
+use chrono::NaiveDate;
+
 check! {
     IN004, "IN004", "future-date", Error,
     what: "A time-log service date after the as-of date (`--as-of`, default today). The row \
@@ -8,4 +11,12 @@ check! {
           pre-filled entry, and billing on it is billing for services not yet rendered.",
     example: "With --as-of 2025-04-15, a row dated 2025-05-02 is excluded.",
     source: "CMS MLN909188 (date of service rules); 42 CFR 424.32.",
+}
+
+/// The finding for a row dated after the as-of date (excluded as it streams in).
+pub fn finding(date: NaiveDate, as_of: NaiveDate) -> Finding {
+    Finding::new(
+        &IN004,
+        format!("service date {date} is after the as-of date {as_of}; the row is excluded"),
+    )
 }

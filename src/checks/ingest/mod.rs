@@ -1,14 +1,18 @@
 //! IN-series: rows that cannot be used as they are. Each excludes the row it names.
 
-mod in001_malformed_row;
-mod in002_invalid_value;
-mod in003_duplicate_entry;
-mod in004_future_date;
+#[path = "in001_malformed_row.rs"]
+pub mod in001;
+#[path = "in002_invalid_value.rs"]
+pub mod in002;
+#[path = "in003_duplicate_entry.rs"]
+pub mod in003;
+#[path = "in004_future_date.rs"]
+pub mod in004;
 
-pub use in001_malformed_row::IN001;
-pub use in002_invalid_value::IN002;
-pub use in003_duplicate_entry::IN003;
-pub use in004_future_date::IN004;
+pub use in001::IN001;
+pub use in002::IN002;
+pub use in003::IN003;
+pub use in004::IN004;
 
 use super::Finding;
 use crate::domain::Kind;

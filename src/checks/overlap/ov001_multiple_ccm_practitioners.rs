@@ -1,5 +1,10 @@
 //! OV001 multiple-ccm-practitioners: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::consent::named_practitioner;
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Acc, Emit, PatientMonth};
+use crate::domain::Program;
+
 check! {
     OV001, "OV001", "multiple-ccm-practitioners", Error,
     what: "More than one billing NPI has CCM minutes for the same patient-month. When a consent \
@@ -11,4 +16,45 @@ check! {
     example: "P0021 has March minutes under two NPIs and a consent naming the first: the second \
               NPI's month is blocked.",
     source: "CMS MLN909188 (one practitioner per month); OIG A-07-17-05101 and A-07-19-05122.",
+}
+
+/// A CCM patient-month with countable minutes under this NPI and another: unless the
+/// consent names this NPI as the one that keeps the month, its rows are listed.
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    if pm.program != Program::Ccm || pm.ccm_npis.len() < 2 || pm.minutes.total == 0 {
+        return;
+    }
+    let keeper =
+        named_practitioner(pm.consents, Program::Ccm, pm.month).filter(|k| pm.ccm_npis.contains(k));
+    if keeper == Some(pm.npi) {
+        return;
+    }
+    let mut others: Vec<&str> = pm
+        .ccm_npis
+        .iter()
+        .filter(|&&n| n != pm.npi)
+        .map(|&n| pm.run.npi_name(n))
+        .collect();
+    others.sort_unstable();
+    let why = match keeper {
+        Some(k) => format!(
+            "the consent names {}, which keeps the month",
+            pm.run.npi_name(k)
+        ),
+        None => {
+            "no consent names one of them, so none may bill until the practice decides".to_string()
+        }
+    };
+    let msg = format!(
+        "CCM minutes for this month are also billed under {}; only one practitioner may bill CCM per patient-month: {why}",
+        others.join(", ")
+    );
+    // The rows whose minutes make up this NPI's total, one finding per file.
+    let rows = pm.rows.of(RowTag::CcmRows);
+    debug_assert!(!rows.at.is_empty(), "OV001 without its rows");
+    let rows = Acc {
+        at: rows.at.clone(),
+        minutes: pm.minutes.total,
+    };
+    emit.rows(&OV001, &rows, |_, _| msg.clone());
 }

@@ -1,23 +1,26 @@
 //! TM-series: which minutes count.
 
-mod tm001_below_threshold;
-mod tm002_non_clinical_time;
-mod tm003_overlapping_time;
-mod tm004_time_counted_twice;
-mod tm005_implausible_day;
-mod tm006_vague_documentation;
+#[path = "tm001_below_threshold.rs"]
+pub mod tm001;
+#[path = "tm002_non_clinical_time.rs"]
+pub mod tm002;
+#[path = "tm003_overlapping_time.rs"]
+pub mod tm003;
+#[path = "tm004_time_counted_twice.rs"]
+pub mod tm004;
+#[path = "tm005_implausible_day.rs"]
+pub mod tm005;
+#[path = "tm006_vague_documentation.rs"]
+pub mod tm006;
 
-pub use tm001_below_threshold::TM001;
-pub use tm002_non_clinical_time::TM002;
-pub use tm003_overlapping_time::TM003;
-pub use tm004_time_counted_twice::TM004;
-pub use tm005_implausible_day::TM005;
-pub use tm006_vague_documentation::TM006;
+pub use tm001::TM001;
+pub use tm002::TM002;
+pub use tm003::TM003;
+pub use tm004::TM004;
+pub use tm005::TM005;
+pub use tm006::TM006;
 
 use crate::domain::{NoteQuality, normalise_note};
-
-/// Minutes a day beyond which TM005 fires.
-pub const IMPLAUSIBLE_DAY_MINUTES: u32 = 12 * 60;
 
 /// Minutes one CCM or PCM row loses to overlaps: with another program (TM004, CCM only) and
 /// with an earlier interval of the same program by the same staff member (TM003).

@@ -1,5 +1,8 @@
 //! TM001 below-threshold: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::scope::{Decision, Emit, PatientMonth};
+use crate::rules::TimeKind;
+
 check! {
     TM001, "TM001", "below-threshold", Info,
     what: "The month's countable CCM minutes do not reach any base code's threshold (99490: 20 \
@@ -11,4 +14,35 @@ check! {
           furnished; a mid-month biller wants the list of patients still short.",
     example: "P0004 has 18 countable minutes in 2025-03: 2 more needed for 99490.",
     source: "CPT time rules as adopted by CMS (no midpoint rounding for CCM); CMS MLN909188.",
+}
+
+/// A month whose minutes reach no family: how many more the first one needs (and, in an
+/// open month, the days left).
+pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
+    if d.billable {
+        return;
+    }
+    let program = pm.program.as_str();
+    let total = pm.minutes.total;
+    let (month, as_of) = (pm.month, pm.run.cfg.as_of);
+    let staff_base = pm
+        .year
+        .codes
+        .iter()
+        .filter(|c| c.program == program && !c.is_addon && c.time == TimeKind::Staff)
+        .min_by_key(|c| c.threshold);
+    let (code, thr) = staff_base
+        .map(|c| (c.hcpcs.as_str(), c.threshold))
+        .unwrap_or(("99490", 20));
+    let needed = thr.saturating_sub(total);
+    let mut msg = format!(
+        "{total} countable CCM minute(s) in {month}: {needed} more needed for {code} ({thr} minutes)"
+    );
+    if as_of < month.last_day() && as_of >= month.first_day() {
+        let left = (month.last_day() - as_of).num_days();
+        msg.push_str(&format!("; {left} day(s) left in the month"));
+    } else {
+        msg.push_str("; nothing to bill (minutes do not carry over)");
+    }
+    emit.push(emit.finding(&TM001, msg).minutes(total));
 }

@@ -1,5 +1,8 @@
 //! TM002 non-clinical-time: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+
 check! {
     TM002, "TM002", "non-clinical-time", Warning,
     what: "Minutes logged by a non-clinical role (front desk, scheduler, biller, admin …). The \
@@ -9,4 +12,11 @@ check! {
     example: "A 10-minute scheduling call by the front desk for P0015 does not count.",
     source: "CMS MLN909188 (clinical staff under general supervision); CPT clinical staff \
              definition.",
+}
+
+/// Lists the patient-month's rows under [`RowTag::NonClinical`] (one finding per file).
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    emit.rows(&TM002, pm.rows.of(RowTag::NonClinical), |rows, minutes| {
+        format!("{minutes} minute(s) on {rows} row(s): minutes logged by a non-clinical role do not count")
+    });
 }

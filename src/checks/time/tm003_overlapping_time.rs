@@ -1,5 +1,8 @@
 //! TM003 overlapping-time: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+
 check! {
     TM003, "TM003", "overlapping-time", Warning,
     what: "One staff member's clock-time intervals overlap on the same day (for the same patient \
@@ -12,4 +15,11 @@ check! {
           tests, and they double-count time.",
     example: "RN S02 logs P0001 09:00–09:30 and P0002 09:15–09:40: P0002 loses 15 minutes.",
     source: "CMS MLN909188 (time counted once); OIG A-07-19-05122.",
+}
+
+/// Lists the patient-month's rows under [`RowTag::Overlap`] (one finding per file).
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    emit.rows(&TM003, pm.rows.of(RowTag::Overlap), |rows, minutes| {
+        format!("{minutes} minute(s) on {rows} row(s): minutes overlapping the same staff member's earlier interval count once and are removed here")
+    });
 }

@@ -1,5 +1,8 @@
 //! TM004 time-counted-twice: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+
 check! {
     TM004, "TM004", "time-counted-twice", Warning,
     what: "The same staff member logged CCM and another program (RPM, PCM, BHI, TCM, APCM …) at \
@@ -8,4 +11,11 @@ check! {
           month only when the time is counted once.",
     example: "MA S04 logs RPM for P0003 10:00–10:20 and CCM for P0003 10:10–10:30: CCM keeps 10.",
     source: "CMS PFS CY2024 final rule (CCM with RPM, time counted once); CMS MLN909188.",
+}
+
+/// Lists the patient-month's rows under [`RowTag::Twice`] (one finding per file).
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    emit.rows(&TM004, pm.rows.of(RowTag::Twice), |rows, minutes| {
+        format!("{minutes} minute(s) on {rows} row(s): minutes logged at the same clock time for another program stay with that program and leave CCM")
+    });
 }

@@ -1,5 +1,9 @@
 //! TM005 implausible-day: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::scope::{Acc, push_acc};
+use crate::domain::{Finding, YearMonth};
+use chrono::NaiveDate;
+
 check! {
     TM005, "TM005", "implausible-day", Warning,
     what: "One staff member's logged minutes on one day add up to more than 12 hours (all \
@@ -8,4 +12,27 @@ check! {
           template time; they are a classic audit trigger.",
     example: "Staff S07 logs 790 minutes on 2025-03-12 across 31 rows.",
     source: "OIG A-07-17-05101 (unsupported time); common payer audit practice.",
+}
+
+/// Minutes a day beyond which TM005 fires.
+pub const IMPLAUSIBLE_DAY_MINUTES: u32 = 12 * 60;
+
+/// Whether a staff member's day total (repeats left out) is implausible.
+pub fn implausible(day_minutes: u32) -> bool {
+    day_minutes > IMPLAUSIBLE_DAY_MINUTES
+}
+
+/// The findings for an implausible day: the staff member, the day and its rows (repeats
+/// left out), one finding per file; no patient.
+pub fn report(staff: &str, date: NaiveDate, rows: &Acc, out: &mut Vec<Finding>) {
+    let total = rows.minutes;
+    let msg = format!(
+        "staff {staff} logged {total} minutes ({}h{:02}) on {date} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
+        total / 60,
+        total % 60,
+        rows.at.len()
+    );
+    push_acc(out, rows, |_, _| {
+        Finding::new(&TM005, msg.clone()).month(YearMonth::of(date))
+    });
 }

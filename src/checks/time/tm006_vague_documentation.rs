@@ -1,5 +1,8 @@
 //! TM006 vague-documentation: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+
 check! {
     TM006, "TM006", "vague-documentation", Warning,
     what: "A counted CCM row has no note, or a note too thin to defend: shorter than the \
@@ -10,4 +13,11 @@ check! {
           supports nothing.",
     example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
     source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
+}
+
+/// Lists the patient-month's rows under [`RowTag::Vague`] (one finding per file).
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    emit.rows(&TM006, pm.rows.of(RowTag::Vague), |rows, minutes| {
+        format!("{minutes} minute(s) on {rows} row(s): counted minutes whose note is missing or too thin to defend (\"CCM call\", \"follow up\" …); document what was done")
+    });
 }

@@ -1,0 +1,228 @@
+//! What a check sees: read-only views the engine builds (a patient-month, the run), the
+//! rows behind each row-level tag, and [`Emit`], which collects what a check finds.
+//!
+//! Views borrow from the engine's state; they carry names (not interned ids) where a check
+//! writes them into a message.
+
+use super::eligibility::Conditions;
+use super::row_state::RowTag;
+use crate::audit::AuditConfig;
+use crate::billing::MonthMinutes;
+use crate::domain::{
+    Check, Consent, Dataset, Diagnosis, Enrolment, Finding, Kind, Program, Visit, YearMonth,
+};
+use crate::rules::{Ruleset, YearRules};
+use chrono::NaiveDate;
+
+/// Rows behind one finding: (file, line) pairs and the minutes concerned.
+#[derive(Default, Debug, Clone)]
+pub struct Acc {
+    pub at: Vec<(u16, u64)>,
+    pub minutes: u32,
+}
+
+/// The rows of one patient-month under each row tag.
+#[derive(Default, Debug)]
+pub struct TaggedRows {
+    by_tag: [Acc; RowTag::COUNT],
+}
+
+impl TaggedRows {
+    pub fn of(&self, tag: RowTag) -> &Acc {
+        &self.by_tag[tag as usize]
+    }
+    pub fn of_mut(&mut self, tag: RowTag) -> &mut Acc {
+        &mut self.by_tag[tag as usize]
+    }
+}
+
+/// Another program's time-log row: program, billing NPI, file, line.
+pub type OtherProgramRow = (Program, Option<u32>, u16, u64);
+
+/// Facts about the whole run that checks read.
+pub struct RunFacts<'a> {
+    pub ds: &'a Dataset,
+    pub rules: &'a Ruleset,
+    pub cfg: &'a AuditConfig,
+    /// The billable programs with time-log rows (CCM when none).
+    pub programs: &'a [Program],
+}
+
+impl RunFacts<'_> {
+    /// The first file of a kind, cited when a finding has no record of it to name.
+    pub fn first_file(&self, kind: Kind) -> Option<u16> {
+        self.ds
+            .files
+            .iter()
+            .position(|f| f.kind == kind)
+            .map(|i| i as u16)
+    }
+    pub fn npi_name(&self, npi: u32) -> &str {
+        self.ds.npi_name(npi)
+    }
+}
+
+/// One patient, month, billing practitioner and program (CCM or PCM), with everything the
+/// evidence says about it.
+pub struct PatientMonth<'a> {
+    pub patient: &'a str,
+    pub month: YearMonth,
+    pub npi: u32,
+    pub npi_name: &'a str,
+    pub program: Program,
+    pub minutes: MonthMinutes<'a>,
+    /// The rows behind each row-level finding.
+    pub rows: &'a TaggedRows,
+    /// The patient's consents (every program), in file order.
+    pub consents: &'a [Consent],
+    /// NPIs with countable CCM minutes this patient-month.
+    pub ccm_npis: &'a [u32],
+    /// Countable CCM minutes under this NPI this month (for a PCM month).
+    pub ccm_minutes_same_npi: u32,
+    pub enrolments: &'a [&'a Enrolment],
+    /// The patient-month's time-log rows of other programs.
+    pub other_program_rows: &'a [OtherProgramRow],
+    pub diagnoses: &'a [&'a Diagnosis],
+    pub conditions: &'a Conditions<'a>,
+    /// Whether this month's diagnosis-code findings are reported here (once per
+    /// patient-month, with its first NPI and program).
+    pub first_of_month: bool,
+    pub first_care_plan: Option<NaiveDate>,
+    /// When CCM started (first CCM consent or minute), known when visits are given.
+    pub ccm_start: Option<NaiveDate>,
+    pub visits: &'a [&'a Visit],
+    pub year: &'a YearRules,
+    pub run: &'a RunFacts<'a>,
+}
+
+/// What billing decided for a patient-month, for the checks that read it (TM001, RV002).
+pub struct Decision {
+    /// Whether the minutes reach any family.
+    pub billable: bool,
+    /// Whether an error finding holds the month.
+    pub has_error: bool,
+    /// The month is still open on the as-of date.
+    pub open: bool,
+    /// Complex CCM may be billed (moderate or high MDM on a care-plan event this month).
+    pub complex: bool,
+}
+
+/// Collects a patient-month's findings, each filled with the patient, month, NPI and program.
+pub struct Emit<'a> {
+    pub(crate) patient: &'a str,
+    pub(crate) month: YearMonth,
+    pub(crate) npi: &'a str,
+    pub(crate) program: &'static str,
+    pub(crate) out: Vec<Finding>,
+}
+
+impl<'a> Emit<'a> {
+    pub fn new(pm: &PatientMonth<'a>) -> Emit<'a> {
+        Emit {
+            patient: pm.patient,
+            month: pm.month,
+            npi: pm.npi_name,
+            program: pm.program.as_str(),
+            out: Vec::new(),
+        }
+    }
+
+    /// A finding about this patient-month (not yet emitted).
+    pub fn finding(&self, check: &'static Check, message: String) -> Finding {
+        Finding::new(check, message)
+            .patient(self.patient)
+            .month(self.month)
+            .npi(self.npi)
+            .program(self.program)
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+
+    /// One finding per file the rows come from; `message` gets the row count and minutes.
+    pub fn rows(
+        &mut self,
+        check: &'static Check,
+        acc: &Acc,
+        message: impl Fn(usize, u32) -> String,
+    ) {
+        let mut out = std::mem::take(&mut self.out);
+        push_acc(&mut out, acc, |n, m| self.finding(check, message(n, m)));
+        self.out = out;
+    }
+
+    /// `f` once per file the cited records come from, each with that file's lines; with
+    /// nothing to cite it names `fallback`, if any.
+    pub fn cited(
+        &mut self,
+        f: Finding,
+        at: impl Iterator<Item = (u16, u64)>,
+        fallback: Option<u16>,
+    ) {
+        push_cited(&mut self.out, f, at, fallback);
+    }
+
+    pub fn has_error(&self) -> bool {
+        self.out
+            .iter()
+            .any(|f| f.severity == crate::domain::Severity::Error)
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.out
+    }
+}
+
+/// Emits one finding per file the accumulated rows come from.
+pub fn push_acc(out: &mut Vec<Finding>, acc: &Acc, make: impl Fn(usize, u32) -> Finding) {
+    if acc.at.is_empty() {
+        return;
+    }
+    let first = acc.at[0].0;
+    let mut push = |file: u16, lines: Vec<u64>| {
+        out.push(
+            make(acc.at.len(), acc.minutes)
+                .at_lines(file, lines)
+                .minutes(acc.minutes),
+        );
+    };
+    if acc.at.iter().all(|&(f, _)| f == first) {
+        // One file (the usual case): no regrouping.
+        push(first, acc.at.iter().map(|&(_, l)| l).collect());
+    } else {
+        let mut at = acc.at.clone();
+        at.sort_unstable();
+        for run in at.chunk_by(|a, b| a.0 == b.0) {
+            push(run[0].0, run.iter().map(|&(_, l)| l).collect());
+        }
+    }
+}
+
+/// Emits `f` once per file the cited records come from, each citing that file's lines
+/// (a finding names one file). With no record to cite it names `fallback`, if any.
+pub fn push_cited(
+    out: &mut Vec<Finding>,
+    f: Finding,
+    at: impl Iterator<Item = (u16, u64)>,
+    fallback: Option<u16>,
+) {
+    let mut at: Vec<(u16, u64)> = at.collect();
+    at.sort_unstable();
+    let mut runs = at.chunk_by(|a, b| a.0 == b.0).peekable();
+    if runs.peek().is_none() {
+        out.push(match fallback {
+            Some(file) => f.at_lines(file, Vec::new()),
+            None => f,
+        });
+        return;
+    }
+    while let Some(run) = runs.next() {
+        let lines = run.iter().map(|&(_, l)| l).collect();
+        if runs.peek().is_none() {
+            out.push(f.at_lines(run[0].0, lines));
+            return;
+        }
+        out.push(f.clone().at_lines(run[0].0, lines));
+    }
+}

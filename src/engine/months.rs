@@ -1,0 +1,250 @@
+//! The patient-month stage: for each patient, month, billing practitioner and program, a
+//! read-only view of the evidence, every patient-month check of the registry called on it,
+//! billing's decision, the checks that read it, and the outcome. Two threads, split
+//! between patients; the result is that of one pass.
+
+use super::evidence::{ByPatient, Pm, RowIssues, pm_of};
+use super::{Auditor, Key};
+use crate::audit::{DosMode, Outcome, Status};
+use crate::billing::select;
+use crate::checks::eligibility::conditions;
+use crate::checks::overlap::clashes;
+use crate::checks::scope::{Decision, Emit, OtherProgramRow, PatientMonth, RunFacts};
+use crate::checks::{Finding, Severity, decided_checks, patient_month_checks};
+use crate::domain::{
+    Dataset, Diagnosis, Enrolment, FastMap, Mdm, Money, Program, Visit, YearMonth,
+};
+use chrono::NaiveDate;
+use std::collections::{HashMap, HashSet};
+
+/// The companions, grouped by patient once for every patient-month.
+pub(super) struct Companions<'a> {
+    /// Months with moderate or high MDM on a care-plan event: complex CCM may be billed.
+    pub(super) complex_months: HashSet<(u32, YearMonth)>,
+    first_plan: HashMap<u32, NaiveDate>,
+    visits: ByPatient<'a, Visit>,
+    diagnoses: ByPatient<'a, Diagnosis>,
+    enrolments: ByPatient<'a, Enrolment>,
+}
+
+impl<'a> Companions<'a> {
+    pub(super) fn new(ds: &'a Dataset) -> Companions<'a> {
+        let mut complex_months = HashSet::new();
+        let mut first_plan: HashMap<u32, NaiveDate> = HashMap::new();
+        for c in ds.careplans.iter().flatten() {
+            if c.mdm >= Some(Mdm::Moderate) {
+                complex_months.insert((c.patient, YearMonth::of(c.date)));
+            }
+            let e = first_plan.entry(c.patient).or_insert(c.date);
+            *e = (*e).min(c.date);
+        }
+        Companions {
+            complex_months,
+            first_plan,
+            visits: ByPatient::new(ds.visits.as_deref()),
+            diagnoses: ByPatient::new(ds.diagnoses.as_deref()),
+            enrolments: ByPatient::new(ds.enrolments.as_deref()),
+        }
+    }
+}
+
+/// What the patient-month checks carry from one patient-month to the next of the same one.
+#[derive(Default)]
+struct MonthRun {
+    /// The patient-month whose diagnosis-code findings (EL003) were reported.
+    el003_done: Option<(u32, YearMonth)>,
+    /// The patient-month whose NPIs with CCM minutes are in `npis`.
+    npis_at: Option<(u32, YearMonth)>,
+    npis: Vec<u32>,
+}
+
+/// Everything the patient-month stage reads.
+pub(super) struct Months<'a> {
+    pub(super) auditor: &'a Auditor<'a>,
+    pub(super) run: &'a RunFacts<'a>,
+    /// Sorted by key: each patient-month's keys are adjacent.
+    pub(super) pms: &'a [(Key, Pm)],
+    pub(super) companions: &'a Companions<'a>,
+    pub(super) other_programs: &'a FastMap<(u32, YearMonth), Vec<OtherProgramRow>>,
+    /// A run-wide error (no consents or no diagnoses file) holds every month.
+    pub(super) global_error: bool,
+}
+
+impl Months<'_> {
+    /// Every patient-month's outcome (outcome `i` is that of `pms[i]`); their findings are
+    /// added to `findings`. Two halves, split between patients, on two threads: each writes
+    /// its outcomes straight into its part of one list and the first half's findings go
+    /// straight into `findings`, so nothing big is copied or held twice.
+    pub(super) fn check_all(
+        &self,
+        mut issues_of: Vec<Option<Box<RowIssues>>>,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<Outcome> {
+        let pms = self.pms;
+        let n = pms.len();
+        let run = |part: &[(Key, Pm)],
+                   issues: &mut [Option<Box<RowIssues>>],
+                   found: &mut Vec<Finding>,
+                   out: &mut [Option<Outcome>]| {
+            let mut state = MonthRun::default();
+            for ((e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
+                *o = Some(self.check_month(e, i.take(), &mut state, found));
+            }
+        };
+        let mut mid = n / 2;
+        while mid > 0 && mid < n && pms[mid].0.0 == pms[mid - 1].0.0 {
+            mid += 1;
+        }
+        let (first, second) = issues_of.split_at_mut(mid);
+        let mut slots: Vec<Option<Outcome>> = std::iter::repeat_with(|| None).take(n).collect();
+        let (out_1, out_2) = slots.split_at_mut(mid);
+        // Room for a few findings per patient-month: reserved, not touched, so it costs no
+        // memory until used, and the second half's findings join without a copy of the rest.
+        findings.reserve(3 * n);
+        let found_2 = std::thread::scope(|scope| {
+            let later = scope.spawn(|| {
+                let mut found = Vec::with_capacity(3 * (n - mid));
+                run(&pms[mid..], second, &mut found, out_2);
+                found
+            });
+            run(&pms[..mid], first, findings, out_1);
+            later.join().expect("the patient-month checks do not panic")
+        });
+        findings.extend(found_2);
+        // Reuses the list's memory (std collects a mapped `Vec` in place when the sizes match).
+        const _: () = assert!(size_of::<Option<Outcome>>() == size_of::<Outcome>());
+        slots
+            .into_iter()
+            .map(|o| o.expect("every patient-month has its outcome"))
+            .collect()
+    }
+
+    /// One patient-month: the view, the checks, billing's decision, the outcome. Each
+    /// month's row lists are dropped once its findings are made.
+    fn check_month(
+        &self,
+        (key, pm): &(Key, Pm),
+        issues: Option<Box<RowIssues>>,
+        state: &mut MonthRun,
+        findings: &mut Vec<Finding>,
+    ) -> Outcome {
+        let (patient, month, npi, program) = *key;
+        let (run, pms) = (self.run, self.pms);
+        let (ds, rules, cfg) = (run.ds, run.rules, run.cfg);
+        if state.npis_at != Some((patient, month)) {
+            state.npis_at = Some((patient, month));
+            state.npis.clear();
+            state.npis.extend(
+                pms[pms.partition_point(|e| e.0 < (patient, month, 0, Program::Ccm))..]
+                    .iter()
+                    .take_while(|(k, _)| (k.0, k.1) == (patient, month))
+                    .filter(|(k, pm)| k.3 == Program::Ccm && pm.total > 0)
+                    .map(|(k, _)| k.2),
+            );
+        }
+        let first_of_month = state.el003_done != Some((patient, month));
+        state.el003_done = Some((patient, month));
+        let rows = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
+        let diagnoses = self.companions.diagnoses.of(patient);
+        let conds = conditions(rules, diagnoses, month);
+        let year = rules.for_month(month);
+        let view = PatientMonth {
+            patient: ds.patients.name(patient),
+            month,
+            npi,
+            npi_name: ds.npi_name(npi),
+            program,
+            minutes: pm.minutes(),
+            rows: &rows,
+            consents: self.auditor.consents_of(patient),
+            ccm_npis: &state.npis,
+            ccm_minutes_same_npi: if program == Program::Pcm {
+                pm_of(pms, &(patient, month, npi, Program::Ccm)).map_or(0, |c| c.total)
+            } else {
+                0
+            },
+            enrolments: self.companions.enrolments.of(patient),
+            other_program_rows: self
+                .other_programs
+                .get(&(patient, month))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            diagnoses,
+            conditions: &conds,
+            first_of_month,
+            first_care_plan: self.companions.first_plan.get(&patient).copied(),
+            ccm_start: self.auditor.ccm_start.get(&patient).copied(),
+            visits: self.companions.visits.of(patient),
+            year,
+            run,
+        };
+        let mut emit = Emit::new(&view);
+        for check in patient_month_checks() {
+            check(&view, &mut emit);
+        }
+        clashes(&view, &mut emit);
+
+        // Codes the minutes support, and what they pay.
+        let open = cfg.as_of < month.last_day();
+        let complex = self.companions.complex_months.contains(&(patient, month));
+        let sel = select(
+            year,
+            program.as_str(),
+            pm.minutes(),
+            month,
+            cfg.dos,
+            complex,
+        );
+        let (mut lines, payment, chosen, alternatives) = match &sel {
+            Some(s) => (
+                s.lines(&conds.claim_codes()),
+                s.payment,
+                Some(s.base.hcpcs.as_str().into()),
+                s.alternatives.clone(),
+            ),
+            None => (Vec::new(), Money::ZERO, None, Vec::new()),
+        };
+        let decision = Decision {
+            billable: sel.is_some(),
+            has_error: emit.has_error() || self.global_error,
+            open,
+            complex,
+        };
+        for check in decided_checks() {
+            check(&view, &decision, &mut emit);
+        }
+        let status = if sel.is_none() {
+            Status::BelowThreshold
+        } else if open && cfg.dos == DosMode::MonthEnd {
+            Status::Open
+        } else if decision.has_error {
+            Status::Blocked
+        } else {
+            Status::Clean
+        };
+        if status != Status::Clean {
+            lines.retain(|_| status == Status::Blocked);
+        }
+        let mut local = emit.into_findings();
+        // Money at stake on the findings that hold the month.
+        if status == Status::Blocked {
+            for f in local.iter_mut().filter(|f| f.severity == Severity::Error) {
+                f.amount = Some(payment);
+            }
+        }
+        findings.extend(local);
+        Outcome {
+            program: program.as_str(),
+            patient_id: view.patient.into(),
+            month,
+            billing_npi: view.npi_name.into(),
+            minutes: pm.total,
+            practitioner_minutes: pm.prac,
+            status,
+            chosen,
+            alternatives,
+            lines,
+            payment,
+        }
+    }
+}
