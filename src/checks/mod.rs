@@ -8,7 +8,7 @@ macro_rules! check {
     ($id:ident, $code:literal, $name:literal, $sev:ident,
      what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal $(,)?) => {
         #[doc = concat!("**", $code, " ", $name, "**\n\n", $what, "\n\n*Why it matters.* ", $why,
-                                        "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src)]
+                                                "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src)]
         pub const $id: $crate::checks::Check = $crate::checks::Check {
             code: $code,
             name: $name,
@@ -32,7 +32,7 @@ pub mod scope;
 pub mod time;
 
 pub use crate::domain::{Check, Finding, Severity};
-use scope::{Decision, Emit, PatientMonth, RunFacts};
+use scope::{Cited, ClaimEvidence, ClaimGroup, Decision, Emit, PatientMonth, RunFacts};
 
 /// Where and how a check fires. The engine walks the registry and calls each check where
 /// it fires; a check never drives anything itself.
@@ -52,8 +52,12 @@ pub enum Fire {
     ClashTable,
     /// Per patient-month, after billing decided what the minutes support.
     Decided(fn(&PatientMonth, &Decision, &mut Emit)),
-    /// In verify mode, per patient-month and practitioner's claim lines.
-    ClaimGroup,
+    /// In verify mode, per patient-month and practitioner's claim lines of one program.
+    ClaimGroup(fn(&ClaimGroup, &mut Vec<Cited>)),
+    /// In verify mode, per claim line against the evidence.
+    ClaimLine(fn(&ClaimEvidence, &mut Vec<Finding>)),
+    /// In verify mode, once the claims are settled (what the evidence supports beyond them).
+    Verify,
 }
 
 /// One check and where it fires.
@@ -62,153 +66,43 @@ pub struct Entry {
     pub fire: &'static [Fire],
 }
 
-/// Every check, in catalogue order, with where it fires.
+/// Every check, in catalogue order, with where it fires: one line per check.
+#[rustfmt::skip]
 pub static REGISTRY: &[Entry] = &[
-    Entry {
-        check: &ingest::IN001,
-        fire: &[Fire::Ingest],
-    },
-    Entry {
-        check: &ingest::IN002,
-        fire: &[Fire::Ingest],
-    },
-    Entry {
-        check: &ingest::IN003,
-        fire: &[Fire::StaffDay],
-    },
-    Entry {
-        check: &ingest::IN004,
-        fire: &[Fire::Stream],
-    },
-    Entry {
-        check: &consent::CN001,
-        fire: &[
-            Fire::Run(consent::cn001::run),
-            Fire::PatientMonth(consent::cn001::check),
-        ],
-    },
-    Entry {
-        check: &consent::CN002,
-        fire: &[Fire::PatientMonth(consent::cn002::check)],
-    },
-    Entry {
-        check: &consent::CN003,
-        fire: &[Fire::PatientMonth(consent::cn003::check)],
-    },
-    Entry {
-        check: &consent::CN004,
-        fire: &[Fire::PatientMonth(consent::cn004::check)],
-    },
-    Entry {
-        check: &eligibility::EL001,
-        fire: &[
-            Fire::Run(eligibility::el001::run),
-            Fire::PatientMonth(eligibility::el001::check),
-        ],
-    },
-    Entry {
-        check: &eligibility::EL002,
-        fire: &[
-            Fire::Run(eligibility::el002::run),
-            Fire::PatientMonth(eligibility::el002::check),
-        ],
-    },
-    Entry {
-        check: &eligibility::EL003,
-        fire: &[Fire::PatientMonth(eligibility::el003::check)],
-    },
-    Entry {
-        check: &eligibility::EL004,
-        fire: &[Fire::PatientMonth(eligibility::el004::check)],
-    },
-    Entry {
-        check: &eligibility::EL005,
-        fire: &[Fire::PatientMonth(eligibility::el005::check)],
-    },
-    Entry {
-        check: &time::TM001,
-        fire: &[Fire::Decided(time::tm001::check)],
-    },
-    Entry {
-        check: &time::TM002,
-        fire: &[Fire::PatientMonth(time::tm002::check)],
-    },
-    Entry {
-        check: &time::TM003,
-        fire: &[Fire::PatientMonth(time::tm003::check)],
-    },
-    Entry {
-        check: &time::TM004,
-        fire: &[Fire::PatientMonth(time::tm004::check)],
-    },
-    Entry {
-        check: &time::TM005,
-        fire: &[Fire::StaffDay],
-    },
-    Entry {
-        check: &time::TM006,
-        fire: &[Fire::PatientMonth(time::tm006::check)],
-    },
-    Entry {
-        check: &coding::CD001,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &coding::CD002,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &coding::CD003,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &coding::CD004,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &coding::CD005,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &coding::CD006,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &overlap::OV001,
-        fire: &[Fire::PatientMonth(overlap::ov001::check)],
-    },
-    Entry {
-        check: &overlap::OV002,
-        fire: &[Fire::ClashTable],
-    },
-    Entry {
-        check: &overlap::OV003,
-        fire: &[Fire::ClashTable],
-    },
-    Entry {
-        check: &overlap::OV004,
-        fire: &[Fire::ClashTable],
-    },
-    Entry {
-        check: &overlap::OV005,
-        fire: &[Fire::ClashTable],
-    },
-    Entry {
-        check: &claims::CL001,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &claims::CL002,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &claims::RV001,
-        fire: &[Fire::ClaimGroup],
-    },
-    Entry {
-        check: &claims::RV002,
-        fire: &[Fire::Decided(claims::rv002::check)],
-    },
+    Entry { check: &ingest::IN001, fire: &[Fire::Ingest] },
+    Entry { check: &ingest::IN002, fire: &[Fire::Ingest] },
+    Entry { check: &ingest::IN003, fire: &[Fire::StaffDay] },
+    Entry { check: &ingest::IN004, fire: &[Fire::Stream] },
+    Entry { check: &consent::CN001, fire: &[Fire::Run(consent::cn001::run), Fire::PatientMonth(consent::cn001::check)] },
+    Entry { check: &consent::CN002, fire: &[Fire::PatientMonth(consent::cn002::check)] },
+    Entry { check: &consent::CN003, fire: &[Fire::PatientMonth(consent::cn003::check)] },
+    Entry { check: &consent::CN004, fire: &[Fire::PatientMonth(consent::cn004::check)] },
+    Entry { check: &eligibility::EL001, fire: &[Fire::Run(eligibility::el001::run), Fire::PatientMonth(eligibility::el001::check)] },
+    Entry { check: &eligibility::EL002, fire: &[Fire::Run(eligibility::el002::run), Fire::PatientMonth(eligibility::el002::check)] },
+    Entry { check: &eligibility::EL003, fire: &[Fire::PatientMonth(eligibility::el003::check)] },
+    Entry { check: &eligibility::EL004, fire: &[Fire::PatientMonth(eligibility::el004::check)] },
+    Entry { check: &eligibility::EL005, fire: &[Fire::PatientMonth(eligibility::el005::check)] },
+    Entry { check: &time::TM001, fire: &[Fire::Decided(time::tm001::check)] },
+    Entry { check: &time::TM002, fire: &[Fire::PatientMonth(time::tm002::check)] },
+    Entry { check: &time::TM003, fire: &[Fire::PatientMonth(time::tm003::check)] },
+    Entry { check: &time::TM004, fire: &[Fire::PatientMonth(time::tm004::check)] },
+    Entry { check: &time::TM005, fire: &[Fire::StaffDay] },
+    Entry { check: &time::TM006, fire: &[Fire::PatientMonth(time::tm006::check)] },
+    Entry { check: &coding::CD001, fire: &[Fire::ClaimGroup(coding::cd001::check)] },
+    Entry { check: &coding::CD002, fire: &[Fire::ClaimGroup(coding::cd002::check)] },
+    Entry { check: &coding::CD003, fire: &[Fire::ClaimGroup(coding::cd003::check)] },
+    Entry { check: &coding::CD004, fire: &[Fire::ClaimGroup(coding::cd004::check)] },
+    Entry { check: &coding::CD005, fire: &[Fire::ClaimGroup(coding::cd005::check)] },
+    Entry { check: &coding::CD006, fire: &[Fire::ClaimGroup(coding::cd006::check)] },
+    Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },
+    Entry { check: &overlap::OV002, fire: &[Fire::ClashTable] },
+    Entry { check: &overlap::OV003, fire: &[Fire::ClashTable] },
+    Entry { check: &overlap::OV004, fire: &[Fire::ClashTable] },
+    Entry { check: &overlap::OV005, fire: &[Fire::ClashTable] },
+    Entry { check: &claims::CL001, fire: &[Fire::ClaimLine(claims::cl001::check)] },
+    Entry { check: &claims::CL002, fire: &[Fire::ClaimLine(claims::cl002::check)] },
+    Entry { check: &claims::RV001, fire: &[Fire::Verify] },
+    Entry { check: &claims::RV002, fire: &[Fire::Decided(claims::rv002::check)] },
 ];
 
 /// Every check, in catalogue order.
@@ -234,6 +128,28 @@ pub fn decided_checks() -> impl Iterator<Item = fn(&PatientMonth, &Decision, &mu
         .flat_map(|e| e.fire)
         .filter_map(|f| match f {
             Fire::Decided(f) => Some(*f),
+            _ => None,
+        })
+}
+
+/// The claim-group checks (verify mode), in catalogue order.
+pub fn claim_group_checks() -> impl Iterator<Item = fn(&ClaimGroup, &mut Vec<Cited>)> {
+    REGISTRY
+        .iter()
+        .flat_map(|e| e.fire)
+        .filter_map(|f| match f {
+            Fire::ClaimGroup(f) => Some(*f),
+            _ => None,
+        })
+}
+
+/// The claim-line checks (verify mode), in catalogue order.
+pub fn claim_line_checks() -> impl Iterator<Item = fn(&ClaimEvidence, &mut Vec<Finding>)> {
+    REGISTRY
+        .iter()
+        .flat_map(|e| e.fire)
+        .filter_map(|f| match f {
+            Fire::ClaimLine(f) => Some(*f),
             _ => None,
         })
 }

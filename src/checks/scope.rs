@@ -9,9 +9,10 @@ use super::row_state::RowTag;
 use crate::audit::AuditConfig;
 use crate::billing::MonthMinutes;
 use crate::domain::{
-    Check, Consent, Dataset, Diagnosis, Enrolment, Finding, Kind, Program, Visit, YearMonth,
+    Check, Claim, Consent, Dataset, Diagnosis, Enrolment, Finding, Kind, Money, Program, Visit,
+    YearMonth,
 };
-use crate::rules::{Ruleset, YearRules};
+use crate::rules::{CodeRule, Ruleset, YearRules};
 use chrono::NaiveDate;
 
 /// Rows behind one finding: (file, line) pairs and the minutes concerned.
@@ -105,6 +106,58 @@ pub struct Decision {
     pub open: bool,
     /// Complex CCM may be billed (moderate or high MDM on a care-plan event this month).
     pub complex: bool,
+}
+
+/// One patient-month and practitioner's claim lines of one program (verify mode), as the
+/// code-rule checks (CD-series) see them. Each check adds findings with the claim lines
+/// they cite.
+pub struct ClaimGroup<'a> {
+    pub program: &'a str,
+    pub year: &'a YearRules,
+    /// The lines whose code belongs to the program, in file order.
+    pub lines: &'a [&'a Claim],
+    /// Their distinct codes, sorted.
+    pub codes: &'a [&'a str],
+    pub as_of: NaiveDate,
+    /// The day a base code's threshold was met, if it was.
+    pub threshold_day: &'a dyn Fn(&str) -> Option<NaiveDate>,
+}
+
+impl ClaimGroup<'_> {
+    /// The code's rule, when it belongs to the group's program.
+    pub fn rule(&self, hcpcs: &str) -> Option<&CodeRule> {
+        self.year.code(hcpcs).filter(|c| c.program == self.program)
+    }
+    /// The lines (physical line numbers) that claim `hcpcs`.
+    pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
+        self.lines
+            .iter()
+            .filter(|c| c.hcpcs == hcpcs)
+            .map(|c| c.line)
+            .collect()
+    }
+}
+
+/// A code-rule finding and the claim lines it cites.
+pub type Cited = (Finding, Vec<u64>);
+
+/// One claim line against the evidence (verify mode), as CL001 and CL002 see it.
+pub struct ClaimEvidence<'a> {
+    pub claim: &'a Claim,
+    pub rule: &'a CodeRule,
+    /// The base code of the line's family (the line's own code for a base).
+    pub base: &'a CodeRule,
+    /// The minutes the family counts this patient-month.
+    pub minutes: u32,
+    /// Units the evidence supports for this line's code.
+    pub supported: u32,
+    /// Whether any minutes of the program are logged for the patient-month under the NPI.
+    pub logged: bool,
+    /// Whether complex CCM is allowed this month (or the family is not complex).
+    pub mdm_ok: bool,
+    pub program: &'a str,
+    /// What one unit of the line's code pays.
+    pub fee: Money,
 }
 
 /// Collects a patient-month's findings, each filled with the patient, month, NPI and program.

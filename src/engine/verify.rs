@@ -3,10 +3,12 @@
 
 use super::Key;
 use super::evidence::{Pm, pm_index, pm_of};
-use crate::audit::{AuditConfig, ClaimLine, Outcome, Status, Verify};
+use crate::audit::{AuditConfig, Outcome, Status, Verify};
 use crate::billing::{family_minutes, needs_mdm, threshold_day, units_for};
-use crate::checks::claims::{CL001, CL002, RV001};
+use crate::checks::claim_line_checks;
+use crate::checks::claims::rv001;
 use crate::checks::coding::code_findings;
+use crate::checks::scope::ClaimEvidence;
 use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, Severity, YearMonth};
 use crate::rules::{Ruleset, TimeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -115,47 +117,19 @@ pub(super) fn verify(
                 };
                 *supported_pay.entry(prog).or_default() +=
                     fee * Money::from(c.units.min(supported));
-                let whose = match base.time {
-                    TimeKind::Practitioner => "practitioner minutes",
-                    _ => "countable minutes",
+                let evidence = ClaimEvidence {
+                    claim: c,
+                    rule: r,
+                    base,
+                    minutes,
+                    supported,
+                    logged: pm.is_some(),
+                    mdm_ok: !needs_mdm(base) || mdm,
+                    program: pname,
+                    fee,
                 };
-                if supported == 0 {
-                    let why = if pm.is_none() {
-                        format!(
-                            "no {pname} minutes are logged for this patient-month under this NPI"
-                        )
-                    } else if needs_mdm(base) && !mdm {
-                        "no moderate or high MDM on a care-plan event this month (complex CCM)"
-                            .to_string()
-                    } else if r.is_addon {
-                        format!(
-                            "{minutes} {whose} reach no add-on unit beyond {}",
-                            base.hcpcs
-                        )
-                    } else {
-                        format!(
-                            "{minutes} {whose} are below the {}-minute threshold",
-                            base.threshold
-                        )
-                    };
-                    let mut f =
-                        Finding::new(&CL001, format!("{} is not supported: {why}", c.hcpcs))
-                            .at(c.file, c.line)
-                            .minutes(minutes);
-                    f.amount = Some(fee * Money::from(c.units));
-                    found.push(f);
-                } else if r.is_addon && c.units > supported {
-                    let mut f = Finding::new(
-                        &CL002,
-                        format!(
-                            "{} x{} claimed; {minutes} {whose} support {supported}",
-                            c.hcpcs, c.units
-                        ),
-                    )
-                    .at(c.file, c.line)
-                    .minutes(minutes);
-                    f.amount = Some(fee * Money::from(c.units - supported));
-                    found.push(f);
+                for check in claim_line_checks() {
+                    check(&evidence, &mut found);
                 }
             }
             for f in &mut found {
@@ -188,23 +162,8 @@ pub(super) fn verify(
                     && o.status == Status::Clean
                     && o.payment > *paid
                 {
+                    let f = rv001::under_claimed(o, *paid);
                     let left = o.payment - *paid;
-                    let mut f = Finding::new(
-                        &RV001,
-                        format!(
-                            "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
-                            describe(&o.lines),
-                            o.minutes,
-                            crate::domain::money_str(o.payment),
-                            crate::domain::money_str(*paid)
-                        ),
-                    )
-                    .patient(pid)
-                    .month(month)
-                    .npi(npi_s)
-                    .program(prog.as_str())
-                    .minutes(o.minutes);
-                    f.amount = Some(left);
                     v.left_unbilled += left;
                     entry.2 += left;
                     local.push(f);
@@ -216,21 +175,7 @@ pub(super) fn verify(
     // Clean months the evidence supports that were not claimed at all.
     for ((key, _), o) in pms.iter().zip(outcomes) {
         if o.status == Status::Clean && !claimed_programs.contains(key) {
-            let mut f = Finding::new(
-                &RV001,
-                format!(
-                    "not claimed: the evidence supports {} ({} minutes) paying ${}",
-                    describe(&o.lines),
-                    o.minutes,
-                    crate::domain::money_str(o.payment)
-                ),
-            )
-            .patient(&o.patient_id)
-            .month(o.month)
-            .npi(&o.billing_npi)
-            .program(o.program)
-            .minutes(o.minutes);
-            f.amount = Some(o.payment);
+            let f = rv001::not_claimed(o);
             v.left_unbilled += o.payment;
             v.by_month.entry(o.month).or_default().2 += o.payment;
             findings.push(f);
@@ -250,19 +195,4 @@ pub(super) fn verify(
     }
     v.clean.sort_unstable();
     v
-}
-
-/// "99490 + 99439 x2" for a set of lines.
-pub(super) fn describe(lines: &[ClaimLine]) -> String {
-    lines
-        .iter()
-        .map(|l| {
-            if l.units > 1 {
-                format!("{} x{}", l.hcpcs, l.units)
-            } else {
-                l.hcpcs.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" + ")
 }

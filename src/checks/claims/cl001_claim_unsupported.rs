@@ -1,5 +1,10 @@
 //! CL001 claim-unsupported: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::Finding;
+use crate::checks::scope::ClaimEvidence;
+use crate::domain::Money;
+use crate::rules::{CodeRule, TimeKind};
+
 check! {
     CL001, "CL001", "claim-unsupported", Error,
     what: "(claims given) A claimed CCM line the evidence does not support at all: no countable \
@@ -11,4 +16,44 @@ check! {
           identifying it.",
     example: "99490 claimed for P0040 in 2025-03 with 14 countable minutes: $60.49 at risk.",
     source: "CMS MLN909188; 42 CFR 401.305 (60-day overpayment rule).",
+}
+
+/// A claimed line the evidence supports no unit of; the amount at risk is the line's.
+pub fn check(e: &ClaimEvidence, out: &mut Vec<Finding>) {
+    if e.supported > 0 {
+        return;
+    }
+    let (c, base, minutes) = (e.claim, e.base, e.minutes);
+    let whose = whose(base);
+    let why = if !e.logged {
+        format!(
+            "no {} minutes are logged for this patient-month under this NPI",
+            e.program
+        )
+    } else if !e.mdm_ok {
+        "no moderate or high MDM on a care-plan event this month (complex CCM)".to_string()
+    } else if e.rule.is_addon {
+        format!(
+            "{minutes} {whose} reach no add-on unit beyond {}",
+            base.hcpcs
+        )
+    } else {
+        format!(
+            "{minutes} {whose} are below the {}-minute threshold",
+            base.threshold
+        )
+    };
+    let mut f = Finding::new(&CL001, format!("{} is not supported: {why}", c.hcpcs))
+        .at(c.file, c.line)
+        .minutes(minutes);
+    f.amount = Some(e.fee * Money::from(c.units));
+    out.push(f);
+}
+
+/// The minutes a family counts, as messages name them.
+pub(super) fn whose(base: &CodeRule) -> &'static str {
+    match base.time {
+        TimeKind::Practitioner => "practitioner minutes",
+        _ => "countable minutes",
+    }
 }

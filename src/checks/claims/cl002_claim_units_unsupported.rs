@@ -1,5 +1,10 @@
 //! CL002 claim-units-unsupported: the check's definition (its `ccm explain` text) and its logic.
 
+use super::cl001::whose;
+use crate::checks::Finding;
+use crate::checks::scope::ClaimEvidence;
+use crate::domain::Money;
+
 check! {
     CL002, "CL002", "claim-units-unsupported", Error,
     what: "(claims given) More units of an add-on claimed than the countable minutes support \
@@ -8,4 +13,27 @@ check! {
           are unsupported.",
     example: "99439 x2 claimed with 52 countable minutes (supports 1): $45.93 at risk.",
     source: "CPT time rules as adopted by CMS (full blocks, no rounding); CMS MLN909188.",
+}
+
+/// More add-on units claimed than the minutes support; the amount at risk is the excess.
+pub fn check(e: &ClaimEvidence, out: &mut Vec<Finding>) {
+    let c = e.claim;
+    if e.supported == 0 || !e.rule.is_addon || c.units <= e.supported {
+        return;
+    }
+    let mut f = Finding::new(
+        &CL002,
+        format!(
+            "{} x{} claimed; {} {} support {}",
+            c.hcpcs,
+            c.units,
+            e.minutes,
+            whose(e.base),
+            e.supported
+        ),
+    )
+    .at(c.file, c.line)
+    .minutes(e.minutes);
+    f.amount = Some(e.fee * Money::from(c.units - e.supported));
+    out.push(f);
 }

@@ -1,5 +1,9 @@
 //! RV001 under-billed: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::audit::{ClaimLine, Outcome};
+use crate::checks::Finding;
+use crate::domain::{Money, money_str};
+
 check! {
     RV001, "RV001", "under-billed", Info,
     what: "(claims given) The evidence supports more than was claimed for a patient-month with \
@@ -11,4 +15,60 @@ check! {
     example: "P0012 claimed 99490 only, but 64 countable minutes support 99490 + 2x99439: \
               $91.86 left unbilled.",
     source: "CMS PFS fee schedule (national non-facility amounts); CMS MLN909188.",
+}
+
+/// A clean month whose claim lines support less than the evidence: the difference.
+pub fn under_claimed(o: &Outcome, paid: Money) -> Finding {
+    let mut f = Finding::new(
+        &RV001,
+        format!(
+            "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
+            describe(&o.lines),
+            o.minutes,
+            money_str(o.payment),
+            money_str(paid)
+        ),
+    )
+    .patient(&o.patient_id)
+    .month(o.month)
+    .npi(&o.billing_npi)
+    .program(o.program)
+    .minutes(o.minutes);
+    f.amount = Some(o.payment - paid);
+    f
+}
+
+/// A clean month the evidence supports that was not claimed at all.
+pub fn not_claimed(o: &Outcome) -> Finding {
+    let mut f = Finding::new(
+        &RV001,
+        format!(
+            "not claimed: the evidence supports {} ({} minutes) paying ${}",
+            describe(&o.lines),
+            o.minutes,
+            money_str(o.payment)
+        ),
+    )
+    .patient(&o.patient_id)
+    .month(o.month)
+    .npi(&o.billing_npi)
+    .program(o.program)
+    .minutes(o.minutes);
+    f.amount = Some(o.payment);
+    f
+}
+
+/// "99490 + 99439 x2" for a set of lines.
+fn describe(lines: &[ClaimLine]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            if l.units > 1 {
+                format!("{} x{}", l.hcpcs, l.units)
+            } else {
+                l.hcpcs.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }

@@ -1,5 +1,9 @@
 //! CD001 addon-without-base: the check's definition (its `ccm explain` text) and its logic.
 
+use super::orphan_addons;
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimGroup};
+
 check! {
     CD001, "CD001", "addon-without-base", Error,
     what: "An add-on code (99439, 99489, 99437 …) is claimed for a patient-month and \
@@ -9,4 +13,19 @@ check! {
           99487.",
     example: "claims.csv line 5: 99439 for P0003 in 2025-03 under NPI 1234567893, no 99490.",
     source: "CMS NCCI add-on code edits (type 1); OIG A-07-19-05122.",
+}
+
+/// An add-on claimed with no base at all that month.
+pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+    for (h, base, others) in orphan_addons(g) {
+        if others.is_empty() {
+            out.push((
+                Finding::new(
+                    &CD001,
+                    format!("add-on {h} is claimed without its base {base}"),
+                ),
+                g.lines_of(h),
+            ));
+        }
+    }
 }

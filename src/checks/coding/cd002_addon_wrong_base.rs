@@ -1,5 +1,9 @@
 //! CD002 addon-wrong-base: the check's definition (its `ccm explain` text) and its logic.
 
+use super::orphan_addons;
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimGroup};
+
 check! {
     CD002, "CD002", "addon-wrong-base", Error,
     what: "An add-on code is claimed with a base code it does not belong to (99437 with 99490, \
@@ -8,4 +12,19 @@ check! {
           if paid, an overpayment.",
     example: "99437 (practitioner add-on) claimed beside 99490 (clinical-staff base).",
     source: "CMS NCCI add-on code edits (99490→99439, 99491→99437, 99487→99489).",
+}
+
+/// An add-on claimed beside a base it does not belong to.
+pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+    for (h, base, others) in orphan_addons(g) {
+        if !others.is_empty() {
+            out.push((
+                Finding::new(
+                    &CD002,
+                    format!("add-on {h} belongs with {base}, not {}", others.join(", ")),
+                ),
+                g.lines_of(h),
+            ));
+        }
+    }
 }

@@ -1,5 +1,8 @@
 //! CD003 units-over-limit: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimGroup};
+
 check! {
     CD003, "CD003", "units-over-limit", Error,
     what: "More units of a code in a patient-month than its monthly cap (base codes 1; 99439 2, \
@@ -8,4 +11,29 @@ check! {
           finding on their face.",
     example: "99439 with 3 units in one month (cap 2).",
     source: "CMS NCCI Medically Unlikely Edits, practitioner services, 2024-07-01.",
+}
+
+/// A code's units in the month above its cap (the MUE).
+pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+    for &h in g.codes {
+        let Some(r) = g.rule(h) else { continue };
+        let units: u32 = g
+            .lines
+            .iter()
+            .filter(|c| c.hcpcs == h)
+            .map(|c| c.units)
+            .sum();
+        if units > r.unit_cap {
+            out.push((
+                Finding::new(
+                    &CD003,
+                    format!(
+                        "{units} unit(s) of {h} in one month; the cap is {}",
+                        r.unit_cap
+                    ),
+                ),
+                g.lines_of(h),
+            ));
+        }
+    }
 }

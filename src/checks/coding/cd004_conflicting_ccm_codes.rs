@@ -1,5 +1,8 @@
 //! CD004 conflicting-ccm-codes: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimGroup};
+
 check! {
     CD004, "CD004", "conflicting-ccm-codes", Error,
     what: "More than one CCM family claimed in one patient-month by one practitioner: \
@@ -7,4 +10,29 @@ check! {
     why: "CMS pays one CCM family per patient per month; claiming two bills the same time twice.",
     example: "99490 and 99491 for P0007 in 2025-03.",
     source: "CMS MLN909188; CPT CCM reporting rules as adopted by CMS.",
+}
+
+/// More than one family of the program in one month.
+pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+    let mut families: Vec<&str> = g
+        .codes
+        .iter()
+        .filter_map(|h| g.rule(h))
+        .map(|r| r.family.as_str())
+        .collect();
+    families.sort_unstable();
+    families.dedup();
+    if families.len() > 1 {
+        out.push((
+            Finding::new(
+                &CD004,
+                format!(
+                    "more than one {} family in one month: {}",
+                    g.program,
+                    g.codes.join(", ")
+                ),
+            ),
+            g.lines.iter().map(|c| c.line).collect(),
+        ));
+    }
 }

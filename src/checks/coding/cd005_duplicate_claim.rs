@@ -1,5 +1,8 @@
 //! CD005 duplicate-claim: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimGroup};
+
 check! {
     CD005, "CD005", "duplicate-claim", Error,
     what: "The same code on more than one claim line for the same patient-month and practitioner \
@@ -7,4 +10,22 @@ check! {
     why: "Duplicate lines are the most common CCM overpayment after duplicate practitioners.",
     example: "Two 99490 lines for P0010 in 2025-03 (claim ids 1001 and 1044).",
     source: "OIG A-07-17-05101; CMS claims processing manual ch. 12.",
+}
+
+/// A code on more than one line of the month.
+pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+    for &h in g.codes {
+        let n = g.lines.iter().filter(|c| c.hcpcs == h).count();
+        if n > 1 {
+            out.push((
+                Finding::new(
+                    &CD005,
+                    format!(
+                        "{h} appears on {n} claim lines for this month; units belong on one line"
+                    ),
+                ),
+                g.lines_of(h),
+            ));
+        }
+    }
 }

@@ -1,5 +1,8 @@
 //! CD006 date-of-service-invalid: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimGroup};
+
 check! {
     CD006, "CD006", "date-of-service-invalid", Error,
     what: "A claim dated before the day its time threshold was met in the month, or after the \
@@ -8,4 +11,38 @@ check! {
           month, never earlier.",
     example: "99490 dated 2025-03-05 when the 20th minute was logged on 2025-03-12.",
     source: "CMS MLN909188 (date of service for CCM); CMS CY2017 PFS final rule.",
+}
+
+/// A line dated after the as-of date, or a base dated before its threshold was met.
+pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+    let as_of = g.as_of;
+    for c in g.lines {
+        let Some(r) = g.rule(&c.hcpcs) else { continue };
+        if c.date_of_service > as_of {
+            out.push((
+                Finding::new(
+                    &CD006,
+                    format!(
+                        "{} is dated {}, after the as-of date {as_of}",
+                        c.hcpcs, c.date_of_service
+                    ),
+                ),
+                vec![c.line],
+            ));
+        } else if !r.is_addon
+            && let Some(day) = (g.threshold_day)(&c.hcpcs)
+            && c.date_of_service < day
+        {
+            out.push((
+                Finding::new(
+                    &CD006,
+                    format!(
+                        "{} is dated {}, before its threshold was met on {day}",
+                        c.hcpcs, c.date_of_service
+                    ),
+                ),
+                vec![c.line],
+            ));
+        }
+    }
 }

@@ -22,12 +22,14 @@ pub use cd005::CD005;
 pub use cd006::CD006;
 
 use super::Finding;
+use super::scope::{Cited, ClaimGroup};
 use crate::domain::Claim;
 use crate::rules::YearRules;
 use chrono::NaiveDate;
 
-/// Code-rule findings for one patient-month and practitioner's claim lines of one program.
-/// `threshold_day` gives the day a base code's threshold was met, if it was.
+/// Code-rule findings for one patient-month and practitioner's claim lines of one program:
+/// every claim-group check of the registry. `threshold_day` gives the day a base code's
+/// threshold was met, if it was.
 pub fn code_findings(
     yr: &YearRules,
     program: &str,
@@ -35,123 +37,47 @@ pub fn code_findings(
     as_of: NaiveDate,
     threshold_day: impl Fn(&str) -> Option<NaiveDate>,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let rule = |h: &str| yr.code(h).filter(|c| c.program == program);
-    let ccm: Vec<&&Claim> = lines.iter().filter(|c| rule(&c.hcpcs).is_some()).collect();
-    let mut codes: Vec<&str> = ccm.iter().map(|c| c.hcpcs.as_str()).collect();
+    let mine: Vec<&Claim> = lines
+        .iter()
+        .copied()
+        .filter(|c| yr.code(&c.hcpcs).is_some_and(|r| r.program == program))
+        .collect();
+    let mut codes: Vec<&str> = mine.iter().map(|c| c.hcpcs.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
-    let lines_of = |h: &str| -> Vec<u64> {
-        ccm.iter()
-            .filter(|c| c.hcpcs == h)
-            .map(|c| c.line)
-            .collect()
+    let group = ClaimGroup {
+        program,
+        year: yr,
+        lines: &mine,
+        codes: &codes,
+        as_of,
+        threshold_day: &threshold_day,
     };
-    for &h in &codes {
-        let r = rule(h).expect("filtered");
-        let n = ccm.iter().filter(|c| c.hcpcs == h).count();
-        if n > 1 {
-            out.push((
-                Finding::new(
-                    &CD005,
-                    format!(
-                        "{h} appears on {n} claim lines for this month; units belong on one line"
-                    ),
-                ),
-                lines_of(h),
-            ));
-        }
-        let units: u32 = ccm.iter().filter(|c| c.hcpcs == h).map(|c| c.units).sum();
-        if units > r.unit_cap {
-            out.push((
-                Finding::new(
-                    &CD003,
-                    format!(
-                        "{units} unit(s) of {h} in one month; the cap is {}",
-                        r.unit_cap
-                    ),
-                ),
-                lines_of(h),
-            ));
-        }
-        if r.is_addon && !codes.contains(&r.addon_to.as_str()) {
-            let other_bases: Vec<&str> = codes
-                .iter()
-                .copied()
-                .filter(|c| rule(c).is_some_and(|x| !x.is_addon))
-                .collect();
-            if other_bases.is_empty() {
-                out.push((
-                    Finding::new(
-                        &CD001,
-                        format!("add-on {h} is claimed without its base {}", r.addon_to),
-                    ),
-                    lines_of(h),
-                ));
-            } else {
-                out.push((
-                    Finding::new(
-                        &CD002,
-                        format!(
-                            "add-on {h} belongs with {}, not {}",
-                            r.addon_to,
-                            other_bases.join(", ")
-                        ),
-                    ),
-                    lines_of(h),
-                ));
-            }
-        }
-    }
-    let mut families: Vec<&str> = codes
-        .iter()
-        .filter_map(|h| rule(h))
-        .map(|r| r.family.as_str())
-        .collect();
-    families.sort_unstable();
-    families.dedup();
-    if families.len() > 1 {
-        let all: Vec<u64> = ccm.iter().map(|c| c.line).collect();
-        out.push((
-            Finding::new(
-                &CD004,
-                format!(
-                    "more than one {program} family in one month: {}",
-                    codes.join(", ")
-                ),
-            ),
-            all,
-        ));
-    }
-    for c in &ccm {
-        let r = rule(&c.hcpcs).expect("filtered");
-        if c.date_of_service > as_of {
-            out.push((
-                Finding::new(
-                    &CD006,
-                    format!(
-                        "{} is dated {}, after the as-of date {as_of}",
-                        c.hcpcs, c.date_of_service
-                    ),
-                ),
-                vec![c.line],
-            ));
-        } else if !r.is_addon
-            && let Some(day) = threshold_day(&c.hcpcs)
-            && c.date_of_service < day
-        {
-            out.push((
-                Finding::new(
-                    &CD006,
-                    format!(
-                        "{} is dated {}, before its threshold was met on {day}",
-                        c.hcpcs, c.date_of_service
-                    ),
-                ),
-                vec![c.line],
-            ));
-        }
+    let mut out: Vec<Cited> = Vec::new();
+    for check in super::claim_group_checks() {
+        check(&group, &mut out);
     }
     let file = lines.first().map_or(0, |c| c.file);
     out.into_iter().map(|(f, l)| f.at_lines(file, l)).collect()
+}
+
+/// The add-on codes claimed without their own base, with the other bases claimed beside
+/// them (CD001 when there are none, CD002 when there are).
+fn orphan_addons<'a>(g: &ClaimGroup<'a>) -> Vec<(&'a str, &'a str, Vec<&'a str>)> {
+    let mut out = Vec::new();
+    for &h in g.codes {
+        let Some(r) = g.year.code(h).filter(|c| c.program == g.program) else {
+            continue;
+        };
+        if r.is_addon && !g.codes.contains(&r.addon_to.as_str()) {
+            let other_bases: Vec<&str> = g
+                .codes
+                .iter()
+                .copied()
+                .filter(|c| g.rule(c).is_some_and(|x| !x.is_addon))
+                .collect();
+            out.push((h, r.addon_to.as_str(), other_bases));
+        }
+    }
+    out
 }
