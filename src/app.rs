@@ -6,6 +6,7 @@ use crate::checks::{Severity, registry};
 use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg, TraceArgs};
 use crate::domain::{Dataset, Kind};
 use crate::domain::{YearMonth, parse_date};
+use crate::engine::ScratchFiles;
 use crate::ingest::{
     HeaderMap, ReadOptions, open_timelog, read_claims, read_companion, stream_timelog_batches,
 };
@@ -338,7 +339,9 @@ fn prepare(args: &AuditArgs, trace: Option<&str>, timing: &Timing) -> Result<Pre
     }
     timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));
-    let mut auditor = Auditor::new(&ds, &rules, cfg.clone(), trace).spill_above(spill_rows());
+    let scratch: ScratchFiles = std::sync::Arc::new(tempfile::tempfile);
+    let mut auditor =
+        Auditor::new(&ds, &rules, cfg.clone(), trace).spill_above(spill_rows(), scratch);
     for input in inputs {
         stream_timelog_batches(&mut ds, input, &rules, |rows| auditor.push_batch(rows))?;
     }

@@ -25,7 +25,7 @@ use crate::rules::Ruleset;
 use chrono::NaiveDate;
 use evidence::patient_ranges;
 use row::*;
-pub use spill::SpillError;
+pub use spill::{ScratchFiles, SpillError};
 use spill::{Spill, StaffLists};
 
 /// Patient, month, billing NPI, billed program (CCM or PCM).
@@ -105,7 +105,7 @@ pub struct Auditor<'r> {
     traced: Vec<(TimeRow, RowState, Lost)>,
     /// Records in `by_staff` since the last spill.
     held: usize,
-    spill_above: Option<usize>,
+    spill_above: Option<(usize, ScratchFiles)>,
     spill: Option<Spill>,
 }
 
@@ -298,7 +298,11 @@ impl<'r> Auditor<'r> {
             flags,
         });
         self.held += 1;
-        if self.spill_above.is_some_and(|n| self.held >= n) {
+        if self
+            .spill_above
+            .as_ref()
+            .is_some_and(|(n, _)| self.held >= *n)
+        {
             self.spill_out();
         }
     }
@@ -306,8 +310,9 @@ impl<'r> Auditor<'r> {
     /// Past `rows` records held in memory, they are moved to temporary files (and again
     /// each time as many have gathered), so memory no longer grows with the rows. The audit
     /// is the same; [`Auditor::finish`] fails if the files cannot be written or read.
-    pub fn spill_above(mut self, rows: usize) -> Self {
-        self.spill_above = Some(rows.max(1));
+    /// `scratch` opens each temporary file.
+    pub fn spill_above(mut self, rows: usize, scratch: ScratchFiles) -> Self {
+        self.spill_above = Some((rows.max(1), scratch));
         self
     }
 
@@ -361,8 +366,11 @@ impl<'r> Auditor<'r> {
 
     fn spill_out(&mut self) {
         let staff_seen = self.by_staff.len();
+        let Some((_, scratch)) = &self.spill_above else {
+            return;
+        };
         self.spill
-            .get_or_insert_with(|| Spill::new(staff_seen))
+            .get_or_insert_with(|| Spill::new(staff_seen, scratch.clone()))
             .write(&mut self.by_staff);
         self.held = 0;
     }

@@ -24,7 +24,12 @@ pub(super) const RECORD: usize = 4 + 30;
 )]
 pub struct SpillError(#[from] io::Error);
 
+/// Where spilled records go: a function that opens a new scratch file, readable and
+/// writable, deleted when closed. The shell gives it (the engine opens no file itself).
+pub type ScratchFiles = std::sync::Arc<dyn Fn() -> io::Result<File> + Send + Sync>;
+
 pub(super) struct Spill {
+    scratch: ScratchFiles,
     /// Staff ids per file.
     width: u32,
     files: Vec<Option<BufWriter<File>>>,
@@ -33,8 +38,9 @@ pub(super) struct Spill {
 
 impl Spill {
     /// A spill for lists of `staff_seen` staff members so far.
-    pub(super) fn new(staff_seen: usize) -> Spill {
+    pub(super) fn new(staff_seen: usize, scratch: ScratchFiles) -> Spill {
         Spill {
+            scratch,
             width: staff_seen.div_ceil(BUCKETS).max(1) as u32,
             files: (0..BUCKETS).map(|_| None).collect(),
             error: None,
@@ -67,7 +73,7 @@ impl Spill {
         let b = self.bucket(staff);
         let w = match &mut self.files[b] {
             Some(w) => w,
-            slot => slot.insert(BufWriter::with_capacity(1 << 16, tempfile::tempfile()?)),
+            slot => slot.insert(BufWriter::with_capacity(1 << 16, (self.scratch)()?)),
         };
         for r in rows {
             w.write_all(&encode(staff, r))?;
@@ -237,7 +243,7 @@ mod tests {
             })
             .collect();
         let expect = by_staff.clone();
-        let mut spill = Spill::new(staff / 2);
+        let mut spill = Spill::new(staff / 2, std::sync::Arc::new(tempfile::tempfile));
         // Written in two rounds, as during a run; staff beyond the first range included.
         let mut first: Vec<Vec<Slim>> = by_staff
             .iter_mut()

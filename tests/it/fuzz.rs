@@ -856,7 +856,8 @@ fn read_streaming(
     // As the command line reads: rows in batches, and here their records moved out to
     // temporary files every 3 rows, so every case also proves the spilled audit is the
     // in-memory one.
-    let mut auditor = Auditor::new(&ds, rules(), cfg.clone(), None).spill_above(3);
+    let mut auditor = Auditor::new(&ds, rules(), cfg.clone(), None)
+        .spill_above(3, std::sync::Arc::new(tempfile::tempfile));
     stream_timelog_batches(&mut ds, tl, rules(), |rows| auditor.push_batch(rows))?;
     let a = auditor.finish(&ds).expect("spill files");
     Ok((ds, a))
