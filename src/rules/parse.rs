@@ -8,8 +8,8 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::str::FromStr;
 
-/// The records of a CSV rule file with a header row; unknown columns (`source`) document
-/// the data and are not read.
+/// The records of a CSV rule file with a header row; unknown columns (`label`, `source`)
+/// document the data and are not read.
 fn records<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Vec<T>, RulesError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -47,7 +47,6 @@ struct CodeRow {
     unit_cap: String,
     addon_to: String,
     tie_rank: String,
-    label: String,
 }
 
 /// `<year>/codes.csv`.
@@ -87,7 +86,6 @@ pub(super) fn codes(name: &str, text: &str) -> Result<Vec<CodeRule>, RulesError>
             is_addon,
             time,
             addon_to: r.addon_to,
-            label: r.label,
         };
         if rule.is_addon && (rule.increment == 0 || rule.addon_to.is_empty()) {
             return Err(bad(

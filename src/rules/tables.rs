@@ -26,7 +26,6 @@ pub struct CodeRule {
     pub unit_cap: u32,
     pub addon_to: String,
     pub tie_rank: u32,
-    pub label: String,
 }
 
 /// One row of `<year>/fees.csv`: the relative value units of a code.
