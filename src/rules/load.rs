@@ -5,62 +5,9 @@ use super::{RulesError, Ruleset, YearRules, bad, parse};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The embedded defaults: (relative path, contents).
-const EMBEDDED: &[(&str, &str)] = &[
-    ("2024/codes.csv", include_str!("../../rules/2024/codes.csv")),
-    ("2024/fees.csv", include_str!("../../rules/2024/fees.csv")),
-    (
-        "2024/conversion.csv",
-        include_str!("../../rules/2024/conversion.csv"),
-    ),
-    (
-        "2024/clashes.csv",
-        include_str!("../../rules/2024/clashes.csv"),
-    ),
-    ("2024/roles.csv", include_str!("../../rules/2024/roles.csv")),
-    ("2025/codes.csv", include_str!("../../rules/2025/codes.csv")),
-    ("2025/fees.csv", include_str!("../../rules/2025/fees.csv")),
-    (
-        "2025/conversion.csv",
-        include_str!("../../rules/2025/conversion.csv"),
-    ),
-    (
-        "2025/clashes.csv",
-        include_str!("../../rules/2025/clashes.csv"),
-    ),
-    ("2025/roles.csv", include_str!("../../rules/2025/roles.csv")),
-    ("2026/codes.csv", include_str!("../../rules/2026/codes.csv")),
-    ("2026/fees.csv", include_str!("../../rules/2026/fees.csv")),
-    (
-        "2026/conversion.csv",
-        include_str!("../../rules/2026/conversion.csv"),
-    ),
-    (
-        "2026/clashes.csv",
-        include_str!("../../rules/2026/clashes.csv"),
-    ),
-    ("2026/roles.csv", include_str!("../../rules/2026/roles.csv")),
-    (
-        "chronic/ccir_v2023_1.csv",
-        include_str!("../../rules/chronic/ccir_v2023_1.csv"),
-    ),
-    (
-        "icd10cm/fy2025.txt",
-        include_str!("../../rules/icd10cm/fy2025.txt"),
-    ),
-    (
-        "icd10cm/fy2026.txt",
-        include_str!("../../rules/icd10cm/fy2026.txt"),
-    ),
-    (
-        "documentation/vague_phrases.txt",
-        include_str!("../../rules/documentation/vague_phrases.txt"),
-    ),
-    (
-        "initiating_visits.csv",
-        include_str!("../../rules/initiating_visits.csv"),
-    ),
-];
+// `EMBEDDED: &[(&str, &str)]`, (path relative to rules/, contents) of every `.csv` and
+// `.txt` file under rules/, sorted by path; written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// The files of each `<year>/` folder.
 const YEAR_FILES: &[&str] = &[
@@ -235,6 +182,45 @@ fn candidate_paths(dir: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    fn rules_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
+    }
+
+    /// (path relative to `root`, contents) of every `.csv` and `.txt` file under `dir`.
+    fn data_files(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                data_files(root, &path, out);
+            } else if matches!(
+                path.extension().and_then(|x| x.to_str()),
+                Some("csv" | "txt")
+            ) {
+                let rel = path.strip_prefix(root).unwrap();
+                let rel: Vec<&str> = rel.iter().map(|c| c.to_str().unwrap()).collect();
+                out.push((rel.join("/"), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn embedded_files_are_the_rules_folder() {
+        let mut on_disk = Vec::new();
+        data_files(&rules_dir(), &rules_dir(), &mut on_disk);
+        on_disk.sort();
+        let embedded: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect();
+        let names = |v: &[(String, String)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&embedded), names(&on_disk));
+        assert!(embedded == on_disk, "an embedded file differs from rules/");
+        // Every embedded file can be replaced from a folder of the same layout, and every
+        // file that can be replaced has an embedded default.
+        assert_eq!(candidate_paths(&rules_dir()), names(&embedded));
+    }
 
     #[test]
     fn a_folder_replaces_only_the_files_it_holds() {
