@@ -1,0 +1,41 @@
+//! summary.json and findings.json.
+
+use super::{Summary, record};
+use crate::audit::Audit;
+use crate::checks::Finding;
+use crate::domain::Dataset;
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub fn write_summary_json(w: impl Write, summary: &Summary) -> io::Result<()> {
+    let mut w = w;
+    serde_json::to_writer_pretty(&mut w, summary)?;
+    writeln!(w)
+}
+
+pub fn write_findings_json(
+    w: impl Write,
+    ds: &Dataset,
+    audit: &Audit,
+    summary: &Summary,
+) -> io::Result<()> {
+    /// The findings, serialised one by one as they are written (never all at once).
+    struct Findings<'a>(&'a Dataset, &'a [Finding]);
+    impl Serialize for Findings<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.1.iter().map(|f| record(self.0, f)))
+        }
+    }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        summary: &'a Summary,
+        findings: Findings<'a>,
+    }
+    let doc = Doc {
+        summary,
+        findings: Findings(ds, &audit.findings),
+    };
+    let mut w = w;
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    writeln!(w)
+}

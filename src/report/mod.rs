@@ -1,0 +1,70 @@
+//! Rendering: an [`Audit`](crate::audit::Audit) into bytes (table, CSV, JSON). Writers only;
+//! the shell decides where the bytes go.
+//!
+//! - [`summary`]: the run's figures, whole and by month, shared by every format;
+//! - `csv`: findings.csv and clean_claims.csv;
+//! - `json`: summary.json and findings.json;
+//! - `table`: the report for a person at a terminal;
+//! - `trace`: `ccm trace`, one patient-month row by row.
+
+mod csv;
+mod json;
+mod summary;
+mod table;
+mod trace;
+
+pub use self::csv::{
+    CLAIM_COLUMNS, FINDING_COLUMNS, safe_cell, write_claims_csv, write_findings_csv,
+};
+pub use json::{write_findings_json, write_summary_json};
+pub use summary::{FileSummary, MonthSummary, Summary, summary};
+pub use table::write_table;
+pub use trace::write_trace;
+
+use crate::checks::Finding;
+use crate::domain::{Dataset, money_str};
+use serde::Serialize;
+
+/// One finding as findings.csv and findings.json give it; the field order is
+/// [`FINDING_COLUMNS`].
+#[derive(Serialize)]
+pub struct FindingRecord<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    patient_id: &'a str,
+    month: String,
+    billing_npi: &'a str,
+    program: &'a str,
+    file: &'a str,
+    line: String,
+    message: &'a str,
+    minutes: Option<u32>,
+    amount: Option<String>,
+}
+
+fn record<'a>(ds: &'a Dataset, f: &'a Finding) -> FindingRecord<'a> {
+    FindingRecord {
+        code: f.check.code,
+        name: f.check.name,
+        severity: f.severity.as_str(),
+        patient_id: &f.patient_id,
+        month: f.month.map(|m| m.to_string()).unwrap_or_default(),
+        billing_npi: &f.billing_npi,
+        program: &f.program,
+        file: f.file.map(|i| ds.file_name(i)).unwrap_or(""),
+        line: {
+            let mut s = String::with_capacity(f.lines.len() * 8);
+            for (i, l) in f.lines.iter().enumerate() {
+                if i > 0 {
+                    s.push(';');
+                }
+                let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{l}"));
+            }
+            s
+        },
+        message: &f.message,
+        minutes: f.minutes,
+        amount: f.amount.map(money_str),
+    }
+}

@@ -1,0 +1,244 @@
+//! The report for a person at a terminal: the run's header, the summary, then by month,
+//! findings by code and the patient-months most at risk.
+
+use super::Summary;
+use crate::audit::{Audit, Outcome, Status};
+use crate::checks::Severity;
+use crate::domain::{Dataset, money_str};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use rust_decimal::Decimal;
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// A table in the house style. Without `color`, plain text at its natural width (no terminal
+/// is queried); with it, the table fits the terminal's width and cell colours are written.
+pub(super) fn new_table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !color {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
+    t
+}
+
+/// The report for a person at a terminal.
+pub fn write_table(
+    mut w: impl Write,
+    ds: &Dataset,
+    audit: &Audit,
+    summary: &Summary,
+    color: bool,
+) -> io::Result<()> {
+    writeln!(w, "ccm {} — CCM billing audit", summary.ccm_version)?;
+    let files: Vec<String> = ds
+        .files
+        .iter()
+        .map(|f| format!("{} ({})", f.name, f.kind.as_str()))
+        .collect();
+    writeln!(w, "files:    {}", files.join(", "))?;
+    writeln!(
+        w,
+        "months:   {}",
+        if summary.months.is_empty() {
+            "none".to_string()
+        } else {
+            summary.months.join(", ")
+        }
+    )?;
+    writeln!(
+        w,
+        "rules:    {}   policy: {}   as of: {}   date of service: {}",
+        summary.rules, summary.policy, summary.as_of, summary.date_of_service
+    )?;
+    for n in &summary.notes {
+        writeln!(w, "note:     {n}")?;
+    }
+    writeln!(w)?;
+
+    let mut t = new_table(color);
+    t.set_header(vec!["summary", ""]);
+    let rows_read: u64 = summary.files.iter().map(|f| f.rows_read).sum();
+    let counted: u64 = summary.files.iter().map(|f| f.rows_counted).sum();
+    let excluded: u64 = summary.files.iter().map(|f| f.rows_excluded).sum();
+    let lines = [
+        ("patients", summary.patients.to_string()),
+        ("patient-months", summary.patient_months.to_string()),
+        (
+            "rows read / counted / excluded",
+            format!("{rows_read} / {counted} / {excluded}"),
+        ),
+        (
+            "months clean / blocked / below threshold / open",
+            format!(
+                "{} / {} / {} / {}",
+                summary.months_clean,
+                summary.months_blocked,
+                summary.months_below_threshold,
+                summary.months_open
+            ),
+        ),
+        ("clean claim lines", summary.clean_claim_lines.to_string()),
+        ("expected payment", format!("${}", summary.expected_payment)),
+        (
+            "amount blocked by errors",
+            format!("${}", summary.amount_blocked),
+        ),
+        (
+            "amount left unbilled",
+            format!("${}", summary.amount_unbilled),
+        ),
+    ];
+    for (k, v) in lines {
+        t.add_row(vec![Cell::new(k), Cell::new(v)]);
+    }
+    if let (Some(c), Some(s), Some(r)) = (
+        &summary.claimed,
+        &summary.supported,
+        &summary.amount_at_risk,
+    ) {
+        t.add_row(vec![
+            Cell::new("claims file: claimed"),
+            Cell::new(format!("${c}")),
+        ]);
+        t.add_row(vec![
+            Cell::new("claims file: going out clean"),
+            Cell::new(format!("${s}")),
+        ]);
+        t.add_row(vec![
+            Cell::new("claims file: at risk (held)"),
+            Cell::new(format!("${r}")),
+        ]);
+    }
+    writeln!(w, "{t}")?;
+
+    if summary.by_month.len() > 1 {
+        let mut t = new_table(color);
+        t.set_header(vec![
+            "month",
+            "patient-months",
+            "clean lines",
+            "expected payment",
+            "blocked",
+            "at risk",
+            "left unbilled",
+            "errors by code",
+        ]);
+        for m in &summary.by_month {
+            t.add_row(vec![
+                Cell::new(&m.month),
+                Cell::new(m.patient_months),
+                Cell::new(m.clean_claim_lines),
+                Cell::new(format!("${}", m.expected_payment)),
+                Cell::new(format!("${}", m.amount_blocked)),
+                Cell::new(format!("${}", m.amount_at_risk)),
+                Cell::new(format!("${}", m.amount_unbilled)),
+                Cell::new(
+                    m.errors_by_code
+                        .iter()
+                        .map(|(c, n)| format!("{c}:{n}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            ]);
+        }
+        writeln!(w, "by month")?;
+        writeln!(w, "{t}")?;
+    }
+
+    if !audit.findings.is_empty() {
+        let mut t = new_table(color);
+        t.set_header(vec!["severity", "code", "name", "count", "amount at stake"]);
+        let mut groups: BTreeMap<(Reverse<Severity>, &str), (&str, usize, Decimal)> =
+            BTreeMap::new();
+        for f in &audit.findings {
+            let e = groups
+                .entry((Reverse(f.severity), f.check.code))
+                .or_insert((f.check.name, 0, Decimal::ZERO));
+            e.1 += 1;
+            e.2 += f.amount.unwrap_or_default();
+        }
+        for ((sev, code), (name, n, amt)) in groups {
+            let sev = sev.0;
+            let mut c = Cell::new(sev.as_str());
+            if color {
+                c = c.fg(match sev {
+                    Severity::Error => Color::Red,
+                    Severity::Warning => Color::Yellow,
+                    Severity::Info => Color::Cyan,
+                });
+            }
+            t.add_row(vec![
+                c,
+                Cell::new(code),
+                Cell::new(name),
+                Cell::new(n),
+                Cell::new(if amt.is_zero() {
+                    String::new()
+                } else {
+                    format!("${}", money_str(amt))
+                }),
+            ]);
+        }
+        writeln!(w, "findings by severity and code")?;
+        writeln!(w, "{t}")?;
+    }
+
+    let mut at_risk: Vec<&Outcome> = audit
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Blocked)
+        .collect();
+    at_risk.sort_by(|a, b| {
+        b.payment
+            .cmp(&a.payment)
+            .then_with(|| a.patient_id.cmp(&b.patient_id))
+    });
+    if !at_risk.is_empty() {
+        let mut t = new_table(color);
+        t.set_header(vec![
+            "patient",
+            "month",
+            "billing NPI",
+            "minutes",
+            "blocked",
+            "errors",
+        ]);
+        for o in at_risk.iter().take(10) {
+            let mut codes: Vec<&str> = audit
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.severity == Severity::Error
+                        && f.patient_id == o.patient_id
+                        && f.month == Some(o.month)
+                        && (f.billing_npi == o.billing_npi || f.billing_npi.is_empty())
+                })
+                .map(|f| f.check.code)
+                .collect();
+            codes.dedup();
+            t.add_row(vec![
+                Cell::new(&o.patient_id),
+                Cell::new(o.month),
+                Cell::new(&o.billing_npi),
+                Cell::new(o.minutes),
+                Cell::new(format!("${}", money_str(o.payment))),
+                Cell::new(if codes.is_empty() {
+                    "(no companion file)".to_string()
+                } else {
+                    codes.join(" ")
+                }),
+            ]);
+        }
+        writeln!(w, "top patient-months at risk")?;
+        writeln!(w, "{t}")?;
+    }
+    writeln!(
+        w,
+        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, summary.json; `ccm explain CODE` for any code"
+    )?;
+    Ok(())
+}

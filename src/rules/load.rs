@@ -1,0 +1,262 @@
+//! Which rule files make the ruleset: the embedded ones, each replaced by its twin in
+//! `--rules DIR` when that folder holds one.
+
+use super::{RulesError, Ruleset, YearRules, bad, parse};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+// `EMBEDDED: &[(&str, &str)]`, (path relative to rules/, contents) of every `.csv` and
+// `.txt` file under rules/, sorted by path; written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The files of each `<year>/` folder.
+const YEAR_FILES: &[&str] = &[
+    "codes.csv",
+    "fees.csv",
+    "conversion.csv",
+    "clashes.csv",
+    "roles.csv",
+];
+const CHRONIC: &str = "chronic/ccir_v2023_1.csv";
+const VAGUE_PHRASES: &str = "documentation/vague_phrases.txt";
+const INITIATING_VISITS: &str = "initiating_visits.csv";
+
+/// The rule files by path relative to rules/: (name for messages, contents).
+type Files = BTreeMap<String, (String, String)>;
+
+impl Ruleset {
+    /// The embedded rules. `is_check` says whether a code names a check (the clash table
+    /// may only name checks; the catalogue lives above this layer).
+    pub fn embedded(is_check: fn(&str) -> bool) -> Result<Ruleset, RulesError> {
+        Self::load(None, is_check)
+    }
+
+    /// The embedded rules with every file present in `dir` replacing its twin.
+    pub fn load(dir: Option<&Path>, is_check: fn(&str) -> bool) -> Result<Ruleset, RulesError> {
+        let mut files: Files = EMBEDDED
+            .iter()
+            .map(|(p, c)| (p.to_string(), (format!("embedded:{p}"), c.to_string())))
+            .collect();
+        let origin = match dir {
+            Some(dir) => replace_from(&mut files, dir)?,
+            None => "embedded".to_string(),
+        };
+        let get = |rel: &str| {
+            files
+                .get(rel)
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .ok_or_else(|| bad(rel, "missing"))
+        };
+
+        let mut years = BTreeMap::new();
+        let year_names: BTreeSet<i32> = files
+            .keys()
+            .filter_map(|k| k.split_once('/'))
+            .filter_map(|(y, _)| y.parse().ok())
+            .collect();
+        for y in year_names {
+            years.insert(y, year_rules(&files, y, is_check)?);
+        }
+        if years.is_empty() {
+            return Err(bad("rules", "no year rules"));
+        }
+
+        let (n, t) = get(CHRONIC)?;
+        let chronic = parse::chronic(n, t)?;
+        let mut code_sets = BTreeMap::new();
+        for (k, (n, t)) in &files {
+            if let Some(fy) = k
+                .strip_prefix("icd10cm/fy")
+                .and_then(|r| r.strip_suffix(".txt"))
+            {
+                let fy: i32 = fy.parse().map_err(|_| bad(n, "name must be fyYYYY.txt"))?;
+                code_sets.insert(fy, parse::code_set(t));
+            }
+        }
+        if code_sets.is_empty() {
+            return Err(bad("icd10cm", "no code set"));
+        }
+        let (n, t) = get(VAGUE_PHRASES)?;
+        let (vague_phrases, note_min_chars) = parse::vague_phrases(n, t)?;
+        let (n, t) = get(INITIATING_VISITS)?;
+        let initiating_visits = parse::initiating_visits(n, t)?;
+        Ok(Ruleset {
+            years,
+            chronic,
+            code_sets,
+            vague_phrases,
+            note_min_chars,
+            initiating_visits,
+            origin,
+        })
+    }
+}
+
+/// Replaces the files `dir` holds a twin of; says where the rules came from, for the report.
+fn replace_from(files: &mut Files, dir: &Path) -> Result<String, RulesError> {
+    if !dir.is_dir() {
+        return Err(bad(&dir.display().to_string(), "not a directory"));
+    }
+    let mut replaced = Vec::new();
+    for rel in candidate_paths(dir) {
+        let full = dir.join(&rel);
+        if full.is_file() {
+            let text = std::fs::read_to_string(&full).map_err(|e| RulesError::Io {
+                file: full.display().to_string(),
+                source: e,
+            })?;
+            replaced.push(rel.clone());
+            files.insert(rel, (full.display().to_string(), text));
+        }
+    }
+    Ok(format!(
+        "{} ({} file(s) replaced: {})",
+        dir.display(),
+        replaced.len(),
+        if replaced.is_empty() {
+            "none".to_string()
+        } else {
+            replaced.join(", ")
+        }
+    ))
+}
+
+/// One year's rules from its `<year>/` files, each of which must be there.
+fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearRules, RulesError> {
+    let get = |f: &str| {
+        let rel = format!("{y}/{f}");
+        files
+            .get(&rel)
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .ok_or_else(|| bad(&rel, "missing for this year"))
+    };
+    let (n, t) = get("codes.csv")?;
+    let codes = parse::codes(n, t)?;
+    let (n, t) = get("fees.csv")?;
+    let fees = parse::fees(n, t)?;
+    let (n, t) = get("conversion.csv")?;
+    let conversion = parse::conversion(n, t)?;
+    let (n, t) = get("clashes.csv")?;
+    let clashes = parse::clashes(n, t, is_check)?;
+    let (n, t) = get("roles.csv")?;
+    let roles = parse::roles(n, t)?;
+    Ok(YearRules {
+        year: y,
+        codes,
+        fees,
+        conversion,
+        clashes,
+        roles,
+    })
+}
+
+/// The paths under `dir` that may replace a rule file: the files of every `<year>/` folder,
+/// the chronic flags, vague phrases, initiating visits and every `icd10cm/fy*.txt`; sorted.
+fn candidate_paths(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.len() == 4 && name.parse::<i32>().is_ok() {
+                for f in YEAR_FILES {
+                    out.push(format!("{name}/{f}"));
+                }
+            }
+        }
+    }
+    out.push(CHRONIC.to_string());
+    out.push(VAGUE_PHRASES.to_string());
+    out.push(INITIATING_VISITS.to_string());
+    if let Ok(rd) = std::fs::read_dir(dir.join("icd10cm")) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with("fy") && name.ends_with(".txt") {
+                out.push(format!("icd10cm/{name}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn rules_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
+    }
+
+    /// (path relative to `root`, contents) of every `.csv` and `.txt` file under `dir`.
+    fn data_files(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                data_files(root, &path, out);
+            } else if matches!(
+                path.extension().and_then(|x| x.to_str()),
+                Some("csv" | "txt")
+            ) {
+                let rel = path.strip_prefix(root).unwrap();
+                let rel: Vec<&str> = rel.iter().map(|c| c.to_str().unwrap()).collect();
+                out.push((rel.join("/"), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn embedded_files_are_the_rules_folder() {
+        let mut on_disk = Vec::new();
+        data_files(&rules_dir(), &rules_dir(), &mut on_disk);
+        on_disk.sort();
+        let embedded: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect();
+        let names = |v: &[(String, String)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&embedded), names(&on_disk));
+        assert!(embedded == on_disk, "an embedded file differs from rules/");
+        // Every embedded file can be replaced from a folder of the same layout, and every
+        // file that can be replaced has an embedded default.
+        assert_eq!(candidate_paths(&rules_dir()), names(&embedded));
+    }
+
+    #[test]
+    fn a_folder_replaces_only_the_files_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("2025")).unwrap();
+        let roles = "role,class\nwizard,clinical\n";
+        std::fs::write(dir.path().join("2025/roles.csv"), roles).unwrap();
+        std::fs::write(dir.path().join("notes.csv"), "not,a,rule\n").unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        assert_eq!(
+            r.origin,
+            format!(
+                "{} (1 file(s) replaced: 2025/roles.csv)",
+                dir.path().display()
+            )
+        );
+        let y25 = r.year(2025);
+        assert_eq!(y25.role("wizard"), Some(crate::domain::RoleClass::Clinical));
+        assert_eq!(y25.role("rn"), None);
+        assert!(r.year(2024).role("rn").is_some());
+        assert_eq!(
+            y25.codes.len(),
+            Ruleset::embedded(crate::checks::is_check)
+                .unwrap()
+                .year(2025)
+                .codes
+                .len()
+        );
+
+        // A new year needs all its files.
+        std::fs::create_dir(dir.path().join("2027")).unwrap();
+        std::fs::write(dir.path().join("2027/roles.csv"), roles).unwrap();
+        let e = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "rules file 2027/codes.csv: missing for this year"
+        );
+    }
+}
