@@ -1,7 +1,8 @@
 //! Reading a claims file (verify mode), keeping each valid line's bytes as written.
 
 use super::pipeline::for_each_record;
-use super::reader::{FieldError, RowResult, open_file, open_source, show};
+use super::reader::{FieldError, Rec, RowResult, open_file, open_source, show};
+use super::schema::ClaimCol;
 use super::{IngestError, ReadOptions};
 use crate::checks::ingest::{invalid_value, malformed_row};
 use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi, parse_date};
@@ -23,76 +24,29 @@ pub fn read_claims(
         source: e,
     })?;
     let source: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
-    let input = open_source(ds, source, name, Kind::Claims, opts)?;
+    let input = open_source::<ClaimCol>(ds, source, name, opts)?;
     let file = input.file;
     let mut offsets = Vec::new();
     let mut parsed: Vec<(usize, Claim)> = Vec::new();
     for_each_record(
         ds,
         input,
-        name,
-        Kind::Claims,
         Some(&mut offsets),
         |_: &mut (), _, _| (),
-        |ds, r, line, k, ()| {
-            let res: RowResult<Claim> = (|| {
-                let (patient, d, code, units, npi) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-                let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
-                if patient.is_empty() {
-                    return fail("patient_id is blank".into());
-                }
-                let Some(dos) = parse_date(d) else {
-                    return fail(format!("date_of_service {} is not a valid date", show(d)));
-                };
-                if code.is_empty() {
-                    return fail("hcpcs is blank".into());
-                }
-                let units = if units.is_empty() {
-                    1
-                } else {
-                    match units.parse::<u32>() {
-                        Ok(u) if (1..=999).contains(&u) => u,
-                        _ => {
-                            return fail(format!(
-                                "units {} is not a whole number from 1 to 999",
-                                show(units)
-                            ));
-                        }
-                    }
-                };
-                let Some(npi) = Npi::parse(npi) else {
-                    return fail(format!(
-                        "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
-                        show(npi)
-                    ));
-                };
-                Ok(Ok(Claim {
-                    patient: ds.patients.intern(patient),
-                    date_of_service: dos,
-                    hcpcs: code.to_ascii_uppercase(),
-                    units,
-                    npi: ds.intern_npi(&npi),
-                    file,
-                    line,
-                    raw: Vec::new(),
-                }))
-            })();
-            match res {
-                Ok(Ok(c)) => parsed.push((k, c)),
-                Ok(Err((patient, msg))) => ds.ingest_findings.push(
-                    invalid_value(Kind::Claims, msg)
-                        .patient(&patient)
-                        .at(file, line),
-                ),
-                Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
-                    malformed_row(
-                        Kind::Claims,
-                        format!("column `{col}` is not valid UTF-8 text"),
-                    )
+        |ds, r, line, k, ()| match claim(ds, r, file, line) {
+            Ok(Ok(c)) => parsed.push((k, c)),
+            Ok(Err((patient, msg))) => ds.ingest_findings.push(
+                invalid_value(Kind::Claims, msg)
+                    .patient(&patient)
                     .at(file, line),
-                ),
-            }
+            ),
+            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                malformed_row(
+                    Kind::Claims,
+                    format!("column `{col}` is not valid UTF-8 text"),
+                )
+                .at(file, line),
+            ),
         },
     )?;
     // A record's bytes run from its first byte to the next record's first byte; the parser's
@@ -130,4 +84,54 @@ pub fn read_claims(
         .collect();
     ds.claims = Some(ClaimsFile { header_raw, claims });
     Ok(())
+}
+
+/// One claim line, its ids interned; `raw` is filled in once every line's end is known.
+fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult<Claim> {
+    let (patient, d, code, units, npi) = (
+        r.get(ClaimCol::PatientId)?,
+        r.get(ClaimCol::DateOfService)?,
+        r.get(ClaimCol::Hcpcs)?,
+        r.get(ClaimCol::Units)?,
+        r.get(ClaimCol::BillingNpi)?,
+    );
+    let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+    if patient.is_empty() {
+        return fail("patient_id is blank".into());
+    }
+    let Some(dos) = parse_date(d) else {
+        return fail(format!("date_of_service {} is not a valid date", show(d)));
+    };
+    if code.is_empty() {
+        return fail("hcpcs is blank".into());
+    }
+    let units = if units.is_empty() {
+        1
+    } else {
+        match units.parse::<u32>() {
+            Ok(u) if (1..=999).contains(&u) => u,
+            _ => {
+                return fail(format!(
+                    "units {} is not a whole number from 1 to 999",
+                    show(units)
+                ));
+            }
+        }
+    };
+    let Some(npi) = Npi::parse(npi) else {
+        return fail(format!(
+            "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+            show(npi)
+        ));
+    };
+    Ok(Ok(Claim {
+        patient: ds.patients.intern(patient),
+        date_of_service: dos,
+        hcpcs: code.to_ascii_uppercase(),
+        units,
+        npi: ds.intern_npi(&npi),
+        file,
+        line,
+        raw: Vec::new(),
+    }))
 }

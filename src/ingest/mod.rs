@@ -1,25 +1,25 @@
-//! CSV bytes → typed records.
+//! CSV bytes → typed records and ingest findings.
 //!
 //! Each input file goes through the same steps:
 //!
-//! 1. [`reader`] opens it and builds its CSV reader (the one place that sets the delimiter,
+//! 1. `reader` opens it and builds its CSV reader (the one place that sets the delimiter,
 //!    flexible rows and buffer sizes), reads the header and resolves the kind's columns
-//!    ([`schema`]: canonical names, aliases, the user's `--map`). A file that cannot be
-//!    audited at all (missing, empty, a required column absent) is an [`IngestError`].
-//! 2. [`pipeline`] parses the records on a thread of its own and hands them over in batches
-//!    of 512, each with its physical line (counted by [`lines`], which the csv crate gets
-//!    wrong on CRLF input and after blank lines).
-//! 3. A decoder per kind turns each record into a typed record ([`timelog`], [`companions`],
-//!    [`claims`]). A record with the wrong number of fields becomes an IN001 finding, a
-//!    value that does not parse an IN002 finding; either way the row is left out and the
-//!    reading goes on.
+//!    (`schema`: canonical names, aliases, the user's `--map`). A file that cannot be
+//!    audited at all (unreadable, empty, a required column absent) is an [`IngestError`].
+//! 2. `pipeline` parses the records on a thread of its own and hands them over in batches
+//!    of 512, each with its physical line (`lines`: the csv crate's own count is wrong on
+//!    CRLF input and after blank lines).
+//! 3. A decoder per kind turns each record into a typed record: `time_row` for the time
+//!    log (streamed by `timelog`), `companions` and `claims` for the others. A record with
+//!    the wrong number of fields (or a needed field that is not UTF-8) becomes an IN001
+//!    finding, a value that does not parse an IN002 finding; either way the row is left
+//!    out and reading goes on.
 //!
-//! Why it is fast: parsing and checking overlap on two cores; nothing is allocated per
-//! record (batch buffers are recycled between the two threads); a time-log row is decoded
-//! by whichever thread is waiting on the other (the share of each batch moves between
-//! them), with the role and program spellings resolved once per file rather than per row;
-//! and the decoded rows' ids are interned a batch at a time, so the interner's cache misses
-//! overlap.
+//! Why it is fast (a time log can hold millions of rows): parsing and decoding overlap on
+//! two cores; each batch's decoding is shared between the two threads, the share moving
+//! to whichever is waiting on the other; batch buffers are recycled, so the parse allocates
+//! nothing per record; role and program spellings are resolved once, not per row; and the
+//! time log's ids are interned a batch at a time, so the interner's cache misses overlap.
 
 mod claims;
 mod companions;
@@ -32,9 +32,7 @@ mod timelog;
 
 pub use claims::read_claims;
 pub use companions::read_companion;
-pub use schema::{
-    CAREPLANS, CLAIMS, CONSENTS, Column, DIAGNOSES, ENROLMENTS, HeaderMap, TIMELOG, VISITS, columns,
-};
+pub use schema::HeaderMap;
 pub use timelog::{
     TimelogInput, open_timelog, read_timelog, stream_timelog, stream_timelog_batches,
 };

@@ -3,9 +3,9 @@
 
 use super::IngestError;
 use super::reader::{Fields, Input, Rec, csv_err};
-use super::schema::columns;
+use super::schema::Schema;
 use crate::checks::ingest::malformed_row;
-use crate::domain::{Dataset, Kind};
+use crate::domain::Dataset;
 
 /// How often (in records) progress is reported.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -34,9 +34,9 @@ pub(super) struct Batch<D> {
 
 pub(super) const BATCH: usize = 512;
 
-/// Reads every record of a file, calling `row` with the record, its physical line, its
-/// index and what `decode` made of it. Records with the wrong number of fields become IN001
-/// findings and reach neither.
+/// Reads every record of a file of kind `C`, calling `row` with the record, its physical
+/// line, its index and what `decode` made of it. Records with the wrong number of fields
+/// become IN001 findings and reach neither.
 ///
 /// The CSV parse runs on its own thread, a few batches ahead of `row` (which runs on the
 /// caller's): on two cores, reading and checking overlap. Record buffers are recycled, so
@@ -44,16 +44,15 @@ pub(super) const BATCH: usize = 512;
 /// cache each thread keeps) runs on the reading thread for the first part of each batch
 /// and on the caller's for the rest, the share moving to whichever thread is waiting on
 /// the other: what `row` is given does not depend on where it was decoded.
-pub(super) fn for_each_record<D: Send, S: Default + Send>(
+pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
     ds: &mut Dataset,
-    input: Input,
-    name: &str,
-    kind: Kind,
+    input: Input<C>,
     mut offsets: Option<&mut Vec<u64>>,
-    decode: impl Fn(&mut S, &Rec, u64) -> D + Sync,
-    mut row: impl FnMut(&mut Dataset, &Rec, u64, usize, D),
+    decode: impl Fn(&mut S, &Rec<C>, u64) -> D + Sync,
+    mut row: impl FnMut(&mut Dataset, &Rec<C>, u64, usize, D),
 ) -> Result<(), IngestError> {
     let Input {
+        name,
         mut rdr,
         progress,
         idx,
@@ -61,8 +60,9 @@ pub(super) fn for_each_record<D: Send, S: Default + Send>(
         file,
         delimiter,
         reader_decodes,
+        kind: _,
     } = input;
-    let cols = columns(kind);
+    let kind = C::KIND;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<D>, csv::Error>>(8);
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<D>>();
     let idx_r = idx.clone();
@@ -78,12 +78,7 @@ pub(super) fn for_each_record<D: Send, S: Default + Send>(
         for i in 0..n {
             let rec = batch.rec(i);
             let d = (rec.len() == width).then(|| {
-                let r = Rec {
-                    rec,
-                    idx: &idx_r,
-                    cols,
-                    text: Default::default(),
-                };
+                let r = Rec::new(rec, &idx_r);
                 decode(&mut state_r, &r, batch.lines[i])
             });
             batch.decoded.push(d);
@@ -159,7 +154,7 @@ pub(super) fn for_each_record<D: Send, S: Default + Send>(
             let _ = tx.send(Ok(batch));
         });
         for msg in rx {
-            let mut batch = msg.map_err(|e| csv_err(name, e))?;
+            let mut batch = msg.map_err(|e| csv_err(&name, e))?;
             in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut decoded = std::mem::take(&mut batch.decoded);
             let by_reader = decoded.len();
@@ -200,12 +195,7 @@ pub(super) fn for_each_record<D: Send, S: Default + Send>(
                     );
                     continue;
                 }
-                let r = Rec {
-                    rec,
-                    idx: &idx,
-                    cols,
-                    text: Default::default(),
-                };
+                let r = Rec::new(rec, &idx);
                 let d = match d {
                     Some(d) => d,
                     None => {

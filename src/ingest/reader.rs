@@ -5,17 +5,21 @@
 //! field access to the records read.
 
 use super::lines::LineCounter;
-use super::schema::{self, Column};
+use super::schema::{self, Schema};
 use super::{IngestError, Progress, ReadOptions};
-use crate::domain::{Dataset, Kind, SourceFile};
+use crate::domain::{Dataset, SourceFile};
 use std::io::Read;
+use std::marker::PhantomData;
 use std::path::Path;
 
-/// A reader over one input file whose header has been read, with its columns resolved.
-pub(super) struct Input {
+/// A reader over one input file of kind `C` whose header has been read, with its columns
+/// resolved.
+pub(super) struct Input<C> {
+    /// The file's name as the user gave it, for messages.
+    pub(super) name: String,
     pub(super) rdr: csv::Reader<LineCounter<Box<dyn Read + Send>>>,
     pub(super) progress: Option<Progress>,
-    /// Header position of each of the kind's columns, in [`schema::columns`] order.
+    /// Header position of each of the kind's columns, by [`Schema::index`].
     pub(super) idx: Vec<Option<usize>>,
     /// Fields in the header: a record with another number is malformed.
     pub(super) width: usize,
@@ -23,6 +27,7 @@ pub(super) struct Input {
     pub(super) file: u16,
     pub(super) delimiter: u8,
     pub(super) reader_decodes: Option<usize>,
+    pub(super) kind: PhantomData<C>,
 }
 
 pub(super) fn open_file(path: &Path, name: &str) -> Result<std::fs::File, IngestError> {
@@ -37,25 +42,26 @@ pub(super) fn open_file(path: &Path, name: &str) -> Result<std::fs::File, Ingest
     })
 }
 
-pub(super) fn open(
+/// Opens a file of kind `C`: see [`open_source`].
+pub(super) fn open<C: Schema>(
     ds: &mut Dataset,
     path: &Path,
     name: &str,
-    kind: Kind,
     opts: &ReadOptions,
-) -> Result<Input, IngestError> {
+) -> Result<Input<C>, IngestError> {
     let f = open_file(path, name)?;
     let boxed: Box<dyn Read + Send> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
-    open_source(ds, boxed, name, kind, opts)
+    open_source(ds, boxed, name, opts)
 }
 
-pub(super) fn open_source(
+/// Reads the header of a file of kind `C` and resolves its columns; then registers the
+/// file in the dataset (fixing its index), no row read yet.
+pub(super) fn open_source<C: Schema>(
     ds: &mut Dataset,
     boxed: Box<dyn Read + Send>,
     name: &str,
-    kind: Kind,
     opts: &ReadOptions,
-) -> Result<Input, IngestError> {
+) -> Result<Input<C>, IngestError> {
     let counter = LineCounter::new(boxed);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -76,19 +82,21 @@ pub(super) fn open_source(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let idx =
-        schema::resolve(kind, &heads, &opts.map).map_err(|column| IngestError::MissingColumn {
+    let idx = schema::resolve(C::KIND, &heads, &opts.map).map_err(|column| {
+        IngestError::MissingColumn {
             file: name.to_string(),
             column: column.to_string(),
             seen: heads.join(", "),
-        })?;
+        }
+    })?;
     let file = ds.files.len() as u16;
     ds.files.push(SourceFile {
         name: name.to_string(),
-        kind,
+        kind: C::KIND,
         rows_read: 0,
     });
     Ok(Input {
+        name: name.to_string(),
         rdr,
         progress: opts.progress.clone(),
         idx,
@@ -96,6 +104,7 @@ pub(super) fn open_source(
         file,
         delimiter: opts.delimiter,
         reader_decodes: opts.reader_decodes,
+        kind: PhantomData,
     })
 }
 
@@ -142,14 +151,16 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// One record being parsed: field access by column position, UTF-8 checked.
-pub(super) struct Rec<'a> {
+/// One record of a file of kind `C` being decoded: field access by named column, UTF-8
+/// checked.
+pub(super) struct Rec<'a, C> {
     pub(super) rec: Fields<'a>,
-    pub(super) idx: &'a [Option<usize>],
-    pub(super) cols: &'static [Column],
+    /// Header position of each of the kind's columns, by [`Schema::index`].
+    idx: &'a [Option<usize>],
     /// The whole record as text, checked once on first use when it all is (the usual
     /// case), so fields are cut from it without checking each again.
-    pub(super) text: std::cell::OnceCell<Option<&'a str>>,
+    text: std::cell::OnceCell<Option<&'a str>>,
+    kind: PhantomData<C>,
 }
 
 pub(super) enum FieldError {
@@ -157,10 +168,19 @@ pub(super) enum FieldError {
     NotUtf8(&'static str),
 }
 
-impl<'a> Rec<'a> {
-    /// The trimmed field of column `c` (by position in the kind's column list); empty when
-    /// the column is absent.
-    pub(super) fn get(&self, c: usize) -> Result<&'a str, FieldError> {
+impl<'a, C: Schema> Rec<'a, C> {
+    pub(super) fn new(rec: Fields<'a>, idx: &'a [Option<usize>]) -> Self {
+        Rec {
+            rec,
+            idx,
+            text: Default::default(),
+            kind: PhantomData,
+        }
+    }
+
+    /// The trimmed field of column `c`; empty when the file has no such column.
+    pub(super) fn get(&self, c: C) -> Result<&'a str, FieldError> {
+        let c = c.index();
         let Some(i) = self.idx[c] else {
             return Ok("");
         };
@@ -175,7 +195,7 @@ impl<'a> Rec<'a> {
             None => match rec.get(i) {
                 None => return Ok(""),
                 Some(b) => {
-                    std::str::from_utf8(b).map_err(|_| FieldError::NotUtf8(self.cols[c].name))?
+                    std::str::from_utf8(b).map_err(|_| FieldError::NotUtf8(C::COLUMNS[c].name))?
                 }
             },
         };
@@ -188,8 +208,11 @@ impl<'a> Rec<'a> {
             Ok(s.trim())
         }
     }
-    pub(super) fn raw(&self, c: usize) -> &'a [u8] {
-        self.idx[c].and_then(|i| self.rec.get(i)).unwrap_or(b"")
+    /// The bytes of column `c` as read, untrimmed and unchecked; empty when absent.
+    pub(super) fn raw(&self, c: C) -> &'a [u8] {
+        self.idx[c.index()]
+            .and_then(|i| self.rec.get(i))
+            .unwrap_or(b"")
     }
 }
 
@@ -210,10 +233,9 @@ pub(super) fn show(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{FieldError, Fields, Rec};
-    use crate::domain::Kind;
-    use crate::ingest::schema::columns;
+    use crate::ingest::schema::TimelogCol::{self, Minutes, PatientId, ServiceDate};
 
-    fn field(fields: &[&[u8]], c: usize) -> Result<String, &'static str> {
+    fn field(fields: &[&[u8]], c: TimelogCol) -> Result<String, &'static str> {
         let bytes = fields.concat();
         let ends: Vec<usize> = fields
             .iter()
@@ -223,15 +245,11 @@ mod tests {
             })
             .collect();
         let idx: Vec<Option<usize>> = (0..fields.len()).map(Some).collect();
-        let r = Rec {
-            rec: Fields {
-                bytes: &bytes,
-                ends: &ends,
-            },
-            idx: &idx,
-            cols: columns(Kind::Timelog),
-            text: Default::default(),
+        let fields = Fields {
+            bytes: &bytes,
+            ends: &ends,
         };
+        let r = Rec::new(fields, &idx);
         r.get(c)
             .map(str::to_string)
             .map_err(|FieldError::NotUtf8(col)| col)
@@ -241,20 +259,32 @@ mod tests {
     fn fields_are_checked_as_text_alone_whatever_the_rest_of_the_record_holds() {
         // All text: fields cut from the whole, trimmed.
         assert_eq!(
-            field(&[b" P1 ", b"2025-03-04", b"n\xc3\xa9"], 0),
+            field(&[b" P1 ", b"2025-03-04", b"n\xc3\xa9"], PatientId),
             Ok("P1".into())
         );
         assert_eq!(
-            field(&[b"P1", b"2025-03-04", b"n\xc3\xa9"], 1),
+            field(&[b"P1", b"2025-03-04", b"n\xc3\xa9"], ServiceDate),
             Ok("2025-03-04".into())
         );
         // Bytes that are not text elsewhere in the record do not spoil a field.
-        assert_eq!(field(&[b"P1", b"x", b"caf\xe9"], 0), Ok("P1".into()));
-        assert_eq!(field(&[b"P1", b"x", b"caf\xe9"], 2), Err("minutes"));
+        assert_eq!(
+            field(&[b"P1", b"x", b"caf\xe9"], PatientId),
+            Ok("P1".into())
+        );
+        assert_eq!(field(&[b"P1", b"x", b"caf\xe9"], Minutes), Err("minutes"));
         // A character split across two fields is text as a whole record, but neither
         // field is text alone.
-        assert_eq!(field(&[b"P1\xc3", b"\xa9x", b"ok"], 0), Err("patient_id"));
-        assert_eq!(field(&[b"P1\xc3", b"\xa9x", b"ok"], 1), Err("service_date"));
-        assert_eq!(field(&[b"P1\xc3", b"\xa9x", b"ok"], 2), Ok("ok".into()));
+        assert_eq!(
+            field(&[b"P1\xc3", b"\xa9x", b"ok"], PatientId),
+            Err("patient_id")
+        );
+        assert_eq!(
+            field(&[b"P1\xc3", b"\xa9x", b"ok"], ServiceDate),
+            Err("service_date")
+        );
+        assert_eq!(
+            field(&[b"P1\xc3", b"\xa9x", b"ok"], Minutes),
+            Ok("ok".into())
+        );
     }
 }

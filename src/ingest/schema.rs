@@ -1,166 +1,188 @@
 //! What each input kind's columns are called: canonical names, the aliases accepted for
 //! them, which must be present, and the user's own names from `--map`. Resolves a file's
 //! header to column positions once, before any row is read.
+//!
+//! Each kind's columns are declared once, with the `schema!` macro below, which generates
+//! both an enum naming them (a decoder reads `r.get(ConsentCol::BillingNpi)`, never a bare
+//! position) and the table of their names, so a column added or moved cannot shift another.
 
 use super::IngestError;
 use crate::domain::{Kind, norm_key};
 use std::collections::HashMap;
 
 /// One input column: canonical name, accepted aliases, whether it must be present.
-pub struct Column {
-    pub name: &'static str,
-    pub aliases: &'static [&'static str],
-    pub required: bool,
+pub(super) struct Column {
+    pub(super) name: &'static str,
+    pub(super) aliases: &'static [&'static str],
+    pub(super) required: bool,
 }
 
-const fn col(name: &'static str, aliases: &'static [&'static str], required: bool) -> Column {
-    Column {
-        name,
-        aliases,
-        required,
+/// An input kind's columns, one variant each, in table order.
+pub(super) trait Schema: Copy + 'static {
+    const KIND: Kind;
+    /// The kind's columns; the variant `c` describes `COLUMNS[c.index()]`.
+    const COLUMNS: &'static [Column];
+    /// The variant's position in [`Schema::COLUMNS`] (a constant once inlined).
+    fn index(self) -> usize;
+}
+
+/// Declares a kind's columns: the enum naming them and its [`Schema`] table, from one list
+/// of `Variant = "canonical_name", required | optional, [aliases];` in file-header order.
+///
+/// A column that no decoder reads is still matched in the header (so its header is not
+/// taken for another column's alias, and `--map` may name it); its variant, never built,
+/// is marked `#[allow(dead_code)]`.
+macro_rules! schema {
+    (@required required) => { true };
+    (@required optional) => { false };
+    (
+        $(#[$doc:meta])*
+        $name:ident for $kind:ident {
+            $(
+                $(#[$col_doc:meta])*
+                $variant:ident = $column:literal, $required:ident, [$($alias:literal),* $(,)?];
+            )*
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(super) enum $name {
+            $($(#[$col_doc])* $variant,)*
+        }
+
+        impl Schema for $name {
+            const KIND: Kind = Kind::$kind;
+            const COLUMNS: &'static [Column] = &[$(Column {
+                name: $column,
+                aliases: &[$($alias),*],
+                required: schema!(@required $required),
+            }),*];
+            #[inline(always)]
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        #[cfg(test)]
+        impl $name {
+            /// Every variant, in declaration order.
+            pub(super) const ALL: &'static [$name] = &[$($name::$variant),*];
+        }
+    };
+}
+
+schema! {
+    /// The time log: one row per stretch of care-management time.
+    TimelogCol for Timelog {
+        PatientId = "patient_id", required, ["mrn", "patient", "patientid", "member_id"];
+        ServiceDate = "service_date", required,
+            ["date", "date_of_service", "dos", "activity_date"];
+        /// Required unless start_time and end_time are both present (checked by `resolve`).
+        Minutes = "minutes", optional, ["duration", "duration_minutes", "time_spent", "mins"];
+        StartTime = "start_time", optional, ["start", "time_in"];
+        EndTime = "end_time", optional, ["end", "time_out"];
+        StaffId = "staff_id", required,
+            ["staff", "user_id", "performed_by_id", "clinician_id"];
+        StaffRole = "staff_role", required,
+            ["role", "credential", "staff_type", "performed_by_role"];
+        Program = "program", optional, ["service", "program_type", "care_program"];
+        BillingNpi = "billing_npi", required,
+            ["npi", "billing_provider_npi", "provider_npi", "rendering_npi"];
+        #[allow(dead_code)]
+        Activity = "activity", optional, ["activity_type", "category", "task"];
+        Note = "note", optional, ["notes", "description", "comment", "details"];
     }
 }
 
-pub const TIMELOG: &[Column] = &[
-    col(
-        "patient_id",
-        &["mrn", "patient", "patientid", "member_id"],
-        true,
-    ),
-    col(
-        "service_date",
-        &["date", "date_of_service", "dos", "activity_date"],
-        true,
-    ),
-    // Required unless start_time and end_time are both present (checked by `resolve`).
-    col(
-        "minutes",
-        &["duration", "duration_minutes", "time_spent", "mins"],
-        false,
-    ),
-    col("start_time", &["start", "time_in"], false),
-    col("end_time", &["end", "time_out"], false),
-    col(
-        "staff_id",
-        &["staff", "user_id", "performed_by_id", "clinician_id"],
-        true,
-    ),
-    col(
-        "staff_role",
-        &["role", "credential", "staff_type", "performed_by_role"],
-        true,
-    ),
-    col(
-        "program",
-        &["service", "program_type", "care_program"],
-        false,
-    ),
-    col(
-        "billing_npi",
-        &[
-            "npi",
-            "billing_provider_npi",
-            "provider_npi",
-            "rendering_npi",
-        ],
-        true,
-    ),
-    col("activity", &["activity_type", "category", "task"], false),
-    col(
-        "note",
-        &["notes", "description", "comment", "details"],
-        false,
-    ),
-];
+schema! {
+    /// Consents: when a patient agreed to a program (and when they withdrew).
+    ConsentCol for Consents {
+        PatientId = "patient_id", required, ["mrn", "patient"];
+        ConsentDate = "consent_date", required, ["date", "signed_date", "obtained_date"];
+        Program = "program", optional, ["service"];
+        #[allow(dead_code)]
+        Method = "method", optional, ["type", "consent_type"];
+        BillingNpi = "billing_npi", optional, ["npi", "practitioner_npi", "provider_npi"];
+        RevokedDate = "revoked_date", optional,
+            ["revocation_date", "opt_out_date", "end_date"];
+    }
+}
 
-pub const CONSENTS: &[Column] = &[
-    col("patient_id", &["mrn", "patient"], true),
-    col(
-        "consent_date",
-        &["date", "signed_date", "obtained_date"],
-        true,
-    ),
-    col("program", &["service"], false),
-    col("method", &["type", "consent_type"], false),
-    col(
-        "billing_npi",
-        &["npi", "practitioner_npi", "provider_npi"],
-        false,
-    ),
-    col(
-        "revoked_date",
-        &["revocation_date", "opt_out_date", "end_date"],
-        false,
-    ),
-];
+schema! {
+    /// Diagnoses: a patient's conditions and when they were active.
+    DiagnosisCol for Diagnoses {
+        PatientId = "patient_id", required, ["mrn", "patient"];
+        Icd10Code = "icd10_code", required,
+            ["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"];
+        OnsetDate = "onset_date", optional, ["start_date", "noted_date", "date"];
+        ResolvedDate = "resolved_date", optional,
+            ["end_date", "resolution_date", "inactive_date"];
+        #[allow(dead_code)]
+        Description = "description", optional, ["dx_description", "name"];
+    }
+}
 
-pub const DIAGNOSES: &[Column] = &[
-    col("patient_id", &["mrn", "patient"], true),
-    col(
-        "icd10_code",
-        &["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"],
-        true,
-    ),
-    col("onset_date", &["start_date", "noted_date", "date"], false),
-    col(
-        "resolved_date",
-        &["end_date", "resolution_date", "inactive_date"],
-        false,
-    ),
-    col("description", &["dx_description", "name"], false),
-];
+schema! {
+    /// Enrolments: a patient's time in a program.
+    EnrolmentCol for Enrolments {
+        PatientId = "patient_id", required, ["mrn", "patient"];
+        Program = "program", required, ["service", "program_type"];
+        StartDate = "start_date", required, ["enrolled_date", "from"];
+        EndDate = "end_date", optional, ["disenrolled_date", "to"];
+        BillingNpi = "billing_npi", optional, ["npi", "provider_npi"];
+        #[allow(dead_code)]
+        Icd10Code = "icd10_code", optional, ["condition", "dx"];
+    }
+}
 
-pub const ENROLMENTS: &[Column] = &[
-    col("patient_id", &["mrn", "patient"], true),
-    col("program", &["service", "program_type"], true),
-    col("start_date", &["enrolled_date", "from"], true),
-    col("end_date", &["disenrolled_date", "to"], false),
-    col("billing_npi", &["npi", "provider_npi"], false),
-    col("icd10_code", &["condition", "dx"], false),
-];
+schema! {
+    /// Care plans: dated care-plan events.
+    CarePlanCol for Careplans {
+        PatientId = "patient_id", required, ["mrn", "patient"];
+        PlanDate = "plan_date", required, ["date"];
+        /// Read by nothing: any care-plan event proves a plan exists (EL005).
+        #[allow(dead_code)]
+        Action = "action", optional, ["event", "status"];
+        Mdm = "mdm", optional, ["complexity", "medical_decision_making"];
+        #[allow(dead_code)]
+        SharedWithPatient = "shared_with_patient", optional, ["shared", "copy_given"];
+    }
+}
 
-pub const CAREPLANS: &[Column] = &[
-    col("patient_id", &["mrn", "patient"], true),
-    col("plan_date", &["date"], true),
-    // Read by nothing: any care-plan event proves a plan exists (EL005).
-    col("action", &["event", "status"], false),
-    col("mdm", &["complexity", "medical_decision_making"], false),
-    col("shared_with_patient", &["shared", "copy_given"], false),
-];
+schema! {
+    /// Visits: face-to-face encounters (the visit that initiates CCM).
+    VisitCol for Visits {
+        PatientId = "patient_id", required, ["mrn", "patient"];
+        VisitDate = "visit_date", required, ["date", "encounter_date"];
+        Hcpcs = "hcpcs", required, ["cpt", "code", "procedure_code"];
+        BillingNpi = "billing_npi", optional, ["npi", "provider_npi"];
+    }
+}
 
-pub const VISITS: &[Column] = &[
-    col("patient_id", &["mrn", "patient"], true),
-    col("visit_date", &["date", "encounter_date"], true),
-    col("hcpcs", &["cpt", "code", "procedure_code"], true),
-    col("billing_npi", &["npi", "provider_npi"], false),
-];
+schema! {
+    /// Claims (verify mode): the claim lines to check.
+    ClaimCol for Claims {
+        PatientId = "patient_id", required, ["mrn", "patient"];
+        DateOfService = "date_of_service", required, ["dos", "service_date", "from_date"];
+        Hcpcs = "hcpcs", required, ["cpt", "code", "procedure_code"];
+        Units = "units", optional, ["qty", "quantity", "unit_count"];
+        BillingNpi = "billing_npi", required,
+            ["npi", "billing_provider_npi", "provider_npi"];
+        #[allow(dead_code)]
+        ClaimId = "claim_id", optional, ["claim_number", "icn"];
+    }
+}
 
-pub const CLAIMS: &[Column] = &[
-    col("patient_id", &["mrn", "patient"], true),
-    col(
-        "date_of_service",
-        &["dos", "service_date", "from_date"],
-        true,
-    ),
-    col("hcpcs", &["cpt", "code", "procedure_code"], true),
-    col("units", &["qty", "quantity", "unit_count"], false),
-    col(
-        "billing_npi",
-        &["npi", "billing_provider_npi", "provider_npi"],
-        true,
-    ),
-    col("claim_id", &["claim_number", "icn"], false),
-];
-
-pub fn columns(kind: Kind) -> &'static [Column] {
+/// The columns of a kind.
+pub(super) fn columns(kind: Kind) -> &'static [Column] {
     match kind {
-        Kind::Timelog => TIMELOG,
-        Kind::Consents => CONSENTS,
-        Kind::Diagnoses => DIAGNOSES,
-        Kind::Enrolments => ENROLMENTS,
-        Kind::Careplans => CAREPLANS,
-        Kind::Visits => VISITS,
-        Kind::Claims => CLAIMS,
+        Kind::Timelog => TimelogCol::COLUMNS,
+        Kind::Consents => ConsentCol::COLUMNS,
+        Kind::Diagnoses => DiagnosisCol::COLUMNS,
+        Kind::Enrolments => EnrolmentCol::COLUMNS,
+        Kind::Careplans => CarePlanCol::COLUMNS,
+        Kind::Visits => VisitCol::COLUMNS,
+        Kind::Claims => ClaimCol::COLUMNS,
     }
 }
 
@@ -219,7 +241,7 @@ impl HeaderMap {
 
 /// Finds each of the kind's columns in a file's header (trimmed cells): under the name the
 /// user mapped it to, else under its canonical name, else under the first of its aliases
-/// present. Returns each column's position in the header, in [`columns`] order, or the name
+/// present. Returns each column's position in the header, by variant position, or the name
 /// of the first required column that is missing.
 pub(super) fn resolve(
     kind: Kind,
@@ -256,8 +278,55 @@ pub(super) fn resolve(
             return Err(c.name);
         }
     }
-    if kind == Kind::Timelog && idx[2].is_none() && (idx[3].is_none() || idx[4].is_none()) {
-        return Err("minutes (or both start_time and end_time)");
+    if kind == Kind::Timelog {
+        let found = |c: TimelogCol| idx[c.index()].is_some();
+        let timed = found(TimelogCol::Minutes)
+            || (found(TimelogCol::StartTime) && found(TimelogCol::EndTime));
+        if !timed {
+            return Err("minutes (or both start_time and end_time)");
+        }
     }
     Ok(idx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `BillingNpi` -> `billing_npi`, `Icd10Code` -> `icd10_code`.
+    fn snake(variant: &str) -> String {
+        let mut out = String::new();
+        for (i, ch) in variant.chars().enumerate() {
+            if ch.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(ch.to_ascii_lowercase());
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    }
+
+    fn check<C: Schema + std::fmt::Debug>(all: &[C]) {
+        let names = |cols: &[Column]| cols.iter().map(|c| c.name).collect::<Vec<_>>();
+        assert_eq!(names(columns(C::KIND)), names(C::COLUMNS));
+        assert_eq!(all.len(), C::COLUMNS.len(), "{:?}", C::KIND);
+        for (i, &c) in all.iter().enumerate() {
+            assert_eq!(c.index(), i, "{c:?}");
+            assert_eq!(C::COLUMNS[i].name, snake(&format!("{c:?}")), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn each_variant_names_the_column_at_its_position() {
+        check(TimelogCol::ALL);
+        check(ConsentCol::ALL);
+        check(DiagnosisCol::ALL);
+        check(EnrolmentCol::ALL);
+        check(CarePlanCol::ALL);
+        check(VisitCol::ALL);
+        check(ClaimCol::ALL);
+    }
 }

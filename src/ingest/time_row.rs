@@ -3,6 +3,7 @@
 //! record, the rules and its own cache.
 
 use super::reader::{Rec, RowResult, show};
+use super::schema::TimelogCol as Col;
 use crate::domain::{IdKey, NO_TIME, Npi, Program, RoleClass, TimeRow};
 use crate::domain::{parse_date, parse_minutes, parse_time};
 use crate::rules::Ruleset;
@@ -52,21 +53,20 @@ impl SpellingCache {
 /// for the caller to intern from the keys beside the row.
 pub(super) fn parse_time_row(
     cache: &mut SpellingCache,
-    r: &Rec,
+    r: &Rec<Col>,
     rules: &Ruleset,
     file: u16,
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 3])> {
-    // Columns in TIMELOG order.
-    let patient = r.get(0)?;
-    let date_s = r.get(1)?;
-    let minutes_s = r.get(2)?;
-    let start_s = r.get(3)?;
-    let end_s = r.get(4)?;
-    let staff = r.get(5)?;
-    let role_s = r.get(6)?;
-    let program_s = r.get(7)?;
-    let npi_s = r.get(8)?;
+    let patient = r.get(Col::PatientId)?;
+    let date_s = r.get(Col::ServiceDate)?;
+    let minutes_s = r.get(Col::Minutes)?;
+    let start_s = r.get(Col::StartTime)?;
+    let end_s = r.get(Col::EndTime)?;
+    let staff = r.get(Col::StaffId)?;
+    let role_s = r.get(Col::StaffRole)?;
+    let program_s = r.get(Col::Program)?;
+    let npi_s = r.get(Col::BillingNpi)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
         return fail("patient_id is blank".into());
@@ -166,7 +166,7 @@ pub(super) fn parse_time_row(
         h.write_u8(0xff);
     }
     let note = crate::checks::time::note_quality(
-        r.raw(10),
+        r.raw(Col::Note),
         &rules.vague_phrases,
         rules.note_min_chars,
         *cache.note_enough.get_or_insert_with(|| {

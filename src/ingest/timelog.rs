@@ -3,6 +3,7 @@
 
 use super::pipeline::{BATCH, for_each_record};
 use super::reader::{FieldError, Input, open};
+use super::schema::TimelogCol;
 use super::time_row::parse_time_row;
 use super::{IngestError, ReadOptions};
 use crate::checks::ingest::{invalid_value, malformed_row};
@@ -27,8 +28,7 @@ pub fn read_timelog(
 
 /// A time log whose header has been read and checked, ready to stream.
 pub struct TimelogInput {
-    input: Input,
-    name: String,
+    input: Input<TimelogCol>,
 }
 
 /// Opens a time log and checks its header: the file is registered in the dataset (so its
@@ -40,8 +40,7 @@ pub fn open_timelog(
     opts: &ReadOptions,
 ) -> Result<TimelogInput, IngestError> {
     Ok(TimelogInput {
-        input: open(ds, path, name, Kind::Timelog, opts)?,
-        name: name.to_string(),
+        input: open(ds, path, name, opts)?,
     })
 }
 
@@ -65,7 +64,7 @@ pub fn stream_timelog_batches(
     rules: &Ruleset,
     mut sink: impl FnMut(&[TimeRow]),
 ) -> Result<(), IngestError> {
-    let TimelogInput { input, name } = input;
+    let TimelogInput { input } = input;
     let file = input.file;
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
@@ -74,8 +73,6 @@ pub fn stream_timelog_batches(
     let result = for_each_record(
         ds,
         input,
-        &name,
-        Kind::Timelog,
         None,
         |cache, r, line| parse_time_row(cache, r, rules, file, line),
         |ds, r, line, _, decoded| match decoded {
@@ -91,11 +88,11 @@ pub fn stream_timelog_batches(
                 } else {
                     // An id too long to keep inline: interned from its text, in order.
                     pending.flush(ds, &mut sink);
-                    let id = |c: usize| r.get(c).unwrap_or("");
+                    let id = |c: TimelogCol| r.get(c).unwrap_or("");
                     let mut row = row;
-                    row.patient = ds.patients.intern(id(0));
-                    row.staff = ds.staff.intern(id(5));
-                    row.npi = ds.npis.intern(id(8));
+                    row.patient = ds.patients.intern(id(TimelogCol::PatientId));
+                    row.staff = ds.staff.intern(id(TimelogCol::StaffId));
+                    row.npi = ds.npis.intern(id(TimelogCol::BillingNpi));
                     sink(&[row]);
                 }
             }
