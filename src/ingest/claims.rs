@@ -1,0 +1,137 @@
+//! Reading a claims file (verify mode), keeping each valid line's bytes as written.
+
+use super::pipeline::for_each_record;
+use super::reader::{FieldError, Rec, RowResult, open_file, open_source, show};
+use super::schema::ClaimCol;
+use super::{IngestError, ReadOptions};
+use crate::checks::ingest::{invalid_value, malformed_row};
+use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi, parse_date};
+use std::io::Read;
+use std::path::Path;
+
+/// Reads a claims file (verify mode). Each valid line keeps its bytes as written, so the
+/// clean file can be a byte-for-byte filter of it.
+pub fn read_claims(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<(), IngestError> {
+    let mut f = open_file(path, name)?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).map_err(|e| IngestError::Io {
+        file: name.to_string(),
+        source: e,
+    })?;
+    let source: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
+    let input = open_source::<ClaimCol>(ds, source, name, opts)?;
+    let file = input.file;
+    let mut offsets = Vec::new();
+    let mut parsed: Vec<(usize, Claim)> = Vec::new();
+    for_each_record(
+        ds,
+        input,
+        Some(&mut offsets),
+        |_: &mut (), _, _| (),
+        |ds, r, line, k, ()| match claim(ds, r, file, line) {
+            Ok(Ok(c)) => parsed.push((k, c)),
+            Ok(Err((patient, msg))) => ds.ingest_findings.push(
+                invalid_value(Kind::Claims, msg)
+                    .patient(&patient)
+                    .at(file, line),
+            ),
+            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                malformed_row(
+                    Kind::Claims,
+                    format!("column `{col}` is not valid UTF-8 text"),
+                )
+                .at(file, line),
+            ),
+        },
+    )?;
+    // A record's bytes run from its first byte to the next record's first byte; the parser's
+    // offsets may point at line ends before a record, so skip those.
+    let skip = |mut o: usize| {
+        while o < bytes.len() && matches!(bytes[o], b'\r' | b'\n') {
+            o += 1;
+        }
+        o
+    };
+    let starts: Vec<usize> = offsets.iter().map(|&o| skip(o as usize)).collect();
+    let end_of = |k: usize| starts.get(k + 1).copied().unwrap_or(bytes.len());
+    // The record's content and one line ending (blank lines after it are dropped).
+    let with_one_line_end = |from: usize, to: usize| -> Vec<u8> {
+        let mut content_end = to;
+        while content_end > from && matches!(bytes[content_end - 1], b'\r' | b'\n') {
+            content_end -= 1;
+        }
+        let mut end = content_end;
+        if end < to && bytes[end] == b'\r' {
+            end += 1;
+        }
+        if end < to && bytes[end] == b'\n' {
+            end += 1;
+        }
+        bytes[from..end].to_vec()
+    };
+    let header_raw = with_one_line_end(0, starts.first().copied().unwrap_or(bytes.len()));
+    let claims = parsed
+        .into_iter()
+        .map(|(k, mut c)| {
+            c.raw = with_one_line_end(starts[k], end_of(k));
+            c
+        })
+        .collect();
+    ds.claims = Some(ClaimsFile { header_raw, claims });
+    Ok(())
+}
+
+/// One claim line, its ids interned; `raw` is filled in once every line's end is known.
+fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult<Claim> {
+    let (patient, d, code, units, npi) = (
+        r.get(ClaimCol::PatientId)?,
+        r.get(ClaimCol::DateOfService)?,
+        r.get(ClaimCol::Hcpcs)?,
+        r.get(ClaimCol::Units)?,
+        r.get(ClaimCol::BillingNpi)?,
+    );
+    let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+    if patient.is_empty() {
+        return fail("patient_id is blank".into());
+    }
+    let Some(dos) = parse_date(d) else {
+        return fail(format!("date_of_service {} is not a valid date", show(d)));
+    };
+    if code.is_empty() {
+        return fail("hcpcs is blank".into());
+    }
+    let units = if units.is_empty() {
+        1
+    } else {
+        match units.parse::<u32>() {
+            Ok(u) if (1..=999).contains(&u) => u,
+            _ => {
+                return fail(format!(
+                    "units {} is not a whole number from 1 to 999",
+                    show(units)
+                ));
+            }
+        }
+    };
+    let Some(npi) = Npi::parse(npi) else {
+        return fail(format!(
+            "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+            show(npi)
+        ));
+    };
+    Ok(Ok(Claim {
+        patient: ds.patients.intern(patient),
+        date_of_service: dos,
+        hcpcs: code.to_ascii_uppercase(),
+        units,
+        npi: ds.intern_npi(&npi),
+        file,
+        line,
+        raw: Vec::new(),
+    }))
+}

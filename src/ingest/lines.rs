@@ -1,0 +1,133 @@
+//! Physical line numbers for records, and the open-quote check for a file's last record.
+
+use std::collections::VecDeque;
+use std::io::Read;
+
+/// Counts line ends as bytes pass, so a record's byte offset maps to its physical line.
+/// Keeps only the positions not yet passed by a record (bounded by the read-ahead buffer).
+///
+/// The csv crate's `Position::line()` is off on CRLF input and after blank lines, and its
+/// byte offset points where the parser *began* looking: just after the terminator byte that
+/// ended the previous record, so possibly at a `\n` of a CRLF or at blank lines. We count
+/// the line ends before that offset and then skip the run of `\r`/`\n` bytes at it.
+pub(super) struct LineCounter<R> {
+    inner: R,
+    /// Bytes read so far.
+    pub(super) pos: u64,
+    /// Positions of `\r` (false) and `\n` (true) bytes not yet passed.
+    pending: VecDeque<(u64, bool)>,
+    lines_before: u64,
+    /// The raw bytes from the start of the record last begun (plus read-ahead), so the
+    /// file's last record can be re-read for a quote left open.
+    tail: Vec<u8>,
+    /// File offset of `tail[0]`.
+    tail_start: u64,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            self.pending
+                .push_back((self.pos + i as u64, buf[i] == b'\n'));
+        }
+        self.pos += n as u64;
+        self.tail.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R> LineCounter<R> {
+    pub(super) fn new(inner: R) -> Self {
+        LineCounter {
+            inner,
+            pos: 0,
+            pending: VecDeque::new(),
+            lines_before: 0,
+            tail: Vec::new(),
+            tail_start: 0,
+        }
+    }
+
+    /// Bytes before `offset` (the start of the record just read) are no longer needed.
+    /// They are dropped in bulk, so the cost per byte stays constant.
+    pub(super) fn mark(&mut self, offset: u64) {
+        let done = (offset.saturating_sub(self.tail_start) as usize).min(self.tail.len());
+        if done >= 1 << 18 && done * 2 >= self.tail.len() {
+            self.tail.drain(..done);
+            self.tail_start += done as u64;
+        }
+    }
+
+    /// Whether the record that began at `offset` (the file's last) ends inside a quoted
+    /// field, read the way the csv crate reads it (RFC 4180: a quote opens a field only
+    /// at its start, `""` inside is a quote).
+    pub(super) fn ends_in_open_quote(&self, offset: u64, delimiter: u8) -> bool {
+        let from = (offset.saturating_sub(self.tail_start) as usize).min(self.tail.len());
+        #[derive(PartialEq)]
+        enum S {
+            Start,
+            Field,
+            Quoted,
+            QuoteInQuoted,
+        }
+        let mut s = S::Start;
+        for &b in &self.tail[from..] {
+            s = match s {
+                S::Start | S::Field if b == b'\n' || b == b'\r' => S::Start,
+                S::Start if b == b'"' => S::Quoted,
+                S::Start | S::Field if b == delimiter => S::Start,
+                S::Start | S::Field => S::Field,
+                S::Quoted if b == b'"' => S::QuoteInQuoted,
+                S::Quoted => S::Quoted,
+                S::QuoteInQuoted if b == b'"' => S::Quoted,
+                S::QuoteInQuoted if b == delimiter || b == b'\n' || b == b'\r' => S::Start,
+                S::QuoteInQuoted => S::Field,
+            };
+        }
+        s == S::Quoted
+    }
+
+    /// The 1-based line on which the record the parser began at `offset` stands.
+    /// Offsets must not decrease.
+    pub(super) fn line_at(&mut self, offset: u64) -> u64 {
+        let mut cur = offset;
+        while let Some(&(p, nl)) = self.pending.front() {
+            if p <= cur {
+                if p == cur {
+                    cur += 1;
+                }
+                self.pending.pop_front();
+                self.lines_before += u64::from(nl);
+            } else {
+                break;
+            }
+        }
+        self.lines_before + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineCounter;
+
+    fn open_at_end(bytes: &[u8]) -> bool {
+        let mut c = LineCounter::new(());
+        c.tail = bytes.to_vec();
+        c.ends_in_open_quote(0, b',')
+    }
+
+    #[test]
+    fn a_quote_left_open_is_told_from_a_closed_one() {
+        // Open: the quoted field runs to the end of the file.
+        assert!(open_at_end(b"P1,\"note\nP2,5\n"));
+        assert!(open_at_end(b"P1,\"a\"\"\n"));
+        assert!(open_at_end(b"\r\nP1,x,\"a\nb"));
+        // Closed, whatever follows.
+        assert!(!open_at_end(b"P1,\"a\nb\",20\n"));
+        assert!(!open_at_end(b"P1,\"a\nb\"\"\"\n"));
+        assert!(!open_at_end(b"P1,\"a\nb\"x,20"));
+        // A quote inside an unquoted field is a plain character.
+        assert!(!open_at_end(b"P1,5\" tall\n"));
+    }
+}

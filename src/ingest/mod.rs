@@ -1,0 +1,100 @@
+//! CSV bytes → typed records and ingest findings.
+//!
+//! Each input file goes through the same steps:
+//!
+//! 1. `reader` opens it and builds its CSV reader (the one place that sets the delimiter,
+//!    flexible rows and buffer sizes), reads the header and resolves the kind's columns
+//!    (`schema`: canonical names, aliases, the user's `--map`). A file that cannot be
+//!    audited at all (unreadable, empty, a required column absent) is an [`IngestError`].
+//! 2. `pipeline` parses the records on a thread of its own and hands them over in batches
+//!    of 512, each with its physical line (`lines`: the csv crate's own count is wrong on
+//!    CRLF input and after blank lines).
+//! 3. A decoder per kind turns each record into a typed record: `time_row` for the time
+//!    log (streamed by `timelog`), `companions` and `claims` for the others. A record with
+//!    the wrong number of fields (or a needed field that is not UTF-8) becomes an IN001
+//!    finding, a value that does not parse an IN002 finding; either way the row is left
+//!    out and reading goes on.
+//!
+//! Why it is fast (a time log can hold millions of rows): parsing and decoding overlap on
+//! two cores; each batch's decoding is shared between the two threads, the share moving
+//! to whichever is waiting on the other; batch buffers are recycled, so the parse allocates
+//! nothing per record; role and program spellings are resolved once, not per row; and the
+//! time log's ids are interned a batch at a time, so the interner's cache misses overlap.
+
+mod claims;
+mod companions;
+mod lines;
+mod pipeline;
+mod reader;
+mod schema;
+mod time_row;
+mod timelog;
+
+pub use claims::read_claims;
+pub use companions::read_companion;
+pub use schema::HeaderMap;
+pub use timelog::{
+    TimelogInput, open_timelog, read_timelog, stream_timelog, stream_timelog_batches,
+};
+
+/// Why a file cannot be audited at all (a bad row is a finding instead, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read {file}: it is a directory, not a file")]
+    IsDir { file: String },
+    #[error("{file}: the file is empty (no header row)")]
+    Empty { file: String },
+    #[error("{file}: required column `{column}` not found (headers seen: {seen})")]
+    MissingColumn {
+        file: String,
+        column: String,
+        seen: String,
+    },
+    #[error("cannot read {file}: {msg}")]
+    Csv { file: String, msg: String },
+    #[error("map file {file}: {msg}")]
+    Map { file: String, msg: String },
+}
+
+/// Called now and then while a file is read with (records read, bytes read), so the shell
+/// can show progress. The library itself never touches the terminal.
+pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// Options for reading.
+#[derive(Clone)]
+pub struct ReadOptions {
+    pub delimiter: u8,
+    pub map: HeaderMap,
+    pub progress: Option<Progress>,
+    /// How many records of each batch of 512 the reading thread decodes, the rest being
+    /// decoded on the caller's; `None` (the default) moves the share to whichever thread
+    /// waits on the other. A fixed share is for tests: the result is the same either way.
+    pub reader_decodes: Option<usize>,
+}
+
+impl std::fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("delimiter", &self.delimiter)
+            .field("map", &self.map)
+            .field("progress", &self.progress.is_some())
+            .field("reader_decodes", &self.reader_decodes)
+            .finish()
+    }
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            delimiter: b',',
+            map: HeaderMap::default(),
+            progress: None,
+            reader_decodes: None,
+        }
+    }
+}

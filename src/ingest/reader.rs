@@ -1,0 +1,290 @@
+//! Opening an input file: the one place a CSV reader is built (delimiter, flexible rows so
+//! a record of the wrong width is a finding rather than an error, physical line numbers),
+//! its header read and resolved to the kind's columns (a byte-order mark before the first
+//! header is dropped by `norm_key`, with the spaces, `_`, `-` and `.` it ignores); then
+//! field access to the records read.
+
+use super::lines::LineCounter;
+use super::schema::{self, Schema};
+use super::{IngestError, Progress, ReadOptions};
+use crate::domain::{Dataset, SourceFile};
+use std::io::Read;
+use std::marker::PhantomData;
+use std::path::Path;
+
+/// A reader over one input file of kind `C` whose header has been read, with its columns
+/// resolved.
+pub(super) struct Input<C> {
+    /// The file's name as the user gave it, for messages.
+    pub(super) name: String,
+    pub(super) rdr: csv::Reader<LineCounter<Box<dyn Read + Send>>>,
+    pub(super) progress: Option<Progress>,
+    /// Header position of each of the kind's columns, by [`Schema::index`].
+    pub(super) idx: Vec<Option<usize>>,
+    /// Fields in the header: a record with another number is malformed.
+    pub(super) width: usize,
+    /// The file's index in `Dataset::files`.
+    pub(super) file: u16,
+    pub(super) delimiter: u8,
+    pub(super) reader_decodes: Option<usize>,
+    pub(super) kind: PhantomData<C>,
+}
+
+pub(super) fn open_file(path: &Path, name: &str) -> Result<std::fs::File, IngestError> {
+    if path.is_dir() {
+        return Err(IngestError::IsDir {
+            file: name.to_string(),
+        });
+    }
+    std::fs::File::open(path).map_err(|e| IngestError::Io {
+        file: name.to_string(),
+        source: e,
+    })
+}
+
+/// Opens a file of kind `C`: see [`open_source`].
+pub(super) fn open<C: Schema>(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<Input<C>, IngestError> {
+    let f = open_file(path, name)?;
+    let boxed: Box<dyn Read + Send> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
+    open_source(ds, boxed, name, opts)
+}
+
+/// Reads the header of a file of kind `C` and resolves its columns; then registers the
+/// file in the dataset (fixing its index), no row read yet.
+pub(super) fn open_source<C: Schema>(
+    ds: &mut Dataset,
+    boxed: Box<dyn Read + Send>,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<Input<C>, IngestError> {
+    let counter = LineCounter::new(boxed);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(opts.delimiter)
+        .buffer_capacity(1 << 16)
+        .from_reader(counter);
+    let mut header = csv::ByteRecord::new();
+    let got = rdr
+        .read_byte_record(&mut header)
+        .map_err(|e| csv_err(name, e))?;
+    if !got {
+        return Err(IngestError::Empty {
+            file: name.to_string(),
+        });
+    }
+    let heads: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let idx = schema::resolve(C::KIND, &heads, &opts.map).map_err(|column| {
+        IngestError::MissingColumn {
+            file: name.to_string(),
+            column: column.to_string(),
+            seen: heads.join(", "),
+        }
+    })?;
+    let file = ds.files.len() as u16;
+    ds.files.push(SourceFile {
+        name: name.to_string(),
+        kind: C::KIND,
+        rows_read: 0,
+    });
+    Ok(Input {
+        name: name.to_string(),
+        rdr,
+        progress: opts.progress.clone(),
+        idx,
+        width: header.len(),
+        file,
+        delimiter: opts.delimiter,
+        reader_decodes: opts.reader_decodes,
+        kind: PhantomData,
+    })
+}
+
+pub(super) fn csv_err(name: &str, e: csv::Error) -> IngestError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => IngestError::Io {
+            file: name.to_string(),
+            source: io,
+        },
+        other => IngestError::Csv {
+            file: name.to_string(),
+            msg: format!("{other:?}"),
+        },
+    }
+}
+
+/// One record's fields as a batch keeps them: the fields' bytes one after another and
+/// where each field ends (relative to the record's first byte).
+#[derive(Clone, Copy)]
+pub(super) struct Fields<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) ends: &'a [usize],
+}
+
+impl<'a> Fields<'a> {
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub(super) fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(start..end)
+    }
+    pub(super) fn get(&self, i: usize) -> Option<&'a [u8]> {
+        self.range(i).map(|r| &self.bytes[r])
+    }
+    /// Every field's bytes, one after another.
+    pub(super) fn as_slice(&self) -> &'a [u8] {
+        self.bytes
+    }
+    pub(super) fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let f = *self;
+        (0..f.len()).map(move |i| &f.bytes[f.range(i).expect("a field of the record")])
+    }
+}
+
+/// One record of a file of kind `C` being decoded: field access by named column, UTF-8
+/// checked.
+pub(super) struct Rec<'a, C> {
+    pub(super) rec: Fields<'a>,
+    /// Header position of each of the kind's columns, by [`Schema::index`].
+    idx: &'a [Option<usize>],
+    /// The whole record as text, checked once on first use when it all is (the usual
+    /// case), so fields are cut from it without checking each again.
+    text: std::cell::OnceCell<Option<&'a str>>,
+    kind: PhantomData<C>,
+}
+
+pub(super) enum FieldError {
+    /// Bytes that are not UTF-8 in a field ccm needs.
+    NotUtf8(&'static str),
+}
+
+impl<'a, C: Schema> Rec<'a, C> {
+    pub(super) fn new(rec: Fields<'a>, idx: &'a [Option<usize>]) -> Self {
+        Rec {
+            rec,
+            idx,
+            text: Default::default(),
+            kind: PhantomData,
+        }
+    }
+
+    /// The trimmed field of column `c`; empty when the file has no such column.
+    pub(super) fn get(&self, c: C) -> Result<&'a str, FieldError> {
+        let c = c.index();
+        let Some(i) = self.idx[c] else {
+            return Ok("");
+        };
+        let rec = self.rec;
+        let whole = *self
+            .text
+            .get_or_init(|| std::str::from_utf8(rec.as_slice()).ok());
+        // A field is cut from the whole record when its ends fall on character boundaries
+        // (they need not: a character could straddle two fields); else checked alone.
+        let s = match whole.and_then(|t| t.get(rec.range(i)?)) {
+            Some(s) => s,
+            None => match rec.get(i) {
+                None => return Ok(""),
+                Some(b) => {
+                    std::str::from_utf8(b).map_err(|_| FieldError::NotUtf8(C::COLUMNS[c].name))?
+                }
+            },
+        };
+        // Most fields begin and end with a visible ASCII character: nothing to trim.
+        let b = s.as_bytes();
+        let visible = |x: Option<&u8>| x.is_some_and(|&x| (0x21..0x7f).contains(&x));
+        if visible(b.first()) && visible(b.last()) {
+            Ok(s)
+        } else {
+            Ok(s.trim())
+        }
+    }
+    /// The bytes of column `c` as read, untrimmed and unchecked; empty when absent.
+    pub(super) fn raw(&self, c: C) -> &'a [u8] {
+        self.idx[c.index()]
+            .and_then(|i| self.rec.get(i))
+            .unwrap_or(b"")
+    }
+}
+
+/// A decoded row, or what is wrong with it: (patient, message) for a value that does not
+/// parse (IN002), or a field that is not text (IN001).
+pub(super) type RowResult<T> = Result<Result<T, (String, String)>, FieldError>;
+
+/// A value from the input as shown in a message: quoted, and cut short so a huge or
+/// misplaced field never floods a message.
+pub(super) fn show(s: &str) -> String {
+    const MAX: usize = 24;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{:?}…", &s[..i]),
+        None => format!("{s:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FieldError, Fields, Rec};
+    use crate::ingest::schema::TimelogCol::{self, Minutes, PatientId, ServiceDate};
+
+    fn field(fields: &[&[u8]], c: TimelogCol) -> Result<String, &'static str> {
+        let bytes = fields.concat();
+        let ends: Vec<usize> = fields
+            .iter()
+            .scan(0, |end, f| {
+                *end += f.len();
+                Some(*end)
+            })
+            .collect();
+        let idx: Vec<Option<usize>> = (0..fields.len()).map(Some).collect();
+        let fields = Fields {
+            bytes: &bytes,
+            ends: &ends,
+        };
+        let r = Rec::new(fields, &idx);
+        r.get(c)
+            .map(str::to_string)
+            .map_err(|FieldError::NotUtf8(col)| col)
+    }
+
+    #[test]
+    fn fields_are_checked_as_text_alone_whatever_the_rest_of_the_record_holds() {
+        // All text: fields cut from the whole, trimmed.
+        assert_eq!(
+            field(&[b" P1 ", b"2025-03-04", b"n\xc3\xa9"], PatientId),
+            Ok("P1".into())
+        );
+        assert_eq!(
+            field(&[b"P1", b"2025-03-04", b"n\xc3\xa9"], ServiceDate),
+            Ok("2025-03-04".into())
+        );
+        // Bytes that are not text elsewhere in the record do not spoil a field.
+        assert_eq!(
+            field(&[b"P1", b"x", b"caf\xe9"], PatientId),
+            Ok("P1".into())
+        );
+        assert_eq!(field(&[b"P1", b"x", b"caf\xe9"], Minutes), Err("minutes"));
+        // A character split across two fields is text as a whole record, but neither
+        // field is text alone.
+        assert_eq!(
+            field(&[b"P1\xc3", b"\xa9x", b"ok"], PatientId),
+            Err("patient_id")
+        );
+        assert_eq!(
+            field(&[b"P1\xc3", b"\xa9x", b"ok"], ServiceDate),
+            Err("service_date")
+        );
+        assert_eq!(
+            field(&[b"P1\xc3", b"\xa9x", b"ok"], Minutes),
+            Ok("ok".into())
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! Decoding one time-log row: every value parsed and checked, the note graded, the row's
+//! fingerprint taken. Runs on either thread of the pipeline, so it reads nothing but the
+//! record, the rules and its own cache.
+
+use super::reader::{Rec, RowResult, show};
+use super::schema::TimelogCol as Col;
+use crate::domain::{IdKey, NO_TIME, Npi, Program, RoleClass, TimeRow};
+use crate::domain::{parse_date, parse_minutes, parse_time};
+use crate::rules::Ruleset;
+use std::hash::Hasher;
+
+/// Role and program spellings already resolved, by their bytes as written: a time log
+/// repeats a handful of spellings millions of times, so each is normalised once.
+#[derive(Default)]
+pub(super) struct SpellingCache {
+    roles: Vec<(i32, Box<[u8]>, Option<RoleClass>)>,
+    programs: Vec<(Box<[u8]>, Option<Program>)>,
+    /// [`crate::checks::time::note_enough`] of the rules' phrases, worked out once.
+    note_enough: Option<usize>,
+}
+
+impl SpellingCache {
+    const MAX: usize = 256;
+
+    fn role(&mut self, rules: &Ruleset, year: i32, s: &str) -> Option<RoleClass> {
+        if let Some(hit) = self
+            .roles
+            .iter()
+            .find(|(y, b, _)| *y == year && **b == *s.as_bytes())
+        {
+            return hit.2;
+        }
+        let got = rules.year(year).role(s);
+        if self.roles.len() < Self::MAX {
+            self.roles.push((year, s.as_bytes().into(), got));
+        }
+        got
+    }
+
+    fn program(&mut self, s: &str) -> Option<Program> {
+        if let Some(hit) = self.programs.iter().find(|(b, _)| **b == *s.as_bytes()) {
+            return hit.1;
+        }
+        let got = Program::parse(s);
+        if self.programs.len() < Self::MAX {
+            self.programs.push((s.as_bytes().into(), got));
+        }
+        got
+    }
+}
+
+/// Decodes and checks one time-log row. The row's patient, staff and NPI ids are left 0
+/// for the caller to intern from the keys beside the row.
+pub(super) fn parse_time_row(
+    cache: &mut SpellingCache,
+    r: &Rec<Col>,
+    rules: &Ruleset,
+    file: u16,
+    line: u64,
+) -> RowResult<(TimeRow, [IdKey; 3])> {
+    let patient = r.get(Col::PatientId)?;
+    let date_s = r.get(Col::ServiceDate)?;
+    let minutes_s = r.get(Col::Minutes)?;
+    let start_s = r.get(Col::StartTime)?;
+    let end_s = r.get(Col::EndTime)?;
+    let staff = r.get(Col::StaffId)?;
+    let role_s = r.get(Col::StaffRole)?;
+    let program_s = r.get(Col::Program)?;
+    let npi_s = r.get(Col::BillingNpi)?;
+    let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+    if patient.is_empty() {
+        return fail("patient_id is blank".into());
+    }
+    let Some(date) = parse_date(date_s) else {
+        return fail(format!(
+            "service_date {} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)",
+            show(date_s)
+        ));
+    };
+    let start = if start_s.is_empty() {
+        None
+    } else {
+        match parse_time(start_s) {
+            Some(t) => Some(t),
+            None => {
+                return fail(format!(
+                    "start_time {} is not a time (HH:MM)",
+                    show(start_s)
+                ));
+            }
+        }
+    };
+    let end = if end_s.is_empty() {
+        None
+    } else {
+        match parse_time(end_s) {
+            Some(t) => Some(t),
+            None => return fail(format!("end_time {} is not a time (HH:MM)", show(end_s))),
+        }
+    };
+    let span = match (start, end) {
+        (Some(s), Some(e)) if e <= s => {
+            return fail(format!(
+                "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
+            ));
+        }
+        (Some(s), Some(e)) => Some(e - s),
+        _ => None,
+    };
+    let minutes = if minutes_s.is_empty() {
+        match span {
+            Some(m) => m,
+            None => return fail("minutes is blank and start/end times are not both given".into()),
+        }
+    } else {
+        match parse_minutes(minutes_s) {
+            Some(m) => {
+                if let Some(sp) = span
+                    && sp.abs_diff(m) > 1
+                {
+                    return fail(format!(
+                        "minutes {m} disagree with start/end ({start_s}–{end_s} is {sp} minutes)"
+                    ));
+                }
+                m
+            }
+            None => {
+                return fail(format!(
+                    "minutes {} is not a whole number from 1 to 1440",
+                    show(minutes_s)
+                ));
+            }
+        }
+    };
+    if staff.is_empty() {
+        return fail("staff_id is blank".into());
+    }
+    let Some(role) = cache.role(rules, chrono::Datelike::year(&date), role_s) else {
+        return fail(format!(
+            "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
+            show(role_s)
+        ));
+    };
+    let program = if program_s.is_empty() {
+        Program::Ccm
+    } else {
+        match cache.program(program_s) {
+            Some(p) => p,
+            None => {
+                return fail(format!(
+                    "program {} is not a known program",
+                    show(program_s)
+                ));
+            }
+        }
+    };
+    if !Npi::is_valid(npi_s) {
+        return fail(format!(
+            "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
+            show(npi_s)
+        ));
+    }
+    let mut h = std::hash::BuildHasher::build_hasher(&crate::domain::FastState::default());
+    for f in r.rec.iter() {
+        h.write(f);
+        h.write_u8(0xff);
+    }
+    let note = crate::checks::time::note_quality(
+        r.raw(Col::Note),
+        &rules.vague_phrases,
+        rules.note_min_chars,
+        *cache.note_enough.get_or_insert_with(|| {
+            crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars)
+        }),
+    );
+    let keys = [IdKey::new(patient), IdKey::new(staff), IdKey::new(npi_s)];
+    Ok(Ok((
+        TimeRow {
+            patient: 0,
+            staff: 0,
+            npi: 0,
+            date,
+            start: if span.is_some() {
+                start.unwrap_or(NO_TIME)
+            } else {
+                NO_TIME
+            },
+            end: if span.is_some() {
+                end.unwrap_or(NO_TIME)
+            } else {
+                NO_TIME
+            },
+            minutes,
+            role,
+            program,
+            note,
+            file,
+            line,
+            fingerprint: h.finish(),
+        },
+        keys,
+    )))
+}

@@ -1,0 +1,220 @@
+//! Reading a time log: its rows decoded on both threads of the pipeline, their ids
+//! interned a batch at a time, in file order.
+
+use super::pipeline::{BATCH, for_each_record};
+use super::reader::{FieldError, Input, open};
+use super::schema::TimelogCol;
+use super::time_row::parse_time_row;
+use super::{IngestError, ReadOptions};
+use crate::checks::ingest::{invalid_value, malformed_row};
+use crate::domain::{Dataset, IdKey, Kind, TimeRow};
+use crate::rules::Ruleset;
+use std::path::Path;
+
+/// Reads one time log into the dataset's rows (`ds.time`).
+pub fn read_timelog(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+    rules: &Ruleset,
+) -> Result<(), IngestError> {
+    let input = open_timelog(ds, path, name, opts)?;
+    let mut rows = Vec::new();
+    stream_timelog(ds, input, rules, |r| rows.push(*r))?;
+    ds.time.extend(rows);
+    Ok(())
+}
+
+/// A time log whose header has been read and checked, ready to stream.
+pub struct TimelogInput {
+    input: Input<TimelogCol>,
+}
+
+/// Opens a time log and checks its header: the file is registered in the dataset (so its
+/// index is fixed) but no row is read yet.
+pub fn open_timelog(
+    ds: &mut Dataset,
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<TimelogInput, IngestError> {
+    Ok(TimelogInput {
+        input: open(ds, path, name, opts)?,
+    })
+}
+
+/// Reads a time log's rows in file order, handing each valid row to `sink`; rows that
+/// cannot be read become IN001/IN002 findings in the dataset. Memory does not grow with
+/// the rows: nothing of a row is kept here.
+pub fn stream_timelog(
+    ds: &mut Dataset,
+    input: TimelogInput,
+    rules: &Ruleset,
+    mut sink: impl FnMut(&TimeRow),
+) -> Result<(), IngestError> {
+    stream_timelog_batches(ds, input, rules, |rows| rows.iter().for_each(&mut sink))
+}
+
+/// [`stream_timelog`], handing the valid rows over a few hundred at a time (in file order),
+/// so the receiver can fetch what the rows need from memory together.
+pub fn stream_timelog_batches(
+    ds: &mut Dataset,
+    input: TimelogInput,
+    rules: &Ruleset,
+    mut sink: impl FnMut(&[TimeRow]),
+) -> Result<(), IngestError> {
+    let TimelogInput { input } = input;
+    let file = input.file;
+    let mut pending = Pending::default();
+    // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
+    // ids' keys; the ids are interned here, in file order, a batch at a time: at 500k
+    // patients the interner's lookups miss the cache, and a batch's misses overlap.
+    let result = for_each_record(
+        ds,
+        input,
+        None,
+        |cache, r, line| parse_time_row(cache, r, rules, file, line),
+        |ds, r, line, _, decoded| match decoded {
+            Ok(Ok((row, keys))) => {
+                if keys.iter().all(IdKey::is_inline) {
+                    pending.rows.push(row);
+                    for (k, list) in keys.into_iter().zip(&mut pending.keys) {
+                        list.push(k);
+                    }
+                    if pending.rows.len() == BATCH {
+                        pending.flush(ds, &mut sink);
+                    }
+                } else {
+                    // An id too long to keep inline: interned from its text, in order.
+                    pending.flush(ds, &mut sink);
+                    let id = |c: TimelogCol| r.get(c).unwrap_or("");
+                    let mut row = row;
+                    row.patient = ds.patients.intern(id(TimelogCol::PatientId));
+                    row.staff = ds.staff.intern(id(TimelogCol::StaffId));
+                    row.npi = ds.npis.intern(id(TimelogCol::BillingNpi));
+                    sink(&[row]);
+                }
+            }
+            Ok(Err((patient, msg))) => ds.ingest_findings.push(
+                invalid_value(Kind::Timelog, msg)
+                    .patient(&patient)
+                    .at(file, line),
+            ),
+            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
+                malformed_row(
+                    Kind::Timelog,
+                    format!("column `{col}` is not valid UTF-8 text"),
+                )
+                .at(file, line),
+            ),
+        },
+    );
+    pending.flush(ds, &mut sink);
+    result
+}
+
+/// Valid time-log rows waiting for their ids (patient, staff, NPI keys, in that order).
+#[derive(Default)]
+struct Pending {
+    rows: Vec<TimeRow>,
+    keys: [Vec<IdKey>; 3],
+    ids: Vec<u32>,
+}
+
+impl Pending {
+    /// Interns the waiting rows' ids and hands the rows on.
+    fn flush(&mut self, ds: &mut Dataset, sink: &mut impl FnMut(&[TimeRow])) {
+        if self.rows.is_empty() {
+            return;
+        }
+        ds.patients.intern_batch(&self.keys[0], &mut self.ids);
+        for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
+            row.patient = id;
+        }
+        ds.staff.intern_batch(&self.keys[1], &mut self.ids);
+        for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
+            row.staff = id;
+        }
+        ds.npis.intern_batch(&self.keys[2], &mut self.ids);
+        for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
+            row.npi = id;
+        }
+        sink(&self.rows);
+        self.rows.clear();
+        self.keys.iter_mut().for_each(Vec::clear);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A time log of `n` rows mixing valid rows, invalid values, wrong widths, text that
+    /// is not UTF-8 (in a needed field and in the note) and ids too long to keep inline.
+    fn messy_timelog(n: usize) -> Vec<u8> {
+        let mut out = b"patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,activity,note\n".to_vec();
+        for i in 0..n {
+            let p = if i % 97 == 0 {
+                format!("patient-with-a-very-long-identifier-{}", i % 13)
+            } else {
+                format!("P{:05}", i % 701)
+            };
+            let row = match i % 50 {
+                7 => format!("{p},2025-02-30,20,,,S1,RN,CCM,1234567893,call,note\n"),
+                11 => format!("{p},2025-03-04,20\n"),
+                13 => format!("{p},2025-03-04,abc,,,S2,RN,CCM,1234567893,call,note\n"),
+                _ => format!(
+                    "{p},2025-03-{:02},{},,,S{},RN,CCM,1234567893,call,\"reviewed, {}\"\n",
+                    1 + i % 28,
+                    5 + i % 30,
+                    i % 37,
+                    i
+                ),
+            };
+            out.extend_from_slice(row.as_bytes());
+            if i % 50 == 17 {
+                out.extend_from_slice(b"P\xff1,2025-03-04,20,,,S1,RN,CCM,1234567893,call,x\n");
+                out.extend_from_slice(
+                    b"P00001,2025-03-04,25,,,S3,RN,CCM,1234567893,call,caf\xe9 au lait with the patient today\n",
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn rows_are_the_same_wherever_they_were_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timelog.csv");
+        std::fs::write(&path, messy_timelog(5000)).unwrap();
+        let rules = crate::rules::Ruleset::embedded(crate::checks::is_check).unwrap();
+        let read = |share: Option<usize>| {
+            let opts = crate::ingest::ReadOptions {
+                reader_decodes: share,
+                ..Default::default()
+            };
+            let mut ds = crate::domain::Dataset::default();
+            let input = super::open_timelog(&mut ds, &path, "timelog.csv", &opts).unwrap();
+            let mut rows = Vec::new();
+            super::stream_timelog(&mut ds, input, &rules, |r| rows.push(*r)).unwrap();
+            let names = |i: &crate::domain::Interner| {
+                (0..i.len() as u32)
+                    .map(|k| i.name(k).to_string())
+                    .collect::<Vec<_>>()
+            };
+            (
+                rows,
+                format!("{:?}", ds.ingest_findings),
+                names(&ds.patients),
+                names(&ds.staff),
+                ds.files[0].rows_read,
+            )
+        };
+        let all_on_reader = read(Some(crate::ingest::pipeline::BATCH));
+        assert!(all_on_reader.0.len() > 4000, "{}", all_on_reader.0.len());
+        assert!(all_on_reader.1.contains("IN002") && all_on_reader.1.contains("IN001"));
+        assert_eq!(all_on_reader.4, 5000 + 2 * 100);
+        for share in [Some(0), Some(1), Some(200), None] {
+            assert!(read(share) == all_on_reader, "share {share:?}");
+        }
+    }
+}
