@@ -1,17 +1,17 @@
 //! The imperative shell: the only code that touches files, the clock, the environment and
 //! the terminal. Everything it calls below is pure.
 
-use crate::audit::{Audit, AuditConfig, Auditor, DosMode};
-use crate::checks::{Severity, registry};
-use crate::cli::{AuditArgs, Cli, Command, DosArg, FailOn, Format, PolicyArg, TraceArgs};
-use crate::domain::{Dataset, Kind};
-use crate::domain::{YearMonth, parse_date};
+use crate::args::AuditPlan;
+use crate::audit::{Audit, AuditConfig};
+use crate::checks::registry;
+use crate::cli::{AuditArgs, Cli, Command, Format, TraceArgs};
+use crate::domain::Dataset;
+use crate::domain::YearMonth;
+use crate::engine::Auditor;
 use crate::engine::ScratchFiles;
-use crate::ingest::{
-    HeaderMap, ReadOptions, open_timelog, read_claims, read_companion, stream_timelog_batches,
-};
+use crate::ingest::{open_timelog, read_claims, read_companion, stream_timelog_batches};
 use crate::report;
-use crate::rules::{Policy, Ruleset};
+use crate::rules::Ruleset;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -130,46 +130,6 @@ fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
     Ok(0)
 }
 
-/// Companion files for the time logs: the flag, else the canonical file beside each log.
-fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
-    let (flag, canonical) = match kind {
-        Kind::Consents => (&args.consents, "consents.csv"),
-        Kind::Diagnoses => (&args.diagnoses, "diagnoses.csv"),
-        Kind::Enrolments => (&args.enrolments, "enrolments.csv"),
-        Kind::Careplans => (&args.careplans, "careplans.csv"),
-        Kind::Visits => (&args.visits, "visits.csv"),
-        Kind::Claims => (&args.claims, "claims.csv"),
-        Kind::Timelog => unreachable!(),
-    };
-    if let Some(f) = flag {
-        return vec![f.clone()];
-    }
-    let mut found: Vec<PathBuf> = Vec::new();
-    for t in &args.timelogs {
-        let dir = t.parent().unwrap_or(Path::new(""));
-        let p = dir.join(canonical);
-        if p.is_file() && !found.iter().any(|f| same_file(f, &p)) {
-            found.push(p);
-        }
-    }
-    found
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-fn parse_delimiter(s: &str) -> Result<u8> {
-    match s {
-        "\\t" | "tab" | "\t" => Ok(b'\t'),
-        s if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => bail!("--delimiter must be one ASCII character (or \\t), not {s:?}"),
-    }
-}
-
 /// The inputs, read and validated, and what the audit made of them.
 struct Prepared {
     ds: Dataset,
@@ -180,33 +140,28 @@ struct Prepared {
 
 fn run_audit(args: AuditArgs) -> Result<u8> {
     let timing = Timing::from_env();
+    let plan = AuditPlan::new(&args, chrono::Local::now().date_naive())?;
     let Prepared {
         ds,
         rules,
         cfg,
         result,
-    } = prepare(&args, None, &timing)?;
+    } = prepare(&plan, None, &timing)?;
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
 
-    if let Some(out) = &args.out {
+    if let Some(out) = &plan.out {
         write_out(out, &ds, &result, &summary)?;
         timing.mark("write --out");
     }
-    if !args.quiet {
+    if !plan.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        to_stdout(|w| match args.format {
+        to_stdout(|w| match plan.format {
             Format::Table => report::write_table(w, &ds, &result, &summary, color),
             Format::Json => report::write_findings_json(w, &ds, &result, &summary),
             Format::Csv => report::write_findings_csv(w, &ds, &result),
         })?;
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    let fail = matches!((threshold, result.worst()), (Some(t), Some(w)) if w >= t);
+    let fail = matches!((plan.fail_on, result.worst()), (Some(t), Some(w)) if w >= t);
     Ok(u8::from(fail))
 }
 
@@ -219,12 +174,13 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
     let mut audit_args = args.audit;
     // The trace audits every month (consent and visits read across months) and shows one.
     audit_args.month = None;
+    let plan = AuditPlan::new(&audit_args, chrono::Local::now().date_naive())?;
     let Prepared {
         ds,
         rules: _,
         cfg,
         result,
-    } = prepare(&audit_args, Some(&args.patient), &Timing(None))?;
+    } = prepare(&plan, Some(&args.patient), &Timing(None))?;
     if !result.has_trace_rows() && !ds.mentions(&args.patient) {
         bail!("patient {} is not in the inputs", args.patient);
     }
@@ -234,54 +190,14 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn prepare(args: &AuditArgs, trace: Option<&str>, timing: &Timing) -> Result<Prepared> {
-    // Turn every argument into one validated configuration before any work.
-    let as_of = match &args.as_of {
-        Some(s) => {
-            parse_date(s).ok_or_else(|| anyhow!("--as-of {s:?} is not a date (YYYY-MM-DD)"))?
-        }
-        None => chrono::Local::now().date_naive(),
-    };
-    let month = match &args.month {
-        Some(s) => {
-            Some(YearMonth::parse(s).ok_or_else(|| anyhow!("--month {s:?} is not YYYY-MM"))?)
-        }
-        None => None,
-    };
-    let cfg = AuditConfig {
-        as_of,
-        month,
-        policy: match args.policy {
-            PolicyArg::Cms => Policy::Cms,
-            PolicyArg::Strict => Policy::Strict,
-        },
-        dos: match args.dos {
-            DosArg::MonthEnd => DosMode::MonthEnd,
-            DosArg::Threshold => DosMode::Threshold,
-        },
-    };
-    if let Some(out) = &args.out
-        && out.exists()
-        && !out.is_dir()
-    {
-        bail!("--out {} exists and is not a directory", out.display());
-    }
-    let rules = Ruleset::load(args.rules.as_deref(), crate::checks::is_check)?;
-    let mut opts = ReadOptions {
-        delimiter: parse_delimiter(&args.delimiter)?,
-        ..ReadOptions::default()
-    };
-    if let Some(m) = &args.map {
-        let name = m.display().to_string();
-        let text =
-            std::fs::read_to_string(m).with_context(|| format!("cannot read map file {name}"))?;
-        opts.map = HeaderMap::parse(&name, &text)?;
-    }
-
+fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Prepared> {
+    let rules = Ruleset::load(plan.rules_dir.as_deref(), crate::checks::is_check)?;
+    let cfg = plan.cfg.clone();
+    let opts = &plan.read;
     let mut ds = Dataset::default();
     // A progress bar on stderr for long reads, only when stderr is a terminal.
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let total: u64 = args
+    let bar = (!plan.quiet && std::io::stderr().is_terminal()).then(|| {
+        let total: u64 = plan
             .timelogs
             .iter()
             .filter_map(|t| std::fs::metadata(t).ok())
@@ -303,7 +219,7 @@ fn prepare(args: &AuditArgs, trace: Option<&str>, timing: &Timing) -> Result<Pre
     // the streaming audit needs, then the rows, straight into the auditor.
     let mut inputs = Vec::new();
     let mut done_bytes = 0u64;
-    for t in &args.timelogs {
+    for t in &plan.timelogs {
         let mut topts = opts.clone();
         if let Some(bar) = &bar {
             let bar = bar.clone();
@@ -317,25 +233,11 @@ fn prepare(args: &AuditArgs, trace: Option<&str>, timing: &Timing) -> Result<Pre
         inputs.push(open_timelog(&mut ds, t, &t.display().to_string(), &topts)?);
         done_bytes += std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
     }
-    for kind in [
-        Kind::Consents,
-        Kind::Diagnoses,
-        Kind::Enrolments,
-        Kind::Careplans,
-        Kind::Visits,
-    ] {
-        for p in companions(args, kind) {
-            read_companion(&mut ds, kind, &p, &p.display().to_string(), &opts)?;
-        }
+    for (kind, p) in &plan.companions {
+        read_companion(&mut ds, *kind, p, &p.display().to_string(), opts)?;
     }
-    let claims = companions(args, Kind::Claims);
-    if claims.len() > 1 {
-        bail!(
-            "found a claims.csv beside several time logs; name one with --claims FILE (verify mode reads one claims file)"
-        );
-    }
-    if let Some(p) = claims.first() {
-        read_claims(&mut ds, p, &p.display().to_string(), &opts)?;
+    if let Some(p) = &plan.claims {
+        read_claims(&mut ds, p, &p.display().to_string(), opts)?;
     }
     timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));

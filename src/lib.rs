@@ -1,11 +1,12 @@
 //! ccm — a command-line auditor for Medicare care-management billing.
 //!
 //! Functional core, imperative shell: [`ingest`] turns CSV bytes into a [`domain::Dataset`],
-//! [`audit::audit`] is a pure function from that dataset, a [`rules::Ruleset`] and an
+//! [`engine::audit`] is a pure function from that dataset, a [`rules::Ruleset`] and an
 //! [`audit::AuditConfig`] to findings and claim decisions, and [`report`] renders them.
 //! Only `app` (the shell) touches files, the clock and the terminal.
 
 pub mod app;
+pub mod args;
 pub mod audit;
 pub mod billing;
 pub mod checks;

@@ -1,7 +1,11 @@
 //! What the minutes support: for a patient-month, every family the countable minutes reach,
 //! the one that pays most, its units, date of service and payment.
 
-use crate::audit::{ClaimLine, DosMode};
+mod outcome;
+
+pub use outcome::{ClaimLine, Outcome, Status};
+
+use crate::config::DosMode;
 use crate::domain::{Money, Text, YearMonth};
 use crate::rules::{CodeRule, TimeKind, YearRules};
 use chrono::NaiveDate;

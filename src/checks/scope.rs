@@ -6,8 +6,8 @@
 
 use super::eligibility::Conditions;
 use super::row_state::RowTag;
-use crate::audit::AuditConfig;
 use crate::billing::MonthMinutes;
+use crate::config::AuditConfig;
 use crate::domain::{
     Check, Claim, Consent, Dataset, Diagnosis, Enrolment, Finding, Kind, Money, Program, Visit,
     YearMonth,

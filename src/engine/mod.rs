@@ -36,8 +36,9 @@ fn billable(p: Program) -> bool {
     matches!(p, Program::Ccm | Program::Pcm)
 }
 
-/// Runs the audit over the dataset's rows held in memory (`ds.time`). The command line
-/// streams rows through an [`Auditor`] instead; both give the same result.
+/// The test oracle: runs the audit over the dataset's rows held in memory (`ds.time`),
+/// nothing spilled. The command line streams rows through an [`Auditor`] instead; the fuzz
+/// and property tests check that both give the same result.
 pub fn audit(ds: &Dataset, rules: &Ruleset, cfg: &AuditConfig) -> Audit {
     let mut a = Auditor::new(ds, rules, cfg.clone(), None);
     for r in &ds.time {

@@ -18,9 +18,10 @@
 //! run (`PROPTEST_CASES=20000 cargo test --release --test it fuzz`: about 11 minutes on two
 //! cores). What it found is kept under fixtures/bad/fuzz/ with a `regression_*` test here.
 
-use ccm::audit::{Audit, AuditConfig, Auditor, DosMode, audit};
+use ccm::audit::{Audit, AuditConfig, DosMode};
 use ccm::domain::YearMonth;
 use ccm::domain::{Dataset, Kind};
+use ccm::engine::{Auditor, audit};
 use ccm::ingest::{
     IngestError, ReadOptions, open_timelog, read_claims, read_companion, read_timelog,
     stream_timelog_batches,

@@ -7,4 +7,5 @@ mod common;
 mod fixtures;
 mod fuzz;
 mod golden;
+mod layout;
 mod properties;

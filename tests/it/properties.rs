@@ -1,8 +1,9 @@
 //! Properties of the core over generated time logs: nothing lost, order does not matter,
 //! more minutes never lose a claim, no panic on arbitrary bytes.
 
-use ccm::audit::{AuditConfig, DosMode, audit};
+use ccm::audit::{AuditConfig, DosMode};
 use ccm::domain::{Dataset, Kind};
+use ccm::engine::audit;
 use ccm::ingest::{ReadOptions, read_companion, read_timelog};
 use ccm::rules::{Policy, Ruleset};
 use proptest::prelude::*;

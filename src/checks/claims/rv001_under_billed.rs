@@ -1,6 +1,6 @@
 //! RV001 under-billed: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::audit::{ClaimLine, Outcome};
+use crate::billing::{ClaimLine, Outcome};
 use crate::checks::Finding;
 use crate::domain::{Money, money_str};
 

@@ -1,0 +1,154 @@
+//! The command line turned into one validated plan before any work: every flag parsed and
+//! checked, the companion files found beside the time logs, the header map read. The shell
+//! then only carries the plan out.
+
+use crate::cli::{AuditArgs, DosArg, FailOn, Format, PolicyArg};
+use crate::config::{AuditConfig, DosMode};
+use crate::domain::{Kind, Severity, YearMonth, parse_date};
+use crate::ingest::{HeaderMap, ReadOptions};
+use crate::rules::Policy;
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+
+/// The companion kinds read before the time logs stream, in the order they are read.
+pub const COMPANIONS: [Kind; 5] = [
+    Kind::Consents,
+    Kind::Diagnoses,
+    Kind::Enrolments,
+    Kind::Careplans,
+    Kind::Visits,
+];
+
+/// What one `ccm audit` (or `ccm trace`) run will do.
+#[derive(Debug)]
+pub struct AuditPlan {
+    pub timelogs: Vec<PathBuf>,
+    /// Companion files in the order they are read: by kind (as [`COMPANIONS`]), then in
+    /// time-log order.
+    pub companions: Vec<(Kind, PathBuf)>,
+    /// The claims file (verify mode).
+    pub claims: Option<PathBuf>,
+    pub cfg: AuditConfig,
+    pub rules_dir: Option<PathBuf>,
+    /// Delimiter and header map for every file.
+    pub read: ReadOptions,
+    pub out: Option<PathBuf>,
+    pub format: Format,
+    /// The least severity that makes the exit code 1 (`None`: never).
+    pub fail_on: Option<Severity>,
+    pub quiet: bool,
+}
+
+impl AuditPlan {
+    /// Validates `args`; `today` is the as-of date when none is given.
+    pub fn new(args: &AuditArgs, today: NaiveDate) -> Result<AuditPlan> {
+        let as_of = match &args.as_of {
+            Some(s) => {
+                parse_date(s).ok_or_else(|| anyhow!("--as-of {s:?} is not a date (YYYY-MM-DD)"))?
+            }
+            None => today,
+        };
+        let month = match &args.month {
+            Some(s) => {
+                Some(YearMonth::parse(s).ok_or_else(|| anyhow!("--month {s:?} is not YYYY-MM"))?)
+            }
+            None => None,
+        };
+        let cfg = AuditConfig {
+            as_of,
+            month,
+            policy: match args.policy {
+                PolicyArg::Cms => Policy::Cms,
+                PolicyArg::Strict => Policy::Strict,
+            },
+            dos: match args.dos {
+                DosArg::MonthEnd => DosMode::MonthEnd,
+                DosArg::Threshold => DosMode::Threshold,
+            },
+        };
+        if let Some(out) = &args.out
+            && out.exists()
+            && !out.is_dir()
+        {
+            bail!("--out {} exists and is not a directory", out.display());
+        }
+        let mut read = ReadOptions {
+            delimiter: parse_delimiter(&args.delimiter)?,
+            ..ReadOptions::default()
+        };
+        if let Some(m) = &args.map {
+            let name = m.display().to_string();
+            let text = std::fs::read_to_string(m)
+                .with_context(|| format!("cannot read map file {name}"))?;
+            read.map = HeaderMap::parse(&name, &text)?;
+        }
+        let found: Vec<(Kind, PathBuf)> = COMPANIONS
+            .iter()
+            .flat_map(|&k| companions(args, k).into_iter().map(move |p| (k, p)))
+            .collect();
+        let claims = companions(args, Kind::Claims);
+        if claims.len() > 1 {
+            bail!(
+                "found a claims.csv beside several time logs; name one with --claims FILE (verify mode reads one claims file)"
+            );
+        }
+        Ok(AuditPlan {
+            timelogs: args.timelogs.clone(),
+            companions: found,
+            claims: claims.into_iter().next(),
+            cfg,
+            rules_dir: args.rules.clone(),
+            read,
+            out: args.out.clone(),
+            format: args.format,
+            fail_on: match args.fail_on {
+                FailOn::Error => Some(Severity::Error),
+                FailOn::Warning => Some(Severity::Warning),
+                FailOn::Info => Some(Severity::Info),
+                FailOn::Never => None,
+            },
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// Companion files for the time logs: the flag, else the canonical file beside each log.
+fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
+    let (flag, canonical) = match kind {
+        Kind::Consents => (&args.consents, "consents.csv"),
+        Kind::Diagnoses => (&args.diagnoses, "diagnoses.csv"),
+        Kind::Enrolments => (&args.enrolments, "enrolments.csv"),
+        Kind::Careplans => (&args.careplans, "careplans.csv"),
+        Kind::Visits => (&args.visits, "visits.csv"),
+        Kind::Claims => (&args.claims, "claims.csv"),
+        Kind::Timelog => unreachable!("time logs are named, not found"),
+    };
+    if let Some(f) = flag {
+        return vec![f.clone()];
+    }
+    let mut found: Vec<PathBuf> = Vec::new();
+    for t in &args.timelogs {
+        let dir = t.parent().unwrap_or(Path::new(""));
+        let p = dir.join(canonical);
+        if p.is_file() && !found.iter().any(|f| same_file(f, &p)) {
+            found.push(p);
+        }
+    }
+    found
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8> {
+    match s {
+        "\\t" | "tab" | "\t" => Ok(b'\t'),
+        s if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => bail!("--delimiter must be one ASCII character (or \\t), not {s:?}"),
+    }
+}

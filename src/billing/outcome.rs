@@ -1,0 +1,63 @@
+//! What billing decides for a patient-month: its status, the claim lines the evidence
+//! supports, and what they pay.
+
+use crate::domain::{Money, Text, YearMonth};
+use chrono::NaiveDate;
+
+/// One proposed claim line. Its patient, billing NPI and month are its [`Outcome`]'s
+/// (see [`Audit::claims`]), not repeated on every line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimLine {
+    pub date_of_service: NaiveDate,
+    pub hcpcs: Text,
+    pub units: u32,
+    /// The month's chronic diagnoses (shared by the lines of one claim).
+    pub dx: std::sync::Arc<[Text]>,
+    pub minutes: u32,
+    pub expected_payment: Money,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Lines go out.
+    Clean,
+    /// The evidence supports lines but an error finding holds them.
+    Blocked,
+    /// Below every base threshold.
+    BelowThreshold,
+    /// The month is still open on the as-of date (no month-end lines yet).
+    Open,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Clean => "clean",
+            Status::Blocked => "blocked",
+            Status::BelowThreshold => "below-threshold",
+            Status::Open => "open",
+        }
+    }
+}
+
+/// What the audit decided for one patient, month and billing practitioner.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// CCM or PCM.
+    pub program: &'static str,
+    pub patient_id: Text,
+    pub month: YearMonth,
+    pub billing_npi: Text,
+    /// Countable CCM minutes (clinical staff and practitioners).
+    pub minutes: u32,
+    /// Of those, minutes by practitioners.
+    pub practitioner_minutes: u32,
+    pub status: Status,
+    /// Base code of the family chosen, and the others the evidence also supported.
+    pub chosen: Option<Text>,
+    pub alternatives: Vec<Text>,
+    /// Lines the evidence supports (sent only when clean).
+    pub lines: Vec<ClaimLine>,
+    /// What those lines would pay.
+    pub payment: Money,
+}
