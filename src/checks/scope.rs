@@ -170,13 +170,14 @@ pub struct Emit<'a> {
 }
 
 impl<'a> Emit<'a> {
-    pub fn new(pm: &PatientMonth<'a>) -> Emit<'a> {
+    /// Collects into `out` (an empty list the engine reuses from month to month).
+    pub fn new(pm: &PatientMonth<'a>, out: Vec<Finding>) -> Emit<'a> {
         Emit {
             patient: pm.patient,
             month: pm.month,
             npi: pm.npi_name,
             program: pm.program.as_str(),
-            out: Vec::new(),
+            out,
         }
     }
 
@@ -193,8 +194,17 @@ impl<'a> Emit<'a> {
         self.out.push(f);
     }
 
+    /// One finding per file the rows come from, saying "N minute(s) on K row(s): `what`".
+    pub fn rows(&mut self, check: &'static Check, acc: &Acc, what: &str) {
+        // `what` is an argument, not part of the format string, so the message is sized to
+        // its text (a long literal would reserve twice its length in every message).
+        self.rows_with(check, acc, |rows, minutes| {
+            format!("{minutes} minute(s) on {rows} row(s): {what}")
+        });
+    }
+
     /// One finding per file the rows come from; `message` gets the row count and minutes.
-    pub fn rows(
+    pub fn rows_with(
         &mut self,
         check: &'static Check,
         acc: &Acc,

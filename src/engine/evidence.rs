@@ -49,13 +49,15 @@ impl Pm {
 #[derive(Default, Debug)]
 pub(super) struct RowIssues {
     pub(super) at: Vec<(u8, u16, u64)>,
-    /// Minutes per tag (the OV001 rows' minutes are the month's total, not kept here).
-    pub(super) minutes: [u32; RowTag::COUNT],
+    /// Minutes per tag but the last ([`RowTag::CcmRows`], whose minutes are the month's
+    /// total, not kept here).
+    pub(super) minutes: [u32; RowTag::COUNT - 1],
 }
 
 impl RowIssues {
     pub(super) fn add(&mut self, tag: RowTag, at: (u16, u64), minutes: u32) {
         self.at.push((tag as u8, at.0, at.1));
+        debug_assert!(tag != RowTag::CcmRows, "OV001 rows carry no minutes");
         self.minutes[tag as usize] += minutes;
     }
 

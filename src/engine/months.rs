@@ -56,6 +56,8 @@ struct MonthRun {
     /// The patient-month whose NPIs with CCM minutes are in `npis`.
     npis_at: Option<(u32, YearMonth)>,
     npis: Vec<u32>,
+    /// The list a month's findings are collected in, reused.
+    found: Vec<Finding>,
 }
 
 /// Everything the patient-month stage reads.
@@ -178,7 +180,7 @@ impl Months<'_> {
             year,
             run,
         };
-        let mut emit = Emit::new(&view);
+        let mut emit = Emit::new(&view, std::mem::take(&mut state.found));
         for check in patient_month_checks() {
             check(&view, &mut emit);
         }
@@ -232,7 +234,8 @@ impl Months<'_> {
                 f.amount = Some(payment);
             }
         }
-        findings.extend(local);
+        findings.append(&mut local);
+        state.found = local;
         Outcome {
             program: program.as_str(),
             patient_id: view.patient.into(),

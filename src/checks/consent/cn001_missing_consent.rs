@@ -53,5 +53,5 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
             acc.minutes
         )
     };
-    emit.rows(&CN001, acc, |_, _| msg.clone());
+    emit.rows_with(&CN001, acc, |_, _| msg.clone());
 }

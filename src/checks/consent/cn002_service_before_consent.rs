@@ -16,7 +16,9 @@ check! {
 
 /// Lists the patient-month's rows under [`RowTag::BeforeConsent`] (one finding per file).
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    emit.rows(&CN002, pm.rows.of(RowTag::BeforeConsent), |rows, minutes| {
-        format!("{minutes} minute(s) on {rows} row(s): minutes dated before the consent date do not count")
-    });
+    emit.rows(
+        &CN002,
+        pm.rows.of(RowTag::BeforeConsent),
+        "minutes dated before the consent date do not count",
+    );
 }

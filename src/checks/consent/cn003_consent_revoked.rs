@@ -17,7 +17,9 @@ check! {
 
 /// Lists the patient-month's rows under [`RowTag::Revoked`] (one finding per file).
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    emit.rows(&CN003, pm.rows.of(RowTag::Revoked), |rows, minutes| {
-        format!("{minutes} minute(s) on {rows} row(s): minutes in a month after the consent was revoked do not count; the month cannot be billed")
-    });
+    emit.rows(
+        &CN003,
+        pm.rows.of(RowTag::Revoked),
+        "minutes in a month after the consent was revoked do not count; the month cannot be billed",
+    );
 }

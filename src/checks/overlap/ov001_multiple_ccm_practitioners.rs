@@ -56,5 +56,5 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
         at: rows.at.clone(),
         minutes: pm.minutes.total,
     };
-    emit.rows(&OV001, &rows, |_, _| msg.clone());
+    emit.rows_with(&OV001, &rows, |_, _| msg.clone());
 }

@@ -16,7 +16,9 @@ check! {
 
 /// Lists the patient-month's rows under [`RowTag::NonClinical`] (one finding per file).
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    emit.rows(&TM002, pm.rows.of(RowTag::NonClinical), |rows, minutes| {
-        format!("{minutes} minute(s) on {rows} row(s): minutes logged by a non-clinical role do not count")
-    });
+    emit.rows(
+        &TM002,
+        pm.rows.of(RowTag::NonClinical),
+        "minutes logged by a non-clinical role do not count",
+    );
 }

@@ -19,7 +19,5 @@ check! {
 
 /// Lists the patient-month's rows under [`RowTag::Overlap`] (one finding per file).
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    emit.rows(&TM003, pm.rows.of(RowTag::Overlap), |rows, minutes| {
-        format!("{minutes} minute(s) on {rows} row(s): minutes overlapping the same staff member's earlier interval count once and are removed here")
-    });
+    emit.rows(&TM003, pm.rows.of(RowTag::Overlap), "minutes overlapping the same staff member's earlier interval count once and are removed here");
 }

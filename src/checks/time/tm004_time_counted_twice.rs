@@ -15,7 +15,5 @@ check! {
 
 /// Lists the patient-month's rows under [`RowTag::Twice`] (one finding per file).
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    emit.rows(&TM004, pm.rows.of(RowTag::Twice), |rows, minutes| {
-        format!("{minutes} minute(s) on {rows} row(s): minutes logged at the same clock time for another program stay with that program and leave CCM")
-    });
+    emit.rows(&TM004, pm.rows.of(RowTag::Twice), "minutes logged at the same clock time for another program stay with that program and leave CCM");
 }
