@@ -160,9 +160,26 @@ pub(super) fn parse_time_row(
             show(npi_s)
         ));
     }
+    // Two rows are one entry when their decoded values are: ids (trimmed), day, clock
+    // times, minutes, role (letters and digits, any case), program, NPI, and activity and
+    // note trimmed. `P001 ` for `P001`, `rn` for `RN` or `03/05/2025` for `2025-03-05` does
+    // not hide a repeat.
     let mut h = std::hash::BuildHasher::build_hasher(&crate::domain::FastState::default());
-    for f in r.rec.iter() {
-        h.write(f);
+    for id in [patient, staff, npi_s] {
+        h.write(id.as_bytes());
+        h.write_u8(0xff);
+    }
+    h.write_i32(chrono::Datelike::num_days_from_ce(&date));
+    h.write_u16(start.unwrap_or(NO_TIME));
+    h.write_u16(end.unwrap_or(NO_TIME));
+    h.write_u16(minutes);
+    for b in role_s.bytes().filter(u8::is_ascii_alphanumeric) {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.write_u8(0xff);
+    h.write_u8(program as u8);
+    for c in [Col::Activity, Col::Note] {
+        h.write(r.raw(c).trim_ascii());
         h.write_u8(0xff);
     }
     let note = crate::checks::time::note_quality(

@@ -4,9 +4,10 @@ use crate::domain::Finding;
 
 check! {
     IN003, "IN003", "duplicate-entry", Warning,
-    what: "A time-log row identical in every field to an earlier one (same patient, date, \
-           times, minutes, staff, role, program, NPI, activity and note). The first copy \
-           counts; each repeat is excluded.",
+    what: "A time-log row that repeats an earlier one: the same patient, date, times, \
+           minutes, staff, role, program, NPI, activity and note once read (ids, activity and \
+           note trimmed; role in any case and punctuation; dates and times in any accepted \
+           form). The first copy counts; each repeat is excluded.",
     why: "Exports re-run or merged by hand repeat rows; counting them twice inflates minutes \
           and can lift a month over a threshold the real work never reached.",
     example: "timelog.csv lines 31 and 57 are the same 20-minute RN call; line 57 is excluded.",
@@ -18,6 +19,8 @@ check! {
 pub fn finding(first_line: u64) -> Finding {
     Finding::new(
         &IN003,
-        format!("this row repeats line {first_line} exactly; it is counted once"),
+        format!(
+            "this row repeats line {first_line} (same patient, staff, day, times, minutes, role, program, NPI, activity and note); it is counted once"
+        ),
     )
 }
