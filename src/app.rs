@@ -291,8 +291,18 @@ fn write_out(
         ),
     ];
     let write_one = |(name, write): &(&str, Writer)| -> Result<(tempfile::NamedTempFile, PathBuf)> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+        let dest = dir.join(name);
+        // Created as 0666 less the user's umask, like any file the user makes; a file
+        // replaced keeps its own mode (these files hold patient ids: never loosened).
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder
             .tempfile_in(dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
         {
@@ -300,16 +310,13 @@ fn write_out(
             write(&mut buf).with_context(|| format!("cannot write {name}"))?;
             buf.flush()?;
         }
-        // Temporary files are created 0600; the outputs are ordinary files.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
+        if let Ok(existing) = std::fs::metadata(&dest) {
             tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .ok();
+                .set_permissions(existing.permissions())
+                .with_context(|| format!("cannot write {}", dest.display()))?;
         }
         tmp.as_file().sync_all().ok();
-        Ok((tmp, dir.join(name)))
+        Ok((tmp, dest))
     };
     // findings.json (the largest) is written on a second thread beside the other three.
     let (first, rest) = files.split_at(1);

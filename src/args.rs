@@ -20,6 +20,14 @@ pub const COMPANIONS: [Kind; 5] = [
     Kind::Visits,
 ];
 
+/// The files `--out` writes.
+pub const OUTPUTS: [&str; 4] = [
+    "clean_claims.csv",
+    "findings.csv",
+    "findings.json",
+    "summary.json",
+];
+
 /// What one `ccm audit` (or `ccm trace`) run will do.
 #[derive(Debug)]
 pub struct AuditPlan {
@@ -93,10 +101,30 @@ impl AuditPlan {
                 "found a claims.csv beside several time logs; name one with --claims FILE (verify mode reads one claims file)"
             );
         }
+        let claims = claims.into_iter().next();
+        if let Some(out) = &args.out {
+            let inputs = args
+                .timelogs
+                .iter()
+                .chain(found.iter().map(|(_, p)| p))
+                .chain(claims.iter())
+                .chain(args.map.iter());
+            for input in inputs {
+                for name in OUTPUTS {
+                    if same_file(&out.join(name), input) {
+                        bail!(
+                            "--out {} would overwrite the input {}: write the outputs to another folder",
+                            out.display(),
+                            input.display()
+                        );
+                    }
+                }
+            }
+        }
         Ok(AuditPlan {
             timelogs: args.timelogs.clone(),
             companions: found,
-            claims: claims.into_iter().next(),
+            claims,
             cfg,
             rules_dir: args.rules.clone(),
             read,

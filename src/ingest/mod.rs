@@ -49,7 +49,7 @@ pub enum IngestError {
     IsDir { file: String },
     #[error("{file}: the file is empty (no header row)")]
     Empty { file: String },
-    #[error("{file}: required column `{column}` not found (headers seen: {seen})")]
+    #[error("{file}: required column `{column}` not found ({seen})")]
     MissingColumn {
         file: String,
         column: String,
@@ -57,6 +57,15 @@ pub enum IngestError {
     },
     #[error("cannot read {file}: {msg}")]
     Csv { file: String, msg: String },
+    #[error(
+        "{file}: the map names header `{header}` for {field}, but the file has no such header ({seen})"
+    )]
+    MapHeader {
+        file: String,
+        field: String,
+        header: String,
+        seen: String,
+    },
     #[error("map file {file}: {msg}")]
     Map { file: String, msg: String },
 }

@@ -5,9 +5,10 @@
 //! field access to the records read.
 
 use super::lines::LineCounter;
+use super::schema::HeaderProblem;
 use super::schema::{self, Schema};
 use super::{IngestError, Progress, ReadOptions};
-use crate::domain::{Dataset, SourceFile};
+use crate::domain::{Dataset, SourceFile, parse_date, parse_time};
 use std::io::Read;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -82,12 +83,18 @@ pub(super) fn open_source<C: Schema>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let idx = schema::resolve(C::KIND, &heads, &opts.map).map_err(|column| {
-        IngestError::MissingColumn {
-            file: name.to_string(),
+    let idx = schema::resolve(C::KIND, &heads, &opts.map).map_err(|problem| match problem {
+        HeaderProblem::Missing(column) => IngestError::MissingColumn {
+            file: shown(name, 200),
             column: column.to_string(),
-            seen: heads.join(", "),
-        }
+            seen: headers_seen(&heads),
+        },
+        HeaderProblem::MapMissing { field, header } => IngestError::MapHeader {
+            file: shown(name, 200),
+            field: field.to_string(),
+            header: shown(&header, 40),
+            seen: headers_seen(&heads),
+        },
     })?;
     let file = ds.files.len() as u16;
     ds.files.push(SourceFile {
@@ -145,6 +152,7 @@ impl<'a> Fields<'a> {
     pub(super) fn as_slice(&self) -> &'a [u8] {
         self.bytes
     }
+    #[cfg(test)]
     pub(super) fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
         let f = *self;
         (0..f.len()).map(move |i| &f.bytes[f.range(i).expect("a field of the record")])
@@ -228,6 +236,44 @@ pub(super) fn show(s: &str) -> String {
         Some((i, _)) => format!("{:?}…", &s[..i]),
         None => format!("{s:?}"),
     }
+}
+
+/// What an error may say about a file's first line: the header names, at most 20, each
+/// cut to 40 characters with control characters escaped; or, when the line looks like a
+/// data row (a date, a clock time or a long number in a cell), only that, so no patient
+/// data reaches the terminal or a log.
+pub(super) fn headers_seen(heads: &[String]) -> String {
+    let data_like = heads.iter().any(|h| {
+        parse_date(h).is_some()
+            || parse_time(h).is_some()
+            || (h.len() >= 5 && h.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if data_like {
+        return "the first line looks like data: is the header row missing?".to_string();
+    }
+    const MOST: usize = 20;
+    let mut names: Vec<String> = heads.iter().take(MOST).map(|h| shown(h, 40)).collect();
+    if heads.len() > MOST {
+        names.push(format!("… {} more", heads.len() - MOST));
+    }
+    format!("headers seen: {}", names.join(", "))
+}
+
+/// `s` for a one-line message: control characters escaped, cut to `max` characters.
+pub(super) fn shown(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -239,22 +239,43 @@ impl HeaderMap {
     }
 }
 
+/// Why a file's header cannot be read as its kind.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum HeaderProblem {
+    /// A required column is under none of its names.
+    Missing(&'static str),
+    /// `--map` names a header the file does not have (a map is a contract: a typo must not
+    /// silently drop a column).
+    MapMissing { field: &'static str, header: String },
+}
+
 /// Finds each of the kind's columns in a file's header (trimmed cells): under the name the
 /// user mapped it to, else under its canonical name, else under the first of its aliases
-/// present. Returns each column's position in the header, by variant position, or the name
-/// of the first required column that is missing.
+/// present. Returns each column's position in the header, by variant position.
+///
+/// A header found through an alias feeds one column only (an alias like `date` could
+/// match two); a header the map names may feed several (`staff_id` and `staff_role` from
+/// one "Provider/Care Manager" column), and wins over an alias.
 pub(super) fn resolve(
     kind: Kind,
     heads: &[String],
     map: &HeaderMap,
-) -> Result<Vec<Option<usize>>, &'static str> {
+) -> Result<Vec<Option<usize>>, HeaderProblem> {
     let normed: Vec<String> = heads.iter().map(|h| norm_key(h)).collect();
     let cols = columns(kind);
     let mut idx = Vec::with_capacity(cols.len());
+    let mut mapped = Vec::with_capacity(cols.len());
     for c in cols {
         let found = if let Some(user) = map.get(kind, c.name) {
             let u = norm_key(user);
-            normed.iter().position(|h| *h == u)
+            let at = normed.iter().position(|h| *h == u);
+            if at.is_none() {
+                return Err(HeaderProblem::MapMissing {
+                    field: c.name,
+                    header: user.to_string(),
+                });
+            }
+            at
         } else {
             let canon = norm_key(c.name);
             normed.iter().position(|h| *h == canon).or_else(|| {
@@ -263,19 +284,25 @@ pub(super) fn resolve(
                     .find_map(|a| normed.iter().position(|h| *h == norm_key(a)))
             })
         };
+        mapped.push(map.get(kind, c.name).is_some());
         idx.push(found);
     }
-    // Two columns must not claim the same header (an alias like `date` could).
+    // Two columns must not claim the same header, unless the map says so.
     for i in 0..idx.len() {
         for j in 0..i {
-            if idx[i].is_some() && idx[i] == idx[j] {
+            if idx[i].is_none() || idx[i] != idx[j] || (mapped[i] && mapped[j]) {
+                continue;
+            }
+            if mapped[i] {
+                idx[j] = None;
+            } else {
                 idx[i] = None;
             }
         }
     }
     for (c, i) in cols.iter().zip(&idx) {
         if c.required && i.is_none() {
-            return Err(c.name);
+            return Err(HeaderProblem::Missing(c.name));
         }
     }
     if kind == Kind::Timelog {
@@ -283,7 +310,9 @@ pub(super) fn resolve(
         let timed = found(TimelogCol::Minutes)
             || (found(TimelogCol::StartTime) && found(TimelogCol::EndTime));
         if !timed {
-            return Err("minutes (or both start_time and end_time)");
+            return Err(HeaderProblem::Missing(
+                "minutes (or both start_time and end_time)",
+            ));
         }
     }
     Ok(idx)

@@ -925,3 +925,190 @@ fn a_column_read_by_nothing_is_not_required() {
     assert!(codes(&json).iter().all(|(c, _)| c != "EL005"), "{json}");
     assert_eq!(json["summary"]["months_clean"], 1, "{}", json["summary"]);
 }
+
+#[test]
+fn a_row_repeated_with_cosmetic_differences_counts_once() {
+    // The same 15-minute call, exported twice, once with stray spaces, a lower-case role
+    // and program, a US date and a padded minute count: 15 minutes, not a billable 30.
+    let rows = format!(
+        "P1,2025-03-05,15,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n\
+         P1 ,03/05/2025, 15,,,S1 ,rn,ccm, {NPI_A},call , reviewed meds \n"
+    );
+    let d = good_case(&rows);
+    let (code, json, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let found = codes(&json);
+    assert_eq!(
+        found.iter().filter(|(c, _)| c == "IN003").count(),
+        1,
+        "{found:?}"
+    );
+    let s = &json["summary"];
+    assert_eq!(s["months_clean"], 0, "{s}");
+    assert_eq!(s["months_below_threshold"], 1, "{s}");
+    // A different note is a different entry.
+    let rows = format!(
+        "P1,2025-03-05,15,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n\
+         P1,2025-03-05,15,,,S1,RN,CCM,{NPI_A},call,called pharmacy about refill\n"
+    );
+    let d = good_case(&rows);
+    let (_, json, _) = audit_json(d.path(), &[]);
+    assert!(codes(&json).iter().all(|(c, _)| c != "IN003"));
+    assert_eq!(json["summary"]["months_clean"], 1);
+}
+
+#[test]
+fn a_map_naming_a_header_the_file_lacks_is_exit_2_and_one_header_may_feed_two_fields() {
+    let rows = rows_for("P1", &[25], NPI_A);
+    let d = good_case(&rows);
+    std::fs::write(
+        d.path().join("consents.csv"),
+        "patient_id,consent_date,Opt Out\nP1,2025-01-10,2025-02-03\n",
+    )
+    .unwrap();
+    // A typo in the revocation column's header must not drop every revocation.
+    std::fs::write(
+        d.path().join("map.toml"),
+        "[consents]\nrevoked_date = \"Opt-Out Dte\"\n",
+    )
+    .unwrap();
+    let map = d.path().join("map.toml").display().to_string();
+    let (code, _, err) = audit_json(d.path(), &["--map".into(), map.clone()]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("consents.csv"), "{err}");
+    assert!(
+        err.contains("`Opt-Out Dte`") && err.contains("revoked_date"),
+        "{err}"
+    );
+    assert!(
+        err.contains("headers seen: patient_id, consent_date, Opt Out"),
+        "{err}"
+    );
+    // Spelled right, the revocation is read and March is blocked (CN003).
+    std::fs::write(
+        d.path().join("map.toml"),
+        "[consents]\nrevoked_date = \"Opt Out\"\n",
+    )
+    .unwrap();
+    let (code, json, err) = audit_json(d.path(), &["--map".into(), map.clone()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(codes(&json).iter().any(|(c, _)| c == "CN003"), "{json}");
+    // One header feeding two fields: staff id and role from one "Who" column.
+    let log = format!(
+        "patient_id,service_date,minutes,Who,program,billing_npi,note\nP1,2025-03-03,25,RN,CCM,{NPI_A},reviewed meds\n"
+    );
+    std::fs::write(d.path().join("timelog.csv"), log).unwrap();
+    std::fs::write(
+        d.path().join("consents.csv"),
+        "patient_id,consent_date\nP1,2025-01-10\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("map.toml"),
+        "[timelog]\nstaff_id = \"Who\"\nstaff_role = \"Who\"\n",
+    )
+    .unwrap();
+    let (code, json, err) = audit_json(d.path(), &["--map".into(), map]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json["summary"]["months_clean"], 1, "{}", json["summary"]);
+}
+
+#[test]
+fn header_errors_carry_no_row_data_and_stay_one_bounded_line() {
+    // A time log exported without its header row: the first line is a patient's row.
+    let d = good_case("");
+    std::fs::write(
+        d.path().join("timelog.csv"),
+        format!("P1,2025-03-03,25,,,S1,RN,CCM,{NPI_A},call,Pt disclosed new HIV diagnosis\n"),
+    )
+    .unwrap();
+    let (code, _, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("looks like data"), "{err}");
+    assert!(!err.contains("HIV") && !err.contains("P1"), "{err}");
+    // A huge header with control bytes: at most 20 names, each cut, escapes, one line.
+    let mut header: Vec<String> = (0..5000).map(|i| format!("col{i}")).collect();
+    header[0] = format!("\"evil\u{1b}[2J\r{}\"", "x".repeat(500));
+    std::fs::write(d.path().join("timelog.csv"), header.join(",") + "\n").unwrap();
+    let (code, _, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\r'), "{err:?}");
+    assert!(err.len() < 2_000, "{} bytes", err.len());
+    assert!(err.contains("4980 more"), "{err}");
+}
+
+#[test]
+fn outputs_never_overwrite_an_input() {
+    let rows = rows_for("P1", &[25], NPI_A);
+    let d = good_case(&rows);
+    let out = d.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let claims = out.join("clean_claims.csv");
+    let text = format!(
+        "patient_id,date_of_service,hcpcs,units,billing_npi\nP1,2025-03-31,99490,1,{NPI_A}\nP1,2025-03-31,99439,1,{NPI_A}\n"
+    );
+    std::fs::write(&claims, &text).unwrap();
+    let (code, _, err) = audit_json(
+        d.path(),
+        &[
+            "--claims".into(),
+            claims.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would overwrite the input"), "{err}");
+    assert_eq!(std::fs::read_to_string(&claims).unwrap(), text);
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        1,
+        "nothing written"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_follow_the_umask_and_never_loosen_a_tightened_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let rows = rows_for("P1", &[25], NPI_A);
+    let d = good_case(&rows);
+    let out = d.path().join("out");
+    let run = |umask: &str| {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" audit \"$1\" --as-of 2025-04-15 --quiet --fail-on never --out \"$2\""
+            ))
+            .arg(assert_cmd::cargo::cargo_bin("ccm"))
+            .arg(d.path().join("timelog.csv"))
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let mode = |name: &str| {
+        std::fs::metadata(out.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    run("077");
+    assert_eq!(mode("findings.csv"), 0o600);
+    std::fs::remove_dir_all(&out).unwrap();
+    run("022");
+    assert_eq!(mode("findings.csv"), 0o644);
+    // Tightened by hand: a rerun keeps it tight.
+    std::fs::set_permissions(
+        out.join("summary.json"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    run("022");
+    assert_eq!(mode("summary.json"), 0o600);
+    assert_eq!(mode("clean_claims.csv"), 0o644);
+}
