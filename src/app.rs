@@ -65,24 +65,22 @@ fn explain(code: &str) -> Result<u8> {
 fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
     let rules = Ruleset::load(dir, crate::checks::is_check)?;
     let y = year.unwrap_or_else(|| *rules.years.keys().next_back().expect("a year"));
-    if !rules.has_year(y) {
-        bail!(
-            "no rules for {y} (years: {})",
-            rules
-                .years
-                .keys()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    // As `ccm audit` does: a year without rules of its own takes the nearest year's.
     let yr = rules.year(y);
+    let estimate = if rules.has_year(y) {
+        String::new()
+    } else {
+        format!(
+            "; no CY{y} rules: the CY{} table and fees, an estimate",
+            yr.year
+        )
+    };
     to_stdout(|w| {
         writeln!(w, "check catalogue")?;
         for c in registry() {
             writeln!(w, "  {}  {:<9} {}", c.code, c.severity.as_str(), c.name)?;
         }
-        writeln!(w, "\ncode table {y} (rules: {})", rules.origin)?;
+        writeln!(w, "\ncode table {y} (rules: {}{estimate})", rules.origin)?;
         writeln!(
             w,
             "  {:<6} {:<8} {:<17} {:<6} {:<13} {:>9} {:>9} {:>4} {:<6} {:>9}",

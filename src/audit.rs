@@ -52,6 +52,8 @@ pub struct Audit {
     /// Things the run could not prove, said once (missing companions, missing year rules).
     pub notes: Vec<String>,
     pub months: Vec<YearMonth>,
+    /// Years audited without rules of their own, and the year whose rules priced them.
+    pub estimated_years: BTreeMap<i32, i32>,
     /// Verify mode (a claims file was given).
     pub verify: Option<Verify>,
     /// The traced patient's time-log rows: state, and the minutes lost to overlaps.

@@ -33,6 +33,8 @@ pub struct Selection<'a> {
     pub addon_pay: Money,
     pub payment: Money,
     pub alternatives: Vec<Text>,
+    /// The year of the rules that priced it.
+    pub rules_year: i32,
 }
 
 impl Selection<'_> {
@@ -45,6 +47,7 @@ impl Selection<'_> {
             dx: dx.clone(),
             minutes: self.minutes,
             expected_payment: pay,
+            rules_year: self.rules_year,
         };
         // Exactly the room needed: a pushed second line would leave room for four.
         let mut out = Vec::with_capacity(1 + usize::from(self.addon.is_some()));
@@ -118,6 +121,7 @@ pub fn select<'a>(
             base_pay,
             addon_pay,
             payment: base_pay + addon_pay,
+            rules_year: yr.year,
             alternatives: Vec::new(),
         };
         let better = match &best {

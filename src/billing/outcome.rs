@@ -15,6 +15,9 @@ pub struct ClaimLine {
     pub dx: std::sync::Arc<[Text]>,
     pub minutes: u32,
     pub expected_payment: Money,
+    /// The calendar year whose rules and fees priced the line (another year's when the
+    /// line's own year has none: an estimate, said on the line).
+    pub rules_year: i32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

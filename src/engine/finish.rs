@@ -79,12 +79,16 @@ impl Auditor<'_> {
         let mut months: Vec<YearMonth> = pms.iter().map(|e| e.0.1).collect();
         months.sort_unstable();
         months.dedup();
+        // A year without rules of its own is checked and priced with the nearest year's:
+        // said once per year, and on each line it prices (fee_basis).
+        let mut estimated_years = std::collections::BTreeMap::new();
         for m in &months {
-            if !rules.has_year(m.year) {
+            if !rules.has_year(m.year) && !estimated_years.contains_key(&m.year) {
+                let used = rules.for_month(*m).year;
+                estimated_years.insert(m.year, used);
                 notes.push(format!(
-                    "no rules for {}: used the {} rules",
-                    m.year,
-                    rules.for_month(*m).year
+                    "no CY{} rules: its months are checked and priced with the CY{used} rules and fees, an estimate (fee_basis `CY{used} estimate` on each such line)",
+                    m.year
                 ));
             }
         }
@@ -124,6 +128,7 @@ impl Auditor<'_> {
             recon,
             notes,
             months,
+            estimated_years,
             verify,
             traced,
         }

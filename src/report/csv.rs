@@ -21,7 +21,7 @@ pub const FINDING_COLUMNS: [&str; 12] = [
     "amount",
 ];
 
-pub const CLAIM_COLUMNS: [&str; 12] = [
+pub const CLAIM_COLUMNS: [&str; 13] = [
     "patient_id",
     "billing_npi",
     "month",
@@ -34,6 +34,7 @@ pub const CLAIM_COLUMNS: [&str; 12] = [
     "dx4",
     "minutes",
     "expected_payment",
+    "fee_basis",
 ];
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
@@ -96,7 +97,18 @@ pub fn write_claims_csv(mut w: impl Write, ds: &Dataset, audit: &Audit) -> io::R
             dx(3),
             &c.minutes.to_string(),
             &money_str(c.expected_payment),
+            &fee_basis(c.month.year, c.rules_year),
         ])?;
     }
     out.flush()
+}
+
+/// Which year's rules and fees priced a line: `CY2025`, or, for a year ccm has no rules
+/// for, `CY2026 estimate` (the nearest year's rules and fees, said once in the report too).
+pub fn fee_basis(year: i32, rules_year: i32) -> String {
+    if year == rules_year {
+        format!("CY{rules_year}")
+    } else {
+        format!("CY{rules_year} estimate")
+    }
 }

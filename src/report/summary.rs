@@ -60,6 +60,8 @@ pub struct Summary {
     pub(super) findings_by_severity: BTreeMap<&'static str, usize>,
     pub(super) findings_by_code: BTreeMap<&'static str, usize>,
     pub(super) notes: Vec<String>,
+    /// Years with no rules of their own: the year whose rules and fees were used instead.
+    pub(super) estimated_years: BTreeMap<String, i32>,
 }
 
 pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &str) -> Summary {
@@ -132,6 +134,11 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         findings_by_severity: by_sev,
         findings_by_code: by_code,
         notes: audit.notes.clone(),
+        estimated_years: audit
+            .estimated_years
+            .iter()
+            .map(|(y, used)| (y.to_string(), *used))
+            .collect(),
     }
 }
 

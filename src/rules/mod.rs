@@ -65,13 +65,22 @@ impl YearRules {
         self.clashes.iter().find(|c| c.program == program)
     }
     /// National non-facility amount of one unit on that date of service, half-up to cents
-    /// (as CMS publishes it). `None` when the code has no fee or no conversion factor applies.
+    /// (as CMS publishes it). `None` when the code has no fee. A date outside every
+    /// conversion-factor range (a year priced with another year's rules) takes the nearest
+    /// range's factor: the latest that ended before it, else the first.
     pub fn unit_payment(&self, hcpcs: &str, dos: NaiveDate) -> Option<Money> {
         let fee = self.fees.get(hcpcs)?;
         let cf = self
             .conversion
             .iter()
             .find(|(from, to, _)| *from <= dos && dos <= *to)
+            .or_else(|| {
+                self.conversion
+                    .iter()
+                    .filter(|(_, to, _)| *to < dos)
+                    .max_by_key(|(_, to, _)| *to)
+            })
+            .or_else(|| self.conversion.iter().min_by_key(|(from, _, _)| *from))
             .map(|c| c.2)?;
         Some(cents((fee.work + fee.pe_nonfac + fee.mp) * cf))
     }

@@ -101,16 +101,16 @@ fn out_dir_gets_four_files_with_the_spec_columns_and_is_deterministic() {
     let mut lines = claims.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "patient_id,billing_npi,month,date_of_service,hcpcs,units,dx1,dx2,dx3,dx4,minutes,expected_payment"
+        "patient_id,billing_npi,month,date_of_service,hcpcs,units,dx1,dx2,dx3,dx4,minutes,expected_payment,fee_basis"
     );
     // 45 minutes: 99490 then 99439 x1, dated month end, chronic dx with the dot.
     assert_eq!(
         lines.next().unwrap(),
-        "P1,1234567893,2025-03,2025-03-31,99490,1,I10,E11.9,,,45,60.49"
+        "P1,1234567893,2025-03,2025-03-31,99490,1,I10,E11.9,,,45,60.49,CY2025"
     );
     assert_eq!(
         lines.next().unwrap(),
-        "P1,1234567893,2025-03,2025-03-31,99439,1,I10,E11.9,,,45,45.93"
+        "P1,1234567893,2025-03,2025-03-31,99439,1,I10,E11.9,,,45,45.93,CY2025"
     );
     assert_eq!(lines.next(), None, "P2 is below threshold");
     let findings = String::from_utf8(first[1].clone()).unwrap();
@@ -357,7 +357,11 @@ fn rules_command_prints_catalogue_and_code_table() {
         text.contains("CN001") && text.contains("99439") && text.contains("$60.49"),
         "{text}"
     );
-    ccm().args(["rules", "--year", "1999"]).assert().code(2);
+    // A year before the first rules folder shows the nearest year's table, as audit uses it.
+    let o = ccm().args(["rules", "--year", "1999"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("no CY1999 rules: the CY2024 table"), "{text}");
 }
 
 #[test]
@@ -1111,4 +1115,55 @@ fn outputs_follow_the_umask_and_never_loosen_a_tightened_file() {
     run("022");
     assert_eq!(mode("summary.json"), 0o600);
     assert_eq!(mode("clean_claims.csv"), 0o644);
+}
+
+#[test]
+fn a_year_without_rules_is_priced_with_the_nearest_years_and_says_so() {
+    // January 2027: no CY2027 rules yet. The line is priced with the CY2026 fees, never
+    // $0.00, and says it is an estimate; the note is said once for the year.
+    let rows = format!(
+        "P1,2027-01-05,15,,,S1,RN,CCM,{NPI_A},call,reviewed meds\nP1,2027-01-19,15,,,S1,RN,CCM,{NPI_A},call,called pharmacy\nP1,2027-02-02,25,,,S1,RN,CCM,{NPI_A},call,reviewed labs\n"
+    );
+    let d = good_case(&rows);
+    let out = d.path().join("out");
+    let (code, json, err) = audit_json(
+        d.path(),
+        &[
+            "--as-of".into(),
+            "2027-03-15".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let claims = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
+    let mut lines = claims.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",expected_payment,fee_basis")
+    );
+    let rest: Vec<&str> = lines.collect();
+    assert_eq!(rest.len(), 2, "{claims}");
+    for l in &rest {
+        assert!(l.ends_with(",CY2026 estimate"), "{l}");
+        assert!(!l.contains(",0.00,"), "{l}");
+    }
+    let s = &json["summary"];
+    assert_eq!(s["estimated_years"]["2027"], 2026, "{s}");
+    let notes: Vec<&str> = s["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .filter(|n| n.contains("CY2027"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{s}");
+    // `ccm rules --year 2027` agrees with the audit.
+    let out = ccm().args(["rules", "--year", "2027"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no CY2027 rules: the CY2026 table"), "{text}");
+    assert!(text.contains("99490"), "{text}");
 }
