@@ -33,7 +33,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => run_audit(*args),
         Command::Trace(args) => run_trace(*args),
         Command::Explain { code } => explain(&code),
-        Command::Rules { year, rules } => print_rules(year, rules.as_deref()),
+        Command::Rules {
+            check: Some(dir), ..
+        } => check_rules(&dir),
+        Command::Rules { year, rules, .. } => print_rules(year, rules.as_deref()),
     }
 }
 
@@ -58,6 +61,22 @@ fn explain(code: &str) -> Result<u8> {
         writeln!(w, "\nWhy it matters\n  {}", c.why)?;
         writeln!(w, "\nExample\n  {}", c.example)?;
         writeln!(w, "\nSource\n  {}", c.source)
+    })?;
+    Ok(0)
+}
+
+/// `ccm rules --check DIR`: loads the folder as `--rules DIR` would (every file validated)
+/// and says what it holds; a bad file is the usual one-line error and exit 2.
+fn check_rules(dir: &Path) -> Result<u8> {
+    let rules = Ruleset::load(Some(dir), crate::checks::is_check)?;
+    let years: Vec<String> = rules.years.keys().map(i32::to_string).collect();
+    to_stdout(|w| {
+        writeln!(
+            w,
+            "rules valid: years {} (rules: {})",
+            years.join(", "),
+            rules.origin
+        )
     })?;
     Ok(0)
 }

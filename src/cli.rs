@@ -36,6 +36,9 @@ pub enum Command {
         /// Replace embedded rules files with those in DIR.
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        /// Only validate the rules folder DIR (as --rules would use it) and say so.
+        #[arg(long, value_name = "DIR", conflicts_with = "rules")]
+        check: Option<PathBuf>,
     },
 }
 

@@ -1,6 +1,7 @@
 //! Which rule files make the ruleset: the embedded ones, each replaced by its twin in
 //! `--rules DIR` when that folder holds one.
 
+use super::validate;
 use super::{RulesError, Ruleset, YearRules, bad, parse};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -130,24 +131,26 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
             .map(|(n, t)| (n.as_str(), t.as_str()))
             .ok_or_else(|| bad(&rel, "missing for this year"))
     };
-    let (n, t) = get("codes.csv")?;
-    let codes = parse::codes(n, t)?;
-    let (n, t) = get("fees.csv")?;
-    let fees = parse::fees(n, t)?;
-    let (n, t) = get("conversion.csv")?;
-    let conversion = parse::conversion(n, t)?;
+    let (codes_name, t) = get("codes.csv")?;
+    let codes = parse::codes(codes_name, t)?;
+    let (fees_name, t) = get("fees.csv")?;
+    let fees = parse::fees(fees_name, t)?;
+    let (conv_name, t) = get("conversion.csv")?;
+    let conversion = parse::conversion(conv_name, t)?;
     let (n, t) = get("clashes.csv")?;
     let clashes = parse::clashes(n, t, is_check)?;
     let (n, t) = get("roles.csv")?;
     let roles = parse::roles(n, t)?;
-    Ok(YearRules {
+    let yr = YearRules {
         year: y,
         codes,
         fees,
         conversion,
         clashes,
         roles,
-    })
+    };
+    validate::year(y, &yr, codes_name, fees_name, conv_name)?;
+    Ok(yr)
 }
 
 /// The paths under `dir` that may replace a rule file: the files of every `<year>/` folder,

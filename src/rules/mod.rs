@@ -13,6 +13,7 @@
 mod load;
 mod parse;
 mod tables;
+mod validate;
 
 pub use tables::{Clash, CodeRule, Fee, Policy, Relation, TimeKind};
 

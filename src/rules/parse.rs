@@ -110,9 +110,20 @@ struct FeeRow {
 pub(super) fn fees(name: &str, text: &str) -> Result<HashMap<String, Fee>, RulesError> {
     let rows: Vec<FeeRow> = records(name, text)?;
     let mut out = HashMap::new();
-    for r in rows {
+    for (i, r) in rows.into_iter().enumerate() {
+        let line = i + 2;
+        // An RVU is a small non-negative number (CCM codes are 0.04-2.5): a negative or huge
+        // one would price lines below zero or past any real amount.
         let d = |f: &str, v: &str| {
-            Decimal::from_str(v.trim()).map_err(|_| bad(name, format!("{}: {f} {v:?}", r.hcpcs)))
+            let x = Decimal::from_str(v.trim())
+                .map_err(|_| bad(name, format!("line {line}: {}: {f} {v:?}", r.hcpcs)))?;
+            if x.is_sign_negative() || x > Decimal::from(100) {
+                return Err(bad(
+                    name,
+                    format!("line {line}: {}: {f} {v} is outside 0-100", r.hcpcs),
+                ));
+            }
+            Ok(x)
         };
         out.insert(
             r.hcpcs.to_ascii_uppercase(),
@@ -140,13 +151,37 @@ pub(super) fn conversion(
 ) -> Result<Vec<(NaiveDate, NaiveDate, Decimal)>, RulesError> {
     let rows: Vec<ConvRow> = records(name, text)?;
     rows.into_iter()
-        .map(|r| {
-            let from = parse_date(&r.effective_from)
-                .ok_or_else(|| bad(name, format!("bad date {:?}", r.effective_from)))?;
+        .enumerate()
+        .map(|(i, r)| {
+            let line = i + 2;
+            let from = parse_date(&r.effective_from).ok_or_else(|| {
+                bad(
+                    name,
+                    format!("line {line}: bad date {:?}", r.effective_from),
+                )
+            })?;
             let to = parse_date(&r.effective_to)
-                .ok_or_else(|| bad(name, format!("bad date {:?}", r.effective_to)))?;
-            let cf = Decimal::from_str(r.conversion_factor.trim())
-                .map_err(|_| bad(name, format!("bad factor {:?}", r.conversion_factor)))?;
+                .ok_or_else(|| bad(name, format!("line {line}: bad date {:?}", r.effective_to)))?;
+            let cf = Decimal::from_str(r.conversion_factor.trim()).map_err(|_| {
+                bad(
+                    name,
+                    format!("line {line}: bad factor {:?}", r.conversion_factor),
+                )
+            })?;
+            // CMS's factor has been 32-39 dollars per RVU; anything not positive or past 1000
+            // is a typo that would misprice every line.
+            if cf <= Decimal::ZERO || cf > Decimal::from(1000) {
+                return Err(bad(
+                    name,
+                    format!("line {line}: conversion factor {cf} is outside 0-1000"),
+                ));
+            }
+            if to < from {
+                return Err(bad(
+                    name,
+                    format!("line {line}: ends {to} before it starts {from}"),
+                ));
+            }
             Ok((from, to, cf))
         })
         .collect()

@@ -1167,3 +1167,87 @@ fn a_year_without_rules_is_priced_with_the_nearest_years_and_says_so() {
     assert!(text.contains("no CY2027 rules: the CY2026 table"), "{text}");
     assert!(text.contains("99490"), "{text}");
 }
+
+#[test]
+fn a_broken_rules_folder_is_exit_2_naming_file_line_and_rule() {
+    let base = |f: &str| std::fs::read_to_string(root().join("rules/2025").join(f)).unwrap();
+    let codes = base("codes.csv");
+    let fees = base("fees.csv");
+    let conv = base("conversion.csv");
+    // (file, new text, words the error must hold)
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "codes.csv",
+            codes.replacen(
+                "99490,CCM,ccm,base,staff,20,",
+                "99490,CCM,ccm,base,staff,,",
+                1,
+            ),
+            vec!["codes.csv", "line 2", "99490", "threshold"],
+        ),
+        (
+            "codes.csv",
+            {
+                let mut l: Vec<&str> = codes.lines().collect();
+                let first = l[1];
+                l.insert(3, first);
+                l.join("\n") + "\n"
+            },
+            vec!["codes.csv", "line 4", "listed twice", "line 2"],
+        ),
+        (
+            "codes.csv",
+            codes.lines().next().unwrap().to_string() + "\n",
+            vec!["codes.csv", "no base code"],
+        ),
+        (
+            "fees.csv",
+            fees.replacen("99490,1.00,", "99490,-1.00,", 1),
+            vec!["fees.csv", "line 2", "99490", "work_rvu", "outside 0-100"],
+        ),
+        (
+            "fees.csv",
+            fees.replacen("99490,1.00,", "99490,99999999999999999999,", 1),
+            vec!["fees.csv", "line 2", "outside 0-100"],
+        ),
+        (
+            "fees.csv",
+            fees.lines()
+                .filter(|l| !l.starts_with("99439,"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n",
+            vec!["fees.csv", "99439", "no fee row"],
+        ),
+        (
+            "conversion.csv",
+            conv.replacen("2025-01-01,2025-12-31", "2025-01-01,2025-06-30", 1),
+            vec!["conversion.csv", "cover 2025"],
+        ),
+    ];
+    for (file, text, want) in cases {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("2025")).unwrap();
+        std::fs::write(d.path().join("2025").join(file), &text).unwrap();
+        let out = ccm()
+            .args(["rules", "--check"])
+            .arg(d.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        for w in want {
+            assert!(err.contains(w), "{file}: {w:?} not in {err}");
+        }
+        // The audit refuses the folder the same way, before writing anything.
+        let (code, _, err) = audit_json(
+            &root().join("fixtures/demo"),
+            &["--rules".into(), d.path().display().to_string()],
+        );
+        assert_eq!(code, 2, "{err}");
+    }
+    let ok = ccm().args(["rules", "--check", "rules"]).output().unwrap();
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("rules valid: years 2024, 2025, 2026"));
+}
