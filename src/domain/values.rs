@@ -235,7 +235,19 @@ impl Icd10 {
 /// Normalises a header or role name for matching: lower case, without spaces, `_`, `-`, `.`.
 pub fn norm_key(s: &str) -> String {
     s.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '\u{feff}'))
+        .filter(|c| {
+            !(c.is_whitespace()
+                || matches!(
+                    c,
+                    '_' | '-'
+                        | '.'
+                        | '\u{feff}'
+                        | '\u{200b}'
+                        | '\u{200c}'
+                        | '\u{200d}'
+                        | '\u{2060}'
+                ))
+        })
         .flat_map(char::to_lowercase)
         .collect()
 }

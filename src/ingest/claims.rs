@@ -1,7 +1,7 @@
 //! Reading a claims file (verify mode), keeping each valid line's bytes as written.
 
 use super::pipeline::for_each_record;
-use super::reader::{FieldError, Rec, RowResult, open_file, open_source, show};
+use super::reader::{FieldError, Rec, RowResult, open_file, open_source, sep_line, show};
 use super::schema::ClaimCol;
 use super::{IngestError, ReadOptions};
 use crate::checks::ingest::{invalid_value, malformed_row};
@@ -23,7 +23,7 @@ pub fn read_claims(
         file: name.to_string(),
         source: e,
     })?;
-    let source: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
+    let source: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
     let input = open_source::<ClaimCol>(ds, source, name, opts)?;
     let file = input.file;
     let mut offsets = Vec::new();
@@ -57,7 +57,9 @@ pub fn read_claims(
         }
         o
     };
-    let starts: Vec<usize> = offsets.iter().map(|&o| skip(o as usize)).collect();
+    // Offsets count from after an Excel `sep=` line, which the file's bytes still hold.
+    let shift = sep_line(&bytes).map_or(0, |(_, len)| len);
+    let starts: Vec<usize> = offsets.iter().map(|&o| skip(o as usize + shift)).collect();
     let end_of = |k: usize| starts.get(k + 1).copied().unwrap_or(bytes.len());
     // The record's content and one line ending (blank lines after it are dropped).
     let with_one_line_end = |from: usize, to: usize| -> Vec<u8> {

@@ -14,8 +14,12 @@ pub(super) struct LineCounter<R> {
     inner: R,
     /// Bytes read so far.
     pub(super) pos: u64,
-    /// Positions of `\r` (false) and `\n` (true) bytes not yet passed.
+    /// Positions of `\r` and `\n` bytes not yet passed, and whether each ends a line: a
+    /// `\n` does, and a `\r` does unless a `\n` follows it (CRLF is one line end; a lone
+    /// `\r`, as old Mac and some Excel exports write, is one too).
     pending: VecDeque<(u64, bool)>,
+    /// Whether the last byte read was a `\r` (its line end is settled by the next byte).
+    after_cr: bool,
     lines_before: u64,
     /// The raw bytes from the start of the record last begun (plus read-ahead), so the
     /// file's last record can be re-read for a quote left open.
@@ -28,8 +32,24 @@ impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
-            self.pending
-                .push_back((self.pos + i as u64, buf[i] == b'\n'));
+            let at = self.pos + i as u64;
+            let prev_cr = if i > 0 {
+                buf[i - 1] == b'\r'
+            } else {
+                self.after_cr
+            };
+            if buf[i] == b'\n'
+                && prev_cr
+                && let Some(last) = self.pending.back_mut()
+                && last.0 + 1 == at
+            {
+                // The `\r` before this `\n` is half of one CRLF line end.
+                last.1 = false;
+            }
+            self.pending.push_back((at, true));
+        }
+        if n > 0 {
+            self.after_cr = buf[n - 1] == b'\r';
         }
         self.pos += n as u64;
         self.tail.extend_from_slice(&buf[..n]);
@@ -43,10 +63,17 @@ impl<R> LineCounter<R> {
             inner,
             pos: 0,
             pending: VecDeque::new(),
+            after_cr: false,
             lines_before: 0,
             tail: Vec::new(),
             tail_start: 0,
         }
+    }
+
+    /// Lines that stand before the first byte read (a `sep=` line consumed first).
+    pub(super) fn skip_lines(mut self, lines: u64) -> Self {
+        self.lines_before += lines;
+        self
     }
 
     /// Bytes before `offset` (the start of the record just read) are no longer needed.

@@ -66,6 +66,16 @@ pub enum IngestError {
         header: String,
         seen: String,
     },
+    #[error(
+        "{file}: columns {first} and {second} are both headed `{header}`, which ccm reads {field} from: rename or remove one"
+    )]
+    DuplicateHeader {
+        file: String,
+        field: String,
+        header: String,
+        first: usize,
+        second: usize,
+    },
     #[error("map file {file}: {msg}")]
     Map { file: String, msg: String },
 }

@@ -110,6 +110,11 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 if !more {
                     break;
                 }
+                // A record of only delimiters (Excel's "empty" rows) is a blank line: not
+                // a row. The first field decides for nearly every real row.
+                if cur.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                    continue;
+                }
                 let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
                 let counter = rdr.get_mut();
                 let line = counter.line_at(offset);

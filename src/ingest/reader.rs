@@ -9,7 +9,7 @@ use super::schema::HeaderProblem;
 use super::schema::{self, Schema};
 use super::{IngestError, Progress, ReadOptions};
 use crate::domain::{Dataset, SourceFile, parse_date, parse_time};
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -51,7 +51,7 @@ pub(super) fn open<C: Schema>(
     opts: &ReadOptions,
 ) -> Result<Input<C>, IngestError> {
     let f = open_file(path, name)?;
-    let boxed: Box<dyn Read + Send> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
+    let boxed: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
     open_source(ds, boxed, name, opts)
 }
 
@@ -59,15 +59,28 @@ pub(super) fn open<C: Schema>(
 /// file in the dataset (fixing its index), no row read yet.
 pub(super) fn open_source<C: Schema>(
     ds: &mut Dataset,
-    boxed: Box<dyn Read + Send>,
+    mut boxed: Box<dyn BufRead + Send>,
     name: &str,
     opts: &ReadOptions,
 ) -> Result<Input<C>, IngestError> {
-    let counter = LineCounter::new(boxed);
+    // Excel's `sep=;` first line names the delimiter; it is not the header.
+    let head = boxed.fill_buf().map_err(|e| IngestError::Io {
+        file: name.to_string(),
+        source: e,
+    })?;
+    let (delimiter, skipped) = match sep_line(head) {
+        Some((d, len)) => {
+            boxed.consume(len);
+            (d, 1)
+        }
+        None => (opts.delimiter, 0),
+    };
+    let boxed: Box<dyn Read + Send> = boxed;
+    let counter = LineCounter::new(boxed).skip_lines(skipped);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(opts.delimiter)
+        .delimiter(delimiter)
         .buffer_capacity(1 << 16)
         .from_reader(counter);
     let mut header = csv::ByteRecord::new();
@@ -89,6 +102,18 @@ pub(super) fn open_source<C: Schema>(
             column: column.to_string(),
             seen: headers_seen(&heads),
         },
+        HeaderProblem::Duplicate {
+            field,
+            header,
+            first,
+            second,
+        } => IngestError::DuplicateHeader {
+            file: shown(name, 200),
+            field: field.to_string(),
+            header: shown(&header, 40),
+            first,
+            second,
+        },
         HeaderProblem::MapMissing { field, header } => IngestError::MapHeader {
             file: shown(name, 200),
             field: field.to_string(),
@@ -109,7 +134,7 @@ pub(super) fn open_source<C: Schema>(
         idx,
         width: header.len(),
         file,
-        delimiter: opts.delimiter,
+        delimiter,
         reader_decodes: opts.reader_decodes,
         kind: PhantomData,
     })
@@ -236,6 +261,28 @@ pub(super) fn show(s: &str) -> String {
         Some((i, _)) => format!("{:?}…", &s[..i]),
         None => format!("{s:?}"),
     }
+}
+
+/// An Excel `sep=X` first line (after a byte-order mark, if any): the delimiter and the
+/// bytes to skip, terminator included.
+pub(super) fn sep_line(head: &[u8]) -> Option<(u8, usize)> {
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let rest = &head[bom..];
+    if rest.len() < 5 || !rest[..4].eq_ignore_ascii_case(b"sep=") {
+        return None;
+    }
+    let d = rest[4];
+    let end = match &rest[5..] {
+        [b'\r', b'\n', ..] => 7,
+        [b'\n', ..] | [b'\r', ..] => 6,
+        [] => 5,
+        _ => return None,
+    };
+    (d.is_ascii() && !d.is_ascii_alphanumeric() && d != b'"').then_some((d, bom + end))
 }
 
 /// What an error may say about a file's first line: the header names, at most 20, each

@@ -247,6 +247,13 @@ pub(super) enum HeaderProblem {
     /// `--map` names a header the file does not have (a map is a contract: a typo must not
     /// silently drop a column).
     MapMissing { field: &'static str, header: String },
+    /// Two columns carry the header a field is read from: which one is meant is a guess.
+    Duplicate {
+        field: &'static str,
+        header: String,
+        first: usize,
+        second: usize,
+    },
 }
 
 /// Finds each of the kind's columns in a file's header (trimmed cells): under the name the
@@ -303,6 +310,16 @@ pub(super) fn resolve(
     for (c, i) in cols.iter().zip(&idx) {
         if c.required && i.is_none() {
             return Err(HeaderProblem::Missing(c.name));
+        }
+        if let Some(i) = *i
+            && let Some(j) = (0..normed.len()).find(|&j| j != i && normed[j] == normed[i])
+        {
+            return Err(HeaderProblem::Duplicate {
+                field: c.name,
+                header: heads[i].clone(),
+                first: i.min(j) + 1,
+                second: i.max(j) + 1,
+            });
         }
     }
     if kind == Kind::Timelog {

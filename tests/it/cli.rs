@@ -1251,3 +1251,88 @@ fn a_broken_rules_folder_is_exit_2_naming_file_line_and_rule() {
     assert!(ok.status.success());
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("rules valid: years 2024, 2025, 2026"));
 }
+
+#[test]
+fn readers_are_exact_about_lines_delimiters_blank_rows_and_headers() {
+    let header = TIMELOG_HEADER.trim_end();
+    let good = format!("P1,2025-03-03,25,,,S1,RN,CCM,{NPI_A},call,reviewed meds");
+    let bad = format!("P1,2025-03-04,xx,,,S1,RN,CCM,{NPI_A},call,reviewed meds");
+    let lines_of = |json: &serde_json::Value, code: &str| -> Vec<String> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .map(|f| f["line"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Old-Mac CR-only and mixed line ends: physical line numbers, not "line 1".
+    for eol in ["\r", "\r\n", "\n"] {
+        let d = good_case("");
+        let text = [header, &good, &good.replace("03-03", "03-05"), &bad].join(eol) + eol;
+        std::fs::write(d.path().join("timelog.csv"), text).unwrap();
+        let (code, json, err) = audit_json(d.path(), &[]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(lines_of(&json, "IN002"), ["4"], "{eol:?}");
+    }
+    let d = good_case("");
+    let mixed = format!("{header}\r\n{good}\r{good}\n{bad}\r\n");
+    std::fs::write(
+        d.path().join("timelog.csv"),
+        mixed.replacen("03-03", "03-05", 1),
+    )
+    .unwrap();
+    let (_, json, _) = audit_json(d.path(), &[]);
+    assert_eq!(lines_of(&json, "IN002"), ["4"]);
+
+    // Excel's `sep=;` first line sets the delimiter; rows of only delimiters are blank lines.
+    let d = good_case("");
+    let semi = |s: &str| s.replace(',', ";");
+    let text = format!(
+        "sep=;\r\n{}\r\n{}\r\n;;;;;;;;;;\r\n;;;;;;;;;;\r\n{}\r\n",
+        semi(header),
+        semi(&good),
+        semi(&bad)
+    );
+    std::fs::write(d.path().join("timelog.csv"), text).unwrap();
+    let (code, json, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines_of(&json, "IN002"), ["6"], "{json}");
+    let file = &json["summary"]["files"][0];
+    assert_eq!(file["rows_read"], 2, "{file}");
+    assert_eq!(json["summary"]["months_clean"], 1);
+
+    // Two columns with a header ccm reads: exit 2 naming both; an unused duplicate is fine.
+    let d = good_case("");
+    std::fs::write(
+        d.path().join("timelog.csv"),
+        format!("{header},patient_id\n{good},P9\n"),
+    )
+    .unwrap();
+    let (code, _, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("columns 1 and 12") && err.contains("patient_id"),
+        "{err}"
+    );
+    std::fs::write(
+        d.path().join("timelog.csv"),
+        format!("{header},Extra,Extra\n{good},a,b\n"),
+    )
+    .unwrap();
+    let (code, _, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+
+    // Unicode spaces and zero-width characters in headers are ignored.
+    std::fs::write(
+        d.path().join("timelog.csv"),
+        format!(
+            "{}\n{good}\n",
+            header.replace("patient_id", "patient\u{a0}id\u{200b}")
+        ),
+    )
+    .unwrap();
+    let (code, json, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json["summary"]["months_clean"], 1);
+}
