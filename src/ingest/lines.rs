@@ -20,6 +20,8 @@ pub(super) struct LineCounter<R> {
     pending: VecDeque<(u64, bool)>,
     /// Whether the last byte read was a `\r` (its line end is settled by the next byte).
     after_cr: bool,
+    /// Where the record being read began (the last offset marked).
+    record_start: u64,
     lines_before: u64,
     /// The raw bytes from the start of the record last begun (plus read-ahead), so the
     /// file's last record can be re-read for a quote left open.
@@ -28,8 +30,23 @@ pub(super) struct LineCounter<R> {
     tail_start: u64,
 }
 
+/// The longest record read: no export's row (notes with line breaks included) comes near
+/// it, and a file without line ends (`/dev/zero`, a binary file) stops here with a clear
+/// error instead of filling memory.
+pub(super) const MAX_RECORD_BYTES: u64 = 64 << 20;
+
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos - self.record_start > MAX_RECORD_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a record starting on line {} runs past {} MiB without ending: not a CSV export?",
+                    self.lines_before + self.pending.iter().filter(|p| p.1).count() as u64 + 1,
+                    MAX_RECORD_BYTES >> 20
+                ),
+            ));
+        }
         let n = self.inner.read(buf)?;
         for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
             let at = self.pos + i as u64;
@@ -64,6 +81,7 @@ impl<R> LineCounter<R> {
             pos: 0,
             pending: VecDeque::new(),
             after_cr: false,
+            record_start: 0,
             lines_before: 0,
             tail: Vec::new(),
             tail_start: 0,
@@ -79,6 +97,7 @@ impl<R> LineCounter<R> {
     /// Bytes before `offset` (the start of the record just read) are no longer needed.
     /// They are dropped in bulk, so the cost per byte stays constant.
     pub(super) fn mark(&mut self, offset: u64) {
+        self.record_start = offset;
         let done = (offset.saturating_sub(self.tail_start) as usize).min(self.tail.len());
         if done >= 1 << 18 && done * 2 >= self.tail.len() {
             self.tail.drain(..done);

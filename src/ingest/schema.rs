@@ -286,9 +286,10 @@ pub(super) fn resolve(
         } else {
             let canon = norm_key(c.name);
             normed.iter().position(|h| *h == canon).or_else(|| {
-                c.aliases
-                    .iter()
-                    .find_map(|a| normed.iter().position(|h| *h == norm_key(a)))
+                c.aliases.iter().find_map(|a| {
+                    let a = norm_key(a);
+                    normed.iter().position(|h| *h == a)
+                })
             })
         };
         mapped.push(map.get(kind, c.name).is_some());

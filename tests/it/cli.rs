@@ -1336,3 +1336,30 @@ fn readers_are_exact_about_lines_delimiters_blank_rows_and_headers() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(json["summary"]["months_clean"], 1);
 }
+
+#[test]
+fn a_file_without_line_ends_or_with_a_huge_header_is_a_clear_exit_2() {
+    // No line end for ever: a clear error, not an out-of-memory abort.
+    #[cfg(unix)]
+    {
+        let out = ccm()
+            .args(["audit", "/dev/zero", "--as-of", "2025-04-15"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("64 MiB"), "{err}");
+    }
+    // A header of 2.5 million empty columns: matched in linear time, reported in one
+    // short line.
+    let d = good_case("");
+    std::fs::write(
+        d.path().join("timelog.csv"),
+        format!("patient_id{}\n", ",".repeat(2_500_000)),
+    )
+    .unwrap();
+    let (code, _, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(err.len() < 500 && err.contains("2499981 more"), "{err}");
+}
