@@ -14,7 +14,7 @@ use crate::report;
 use crate::rules::Ruleset;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// An error as one lowercase line with its cause chain.
 pub fn one_line(e: &anyhow::Error) -> String {
@@ -167,7 +167,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
 
     if let Some(out) = &plan.out {
-        write_out(out, &ds, &result, &summary)?;
+        crate::outputs::write_out(out, &ds, &result, &summary)?;
         timing.mark("write --out");
     }
     if !plan.quiet {
@@ -276,81 +276,6 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
         cfg,
         result,
     })
-}
-
-/// Writes the four files whole or not at all: each goes to a temporary file in the same
-/// folder and is renamed into place only once all four are complete.
-fn write_out(
-    dir: &Path,
-    ds: &Dataset,
-    result: &crate::audit::Audit,
-    summary: &report::Summary,
-) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create --out {}", dir.display()))?;
-    type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>;
-    let files: Vec<(&str, Writer)> = vec![
-        (
-            "findings.json",
-            Box::new(|w| report::write_findings_json(w, ds, result, summary)),
-        ),
-        (
-            "clean_claims.csv",
-            Box::new(|w| report::write_claims_csv(w, ds, result)),
-        ),
-        (
-            "findings.csv",
-            Box::new(|w| report::write_findings_csv(w, ds, result)),
-        ),
-        (
-            "summary.json",
-            Box::new(|w| report::write_summary_json(w, summary)),
-        ),
-    ];
-    let write_one = |(name, write): &(&str, Writer)| -> Result<(tempfile::NamedTempFile, PathBuf)> {
-        let dest = dir.join(name);
-        // Created as 0666 less the user's umask, like any file the user makes; a file
-        // replaced keeps its own mode (these files hold patient ids: never loosened).
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let mut tmp = builder
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        {
-            let mut buf = std::io::BufWriter::with_capacity(1 << 18, tmp.as_file_mut());
-            write(&mut buf).with_context(|| format!("cannot write {name}"))?;
-            buf.flush()?;
-        }
-        if let Ok(existing) = std::fs::metadata(&dest) {
-            tmp.as_file()
-                .set_permissions(existing.permissions())
-                .with_context(|| format!("cannot write {}", dest.display()))?;
-        }
-        tmp.as_file().sync_all().ok();
-        Ok((tmp, dest))
-    };
-    // findings.json (the largest) is written on a second thread beside the other three.
-    let (first, rest) = files.split_at(1);
-    let (json, others) = std::thread::scope(|s| {
-        let json = s.spawn(|| write_one(&first[0]));
-        let others: Vec<_> = rest.iter().map(write_one).collect();
-        (json.join(), others)
-    });
-    let mut temps = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
-    for t in others {
-        temps.push(t?);
-    }
-    for (tmp, dest) in temps {
-        tmp.persist(&dest)
-            .map_err(|e| anyhow!("cannot write {}: {}", dest.display(), e.error))?;
-    }
-    Ok(())
 }
 
 /// Phase times on stderr when `CCM_TIMING` is set (for the benchmark; see benches/README.md).

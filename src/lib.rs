@@ -15,5 +15,6 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod ingest;
+pub mod outputs;
 pub mod report;
 pub mod rules;

@@ -1363,3 +1363,144 @@ fn a_file_without_line_ends_or_with_a_huge_header_is_a_clear_exit_2() {
     assert_eq!(code, 2);
     assert!(err.len() < 500 && err.contains("2499981 more"), "{err}");
 }
+
+/// The four --out files' bytes, by name (hidden files too).
+fn out_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn outputs_are_committed_as_a_set_or_not_at_all() {
+    let rows = rows_for("P1", &[25], NPI_A) + &rows_for("P2", &[45], NPI_A);
+    let d = good_case(&rows);
+    let out = d.path().join("out");
+    let run = |as_of: &str| {
+        audit_json(
+            d.path(),
+            &[
+                "--as-of".into(),
+                as_of.into(),
+                "--out".into(),
+                out.display().to_string(),
+            ],
+        )
+    };
+    assert_eq!(run("2025-04-15").0, 0);
+    let before = out_files(&out);
+    assert_eq!(before.len(), 4, "{:?}", before.keys());
+    // findings.json cannot be replaced (a folder took its name): nothing changes.
+    std::fs::remove_file(out.join("findings.json")).unwrap();
+    std::fs::create_dir(out.join("findings.json")).unwrap();
+    let (code, _, err) = run("2025-05-20");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("findings.json") && err.contains("directory"),
+        "{err}"
+    );
+    let after = out_files(&out);
+    let mut want = before.clone();
+    want.remove("findings.json");
+    assert_eq!(
+        after, want,
+        "the previous files stay as they were, nothing staged is left"
+    );
+    std::fs::remove_dir(out.join("findings.json")).unwrap();
+
+    // Two runs into one folder at once: the four files always come from one run.
+    for _ in 0..3 {
+        let spawn = |as_of: &str| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("ccm"))
+                .args(["audit"])
+                .arg(d.path().join("timelog.csv"))
+                .args(["--as-of", as_of, "--quiet", "--fail-on", "never", "--out"])
+                .arg(&out)
+                .spawn()
+                .unwrap()
+        };
+        let (mut a, mut b) = (spawn("2025-04-15"), spawn("2025-05-20"));
+        assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+        let files = out_files(&out);
+        assert_eq!(files.len(), 4, "{:?}", files.keys());
+        let summary: serde_json::Value = serde_json::from_slice(&files["summary.json"]).unwrap();
+        let findings: serde_json::Value = serde_json::from_slice(&files["findings.json"]).unwrap();
+        assert_eq!(
+            summary["as_of"], findings["summary"]["as_of"],
+            "a mixed set"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_stopped_while_writing_leaves_no_staged_file() {
+    // Enough rows that writing the outputs takes a moment; stopped (SIGTERM) as soon as a
+    // staged file shows in the folder.
+    let mut rows = String::new();
+    for p in 0..20_000 {
+        for day in 3..13 {
+            rows.push_str(&format!(
+                "P{p},2025-03-{day:02},3,,,S{},RN,CCM,{NPI_A},call,follow up\n",
+                p % 97
+            ));
+        }
+    }
+    let d = good_case(&rows);
+    let out = d.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let mut caught = false;
+    for _ in 0..5 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ccm"))
+            .args(["audit"])
+            .arg(d.path().join("timelog.csv"))
+            .args([
+                "--as-of",
+                "2025-04-15",
+                "--quiet",
+                "--fail-on",
+                "never",
+                "--out",
+            ])
+            .arg(&out)
+            .spawn()
+            .unwrap();
+        loop {
+            let staged = std::fs::read_dir(&out)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().starts_with('.'));
+            if staged {
+                let _ = std::process::Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+                let status = child.wait().unwrap();
+                caught = !status.success();
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "staged files left behind: {left:?}");
+        if caught {
+            break;
+        }
+    }
+    assert!(caught, "no run was caught while writing");
+}
