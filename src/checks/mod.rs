@@ -94,6 +94,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD004, fire: &[Fire::ClaimGroup(coding::cd004::check)] },
     Entry { check: &coding::CD005, fire: &[Fire::ClaimGroup(coding::cd005::check)] },
     Entry { check: &coding::CD006, fire: &[Fire::ClaimGroup(coding::cd006::check)] },
+    Entry { check: &coding::CD007, fire: &[Fire::Verify] },
     Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },
     Entry { check: &overlap::OV002, fire: &[Fire::ClashTable] },
     Entry { check: &overlap::OV003, fire: &[Fire::ClashTable] },

@@ -7,8 +7,10 @@ use crate::audit::{AuditConfig, Outcome, Status, Verify};
 use crate::billing::{family_minutes, needs_mdm, threshold_day, units_for};
 use crate::checks::claim_line_checks;
 use crate::checks::claims::rv001;
+use crate::checks::coding::cd007;
 use crate::checks::coding::code_findings;
 use crate::checks::scope::ClaimEvidence;
+use crate::checks::scope::push_cited;
 use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, Severity, YearMonth};
 use crate::rules::{Ruleset, TimeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -43,6 +45,24 @@ pub(super) fn verify(
             .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
             .or_default()
             .push((i, c));
+    }
+    // Codes ccm has no rule for pass through unchecked, said once per code (CD007).
+    let mut unaudited: BTreeMap<&str, Vec<(u16, u64)>> = BTreeMap::new();
+    for c in &cf.claims {
+        if rules
+            .for_month(YearMonth::of(c.date_of_service))
+            .code(&c.hcpcs)
+            .is_none()
+        {
+            unaudited
+                .entry(&c.hcpcs)
+                .or_default()
+                .push((c.file, c.line));
+        }
+    }
+    for (code, at) in unaudited {
+        let f = cd007::finding(code, at.len());
+        push_cited(findings, f, at.into_iter(), None);
     }
     // Errors from the evidence, by patient-month and practitioner.
     let mut held: HashSet<(String, YearMonth, String)> = HashSet::new();

@@ -98,6 +98,18 @@ fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult
         r.get(ClaimCol::BillingNpi)?,
     );
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+    // A cell a spreadsheet would run as a formula never leaves ccm: the line is held.
+    if let Some(col) = (0..r.rec.len()).find(|&i| {
+        r.rec
+            .get(i)
+            .and_then(|f| f.first())
+            .is_some_and(|b| matches!(b, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+    }) {
+        return fail(format!(
+            "column {} holds a cell a spreadsheet would run as a formula; the line is held (remove the formula)",
+            col + 1
+        ));
+    }
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
@@ -106,6 +118,18 @@ fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult
     };
     if code.is_empty() {
         return fail("hcpcs is blank".into());
+    }
+    // A code may carry modifiers (`99490-GT`, `99490 GT`, `99490:95`): checked as its code.
+    let code = code
+        .split(['-', ' ', ':'])
+        .next()
+        .unwrap_or(code)
+        .to_ascii_uppercase();
+    if !well_formed_hcpcs(&code) {
+        return fail(format!(
+            "hcpcs {} is not a well-formed HCPCS code (5 digits, a letter and 4 digits, or 4 digits and F, T, U or M); the line is held",
+            show(&code)
+        ));
     }
     let units = if units.is_empty() {
         1
@@ -129,11 +153,21 @@ fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult
     Ok(Ok(Claim {
         patient: ds.patients.intern(patient),
         date_of_service: dos,
-        hcpcs: code.to_ascii_uppercase(),
+        hcpcs: code,
         units,
         npi: ds.intern_npi(&npi),
         file,
         line,
         raw: Vec::new(),
     }))
+}
+
+/// A HCPCS code: a CPT code (5 digits, or 4 digits and F, T, U or M for categories II and
+/// III, PLA and MAAA) or a level II code (a letter and 4 digits).
+fn well_formed_hcpcs(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 5
+        && (b.iter().all(u8::is_ascii_digit)
+            || (b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit))
+            || (b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'F' | b'T' | b'U' | b'M')))
 }

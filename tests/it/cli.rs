@@ -1504,3 +1504,65 @@ fn a_run_stopped_while_writing_leaves_no_staged_file() {
     }
     assert!(caught, "no run was caught while writing");
 }
+
+#[test]
+fn no_claim_line_passes_unchecked() {
+    // A 10-minute month: no CCM line is supported, whatever its spelling.
+    let rows = rows_for("P1", &[10], NPI_A);
+    let d = good_case(&rows);
+    let claims = [
+        ("99490-GT", "C1"),
+        ("99490 GT", "C1"),
+        ("99490:95", "C1"),
+        ("99490.0", "C2"),
+        ("9949O", "C3"),
+    ];
+    for (code, claim_id) in claims {
+        let text = format!(
+            "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id\nP1,2025-03-31,{code},1,{NPI_A},{claim_id}\n"
+        );
+        std::fs::write(d.path().join("claims.csv"), &text).unwrap();
+        let out = d.path().join("out");
+        let (code_, json, err) = audit_json(d.path(), &["--out".into(), out.display().to_string()]);
+        assert_eq!(code_, 0, "{err}");
+        let clean = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
+        assert_eq!(
+            clean.lines().count(),
+            1,
+            "{code}: only the header goes out: {clean}"
+        );
+        let fired: Vec<String> = codes(&json).into_iter().map(|(c, _)| c).collect();
+        let want = if code.starts_with("99490") && code != "99490.0" {
+            "CL001"
+        } else {
+            "IN002"
+        };
+        assert!(fired.iter().any(|c| c == want), "{code}: {fired:?}");
+    }
+    // A formula cell is held, and the line named; a code ccm does not audit passes through
+    // with one info finding.
+    let rows = rows_for("P1", &[25], NPI_A);
+    let d = good_case(&rows);
+    std::fs::write(
+        d.path().join("claims.csv"),
+        format!(
+            "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id\nP1,2025-03-31,99490,1,{NPI_A},\"=HYPERLINK(\"\"http://x\"\")\"\nP1,2025-03-12,99213,1,{NPI_A},C9\n"
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    let (_, json, err) = audit_json(d.path(), &["--out".into(), out.display().to_string()]);
+    let clean = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
+    assert!(!clean.contains("HYPERLINK"), "{clean}");
+    assert!(clean.contains("99213"), "{clean}");
+    let findings = json["findings"].as_array().unwrap();
+    let in002 = findings.iter().find(|f| f["code"] == "IN002").expect(&err);
+    assert_eq!(in002["line"], "2");
+    assert!(
+        in002["message"].as_str().unwrap().contains("column 6"),
+        "{in002}"
+    );
+    let cd007: Vec<_> = findings.iter().filter(|f| f["code"] == "CD007").collect();
+    assert_eq!(cd007.len(), 1);
+    assert_eq!(cd007[0]["line"], "3");
+}

@@ -13,6 +13,8 @@ pub mod cd004;
 pub mod cd005;
 #[path = "cd006_date_of_service_invalid.rs"]
 pub mod cd006;
+#[path = "cd007_code_not_audited.rs"]
+pub mod cd007;
 
 pub use cd001::CD001;
 pub use cd002::CD002;
@@ -20,6 +22,7 @@ pub use cd003::CD003;
 pub use cd004::CD004;
 pub use cd005::CD005;
 pub use cd006::CD006;
+pub use cd007::CD007;
 
 use super::Finding;
 use super::scope::{Cited, ClaimGroup};
