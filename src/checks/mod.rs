@@ -111,59 +111,49 @@ pub fn registry() -> impl Iterator<Item = &'static Check> {
     REGISTRY.iter().map(|e| e.check)
 }
 
+/// The functions of one kind of firing point, in catalogue order.
+fn fired<T>(pick: fn(&Fire) -> Option<T>) -> impl Iterator<Item = T> {
+    REGISTRY.iter().flat_map(|e| e.fire).filter_map(pick)
+}
+
 /// The patient-month checks, in catalogue order.
 pub fn patient_month_checks() -> impl Iterator<Item = fn(&PatientMonth, &mut Emit)> {
-    REGISTRY
-        .iter()
-        .flat_map(|e| e.fire)
-        .filter_map(|f| match f {
-            Fire::PatientMonth(f) => Some(*f),
-            _ => None,
-        })
+    fired(|f| match f {
+        Fire::PatientMonth(f) => Some(*f),
+        _ => None,
+    })
 }
 
 /// The checks that read billing's decision, in catalogue order.
 pub fn decided_checks() -> impl Iterator<Item = fn(&PatientMonth, &Decision, &mut Emit)> {
-    REGISTRY
-        .iter()
-        .flat_map(|e| e.fire)
-        .filter_map(|f| match f {
-            Fire::Decided(f) => Some(*f),
-            _ => None,
-        })
+    fired(|f| match f {
+        Fire::Decided(f) => Some(*f),
+        _ => None,
+    })
 }
 
 /// The claim-group checks (verify mode), in catalogue order.
 pub fn claim_group_checks() -> impl Iterator<Item = fn(&ClaimGroup, &mut Vec<Cited>)> {
-    REGISTRY
-        .iter()
-        .flat_map(|e| e.fire)
-        .filter_map(|f| match f {
-            Fire::ClaimGroup(f) => Some(*f),
-            _ => None,
-        })
+    fired(|f| match f {
+        Fire::ClaimGroup(f) => Some(*f),
+        _ => None,
+    })
 }
 
 /// The claim-line checks (verify mode), in catalogue order.
 pub fn claim_line_checks() -> impl Iterator<Item = fn(&ClaimEvidence, &mut Vec<Finding>)> {
-    REGISTRY
-        .iter()
-        .flat_map(|e| e.fire)
-        .filter_map(|f| match f {
-            Fire::ClaimLine(f) => Some(*f),
-            _ => None,
-        })
+    fired(|f| match f {
+        Fire::ClaimLine(f) => Some(*f),
+        _ => None,
+    })
 }
 
 /// The run-wide checks, in catalogue order.
 pub fn run_checks() -> impl Iterator<Item = fn(&RunFacts, &mut Vec<Finding>)> {
-    REGISTRY
-        .iter()
-        .flat_map(|e| e.fire)
-        .filter_map(|f| match f {
-            Fire::Run(f) => Some(*f),
-            _ => None,
-        })
+    fired(|f| match f {
+        Fire::Run(f) => Some(*f),
+        _ => None,
+    })
 }
 
 /// Whether `code` names a check of the catalogue (what the rules tables may cite).

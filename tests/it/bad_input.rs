@@ -1,7 +1,7 @@
 //! Bad input, nothing lost: whatever arrives, no panic, good rows still count, every row is
 //! accounted for, and a file that cannot be audited is one line and exit 2.
 
-use crate::common::{audit_json, ccm, folder};
+use crate::common::{audit_json, ccm, folder, lines_of};
 
 const H: &str = "patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,activity,note\n";
 const GOOD: &str =
@@ -25,16 +25,6 @@ fn reconciles(json: &serde_json::Value) {
         );
         assert_eq!(r, c + e, "{f}");
     }
-}
-
-fn lines_of(json: &serde_json::Value, code: &str) -> Vec<String> {
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .map(|f| f["line"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The command-line contract: exit codes, files in --out, errors, safety of what is written.
 
-use crate::common::{audit_json, audit_logs_json, ccm, codes, folder, root};
+use crate::common::{
+    audit_json, audit_logs_json, audit_to, ccm, codes, folder, lines_of, put, root,
+};
 
 const NPI_A: &str = "1234567893";
 const NPI_B: &str = "1245319599";
@@ -521,7 +523,7 @@ fn verify_mode_clean_file_is_a_byte_for_byte_filter_of_the_claims_file() {
                   P1,2025-03-31,99490,1,1234567893,C1,\"kept, as is\"\r\n\
                   P2,2025-03-31,99490,1,1234567893,C2,x\r\n\
                   P1,2025-03-31,99439,1,1234567893,C3,\r\n";
-    std::fs::write(d.path().join("claims.csv"), claims).unwrap();
+    put(d.path(), "claims.csv", claims);
     let out = d.path().join("out");
     ccm()
         .arg("audit")
@@ -694,14 +696,14 @@ fn ov001_names_the_counted_rows_of_each_npi_one_finding_per_time_log() {
          P1,2025-03-05,5,10:05,10:10,S2,NP,CCM,{NPI_B},call,reviewed meds\n\
          P2,2025-03-06,25,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n"
     ));
-    std::fs::write(
-        d.path().join("timelog-b.csv"),
+    put(
+        d.path(),
+        "timelog-b.csv",
         format!(
             "{TIMELOG_HEADER}P1,2025-03-10,10,,,S3,RN,CCM,{NPI_B},call,reviewed meds\n\
              P1,2025-03-11,5,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n"
         ),
-    )
-    .unwrap();
+    );
     let (a, b) = (d.path().join("timelog.csv"), d.path().join("timelog-b.csv"));
     let (code, json, stderr) = audit_logs_json(&[&a, &b], &[] as &[&str]);
     assert_eq!(code, 0, "{stderr}");
@@ -919,11 +921,11 @@ fn a_column_read_by_nothing_is_not_required() {
     // Care plans without an `action` column: any dated plan proves the plan exists.
     let rows = rows_for("P1", &[25], NPI_A);
     let d = good_case(&rows);
-    std::fs::write(
-        d.path().join("careplans.csv"),
+    put(
+        d.path(),
+        "careplans.csv",
         "patient_id,plan_date,mdm\nP1,2025-01-10,low\n",
-    )
-    .unwrap();
+    );
     let (code, json, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert!(codes(&json).iter().all(|(c, _)| c != "EL005"), "{json}");
@@ -965,17 +967,17 @@ fn a_row_repeated_with_cosmetic_differences_counts_once() {
 fn a_map_naming_a_header_the_file_lacks_is_exit_2_and_one_header_may_feed_two_fields() {
     let rows = rows_for("P1", &[25], NPI_A);
     let d = good_case(&rows);
-    std::fs::write(
-        d.path().join("consents.csv"),
+    put(
+        d.path(),
+        "consents.csv",
         "patient_id,consent_date,Opt Out\nP1,2025-01-10,2025-02-03\n",
-    )
-    .unwrap();
+    );
     // A typo in the revocation column's header must not drop every revocation.
-    std::fs::write(
-        d.path().join("map.toml"),
+    put(
+        d.path(),
+        "map.toml",
         "[consents]\nrevoked_date = \"Opt-Out Dte\"\n",
-    )
-    .unwrap();
+    );
     let map = d.path().join("map.toml").display().to_string();
     let (code, _, err) = audit_json(d.path(), &["--map".into(), map.clone()]);
     assert_eq!(code, 2, "{err}");
@@ -990,11 +992,11 @@ fn a_map_naming_a_header_the_file_lacks_is_exit_2_and_one_header_may_feed_two_fi
         "{err}"
     );
     // Spelled right, the revocation is read and March is blocked (CN003).
-    std::fs::write(
-        d.path().join("map.toml"),
+    put(
+        d.path(),
+        "map.toml",
         "[consents]\nrevoked_date = \"Opt Out\"\n",
-    )
-    .unwrap();
+    );
     let (code, json, err) = audit_json(d.path(), &["--map".into(), map.clone()]);
     assert_eq!(code, 0, "{err}");
     assert!(codes(&json).iter().any(|(c, _)| c == "CN003"), "{json}");
@@ -1002,17 +1004,17 @@ fn a_map_naming_a_header_the_file_lacks_is_exit_2_and_one_header_may_feed_two_fi
     let log = format!(
         "patient_id,service_date,minutes,Who,program,billing_npi,note\nP1,2025-03-03,25,RN,CCM,{NPI_A},reviewed meds\n"
     );
-    std::fs::write(d.path().join("timelog.csv"), log).unwrap();
-    std::fs::write(
-        d.path().join("consents.csv"),
+    put(d.path(), "timelog.csv", log);
+    put(
+        d.path(),
+        "consents.csv",
         "patient_id,consent_date\nP1,2025-01-10\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.path().join("map.toml"),
+    );
+    put(
+        d.path(),
+        "map.toml",
         "[timelog]\nstaff_id = \"Who\"\nstaff_role = \"Who\"\n",
-    )
-    .unwrap();
+    );
     let (code, json, err) = audit_json(d.path(), &["--map".into(), map]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(json["summary"]["months_clean"], 1, "{}", json["summary"]);
@@ -1022,11 +1024,11 @@ fn a_map_naming_a_header_the_file_lacks_is_exit_2_and_one_header_may_feed_two_fi
 fn header_errors_carry_no_row_data_and_stay_one_bounded_line() {
     // A time log exported without its header row: the first line is a patient's row.
     let d = good_case("");
-    std::fs::write(
-        d.path().join("timelog.csv"),
+    put(
+        d.path(),
+        "timelog.csv",
         format!("P1,2025-03-03,25,,,S1,RN,CCM,{NPI_A},call,Pt disclosed new HIV diagnosis\n"),
-    )
-    .unwrap();
+    );
     let (code, _, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 2);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -1035,7 +1037,7 @@ fn header_errors_carry_no_row_data_and_stay_one_bounded_line() {
     // A huge header with control bytes: at most 20 names, each cut, escapes, one line.
     let mut header: Vec<String> = (0..5000).map(|i| format!("col{i}")).collect();
     header[0] = format!("\"evil\u{1b}[2J\r{}\"", "x".repeat(500));
-    std::fs::write(d.path().join("timelog.csv"), header.join(",") + "\n").unwrap();
+    put(d.path(), "timelog.csv", header.join(",") + "\n");
     let (code, _, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 2);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -1257,31 +1259,18 @@ fn readers_are_exact_about_lines_delimiters_blank_rows_and_headers() {
     let header = TIMELOG_HEADER.trim_end();
     let good = format!("P1,2025-03-03,25,,,S1,RN,CCM,{NPI_A},call,reviewed meds");
     let bad = format!("P1,2025-03-04,xx,,,S1,RN,CCM,{NPI_A},call,reviewed meds");
-    let lines_of = |json: &serde_json::Value, code: &str| -> Vec<String> {
-        json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["code"] == code)
-            .map(|f| f["line"].as_str().unwrap().to_string())
-            .collect()
-    };
     // Old-Mac CR-only and mixed line ends: physical line numbers, not "line 1".
     for eol in ["\r", "\r\n", "\n"] {
         let d = good_case("");
         let text = [header, &good, &good.replace("03-03", "03-05"), &bad].join(eol) + eol;
-        std::fs::write(d.path().join("timelog.csv"), text).unwrap();
+        put(d.path(), "timelog.csv", text);
         let (code, json, err) = audit_json(d.path(), &[]);
         assert_eq!(code, 0, "{err}");
         assert_eq!(lines_of(&json, "IN002"), ["4"], "{eol:?}");
     }
     let d = good_case("");
     let mixed = format!("{header}\r\n{good}\r{good}\n{bad}\r\n");
-    std::fs::write(
-        d.path().join("timelog.csv"),
-        mixed.replacen("03-03", "03-05", 1),
-    )
-    .unwrap();
+    put(d.path(), "timelog.csv", mixed.replacen("03-03", "03-05", 1));
     let (_, json, _) = audit_json(d.path(), &[]);
     assert_eq!(lines_of(&json, "IN002"), ["4"]);
 
@@ -1294,7 +1283,7 @@ fn readers_are_exact_about_lines_delimiters_blank_rows_and_headers() {
         semi(&good),
         semi(&bad)
     );
-    std::fs::write(d.path().join("timelog.csv"), text).unwrap();
+    put(d.path(), "timelog.csv", text);
     let (code, json, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(lines_of(&json, "IN002"), ["6"], "{json}");
@@ -1304,34 +1293,34 @@ fn readers_are_exact_about_lines_delimiters_blank_rows_and_headers() {
 
     // Two columns with a header ccm reads: exit 2 naming both; an unused duplicate is fine.
     let d = good_case("");
-    std::fs::write(
-        d.path().join("timelog.csv"),
+    put(
+        d.path(),
+        "timelog.csv",
         format!("{header},patient_id\n{good},P9\n"),
-    )
-    .unwrap();
+    );
     let (code, _, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 2);
     assert!(
         err.contains("columns 1 and 12") && err.contains("patient_id"),
         "{err}"
     );
-    std::fs::write(
-        d.path().join("timelog.csv"),
+    put(
+        d.path(),
+        "timelog.csv",
         format!("{header},Extra,Extra\n{good},a,b\n"),
-    )
-    .unwrap();
+    );
     let (code, _, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 0, "{err}");
 
     // Unicode spaces and zero-width characters in headers are ignored.
-    std::fs::write(
-        d.path().join("timelog.csv"),
+    put(
+        d.path(),
+        "timelog.csv",
         format!(
             "{}\n{good}\n",
             header.replace("patient_id", "patient\u{a0}id\u{200b}")
         ),
-    )
-    .unwrap();
+    );
     let (code, json, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(json["summary"]["months_clean"], 1);
@@ -1354,11 +1343,11 @@ fn a_file_without_line_ends_or_with_a_huge_header_is_a_clear_exit_2() {
     // A header of 2.5 million empty columns: matched in linear time, reported in one
     // short line.
     let d = good_case("");
-    std::fs::write(
-        d.path().join("timelog.csv"),
+    put(
+        d.path(),
+        "timelog.csv",
         format!("patient_id{}\n", ",".repeat(2_500_000)),
-    )
-    .unwrap();
+    );
     let (code, _, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 2);
     assert!(err.len() < 500 && err.contains("2499981 more"), "{err}");
@@ -1419,11 +1408,7 @@ fn outputs_are_committed_as_a_set_or_not_at_all() {
     // Two runs into one folder at once: the four files always come from one run.
     for _ in 0..3 {
         let spawn = |as_of: &str| {
-            std::process::Command::new(assert_cmd::cargo::cargo_bin("ccm"))
-                .args(["audit"])
-                .arg(d.path().join("timelog.csv"))
-                .args(["--as-of", as_of, "--quiet", "--fail-on", "never", "--out"])
-                .arg(&out)
+            audit_to(&d.path().join("timelog.csv"), as_of, &out)
                 .spawn()
                 .unwrap()
         };
@@ -1459,18 +1444,7 @@ fn a_run_stopped_while_writing_leaves_no_staged_file() {
     std::fs::create_dir(&out).unwrap();
     let mut caught = false;
     for _ in 0..5 {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ccm"))
-            .args(["audit"])
-            .arg(d.path().join("timelog.csv"))
-            .args([
-                "--as-of",
-                "2025-04-15",
-                "--quiet",
-                "--fail-on",
-                "never",
-                "--out",
-            ])
-            .arg(&out)
+        let mut child = audit_to(&d.path().join("timelog.csv"), "2025-04-15", &out)
             .spawn()
             .unwrap();
         loop {
@@ -1521,7 +1495,7 @@ fn no_claim_line_passes_unchecked() {
         let text = format!(
             "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id\nP1,2025-03-31,{code},1,{NPI_A},{claim_id}\n"
         );
-        std::fs::write(d.path().join("claims.csv"), &text).unwrap();
+        put(d.path(), "claims.csv", &text);
         let out = d.path().join("out");
         let (code_, json, err) = audit_json(d.path(), &["--out".into(), out.display().to_string()]);
         assert_eq!(code_, 0, "{err}");
@@ -1543,13 +1517,13 @@ fn no_claim_line_passes_unchecked() {
     // with one info finding.
     let rows = rows_for("P1", &[25], NPI_A);
     let d = good_case(&rows);
-    std::fs::write(
-        d.path().join("claims.csv"),
+    put(
+        d.path(),
+        "claims.csv",
         format!(
             "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id\nP1,2025-03-31,99490,1,{NPI_A},\"=HYPERLINK(\"\"http://x\"\")\"\nP1,2025-03-12,99213,1,{NPI_A},C9\n"
         ),
-    )
-    .unwrap();
+    );
     let out = d.path().join("out");
     let (_, json, err) = audit_json(d.path(), &["--out".into(), out.display().to_string()]);
     let clean = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();

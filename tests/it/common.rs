@@ -81,3 +81,43 @@ pub fn proptest_config(default: u32) -> proptest::test_runner::Config {
         ..proptest::test_runner::Config::default()
     }
 }
+
+/// The physical lines (as written in the JSON, `;`-joined) of each finding of `code`.
+pub fn lines_of(json: &serde_json::Value, code: &str) -> Vec<String> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| f["line"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The extra arguments in a case folder's optional `args` file, one per line.
+pub fn args_of(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|s| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes `text` to `dir/name`.
+pub fn put(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), text).expect("write");
+}
+
+/// `ccm audit LOG --as-of AS_OF --quiet --fail-on never --out OUT`, as a plain process (to
+/// spawn, wait on or signal).
+pub fn audit_to(log: &Path, as_of: &str, out: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("ccm"));
+    c.arg("audit")
+        .arg(log)
+        .args(["--as-of", as_of, "--quiet", "--fail-on", "never", "--out"])
+        .arg(out);
+    c
+}

@@ -1,20 +1,7 @@
 //! Every check has a fixture folder that fires it and a twin that must not
 //! (`fixtures/rules/<CODE>/fires|clean`, optional `strict` with an `args` file).
 
-use crate::common::{audit_json, codes, root};
-use std::path::Path;
-
-fn args_of(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args"))
-        .map(|s| {
-            s.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::common::{args_of, audit_json, codes, root};
 
 fn check_case(code: &str, case: &str) {
     let dir = root().join("fixtures/rules").join(code).join(case);

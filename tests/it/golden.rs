@@ -5,7 +5,7 @@
 //! After a change that is meant to alter outputs, bless the new transcripts with
 //! `CCM_BLESS=1 cargo test golden` and explain the diff in the commit.
 
-use crate::common::{ccm, root};
+use crate::common::{args_of, ccm, root};
 use std::io::Write as _;
 use std::path::Path;
 
@@ -15,18 +15,6 @@ const AS_OF: &str = "2025-04-15";
 struct Case {
     name: String,
     args: Vec<String>,
-}
-
-fn args_file(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args"))
-        .map(|s| {
-            s.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn rel(p: &Path) -> String {
@@ -133,7 +121,7 @@ fn case_in(name: String, dir: &Path) -> Case {
         "--as-of".to_string(),
         AS_OF.to_string(),
     ];
-    args.extend(args_file(dir));
+    args.extend(args_of(dir));
     Case { name, args }
 }
 
