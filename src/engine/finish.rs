@@ -79,6 +79,13 @@ impl Auditor<'_> {
         let mut months: Vec<YearMonth> = pms.iter().map(|e| e.0.1).collect();
         months.sort_unstable();
         months.dedup();
+        if let Some(m) = cfg.month
+            && !months.contains(&m)
+        {
+            notes.push(format!(
+                "--month {m}: no time-log row of CCM or PCM falls in {m}; nothing was audited for it"
+            ));
+        }
         // A year without rules of its own is checked and priced with the nearest year's:
         // said once per year, and on each line it prices (fee_basis).
         let mut estimated_years = std::collections::BTreeMap::new();

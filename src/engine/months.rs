@@ -215,7 +215,11 @@ impl Months<'_> {
         for check in decided_checks() {
             check(&view, &decision, &mut emit);
         }
-        let status = if sel.is_none() {
+        // A month an error holds is blocked, whatever its minutes: never "below threshold,
+        // N more needed" (more minutes would not make it billable).
+        let status = if sel.is_none() && decision.has_error {
+            Status::Blocked
+        } else if sel.is_none() {
             Status::BelowThreshold
         } else if open && cfg.dos == DosMode::MonthEnd {
             Status::Open

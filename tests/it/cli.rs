@@ -1540,3 +1540,32 @@ fn no_claim_line_passes_unchecked() {
     assert_eq!(cd007.len(), 1);
     assert_eq!(cd007[0]["line"], "3");
 }
+
+#[test]
+fn a_month_an_error_holds_is_blocked_never_below_threshold_and_an_empty_month_is_said() {
+    // Consent revoked in January: March's minutes do not count, and the month cannot be
+    // billed. It is blocked (CN003), not "below threshold, 20 more needed".
+    let rows = rows_for("P1", &[25], NPI_A);
+    let d = good_case(&rows);
+    put(
+        d.path(),
+        "consents.csv",
+        "patient_id,consent_date,revoked_date\nP1,2024-06-01,2025-01-20\n",
+    );
+    let (code, json, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let s = &json["summary"];
+    assert_eq!(s["months_blocked"], 1, "{s}");
+    assert_eq!(s["months_below_threshold"], 0, "{s}");
+    let fired: Vec<String> = codes(&json).into_iter().map(|(c, _)| c).collect();
+    assert!(fired.contains(&"CN003".to_string()), "{fired:?}");
+    assert!(!fired.contains(&"TM001".to_string()), "{fired:?}");
+    // --month naming a month with no rows says so.
+    let (code, json, err) = audit_json(d.path(), &["--month".into(), "2025-02".into()]);
+    assert_eq!(code, 0, "{err}");
+    let notes = json["summary"]["notes"].to_string();
+    assert!(
+        notes.contains("--month 2025-02: no time-log row"),
+        "{notes}"
+    );
+}

@@ -9,7 +9,9 @@ check! {
            clinical-staff minutes; 99491: 30 minutes by the practitioner), so there is nothing \
            to bill. Thresholds are full: 19 minutes is not 20, and minutes do not carry over to \
            the next month. In an open month (the as-of date falls inside it) the message says \
-           how many minutes are still needed and how many days are left.",
+           how many minutes are still needed and how many days are left. Not said when an \
+           error holds the month: it is blocked then, and more minutes would not make it \
+           billable.",
     why: "Billing a time-based code below its threshold is billing for a service not \
           furnished; a mid-month biller wants the list of patients still short.",
     example: "P0004 has 18 countable minutes in 2025-03: 2 more needed for 99490.",
@@ -19,7 +21,8 @@ check! {
 /// A month whose minutes reach no family: how many more the first one needs (and, in an
 /// open month, the days left).
 pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
-    if d.billable {
+    // Not when an error holds the month: more minutes would not make it billable.
+    if d.billable || d.has_error {
         return;
     }
     let program = pm.program.as_str();
