@@ -61,18 +61,13 @@ pub fn write_table(
 
     let mut t = new_table(color);
     t.set_header(vec!["summary", ""]);
-    let rows_read: u64 = summary.files.iter().map(|f| f.rows_read).sum();
-    let counted: u64 = summary.files.iter().map(|f| f.rows_counted).sum();
-    let excluded: u64 = summary.files.iter().map(|f| f.rows_excluded).sum();
     let lines = [
         ("patients", summary.patients.to_string()),
         ("patient-months", summary.patient_months.to_string()),
         (
-            "rows read / counted / excluded",
-            format!("{rows_read} / {counted} / {excluded}"),
-        ),
-        (
-            "months clean / blocked / below threshold / open",
+            // One outcome per patient-month, billing NPI and program: several practitioners
+            // in one patient-month are several outcomes.
+            "outcomes per patient-month and NPI: clean / blocked / below / open",
             format!(
                 "{} / {} / {} / {}",
                 summary.months_clean,
@@ -111,6 +106,35 @@ pub fn write_table(
         t.add_row(vec![
             Cell::new("claims file: at risk (held)"),
             Cell::new(format!("${r}")),
+        ]);
+    }
+    writeln!(w, "{t}")?;
+
+    // Every row of every file accounted for: read = counted + excluded, per file.
+    let mut t = new_table(color);
+    t.set_header(vec![
+        "file",
+        "kind",
+        "rows read",
+        "counted",
+        "excluded (by reason)",
+    ]);
+    for f in &summary.files {
+        let reasons: Vec<String> = f
+            .excluded_by_reason
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        t.add_row(vec![
+            Cell::new(&f.file),
+            Cell::new(f.kind),
+            Cell::new(f.rows_read),
+            Cell::new(f.rows_counted),
+            Cell::new(if reasons.is_empty() {
+                f.rows_excluded.to_string()
+            } else {
+                format!("{} ({})", f.rows_excluded, reasons.join(", "))
+            }),
         ]);
     }
     writeln!(w, "{t}")?;

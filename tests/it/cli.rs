@@ -1569,3 +1569,91 @@ fn a_month_an_error_holds_is_blocked_never_below_threshold_and_an_empty_month_is
         "{notes}"
     );
 }
+
+#[test]
+fn the_table_and_summary_json_agree_and_outcomes_add_up() {
+    let demo = root().join("fixtures/demo/timelog.csv");
+    let feb = root().join("fixtures/multi/2025-02/timelog.csv");
+    let claims = root().join("fixtures/demo/claims/claims.csv");
+    let runs: Vec<Vec<std::ffi::OsString>> = vec![
+        vec![demo.clone().into()],
+        vec![demo.clone().into(), "--claims".into(), claims.into()],
+        vec![demo.clone().into(), "--as-of".into(), "2025-03-24".into()],
+        vec![demo.into(), feb.into()],
+    ];
+    for args in runs {
+        let run = |format: &str| {
+            let out = ccm()
+                .arg("audit")
+                .args(&args)
+                .args(["--fail-on", "never", "--format", format])
+                .args(if args.iter().any(|a| a == "--as-of") {
+                    vec![]
+                } else {
+                    vec!["--as-of", "2025-04-15"]
+                })
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let table = run("table");
+        let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+        let s = &json["summary"];
+        // A row of the summary table: its label's value, as printed.
+        let row = |label: &str| -> String {
+            table
+                .lines()
+                .find(|l| l.contains(label))
+                .unwrap_or_else(|| panic!("no row {label:?} in\n{table}"))
+                .rsplit('┆')
+                .next()
+                .unwrap()
+                .trim_matches(|c: char| c == '│' || c.is_whitespace())
+                .to_string()
+        };
+        assert_eq!(row("patients "), s["patients"].to_string());
+        assert_eq!(row("patient-months"), s["patient_months"].to_string());
+        let outcomes = format!(
+            "{} / {} / {} / {}",
+            s["months_clean"], s["months_blocked"], s["months_below_threshold"], s["months_open"]
+        );
+        assert_eq!(row("outcomes per patient-month and NPI"), outcomes);
+        assert_eq!(row("clean claim lines"), s["clean_claim_lines"].to_string());
+        let money = |k: &str| format!("${}", s[k].as_str().unwrap());
+        assert_eq!(row("expected payment"), money("expected_payment"));
+        assert_eq!(row("amount blocked by errors"), money("amount_blocked"));
+        assert_eq!(row("amount left unbilled"), money("amount_unbilled"));
+        // Outcomes add up: at least one per patient-month; every one has a status.
+        let n: u64 = [
+            "months_clean",
+            "months_blocked",
+            "months_below_threshold",
+            "months_open",
+        ]
+        .iter()
+        .map(|k| s[*k].as_u64().unwrap())
+        .sum();
+        assert!(n >= s["patient_months"].as_u64().unwrap(), "{s}");
+        // Per file, in the table as in the JSON, and read = counted + excluded.
+        for f in s["files"].as_array().unwrap() {
+            let name = f["file"].as_str().unwrap();
+            let line = table
+                .lines()
+                .find(|l| l.contains(&format!("│ {name} ")))
+                .unwrap_or_else(|| panic!("{name} not in the table"));
+            let cells: Vec<&str> = line
+                .split('┆')
+                .map(|c| c.trim_matches(|c: char| c == '│' || c.is_whitespace()))
+                .collect();
+            let (read, counted, excluded) = (
+                f["rows_read"].as_u64().unwrap(),
+                f["rows_counted"].as_u64().unwrap(),
+                f["rows_excluded"].as_u64().unwrap(),
+            );
+            assert_eq!(read, counted + excluded, "{f}");
+            assert_eq!(cells[2], read.to_string(), "{line}");
+            assert_eq!(cells[3], counted.to_string(), "{line}");
+            assert!(cells[4].starts_with(&excluded.to_string()), "{line}");
+        }
+    }
+}
