@@ -4,7 +4,7 @@
 
 use crate::checks::row_state::RowState;
 use crate::checks::time::Lost;
-use crate::domain::{Finding, Kind, Money, RoleClass, Severity, TimeRow, YearMonth};
+use crate::domain::{Finding, Kind, Money, RoleClass, Severity, Text, TimeRow, YearMonth};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
@@ -91,6 +91,18 @@ pub struct Verify {
     pub left_unbilled: Money,
     /// Per month: (claimed, at risk, left unbilled).
     pub by_month: BTreeMap<YearMonth, (Money, Money, Money)>,
+    /// Each held claim (patient, month, NPI): what its lines claim, and how many lines.
+    pub held: Vec<HeldClaim>,
+}
+
+/// A patient-month and practitioner's claim lines held by an error.
+#[derive(Debug, Clone)]
+pub struct HeldClaim {
+    pub patient_id: Text,
+    pub month: YearMonth,
+    pub billing_npi: Text,
+    pub lines: usize,
+    pub claimed: Money,
 }
 
 impl Audit {

@@ -28,7 +28,7 @@ pub fn write_out(
         l.lock()
             .with_context(|| format!("cannot lock {}", dir.display()))?;
     }
-    remove_staged_on_signal();
+    remove_staged_on_signal(dir);
     type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>;
     let files: Vec<(&str, Writer)> = vec![
         (
@@ -98,10 +98,24 @@ fn staged() -> MutexGuard<'static, Vec<PathBuf>> {
 }
 
 /// On SIGINT or SIGTERM: remove the staged files (they hold patient data) and stop.
-fn remove_staged_on_signal() {
-    let _ = ctrlc::set_handler(|| {
+/// Also removes any file of the folder named like a staged one (`.findings.csv.XXXX`): a
+/// signal can come between a staged file's creation and its registration. The folder is
+/// locked, so no other run's files are staged there meanwhile.
+fn remove_staged_on_signal(dir: &Path) {
+    let dir = dir.to_path_buf();
+    let _ = ctrlc::set_handler(move || {
         for p in staged().drain(..) {
             let _ = std::fs::remove_file(p);
+        }
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if crate::args::OUTPUTS.iter().any(|o| {
+                    name.starts_with(&format!(".{o}.")) && name != format!(".{o}.ccm-previous")
+                }) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
         }
         std::process::exit(130);
     });

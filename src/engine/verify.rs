@@ -3,7 +3,7 @@
 
 use super::Key;
 use super::evidence::{Pm, pm_index, pm_of};
-use crate::audit::{AuditConfig, Outcome, Status, Verify};
+use crate::audit::{AuditConfig, HeldClaim, Outcome, Status, Verify};
 use crate::billing::{family_minutes, needs_mdm, threshold_day, units_for};
 use crate::checks::claim_line_checks;
 use crate::checks::claims::rv001;
@@ -173,6 +173,13 @@ pub(super) fn verify(
             v.at_risk += claimed;
             entry.1 += claimed;
             claimed_amount.insert((pid.to_string(), month, npi_s.to_string()), claimed);
+            v.held.push(HeldClaim {
+                patient_id: pid.into(),
+                month,
+                billing_npi: npi_s.into(),
+                lines: lines.len(),
+                claimed,
+            });
         } else {
             v.supported += claimed;
             v.clean.extend(lines.iter().map(|(i, _)| *i));
@@ -214,5 +221,9 @@ pub(super) fn verify(
         }
     }
     v.clean.sort_unstable();
+    // By patient id as text, not by interned number (which depends on reading order).
+    v.held.sort_by(|a, b| {
+        (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
+    });
     v
 }

@@ -56,6 +56,9 @@ pub struct Summary {
     pub(super) supported: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) amount_at_risk: Option<String>,
+    /// Verify mode only: claim lines held by an error (`clean_claim_lines` go out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) claim_lines_held: Option<usize>,
     pub(super) by_month: Vec<MonthSummary>,
     pub(super) findings_by_severity: BTreeMap<&'static str, usize>,
     pub(super) findings_by_code: BTreeMap<&'static str, usize>,
@@ -130,6 +133,10 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         claimed: audit.verify.as_ref().map(|v| money_str(v.claimed)),
         supported: audit.verify.as_ref().map(|v| money_str(v.supported)),
         amount_at_risk: audit.verify.as_ref().map(|v| money_str(v.at_risk)),
+        claim_lines_held: audit
+            .verify
+            .as_ref()
+            .map(|v| v.held.iter().map(|h| h.lines).sum()),
         by_month: by_month(ds, audit),
         findings_by_severity: by_sev,
         findings_by_code: by_code,

@@ -2,9 +2,10 @@
 //! findings by code and the patient-months most at risk.
 
 use super::Summary;
-use crate::audit::{Audit, Outcome, Status};
+use crate::audit::{Audit, Status};
 use crate::checks::Severity;
 use crate::domain::{Dataset, money_str};
+use crate::domain::{Money, YearMonth};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
@@ -106,6 +107,14 @@ pub fn write_table(
         t.add_row(vec![
             Cell::new("claims file: at risk (held)"),
             Cell::new(format!("${r}")),
+        ]);
+        t.add_row(vec![
+            Cell::new("claims file: lines going out / held"),
+            Cell::new(format!(
+                "{} / {}",
+                summary.clean_claim_lines,
+                summary.claim_lines_held.unwrap_or(0)
+            )),
         ]);
     }
     writeln!(w, "{t}")?;
@@ -211,45 +220,80 @@ pub fn write_table(
         writeln!(w, "{t}")?;
     }
 
-    let mut at_risk: Vec<&Outcome> = audit
-        .outcomes
-        .iter()
-        .filter(|o| o.status == Status::Blocked)
-        .collect();
-    at_risk.sort_by(|a, b| {
-        b.payment
-            .cmp(&a.payment)
-            .then_with(|| a.patient_id.cmp(&b.patient_id))
+    // Verify mode: the biggest holds of the claims file; derive mode: the months the
+    // evidence supports but an error blocks.
+    let rows: Vec<(&str, YearMonth, &str, String, Money)> = match &audit.verify {
+        Some(v) => v
+            .held
+            .iter()
+            .map(|h| {
+                let what = format!("{} line(s)", h.lines);
+                (
+                    h.patient_id.as_str(),
+                    h.month,
+                    h.billing_npi.as_str(),
+                    what,
+                    h.claimed,
+                )
+            })
+            .collect(),
+        None => audit
+            .outcomes
+            .iter()
+            .filter(|o| o.status == Status::Blocked)
+            .map(|o| {
+                let what = format!("{} min", o.minutes);
+                (
+                    o.patient_id.as_str(),
+                    o.month,
+                    o.billing_npi.as_str(),
+                    what,
+                    o.payment,
+                )
+            })
+            .collect(),
+    };
+    let mut rows = rows;
+    rows.sort_by(|a, b| {
+        b.4.cmp(&a.4)
+            .then_with(|| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))
     });
-    if !at_risk.is_empty() {
+    if !rows.is_empty() {
+        const SHOWN: usize = 10;
         let mut t = new_table(color);
+        let held = if audit.verify.is_some() {
+            "held"
+        } else {
+            "blocked"
+        };
         t.set_header(vec![
             "patient",
             "month",
             "billing NPI",
-            "minutes",
-            "blocked",
+            "evidence",
+            held,
             "errors",
         ]);
-        for o in at_risk.iter().take(10) {
+        for &(patient, month, npi, ref what, amount) in rows.iter().take(SHOWN) {
             let mut codes: Vec<&str> = audit
                 .findings
                 .iter()
                 .filter(|f| {
                     f.severity == Severity::Error
-                        && f.patient_id == o.patient_id
-                        && f.month == Some(o.month)
-                        && (f.billing_npi == o.billing_npi || f.billing_npi.is_empty())
+                        && f.patient_id == patient
+                        && f.month == Some(month)
+                        && (f.billing_npi == npi || f.billing_npi.is_empty())
                 })
                 .map(|f| f.check.code)
                 .collect();
+            codes.sort_unstable();
             codes.dedup();
             t.add_row(vec![
-                Cell::new(&o.patient_id),
-                Cell::new(o.month),
-                Cell::new(&o.billing_npi),
-                Cell::new(o.minutes),
-                Cell::new(format!("${}", money_str(o.payment))),
+                Cell::new(patient),
+                Cell::new(month),
+                Cell::new(npi),
+                Cell::new(what),
+                Cell::new(format!("${}", money_str(amount))),
                 Cell::new(if codes.is_empty() {
                     "(no companion file)".to_string()
                 } else {
@@ -257,8 +301,20 @@ pub fn write_table(
                 }),
             ]);
         }
-        writeln!(w, "top patient-months at risk")?;
+        let title = if audit.verify.is_some() {
+            "top claims held"
+        } else {
+            "top patient-months at risk"
+        };
+        writeln!(w, "{title}")?;
         writeln!(w, "{t}")?;
+        if rows.len() > SHOWN {
+            writeln!(
+                w,
+                "… and {} more (all in findings.csv, with file and line)",
+                rows.len() - SHOWN
+            )?;
+        }
     }
     writeln!(
         w,

@@ -1634,6 +1634,22 @@ fn the_table_and_summary_json_agree_and_outcomes_add_up() {
         .map(|k| s[*k].as_u64().unwrap())
         .sum();
         assert!(n >= s["patient_months"].as_u64().unwrap(), "{s}");
+        // Verify mode: every valid claim line goes out or is held, and the table says so.
+        if let Some(held) = s["claim_lines_held"].as_u64() {
+            let out = s["clean_claim_lines"].as_u64().unwrap();
+            let claims = s["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["kind"] == "claims")
+                .unwrap();
+            assert_eq!(out + held, claims["rows_counted"].as_u64().unwrap(), "{s}");
+            assert_eq!(
+                row("claims file: lines going out / held"),
+                format!("{out} / {held}")
+            );
+            assert!(table.contains("top claims held"), "{table}");
+        }
         // Per file, in the table as in the JSON, and read = counted + excluded.
         for f in s["files"].as_array().unwrap() {
             let name = f["file"].as_str().unwrap();
