@@ -121,3 +121,118 @@ pub fn audit_to(log: &Path, as_of: &str, out: &Path) -> std::process::Command {
         .arg(out);
     c
 }
+
+/// Whether the terminal report says what summary.json says: each summary figure, each
+/// file's rows (read = counted + excluded), outcomes at least the patient-months, and in
+/// verify mode lines out + held = the claim rows counted.
+pub fn table_agrees_with_summary(table: &str, s: &serde_json::Value) -> Result<(), String> {
+    let cell = |c: &str| {
+        c.trim_matches(|c: char| c == '│' || c.is_whitespace())
+            .to_string()
+    };
+    let row = |label: &str| -> Result<String, String> {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("│ {label}")))
+            .and_then(|l| l.rsplit('┆').next())
+            .map(cell)
+            .ok_or_else(|| format!("no row {label:?} in\n{table}"))
+    };
+    let eq = |what: &str, got: String, want: String| {
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("{what}: table {got:?}, summary.json {want:?}"))
+        }
+    };
+    let num = |k: &str| s[k].as_u64().unwrap_or(u64::MAX);
+    eq("patients", row("patients ")?, num("patients").to_string())?;
+    eq(
+        "patient-months",
+        row("patient-months")?,
+        num("patient_months").to_string(),
+    )?;
+    eq(
+        "outcomes",
+        row("outcomes per patient-month and NPI")?,
+        format!(
+            "{} / {} / {} / {}",
+            num("months_clean"),
+            num("months_blocked"),
+            num("months_below_threshold"),
+            num("months_open")
+        ),
+    )?;
+    eq(
+        "clean claim lines",
+        row("clean claim lines")?,
+        num("clean_claim_lines").to_string(),
+    )?;
+    for (label, key) in [
+        ("expected payment", "expected_payment"),
+        ("amount blocked by errors", "amount_blocked"),
+        ("amount left unbilled", "amount_unbilled"),
+    ] {
+        eq(
+            label,
+            row(label)?,
+            format!("${}", s[key].as_str().unwrap_or("?")),
+        )?;
+    }
+    let outcomes: u64 = [
+        "months_clean",
+        "months_blocked",
+        "months_below_threshold",
+        "months_open",
+    ]
+    .iter()
+    .map(|k| num(k))
+    .sum();
+    if outcomes < num("patient_months") {
+        return Err(format!(
+            "{outcomes} outcomes for {} patient-months",
+            num("patient_months")
+        ));
+    }
+    let files = s["files"].as_array().ok_or("no files")?;
+    for f in files {
+        let name = f["file"].as_str().unwrap_or("");
+        let (read, counted, excluded) = (
+            f["rows_read"].as_u64().unwrap_or(0),
+            f["rows_counted"].as_u64().unwrap_or(0),
+            f["rows_excluded"].as_u64().unwrap_or(0),
+        );
+        if read != counted + excluded {
+            return Err(format!("{name}: {read} read != {counted} + {excluded}"));
+        }
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("│ {name} ")))
+            .ok_or_else(|| format!("{name} not in the files table"))?;
+        let cells: Vec<String> = line.split('┆').map(cell).collect();
+        eq("rows read", cells[2].clone(), read.to_string())?;
+        eq("rows counted", cells[3].clone(), counted.to_string())?;
+        if !cells[4].starts_with(&excluded.to_string()) {
+            return Err(format!("{name}: excluded {:?} vs {excluded}", cells[4]));
+        }
+    }
+    if let Some(held) = s["claim_lines_held"].as_u64() {
+        let out = num("clean_claim_lines");
+        let claims = files
+            .iter()
+            .find(|f| f["kind"] == "claims")
+            .and_then(|f| f["rows_counted"].as_u64())
+            .ok_or("no claims file")?;
+        if out + held != claims {
+            return Err(format!(
+                "{out} lines out + {held} held != {claims} claim rows"
+            ));
+        }
+        eq(
+            "lines going out / held",
+            row("claims file: lines going out / held")?,
+            format!("{out} / {held}"),
+        )?;
+    }
+    Ok(())
+}

@@ -1120,6 +1120,14 @@ fn check(input: &Input, s: &Settings) -> Result<(), TestCaseError> {
     let out_a = render(&ds, &a, &cfg);
     let out_b = render(&ds, &b, &cfg);
     prop_assert!(out_a == out_b, "reports not byte-identical");
+    // Property: the terminal report says what summary.json says, and it adds up.
+    let summary_json: serde_json::Value =
+        serde_json::from_slice(&out_a[3]).expect("summary.json is JSON");
+    if let Err(e) =
+        crate::common::table_agrees_with_summary(&String::from_utf8_lossy(&out_a[4]), &summary_json)
+    {
+        prop_assert!(false, "table and summary.json disagree: {}", e);
+    }
     serde_json::from_slice::<serde_json::Value>(&out_a[2]).expect("findings.json is JSON");
     let summary: serde_json::Value =
         serde_json::from_slice(&out_a[3]).expect("summary.json is JSON");
