@@ -60,10 +60,16 @@ pub fn write_out(
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let mut tmp = builder
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        staged().push(tmp.path().to_path_buf());
+        // Created and registered under the lock the signal handler takes: no staged file
+        // can appear after the handler has looked.
+        let mut tmp = {
+            let mut staged = staged();
+            let tmp = builder
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot write in {}", dir.display()))?;
+            staged.push(tmp.path().to_path_buf());
+            tmp
+        };
         {
             let mut buf = std::io::BufWriter::with_capacity(1 << 18, tmp.as_file_mut());
             write(&mut buf).with_context(|| format!("cannot write {name}"))?;
@@ -104,7 +110,9 @@ fn staged() -> MutexGuard<'static, Vec<PathBuf>> {
 fn remove_staged_on_signal(dir: &Path) {
     let dir = dir.to_path_buf();
     let _ = ctrlc::set_handler(move || {
-        for p in staged().drain(..) {
+        // Held until the process ends: no file is staged meanwhile.
+        let mut staged = staged();
+        for p in staged.drain(..) {
             let _ = std::fs::remove_file(p);
         }
         if let Ok(entries) = std::fs::read_dir(&dir) {

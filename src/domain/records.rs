@@ -217,4 +217,6 @@ pub struct SourceFile {
     pub kind: Kind,
     /// Data records read (the header is not a row).
     pub rows_read: u64,
+    /// Which header (as written) fed each field ccm reads, in the kind's column order.
+    pub columns: Vec<(&'static str, String)>,
 }

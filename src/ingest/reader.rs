@@ -122,10 +122,16 @@ pub(super) fn open_source<C: Schema>(
         },
     })?;
     let file = ds.files.len() as u16;
+    let columns = C::COLUMNS
+        .iter()
+        .zip(&idx)
+        .filter_map(|(c, i)| i.map(|i| (c.name, heads[i].clone())))
+        .collect();
     ds.files.push(SourceFile {
         name: name.to_string(),
         kind: C::KIND,
         rows_read: 0,
+        columns,
     });
     Ok(Input {
         name: name.to_string(),

@@ -15,6 +15,8 @@ pub struct FileSummary {
     pub(super) rows_counted: u64,
     pub(super) rows_excluded: u64,
     pub(super) excluded_by_reason: BTreeMap<String, u64>,
+    /// The header (as written) that fed each field ccm read.
+    pub(super) columns: BTreeMap<&'static str, String>,
 }
 
 #[derive(Serialize)]
@@ -91,13 +93,15 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         files: audit
             .recon
             .iter()
-            .map(|r| FileSummary {
+            .zip(&ds.files)
+            .map(|(r, f)| FileSummary {
                 file: r.file.clone(),
                 kind: r.kind.as_str(),
                 rows_read: r.rows_read,
                 rows_counted: r.counted,
                 rows_excluded: r.excluded_total(),
                 excluded_by_reason: r.excluded.clone(),
+                columns: f.columns.iter().cloned().collect(),
             })
             .collect(),
         patients: audit.patients(),

@@ -5,7 +5,7 @@ use super::Summary;
 use crate::audit::{Audit, Status};
 use crate::checks::Severity;
 use crate::domain::{Dataset, money_str};
-use crate::domain::{Money, YearMonth};
+use crate::domain::{Money, YearMonth, norm_key};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
@@ -41,6 +41,21 @@ pub fn write_table(
         .map(|f| format!("{} ({})", f.name, f.kind.as_str()))
         .collect();
     writeln!(w, "files:    {}", files.join(", "))?;
+    // Fields read from a header of another name (an alias or the --map): which fed which.
+    for f in &ds.files {
+        let renamed: Vec<String> = f
+            .columns
+            .iter()
+            .filter(|(field, header)| norm_key(field) != norm_key(header))
+            .map(|(field, header)| {
+                let header: String = header.chars().flat_map(char::escape_debug).collect();
+                format!("{field} <- \"{header}\"")
+            })
+            .collect();
+        if !renamed.is_empty() {
+            writeln!(w, "columns:  {}: {}", f.name, renamed.join(", "))?;
+        }
+    }
     writeln!(
         w,
         "months:   {}",

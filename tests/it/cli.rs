@@ -1019,6 +1019,23 @@ fn a_map_naming_a_header_the_file_lacks_is_exit_2_and_one_header_may_feed_two_fi
     let (code, json, err) = audit_json(d.path(), &["--map".into(), map]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(json["summary"]["months_clean"], 1, "{}", json["summary"]);
+    // The report and summary.json say which header fed each field.
+    let cols = &json["summary"]["files"][0]["columns"];
+    assert_eq!(cols["staff_id"], "Who", "{cols}");
+    assert_eq!(cols["staff_role"], "Who", "{cols}");
+    assert_eq!(cols["patient_id"], "patient_id", "{cols}");
+    let table = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args(["--as-of", "2025-04-15", "--fail-on", "never", "--map"])
+        .arg(d.path().join("map.toml"))
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("staff_id <- \"Who\", staff_role <- \"Who\""),
+        "{table}"
+    );
 }
 
 #[test]
@@ -1444,7 +1461,7 @@ fn a_run_stopped_while_writing_leaves_no_staged_file() {
     let out = d.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let mut caught = false;
-    for _ in 0..5 {
+    for _ in 0..10 {
         let mut child = audit_to(&d.path().join("timelog.csv"), "2025-04-15", &out)
             .spawn()
             .unwrap();
