@@ -16,7 +16,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-/// An error as one lowercase line with its cause chain.
+/// An error as one line with its cause chain: line breaks become spaces and every other
+/// control character (CR, ESC, NUL …) is escaped, so nothing from an input can move the
+/// cursor or split the line.
 pub fn one_line(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for c in e.chain() {
@@ -25,7 +27,15 @@ pub fn one_line(e: &anyhow::Error) -> String {
             parts.push(s);
         }
     }
-    parts.join(": ").replace('\n', " ")
+    parts
+        .join(": ")
+        .chars()
+        .flat_map(|c| match c {
+            '\n' => vec![' '],
+            c if c.is_control() => c.escape_default().collect(),
+            c => vec![c],
+        })
+        .collect()
 }
 
 pub fn run(cli: Cli) -> Result<u8> {

@@ -1626,3 +1626,19 @@ fn the_table_and_summary_json_agree_and_outcomes_add_up() {
         }
     }
 }
+
+#[test]
+fn an_error_line_escapes_control_characters_from_any_source() {
+    // A file name with an escape sequence and a CR, as a hostile folder could hold.
+    let d = tempfile::tempdir().unwrap();
+    let name = d.path().join("log\u{1b}[2J\rx.csv");
+    std::fs::write(&name, "").unwrap();
+    let out = ccm().arg("audit").arg(&name).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(
+        !err.contains('\u{1b}') && !err.trim_end().contains('\r'),
+        "{err:?}"
+    );
+}
