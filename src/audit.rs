@@ -93,6 +93,8 @@ pub struct Verify {
     pub by_month: BTreeMap<YearMonth, (Money, Money, Money)>,
     /// Each held claim (patient, month, NPI): what its lines claim, and how many lines.
     pub held: Vec<HeldClaim>,
+    /// Claims (patient-month and NPI groups of lines) that go out.
+    pub claims_out: usize,
 }
 
 /// A patient-month and practitioner's claim lines held by an error.

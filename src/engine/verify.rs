@@ -182,6 +182,7 @@ pub(super) fn verify(
             });
         } else {
             v.supported += claimed;
+            v.claims_out += 1;
             v.clean.extend(lines.iter().map(|(i, _)| *i));
             // The evidence may support more than was claimed.
             for (prog, paid) in &supported_pay {

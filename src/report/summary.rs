@@ -61,6 +61,11 @@ pub struct Summary {
     /// Verify mode only: claim lines held by an error (`clean_claim_lines` go out).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) claim_lines_held: Option<usize>,
+    /// Verify mode only: claims (a patient-month and NPI's lines) going out, and held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) claims_going_out: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) claims_held: Option<usize>,
     pub(super) by_month: Vec<MonthSummary>,
     pub(super) findings_by_severity: BTreeMap<&'static str, usize>,
     pub(super) findings_by_code: BTreeMap<&'static str, usize>,
@@ -141,6 +146,8 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
             .verify
             .as_ref()
             .map(|v| v.held.iter().map(|h| h.lines).sum()),
+        claims_going_out: audit.verify.as_ref().map(|v| v.claims_out),
+        claims_held: audit.verify.as_ref().map(|v| v.held.len()),
         by_month: by_month(ds, audit),
         findings_by_severity: by_sev,
         findings_by_code: by_code,

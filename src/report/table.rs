@@ -124,6 +124,14 @@ pub fn write_table(
             Cell::new(format!("${r}")),
         ]);
         t.add_row(vec![
+            Cell::new("claims file: claims going out / held"),
+            Cell::new(format!(
+                "{} / {}",
+                summary.claims_going_out.unwrap_or(0),
+                summary.claims_held.unwrap_or(0)
+            )),
+        ]);
+        t.add_row(vec![
             Cell::new("claims file: lines going out / held"),
             Cell::new(format!(
                 "{} / {}",

@@ -233,6 +233,11 @@ pub fn table_agrees_with_summary(table: &str, s: &serde_json::Value) -> Result<(
             row("claims file: lines going out / held")?,
             format!("{out} / {held}"),
         )?;
+        eq(
+            "claims going out / held",
+            row("claims file: claims going out / held")?,
+            format!("{} / {}", num("claims_going_out"), num("claims_held")),
+        )?;
     }
     Ok(())
 }
