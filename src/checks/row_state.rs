@@ -70,8 +70,8 @@ pub enum RowTag {
     Twice,
     /// TM006: the note does not document the work.
     Vague,
-    /// OV001: a CCM row with countable minutes in a month billed under several NPIs (its
-    /// minutes are the month's total, not kept per row).
+    /// OV001: a CCM row with countable minutes in a month billed under several NPIs (the
+    /// engine gives the tag the month's countable total as its minutes).
     CcmRows,
 }
 

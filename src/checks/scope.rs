@@ -114,7 +114,7 @@ pub struct Decision {
 pub struct ClaimGroup<'a> {
     pub program: &'a str,
     pub year: &'a YearRules,
-    /// The lines whose code belongs to the program, in file order.
+    /// The lines whose code belongs to the program, in file order (the caller filters).
     pub lines: &'a [&'a Claim],
     /// Their distinct codes, sorted.
     pub codes: &'a [&'a str],
@@ -123,9 +123,9 @@ pub struct ClaimGroup<'a> {
     pub threshold_day: &'a dyn Fn(&str) -> Option<NaiveDate>,
 }
 
-impl ClaimGroup<'_> {
+impl<'a> ClaimGroup<'a> {
     /// The code's rule, when it belongs to the group's program.
-    pub fn rule(&self, hcpcs: &str) -> Option<&CodeRule> {
+    pub fn rule(&self, hcpcs: &str) -> Option<&'a CodeRule> {
         self.year.code(hcpcs).filter(|c| c.program == self.program)
     }
     /// The lines (physical line numbers) that claim `hcpcs`.

@@ -41,7 +41,11 @@ impl Auditor<'_> {
         if programs.is_empty() {
             programs.push(Program::Ccm);
         }
-        let (pms_v, live, other_programs) = self.staff_pass(ds, lists, &mut findings);
+        let StaffPass {
+            pms: pms_v,
+            live,
+            other_programs,
+        } = self.staff_pass(ds, lists, &mut findings);
         let mut pms: Vec<(Key, Pm)> = self
             .slots
             .iter()
@@ -146,17 +150,12 @@ impl Auditor<'_> {
     /// the same order: the first reads the rows (back from the temporary files when
     /// spilled), sorts them and runs the day checks (repeats, day totals, overlaps); the
     /// second, here, adds what each row brings to its month. The result is that of one pass.
-    #[allow(clippy::type_complexity)]
     fn staff_pass(
         &mut self,
         ds: &Dataset,
         lists: &mut StaffLists,
         findings: &mut Vec<Finding>,
-    ) -> (
-        Vec<Pm>,
-        Vec<bool>,
-        FastMap<(u32, YearMonth), Vec<OtherProgramRow>>,
-    ) {
+    ) -> StaffPass {
         let pname = |p: u32| ds.patients.name(p);
         let mut pms_v: Vec<Pm> = Vec::new();
         pms_v.resize_with(self.slots.len(), Pm::default);
@@ -278,6 +277,19 @@ impl Auditor<'_> {
                 }
             }
         });
-        (pms_v, live, other_programs)
+        StaffPass {
+            pms: pms_v,
+            live,
+            other_programs,
+        }
     }
+}
+
+/// What the staff pass adds up, per slot (indexed like the auditor's slots).
+struct StaffPass {
+    pms: Vec<Pm>,
+    /// Whether the slot has a billable row (its month is audited).
+    live: Vec<bool>,
+    /// Other programs' rows per patient-month, for the clash checks.
+    other_programs: FastMap<(u32, YearMonth), Vec<OtherProgramRow>>,
 }

@@ -9,6 +9,7 @@ use crate::audit::{DosMode, Outcome, Status};
 use crate::billing::select;
 use crate::checks::eligibility::conditions;
 use crate::checks::overlap::clashes;
+use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Decision, Emit, OtherProgramRow, PatientMonth, RunFacts};
 use crate::checks::{Finding, Severity, decided_checks, patient_month_checks};
 use crate::domain::{
@@ -72,6 +73,15 @@ pub(super) struct Months<'a> {
     pub(super) global_error: bool,
 }
 
+/// The registry's checks that run per patient-month, listed once for the whole stage.
+struct Checks {
+    per_month: Vec<PatientMonthCheck>,
+    decided: Vec<DecidedCheck>,
+}
+
+type PatientMonthCheck = fn(&PatientMonth, &mut Emit);
+type DecidedCheck = fn(&PatientMonth, &Decision, &mut Emit);
+
 impl Months<'_> {
     /// Every patient-month's outcome (outcome `i` is that of `pms[i]`); their findings are
     /// added to `findings`. Two halves, split between patients, on two threads: each writes
@@ -84,13 +94,17 @@ impl Months<'_> {
     ) -> Vec<Outcome> {
         let pms = self.pms;
         let n = pms.len();
+        let checks = Checks {
+            per_month: patient_month_checks().collect(),
+            decided: decided_checks().collect(),
+        };
         let run = |part: &[(Key, Pm)],
                    issues: &mut [Option<Box<RowIssues>>],
                    found: &mut Vec<Finding>,
                    out: &mut [Option<Outcome>]| {
             let mut state = MonthRun::default();
             for ((e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
-                *o = Some(self.check_month(e, i.take(), &mut state, found));
+                *o = Some(self.check_month(&checks, e, i.take(), &mut state, found));
             }
         };
         let mut mid = n / 2;
@@ -125,6 +139,7 @@ impl Months<'_> {
     /// month's row lists are dropped once its findings are made.
     fn check_month(
         &self,
+        checks: &Checks,
         (key, pm): &(Key, Pm),
         issues: Option<Box<RowIssues>>,
         state: &mut MonthRun,
@@ -146,7 +161,9 @@ impl Months<'_> {
         }
         let first_of_month = state.el003_done != Some((patient, month));
         state.el003_done = Some((patient, month));
-        let rows = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
+        let mut rows = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
+        // The OV001 rows' minutes are the month's countable total.
+        rows.of_mut(RowTag::CcmRows).minutes = pm.total;
         let diagnoses = self.companions.diagnoses.of(patient);
         let conds = conditions(rules, diagnoses, month);
         let year = rules.for_month(month);
@@ -181,7 +198,7 @@ impl Months<'_> {
             run,
         };
         let mut emit = Emit::new(&view, std::mem::take(&mut state.found));
-        for check in patient_month_checks() {
+        for check in &checks.per_month {
             check(&view, &mut emit);
         }
         clashes(&view, &mut emit);
@@ -212,7 +229,7 @@ impl Months<'_> {
             open,
             complex,
         };
-        for check in decided_checks() {
+        for check in &checks.decided {
             check(&view, &decision, &mut emit);
         }
         // A month an error holds is blocked, whatever its minutes: never "below threshold,

@@ -30,9 +30,9 @@ use crate::domain::Claim;
 use crate::rules::YearRules;
 use chrono::NaiveDate;
 
-/// Code-rule findings for one patient-month and practitioner's claim lines of one program:
-/// every claim-group check of the registry. `threshold_day` gives the day a base code's
-/// threshold was met, if it was.
+/// Code-rule findings for one patient-month and practitioner's claim lines of one program
+/// (`lines` hold only that program's codes): every claim-group check of the registry.
+/// `threshold_day` gives the day a base code's threshold was met, if it was.
 pub fn code_findings(
     yr: &YearRules,
     program: &str,
@@ -40,18 +40,13 @@ pub fn code_findings(
     as_of: NaiveDate,
     threshold_day: impl Fn(&str) -> Option<NaiveDate>,
 ) -> Vec<Finding> {
-    let mine: Vec<&Claim> = lines
-        .iter()
-        .copied()
-        .filter(|c| yr.code(&c.hcpcs).is_some_and(|r| r.program == program))
-        .collect();
-    let mut codes: Vec<&str> = mine.iter().map(|c| c.hcpcs.as_str()).collect();
+    let mut codes: Vec<&str> = lines.iter().map(|c| c.hcpcs.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
     let group = ClaimGroup {
         program,
         year: yr,
-        lines: &mine,
+        lines,
         codes: &codes,
         as_of,
         threshold_day: &threshold_day,
@@ -69,7 +64,7 @@ pub fn code_findings(
 fn orphan_addons<'a>(g: &ClaimGroup<'a>) -> Vec<(&'a str, &'a str, Vec<&'a str>)> {
     let mut out = Vec::new();
     for &h in g.codes {
-        let Some(r) = g.year.code(h).filter(|c| c.program == g.program) else {
+        let Some(r) = g.rule(h) else {
             continue;
         };
         if r.is_addon && !g.codes.contains(&r.addon_to.as_str()) {

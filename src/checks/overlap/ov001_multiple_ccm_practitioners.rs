@@ -2,7 +2,7 @@
 
 use crate::checks::consent::named_practitioner;
 use crate::checks::row_state::RowTag;
-use crate::checks::scope::{Acc, Emit, PatientMonth};
+use crate::checks::scope::{Emit, PatientMonth};
 use crate::domain::Program;
 
 check! {
@@ -52,9 +52,5 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
     // The rows whose minutes make up this NPI's total, one finding per file.
     let rows = pm.rows.of(RowTag::CcmRows);
     debug_assert!(!rows.at.is_empty(), "OV001 without its rows");
-    let rows = Acc {
-        at: rows.at.clone(),
-        minutes: pm.minutes.total,
-    };
-    emit.rows_with(&OV001, &rows, |_, _| msg.clone());
+    emit.rows_with(&OV001, rows, |_, _| msg.clone());
 }
