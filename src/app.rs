@@ -27,15 +27,7 @@ pub fn one_line(e: &anyhow::Error) -> String {
             parts.push(s);
         }
     }
-    parts
-        .join(": ")
-        .chars()
-        .flat_map(|c| match c {
-            '\n' => vec![' '],
-            c if c.is_control() => c.escape_default().collect(),
-            c => vec![c],
-        })
-        .collect()
+    crate::domain::printable(&parts.join(": ").replace('\n', " "), usize::MAX)
 }
 
 pub fn run(cli: Cli) -> Result<u8> {

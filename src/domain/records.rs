@@ -197,6 +197,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order files are read (time logs first, claims last).
+    pub const ALL: [Kind; 7] = [
+        Kind::Timelog,
+        Kind::Consents,
+        Kind::Diagnoses,
+        Kind::Enrolments,
+        Kind::Careplans,
+        Kind::Visits,
+        Kind::Claims,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Timelog => "timelog",

@@ -273,6 +273,34 @@ pub fn normalise_note(s: &str) -> String {
     out
 }
 
+/// Whether a cell starting with these bytes would run as a formula in a spreadsheet
+/// (`=`, `+`, `-`, `@`, tab, CR): such a cell is escaped on the way out and holds a claim
+/// line on the way in.
+pub fn starts_formula(cell: &[u8]) -> bool {
+    matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// `s` fit for one line of a terminal or log: control characters escaped (so no input can
+/// move the cursor or split the line), cut to `max` characters with an ellipsis.
+pub fn printable(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,10 @@
 //! Reading a claims file (verify mode), keeping each valid line's bytes as written.
 
 use super::pipeline::for_each_record;
-use super::reader::{FieldError, Rec, RowResult, open_file, open_source, sep_line, show};
+use super::reader::{Rec, RowResult, accepted, open_file, open_source, sep_line, show};
 use super::schema::ClaimCol;
 use super::{IngestError, ReadOptions};
-use crate::checks::ingest::{invalid_value, malformed_row};
+use crate::domain::starts_formula;
 use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi, parse_date};
 use std::io::Read;
 use std::path::Path;
@@ -33,20 +33,11 @@ pub fn read_claims(
         input,
         Some(&mut offsets),
         |_: &mut (), _, _| (),
-        |ds, r, line, k, ()| match claim(ds, r, file, line) {
-            Ok(Ok(c)) => parsed.push((k, c)),
-            Ok(Err((patient, msg))) => ds.ingest_findings.push(
-                invalid_value(Kind::Claims, msg)
-                    .patient(&patient)
-                    .at(file, line),
-            ),
-            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
-                malformed_row(
-                    Kind::Claims,
-                    format!("column `{col}` is not valid UTF-8 text"),
-                )
-                .at(file, line),
-            ),
+        |ds, r, line, k, ()| {
+            let row = claim(ds, r, file, line);
+            if let Some(c) = accepted(row, Kind::Claims, file, line, &mut ds.ingest_findings) {
+                parsed.push((k, c));
+            }
         },
     )?;
     // A record's bytes run from its first byte to the next record's first byte; the parser's
@@ -99,12 +90,7 @@ fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult
     );
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     // A cell a spreadsheet would run as a formula never leaves ccm: the line is held.
-    if let Some(col) = (0..r.rec.len()).find(|&i| {
-        r.rec
-            .get(i)
-            .and_then(|f| f.first())
-            .is_some_and(|b| matches!(b, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
-    }) {
+    if let Some(col) = (0..r.rec.len()).find(|&i| r.rec.get(i).is_some_and(starts_formula)) {
         return fail(format!(
             "column {} holds a cell a spreadsheet would run as a formula; the line is held (remove the formula)",
             col + 1

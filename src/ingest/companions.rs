@@ -2,10 +2,9 @@
 //! beside a time log, so each row is decoded and its ids interned as it is read.
 
 use super::pipeline::for_each_record;
-use super::reader::{FieldError, Rec, RowResult, open, show};
+use super::reader::{Rec, RowResult, accepted, open, show};
 use super::schema::{CarePlanCol, ConsentCol, DiagnosisCol, EnrolmentCol, Schema, VisitCol};
 use super::{IngestError, ReadOptions};
-use crate::checks::ingest::{invalid_value, malformed_row};
 use crate::domain::{CarePlan, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, Visit};
 use crate::domain::{Icd10, Npi, norm_key, parse_date};
 use std::path::Path;
@@ -52,15 +51,11 @@ fn read<C: Schema, T>(
         input,
         None,
         |_: &mut (), _, _| (),
-        |ds, r, line, _, ()| match decode(ds, r, file, line) {
-            Ok(Ok(record)) => list(ds).as_mut().expect("set above").push(record),
-            Ok(Err((patient, msg))) => ds
-                .ingest_findings
-                .push(invalid_value(C::KIND, msg).patient(&patient).at(file, line)),
-            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
-                malformed_row(C::KIND, format!("column `{col}` is not valid UTF-8 text"))
-                    .at(file, line),
-            ),
+        |ds, r, line, _, ()| {
+            let row = decode(ds, r, file, line);
+            if let Some(record) = accepted(row, C::KIND, file, line, &mut ds.ingest_findings) {
+                list(ds).as_mut().expect("set above").push(record);
+            }
         },
     )
 }

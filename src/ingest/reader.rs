@@ -8,7 +8,8 @@ use super::lines::LineCounter;
 use super::schema::HeaderProblem;
 use super::schema::{self, Schema};
 use super::{IngestError, Progress, ReadOptions};
-use crate::domain::{Dataset, SourceFile, parse_date, parse_time};
+use crate::checks::ingest::{invalid_value, malformed_row};
+use crate::domain::{Dataset, Finding, Kind, SourceFile, parse_date, parse_time, printable};
 use std::io::{BufRead, Read};
 use std::marker::PhantomData;
 use std::path::Path;
@@ -98,7 +99,7 @@ pub(super) fn open_source<C: Schema>(
         .collect();
     let idx = schema::resolve(C::KIND, &heads, &opts.map).map_err(|problem| match problem {
         HeaderProblem::Missing(column) => IngestError::MissingColumn {
-            file: shown(name, 200),
+            file: printable(name, 200),
             column: column.to_string(),
             seen: headers_seen(&heads),
         },
@@ -108,16 +109,16 @@ pub(super) fn open_source<C: Schema>(
             first,
             second,
         } => IngestError::DuplicateHeader {
-            file: shown(name, 200),
+            file: printable(name, 200),
             field: field.to_string(),
-            header: shown(&header, 40),
+            header: printable(&header, 40),
             first,
             second,
         },
         HeaderProblem::MapMissing { field, header } => IngestError::MapHeader {
-            file: shown(name, 200),
+            file: printable(name, 200),
             field: field.to_string(),
-            header: shown(&header, 40),
+            header: printable(&header, 40),
             seen: headers_seen(&heads),
         },
     })?;
@@ -259,6 +260,26 @@ impl<'a, C: Schema> Rec<'a, C> {
 /// parse (IN002), or a field that is not text (IN001).
 pub(super) type RowResult<T> = Result<Result<T, (String, String)>, FieldError>;
 
+/// The row, or `None` with the finding that excludes it added to `findings`: IN002 naming
+/// the patient for a value that does not parse, IN001 for a field that is not text.
+pub(super) fn accepted<T>(
+    r: RowResult<T>,
+    kind: Kind,
+    file: u16,
+    line: u64,
+    findings: &mut Vec<Finding>,
+) -> Option<T> {
+    let f = match r {
+        Ok(Ok(row)) => return Some(row),
+        Ok(Err((patient, msg))) => invalid_value(kind, msg).patient(&patient),
+        Err(FieldError::NotUtf8(col)) => {
+            malformed_row(kind, format!("column `{col}` is not valid UTF-8 text"))
+        }
+    };
+    findings.push(f.at(file, line));
+    None
+}
+
 /// A value from the input as shown in a message: quoted, and cut short so a huge or
 /// misplaced field never floods a message.
 pub(super) fn show(s: &str) -> String {
@@ -305,28 +326,11 @@ pub(super) fn headers_seen(heads: &[String]) -> String {
         return "the first line looks like data: is the header row missing?".to_string();
     }
     const MOST: usize = 20;
-    let mut names: Vec<String> = heads.iter().take(MOST).map(|h| shown(h, 40)).collect();
+    let mut names: Vec<String> = heads.iter().take(MOST).map(|h| printable(h, 40)).collect();
     if heads.len() > MOST {
         names.push(format!("… {} more", heads.len() - MOST));
     }
     format!("headers seen: {}", names.join(", "))
-}
-
-/// `s` for a one-line message: control characters escaped, cut to `max` characters.
-pub(super) fn shown(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

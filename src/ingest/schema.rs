@@ -205,16 +205,8 @@ impl HeaderMap {
                     .to_string(),
             })?;
         for (kind, cols) in &by_kind {
-            let k = [
-                Kind::Timelog,
-                Kind::Consents,
-                Kind::Diagnoses,
-                Kind::Enrolments,
-                Kind::Careplans,
-                Kind::Visits,
-                Kind::Claims,
-            ]
-            .into_iter()
+            let k = Kind::ALL
+                .into_iter()
             .find(|k| k.as_str() == kind)
             .ok_or_else(|| IngestError::Map {
                 file: file.to_string(),

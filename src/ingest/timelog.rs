@@ -2,11 +2,10 @@
 //! interned a batch at a time, in file order.
 
 use super::pipeline::{BATCH, for_each_record};
-use super::reader::{FieldError, Input, open};
+use super::reader::{Input, accepted, open};
 use super::schema::TimelogCol;
 use super::time_row::parse_time_row;
 use super::{IngestError, ReadOptions};
-use crate::checks::ingest::{invalid_value, malformed_row};
 use crate::domain::{Dataset, IdKey, Kind, TimeRow};
 use crate::rules::Ruleset;
 use std::path::Path;
@@ -75,39 +74,30 @@ pub fn stream_timelog_batches(
         input,
         None,
         |cache, r, line| parse_time_row(cache, r, rules, file, line),
-        |ds, r, line, _, decoded| match decoded {
-            Ok(Ok((row, keys))) => {
-                if keys.iter().all(IdKey::is_inline) {
-                    pending.rows.push(row);
-                    for (k, list) in keys.into_iter().zip(&mut pending.keys) {
-                        list.push(k);
-                    }
-                    if pending.rows.len() == BATCH {
-                        pending.flush(ds, &mut sink);
-                    }
-                } else {
-                    // An id too long to keep inline: interned from its text, in order.
-                    pending.flush(ds, &mut sink);
-                    let id = |c: TimelogCol| r.get(c).unwrap_or("");
-                    let mut row = row;
-                    row.patient = ds.patients.intern(id(TimelogCol::PatientId));
-                    row.staff = ds.staff.intern(id(TimelogCol::StaffId));
-                    row.npi = ds.npis.intern(id(TimelogCol::BillingNpi));
-                    sink(&[row]);
+        |ds, r, line, _, decoded| {
+            let Some((row, keys)) =
+                accepted(decoded, Kind::Timelog, file, line, &mut ds.ingest_findings)
+            else {
+                return;
+            };
+            if keys.iter().all(IdKey::is_inline) {
+                pending.rows.push(row);
+                for (k, list) in keys.into_iter().zip(&mut pending.keys) {
+                    list.push(k);
                 }
+                if pending.rows.len() == BATCH {
+                    pending.flush(ds, &mut sink);
+                }
+            } else {
+                // An id too long to keep inline: interned from its text, in order.
+                pending.flush(ds, &mut sink);
+                let id = |c: TimelogCol| r.get(c).unwrap_or("");
+                let mut row = row;
+                row.patient = ds.patients.intern(id(TimelogCol::PatientId));
+                row.staff = ds.staff.intern(id(TimelogCol::StaffId));
+                row.npi = ds.npis.intern(id(TimelogCol::BillingNpi));
+                sink(&[row]);
             }
-            Ok(Err((patient, msg))) => ds.ingest_findings.push(
-                invalid_value(Kind::Timelog, msg)
-                    .patient(&patient)
-                    .at(file, line),
-            ),
-            Err(FieldError::NotUtf8(col)) => ds.ingest_findings.push(
-                malformed_row(
-                    Kind::Timelog,
-                    format!("column `{col}` is not valid UTF-8 text"),
-                )
-                .at(file, line),
-            ),
         },
     );
     pending.flush(ds, &mut sink);

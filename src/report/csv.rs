@@ -2,6 +2,7 @@
 
 use super::record;
 use crate::audit::Audit;
+use crate::domain::starts_formula;
 use crate::domain::{Dataset, Text, money_str};
 use std::io::{self, Write};
 
@@ -39,9 +40,10 @@ pub const CLAIM_COLUMNS: [&str; 13] = [
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
-        _ => s.into(),
+    if starts_formula(s.as_bytes()) {
+        format!("'{s}").into()
+    } else {
+        s.into()
     }
 }
 

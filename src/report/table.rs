@@ -5,7 +5,7 @@ use super::Summary;
 use crate::audit::{Audit, Status};
 use crate::checks::Severity;
 use crate::domain::{Dataset, money_str};
-use crate::domain::{Money, YearMonth, norm_key};
+use crate::domain::{Money, YearMonth, norm_key, printable};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
@@ -47,10 +47,7 @@ pub fn write_table(
             .columns
             .iter()
             .filter(|(field, header)| norm_key(field) != norm_key(header))
-            .map(|(field, header)| {
-                let header: String = header.chars().flat_map(char::escape_debug).collect();
-                format!("{field} <- \"{header}\"")
-            })
+            .map(|(field, header)| format!("{field} <- \"{}\"", printable(header, 40)))
             .collect();
         if !renamed.is_empty() {
             writeln!(w, "columns:  {}: {}", f.name, renamed.join(", "))?;

@@ -39,15 +39,7 @@ fn rules() -> &'static Ruleset {
 
 use crate::common::proptest_config as config;
 
-const ALL: [Kind; 7] = [
-    Kind::Timelog,
-    Kind::Consents,
-    Kind::Diagnoses,
-    Kind::Enrolments,
-    Kind::Careplans,
-    Kind::Visits,
-    Kind::Claims,
-];
+const ALL: [Kind; 7] = Kind::ALL;
 
 fn file_name(kind: Kind) -> &'static str {
     match kind {
