@@ -190,48 +190,24 @@ mod tests {
             vec![2024, 2025, 2026]
         );
         let y25 = r.year(2025);
+        // CMS's national non-facility amounts, CY2025 and CY2026.
+        for (year, code, dos, want) in [
+            (2025, "99490", "2025-03-31", "60.49"),
+            (2025, "99439", "2025-03-31", "45.93"),
+            (2025, "99487", "2025-03-31", "131.65"),
+            (2025, "99489", "2025-03-31", "70.52"),
+            (2025, "99491", "2025-03-31", "82.16"),
+            (2025, "99437", "2025-03-31", "57.58"),
+            (2026, "99490", "2026-01-31", "66.13"),
+        ] {
+            let got = r.year(year).unit_payment(code, d(dos)).unwrap();
+            assert_eq!(got.to_string(), want, "{code} on {dos}");
+        }
+        // A date outside every range of the year's factors takes the nearest one (a year
+        // priced with another year's rules), never nothing.
         assert_eq!(
-            y25.unit_payment("99490", d("2025-03-31"))
-                .unwrap()
-                .to_string(),
-            "60.49"
-        );
-        assert_eq!(
-            y25.unit_payment("99439", d("2025-03-31"))
-                .unwrap()
-                .to_string(),
-            "45.93"
-        );
-        assert_eq!(
-            y25.unit_payment("99487", d("2025-03-31"))
-                .unwrap()
-                .to_string(),
-            "131.65"
-        );
-        assert_eq!(
-            y25.unit_payment("99489", d("2025-03-31"))
-                .unwrap()
-                .to_string(),
-            "70.52"
-        );
-        assert_eq!(
-            y25.unit_payment("99491", d("2025-03-31"))
-                .unwrap()
-                .to_string(),
-            "82.16"
-        );
-        assert_eq!(
-            y25.unit_payment("99437", d("2025-03-31"))
-                .unwrap()
-                .to_string(),
-            "57.58"
-        );
-        assert_eq!(
-            r.year(2026)
-                .unit_payment("99490", d("2026-01-31"))
-                .unwrap()
-                .to_string(),
-            "66.13"
+            r.year(2026).unit_payment("99490", d("2027-02-01")).unwrap(),
+            r.year(2026).unit_payment("99490", d("2026-12-31")).unwrap()
         );
         // 2024: two conversion factors split at 2024-03-09.
         let y24 = r.year(2024);

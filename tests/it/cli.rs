@@ -1423,6 +1423,30 @@ fn outputs_are_committed_as_a_set_or_not_at_all() {
     );
     std::fs::remove_dir(out.join("findings.json")).unwrap();
 
+    // A run into a folder another run holds waits for it: nothing is written meanwhile.
+    let held = std::fs::File::open(&out).unwrap();
+    held.lock().unwrap();
+    let before = out_files(&out);
+    let mut waiting = audit_to(&d.path().join("timelog.csv"), "2025-05-20", &out)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "the run did not wait"
+    );
+    let names =
+        |m: &std::collections::BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&out_files(&out)),
+        names(&before),
+        "nothing staged while waiting"
+    );
+    assert_eq!(out_files(&out), before);
+    drop(held);
+    assert!(waiting.wait().unwrap().success());
+    assert_ne!(out_files(&out)["summary.json"], before["summary.json"]);
+
     // Two runs into one folder at once: the four files always come from one run.
     for _ in 0..3 {
         let spawn = |as_of: &str| {
