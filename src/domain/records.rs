@@ -229,4 +229,43 @@ pub struct SourceFile {
     pub rows_read: u64,
     /// Which header (as written) fed each field ccm reads, in the kind's column order.
     pub columns: Vec<(&'static str, String)>,
+    /// How the file was read, and every repair or inference made on the way.
+    pub read: ReadAs,
+}
+
+/// How an input file was read: its format, encoding, delimiter and header line, and in
+/// `notes`, in words, every repair or inference made while reading it (an encoding
+/// decoded, a title block skipped, a date order inferred, a constant applied, statuses
+/// read). Nothing is repaired or inferred without a note here: the report and
+/// summary.json show them all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadAs {
+    /// `csv` or `xlsx`.
+    pub format: &'static str,
+    /// `UTF-8`, `UTF-8 with BOM`, `UTF-16LE`, `UTF-16BE`, `windows-1252`; for xlsx, `xlsx`.
+    pub encoding: &'static str,
+    /// The field delimiter; `None` for a workbook.
+    pub delimiter: Option<u8>,
+    /// The physical line (or sheet row) of the header, 1-based.
+    pub header_line: u64,
+    /// Lines above the header that were skipped (a `sep=` line, a report's title block).
+    pub lines_skipped_above: u64,
+    /// Day/month order of the file's slash dates, when it has any: `M/D/Y` or `D/M/Y`.
+    pub date_order: Option<&'static str>,
+    /// Every repair or inference, in words, in the order made.
+    pub notes: Vec<String>,
+}
+
+impl Default for ReadAs {
+    fn default() -> Self {
+        ReadAs {
+            format: "csv",
+            encoding: "UTF-8",
+            delimiter: Some(b','),
+            header_line: 1,
+            lines_skipped_above: 0,
+            date_order: None,
+            notes: Vec::new(),
+        }
+    }
 }

@@ -69,6 +69,7 @@ pub(super) fn open_source<C: Schema>(
         file: name.to_string(),
         source: e,
     })?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
     let (delimiter, skipped) = match sep_line(head) {
         Some((d, len)) => {
             boxed.consume(len);
@@ -133,6 +134,21 @@ pub(super) fn open_source<C: Schema>(
         kind: C::KIND,
         rows_read: 0,
         columns,
+        read: crate::domain::ReadAs {
+            encoding: if bom { "UTF-8 with BOM" } else { "UTF-8" },
+            delimiter: Some(delimiter),
+            header_line: skipped + 1,
+            lines_skipped_above: skipped,
+            notes: if skipped > 0 {
+                vec![format!(
+                    "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
+                    delimiter as char
+                )]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        },
     });
     Ok(Input {
         name: name.to_string(),

@@ -17,6 +17,40 @@ pub struct FileSummary {
     pub(super) excluded_by_reason: BTreeMap<String, u64>,
     /// The header (as written) that fed each field ccm read.
     pub(super) columns: BTreeMap<&'static str, String>,
+    /// How the file was read: format, encoding, delimiter, header line, and every repair
+    /// or inference made.
+    pub(super) read_as: ReadAsSummary,
+}
+
+#[derive(Serialize)]
+pub struct ReadAsSummary {
+    pub(super) format: &'static str,
+    pub(super) encoding: &'static str,
+    pub(super) delimiter: Option<String>,
+    pub(super) header_line: u64,
+    pub(super) lines_skipped_above: u64,
+    pub(super) date_order: Option<&'static str>,
+    pub(super) notes: Vec<String>,
+}
+
+impl From<&crate::domain::ReadAs> for ReadAsSummary {
+    fn from(r: &crate::domain::ReadAs) -> Self {
+        ReadAsSummary {
+            format: r.format,
+            encoding: r.encoding,
+            delimiter: r.delimiter.map(|d| {
+                if d == b'\t' {
+                    "\\t".to_string()
+                } else {
+                    (d as char).to_string()
+                }
+            }),
+            header_line: r.header_line,
+            lines_skipped_above: r.lines_skipped_above,
+            date_order: r.date_order,
+            notes: r.notes.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -107,6 +141,7 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
                 rows_excluded: r.excluded_total(),
                 excluded_by_reason: r.excluded.clone(),
                 columns: f.columns.iter().cloned().collect(),
+                read_as: (&f.read).into(),
             })
             .collect(),
         patients: audit.patients(),

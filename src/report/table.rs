@@ -53,6 +53,12 @@ pub fn write_table(
             writeln!(w, "columns:  {}: {}", f.name, renamed.join(", "))?;
         }
     }
+    // How each file was read, where anything was repaired or inferred.
+    for f in &ds.files {
+        for n in &f.read.notes {
+            writeln!(w, "read:     {}: {n}", f.name)?;
+        }
+    }
     writeln!(
         w,
         "months:   {}",
