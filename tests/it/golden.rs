@@ -260,3 +260,42 @@ fn golden_explain_and_rules() {
         panic!("{why}");
     }
 }
+
+/// `fixtures/exports/<shape>/`: small exports shaped like what platforms and Excel write.
+/// Each folder's `args` holds the whole argument list after `audit`, one per line; an
+/// argument naming a file in the folder is taken relative to it. `--as-of 2025-04-15` is
+/// added unless the list has an `--as-of`.
+fn export_cases() -> Vec<Case> {
+    let base = root().join("fixtures/exports");
+    let mut dirs: Vec<_> = std::fs::read_dir(&base)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    dirs.retain(|d| d.join("args").is_file());
+    dirs.sort();
+    dirs.iter()
+        .map(|d| {
+            let mut args: Vec<String> = args_of(d)
+                .into_iter()
+                .map(|a| {
+                    if d.join(&a).exists() {
+                        rel(&d.join(&a))
+                    } else {
+                        a
+                    }
+                })
+                .collect();
+            if !args.iter().any(|a| a == "--as-of") {
+                args.extend(["--as-of".to_string(), AS_OF.to_string()]);
+            }
+            Case {
+                name: format!("exports/{}", rel(d).replacen("fixtures/exports/", "", 1)),
+                args,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn golden_export_fixtures() {
+    run_all(&export_cases());
+}
