@@ -6,20 +6,20 @@ mod outcome;
 pub use outcome::{ClaimLine, Outcome, Status};
 
 use crate::config::DosMode;
-use crate::domain::{Money, Text, YearMonth};
+use crate::domain::{Money, Secs, Text, YearMonth};
 use crate::rules::{CodeRule, TimeKind, YearRules};
 use chrono::NaiveDate;
 
 /// A patient-month's countable minutes, as billing reads them.
 #[derive(Clone, Copy, Debug)]
 pub struct MonthMinutes<'a> {
-    /// Countable minutes (clinical staff and practitioners).
-    pub total: u32,
-    /// Of those, minutes by practitioners.
-    pub practitioner: u32,
-    /// Countable minutes per day: (date, all, practitioner); empty unless a date of
-    /// service at the threshold or verify mode needs them.
-    pub days: &'a [(NaiveDate, u32, u32)],
+    /// Countable time (clinical staff and practitioners).
+    pub total: Secs,
+    /// Of that, practitioners' time.
+    pub practitioner: Secs,
+    /// Countable time per day: (date, all, practitioner); empty unless a date of service
+    /// at the threshold or verify mode needs them.
+    pub days: &'a [(NaiveDate, Secs, Secs)],
 }
 
 /// The family chosen for a month.
@@ -91,8 +91,8 @@ pub fn select<'a>(
             continue;
         }
         let (minutes, idx) = match base.time {
-            TimeKind::Staff => (m.total, 1),
-            TimeKind::Practitioner => (m.practitioner, 2),
+            TimeKind::Staff => (m.total.whole_minutes(), 1),
+            TimeKind::Practitioner => (m.practitioner.whole_minutes(), 2),
             TimeKind::None => continue,
         };
         let addon = yr.addon_of(&base.hcpcs);
@@ -150,18 +150,19 @@ pub fn select<'a>(
     })
 }
 
-/// The first day the cumulative minutes (column `idx` of the day tuples) reach `threshold`.
+/// The first day the cumulative time (column `idx` of the day tuples) reaches `threshold`
+/// whole minutes.
 pub fn threshold_day(
-    days: &[(NaiveDate, u32, u32)],
+    days: &[(NaiveDate, Secs, Secs)],
     idx: usize,
     threshold: u32,
 ) -> Option<NaiveDate> {
-    let mut d: Vec<&(NaiveDate, u32, u32)> = days.iter().collect();
+    let mut d: Vec<&(NaiveDate, Secs, Secs)> = days.iter().collect();
     d.sort_unstable_by_key(|x| x.0);
-    let mut sum = 0;
+    let mut sum = Secs::ZERO;
     for x in d {
         sum += if idx == 1 { x.1 } else { x.2 };
-        if sum >= threshold {
+        if sum.whole_minutes() >= threshold {
             return Some(x.0);
         }
     }
@@ -173,11 +174,11 @@ pub fn needs_mdm(base: &CodeRule) -> bool {
     base.family == "complex"
 }
 
-/// The minutes a base code's family counts.
+/// The whole minutes a base code's family counts.
 pub fn family_minutes(base: &CodeRule, m: MonthMinutes) -> Option<u32> {
     match base.time {
-        TimeKind::Staff => Some(m.total),
-        TimeKind::Practitioner => Some(m.practitioner),
+        TimeKind::Staff => Some(m.total.whole_minutes()),
+        TimeKind::Practitioner => Some(m.practitioner.whole_minutes()),
         TimeKind::None => None,
     }
 }
@@ -194,6 +195,7 @@ mod tests {
     fn pick(total: u32, prac: u32) -> Option<(String, u32)> {
         let r = rules();
         let m = YearMonth::parse("2025-03").unwrap();
+        let (total, prac) = (Secs::of_minutes(total), Secs::of_minutes(prac));
         let days = [(NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(), total, prac)];
         let minutes = MonthMinutes {
             total,
@@ -246,12 +248,21 @@ mod tests {
     #[test]
     fn threshold_day_is_when_cumulative_minutes_reach_it() {
         let d = |s: &str| crate::domain::parse_date(s).unwrap();
+        let m = Secs::of_minutes;
         let days = vec![
-            (d("2025-03-10"), 15, 0),
-            (d("2025-03-02"), 10, 0),
-            (d("2025-03-20"), 5, 0),
+            (d("2025-03-10"), m(15), Secs::ZERO),
+            (d("2025-03-02"), m(10), Secs::ZERO),
+            (d("2025-03-20"), m(5), Secs::ZERO),
         ];
         assert_eq!(threshold_day(&days, 1, 20), Some(d("2025-03-10")));
         assert_eq!(threshold_day(&days, 1, 31), None);
+        // Seconds add up before minutes are counted: 19:50 is not 20 minutes, 20:15 is.
+        let days = vec![
+            (d("2025-03-04"), Secs(7 * 60 + 40), Secs::ZERO),
+            (d("2025-03-13"), Secs(6 * 60 + 50), Secs::ZERO),
+            (d("2025-03-26"), Secs(5 * 60 + 20), Secs::ZERO),
+            (d("2025-03-27"), Secs(25), Secs::ZERO),
+        ];
+        assert_eq!(threshold_day(&days, 1, 20), Some(d("2025-03-27")));
     }
 }

@@ -9,8 +9,8 @@ use super::row_state::RowTag;
 use crate::billing::MonthMinutes;
 use crate::config::AuditConfig;
 use crate::domain::{
-    Check, Claim, Consent, Dataset, Diagnosis, Enrolment, Finding, Kind, Money, Program, Visit,
-    YearMonth,
+    Check, Claim, Consent, Dataset, Diagnosis, Enrolment, Finding, Kind, Money, Program, Secs,
+    Visit, YearMonth,
 };
 use crate::rules::{CodeRule, Ruleset, YearRules};
 use chrono::NaiveDate;
@@ -19,7 +19,8 @@ use chrono::NaiveDate;
 #[derive(Default, Debug, Clone)]
 pub struct Acc {
     pub at: Vec<(u16, u64)>,
-    pub minutes: u32,
+    /// The rows' time (findings show the whole minutes it reaches).
+    pub secs: Secs,
 }
 
 /// The rows of one patient-month under each row tag.
@@ -245,9 +246,9 @@ pub fn push_acc(out: &mut Vec<Finding>, acc: &Acc, make: impl Fn(usize, u32) -> 
     let first = acc.at[0].0;
     let mut push = |file: u16, lines: Vec<u64>| {
         out.push(
-            make(acc.at.len(), acc.minutes)
+            make(acc.at.len(), acc.secs.whole_minutes())
                 .at_lines(file, lines)
-                .minutes(acc.minutes),
+                .minutes(acc.secs.whole_minutes()),
         );
     };
     if acc.at.iter().all(|&(f, _)| f == first) {

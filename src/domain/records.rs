@@ -1,7 +1,7 @@
 //! The typed records read from the inputs: one per time-log row, consent, diagnosis,
 //! enrolment, care plan, visit and claim line, with the file and line each came from.
 
-use super::values::Icd10;
+use super::values::{Icd10, Secs};
 use chrono::NaiveDate;
 
 /// What a staff role counts as (from `rules/<year>/roles.csv`).
@@ -87,7 +87,9 @@ pub struct TimeRow {
     /// Minutes after midnight, or [`NO_TIME`].
     pub start: u16,
     pub end: u16,
-    pub minutes: u16,
+    /// The entry's countable time (its duration; an interval's length when no duration
+    /// is given).
+    pub secs: Secs,
     pub role: RoleClass,
     pub program: Program,
     /// Whether the note documents the work (TM006).

@@ -154,6 +154,60 @@ pub fn parse_minutes(s: &str) -> Option<u16> {
     (1..=1440).contains(&v).then_some(v as u16)
 }
 
+/// A span of working time in seconds. Time is kept in seconds and compared with CMS's
+/// thresholds in whole minutes reached: 19 min 50 s is 19 minutes, 20 min 15 s is 20. So
+/// entries logged as `12.5` and `8.25` minutes, or `00:07:40`, add up exactly before any
+/// minute is counted (truncating or rounding each entry first changes the bill).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Secs(pub u32);
+
+impl Secs {
+    pub const ZERO: Secs = Secs(0);
+    pub const fn of_minutes(m: u32) -> Secs {
+        Secs(m * 60)
+    }
+    /// The whole minutes reached (seconds beyond the last full minute do not count).
+    pub const fn whole_minutes(self) -> u32 {
+        self.0 / 60
+    }
+    pub fn saturating_sub(self, o: Secs) -> Secs {
+        Secs(self.0.saturating_sub(o.0))
+    }
+    /// `12 min 30 s`, or `12 min` on a whole minute.
+    pub fn show(self) -> String {
+        match self.0 % 60 {
+            0 => format!("{} min", self.0 / 60),
+            s => format!("{} min {s} s", self.0 / 60),
+        }
+    }
+}
+
+impl std::ops::Add for Secs {
+    type Output = Secs;
+    fn add(self, o: Secs) -> Secs {
+        Secs(self.0 + o.0)
+    }
+}
+
+impl std::ops::AddAssign for Secs {
+    fn add_assign(&mut self, o: Secs) {
+        self.0 += o.0;
+    }
+}
+
+impl std::ops::Sub for Secs {
+    type Output = Secs;
+    fn sub(self, o: Secs) -> Secs {
+        Secs(self.0 - o.0)
+    }
+}
+
+impl std::iter::Sum for Secs {
+    fn sum<I: Iterator<Item = Secs>>(it: I) -> Secs {
+        Secs(it.map(|s| s.0).sum())
+    }
+}
+
 /// A National Provider Identifier: 10 digits whose last is the Luhn check digit computed
 /// over `80840` followed by the first nine.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]

@@ -5,18 +5,18 @@ use super::Key;
 use crate::billing::MonthMinutes;
 use crate::checks::row_state::RowTag;
 use crate::checks::scope::TaggedRows;
-use crate::domain::{Consent, Diagnosis, Enrolment, Visit};
+use crate::domain::{Consent, Diagnosis, Enrolment, Secs, Visit};
 use chrono::NaiveDate;
 
 /// Accumulated evidence for one patient, month and billing NPI: 40 bytes, plus the rows
 /// behind any finding, allocated only for the months that have one.
 #[derive(Default, Debug)]
 pub(super) struct Pm {
-    pub(super) total: u32,
-    pub(super) prac: u32,
-    /// Countable minutes per day: (date, all, practitioner); kept only when a date of
+    pub(super) total: Secs,
+    pub(super) prac: Secs,
+    /// Countable time per day: (date, all, practitioner); kept only when a date of
     /// service at the threshold or verify mode needs them.
-    pub(super) days: Vec<(NaiveDate, u32, u32)>,
+    pub(super) days: Vec<(NaiveDate, Secs, Secs)>,
     pub(super) issues: Option<Box<RowIssues>>,
 }
 
@@ -32,7 +32,7 @@ impl Pm {
         self.issues.get_or_insert_with(Box::default)
     }
     /// Adds a row's countable minutes to its day (kept only when needed).
-    pub(super) fn add_day(&mut self, date: NaiveDate, all: u32, practitioner: u32) {
+    pub(super) fn add_day(&mut self, date: NaiveDate, all: Secs, practitioner: Secs) {
         match self.days.iter_mut().find(|d| d.0 == date) {
             Some(d) => {
                 d.1 += all;
@@ -49,16 +49,16 @@ impl Pm {
 #[derive(Default, Debug)]
 pub(super) struct RowIssues {
     pub(super) at: Vec<(u8, u16, u64)>,
-    /// Minutes per tag but the last ([`RowTag::CcmRows`], whose minutes are the month's
-    /// total, not kept here).
-    pub(super) minutes: [u32; RowTag::COUNT - 1],
+    /// Time per tag but the last ([`RowTag::CcmRows`], whose time is the month's total,
+    /// not kept here).
+    pub(super) secs: [Secs; RowTag::COUNT - 1],
 }
 
 impl RowIssues {
-    pub(super) fn add(&mut self, tag: RowTag, at: (u16, u64), minutes: u32) {
+    pub(super) fn add(&mut self, tag: RowTag, at: (u16, u64), secs: Secs) {
         self.at.push((tag as u8, at.0, at.1));
         debug_assert!(tag != RowTag::CcmRows, "OV001 rows carry no minutes");
-        self.minutes[tag as usize] += minutes;
+        self.secs[tag as usize] += secs;
     }
 
     pub(super) fn add_ccm_row(&mut self, at: (u16, u64)) {
@@ -70,8 +70,8 @@ impl RowIssues {
         for &(tag, file, line) in &self.at {
             out.of_mut(RowTag::from_u8(tag)).at.push((file, line));
         }
-        for (tag, &m) in self.minutes.iter().enumerate() {
-            out.of_mut(RowTag::from_u8(tag as u8)).minutes = m;
+        for (tag, &s) in self.secs.iter().enumerate() {
+            out.of_mut(RowTag::from_u8(tag as u8)).secs = s;
         }
         out
     }

@@ -15,7 +15,7 @@ use crate::checks::ingest::{in003, in004};
 use crate::checks::row_state::{RowState, RowTag, ladder};
 use crate::checks::scope::{OtherProgramRow, RunFacts};
 use crate::checks::{Finding, run_checks};
-use crate::domain::{Dataset, FastMap, NoteQuality, Program, TimeRow, YearMonth};
+use crate::domain::{Dataset, FastMap, NoteQuality, Program, Secs, TimeRow, YearMonth};
 
 impl Auditor<'_> {
     pub(super) fn finish_with(mut self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
@@ -30,7 +30,7 @@ impl Auditor<'_> {
                     .npi(ds.npi_name(r.npi))
                     .program(r.program.as_str())
                     .at(r.file, r.line)
-                    .minutes(u32::from(r.minutes)),
+                    .minutes(r.secs.whole_minutes()),
             );
         }
         // The billable programs of the run, for the run-wide findings (CCM when none).
@@ -188,7 +188,7 @@ impl Auditor<'_> {
                         let key = self.slots[r.slot as usize].key;
                         let prog = key.3;
                         let at = (r.file, u64::from(r.line));
-                        let m = u32::from(r.minutes);
+                        let m = r.secs;
                         let (state, tag) = ladder(dup[k], r.cover);
                         if self.trace == Some(key.0) {
                             let row = TimeRow {
@@ -198,7 +198,7 @@ impl Auditor<'_> {
                                 date: r.naive_date(),
                                 start: r.start,
                                 end: r.end,
-                                minutes: r.minutes,
+                                secs: r.secs,
                                 role: r.role(),
                                 program: prog,
                                 note: NoteQuality::Ok,
@@ -227,7 +227,7 @@ impl Auditor<'_> {
                                     .npi(ds.npi_name(key.2))
                                     .program(prog.as_str())
                                     .at(r.file, u64::from(r.line))
-                                    .minutes(m),
+                                    .minutes(m.whole_minutes()),
                             );
                             continue;
                         }
@@ -253,18 +253,17 @@ impl Auditor<'_> {
                             }
                         }
                         let l = lost[k];
-                        if l.other_program > 0 {
-                            pm.issues()
-                                .add(RowTag::Twice, at, u32::from(l.other_program));
+                        if l.other_program > Secs::ZERO {
+                            pm.issues().add(RowTag::Twice, at, l.other_program);
                         }
-                        if l.overlap > 0 {
-                            pm.issues().add(RowTag::Overlap, at, u32::from(l.overlap));
+                        if l.overlap > Secs::ZERO {
+                            pm.issues().add(RowTag::Overlap, at, l.overlap);
                         }
-                        let m = u32::from(r.minutes - l.other_program - l.overlap);
-                        let p = if r.is_practitioner() { m } else { 0 };
+                        let m = r.secs - l.other_program - l.overlap;
+                        let p = if r.is_practitioner() { m } else { Secs::ZERO };
                         pm.total += m;
                         pm.prac += p;
-                        if m > 0 && several_npis[r.slot as usize] {
+                        if m > Secs::ZERO && several_npis[r.slot as usize] {
                             pm.issues().add_ccm_row(at);
                         }
                         if !r.note_ok() {

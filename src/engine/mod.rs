@@ -294,7 +294,7 @@ impl<'r> Auditor<'r> {
             } else {
                 crate::domain::NO_TIME
             },
-            minutes: r.minutes,
+            secs: r.secs,
             cover,
             flags,
         });

@@ -13,7 +13,7 @@ use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Decision, Emit, OtherProgramRow, PatientMonth, RunFacts};
 use crate::checks::{Finding, Severity, decided_checks, patient_month_checks};
 use crate::domain::{
-    Dataset, Diagnosis, Enrolment, FastMap, Mdm, Money, Program, Visit, YearMonth,
+    Dataset, Diagnosis, Enrolment, FastMap, Mdm, Money, Program, Secs, Visit, YearMonth,
 };
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
@@ -155,7 +155,7 @@ impl Months<'_> {
                 pms[pms.partition_point(|e| e.0 < (patient, month, 0, Program::Ccm))..]
                     .iter()
                     .take_while(|(k, _)| (k.0, k.1) == (patient, month))
-                    .filter(|(k, pm)| k.3 == Program::Ccm && pm.total > 0)
+                    .filter(|(k, pm)| k.3 == Program::Ccm && pm.total > Secs::ZERO)
                     .map(|(k, _)| k.2),
             );
         }
@@ -163,7 +163,7 @@ impl Months<'_> {
         state.el003_done = Some((patient, month));
         let mut rows = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
         // The OV001 rows' minutes are the month's countable total.
-        rows.of_mut(RowTag::CcmRows).minutes = pm.total;
+        rows.of_mut(RowTag::CcmRows).secs = pm.total;
         let diagnoses = self.companions.diagnoses.of(patient);
         let conds = conditions(rules, diagnoses, month);
         let year = rules.for_month(month);
@@ -178,7 +178,8 @@ impl Months<'_> {
             consents: self.auditor.consents_of(patient),
             ccm_npis: &state.npis,
             ccm_minutes_same_npi: if program == Program::Pcm {
-                pm_of(pms, &(patient, month, npi, Program::Ccm)).map_or(0, |c| c.total)
+                pm_of(pms, &(patient, month, npi, Program::Ccm))
+                    .map_or(0, |c| c.total.whole_minutes())
             } else {
                 0
             },
@@ -262,8 +263,8 @@ impl Months<'_> {
             patient_id: view.patient.into(),
             month,
             billing_npi: view.npi_name.into(),
-            minutes: pm.total,
-            practitioner_minutes: pm.prac,
+            minutes: pm.total.whole_minutes(),
+            practitioner_minutes: pm.prac.whole_minutes(),
             status,
             chosen,
             alternatives,

@@ -21,7 +21,7 @@ pub(super) struct Slim {
     pub(super) file: u16,
     pub(super) start: u16,
     pub(super) end: u16,
-    pub(super) minutes: u16,
+    pub(super) secs: crate::domain::Secs,
     pub(super) cover: Cover,
     pub(super) flags: u8,
 }

@@ -15,7 +15,7 @@ use std::io::{self, BufWriter, Read, Seek, Write};
 
 pub(super) const BUCKETS: usize = 64;
 /// Staff id (4 bytes) and the record's fields, packed.
-pub(super) const RECORD: usize = 4 + 30;
+pub(super) const RECORD: usize = 4 + 32;
 
 /// Time-log rows could not be kept in temporary files.
 #[derive(Debug, thiserror::Error)]
@@ -126,9 +126,9 @@ pub(super) fn encode(staff: u32, r: &Slim) -> [u8; RECORD] {
     b[24..26].copy_from_slice(&r.file.to_le_bytes());
     b[26..28].copy_from_slice(&r.start.to_le_bytes());
     b[28..30].copy_from_slice(&r.end.to_le_bytes());
-    b[30..32].copy_from_slice(&r.minutes.to_le_bytes());
-    b[32] = r.cover as u8;
-    b[33] = r.flags;
+    b[30..34].copy_from_slice(&r.secs.0.to_le_bytes());
+    b[34] = r.cover as u8;
+    b[35] = r.flags;
     b
 }
 
@@ -147,9 +147,9 @@ pub(super) fn decode(b: &[u8]) -> (u32, Slim) {
             file: u16_at(24),
             start: u16_at(26),
             end: u16_at(28),
-            minutes: u16_at(30),
-            cover: Cover::from_u8(b[32]),
-            flags: b[33],
+            secs: crate::domain::Secs(u32_at(30)),
+            cover: Cover::from_u8(b[34]),
+            flags: b[35],
         },
     )
 }
@@ -222,7 +222,7 @@ mod tests {
             file: (i % 3) as u16,
             start: (i % 1440) as u16,
             end: crate::domain::NO_TIME,
-            minutes: (i % 60) as u16 + 1,
+            secs: crate::domain::Secs(i % 3600 + 1),
             cover: Cover::from_u8((i % 6) as u8),
             flags: (i % 8) as u8,
         }

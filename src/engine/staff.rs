@@ -6,7 +6,7 @@ use super::row::*;
 use super::spill::StaffLists;
 use crate::checks::scope::Acc;
 use crate::checks::time::{Lost, Span, day_overlaps, tm005};
-use crate::domain::{Finding, Program};
+use crate::domain::{Finding, Program, Secs};
 
 /// One staff member's rows after the day checks, for the stage that adds them to their
 /// months: sorted by day and clock time, with per row whether it repeats the one before
@@ -61,11 +61,11 @@ pub(super) fn staff_day_checks<'a>(
             }
             let dup = &*dup;
             // Implausible day (TM005): every row that is not a repeat.
-            let total: u32 = day
+            let total: Secs = day
                 .iter()
                 .zip(dup)
                 .filter(|(_, d)| !**d)
-                .map(|(r, _)| u32::from(r.minutes))
+                .map(|(r, _)| r.secs)
                 .sum();
             if tm005::implausible(total) {
                 let acc = Acc {
@@ -75,7 +75,7 @@ pub(super) fn staff_day_checks<'a>(
                         .filter(|(_, d)| !**d)
                         .map(|(r, _)| (r.file, u64::from(r.line)))
                         .collect(),
-                    minutes: total,
+                    secs: total,
                 };
                 tm005::report(
                     staff_names.name(staff),
@@ -95,7 +95,7 @@ pub(super) fn staff_day_checks<'a>(
                     spans.push(Span {
                         start: r.start,
                         end: r.end,
-                        minutes: r.minutes,
+                        secs: r.secs,
                         ccm: key.3 == Program::Ccm,
                         pcm: key.3 == Program::Pcm,
                         tie: (key.0, r.fp, u64::from(r.line)),

@@ -22,7 +22,7 @@ impl Audit {
             .filter(|(r, _, _)| r.patient == p && month.contains(r.date))
             .map(|&(ref r, st, l)| {
                 let counted = if st == RowState::Counted && billable(r.program) {
-                    u32::from(r.minutes - l.other_program - l.overlap)
+                    (r.secs - l.other_program - l.overlap).whole_minutes()
                 } else {
                     0
                 };
@@ -35,10 +35,10 @@ impl Audit {
                     role: r.role,
                     program: r.program.as_str(),
                     billing_npi: ds.npi_name(r.npi).to_string(),
-                    minutes: u32::from(r.minutes),
+                    minutes: r.secs.whole_minutes(),
                     state: st.reason(),
-                    lost_to_other_program: u32::from(l.other_program),
-                    lost_to_overlap: u32::from(l.overlap),
+                    lost_to_other_program: l.other_program.whole_minutes(),
+                    lost_to_overlap: l.overlap.whole_minutes(),
                     counted,
                 }
             })

@@ -207,7 +207,7 @@ pub(super) fn parse_time_row(
             } else {
                 NO_TIME
             },
-            minutes,
+            secs: crate::domain::Secs::of_minutes(u32::from(minutes)),
             role,
             program,
             note,

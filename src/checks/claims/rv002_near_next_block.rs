@@ -49,7 +49,7 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
         }
     }
     if let Some((gap, what)) = best {
-        let total = pm.minutes.total;
+        let total = pm.minutes.total.whole_minutes();
         emit.push(
             emit.finding(
                 &RV002,

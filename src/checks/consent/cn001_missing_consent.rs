@@ -45,12 +45,13 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
     let msg = if pm.consents.is_empty() {
         format!(
             "no {program} consent on file for this patient; {} minute(s) in {} cannot be billed",
-            acc.minutes, pm.month
+            acc.secs.whole_minutes(),
+            pm.month
         )
     } else {
         format!(
             "no {program} consent in the consents file covers this month's minutes ({} minute(s))",
-            acc.minutes
+            acc.secs.whole_minutes()
         )
     };
     emit.rows_with(&CN001, acc, |_, _| msg.clone());

@@ -39,7 +39,7 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
                 pm.npi_name
             ),
         )
-        .minutes(acc.minutes);
+        .minutes(acc.secs.whole_minutes());
     emit.cited(
         f,
         pm.consents.iter().map(|c| (c.file, c.line)),

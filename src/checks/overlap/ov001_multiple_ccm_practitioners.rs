@@ -3,7 +3,7 @@
 use crate::checks::consent::named_practitioner;
 use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Emit, PatientMonth};
-use crate::domain::Program;
+use crate::domain::{Program, Secs};
 
 check! {
     OV001, "OV001", "multiple-ccm-practitioners", Error,
@@ -21,7 +21,7 @@ check! {
 /// A CCM patient-month with countable minutes under this NPI and another: unless the
 /// consent names this NPI as the one that keeps the month, its rows are listed.
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    if pm.program != Program::Ccm || pm.ccm_npis.len() < 2 || pm.minutes.total == 0 {
+    if pm.program != Program::Ccm || pm.ccm_npis.len() < 2 || pm.minutes.total == Secs::ZERO {
         return;
     }
     let keeper =

@@ -20,14 +20,14 @@ pub use tm004::TM004;
 pub use tm005::TM005;
 pub use tm006::TM006;
 
-use crate::domain::{NoteQuality, normalise_note};
+use crate::domain::{NoteQuality, Secs, normalise_note};
 
 /// Minutes one CCM or PCM row loses to overlaps: with another program (TM004, CCM only) and
 /// with an earlier interval of the same program by the same staff member (TM003).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Lost {
-    pub other_program: u16,
-    pub overlap: u16,
+    pub other_program: Secs,
+    pub overlap: Secs,
 }
 
 /// One countable row with clock times, as the overlap check sees it.
@@ -35,7 +35,8 @@ pub struct Lost {
 pub struct Span {
     pub start: u16,
     pub end: u16,
-    pub minutes: u16,
+    /// The row's time, which may be shorter than its interval (a paused timer).
+    pub secs: Secs,
     pub ccm: bool,
     pub pcm: bool,
     /// Tie-break when two intervals start and end together: patient (compared by its id
@@ -84,12 +85,12 @@ pub fn day_overlaps<'a>(day: &[Span], name: impl Fn(u32) -> &'a str) -> Vec<(usi
             let (with_other, overlap) = split_interval(r.start, r.end, yields_to, max_end);
             max_end = max_end.max(r.end);
             if with_other > 0 || overlap > 0 {
-                let other_program = with_other.min(r.minutes);
+                let other_program = Secs::of_minutes(u32::from(with_other)).min(r.secs);
                 out.push((
                     i,
                     Lost {
                         other_program,
-                        overlap: overlap.min(r.minutes - other_program),
+                        overlap: Secs::of_minutes(u32::from(overlap)).min(r.secs - other_program),
                     },
                 ));
             }
@@ -170,10 +171,10 @@ mod tests {
         NAMES[p as usize]
     }
 
-    fn lost(other_program: u16, overlap: u16) -> Lost {
+    fn lost(other_program: u32, overlap: u32) -> Lost {
         Lost {
-            other_program,
-            overlap,
+            other_program: Secs::of_minutes(other_program),
+            overlap: Secs::of_minutes(overlap),
         }
     }
 
@@ -181,7 +182,7 @@ mod tests {
         Span {
             start: s,
             end: e,
-            minutes: e - s,
+            secs: Secs::of_minutes(u32::from(e - s)),
             ccm: program == Program::Ccm,
             pcm: program == Program::Pcm,
             tie: (patient, u64::from(s) << 16 | u64::from(e), 2 + u64::from(s)),

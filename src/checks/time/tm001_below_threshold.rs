@@ -26,7 +26,8 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
         return;
     }
     let program = pm.program.as_str();
-    let total = pm.minutes.total;
+    let secs = pm.minutes.total;
+    let total = secs.whole_minutes();
     let (month, as_of) = (pm.month, pm.run.cfg.as_of);
     let staff_base = pm
         .year
@@ -38,8 +39,14 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
         .map(|c| (c.hcpcs.as_str(), c.threshold))
         .unwrap_or(("99490", 20));
     let needed = thr.saturating_sub(total);
+    // Seconds short of a whole minute are said, so 19 min 50 s is not read as a rounding slip.
+    let exact = if secs.0 % 60 == 0 {
+        String::new()
+    } else {
+        format!(" ({})", secs.show())
+    };
     let mut msg = format!(
-        "{total} countable CCM minute(s) in {month}: {needed} more needed for {code} ({thr} minutes)"
+        "{total} countable CCM minute(s){exact} in {month}: {needed} more needed for {code} ({thr} minutes)"
     );
     if as_of < month.last_day() && as_of >= month.first_day() {
         let left = (month.last_day() - as_of).num_days();

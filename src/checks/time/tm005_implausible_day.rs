@@ -1,7 +1,7 @@
 //! TM005 implausible-day: the check's definition (its `ccm explain` text) and its logic.
 
 use crate::checks::scope::{Acc, push_acc};
-use crate::domain::{Finding, YearMonth};
+use crate::domain::{Finding, Secs, YearMonth};
 use chrono::NaiveDate;
 
 check! {
@@ -18,14 +18,14 @@ check! {
 pub const IMPLAUSIBLE_DAY_MINUTES: u32 = 12 * 60;
 
 /// Whether a staff member's day total (repeats left out) is implausible.
-pub fn implausible(day_minutes: u32) -> bool {
-    day_minutes > IMPLAUSIBLE_DAY_MINUTES
+pub fn implausible(day: Secs) -> bool {
+    day > Secs::of_minutes(IMPLAUSIBLE_DAY_MINUTES)
 }
 
 /// The findings for an implausible day: the staff member, the day and its rows (repeats
 /// left out), one finding per file; no patient.
 pub fn report(staff: &str, date: NaiveDate, rows: &Acc, out: &mut Vec<Finding>) {
-    let total = rows.minutes;
+    let total = rows.secs.whole_minutes();
     let msg = format!(
         "staff {staff} logged {total} minutes ({}h{:02}) on {date} across {} row(s): more than 12 hours in a day; check for double entry or timers left running",
         total / 60,
