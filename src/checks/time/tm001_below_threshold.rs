@@ -40,7 +40,7 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
         .unwrap_or(("99490", 20));
     let needed = thr.saturating_sub(total);
     // Seconds short of a whole minute are said, so 19 min 50 s is not read as a rounding slip.
-    let exact = if secs.0 % 60 == 0 {
+    let exact = if secs.0.is_multiple_of(60) {
         String::new()
     } else {
         format!(" ({})", secs.show())
