@@ -76,6 +76,13 @@ pub enum IngestError {
         first: usize,
         second: usize,
     },
+    #[error("{file}: {count} problems with the columns: {problems} ({seen})")]
+    Columns {
+        file: String,
+        count: usize,
+        problems: String,
+        seen: String,
+    },
     #[error("map file {file}: {msg}")]
     Map { file: String, msg: String },
 }

@@ -5,8 +5,8 @@
 //! field access to the records read.
 
 use super::lines::LineCounter;
-use super::schema::HeaderProblem;
 use super::schema::{self, Schema};
+use super::schema::{HeaderProblem, Source};
 use super::{IngestError, Progress, ReadOptions};
 use crate::checks::ingest::{invalid_value, malformed_row};
 use crate::domain::{Dataset, Finding, Kind, SourceFile, parse_date, parse_time, printable};
@@ -21,8 +21,8 @@ pub(super) struct Input<C> {
     pub(super) name: String,
     pub(super) rdr: csv::Reader<LineCounter<Box<dyn Read + Send>>>,
     pub(super) progress: Option<Progress>,
-    /// Header position of each of the kind's columns, by [`Schema::index`].
-    pub(super) idx: Vec<Option<usize>>,
+    /// Where each of the kind's columns comes from, by [`Schema::index`].
+    pub(super) idx: Vec<Source>,
     /// Fields in the header: a record with another number is malformed.
     pub(super) width: usize,
     /// The file's index in `Dataset::files`.
@@ -98,36 +98,25 @@ pub(super) fn open_source<C: Schema>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let idx = schema::resolve(C::KIND, &heads, &opts.map).map_err(|problem| match problem {
-        HeaderProblem::Missing(column) => IngestError::MissingColumn {
-            file: printable(name, 200),
-            column: column.to_string(),
-            seen: headers_seen(&heads),
-        },
-        HeaderProblem::Duplicate {
-            field,
-            header,
-            first,
-            second,
-        } => IngestError::DuplicateHeader {
-            file: printable(name, 200),
-            field: field.to_string(),
-            header: printable(&header, 40),
-            first,
-            second,
-        },
-        HeaderProblem::MapMissing { field, header } => IngestError::MapHeader {
-            file: printable(name, 200),
-            field: field.to_string(),
-            header: printable(&header, 40),
-            seen: headers_seen(&heads),
-        },
-    })?;
+    let idx = schema::resolve(C::KIND, &heads, &opts.map)
+        .map_err(|problems| header_error(name, &heads, problems))?;
     let file = ds.files.len() as u16;
     let columns = C::COLUMNS
         .iter()
         .zip(&idx)
-        .filter_map(|(c, i)| i.map(|i| (c.name, heads[i].clone())))
+        .filter_map(|(c, i)| i.column().map(|i| (c.name, heads[i].clone())))
+        .collect();
+    let constants: Vec<String> = C::COLUMNS
+        .iter()
+        .zip(&idx)
+        .filter_map(|(c, i)| match i {
+            Source::Const(v) => Some(format!(
+                "{} is {:?} on every row (a constant from the map)",
+                c.name,
+                printable(v, 40)
+            )),
+            _ => None,
+        })
         .collect();
     ds.files.push(SourceFile {
         name: name.to_string(),
@@ -139,14 +128,16 @@ pub(super) fn open_source<C: Schema>(
             delimiter: Some(delimiter),
             header_line: skipped + 1,
             lines_skipped_above: skipped,
-            notes: if skipped > 0 {
-                vec![format!(
-                    "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
-                    delimiter as char
-                )]
-            } else {
-                Vec::new()
-            },
+            notes: (skipped > 0)
+                .then(|| {
+                    format!(
+                        "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
+                        delimiter as char
+                    )
+                })
+                .into_iter()
+                .chain(constants)
+                .collect(),
             ..Default::default()
         },
     });
@@ -161,6 +152,64 @@ pub(super) fn open_source<C: Schema>(
         reader_decodes: opts.reader_decodes,
         kind: PhantomData,
     })
+}
+
+/// The error for a header that cannot be read as its kind: one problem as it always was
+/// said; several, all at once in one line.
+fn header_error(name: &str, heads: &[String], mut problems: Vec<HeaderProblem>) -> IngestError {
+    let file = printable(name, 200);
+    if problems.len() == 1 {
+        return match problems.remove(0) {
+            HeaderProblem::Missing(column) => IngestError::MissingColumn {
+                file,
+                column: column.to_string(),
+                seen: headers_seen(heads),
+            },
+            HeaderProblem::Duplicate {
+                field,
+                header,
+                first,
+                second,
+            } => IngestError::DuplicateHeader {
+                file,
+                field: field.to_string(),
+                header: printable(&header, 40),
+                first,
+                second,
+            },
+            HeaderProblem::MapMissing { field, header } => IngestError::MapHeader {
+                file,
+                field: field.to_string(),
+                header: printable(&header, 40),
+                seen: headers_seen(heads),
+            },
+        };
+    }
+    let said: Vec<String> = problems
+        .iter()
+        .map(|p| match p {
+            HeaderProblem::Missing(column) => format!("required column `{column}` not found"),
+            HeaderProblem::Duplicate {
+                field,
+                header,
+                first,
+                second,
+            } => format!(
+                "columns {first} and {second} are both headed `{}`, which ccm reads {field} from",
+                printable(header, 40)
+            ),
+            HeaderProblem::MapMissing { field, header } => format!(
+                "the map names header `{}` for {field}, but the file has no such header",
+                printable(header, 40)
+            ),
+        })
+        .collect();
+    IngestError::Columns {
+        file,
+        count: said.len(),
+        problems: said.join("; "),
+        seen: headers_seen(heads),
+    }
 }
 
 pub(super) fn csv_err(name: &str, e: csv::Error) -> IngestError {
@@ -211,8 +260,8 @@ impl<'a> Fields<'a> {
 /// checked.
 pub(super) struct Rec<'a, C> {
     pub(super) rec: Fields<'a>,
-    /// Header position of each of the kind's columns, by [`Schema::index`].
-    idx: &'a [Option<usize>],
+    /// Where each of the kind's columns comes from, by [`Schema::index`].
+    idx: &'a [Source],
     /// The whole record as text, checked once on first use when it all is (the usual
     /// case), so fields are cut from it without checking each again.
     text: std::cell::OnceCell<Option<&'a str>>,
@@ -225,7 +274,7 @@ pub(super) enum FieldError {
 }
 
 impl<'a, C: Schema> Rec<'a, C> {
-    pub(super) fn new(rec: Fields<'a>, idx: &'a [Option<usize>]) -> Self {
+    pub(super) fn new(rec: Fields<'a>, idx: &'a [Source]) -> Self {
         Rec {
             rec,
             idx,
@@ -237,8 +286,10 @@ impl<'a, C: Schema> Rec<'a, C> {
     /// The trimmed field of column `c`; empty when the file has no such column.
     pub(super) fn get(&self, c: C) -> Result<&'a str, FieldError> {
         let c = c.index();
-        let Some(i) = self.idx[c] else {
-            return Ok("");
+        let i = match &self.idx[c] {
+            Source::Column(i) => *i,
+            Source::Const(v) => return Ok(v),
+            Source::Absent => return Ok(""),
         };
         let rec = self.rec;
         let whole = *self
@@ -266,9 +317,11 @@ impl<'a, C: Schema> Rec<'a, C> {
     }
     /// The bytes of column `c` as read, untrimmed and unchecked; empty when absent.
     pub(super) fn raw(&self, c: C) -> &'a [u8] {
-        self.idx[c.index()]
-            .and_then(|i| self.rec.get(i))
-            .unwrap_or(b"")
+        match &self.idx[c.index()] {
+            Source::Column(i) => self.rec.get(*i).unwrap_or(b""),
+            Source::Const(v) => v.as_bytes(),
+            Source::Absent => b"",
+        }
     }
 }
 
@@ -351,7 +404,7 @@ pub(super) fn headers_seen(heads: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{FieldError, Fields, Rec};
+    use super::{FieldError, Fields, Rec, Source};
     use crate::ingest::schema::TimelogCol::{self, Minutes, PatientId, ServiceDate};
 
     fn field(fields: &[&[u8]], c: TimelogCol) -> Result<String, &'static str> {
@@ -363,7 +416,7 @@ mod tests {
                 Some(*end)
             })
             .collect();
-        let idx: Vec<Option<usize>> = (0..fields.len()).map(Some).collect();
+        let idx: Vec<Source> = (0..fields.len()).map(Source::Column).collect();
         let fields = Fields {
             bytes: &bytes,
             ends: &ends,

@@ -7,8 +7,8 @@
 //! position) and the table of their names, so a column added or moved cannot shift another.
 
 use super::IngestError;
-use crate::domain::{Kind, norm_key};
-use std::collections::HashMap;
+use crate::domain::{Kind, Npi, norm_key, printable};
+use std::collections::BTreeMap;
 
 /// One input column: canonical name, accepted aliases, whether it must be present.
 pub(super) struct Column {
@@ -74,7 +74,8 @@ macro_rules! schema {
 schema! {
     /// The time log: one row per stretch of care-management time.
     TimelogCol for Timelog {
-        PatientId = "patient_id", required, ["mrn", "patient", "patientid", "member_id"];
+        PatientId = "patient_id", required,
+            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         ServiceDate = "service_date", required,
             ["date", "date_of_service", "dos", "activity_date"];
         /// Required unless start_time and end_time are both present (checked by `resolve`).
@@ -97,7 +98,8 @@ schema! {
 schema! {
     /// Consents: when a patient agreed to a program (and when they withdrew).
     ConsentCol for Consents {
-        PatientId = "patient_id", required, ["mrn", "patient"];
+        PatientId = "patient_id", required,
+            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         ConsentDate = "consent_date", required, ["date", "signed_date", "obtained_date"];
         Program = "program", optional, ["service"];
         #[allow(dead_code)]
@@ -111,7 +113,8 @@ schema! {
 schema! {
     /// Diagnoses: a patient's conditions and when they were active.
     DiagnosisCol for Diagnoses {
-        PatientId = "patient_id", required, ["mrn", "patient"];
+        PatientId = "patient_id", required,
+            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         Icd10Code = "icd10_code", required,
             ["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"];
         OnsetDate = "onset_date", optional, ["start_date", "noted_date", "date"];
@@ -125,7 +128,8 @@ schema! {
 schema! {
     /// Enrolments: a patient's time in a program.
     EnrolmentCol for Enrolments {
-        PatientId = "patient_id", required, ["mrn", "patient"];
+        PatientId = "patient_id", required,
+            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         Program = "program", required, ["service", "program_type"];
         StartDate = "start_date", required, ["enrolled_date", "from"];
         EndDate = "end_date", optional, ["disenrolled_date", "to"];
@@ -138,7 +142,8 @@ schema! {
 schema! {
     /// Care plans: dated care-plan events.
     CarePlanCol for Careplans {
-        PatientId = "patient_id", required, ["mrn", "patient"];
+        PatientId = "patient_id", required,
+            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         PlanDate = "plan_date", required, ["date"];
         /// Read by nothing: any care-plan event proves a plan exists (EL005).
         #[allow(dead_code)]
@@ -152,7 +157,8 @@ schema! {
 schema! {
     /// Visits: face-to-face encounters (the visit that initiates CCM).
     VisitCol for Visits {
-        PatientId = "patient_id", required, ["mrn", "patient"];
+        PatientId = "patient_id", required,
+            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         VisitDate = "visit_date", required, ["date", "encounter_date"];
         Hcpcs = "hcpcs", required, ["cpt", "code", "procedure_code"];
         BillingNpi = "billing_npi", optional, ["npi", "provider_npi"];
@@ -162,7 +168,8 @@ schema! {
 schema! {
     /// Claims (verify mode): the claim lines to check.
     ClaimCol for Claims {
-        PatientId = "patient_id", required, ["mrn", "patient"];
+        PatientId = "patient_id", required,
+            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         DateOfService = "date_of_service", required, ["dos", "service_date", "from_date"];
         Hcpcs = "hcpcs", required, ["cpt", "code", "procedure_code"];
         Units = "units", optional, ["qty", "quantity", "unit_count"];
@@ -186,49 +193,150 @@ pub(super) fn columns(kind: Kind) -> &'static [Column] {
     }
 }
 
-/// User header mapping from `--map FILE`: `[timelog]` then `patient_id = "Client Number"`.
+/// Where one field's values come from in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Source {
+    /// The file has no such column (an optional field: every value is empty).
+    Absent,
+    /// The column at this position of the header.
+    Column(usize),
+    /// The same value on every row, given by the map (`billing_npi = { value = "…" }`).
+    Const(Box<str>),
+}
+
+impl Source {
+    pub(super) fn column(&self) -> Option<usize> {
+        match self {
+            Source::Column(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// What the map says about one field: the header feeding it, or a constant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MapValue {
+    Header(String),
+    Const(String),
+}
+
+/// The user's map from `--map FILE` (TOML, one table per input kind, keys are ccm's field
+/// names):
+///
+/// ```toml
+/// [timelog]
+/// patient_id = "EHR ID"                    # the header feeding this field
+/// staff_role = "Provider/Care Manager"     # one header may feed several fields
+/// billing_npi = { value = "1234567893" }   # a constant for every row of that kind
+/// ```
 #[derive(Default, Debug, Clone)]
 pub struct HeaderMap {
-    by_kind: HashMap<String, HashMap<String, String>>,
+    by_kind: BTreeMap<&'static str, BTreeMap<&'static str, MapValue>>,
 }
 
 impl HeaderMap {
+    /// Reads a map, reporting every problem in it at once (unknown sections and fields,
+    /// values of the wrong shape, a constant NPI that is not one).
     pub fn parse(file: &str, text: &str) -> Result<HeaderMap, IngestError> {
-        let by_kind: HashMap<String, HashMap<String, String>> =
-            toml::from_str(text).map_err(|e| IngestError::Map {
-                file: file.to_string(),
-                msg: e
-                    .to_string()
-                    .lines()
-                    .next()
-                    .unwrap_or("invalid")
-                    .to_string(),
-            })?;
-        for (kind, cols) in &by_kind {
-            let k = Kind::ALL
-                .into_iter()
-            .find(|k| k.as_str() == kind)
-            .ok_or_else(|| IngestError::Map {
-                file: file.to_string(),
-                msg: format!("unknown section [{kind}] (timelog, consents, diagnoses, enrolments, careplans, visits, claims)"),
-            })?;
-            for c in cols.keys() {
-                if !columns(k).iter().any(|col| col.name == c) {
-                    return Err(IngestError::Map {
-                        file: file.to_string(),
-                        msg: format!("[{kind}] has no column `{c}`"),
-                    });
+        let err = |msg: String| IngestError::Map {
+            file: file.to_string(),
+            msg,
+        };
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            err(e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid")
+                .to_string())
+        })?;
+        let mut problems = Vec::new();
+        let mut by_kind = BTreeMap::new();
+        for (section, fields) in &table {
+            let Some(kind) = Kind::ALL.into_iter().find(|k| k.as_str() == section) else {
+                problems.push(format!(
+                    "unknown section [{}] (timelog, consents, diagnoses, enrolments, careplans, visits, claims)",
+                    printable(section, 40)
+                ));
+                continue;
+            };
+            let Some(fields) = fields.as_table() else {
+                problems.push(format!(
+                    "[{section}] must be a table of `field = \"Header\"`"
+                ));
+                continue;
+            };
+            let mut got = BTreeMap::new();
+            for (field, v) in fields {
+                let Some(col) = columns(kind).iter().find(|c| c.name == field) else {
+                    let names: Vec<&str> = columns(kind).iter().map(|c| c.name).collect();
+                    problems.push(format!(
+                        "[{section}] has no field `{}` (fields: {})",
+                        printable(field, 40),
+                        names.join(", ")
+                    ));
+                    continue;
+                };
+                let value = match v {
+                    toml::Value::String(h) if !h.trim().is_empty() => MapValue::Header(h.clone()),
+                    toml::Value::Table(t)
+                        if t.len() == 1 && t.get("value").is_some_and(|v| v.is_str()) =>
+                    {
+                        let c = t["value"].as_str().unwrap_or_default().trim().to_string();
+                        if col.name.ends_with("npi") && !Npi::is_valid(&c) {
+                            problems.push(format!(
+                                "[{section}] {field} = {{ value = {:?} }} is not a valid NPI (10 digits with a valid check digit)",
+                                printable(&c, 20)
+                            ));
+                            continue;
+                        }
+                        MapValue::Const(c)
+                    }
+                    _ => {
+                        problems.push(format!(
+                            "[{section}] {field} must be a header in quotes or {{ value = \"...\" }}"
+                        ));
+                        continue;
+                    }
+                };
+                if let (MapValue::Header(h), "patient_id") = (&value, col.name)
+                    && is_name_header(h)
+                {
+                    problems.push(format!(
+                        "[{section}] patient_id = {:?}: a patient id is never read from a name column (map the id or MRN column)",
+                        printable(h, 40)
+                    ));
+                    continue;
                 }
+                got.insert(col.name, value);
             }
+            by_kind.insert(kind.as_str(), got);
+        }
+        if !problems.is_empty() {
+            let n = problems.len();
+            return Err(err(if n == 1 {
+                problems.remove(0)
+            } else {
+                format!("{n} problems: {}", problems.join("; "))
+            }));
         }
         Ok(HeaderMap { by_kind })
     }
-    fn get(&self, kind: Kind, column: &str) -> Option<&str> {
-        self.by_kind
-            .get(kind.as_str())
-            .and_then(|m| m.get(column))
-            .map(String::as_str)
+    pub(super) fn get(&self, kind: Kind, column: &str) -> Option<&MapValue> {
+        self.by_kind.get(kind.as_str()).and_then(|m| m.get(column))
     }
+    fn header(&self, kind: Kind, column: &str) -> Option<&str> {
+        match self.get(kind, column) {
+            Some(MapValue::Header(h)) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a header names people rather than identifies them (`Patient Name`, `Name`):
+/// a patient id is never read from one.
+fn is_name_header(h: &str) -> bool {
+    norm_key(h).contains("name")
 }
 
 /// Why a file's header cannot be read as its kind.
@@ -248,41 +356,51 @@ pub(super) enum HeaderProblem {
     },
 }
 
-/// Finds each of the kind's columns in a file's header (trimmed cells): under the name the
-/// user mapped it to, else under its canonical name, else under the first of its aliases
-/// present. Returns each column's position in the header, by variant position.
+/// Finds where each of the kind's fields comes from in a file's header (trimmed cells):
+/// the map's constant, else the header the map names, else the canonical name, else the
+/// first of its aliases present (in alias order, so an id or MRN column wins over a bare
+/// `Patient`). Returns each field's source, by variant position, or every problem found.
 ///
 /// A header found through an alias feeds one column only (an alias like `date` could
 /// match two); a header the map names may feed several (`staff_id` and `staff_role` from
-/// one "Provider/Care Manager" column), and wins over an alias.
+/// one "Provider/Care Manager" column), and wins over an alias. A patient id is never
+/// taken from a header that says *name*.
 pub(super) fn resolve(
     kind: Kind,
     heads: &[String],
     map: &HeaderMap,
-) -> Result<Vec<Option<usize>>, HeaderProblem> {
+) -> Result<Vec<Source>, Vec<HeaderProblem>> {
     let normed: Vec<String> = heads.iter().map(|h| norm_key(h)).collect();
     let cols = columns(kind);
-    let mut idx = Vec::with_capacity(cols.len());
+    let mut problems = Vec::new();
+    let mut idx: Vec<Option<usize>> = Vec::with_capacity(cols.len());
     let mut mapped = Vec::with_capacity(cols.len());
     for c in cols {
-        let found = if let Some(user) = map.get(kind, c.name) {
+        let found = if let Some(user) = map.header(kind, c.name) {
             let u = norm_key(user);
             let at = normed.iter().position(|h| *h == u);
             if at.is_none() {
-                return Err(HeaderProblem::MapMissing {
+                problems.push(HeaderProblem::MapMissing {
                     field: c.name,
                     header: user.to_string(),
                 });
             }
             at
+        } else if map.get(kind, c.name).is_some() {
+            None
         } else {
             let canon = norm_key(c.name);
-            normed.iter().position(|h| *h == canon).or_else(|| {
-                c.aliases.iter().find_map(|a| {
-                    let a = norm_key(a);
-                    normed.iter().position(|h| *h == a)
+            let usable = |i: &usize| c.name != "patient_id" || !is_name_header(&heads[*i]);
+            normed
+                .iter()
+                .position(|h| *h == canon)
+                .filter(usable)
+                .or_else(|| {
+                    c.aliases.iter().find_map(|a| {
+                        let a = norm_key(a);
+                        normed.iter().position(|h| *h == a).filter(usable)
+                    })
                 })
-            })
         };
         mapped.push(map.get(kind, c.name).is_some());
         idx.push(found);
@@ -300,14 +418,21 @@ pub(super) fn resolve(
             }
         }
     }
+    let constant = |c: &Column| match map.get(kind, c.name) {
+        Some(MapValue::Const(v)) => Some(v.as_str()),
+        _ => None,
+    };
     for (c, i) in cols.iter().zip(&idx) {
-        if c.required && i.is_none() {
-            return Err(HeaderProblem::Missing(c.name));
+        if c.required && i.is_none() && constant(c).is_none() {
+            if map.header(kind, c.name).is_none() {
+                problems.push(HeaderProblem::Missing(c.name));
+            }
+            continue;
         }
         if let Some(i) = *i
             && let Some(j) = (0..normed.len()).find(|&j| j != i && normed[j] == normed[i])
         {
-            return Err(HeaderProblem::Duplicate {
+            problems.push(HeaderProblem::Duplicate {
                 field: c.name,
                 header: heads[i].clone(),
                 first: i.min(j) + 1,
@@ -316,16 +441,28 @@ pub(super) fn resolve(
         }
     }
     if kind == Kind::Timelog {
-        let found = |c: TimelogCol| idx[c.index()].is_some();
+        let found =
+            |c: TimelogCol| idx[c.index()].is_some() || constant(&cols[c.index()]).is_some();
         let timed = found(TimelogCol::Minutes)
             || (found(TimelogCol::StartTime) && found(TimelogCol::EndTime));
-        if !timed {
-            return Err(HeaderProblem::Missing(
+        if !timed && map.header(kind, "minutes").is_none() {
+            problems.push(HeaderProblem::Missing(
                 "minutes (or both start_time and end_time)",
             ));
         }
     }
-    Ok(idx)
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(cols
+        .iter()
+        .zip(idx)
+        .map(|(c, i)| match (i, constant(c)) {
+            (_, Some(v)) => Source::Const(v.into()),
+            (Some(i), None) => Source::Column(i),
+            (None, None) => Source::Absent,
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -367,5 +504,77 @@ mod tests {
         check(CarePlanCol::ALL);
         check(VisitCol::ALL);
         check(ClaimCol::ALL);
+    }
+
+    fn heads(h: &[&str]) -> Vec<String> {
+        h.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_map_reports_every_problem_at_once() {
+        let text = r#"
+[timelog]
+patient_id = "Patient Name"
+staff_idd = "Staff"
+billing_npi = { value = "1234567890" }
+minutes = 20
+[timelogs]
+x = "y"
+"#;
+        let e = HeaderMap::parse("m.toml", text).unwrap_err().to_string();
+        for want in [
+            "5 problems",
+            "never read from a name column",
+            "no field `staff_idd`",
+            "not a valid NPI",
+            "minutes must be a header in quotes",
+            "unknown section [timelogs]",
+        ] {
+            assert!(e.contains(want), "{want}: {e}");
+        }
+    }
+
+    #[test]
+    fn constants_and_shared_headers_feed_fields() {
+        let map = HeaderMap::parse(
+            "m.toml",
+            "[timelog]\nstaff_id = \"Provider/Care Manager\"\nstaff_role = \"Provider/Care Manager\"\nbilling_npi = { value = \"1234567893\" }\nminutes = \"Time Logged\"\npatient_id = \"EHR ID\"\n",
+        )
+        .unwrap();
+        let h = heads(&[
+            "EHR ID",
+            "Patient Name",
+            "Date",
+            "Provider/Care Manager",
+            "Time Logged",
+        ]);
+        let got = resolve(Kind::Timelog, &h, &map).unwrap();
+        assert_eq!(got[TimelogCol::PatientId.index()], Source::Column(0));
+        assert_eq!(got[TimelogCol::ServiceDate.index()], Source::Column(2));
+        assert_eq!(got[TimelogCol::StaffId.index()], Source::Column(3));
+        assert_eq!(got[TimelogCol::StaffRole.index()], Source::Column(3));
+        assert_eq!(
+            got[TimelogCol::BillingNpi.index()],
+            Source::Const("1234567893".into())
+        );
+    }
+
+    #[test]
+    fn every_missing_column_is_named_and_ids_are_never_names() {
+        let h = heads(&["Patient Name", "Date", "Minutes"]);
+        let got = resolve(Kind::Timelog, &h, &HeaderMap::default()).unwrap_err();
+        assert_eq!(
+            got,
+            vec![
+                HeaderProblem::Missing("patient_id"),
+                HeaderProblem::Missing("staff_id"),
+                HeaderProblem::Missing("staff_role"),
+                HeaderProblem::Missing("billing_npi"),
+            ]
+        );
+        // `Patient` yields to an id or MRN column wherever it stands.
+        let h = heads(&["Patient", "MRN", "Consent Date"]);
+        let got = resolve(Kind::Consents, &h, &HeaderMap::default()).unwrap();
+        assert_eq!(got[ConsentCol::PatientId.index()], Source::Column(1));
     }
 }

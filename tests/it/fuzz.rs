@@ -958,6 +958,13 @@ fn check(input: &Input, s: &Settings) -> Result<(), TestCaseError> {
                 IngestError::MissingColumn { column, .. } => {
                     prop_assert!(msg.contains(column.as_str()), "{}", msg)
                 }
+                // Several required columns missing: all named at once.
+                IngestError::Columns {
+                    count, problems, ..
+                } => {
+                    prop_assert!(*count > 1, "{}", msg);
+                    prop_assert_eq!(problems.matches("; ").count() + 1, *count, "{}", msg)
+                }
                 IngestError::Empty { .. } => {}
                 other => prop_assert!(false, "unexpected error kind: {:?}", other),
             }
