@@ -214,6 +214,7 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
     let cfg = plan.cfg.clone();
     let opts = &plan.read;
     let mut ds = Dataset::default();
+    ds.patients.fold_leading_zeros = opts.ignore_id_zeros;
     // A progress bar on stderr for long reads, only when stderr is a terminal.
     let bar = (!plan.quiet && std::io::stderr().is_terminal()).then(|| {
         let total: u64 = plan

@@ -83,6 +83,7 @@ impl AuditPlan {
         }
         let mut read = ReadOptions {
             delimiter: parse_delimiter(&args.delimiter)?,
+            ignore_id_zeros: args.ignore_id_zeros,
             ..ReadOptions::default()
         };
         if let Some(m) = &args.map {

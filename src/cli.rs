@@ -134,4 +134,8 @@ pub struct AuditArgs {
     /// Header mapping file (TOML: `[timelog]` then `patient_id = "Their Header"`).
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// Treat patient ids that differ only by leading zeros (`12345`, `00012345`) as one
+    /// patient, read without the zeros (Excel drops them from one export but not another)
+    #[arg(long)]
+    pub ignore_id_zeros: bool,
 }

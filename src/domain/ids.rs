@@ -19,6 +19,8 @@ pub type FastSet<K> = std::collections::HashSet<K, FastState>;
 /// row at a time.
 #[derive(Default, Debug)]
 pub struct Interner {
+    /// Ids are kept without leading zeros (`--ignore-id-zeros`): `00012345` is `12345`.
+    pub fold_leading_zeros: bool,
     table: Vec<u64>,
     keys: Vec<[u8; IdKey::LEN]>,
     names: Vec<Box<str>>,
@@ -66,6 +68,11 @@ impl IdKey {
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> u32 {
+        let s = if self.fold_leading_zeros {
+            super::strip_id_zeros(s)
+        } else {
+            s
+        };
         self.intern_key(&IdKey::new(s), s)
     }
 
@@ -75,6 +82,13 @@ impl Interner {
     /// for the whole batch before any key is compared.
     pub fn intern_batch(&mut self, keys: &[IdKey], out: &mut Vec<u32>) {
         out.clear();
+        if self.fold_leading_zeros {
+            // Not the fast path: each key is rebuilt without its zeros.
+            for k in keys {
+                out.push(self.intern(k.text()));
+            }
+            return;
+        }
         if !self.table.is_empty() {
             let mask = self.table.len() - 1;
             for k in keys {
@@ -149,6 +163,11 @@ impl Interner {
     }
 
     pub fn get(&self, s: &str) -> Option<u32> {
+        let s = if self.fold_leading_zeros {
+            super::strip_id_zeros(s)
+        } else {
+            s
+        };
         self.find(&IdKey::new(s), s).ok()
     }
     pub fn name(&self, i: u32) -> &str {

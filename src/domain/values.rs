@@ -208,6 +208,17 @@ impl std::iter::Sum for Secs {
     }
 }
 
+/// An id without its leading zeros (`00012345` is `12345`; `000` is `0`): Excel drops
+/// them from a column it takes for numbers.
+pub fn strip_id_zeros(s: &str) -> &str {
+    let t = s.trim_start_matches('0');
+    if t.is_empty() && !s.is_empty() {
+        &s[s.len() - 1..]
+    } else {
+        t
+    }
+}
+
 /// A National Provider Identifier: 10 digits whose last is the Luhn check digit computed
 /// over `80840` followed by the first nine.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]

@@ -68,6 +68,12 @@ impl Auditor<'_> {
         for check in run_checks() {
             check(&run, &mut findings);
         }
+        if ds.patients.fold_leading_zeros {
+            notes.push(
+                "patient ids are read without leading zeros (--ignore-id-zeros): 00012345 is patient 12345"
+                    .to_string(),
+            );
+        }
         if ds.consents.is_none() {
             notes.push("no consents file: no claim can be clean".to_string());
         }

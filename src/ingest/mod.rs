@@ -96,6 +96,8 @@ pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
 pub struct ReadOptions {
     pub delimiter: u8,
     pub map: HeaderMap,
+    /// Patient ids are read without leading zeros (`--ignore-id-zeros`).
+    pub ignore_id_zeros: bool,
     pub progress: Option<Progress>,
     /// How many records of each batch of 512 the reading thread decodes, the rest being
     /// decoded on the caller's; `None` (the default) moves the share to whichever thread
@@ -119,6 +121,7 @@ impl Default for ReadOptions {
         ReadOptions {
             delimiter: b',',
             map: HeaderMap::default(),
+            ignore_id_zeros: false,
             progress: None,
             reader_decodes: None,
         }

@@ -100,10 +100,15 @@ fn demo_month_fires_every_check() {
     let (exit, mid, stderr) = audit_json(&demo, &["--as-of".into(), "2025-03-24".into()]);
     assert_eq!(exit, 0, "{stderr}");
     found.extend(codes(&mid));
+    // The demo is a tidy export in ccm's own shape; what only messy exports show (ids
+    // that lost their zeros in Excel, footer rows, open timers, statuses) fires in the
+    // rule fixtures and fixtures/exports instead.
+    const EXPORT_SHAPE: &[&str] = &["IN005", "IN006", "IN007", "IN008", "IN009", "EL006"];
     for c in ccm::checks::registry() {
-        assert!(
+        assert_eq!(
             found.iter().any(|(code, _)| code == c.code),
-            "demo does not fire {}",
+            !EXPORT_SHAPE.contains(&c.code),
+            "demo fires {} (or does not when it should)",
             c.code
         );
     }
