@@ -4,12 +4,14 @@
 
 pub mod dataset;
 pub mod finding;
+pub mod formats;
 pub mod ids;
 pub mod records;
 pub mod values;
 
 pub use dataset::Dataset;
 pub use finding::{Check, Finding, Severity};
+pub use formats::*;
 pub use ids::{FastMap, FastSet, FastState, IdKey, Interner};
 pub use records::*;
 pub use values::*;

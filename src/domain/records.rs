@@ -38,19 +38,53 @@ pub enum Program {
 }
 
 impl Program {
+    /// A program as an export names it, in any case and with any spaces, `_`, `-` or `.`:
+    ///
+    /// - its short name (`CCM`, `PCM`, `RPM`, `RTM`, `BHI`, `CoCM`, `TCM`, `APCM`, `ESRD`,
+    ///   `HOME_HEALTH_CPO`, `HOSPICE_CPO`, `HOSPICE`);
+    /// - its long name (`Chronic Care Management`, `Complex Chronic Care Management`,
+    ///   `Principal Care Management`, `Remote Patient Monitoring`, `Remote Physiologic
+    ///   Monitoring`, `Remote Therapeutic Monitoring`, `Behavioral Health Integration`,
+    ///   `Collaborative Care Model`, `Transitional Care Management`, `Advanced Primary Care
+    ///   Management`, `Home Health Care Plan Oversight`, `Hospice Care Plan Oversight`);
+    /// - a billing code of the program: CCM 99490, 99439, 99487, 99489, 99491, 99437 and
+    ///   G0506 (the initiating visit's add-on); PCM 99424–99427; RPM 99453, 99454, 99457,
+    ///   99458, 99470 and 99445; APCM G0556–G0558; G0181 and G0182 (care plan oversight).
+    ///
+    /// Anything else is `None` (the row names an unknown program).
     pub fn parse(s: &str) -> Option<Program> {
         Some(match crate::domain::norm_key(s).as_str() {
-            "ccm" => Program::Ccm,
-            "pcm" => Program::Pcm,
-            "rpm" => Program::Rpm,
-            "rtm" => Program::Rtm,
-            "bhi" => Program::Bhi,
-            "cocm" => Program::Cocm,
-            "tcm" => Program::Tcm,
-            "apcm" => Program::Apcm,
+            "ccm"
+            | "chroniccaremanagement"
+            | "complexchroniccaremanagement"
+            | "complexccm"
+            | "99490"
+            | "99439"
+            | "99487"
+            | "99489"
+            | "99491"
+            | "99437"
+            | "g0506" => Program::Ccm,
+            "pcm" | "principalcaremanagement" | "99424" | "99425" | "99426" | "99427" => {
+                Program::Pcm
+            }
+            "rpm"
+            | "remotepatientmonitoring"
+            | "remotephysiologicmonitoring"
+            | "99453"
+            | "99454"
+            | "99457"
+            | "99458"
+            | "99470"
+            | "99445" => Program::Rpm,
+            "rtm" | "remotetherapeuticmonitoring" => Program::Rtm,
+            "bhi" | "behavioralhealthintegration" | "behaviouralhealthintegration" => Program::Bhi,
+            "cocm" | "collaborativecaremodel" | "collaborativecaremanagement" => Program::Cocm,
+            "tcm" | "transitionalcaremanagement" => Program::Tcm,
+            "apcm" | "advancedprimarycaremanagement" | "g0556" | "g0557" | "g0558" => Program::Apcm,
             "esrd" => Program::Esrd,
-            "homehealthcpo" | "g0181" => Program::HomeHealthCpo,
-            "hospicecpo" | "g0182" => Program::HospiceCpo,
+            "homehealthcpo" | "g0181" | "homehealthcareplanoversight" => Program::HomeHealthCpo,
+            "hospicecpo" | "g0182" | "hospicecareplanoversight" => Program::HospiceCpo,
             "hospice" => Program::Hospice,
             _ => return None,
         })
@@ -70,6 +104,104 @@ impl Program {
             Program::HomeHealthCpo => "HOME_HEALTH_CPO",
             Program::HospiceCpo => "HOSPICE_CPO",
             Program::Hospice => "HOSPICE",
+        }
+    }
+}
+
+#[cfg(test)]
+mod program_tests {
+    use super::Program::{self, *};
+
+    #[test]
+    fn programs_by_name_spelling_and_code() {
+        for (cell, want) in [
+            ("CCM", Ccm),
+            ("ccm", Ccm),
+            (" C.C.M ", Ccm),
+            ("Chronic Care Management", Ccm),
+            ("chronic_care_management", Ccm),
+            ("CHRONIC-CARE-MANAGEMENT", Ccm),
+            ("Complex Chronic Care Management", Ccm),
+            ("99490", Ccm),
+            ("99439", Ccm),
+            ("99487", Ccm),
+            ("99489", Ccm),
+            ("99491", Ccm),
+            ("99437", Ccm),
+            ("G0506", Ccm),
+            ("g0506", Ccm),
+            ("PCM", Pcm),
+            ("Principal Care Management", Pcm),
+            ("99424", Pcm),
+            ("99425", Pcm),
+            ("99426", Pcm),
+            ("99427", Pcm),
+            ("RPM", Rpm),
+            ("Remote Patient Monitoring", Rpm),
+            ("Remote Physiologic Monitoring", Rpm),
+            ("99453", Rpm),
+            ("99454", Rpm),
+            ("99457", Rpm),
+            ("99458", Rpm),
+            ("99470", Rpm),
+            ("99445", Rpm),
+            ("RTM", Rtm),
+            ("Remote Therapeutic Monitoring", Rtm),
+            ("BHI", Bhi),
+            ("Behavioral Health Integration", Bhi),
+            ("CoCM", Cocm),
+            ("Collaborative Care Model", Cocm),
+            ("TCM", Tcm),
+            ("Transitional Care Management", Tcm),
+            ("APCM", Apcm),
+            ("Advanced Primary Care Management", Apcm),
+            ("G0556", Apcm),
+            ("G0557", Apcm),
+            ("G0558", Apcm),
+            ("ESRD", Esrd),
+            ("HOME_HEALTH_CPO", HomeHealthCpo),
+            ("G0181", HomeHealthCpo),
+            ("HOSPICE_CPO", HospiceCpo),
+            ("g0182", HospiceCpo),
+            ("Hospice", Hospice),
+        ] {
+            assert_eq!(Program::parse(cell), Some(want), "{cell:?}");
+        }
+        for cell in [
+            "",
+            "care",
+            "99491x",
+            "99440",
+            "99423",
+            "99428",
+            "G0555",
+            "G0559",
+            "99455",
+            "99",
+            "CCM PCM",
+            "Care Management",
+        ] {
+            assert_eq!(Program::parse(cell), None, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn every_name_reads_back() {
+        for p in [
+            Ccm,
+            Pcm,
+            Rpm,
+            Rtm,
+            Bhi,
+            Cocm,
+            Tcm,
+            Apcm,
+            Esrd,
+            HomeHealthCpo,
+            HospiceCpo,
+            Hospice,
+        ] {
+            assert_eq!(Program::parse(p.as_str()), Some(p));
         }
     }
 }

@@ -12,12 +12,13 @@
 
 mod load;
 mod parse;
+mod roles;
 mod tables;
 mod validate;
 
 pub use tables::{Clash, CodeRule, Fee, Policy, Relation, TimeKind};
 
-use crate::domain::{Money, RoleClass, YearMonth, cents, norm_key};
+use crate::domain::{Money, RoleClass, YearMonth, cents};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
@@ -59,8 +60,10 @@ impl YearRules {
     pub fn addon_of(&self, base: &str) -> Option<&CodeRule> {
         self.codes.iter().find(|c| c.is_addon && c.addon_to == base)
     }
+    /// The class of a role as the table names it; a cell that may hold a name too is read
+    /// by [`YearRules::role_in_cell`].
     pub fn role(&self, role: &str) -> Option<RoleClass> {
-        self.roles.get(&norm_key(role)).copied()
+        self.role_lookup(role)
     }
     pub fn clash(&self, program: &str) -> Option<&Clash> {
         self.clashes.iter().find(|c| c.program == program)
