@@ -105,6 +105,9 @@ schema! {
         BillingNpi = "billing_npi", optional, ["npi", "practitioner_npi", "provider_npi"];
         RevokedDate = "revoked_date", optional,
             ["revocation_date", "opt_out_date", "end_date"];
+        /// Enrolled, Declined, Unenrolled …: what the row means (rules/statuses.csv).
+        Status = "status", optional,
+            ["ccm_status", "enrollment_status", "enrolment_status", "consent_status"];
     }
 }
 
@@ -112,13 +115,16 @@ schema! {
     /// Diagnoses: a patient's conditions and when they were active.
     DiagnosisCol for Diagnoses {
         PatientId = "patient_id", required, ["mrn", "patient"];
-        Icd10Code = "icd10_code", required,
+        /// Required unless the file is wide (`Dx 1` … `Dx 8`; checked by the decoder).
+        Icd10Code = "icd10_code", optional,
             ["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"];
         OnsetDate = "onset_date", optional, ["start_date", "noted_date", "date"];
         ResolvedDate = "resolved_date", optional,
             ["end_date", "resolution_date", "inactive_date"];
         #[allow(dead_code)]
         Description = "description", optional, ["dx_description", "name"];
+        /// Active, Resolved, Entered in error …: what the row means (rules/statuses.csv).
+        Status = "status", optional, ["problem_status", "clinical_status"];
     }
 }
 
@@ -132,6 +138,8 @@ schema! {
         BillingNpi = "billing_npi", optional, ["npi", "provider_npi"];
         #[allow(dead_code)]
         Icd10Code = "icd10_code", optional, ["condition", "dx"];
+        /// Enrolled, Declined, Unenrolled …: what the row means (rules/statuses.csv).
+        Status = "status", optional, ["enrollment_status", "enrolment_status"];
     }
 }
 

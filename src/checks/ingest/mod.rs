@@ -8,11 +8,14 @@ pub mod in002;
 pub mod in003;
 #[path = "in004_future_date.rs"]
 pub mod in004;
+#[path = "in009_status_excludes_row.rs"]
+pub mod in009;
 
 pub use in001::IN001;
 pub use in002::IN002;
 pub use in003::IN003;
 pub use in004::IN004;
+pub use in009::IN009;
 
 use super::Finding;
 use crate::domain::Kind;
