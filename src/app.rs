@@ -254,7 +254,7 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
         done_bytes += std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
     }
     for (kind, p) in &plan.companions {
-        read_companion(&mut ds, *kind, p, &p.display().to_string(), opts)?;
+        read_companion(&mut ds, *kind, p, &p.display().to_string(), opts, &rules)?;
     }
     if let Some(p) = &plan.claims {
         read_claims(&mut ds, p, &p.display().to_string(), opts)?;

@@ -37,7 +37,8 @@ use scope::{Cited, ClaimEvidence, ClaimGroup, Decision, Emit, PatientMonth, RunF
 /// Where and how a check fires. The engine walks the registry and calls each check where
 /// it fires; a check never drives anything itself.
 pub enum Fire {
-    /// While reading the files (a row that cannot be read or decoded).
+    /// While reading the files (a row that cannot be read or decoded, or whose status
+    /// leaves it out).
     Ingest,
     /// In the engine's pass over each staff member's day (repeats, day totals); the rule's
     /// numbers and words live in the check's file.
@@ -74,6 +75,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &ingest::IN003, fire: &[Fire::StaffDay] },
     Entry { check: &ingest::IN004, fire: &[Fire::Stream] },
     Entry { check: &ingest::IN007, fire: &[Fire::Run(ingest::in007::run)] },
+    Entry { check: &ingest::IN009, fire: &[Fire::Ingest] },
     Entry { check: &consent::CN001, fire: &[Fire::Run(consent::cn001::run), Fire::PatientMonth(consent::cn001::check)] },
     Entry { check: &consent::CN002, fire: &[Fire::PatientMonth(consent::cn002::check)] },
     Entry { check: &consent::CN003, fire: &[Fire::PatientMonth(consent::cn003::check)] },
@@ -83,6 +85,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &eligibility::EL003, fire: &[Fire::PatientMonth(eligibility::el003::check)] },
     Entry { check: &eligibility::EL004, fire: &[Fire::PatientMonth(eligibility::el004::check)] },
     Entry { check: &eligibility::EL005, fire: &[Fire::PatientMonth(eligibility::el005::check)] },
+    Entry { check: &eligibility::EL006, fire: &[Fire::Ingest] },
     Entry { check: &time::TM001, fire: &[Fire::Decided(time::tm001::check)] },
     Entry { check: &time::TM002, fire: &[Fire::PatientMonth(time::tm002::check)] },
     Entry { check: &time::TM003, fire: &[Fire::PatientMonth(time::tm003::check)] },

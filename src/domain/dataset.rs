@@ -19,6 +19,9 @@ pub struct Dataset {
     pub enrolments: Option<Vec<Enrolment>>,
     pub careplans: Option<Vec<CarePlan>>,
     pub visits: Option<Vec<Visit>>,
+    /// Consents and enrolments rows whose status is not a consent (refusals, enrolments
+    /// elsewhere, revocations), sorted by patient (file order within one).
+    pub statuses: Vec<StatusRecord>,
     /// `Some` in verify mode.
     pub claims: Option<ClaimsFile>,
     /// IN001 / IN002 findings from reading the files: each is one excluded row.
@@ -43,13 +46,25 @@ impl Dataset {
             || self.enrolments.iter().flatten().any(|e| e.patient == p)
             || self.careplans.iter().flatten().any(|c| c.patient == p)
             || self.visits.iter().flatten().any(|v| v.patient == p)
+            || self.statuses.iter().any(|s| s.patient == p)
             || self
                 .claims
                 .iter()
                 .flat_map(|c| c.claims.iter())
                 .any(|c| c.patient == p)
     }
+    /// The status rows of one patient, in file order.
+    pub fn statuses_of(&self, patient: u32) -> &[StatusRecord] {
+        statuses_of(&self.statuses, patient)
+    }
     pub fn file_name(&self, i: u16) -> &str {
         &self.files[i as usize].name
     }
+}
+
+/// The status rows of one patient in a list sorted by patient, in file order.
+pub fn statuses_of(all: &[StatusRecord], patient: u32) -> &[StatusRecord] {
+    let from = all.partition_point(|s| s.patient < patient);
+    let to = all.partition_point(|s| s.patient <= patient);
+    &all[from..to]
 }

@@ -9,7 +9,7 @@ pub mod ids;
 pub mod records;
 pub mod values;
 
-pub use dataset::Dataset;
+pub use dataset::{Dataset, statuses_of};
 pub use finding::{Check, Finding, Severity};
 pub use formats::*;
 pub use ids::{FastMap, FastSet, FastState, IdKey, Interner};

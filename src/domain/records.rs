@@ -270,6 +270,79 @@ pub struct Enrolment {
     pub line: u64,
 }
 
+/// What a consent or enrolment status word means (`rules/statuses.csv`, kind `consent`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConsentStatus {
+    /// Enrolled, consented, signed: a consent from the row's date.
+    Consent,
+    /// Declined, not enrolled, ineligible, pending: no consent.
+    NoConsent,
+    /// Enrolled elsewhere: another practice bills the program; no consent here.
+    Elsewhere,
+    /// Unenrolled, revoked, opted out: ends the patient's consent from the row's date.
+    Revoked,
+}
+
+impl ConsentStatus {
+    /// The meaning as written in the rules file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentStatus::Consent => "consent",
+            ConsentStatus::NoConsent => "no_consent",
+            ConsentStatus::Elsewhere => "elsewhere",
+            ConsentStatus::Revoked => "revoked",
+        }
+    }
+    /// The meaning in words, for notes and messages.
+    pub fn words(self) -> &'static str {
+        match self {
+            ConsentStatus::Consent => "consent",
+            ConsentStatus::NoConsent => "no consent",
+            ConsentStatus::Elsewhere => "enrolled elsewhere",
+            ConsentStatus::Revoked => "revokes",
+        }
+    }
+}
+
+/// What a problem-list status word means (`rules/statuses.csv`, kind `problem`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProblemStatus {
+    /// Active, recurrence, relapse, remission: a condition under management.
+    Active,
+    /// Resolved, inactive: not active from the resolved date (unknown without one).
+    Resolved,
+    /// Deleted, entered in error, refuted: not a diagnosis at all.
+    Ignore,
+}
+
+impl ProblemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemStatus::Active => "active",
+            ProblemStatus::Resolved => "resolved",
+            ProblemStatus::Ignore => "ignore",
+        }
+    }
+}
+
+/// A consents or enrolments row whose status is not a consent (or an enrolment): a
+/// refusal, an enrolment at another practice, a revocation. Kept so a message can say what
+/// the file recorded ("declined on 2025-01-15"), and counted in the reconciliation.
+#[derive(Clone, Debug)]
+pub struct StatusRecord {
+    pub patient: u32,
+    /// `Consents` or `Enrolments`.
+    pub kind: Kind,
+    pub program: Program,
+    pub status: ConsentStatus,
+    /// The status word as written in the file.
+    pub word: String,
+    /// The row's date (a declined row may have none).
+    pub date: Option<NaiveDate>,
+    pub file: u16,
+    pub line: u64,
+}
+
 /// Medical decision making recorded on a care-plan event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Mdm {

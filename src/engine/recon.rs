@@ -42,8 +42,17 @@ pub(super) fn reconcile(ds: &Dataset, states: &[[u64; RowState::COUNT]]) -> Vec<
     for c in ds.consents.iter().flatten() {
         count(c.file, &mut recon);
     }
+    // A row of several codes gives several diagnoses, one after another: one row.
+    let mut last = None;
     for d in ds.diagnoses.iter().flatten() {
-        count(d.file, &mut recon);
+        if last != Some((d.file, d.line)) {
+            count(d.file, &mut recon);
+        }
+        last = Some((d.file, d.line));
+    }
+    // Refusals, enrolments elsewhere, revocations: read and used, so counted.
+    for s in &ds.statuses {
+        count(s.file, &mut recon);
     }
     for e in ds.enrolments.iter().flatten() {
         count(e.file, &mut recon);

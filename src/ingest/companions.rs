@@ -1,12 +1,21 @@
 //! Reading the companion files (consents, diagnoses, enrolments, care plans, visits): small
 //! beside a time log, so each row is decoded and its ids interned as it is read.
+//!
+//! A status column (`rules/statuses.csv`) says what a consents, enrolments or problem-list
+//! row means; without one, every row is what its columns say. A diagnosis cell may hold
+//! several codes, and a problem list may be wide (`Dx 1` … `Dx 8`): one diagnosis per code.
 
 use super::pipeline::for_each_record;
-use super::reader::{Rec, RowResult, accepted, open, show};
-use super::schema::{CarePlanCol, ConsentCol, DiagnosisCol, EnrolmentCol, Schema, VisitCol};
+use super::reader::{FieldError, Rec, RowResult, accepted, headers_seen, open, show};
+use super::schema::{
+    CarePlanCol, ConsentCol, DiagnosisCol, EnrolmentCol, Schema, Source, VisitCol,
+};
 use super::{IngestError, ReadOptions};
 use crate::domain::{CarePlan, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, Visit};
-use crate::domain::{Icd10, Npi, norm_key, parse_date};
+use crate::domain::{ConsentStatus, ProblemStatus, StatusRecord, statuses_of};
+use crate::domain::{Icd10, Npi, norm_key, parse_date, printable};
+use crate::rules::{Ruleset, Statuses};
+use chrono::NaiveDate;
 use std::path::Path;
 
 /// Reads a companion file (consents, diagnoses, enrolments, care plans or visits) into the
@@ -18,33 +27,112 @@ pub fn read_companion(
     path: &Path,
     name: &str,
     opts: &ReadOptions,
+    rules: &Ruleset,
 ) -> Result<(), IngestError> {
-    match kind {
-        Kind::Consents => read(ds, path, name, opts, |ds| &mut ds.consents, consent),
-        Kind::Diagnoses => read(ds, path, name, opts, |ds| &mut ds.diagnoses, diagnosis),
-        Kind::Enrolments => read(ds, path, name, opts, |ds| &mut ds.enrolments, enrolment),
-        Kind::Careplans => read(ds, path, name, opts, |ds| &mut ds.careplans, careplan),
-        Kind::Visits => read(ds, path, name, opts, |ds| &mut ds.visits, visit),
+    let words = &rules.statuses;
+    let st = match kind {
+        Kind::Consents => read(ds, path, name, opts, words, |ds| &mut ds.consents, consent)?,
+        Kind::Diagnoses => read(
+            ds,
+            path,
+            name,
+            opts,
+            words,
+            |ds| &mut ds.diagnoses,
+            diagnosis,
+        )?,
+        Kind::Enrolments => read(
+            ds,
+            path,
+            name,
+            opts,
+            words,
+            |ds| &mut ds.enrolments,
+            enrolment,
+        )?,
+        Kind::Careplans => read(
+            ds,
+            path,
+            name,
+            opts,
+            words,
+            |ds| &mut ds.careplans,
+            careplan,
+        )?,
+        Kind::Visits => read(ds, path, name, opts, words, |ds| &mut ds.visits, visit)?,
         Kind::Timelog | Kind::Claims => unreachable!("read by read_timelog / read_claims"),
+    };
+    finish(ds, kind, st);
+    Ok(())
+}
+
+/// What reading one file gathers besides its records: whether it has a status column, its
+/// wide diagnosis columns, the status words seen and the cells that held several codes;
+/// from these, the notes the file's `read` gets.
+struct FileState<'r> {
+    file: u16,
+    words: &'r Statuses,
+    has_status: bool,
+    /// Wide diagnosis layout: (position, header) of each `Dx 1` … column, in number order.
+    wide: Vec<(usize, String)>,
+    /// Each distinct status word (by normalised key): as first written, its meaning in
+    /// words, rows.
+    seen: Vec<(String, String, &'static str, u64)>,
+    /// Cells that held several codes, and the diagnoses read from them.
+    packed_cells: u64,
+    packed_codes: u64,
+}
+
+impl FileState<'_> {
+    fn tally(&mut self, word: &str, meaning: &'static str) {
+        let k = norm_key(word);
+        match self.seen.iter_mut().find(|e| e.0 == k) {
+            Some(e) => e.3 += 1,
+            None => self.seen.push((k, word.to_string(), meaning, 1)),
+        }
     }
 }
 
-/// A decoder: one record of a kind to its typed record (its ids interned), given the
-/// record's file and line.
-type Decode<C, T> = fn(&mut Dataset, &Rec<C>, u16, u64) -> RowResult<T>;
+/// A decoder: one record of a kind to its typed records (none, one, or one per code of a
+/// packed or wide diagnosis row), its ids interned, given the record's file and line. A
+/// row a status leaves out adds its own finding or status record to the dataset and gives
+/// no record.
+type Decode<C, T> = fn(&mut Dataset, &Rec<C>, &mut FileState, u64) -> RowResult<Vec<T>>;
 
-/// Reads a file of kind `C`, adding each row `decode` accepts to the dataset's list for the
-/// kind (created, empty, once the header is read) and a finding for each it rejects.
-fn read<C: Schema, T>(
+/// Reads a file of kind `C`, adding each record `decode` makes to the dataset's list for
+/// the kind (created, empty, once the header is read) and a finding for each row it
+/// rejects.
+fn read<'r, C: Schema, T>(
     ds: &mut Dataset,
     path: &Path,
     name: &str,
     opts: &ReadOptions,
+    words: &'r Statuses,
     list: fn(&mut Dataset) -> &mut Option<Vec<T>>,
     decode: Decode<C, T>,
-) -> Result<(), IngestError> {
+) -> Result<FileState<'r>, IngestError> {
     let input = open::<C>(ds, path, name, opts)?;
     let file = input.file;
+    let status_at = C::COLUMNS.iter().position(|c| c.name == "status");
+    let mut st = FileState {
+        file,
+        words,
+        has_status: status_at.is_some_and(|i| input.idx[i] != Source::Absent),
+        wide: Vec::new(),
+        seen: Vec::new(),
+        packed_cells: 0,
+        packed_codes: 0,
+    };
+    if C::KIND == Kind::Diagnoses && input.idx[DiagnosisCol::Icd10Code.index()] == Source::Absent {
+        st.wide = wide_columns(&input.heads, &input.idx);
+        if st.wide.is_empty() {
+            return Err(IngestError::MissingColumn {
+                file: printable(name, 200),
+                column: "icd10_code".to_string(),
+                seen: headers_seen(&input.heads),
+            });
+        }
+    }
     list(ds).get_or_insert_with(Vec::new);
     for_each_record(
         ds,
@@ -52,28 +140,158 @@ fn read<C: Schema, T>(
         None,
         |_: &mut (), _, _| (),
         |ds, r, line, _, ()| {
-            let row = decode(ds, r, file, line);
-            if let Some(record) = accepted(row, C::KIND, file, line, &mut ds.ingest_findings) {
-                list(ds).as_mut().expect("set above").push(record);
+            let row = decode(ds, r, &mut st, line);
+            if let Some(records) = accepted(row, C::KIND, file, line, &mut ds.ingest_findings) {
+                list(ds).as_mut().expect("set above").extend(records);
             }
         },
-    )
+    )?;
+    Ok(st)
 }
 
-fn consent(ds: &mut Dataset, r: &Rec<ConsentCol>, file: u16, line: u64) -> RowResult<Consent> {
+/// After a file is read: status records sorted by patient, revocations applied to the
+/// consents and enrolments read so far, and the file's notes.
+fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
+    ds.statuses.sort_by_key(|s| s.patient);
+    let mut ended = 0;
+    match kind {
+        Kind::Consents => {
+            for c in ds.consents.iter_mut().flatten() {
+                let before = c.revoked;
+                for s in statuses_of(&ds.statuses, c.patient) {
+                    if s.kind == Kind::Consents && s.program == c.program {
+                        c.revoked = min_date(c.revoked, consent_end(s, c.date));
+                    }
+                }
+                ended += u64::from(c.revoked != before);
+            }
+        }
+        Kind::Enrolments => {
+            for e in ds.enrolments.iter_mut().flatten() {
+                let before = e.end;
+                for s in statuses_of(&ds.statuses, e.patient) {
+                    // Undated, an unenrolment ends nothing: the other program may still be
+                    // running, and a clash must not be assumed away.
+                    if s.kind == Kind::Enrolments
+                        && s.program == e.program
+                        && s.status == ConsentStatus::Revoked
+                        && let Some(d) = s.date
+                        && d >= e.start
+                    {
+                        e.end = min_date(e.end, Some(d));
+                    }
+                }
+                ended += u64::from(e.end != before);
+            }
+        }
+        _ => {}
+    }
+    let notes = &mut ds.files[st.file as usize].read.notes;
+    if !st.seen.is_empty() {
+        let words: Vec<String> = st
+            .seen
+            .iter()
+            .map(|(_, w, m, n)| format!("{w} ×{n} ({m})"))
+            .collect();
+        notes.push(format!("statuses read: {}", words.join(", ")));
+    }
+    if ended > 0 {
+        notes.push(match kind {
+            Kind::Consents => format!(
+                "{ended} consent(s) revoked by a later status row (unenrolled, declined or enrolled elsewhere after consenting)"
+            ),
+            _ => format!("{ended} enrolment(s) ended by a later unenrolled row"),
+        });
+    }
+    if !st.wide.is_empty() {
+        notes.push(format!(
+            "wide layout: {} column(s) {}…{} each hold a diagnosis",
+            st.wide.len(),
+            st.wide[0].1,
+            st.wide[st.wide.len() - 1].1
+        ));
+    }
+    if st.packed_cells > 0 {
+        notes.push(format!(
+            "{} cell(s) held several codes: read as {} diagnoses",
+            st.packed_cells, st.packed_codes
+        ));
+    }
+}
+
+/// When a status row ends a consent dated `from`: an unenrolment dated on or after it, from
+/// its date (undated: from the consent's own date, since when it ended is unknown); a
+/// refusal or an enrolment elsewhere dated after it, from its date (the later status
+/// replaces the consent).
+fn consent_end(s: &StatusRecord, from: NaiveDate) -> Option<NaiveDate> {
+    match (s.status, s.date) {
+        (ConsentStatus::Revoked, Some(d)) if d >= from => Some(d),
+        (ConsentStatus::Revoked, None) => Some(from),
+        (ConsentStatus::NoConsent | ConsentStatus::Elsewhere, Some(d)) if d > from => Some(d),
+        _ => None,
+    }
+}
+
+fn min_date(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The meaning of a consents or enrolments row's status, tallied: `None` when the file has
+/// no status column (every row is what it is today); an error naming the accepted words
+/// when the word is blank or unknown.
+fn consent_status(
+    st: &mut FileState,
+    word: &str,
+    kind: Kind,
+) -> Result<Option<ConsentStatus>, String> {
+    if !st.has_status {
+        return Ok(None);
+    }
+    match st.words.consent(word) {
+        Some(m) => {
+            st.tally(word, m.words());
+            Ok(Some(m))
+        }
+        None => {
+            st.tally(word, "unknown: row excluded");
+            Err(format!(
+                "status {} is not a known {} status ({}; the words are data in rules/statuses.csv)",
+                show(word),
+                if kind == Kind::Consents {
+                    "consent"
+                } else {
+                    "enrolment"
+                },
+                st.words.consent_words()
+            ))
+        }
+    }
+}
+
+fn consent(
+    ds: &mut Dataset,
+    r: &Rec<ConsentCol>,
+    st: &mut FileState,
+    line: u64,
+) -> RowResult<Vec<Consent>> {
     let patient = r.get(ConsentCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
-    let (d, prog, npi, rev) = (
+    let (d, prog, npi, rev, word) = (
         r.get(ConsentCol::ConsentDate)?,
         r.get(ConsentCol::Program)?,
         r.get(ConsentCol::BillingNpi)?,
         r.get(ConsentCol::RevokedDate)?,
+        r.get(ConsentCol::Status)?,
     );
-    let Some(date) = parse_date(d) else {
-        return fail(format!("consent_date {} is not a valid date", show(d)));
+    let status = match consent_status(st, word, Kind::Consents) {
+        Ok(s) => s,
+        Err(m) => return fail(m),
     };
     let program = if prog.is_empty() {
         Program::Ccm
@@ -83,6 +301,29 @@ fn consent(ds: &mut Dataset, r: &Rec<ConsentCol>, file: u16, line: u64) -> RowRe
             None => return fail(format!("program {} is not a known program", show(prog))),
         }
     };
+    if let Some(s) = status.filter(|s| *s != ConsentStatus::Consent) {
+        // A refusal, an enrolment elsewhere or a revocation: no consent; its date (a
+        // declined row may have none) says when.
+        let date = match opt_date(d, "consent_date") {
+            Ok(v) => v,
+            Err(m) => return fail(m),
+        };
+        let record = StatusRecord {
+            patient: ds.patients.intern(patient),
+            kind: Kind::Consents,
+            program,
+            status: s,
+            word: word.to_string(),
+            date,
+            file: st.file,
+            line,
+        };
+        ds.statuses.push(record);
+        return Ok(Ok(Vec::new()));
+    }
+    let Some(date) = parse_date(d) else {
+        return fail(format!("consent_date {} is not a valid date", show(d)));
+    };
     let npi = match opt_npi(ds, npi) {
         Ok(n) => n,
         Err(m) => return fail(m),
@@ -91,36 +332,137 @@ fn consent(ds: &mut Dataset, r: &Rec<ConsentCol>, file: u16, line: u64) -> RowRe
         Ok(v) => v,
         Err(m) => return fail(m),
     };
-    Ok(Ok(Consent {
+    Ok(Ok(vec![Consent {
         patient: ds.patients.intern(patient),
         date,
         program,
         npi,
         revoked,
-        file,
+        file: st.file,
         line,
-    }))
+    }]))
+}
+
+/// The columns of a wide diagnosis layout: headers that read as a diagnosis column's name
+/// followed by a number (`Dx 1`, `ICD10_2`, `Problem 3`, `Diagnosis 4`), not already read
+/// as another column; in number order.
+fn wide_columns(heads: &[String], idx: &[Source]) -> Vec<(usize, String)> {
+    let mut names: Vec<String> = std::iter::once(DiagnosisCol::Icd10Code)
+        .flat_map(|c| {
+            let col = &DiagnosisCol::COLUMNS[c.index()];
+            std::iter::once(col.name).chain(col.aliases.iter().copied())
+        })
+        .chain(["diagnosis", "problem", "icd", "icd10cm"])
+        .map(norm_key)
+        .collect();
+    names.dedup();
+    let mut wide: Vec<(u32, usize, String)> = heads
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !idx.contains(&Source::Column(*i)))
+        .filter_map(|(i, h)| {
+            let stem = h.trim_end_matches(|c: char| c.is_ascii_digit());
+            let n: u32 = h[stem.len()..].parse().ok()?;
+            names.contains(&norm_key(stem)).then(|| (n, i, h.clone()))
+        })
+        .collect();
+    wide.sort();
+    wide.into_iter().map(|(_, i, h)| (i, h)).collect()
+}
+
+/// The codes of one diagnosis cell: one, or several separated by `,`, `;`, `|` or spaces.
+pub(super) fn split_codes(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(|c: char| matches!(c, ',' | ';' | '|') || c.is_whitespace())
+        .filter(|s| !s.is_empty())
 }
 
 fn diagnosis(
     ds: &mut Dataset,
     r: &Rec<DiagnosisCol>,
-    file: u16,
+    st: &mut FileState,
     line: u64,
-) -> RowResult<Diagnosis> {
+) -> RowResult<Vec<Diagnosis>> {
     let patient = r.get(DiagnosisCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
-    let (c, on, res) = (
-        r.get(DiagnosisCol::Icd10Code)?,
+    let (on, res, word) = (
         r.get(DiagnosisCol::OnsetDate)?,
         r.get(DiagnosisCol::ResolvedDate)?,
+        r.get(DiagnosisCol::Status)?,
     );
-    let Some(code) = Icd10::parse(c) else {
-        return fail(format!("icd10_code {} is not an ICD-10-CM code", show(c)));
+    // The code cells: the one icd10_code column, or each wide column.
+    // (wide column, or `None` for icd10_code; the cell).
+    let mut cells: Vec<(Option<usize>, &str)> = Vec::with_capacity(1);
+    if st.wide.is_empty() {
+        cells.push((None, r.get(DiagnosisCol::Icd10Code)?));
+    } else {
+        for (w, (i, _)) in st.wide.iter().enumerate() {
+            let b = r.rec.get(*i).unwrap_or(b"");
+            let Ok(cell) = std::str::from_utf8(b) else {
+                return Err(FieldError::NotUtf8("icd10_code"));
+            };
+            if !cell.trim().is_empty() {
+                cells.push((Some(w), cell.trim()));
+            }
+        }
+        if cells.is_empty() {
+            return fail(format!(
+                "no diagnosis code in {}…{}",
+                st.wide[0].1,
+                st.wide[st.wide.len() - 1].1
+            ));
+        }
+    }
+    let status = if st.has_status {
+        match st.words.problem(word) {
+            Some(m) => {
+                st.tally(word, m.as_str());
+                Some(m)
+            }
+            None => {
+                st.tally(word, "unknown: row excluded");
+                return fail(format!(
+                    "status {} is not a known problem status ({}; the words are data in rules/statuses.csv)",
+                    show(word),
+                    st.words.problem_words()
+                ));
+            }
+        }
+    } else {
+        None
     };
+    let written = || cells.iter().map(|c| c.1).collect::<Vec<_>>().join(", ");
+    if status == Some(ProblemStatus::Ignore) {
+        let f = crate::checks::ingest::in009::finding(Kind::Diagnoses, word, &written())
+            .patient(patient)
+            .at(st.file, line);
+        ds.ingest_findings.push(f);
+        return Ok(Ok(Vec::new()));
+    }
+    let mut codes = Vec::new();
+    for (w, cell) in &cells {
+        let col = w.map_or("icd10_code", |w| st.wide[w].1.as_str());
+        let before = codes.len();
+        for c in split_codes(cell) {
+            let Some(code) = Icd10::parse(c) else {
+                return fail(if c == *cell {
+                    format!("{col} {} is not an ICD-10-CM code", show(c))
+                } else {
+                    format!("{col} {}: {} is not an ICD-10-CM code", show(cell), show(c))
+                });
+            };
+            codes.push(code);
+        }
+        if codes.len() == before {
+            return fail(format!("{col} {} is not an ICD-10-CM code", show(cell)));
+        }
+        if codes.len() - before > 1 {
+            st.packed_cells += 1;
+            st.packed_codes += (codes.len() - before) as u64;
+        }
+    }
     let onset = match opt_date(on, "onset_date") {
         Ok(v) => v,
         Err(m) => return fail(m),
@@ -129,36 +471,76 @@ fn diagnosis(
         Ok(v) => v,
         Err(m) => return fail(m),
     };
-    Ok(Ok(Diagnosis {
-        patient: ds.patients.intern(patient),
-        code,
-        onset,
-        resolved,
-        file,
-        line,
-    }))
+    if status == Some(ProblemStatus::Resolved) && resolved.is_none() {
+        let f = crate::checks::eligibility::el006::finding(word, &written())
+            .patient(patient)
+            .at(st.file, line);
+        ds.ingest_findings.push(f);
+        return Ok(Ok(Vec::new()));
+    }
+    let patient = ds.patients.intern(patient);
+    Ok(Ok(codes
+        .into_iter()
+        .map(|code| Diagnosis {
+            patient,
+            code,
+            onset,
+            resolved,
+            file: st.file,
+            line,
+        })
+        .collect()))
 }
 
 fn enrolment(
     ds: &mut Dataset,
     r: &Rec<EnrolmentCol>,
-    file: u16,
+    st: &mut FileState,
     line: u64,
-) -> RowResult<Enrolment> {
+) -> RowResult<Vec<Enrolment>> {
     let patient = r.get(EnrolmentCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
-    let (prog, s, e, npi) = (
+    let (prog, s, e, npi, word) = (
         r.get(EnrolmentCol::Program)?,
         r.get(EnrolmentCol::StartDate)?,
         r.get(EnrolmentCol::EndDate)?,
         r.get(EnrolmentCol::BillingNpi)?,
+        r.get(EnrolmentCol::Status)?,
     );
+    let status = match consent_status(st, word, Kind::Enrolments) {
+        Ok(s) => s,
+        Err(m) => return fail(m),
+    };
     let Some(program) = Program::parse(prog) else {
         return fail(format!("program {} is not a known program", show(prog)));
     };
+    // Declined: no enrolment; unenrolled with no end date: the row's date (its start_date,
+    // the status's effective date) ends the patient's earlier enrolments of the program.
+    // Enrolled elsewhere is an enrolment: the patient is in the program, billed by another
+    // practice; unenrolled with an end date is the enrolment that ended then.
+    let refused = status == Some(ConsentStatus::NoConsent);
+    let unenrolled = status == Some(ConsentStatus::Revoked) && e.is_empty();
+    if let Some(st_word) = status.filter(|_| refused || unenrolled) {
+        let date = match opt_date(s, "start_date") {
+            Ok(v) => v,
+            Err(m) => return fail(m),
+        };
+        let record = StatusRecord {
+            patient: ds.patients.intern(patient),
+            kind: Kind::Enrolments,
+            program,
+            status: st_word,
+            word: word.to_string(),
+            date,
+            file: st.file,
+            line,
+        };
+        ds.statuses.push(record);
+        return Ok(Ok(Vec::new()));
+    }
     let Some(start) = parse_date(s) else {
         return fail(format!("start_date {} is not a valid date", show(s)));
     };
@@ -170,18 +552,23 @@ fn enrolment(
         Ok(n) => n,
         Err(m) => return fail(m),
     };
-    Ok(Ok(Enrolment {
+    Ok(Ok(vec![Enrolment {
         patient: ds.patients.intern(patient),
         program,
         start,
         end,
         npi,
-        file,
+        file: st.file,
         line,
-    }))
+    }]))
 }
 
-fn careplan(ds: &mut Dataset, r: &Rec<CarePlanCol>, file: u16, line: u64) -> RowResult<CarePlan> {
+fn careplan(
+    ds: &mut Dataset,
+    r: &Rec<CarePlanCol>,
+    st: &mut FileState,
+    line: u64,
+) -> RowResult<Vec<CarePlan>> {
     let patient = r.get(CarePlanCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
@@ -198,16 +585,21 @@ fn careplan(ds: &mut Dataset, r: &Rec<CarePlanCol>, file: u16, line: u64) -> Row
         "high" => Some(Mdm::High),
         _ => return fail(format!("mdm {} is not low, moderate or high", show(mdm))),
     };
-    Ok(Ok(CarePlan {
+    Ok(Ok(vec![CarePlan {
         patient: ds.patients.intern(patient),
         date,
         mdm,
-        file,
+        file: st.file,
         line,
-    }))
+    }]))
 }
 
-fn visit(ds: &mut Dataset, r: &Rec<VisitCol>, file: u16, line: u64) -> RowResult<Visit> {
+fn visit(
+    ds: &mut Dataset,
+    r: &Rec<VisitCol>,
+    st: &mut FileState,
+    line: u64,
+) -> RowResult<Vec<Visit>> {
     let patient = r.get(VisitCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
@@ -228,14 +620,14 @@ fn visit(ds: &mut Dataset, r: &Rec<VisitCol>, file: u16, line: u64) -> RowResult
         Ok(n) => n,
         Err(m) => return fail(m),
     };
-    Ok(Ok(Visit {
+    Ok(Ok(vec![Visit {
         patient: ds.patients.intern(patient),
         date,
         hcpcs: code.to_ascii_uppercase(),
         npi,
-        file,
+        file: st.file,
         line,
-    }))
+    }]))
 }
 
 /// An optional date: `None` when blank, an error naming the column when not a date.
@@ -263,5 +655,64 @@ fn opt_npi(ds: &mut Dataset, s: &str) -> Result<Option<u32>, String> {
             "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
             show(s)
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Source, split_codes, wide_columns};
+
+    #[test]
+    fn a_cell_of_several_codes_splits_on_commas_semicolons_bars_and_spaces() {
+        let split = |s| split_codes(s).collect::<Vec<_>>();
+        assert_eq!(split("E11.9"), ["E11.9"]);
+        assert_eq!(split("E11.22, N18.31"), ["E11.22", "N18.31"]);
+        assert_eq!(split("E11.22;N18.31 ; I10"), ["E11.22", "N18.31", "I10"]);
+        assert_eq!(split("I10|E78.5"), ["I10", "E78.5"]);
+        assert_eq!(split("I10  E78.5"), ["I10", "E78.5"]);
+        assert_eq!(split(" ,; "), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn wide_columns_are_a_diagnosis_name_and_a_number() {
+        let heads: Vec<String> = [
+            "patient_id",
+            "Dx 2",
+            "Dx 1",
+            "ICD10_3",
+            "Problem 4",
+            "Diagnosis 5",
+            "Date 1",
+            "Dx",
+            "Notes 2",
+            "code10",
+        ]
+        .map(String::from)
+        .to_vec();
+        let idx = vec![
+            Source::Column(0),
+            Source::Absent,
+            Source::Absent,
+            Source::Absent,
+            Source::Absent,
+            Source::Column(7),
+        ];
+        let wide: Vec<&str> = wide_columns(&heads, &idx)
+            .iter()
+            .map(|(i, _)| heads[*i].as_str())
+            .collect();
+        // In number order; `Date 1` and `Notes 2` are no diagnosis names; `Dx` has no
+        // number and is read as a column already.
+        assert_eq!(
+            wide,
+            [
+                "Dx 1",
+                "Dx 2",
+                "ICD10_3",
+                "Problem 4",
+                "Diagnosis 5",
+                "code10"
+            ]
+        );
     }
 }

@@ -56,6 +56,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         mut rdr,
         progress,
         idx,
+        heads: _,
         width,
         file,
         delimiter,

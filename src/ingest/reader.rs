@@ -23,6 +23,8 @@ pub(super) struct Input<C> {
     pub(super) progress: Option<Progress>,
     /// Where each of the kind's columns comes from, by [`Schema::index`].
     pub(super) idx: Vec<Source>,
+    /// The header's cells, trimmed (a decoder may read columns by pattern: `Dx 1` …).
+    pub(super) heads: Vec<String>,
     /// Fields in the header: a record with another number is malformed.
     pub(super) width: usize,
     /// The file's index in `Dataset::files`.
@@ -146,6 +148,7 @@ pub(super) fn open_source<C: Schema>(
         rdr,
         progress: opts.progress.clone(),
         idx,
+        heads,
         width: header.len(),
         file,
         delimiter,

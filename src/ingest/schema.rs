@@ -107,6 +107,9 @@ schema! {
         BillingNpi = "billing_npi", optional, ["npi", "practitioner_npi", "provider_npi"];
         RevokedDate = "revoked_date", optional,
             ["revocation_date", "opt_out_date", "end_date"];
+        /// Enrolled, Declined, Unenrolled …: what the row means (rules/statuses.csv).
+        Status = "status", optional,
+            ["ccm_status", "enrollment_status", "enrolment_status", "consent_status"];
     }
 }
 
@@ -115,13 +118,16 @@ schema! {
     DiagnosisCol for Diagnoses {
         PatientId = "patient_id", required,
             ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
-        Icd10Code = "icd10_code", required,
+        /// Required unless the file is wide (`Dx 1` … `Dx 8`; checked by the decoder).
+        Icd10Code = "icd10_code", optional,
             ["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"];
         OnsetDate = "onset_date", optional, ["start_date", "noted_date", "date"];
         ResolvedDate = "resolved_date", optional,
             ["end_date", "resolution_date", "inactive_date"];
         #[allow(dead_code)]
         Description = "description", optional, ["dx_description", "name"];
+        /// Active, Resolved, Entered in error …: what the row means (rules/statuses.csv).
+        Status = "status", optional, ["problem_status", "clinical_status"];
     }
 }
 
@@ -136,6 +142,8 @@ schema! {
         BillingNpi = "billing_npi", optional, ["npi", "provider_npi"];
         #[allow(dead_code)]
         Icd10Code = "icd10_code", optional, ["condition", "dx"];
+        /// Enrolled, Declined, Unenrolled …: what the row means (rules/statuses.csv).
+        Status = "status", optional, ["enrollment_status", "enrolment_status"];
     }
 }
 

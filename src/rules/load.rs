@@ -21,6 +21,7 @@ const YEAR_FILES: &[&str] = &[
 const CHRONIC: &str = "chronic/ccir_v2023_1.csv";
 const VAGUE_PHRASES: &str = "documentation/vague_phrases.txt";
 const INITIATING_VISITS: &str = "initiating_visits.csv";
+const STATUSES: &str = "statuses.csv";
 
 /// The rule files by path relative to rules/: (name for messages, contents).
 type Files = BTreeMap<String, (String, String)>;
@@ -81,6 +82,8 @@ impl Ruleset {
         let (vague_phrases, note_min_chars) = parse::vague_phrases(n, t)?;
         let (n, t) = get(INITIATING_VISITS)?;
         let initiating_visits = parse::initiating_visits(n, t)?;
+        let (n, t) = get(STATUSES)?;
+        let statuses = parse::statuses(n, t)?;
         Ok(Ruleset {
             years,
             chronic,
@@ -88,6 +91,7 @@ impl Ruleset {
             vague_phrases,
             note_min_chars,
             initiating_visits,
+            statuses,
             origin,
         })
     }
@@ -154,7 +158,7 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
 }
 
 /// The paths under `dir` that may replace a rule file: the files of every `<year>/` folder,
-/// the chronic flags, vague phrases, initiating visits and every `icd10cm/fy*.txt`; sorted.
+/// the chronic flags, vague phrases, initiating visits, status words and every `icd10cm/fy*.txt`; sorted.
 fn candidate_paths(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -170,6 +174,7 @@ fn candidate_paths(dir: &Path) -> Vec<String> {
     out.push(CHRONIC.to_string());
     out.push(VAGUE_PHRASES.to_string());
     out.push(INITIATING_VISITS.to_string());
+    out.push(STATUSES.to_string());
     if let Ok(rd) = std::fs::read_dir(dir.join("icd10cm")) {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
@@ -260,6 +265,34 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "rules file 2027/codes.csv: missing for this year"
+        );
+    }
+
+    #[test]
+    fn a_folder_replaces_the_status_words_and_a_bad_row_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("statuses.csv");
+        let good = "kind,status,meaning,source\nconsent,Signed Up,consent,ours\nproblem,Live,active,ours\n";
+        std::fs::write(&path, good).unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        assert!(
+            r.origin.ends_with("(1 file(s) replaced: statuses.csv)"),
+            "{}",
+            r.origin
+        );
+        assert!(r.statuses.consent("signed-up").is_some());
+        assert!(
+            r.statuses.consent("Enrolled").is_none(),
+            "the file replaces the words"
+        );
+        std::fs::write(&path, format!("{good}consent,Gone,maybe,ours\n")).unwrap();
+        let e = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "rules file {}: line 4: meaning \"maybe\" is not consent|no_consent|elsewhere|revoked (kind consent)",
+                path.display()
+            )
         );
     }
 }

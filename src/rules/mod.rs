@@ -1,5 +1,5 @@
-//! Rules as data: the code table, clashes, fees, roles, chronic flags and ICD-10-CM code
-//! sets, one ruleset per calendar year. Embedded in the binary; `--rules DIR` replaces any
+//! Rules as data: the code table, clashes, fees, roles, chronic flags, ICD-10-CM code
+//! sets and status words, one ruleset per calendar year. Embedded in the binary; `--rules DIR` replaces any
 //! file it holds (same layout), the rest stay embedded.
 //!
 //! - `tables`: the typed rows ([`CodeRule`], [`Fee`], [`Clash`] …);
@@ -16,7 +16,7 @@ mod roles;
 mod tables;
 mod validate;
 
-pub use tables::{Clash, CodeRule, Fee, Policy, Relation, TimeKind};
+pub use tables::{Clash, CodeRule, Fee, Policy, Relation, Statuses, TimeKind};
 
 use crate::domain::{Money, RoleClass, YearMonth, cents};
 use chrono::NaiveDate;
@@ -103,6 +103,8 @@ pub struct Ruleset {
     pub note_min_chars: usize,
     /// Visit codes that initiate CCM (EL004).
     pub initiating_visits: Vec<String>,
+    /// What the status words of consents, enrolments and problem lists mean.
+    pub statuses: Statuses,
     /// Where the rules came from, for the report.
     pub origin: String,
 }

@@ -1,7 +1,9 @@
 //! One parser per kind of rule file, each checking what it reads. Errors name the file.
 
-use super::{Clash, CodeRule, Fee, RulesError, TimeKind, bad, pack_code};
-use crate::domain::{RoleClass, Severity, norm_key, normalise_note, parse_date};
+use super::{Clash, CodeRule, Fee, RulesError, Statuses, TimeKind, bad, pack_code};
+use crate::domain::{
+    ConsentStatus, ProblemStatus, RoleClass, Severity, norm_key, normalise_note, parse_date,
+};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -334,4 +336,194 @@ pub(super) fn initiating_visits(name: &str, text: &str) -> Result<Vec<String>, R
         .into_iter()
         .map(|r| r.hcpcs.trim().to_ascii_uppercase())
         .collect())
+}
+
+#[derive(Deserialize)]
+struct StatusRow {
+    kind: String,
+    status: String,
+    meaning: String,
+    source: String,
+}
+
+/// `statuses.csv`: every row a known kind and meaning, a word and a source; no word twice
+/// within a kind (as matched: case, spaces, `_`, `-` and `.` ignored); each kind with at
+/// least one word that lets a row count (a consent, an active problem).
+pub(super) fn statuses(name: &str, text: &str) -> Result<Statuses, RulesError> {
+    let rows: Vec<StatusRow> = records(name, text)?;
+    let mut out = Statuses::default();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (i, r) in rows.into_iter().enumerate() {
+        let line = i + 2;
+        let key = norm_key(&r.status);
+        if key.is_empty() {
+            return Err(bad(name, format!("line {line}: status is blank")));
+        }
+        if r.source.trim().is_empty() {
+            return Err(bad(
+                name,
+                format!("line {line}: {:?} cites no source", r.status),
+            ));
+        }
+        let word = r.status.trim().to_string();
+        let kind = r.kind.trim().to_string();
+        if let Some(j) = seen.iter().position(|(k, w)| *k == kind && *w == key) {
+            return Err(bad(
+                name,
+                format!(
+                    "line {line}: {:?} is listed twice for kind {kind} (also line {}; words match ignoring case, spaces, _, - and .)",
+                    r.status,
+                    j + 2
+                ),
+            ));
+        }
+        seen.push((kind, key.clone()));
+        match r.kind.trim() {
+            "consent" => {
+                let meaning = match r.meaning.trim() {
+                    "consent" => ConsentStatus::Consent,
+                    "no_consent" => ConsentStatus::NoConsent,
+                    "elsewhere" => ConsentStatus::Elsewhere,
+                    "revoked" => ConsentStatus::Revoked,
+                    m => {
+                        return Err(bad(
+                            name,
+                            format!(
+                                "line {line}: meaning {m:?} is not consent|no_consent|elsewhere|revoked (kind consent)"
+                            ),
+                        ));
+                    }
+                };
+                out.consent.push((key, word, meaning));
+            }
+            "problem" => {
+                let meaning = match r.meaning.trim() {
+                    "active" => ProblemStatus::Active,
+                    "resolved" => ProblemStatus::Resolved,
+                    "ignore" => ProblemStatus::Ignore,
+                    m => {
+                        return Err(bad(
+                            name,
+                            format!(
+                                "line {line}: meaning {m:?} is not active|resolved|ignore (kind problem)"
+                            ),
+                        ));
+                    }
+                };
+                out.problem.push((key, word, meaning));
+            }
+            k => {
+                return Err(bad(
+                    name,
+                    format!("line {line}: kind {k:?} is not consent|problem"),
+                ));
+            }
+        }
+    }
+    if !out.consent.iter().any(|e| e.2 == ConsentStatus::Consent) {
+        return Err(bad(
+            name,
+            "no consent word with meaning consent: no status row could ever be a consent",
+        ));
+    }
+    if !out.problem.iter().any(|e| e.2 == ProblemStatus::Active) {
+        return Err(bad(
+            name,
+            "no problem word with meaning active: no problem with a status could ever count",
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "kind,status,meaning,source\n";
+
+    fn load(rows: &str) -> Result<Statuses, String> {
+        statuses("statuses.csv", &format!("{HEAD}{rows}")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn status_words_match_ignoring_case_spaces_and_punctuation() {
+        let s = load(
+            "consent,Enrolled,consent,a\nconsent,Enrolled Elsewhere,elsewhere,a\n\
+             consent,Not Enrolled,no_consent,a\nconsent,Un-enrolled,revoked,a\n\
+             problem,Active,active,a\nproblem,Entered in Error,ignore,a\nproblem,Resolved,resolved,a\n",
+        )
+        .unwrap();
+        assert_eq!(s.consent("ENROLLED"), Some(ConsentStatus::Consent));
+        assert_eq!(
+            s.consent("enrolled_elsewhere"),
+            Some(ConsentStatus::Elsewhere)
+        );
+        assert_eq!(s.consent("not-enrolled"), Some(ConsentStatus::NoConsent));
+        assert_eq!(s.consent("unenrolled"), Some(ConsentStatus::Revoked));
+        assert_eq!(s.consent("enrol"), None);
+        assert_eq!(s.problem("entered-in-error"), Some(ProblemStatus::Ignore));
+        assert_eq!(s.problem("Enrolled"), None, "kinds do not mix");
+        assert_eq!(
+            s.consent_words(),
+            "Enrolled, Enrolled Elsewhere, Not Enrolled, Un-enrolled"
+        );
+    }
+
+    #[test]
+    fn a_bad_status_row_names_its_line() {
+        let ok = "consent,Enrolled,consent,a\nproblem,Active,active,a\n";
+        for (extra, want) in [
+            (
+                "consent,Gone,maybe,a\n",
+                "line 4: meaning \"maybe\" is not consent|no_consent|elsewhere|revoked",
+            ),
+            (
+                "problem,Gone,revoked,a\n",
+                "line 4: meaning \"revoked\" is not active|resolved|ignore",
+            ),
+            (
+                "patient,Gone,consent,a\n",
+                "line 4: kind \"patient\" is not consent|problem",
+            ),
+            ("consent, ,consent,a\n", "line 4: status is blank"),
+            (
+                "consent,Declined,no_consent,\n",
+                "line 4: \"Declined\" cites no source",
+            ),
+            (
+                "consent,en-rolled,revoked,a\n",
+                "line 4: \"en-rolled\" is listed twice for kind consent (also line 2",
+            ),
+            ("consent,Enrolled\n", "record 3"),
+        ] {
+            let e = load(&format!("{ok}{extra}")).unwrap_err();
+            assert!(e.starts_with("rules file statuses.csv: "), "{e}");
+            assert!(e.contains(want), "{extra:?}: {e}");
+        }
+        // The same word may mean something in each kind.
+        assert!(load(&format!("{ok}problem,Enrolled,active,a\n")).is_ok());
+        // Each kind needs a word that lets a row count.
+        let e = load("consent,Declined,no_consent,a\nproblem,Active,active,a\n").unwrap_err();
+        assert!(e.contains("no consent word with meaning consent"), "{e}");
+        let e = load("consent,Enrolled,consent,a\nproblem,Deleted,ignore,a\n").unwrap_err();
+        assert!(e.contains("no problem word with meaning active"), "{e}");
+    }
+
+    #[test]
+    fn the_embedded_status_words() {
+        let s = statuses("statuses.csv", include_str!("../../rules/statuses.csv")).unwrap();
+        for (w, m) in [
+            ("Enrolled", ConsentStatus::Consent),
+            ("Enrolled Elsewhere", ConsentStatus::Elsewhere),
+            ("Declined", ConsentStatus::NoConsent),
+            ("Not Enrolled", ConsentStatus::NoConsent),
+            ("Ineligible", ConsentStatus::NoConsent),
+            ("Unenrolled", ConsentStatus::Revoked),
+        ] {
+            assert_eq!(s.consent(w), Some(m), "{w}");
+        }
+        assert_eq!(s.problem("remission"), Some(ProblemStatus::Active));
+        assert_eq!(s.problem("inactive"), Some(ProblemStatus::Resolved));
+        assert_eq!(s.problem("entered-in-error"), Some(ProblemStatus::Ignore));
+    }
 }

@@ -1,6 +1,6 @@
 //! The typed rows of the rule files, as the checks read them.
 
-use crate::domain::Severity;
+use crate::domain::{ConsentStatus, ProblemStatus, Severity, norm_key};
 use rust_decimal::Decimal;
 
 /// Whose minutes count towards a code (codes.csv `time`).
@@ -76,5 +76,43 @@ impl Clash {
             Policy::Cms => self.cms[rel as usize],
             Policy::Strict => self.strict[rel as usize],
         }
+    }
+}
+
+/// `statuses.csv`: what each status word of a consents, enrolments or problem-list file
+/// means. Words match with case, spaces, `_`, `-` and `.` ignored.
+#[derive(Clone, Debug, Default)]
+pub struct Statuses {
+    /// (normalised word, word as written, meaning), in file order.
+    pub consent: Vec<(String, String, ConsentStatus)>,
+    pub problem: Vec<(String, String, ProblemStatus)>,
+}
+
+impl Statuses {
+    /// The meaning of a consent or enrolment status word.
+    pub fn consent(&self, word: &str) -> Option<ConsentStatus> {
+        let k = norm_key(word);
+        self.consent.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+    /// The meaning of a problem-list status word.
+    pub fn problem(&self, word: &str) -> Option<ProblemStatus> {
+        let k = norm_key(word);
+        self.problem.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+    /// The accepted consent words, as written, for a message.
+    pub fn consent_words(&self) -> String {
+        self.consent
+            .iter()
+            .map(|e| e.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    /// The accepted problem words, as written, for a message.
+    pub fn problem_words(&self) -> String {
+        self.problem
+            .iter()
+            .map(|e| e.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

@@ -815,7 +815,7 @@ fn read_all(dir: &Path, kinds: &[Kind]) -> Result<Dataset, IngestError> {
         match k {
             Kind::Timelog => read_timelog(&mut ds, &path, name, &opts, rules())?,
             Kind::Claims => read_claims(&mut ds, &path, name, &opts)?,
-            _ => read_companion(&mut ds, k, &path, name, &opts)?,
+            _ => read_companion(&mut ds, k, &path, name, &opts, rules())?,
         }
     }
     Ok(ds)
@@ -840,7 +840,7 @@ fn read_streaming(
         let (path, name) = (dir.join(file_name(k)), file_name(k));
         match k {
             Kind::Timelog | Kind::Claims => {}
-            _ => read_companion(&mut ds, k, &path, name, &opts)?,
+            _ => read_companion(&mut ds, k, &path, name, &opts, rules())?,
         }
     }
     if kinds.contains(&Kind::Claims) {

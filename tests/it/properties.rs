@@ -123,7 +123,7 @@ fn run(lines: &[String]) -> Run {
     ] {
         let p = d.path().join(name);
         std::fs::write(&p, text).unwrap();
-        read_companion(&mut ds, kind, &p, name, &opts).unwrap();
+        read_companion(&mut ds, kind, &p, name, &opts, rules()).unwrap();
     }
     let cfg = AuditConfig {
         as_of: chrono::NaiveDate::from_ymd_opt(2025, 4, 15).unwrap(),

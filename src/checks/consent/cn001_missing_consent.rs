@@ -2,7 +2,7 @@
 
 use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Emit, PatientMonth, RunFacts};
-use crate::domain::Finding;
+use crate::domain::{ConsentStatus, Finding, Kind};
 
 check! {
     CN001, "CN001", "missing-consent", Error,
@@ -42,17 +42,53 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
         return;
     }
     let program = pm.program.as_str();
+    let said = recorded(pm);
     let msg = if pm.consents.is_empty() {
         format!(
-            "no {program} consent on file for this patient; {} minute(s) in {} cannot be billed",
+            "no {program} consent on file for this patient{said}; {} minute(s) in {} cannot be billed",
             acc.secs.whole_minutes(),
             pm.month
         )
     } else {
         format!(
-            "no {program} consent in the consents file covers this month's minutes ({} minute(s))",
+            "no {program} consent in the consents file covers this month's minutes ({} minute(s)){said}",
             acc.secs.whole_minutes()
         )
     };
     emit.rows_with(&CN001, acc, |_, _| msg.clone());
+}
+
+/// What the consents file's status rows say instead of a consent for the program, as
+/// `: the consents file says "Declined" on 2025-01-15, no consent`; empty when there are
+/// none.
+fn recorded(pm: &PatientMonth) -> String {
+    let ds = pm.run.ds;
+    let Some(p) = ds.patients.get(pm.patient) else {
+        return String::new();
+    };
+    let program = pm.program.as_str();
+    let said: Vec<String> = ds
+        .statuses_of(p)
+        .iter()
+        .filter(|s| s.kind == Kind::Consents && s.program == pm.program)
+        .map(|s| {
+            let when = |word: &str| match s.date {
+                Some(d) => format!(" {word} {d}"),
+                None => " (no date)".to_string(),
+            };
+            match s.status {
+                ConsentStatus::Elsewhere => format!(
+                    "enrolled elsewhere (another practice bills {program}){}",
+                    when("since")
+                ),
+                ConsentStatus::Revoked => format!("{:?}{}, consent revoked", s.word, when("on")),
+                _ => format!("{:?}{}, no consent", s.word, when("on")),
+            }
+        })
+        .collect();
+    if said.is_empty() {
+        String::new()
+    } else {
+        format!(": the consents file says {}", said.join("; "))
+    }
 }

@@ -10,12 +10,15 @@ pub mod el003;
 pub mod el004;
 #[path = "el005_missing_care_plan.rs"]
 pub mod el005;
+#[path = "el006_diagnosis_status_without_date.rs"]
+pub mod el006;
 
 pub use el001::EL001;
 pub use el002::EL002;
 pub use el003::EL003;
 pub use el004::EL004;
 pub use el005::EL005;
+pub use el006::EL006;
 
 use crate::checks::scope::{Emit, PatientMonth, RunFacts};
 use crate::domain::YearMonth;

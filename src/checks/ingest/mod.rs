@@ -10,12 +10,15 @@ pub mod in003;
 pub mod in004;
 #[path = "in007_ids_differ_by_leading_zeros.rs"]
 pub mod in007;
+#[path = "in009_status_excludes_row.rs"]
+pub mod in009;
 
 pub use in001::IN001;
 pub use in002::IN002;
 pub use in003::IN003;
 pub use in004::IN004;
 pub use in007::IN007;
+pub use in009::IN009;
 
 use super::Finding;
 use crate::domain::Kind;
