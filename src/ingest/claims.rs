@@ -1,11 +1,12 @@
 //! Reading a claims file (verify mode), keeping each valid line's bytes as written.
 
+use super::dates::Dates;
 use super::pipeline::for_each_record;
 use super::reader::{Rec, RowResult, accepted, open_file, open_source, sep_line, show};
 use super::schema::ClaimCol;
 use super::{IngestError, ReadOptions};
 use crate::domain::starts_formula;
-use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi, parse_date};
+use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi};
 use std::io::Read;
 use std::path::Path;
 
@@ -26,6 +27,7 @@ pub fn read_claims(
     let source: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
     let input = open_source::<ClaimCol>(ds, source, name, opts)?;
     let file = input.file;
+    let dates = input.dates.clone();
     let mut offsets = Vec::new();
     let mut parsed: Vec<(usize, Claim)> = Vec::new();
     for_each_record(
@@ -34,7 +36,7 @@ pub fn read_claims(
         Some(&mut offsets),
         |_: &mut (), _, _| (),
         |ds, r, line, k, ()| {
-            let row = claim(ds, r, file, line);
+            let row = claim(ds, r, &dates, file, line);
             if let Some(c) = accepted(row, Kind::Claims, file, line, &mut ds.ingest_findings) {
                 parsed.push((k, c));
             }
@@ -80,7 +82,13 @@ pub fn read_claims(
 }
 
 /// One claim line, its ids interned; `raw` is filled in once every line's end is known.
-fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult<Claim> {
+fn claim(
+    ds: &mut Dataset,
+    r: &Rec<ClaimCol>,
+    dates: &Dates,
+    file: u16,
+    line: u64,
+) -> RowResult<Claim> {
     let (patient, d, code, units, npi) = (
         r.get(ClaimCol::PatientId)?,
         r.get(ClaimCol::DateOfService)?,
@@ -99,7 +107,7 @@ fn claim(ds: &mut Dataset, r: &Rec<ClaimCol>, file: u16, line: u64) -> RowResult
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
-    let Some(dos) = parse_date(d) else {
+    let Some(dos) = dates.date(d) else {
         return fail(format!("date_of_service {} is not a valid date", show(d)));
     };
     if code.is_empty() {

@@ -5,6 +5,7 @@
 //! row means; without one, every row is what its columns say. A diagnosis cell may hold
 //! several codes, and a problem list may be wide (`Dx 1` … `Dx 8`): one diagnosis per code.
 
+use super::dates::Dates;
 use super::pipeline::for_each_record;
 use super::reader::{FieldError, Rec, RowResult, accepted, headers_seen, open, show};
 use super::schema::{
@@ -13,7 +14,7 @@ use super::schema::{
 use super::{IngestError, ReadOptions};
 use crate::domain::{CarePlan, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, Visit};
 use crate::domain::{ConsentStatus, ProblemStatus, StatusRecord, statuses_of};
-use crate::domain::{Icd10, Npi, norm_key, parse_date, printable};
+use crate::domain::{Icd10, Npi, norm_key, printable};
 use crate::rules::{Ruleset, Statuses};
 use chrono::NaiveDate;
 use std::path::Path;
@@ -71,6 +72,8 @@ pub fn read_companion(
 /// from these, the notes the file's `read` gets.
 struct FileState<'r> {
     file: u16,
+    /// How the file's dates are read.
+    dates: std::sync::Arc<Dates>,
     words: &'r Statuses,
     has_status: bool,
     /// Wide diagnosis layout: (position, header) of each `Dx 1` … column, in number order.
@@ -116,6 +119,7 @@ fn read<'r, C: Schema, T>(
     let status_at = C::COLUMNS.iter().position(|c| c.name == "status");
     let mut st = FileState {
         file,
+        dates: input.dates.clone(),
         words,
         has_status: status_at.is_some_and(|i| input.idx[i] != Source::Absent),
         wide: Vec::new(),
@@ -187,6 +191,7 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
         _ => {}
     }
     let notes = &mut ds.files[st.file as usize].read.notes;
+    notes.extend(st.dates.note());
     if !st.seen.is_empty() {
         let words: Vec<String> = st
             .seen
@@ -304,7 +309,7 @@ fn consent(
     if let Some(s) = status.filter(|s| *s != ConsentStatus::Consent) {
         // A refusal, an enrolment elsewhere or a revocation: no consent; its date (a
         // declined row may have none) says when.
-        let date = match opt_date(d, "consent_date") {
+        let date = match opt_date(&st.dates, d, "consent_date") {
             Ok(v) => v,
             Err(m) => return fail(m),
         };
@@ -321,14 +326,14 @@ fn consent(
         ds.statuses.push(record);
         return Ok(Ok(Vec::new()));
     }
-    let Some(date) = parse_date(d) else {
+    let Some(date) = st.dates.date(d) else {
         return fail(format!("consent_date {} is not a valid date", show(d)));
     };
     let npi = match opt_npi(ds, npi) {
         Ok(n) => n,
         Err(m) => return fail(m),
     };
-    let revoked = match opt_date(rev, "revoked_date") {
+    let revoked = match opt_date(&st.dates, rev, "revoked_date") {
         Ok(v) => v,
         Err(m) => return fail(m),
     };
@@ -463,11 +468,11 @@ fn diagnosis(
             st.packed_codes += (codes.len() - before) as u64;
         }
     }
-    let onset = match opt_date(on, "onset_date") {
+    let onset = match opt_date(&st.dates, on, "onset_date") {
         Ok(v) => v,
         Err(m) => return fail(m),
     };
-    let resolved = match opt_date(res, "resolved_date") {
+    let resolved = match opt_date(&st.dates, res, "resolved_date") {
         Ok(v) => v,
         Err(m) => return fail(m),
     };
@@ -524,7 +529,7 @@ fn enrolment(
     let refused = status == Some(ConsentStatus::NoConsent);
     let unenrolled = status == Some(ConsentStatus::Revoked) && e.is_empty();
     if let Some(st_word) = status.filter(|_| refused || unenrolled) {
-        let date = match opt_date(s, "start_date") {
+        let date = match opt_date(&st.dates, s, "start_date") {
             Ok(v) => v,
             Err(m) => return fail(m),
         };
@@ -541,10 +546,10 @@ fn enrolment(
         ds.statuses.push(record);
         return Ok(Ok(Vec::new()));
     }
-    let Some(start) = parse_date(s) else {
+    let Some(start) = st.dates.date(s) else {
         return fail(format!("start_date {} is not a valid date", show(s)));
     };
-    let end = match opt_date(e, "end_date") {
+    let end = match opt_date(&st.dates, e, "end_date") {
         Ok(v) => v,
         Err(m) => return fail(m),
     };
@@ -575,7 +580,7 @@ fn careplan(
         return fail("patient_id is blank".into());
     }
     let (d, mdm) = (r.get(CarePlanCol::PlanDate)?, r.get(CarePlanCol::Mdm)?);
-    let Some(date) = parse_date(d) else {
+    let Some(date) = st.dates.date(d) else {
         return fail(format!("plan_date {} is not a valid date", show(d)));
     };
     let mdm = match norm_key(mdm).as_str() {
@@ -610,7 +615,7 @@ fn visit(
         r.get(VisitCol::Hcpcs)?,
         r.get(VisitCol::BillingNpi)?,
     );
-    let Some(date) = parse_date(d) else {
+    let Some(date) = st.dates.date(d) else {
         return fail(format!("visit_date {} is not a valid date", show(d)));
     };
     if code.is_empty() {
@@ -631,16 +636,14 @@ fn visit(
 }
 
 /// An optional date: `None` when blank, an error naming the column when not a date.
-fn opt_date(s: &str, col: &str) -> Result<Option<chrono::NaiveDate>, String> {
+fn opt_date(dates: &Dates, s: &str, col: &str) -> Result<Option<chrono::NaiveDate>, String> {
     if s.is_empty() {
         Ok(None)
     } else {
-        parse_date(s).map(Some).ok_or_else(|| {
-            format!(
-                "{col} {} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)",
-                show(s)
-            )
-        })
+        dates
+            .date(s)
+            .map(Some)
+            .ok_or_else(|| format!("{col} {} is not a valid date ({})", show(s), dates.forms()))
     }
 }
 

@@ -23,6 +23,7 @@
 
 mod claims;
 mod companions;
+mod dates;
 mod lines;
 mod pipeline;
 mod reader;
@@ -96,6 +97,11 @@ pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
 pub struct ReadOptions {
     pub delimiter: u8,
     pub map: HeaderMap,
+    /// Day/month order of slash dates (`--date-order`); `None` infers it per file.
+    pub date_order: Option<crate::domain::DateOrder>,
+    /// The zone instants (`…Z`, `…-05:00`) are turned into local dates in (`--tz`); UTC
+    /// when `None`, said in the file's notes.
+    pub tz: Option<chrono_tz::Tz>,
     /// Patient ids are read without leading zeros (`--ignore-id-zeros`).
     pub ignore_id_zeros: bool,
     pub progress: Option<Progress>,
@@ -122,6 +128,8 @@ impl Default for ReadOptions {
             delimiter: b',',
             map: HeaderMap::default(),
             ignore_id_zeros: false,
+            date_order: None,
+            tz: None,
             progress: None,
             reader_decodes: None,
         }

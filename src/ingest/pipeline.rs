@@ -57,6 +57,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         progress,
         idx,
         heads: _,
+        dates: _,
         width,
         file,
         delimiter,

@@ -31,6 +31,8 @@ pub(super) struct Input<C> {
     pub(super) file: u16,
     pub(super) delimiter: u8,
     pub(super) reader_decodes: Option<usize>,
+    /// How the file's dates are read.
+    pub(super) dates: std::sync::Arc<super::dates::Dates>,
     pub(super) kind: PhantomData<C>,
 }
 
@@ -153,6 +155,10 @@ pub(super) fn open_source<C: Schema>(
         file,
         delimiter,
         reader_decodes: opts.reader_decodes,
+        dates: std::sync::Arc::new(super::dates::Dates::new(
+            opts.date_order.unwrap_or(crate::domain::DateOrder::Mdy),
+            opts.tz,
+        )),
         kind: PhantomData,
     })
 }
@@ -274,6 +280,9 @@ pub(super) struct Rec<'a, C> {
 pub(super) enum FieldError {
     /// Bytes that are not UTF-8 in a field ccm needs.
     NotUtf8(&'static str),
+    /// A row left out for a reason of its own (an open timer): the finding that says so,
+    /// without its file and line.
+    Excluded(Finding),
 }
 
 impl<'a, C: Schema> Rec<'a, C> {
@@ -347,6 +356,7 @@ pub(super) fn accepted<T>(
         Err(FieldError::NotUtf8(col)) => {
             malformed_row(kind, format!("column `{col}` is not valid UTF-8 text"))
         }
+        Err(FieldError::Excluded(f)) => f,
     };
     findings.push(f.at(file, line));
     None
@@ -425,9 +435,10 @@ mod tests {
             ends: &ends,
         };
         let r = Rec::new(fields, &idx);
-        r.get(c)
-            .map(str::to_string)
-            .map_err(|FieldError::NotUtf8(col)| col)
+        r.get(c).map(str::to_string).map_err(|e| match e {
+            FieldError::NotUtf8(col) => col,
+            FieldError::Excluded(_) => "excluded",
+        })
     }
 
     #[test]

@@ -2,10 +2,13 @@
 //! fingerprint taken. Runs on either thread of the pipeline, so it reads nothing but the
 //! record, the rules and its own cache.
 
+use super::dates::Dates;
+use super::reader::FieldError;
 use super::reader::{Rec, RowResult, show};
 use super::schema::TimelogCol as Col;
+use crate::checks::ingest::open_timer;
 use crate::domain::{IdKey, NO_TIME, Npi, Program, RoleClass, TimeRow};
-use crate::domain::{parse_date, parse_minutes, parse_time};
+use crate::domain::{parse_clock_secs, parse_duration_secs};
 use crate::rules::Ruleset;
 use std::hash::Hasher;
 
@@ -55,6 +58,7 @@ pub(super) fn parse_time_row(
     cache: &mut SpellingCache,
     r: &Rec<Col>,
     rules: &Ruleset,
+    dates: &Dates,
     file: u16,
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 3])> {
@@ -71,32 +75,29 @@ pub(super) fn parse_time_row(
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
-    let Some(date) = parse_date(date_s) else {
+    let Some((date, _)) = dates.parse(date_s) else {
         return fail(format!(
-            "service_date {} is not a valid date (YYYY-MM-DD or MM/DD/YYYY)",
-            show(date_s)
+            "service_date {} is not a valid date ({})",
+            show(date_s),
+            dates.forms()
         ));
     };
-    let start = if start_s.is_empty() {
-        None
-    } else {
-        match parse_time(start_s) {
-            Some(t) => Some(t),
-            None => {
-                return fail(format!(
-                    "start_time {} is not a time (HH:MM)",
-                    show(start_s)
-                ));
-            }
+    // Clock times to the minute (seconds dropped): the interval serves the overlap checks.
+    let clock = |s: &str, col: &str| -> Result<Option<u16>, String> {
+        if s.is_empty() {
+            return Ok(None);
         }
+        parse_clock_secs(s)
+            .map(|t| Some((t / 60) as u16))
+            .ok_or_else(|| format!("{col} {} is not a time (HH:MM or h:mm AM/PM)", show(s)))
     };
-    let end = if end_s.is_empty() {
-        None
-    } else {
-        match parse_time(end_s) {
-            Some(t) => Some(t),
-            None => return fail(format!("end_time {} is not a time (HH:MM)", show(end_s))),
-        }
+    let start = match clock(start_s, "start_time") {
+        Ok(t) => t,
+        Err(m) => return fail(m),
+    };
+    let end = match clock(end_s, "end_time") {
+        Ok(t) => t,
+        Err(m) => return fail(m),
     };
     let span = match (start, end) {
         (Some(s), Some(e)) if e <= s => {
@@ -107,30 +108,29 @@ pub(super) fn parse_time_row(
         (Some(s), Some(e)) => Some(e - s),
         _ => None,
     };
-    let minutes = if minutes_s.is_empty() {
-        match span {
-            Some(m) => m,
-            None => return fail("minutes is blank and start/end times are not both given".into()),
+    // The duration counts; an interval longer than it is a paused timer (valid), one
+    // shorter than it by more than a minute is not.
+    let secs = match (parse_duration_secs(minutes_s), span) {
+        (_, None) if minutes_s.is_empty() => {
+            return Err(FieldError::Excluded(open_timer(minutes_s).patient(patient)));
         }
-    } else {
-        match parse_minutes(minutes_s) {
-            Some(m) => {
-                if let Some(sp) = span
-                    && sp.abs_diff(m) > 1
-                {
-                    return fail(format!(
-                        "minutes {m} disagree with start/end ({start_s}–{end_s} is {sp} minutes)"
-                    ));
-                }
-                m
-            }
-            None => {
-                return fail(format!(
-                    "minutes {} is not a whole number from 1 to 1440",
-                    show(minutes_s)
-                ));
-            }
+        (Some(0), None) => {
+            return Err(FieldError::Excluded(open_timer(minutes_s).patient(patient)));
         }
+        (None, Some(sp)) if minutes_s.is_empty() => u32::from(sp) * 60,
+        (None, _) => {
+            return fail(format!(
+                "minutes {} is not a duration (20, 20.75, 0:20, 00:20:15 or 20 min; at most 24 hours)",
+                show(minutes_s)
+            ));
+        }
+        (Some(d), Some(sp)) if d > u32::from(sp) * 60 + 60 => {
+            return fail(format!(
+                "minutes {} are longer than start/end ({start_s}–{end_s} is {sp} minutes)",
+                show(minutes_s)
+            ));
+        }
+        (Some(d), _) => d,
     };
     if staff.is_empty() {
         return fail("staff_id is blank".into());
@@ -172,7 +172,7 @@ pub(super) fn parse_time_row(
     h.write_i32(chrono::Datelike::num_days_from_ce(&date));
     h.write_u16(start.unwrap_or(NO_TIME));
     h.write_u16(end.unwrap_or(NO_TIME));
-    h.write_u16(minutes);
+    h.write_u32(secs);
     for b in role_s.bytes().filter(u8::is_ascii_alphanumeric) {
         h.write_u8(b.to_ascii_lowercase());
     }
@@ -207,7 +207,7 @@ pub(super) fn parse_time_row(
             } else {
                 NO_TIME
             },
-            secs: crate::domain::Secs::of_minutes(u32::from(minutes)),
+            secs: crate::domain::Secs(secs),
             role,
             program,
             note,

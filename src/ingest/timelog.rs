@@ -65,6 +65,7 @@ pub fn stream_timelog_batches(
 ) -> Result<(), IngestError> {
     let TimelogInput { input } = input;
     let file = input.file;
+    let dates = input.dates.clone();
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
     // ids' keys; the ids are interned here, in file order, a batch at a time: at 500k
@@ -73,7 +74,7 @@ pub fn stream_timelog_batches(
         ds,
         input,
         None,
-        |cache, r, line| parse_time_row(cache, r, rules, file, line),
+        |cache, r, line| parse_time_row(cache, r, rules, &dates, file, line),
         |ds, r, line, _, decoded| {
             let Some((row, keys)) =
                 accepted(decoded, Kind::Timelog, file, line, &mut ds.ingest_findings)
@@ -101,6 +102,9 @@ pub fn stream_timelog_batches(
         },
     );
     pending.flush(ds, &mut sink);
+    if let Some(note) = dates.note() {
+        ds.files[file as usize].read.notes.push(note);
+    }
     result
 }
 

@@ -116,10 +116,10 @@ fn impossible_and_extreme_values_are_invalid_rows() {
         "P1,2025-02-29,25,,,S1,RN,CCM,1234567893,,n",
         "P1,0000-03-01,25,,,S1,RN,CCM,1234567893,,n",
         "P1,2025-03-03,1e3,,,S1,RN,CCM,1234567893,,n",
-        "P1,2025-03-03,20.5,,,S1,RN,CCM,1234567893,,n",
+        "P1,2025-03-03,20.5x,,,S1,RN,CCM,1234567893,,n",
         "P1,2025-03-03,-0,,,S1,RN,CCM,1234567893,,n",
         "P1,2025-03-03,99999999999999999999,,,S1,RN,CCM,1234567893,,n",
-        "P1,2025-03-03,,,,S1,RN,CCM,1234567893,,n",
+        "P1,2025-03-03,20:15,09:00,09:20,S1,RN,CCM,1234567893,,longer than its interval",
         ",2025-03-03,20,,,S1,RN,CCM,1234567893,,n",
         "P1,2025-03-03,60,23:30,00:30,S1,RN,CCM,1234567893,,crossing midnight",
         "P1,2025-03-03,20,09:00,09:20,S1,RN,CCM,12345678901234567890,,n",
@@ -132,11 +132,15 @@ fn impossible_and_extreme_values_are_invalid_rows() {
     }
     // 9999-12-31 is a valid date, but after the as-of date.
     t.push_str("P1,9999-12-31,25,,,S1,RN,CCM,1234567893,,n\n");
+    // No duration and no interval: an open timer, excluded with its own reason.
+    t.push_str("P1,2025-03-03,,,,S1,RN,CCM,1234567893,,n\n");
+    t.push_str("P1,2025-03-03,0,,,S1,RN,CCM,1234567893,,n\n");
     let (code, json, err) = run_bytes(t.as_bytes());
     assert_eq!(code, 0, "{err}");
     let in002 = lines_of(&json, "IN002");
     assert_eq!(in002.len(), bad.len(), "{in002:?}");
     assert_eq!(lines_of(&json, "IN004"), ["13"]);
+    assert_eq!(lines_of(&json, "IN006"), ["14", "15"]);
     assert_eq!(json["summary"]["files"][0]["rows_counted"], 1);
     reconciles(&json);
 }

@@ -8,6 +8,8 @@ pub mod in002;
 pub mod in003;
 #[path = "in004_future_date.rs"]
 pub mod in004;
+#[path = "in006_open_timer.rs"]
+pub mod in006;
 #[path = "in007_ids_differ_by_leading_zeros.rs"]
 pub mod in007;
 #[path = "in009_status_excludes_row.rs"]
@@ -17,6 +19,7 @@ pub use in001::IN001;
 pub use in002::IN002;
 pub use in003::IN003;
 pub use in004::IN004;
+pub use in006::IN006;
 pub use in007::IN007;
 pub use in009::IN009;
 
@@ -29,6 +32,11 @@ pub fn malformed_row(kind: Kind, detail: String) -> Finding {
         &IN001,
         format!("{} row cannot be read: {detail}", kind.as_str()),
     )
+}
+
+/// An IN006 finding for a time-log row with no time (the caller adds patient, file, line).
+pub fn open_timer(duration: &str) -> Finding {
+    in006::finding(duration)
 }
 
 /// An IN002 finding for a record of `kind` (the caller adds patient, file and line).
