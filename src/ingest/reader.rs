@@ -282,7 +282,7 @@ pub(super) enum FieldError {
     NotUtf8(&'static str),
     /// A row left out for a reason of its own (an open timer): the finding that says so,
     /// without its file and line.
-    Excluded(Finding),
+    Excluded(Box<Finding>),
 }
 
 impl<'a, C: Schema> Rec<'a, C> {
@@ -356,7 +356,7 @@ pub(super) fn accepted<T>(
         Err(FieldError::NotUtf8(col)) => {
             malformed_row(kind, format!("column `{col}` is not valid UTF-8 text"))
         }
-        Err(FieldError::Excluded(f)) => f,
+        Err(FieldError::Excluded(f)) => *f,
     };
     findings.push(f.at(file, line));
     None

@@ -112,10 +112,14 @@ pub(super) fn parse_time_row(
     // shorter than it by more than a minute is not.
     let secs = match (parse_duration_secs(minutes_s), span) {
         (_, None) if minutes_s.is_empty() => {
-            return Err(FieldError::Excluded(open_timer(minutes_s).patient(patient)));
+            return Err(FieldError::Excluded(Box::new(
+                open_timer(minutes_s).patient(patient),
+            )));
         }
         (Some(0), None) => {
-            return Err(FieldError::Excluded(open_timer(minutes_s).patient(patient)));
+            return Err(FieldError::Excluded(Box::new(
+                open_timer(minutes_s).patient(patient),
+            )));
         }
         (None, Some(sp)) if minutes_s.is_empty() => u32::from(sp) * 60,
         (None, _) => {
