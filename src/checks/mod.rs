@@ -73,6 +73,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &ingest::IN002, fire: &[Fire::Ingest] },
     Entry { check: &ingest::IN003, fire: &[Fire::StaffDay] },
     Entry { check: &ingest::IN004, fire: &[Fire::Stream] },
+    Entry { check: &ingest::IN005, fire: &[Fire::Ingest] },
     Entry { check: &consent::CN001, fire: &[Fire::Run(consent::cn001::run), Fire::PatientMonth(consent::cn001::check)] },
     Entry { check: &consent::CN002, fire: &[Fire::PatientMonth(consent::cn002::check)] },
     Entry { check: &consent::CN003, fire: &[Fire::PatientMonth(consent::cn003::check)] },

@@ -8,11 +8,14 @@ pub mod in002;
 pub mod in003;
 #[path = "in004_future_date.rs"]
 pub mod in004;
+#[path = "in005_not_a_data_row.rs"]
+pub mod in005;
 
 pub use in001::IN001;
 pub use in002::IN002;
 pub use in003::IN003;
 pub use in004::IN004;
+pub use in005::IN005;
 
 use super::Finding;
 use crate::domain::Kind;
