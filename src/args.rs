@@ -82,7 +82,8 @@ impl AuditPlan {
             bail!("--out {} exists and is not a directory", out.display());
         }
         let mut read = ReadOptions {
-            delimiter: parse_delimiter(&args.delimiter)?,
+            delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
+            sheet: args.sheet.clone(),
             ignore_id_zeros: args.ignore_id_zeros,
             ..ReadOptions::default()
         };

@@ -128,9 +128,13 @@ pub struct AuditArgs {
     /// Print nothing to stdout (files and exit code only).
     #[arg(long)]
     pub quiet: bool,
-    /// Field delimiter of the input files (one character; `\t` for tab).
-    #[arg(long, value_name = "CHAR", default_value = ",")]
-    pub delimiter: String,
+    /// Field delimiter of the input files (one character; `\t` for tab); default: sniffed
+    /// per file (comma, semicolon, tab or pipe).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// The sheet of an .xlsx time log to read (default: its first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// Header mapping file (TOML: `[timelog]` then `patient_id = "Their Header"`).
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,

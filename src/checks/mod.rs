@@ -74,6 +74,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &ingest::IN002, fire: &[Fire::Ingest] },
     Entry { check: &ingest::IN003, fire: &[Fire::StaffDay] },
     Entry { check: &ingest::IN004, fire: &[Fire::Stream] },
+    Entry { check: &ingest::IN005, fire: &[Fire::Ingest] },
     Entry { check: &ingest::IN006, fire: &[Fire::Ingest] },
     Entry { check: &ingest::IN007, fire: &[Fire::Run(ingest::in007::run)] },
     Entry { check: &ingest::IN009, fire: &[Fire::Ingest] },

@@ -2,7 +2,7 @@
 
 use super::dates::Dates;
 use super::pipeline::for_each_record;
-use super::reader::{Rec, RowResult, accepted, open_file, open_source, sep_line, show};
+use super::reader::{Rec, RowResult, accepted, open_bytes, open_file, show};
 use super::schema::ClaimCol;
 use super::{IngestError, ReadOptions};
 use crate::domain::starts_formula;
@@ -24,9 +24,12 @@ pub fn read_claims(
         file: name.to_string(),
         source: e,
     })?;
-    let source: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(bytes.clone()));
-    let input = open_source::<ClaimCol>(ds, source, name, opts)?;
-    let file = input.file;
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    // The text read: the bytes, or transcoded to UTF-8, or a workbook's sheet as CSV.
+    let (input, bytes) = open_bytes::<ClaimCol>(ds, bytes, is_xlsx, name, opts)?;
+    let (file, sep_len, header_at) = (input.file, input.sep_len, input.header_at);
     let dates = input.dates.clone();
     let mut offsets = Vec::new();
     let mut parsed: Vec<(usize, Claim)> = Vec::new();
@@ -50,9 +53,11 @@ pub fn read_claims(
         }
         o
     };
-    // Offsets count from after an Excel `sep=` line, which the file's bytes still hold.
-    let shift = sep_line(&bytes).map_or(0, |(_, len)| len);
-    let starts: Vec<usize> = offsets.iter().map(|&o| skip(o as usize + shift)).collect();
+    // Offsets count from the header, after an Excel `sep=` line or a title block.
+    let starts: Vec<usize> = offsets
+        .iter()
+        .map(|&o| skip(o as usize + header_at))
+        .collect();
     let end_of = |k: usize| starts.get(k + 1).copied().unwrap_or(bytes.len());
     // The record's content and one line ending (blank lines after it are dropped).
     let with_one_line_end = |from: usize, to: usize| -> Vec<u8> {
@@ -69,7 +74,13 @@ pub fn read_claims(
         }
         bytes[from..end].to_vec()
     };
-    let header_raw = with_one_line_end(0, starts.first().copied().unwrap_or(bytes.len()));
+    // The header as written, after the `sep=` line if there is one (a title block is
+    // left out).
+    let mut header_raw = bytes[..sep_len].to_vec();
+    header_raw.extend(with_one_line_end(
+        header_at,
+        starts.first().copied().unwrap_or(bytes.len()),
+    ));
     let claims = parsed
         .into_iter()
         .map(|(k, mut c)| {

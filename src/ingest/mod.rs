@@ -4,16 +4,20 @@
 //!
 //! 1. `reader` opens it and builds its CSV reader (the one place that sets the delimiter,
 //!    flexible rows and buffer sizes), reads the header and resolves the kind's columns
-//!    (`schema`: canonical names, aliases, the user's `--map`). A file that cannot be
-//!    audited at all (unreadable, empty, a required column absent) is an [`IngestError`].
+//!    (`schema`: canonical names, aliases, the user's `--map`). Before that, once per file
+//!    and never per row, `sniff` tells its encoding (UTF-8 read as is; UTF-16 with a BOM
+//!    or windows-1252 transcoded as it streams), its delimiter and its header line (past a
+//!    report's title block), and `xlsx` turns a workbook's sheet into CSV text. A file
+//!    that cannot be audited at all (unreadable, empty, a required column absent) is an
+//!    [`IngestError`].
 //! 2. `pipeline` parses the records on a thread of its own and hands them over in batches
 //!    of 512, each with its physical line (`lines`: the csv crate's own count is wrong on
 //!    CRLF input and after blank lines).
 //! 3. A decoder per kind turns each record into a typed record: `time_row` for the time
 //!    log (streamed by `timelog`), `companions` and `claims` for the others. A record with
 //!    the wrong number of fields (or a needed field that is not UTF-8) becomes an IN001
-//!    finding, a value that does not parse an IN002 finding; either way the row is left
-//!    out and reading goes on.
+//!    finding, a value that does not parse an IN002 finding, a totals row or a row of
+//!    empty cells an IN005 finding; either way the row is left out and reading goes on.
 //!
 //! Why it is fast (a time log can hold millions of rows): parsing and decoding overlap on
 //! two cores; each batch's decoding is shared between the two threads, the share moving
@@ -28,8 +32,10 @@ mod lines;
 mod pipeline;
 mod reader;
 mod schema;
+mod sniff;
 mod time_row;
 mod timelog;
+mod xlsx;
 
 pub use claims::read_claims;
 pub use companions::read_companion;
@@ -84,6 +90,14 @@ pub enum IngestError {
         problems: String,
         seen: String,
     },
+    #[error("{file}: the workbook has no sheet `{sheet}` (its sheets: {sheets})")]
+    NoSuchSheet {
+        file: String,
+        sheet: String,
+        sheets: String,
+    },
+    #[error("cannot read {file} as an .xlsx workbook: {msg}")]
+    Workbook { file: String, msg: String },
     #[error("map file {file}: {msg}")]
     Map { file: String, msg: String },
 }
@@ -93,9 +107,12 @@ pub enum IngestError {
 pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
 
 /// Options for reading.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct ReadOptions {
-    pub delimiter: u8,
+    /// The field delimiter of every text file; `None` (the default): sniffed per file.
+    pub delimiter: Option<u8>,
+    /// The sheet of a time-log workbook to read; `None`: its first.
+    pub sheet: Option<String>,
     pub map: HeaderMap,
     /// Day/month order of slash dates (`--date-order`); `None` infers it per file.
     pub date_order: Option<crate::domain::DateOrder>,
@@ -115,23 +132,10 @@ impl std::fmt::Debug for ReadOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadOptions")
             .field("delimiter", &self.delimiter)
+            .field("sheet", &self.sheet)
             .field("map", &self.map)
             .field("progress", &self.progress.is_some())
             .field("reader_decodes", &self.reader_decodes)
             .finish()
-    }
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            delimiter: b',',
-            map: HeaderMap::default(),
-            ignore_id_zeros: false,
-            date_order: None,
-            tz: None,
-            progress: None,
-            reader_decodes: None,
-        }
     }
 }

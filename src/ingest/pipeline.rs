@@ -2,8 +2,10 @@
 //! records ahead of the caller's, and decoding is shared between the two.
 
 use super::IngestError;
+use super::reader::show;
 use super::reader::{Fields, Input, Rec, csv_err};
 use super::schema::Schema;
+use crate::checks::ingest::in005::{self, NotData};
 use crate::checks::ingest::malformed_row;
 use crate::domain::Dataset;
 
@@ -28,6 +30,8 @@ pub(super) struct Batch<D> {
     lines: Vec<u64>,
     offsets: Vec<u64>,
     len: usize,
+    /// The records that are not data rows (IN005), by index, in order: usually none.
+    not_data: Vec<(usize, NotData)>,
     /// Set on the file's last record when a quote opened there never closes.
     open_quote_at_end: bool,
 }
@@ -36,7 +40,9 @@ pub(super) const BATCH: usize = 512;
 
 /// Reads every record of a file of kind `C`, calling `row` with the record, its physical
 /// line, its index and what `decode` made of it. Records with the wrong number of fields
-/// become IN001 findings and reach neither.
+/// become IN001 findings, and records that are not data rows (a totals row, a row of empty
+/// cells) IN005 findings, and reach neither; both count as rows read. A blank line is no
+/// record.
 ///
 /// The CSV parse runs on its own thread, a few batches ahead of `row` (which runs on the
 /// caller's): on two cores, reading and checking overlap. Record buffers are recycled, so
@@ -62,9 +68,16 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         file,
         delimiter,
         reader_decodes,
+        sep_len: _,
+        header_at: _,
         kind: _,
     } = input;
     let kind = C::KIND;
+    // Where a record's patient id stands, to tell a totals row from a data row.
+    let patient = C::COLUMNS
+        .iter()
+        .position(|c| c.name == "patient_id")
+        .and_then(|c| idx[c].column());
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<D>, csv::Error>>(8);
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<D>>();
     let idx_r = idx.clone();
@@ -99,7 +112,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
             // cache; each is copied into the batch when its turn comes.
             let mut cur = csv::ByteRecord::new();
             let mut held = csv::ByteRecord::new();
-            let mut held_at: Option<(u64, u64)> = None;
+            let mut held_at: Option<(u64, u64, Option<NotData>)> = None;
             let mut batch = new_batch();
             loop {
                 let more = match rdr.read_byte_record(&mut cur) {
@@ -112,9 +125,14 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 if !more {
                     break;
                 }
-                // A record of only delimiters (Excel's "empty" rows) is a blank line: not
-                // a row. The first field decides for nearly every real row.
-                if cur.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                // A totals row, a row of empty cells (IN005), or a blank line (no record).
+                // The first byte of the first field clears nearly every data row.
+                let not_data = if in005::may_start(cur.get(0).and_then(<[u8]>::first)) {
+                    in005::not_a_data_row(cur.iter(), patient)
+                } else {
+                    None
+                };
+                if not_data == Some(NotData::BlankLine) {
                     continue;
                 }
                 let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
@@ -127,8 +145,8 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 {
                     p(total, rdr.get_ref().pos);
                 }
-                if let Some((line, offset)) = held_at.replace((line, offset)) {
-                    batch.push(&held, line, offset);
+                if let Some((line, offset, nd)) = held_at.replace((line, offset, not_data)) {
+                    batch.push(&held, line, offset, nd);
                     if batch.len == BATCH {
                         if reader_decodes.is_none() {
                             let waiting = in_flight.load(std::sync::atomic::Ordering::Relaxed);
@@ -149,10 +167,10 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 }
                 std::mem::swap(&mut cur, &mut held);
             }
-            if let Some((line, offset)) = held_at {
+            if let Some((line, offset, nd)) = held_at {
                 let open = held.iter().any(|f| f.contains(&b'\n'))
                     && rdr.get_ref().ends_in_open_quote(offset, delimiter);
-                batch.push(&held, line, offset);
+                batch.push(&held, line, offset, nd);
                 batch.open_quote_at_end = open;
             }
             let n = batch.len - usize::from(batch.open_quote_at_end);
@@ -165,6 +183,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
             in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut decoded = std::mem::take(&mut batch.decoded);
             let by_reader = decoded.len();
+            let mut not_data = batch.not_data.iter().peekable();
             for (i, d) in decoded
                 .drain(..)
                 .chain(std::iter::repeat_with(|| None))
@@ -186,6 +205,17 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                         )
                         .at(file, line),
                     );
+                    continue;
+                }
+                if let Some(&(_, what)) = not_data.next_if(|(at, _)| *at == i) {
+                    let cell = match what {
+                        NotData::Footer(at) => {
+                            show(&String::from_utf8_lossy(rec.get(at).unwrap_or_default()))
+                        }
+                        _ => String::new(),
+                    };
+                    ds.ingest_findings
+                        .push(in005::finding(kind, what, &cell).at(file, line));
                     continue;
                 }
                 if rec.len() != width {
@@ -230,6 +260,7 @@ pub(super) fn new_batch<D>() -> Batch<D> {
         lines: Vec::with_capacity(BATCH),
         offsets: Vec::with_capacity(BATCH),
         len: 0,
+        not_data: Vec::new(),
         open_quote_at_end: false,
     }
 }
@@ -245,11 +276,15 @@ impl<D> Batch<D> {
         self.lines.clear();
         self.offsets.clear();
         self.len = 0;
+        self.not_data.clear();
         self.open_quote_at_end = false;
     }
 
     /// Copies a record to the end of the batch.
-    fn push(&mut self, rec: &csv::ByteRecord, line: u64, offset: u64) {
+    fn push(&mut self, rec: &csv::ByteRecord, line: u64, offset: u64, not_data: Option<NotData>) {
+        if let Some(nd) = not_data {
+            self.not_data.push((self.len, nd));
+        }
         self.bytes.extend_from_slice(rec.as_slice());
         self.ends
             .extend((0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)));
@@ -292,6 +327,7 @@ mod tests {
                     &csv::ByteRecord::from(r.clone()),
                     i as u64 + 2,
                     i as u64 * 10,
+                    None,
                 );
             }
             assert_eq!(batch.len, records.len(), "round {round}");

@@ -7,10 +7,11 @@
 use super::lines::LineCounter;
 use super::schema::{self, Schema};
 use super::schema::{HeaderProblem, Source};
+use super::sniff::{self, SAMPLE};
 use super::{IngestError, Progress, ReadOptions};
 use crate::checks::ingest::{invalid_value, malformed_row};
 use crate::domain::{Dataset, Finding, Kind, SourceFile, parse_date, parse_time, printable};
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -33,6 +34,11 @@ pub(super) struct Input<C> {
     pub(super) reader_decodes: Option<usize>,
     /// How the file's dates are read.
     pub(super) dates: std::sync::Arc<super::dates::Dates>,
+    /// Where the text read stands before the header: an Excel `sep=` line's length, and
+    /// the offset of the header's first byte (past a title block). Record offsets count
+    /// from the header.
+    pub(super) sep_len: usize,
+    pub(super) header_at: usize,
     pub(super) kind: PhantomData<C>,
 }
 
@@ -48,6 +54,13 @@ pub(super) fn open_file(path: &Path, name: &str) -> Result<std::fs::File, Ingest
     })
 }
 
+fn io_err(name: &str) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |e| IngestError::Io {
+        file: name.to_string(),
+        source: e,
+    }
+}
+
 /// Opens a file of kind `C`: see [`open_source`].
 pub(super) fn open<C: Schema>(
     ds: &mut Dataset,
@@ -56,33 +69,160 @@ pub(super) fn open<C: Schema>(
     opts: &ReadOptions,
 ) -> Result<Input<C>, IngestError> {
     let f = open_file(path, name)?;
-    let boxed: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
-    open_source(ds, boxed, name, opts)
+    let xlsx_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    open_source(ds, Box::new(f), xlsx_name, name, opts)
+}
+
+/// The first bytes of `r` (at most `n`) and whether they are all it holds.
+fn read_head(r: &mut dyn Read, n: usize, name: &str) -> Result<(Vec<u8>, bool), IngestError> {
+    let mut head = Vec::with_capacity(n.min(1 << 16));
+    r.take(n as u64)
+        .read_to_end(&mut head)
+        .map_err(io_err(name))?;
+    let whole = head.len() < n;
+    Ok((head, whole))
 }
 
 /// Reads the header of a file of kind `C` and resolves its columns; then registers the
 /// file in the dataset (fixing its index), no row read yet.
+///
+/// Once per file, from its first bytes: a workbook (`PK` magic, or `is_xlsx`) is turned
+/// into CSV text (`xlsx`); a text file's encoding is sniffed (`sniff::encoding`) and,
+/// when it is not UTF-8, the file is transcoded to UTF-8 as it streams; then the header is
+/// looked for among the first lines and the delimiter chosen (`sniff::layout`). UTF-8
+/// bytes are read as they are: nothing is added per row.
 pub(super) fn open_source<C: Schema>(
     ds: &mut Dataset,
-    mut boxed: Box<dyn BufRead + Send>,
+    mut raw: Box<dyn Read + Send>,
+    is_xlsx: bool,
     name: &str,
     opts: &ReadOptions,
 ) -> Result<Input<C>, IngestError> {
-    // Excel's `sep=;` first line names the delimiter; it is not the header.
-    let head = boxed.fill_buf().map_err(|e| IngestError::Io {
-        file: name.to_string(),
-        source: e,
-    })?;
-    let bom = head.starts_with(b"\xEF\xBB\xBF");
-    let (delimiter, skipped) = match sep_line(head) {
-        Some((d, len)) => {
-            boxed.consume(len);
-            (d, 1)
+    let (head, whole) = read_head(&mut raw, SAMPLE, name)?;
+    if is_xlsx || head.starts_with(XLSX_MAGIC) {
+        let mut bytes = head;
+        raw.read_to_end(&mut bytes).map_err(io_err(name))?;
+        let (csv, how, opts) = workbook::<C>(bytes, name, opts)?;
+        return open_text(ds, csv, true, Box::new(std::io::empty()), how, name, &opts);
+    }
+    let enc = sniff::encoding(&head, whole);
+    match enc.transcode_from() {
+        None => open_text(ds, head, whole, raw, How::text(enc), name, opts),
+        Some(from) => {
+            let source = std::io::Cursor::new(head).chain(raw);
+            let mut decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(from))
+                .strip_bom(true)
+                .build_with_buffer(source, vec![0u8; 1 << 16])
+                .map_err(io_err(name))?;
+            let (head, whole) = read_head(&mut decoded, SAMPLE, name)?;
+            open_text(
+                ds,
+                head,
+                whole,
+                Box::new(decoded),
+                How::text(enc),
+                name,
+                opts,
+            )
         }
-        None => (opts.delimiter, 0),
+    }
+}
+
+/// A zip archive's first bytes: an `.xlsx` workbook.
+const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// A workbook's sheet as CSV text, how it was read, and the options to read that text with
+/// (a comma). `--sheet` names the time log's sheet; other kinds read their first.
+fn workbook<C: Schema>(
+    bytes: Vec<u8>,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<(Vec<u8>, How, ReadOptions), IngestError> {
+    let sheet = if C::KIND == Kind::Timelog {
+        opts.sheet.as_deref()
+    } else {
+        None
     };
-    let boxed: Box<dyn Read + Send> = boxed;
-    let counter = LineCounter::new(boxed).skip_lines(skipped);
+    let book = super::xlsx::to_csv(&bytes, sheet, name)?;
+    let how = How {
+        format: "xlsx",
+        encoding: "xlsx",
+        notes: book.notes,
+    };
+    let mut opts = opts.clone();
+    opts.delimiter = Some(b',');
+    Ok((book.csv, how, opts))
+}
+
+/// How a file's bytes became the UTF-8 text read.
+struct How {
+    format: &'static str,
+    encoding: &'static str,
+    notes: Vec<String>,
+}
+
+impl How {
+    fn text(enc: sniff::Encoding) -> How {
+        How {
+            format: "csv",
+            encoding: enc.label(),
+            notes: enc.note().into_iter().collect(),
+        }
+    }
+}
+
+/// A whole file already in memory (a claims file, kept for its lines as written): the
+/// [`Input`] reading it, and the UTF-8 text it reads (the bytes themselves, transcoded, or
+/// a workbook's sheet as CSV), read the same way as [`open_source`] reads a stream.
+pub(super) fn open_bytes<C: Schema>(
+    ds: &mut Dataset,
+    bytes: Vec<u8>,
+    is_xlsx: bool,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<(Input<C>, Vec<u8>), IngestError> {
+    let (text, how, opts) = if is_xlsx || bytes.starts_with(XLSX_MAGIC) {
+        workbook::<C>(bytes, name, opts)?
+    } else {
+        let sample = &bytes[..bytes.len().min(SAMPLE)];
+        let enc = sniff::encoding(sample, sample.len() == bytes.len());
+        let text = match enc.transcode_from() {
+            None => bytes,
+            Some(from) => from
+                .decode_with_bom_removal(&bytes)
+                .0
+                .into_owned()
+                .into_bytes(),
+        };
+        (text, How::text(enc), opts.clone())
+    };
+    let empty = Box::new(std::io::empty());
+    let input = open_text(ds, text.clone(), true, empty, how, name, &opts)?;
+    Ok((input, text))
+}
+
+/// Reads the header of UTF-8 text whose first bytes are `head` (`whole`: all of it) and
+/// the rest `rest`: see [`open_source`].
+fn open_text<C: Schema>(
+    ds: &mut Dataset,
+    head: Vec<u8>,
+    whole: bool,
+    rest: Box<dyn Read + Send>,
+    how: How,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<Input<C>, IngestError> {
+    let layout = sniff::layout(&head, whole, opts.delimiter, |heads| {
+        schema::resolve(C::KIND, heads, &opts.map).is_ok()
+    });
+    let delimiter = layout.delimiter;
+    let mut head = std::io::Cursor::new(head);
+    head.set_position(layout.header_at as u64);
+    let source: Box<dyn Read + Send> = Box::new(head.chain(rest));
+    let counter = LineCounter::new(source).skip_lines(layout.lines_above);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -122,26 +262,38 @@ pub(super) fn open_source<C: Schema>(
             _ => None,
         })
         .collect();
+    let mut notes = how.notes;
+    notes.extend(constants);
+    if layout.sep_len > 0 {
+        notes.push(format!(
+            "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
+            delimiter as char
+        ));
+    } else if layout.sniffed && delimiter != b',' {
+        notes.push(format!(
+            "fields are separated by {} (sniffed)",
+            delimiter_name(delimiter)
+        ));
+    }
+    if layout.title_lines > 0 {
+        let n = layout.title_lines;
+        notes.push(format!(
+            "a title block of {n} line{} above the header was skipped",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     ds.files.push(SourceFile {
         name: name.to_string(),
         kind: C::KIND,
         rows_read: 0,
         columns,
         read: crate::domain::ReadAs {
-            encoding: if bom { "UTF-8 with BOM" } else { "UTF-8" },
-            delimiter: Some(delimiter),
-            header_line: skipped + 1,
-            lines_skipped_above: skipped,
-            notes: (skipped > 0)
-                .then(|| {
-                    format!(
-                        "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
-                        delimiter as char
-                    )
-                })
-                .into_iter()
-                .chain(constants)
-                .collect(),
+            format: how.format,
+            encoding: how.encoding,
+            delimiter: (how.format != "xlsx").then_some(delimiter),
+            header_line: layout.lines_above + 1,
+            lines_skipped_above: layout.lines_above,
+            notes,
             ..Default::default()
         },
     });
@@ -159,6 +311,8 @@ pub(super) fn open_source<C: Schema>(
             opts.date_order.unwrap_or(crate::domain::DateOrder::Mdy),
             opts.tz,
         )),
+        sep_len: layout.sep_len,
+        header_at: layout.header_at,
         kind: PhantomData,
     })
 }
@@ -218,6 +372,14 @@ fn header_error(name: &str, heads: &[String], mut problems: Vec<HeaderProblem>) 
         count: said.len(),
         problems: said.join("; "),
         seen: headers_seen(heads),
+    }
+}
+
+/// A delimiter as a note names it.
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tabs".to_string(),
+        d => format!("`{}`", d as char),
     }
 }
 

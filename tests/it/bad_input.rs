@@ -66,14 +66,40 @@ fn random_bytes_never_panic() {
 
 #[test]
 fn non_utf8_in_a_note_still_counts_but_not_in_a_needed_field() {
+    // The first MiB is UTF-8 (a long note), so the file is read as UTF-8: bytes that are
+    // not, further on, are IN001 in a needed field and harmless in a note.
     let mut t = H.as_bytes().to_vec();
-    t.extend_from_slice(b"P1,2025-03-03,25,,,S1,RN,CCM,1234567893,call,caf\xe9 \xff note bytes\n");
+    let long_note = "reviewed ".repeat(120_000);
+    t.extend_from_slice(
+        format!("P1,2025-03-03,5,,,S1,RN,CCM,1234567893,call,{long_note}\n").as_bytes(),
+    );
+    t.extend_from_slice(b"P1,2025-03-04,20,,,S1,RN,CCM,1234567893,call,caf\xe9 \xff note bytes\n");
     t.extend_from_slice(b"P\xff2,2025-03-04,25,,,S1,RN,CCM,1234567893,call,fine note here\n");
     let (code, json, err) = run_bytes(&t);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(lines_of(&json, "IN001"), ["3"]);
-    assert_eq!(json["summary"]["files"][0]["rows_counted"], 1);
+    assert_eq!(lines_of(&json, "IN001"), ["4"]);
+    let file = &json["summary"]["files"][0];
+    assert_eq!(file["rows_counted"], 2);
+    assert_eq!(file["read_as"]["encoding"], "UTF-8");
     assert_eq!(json["summary"]["clean_claim_lines"], 1);
+    reconciles(&json);
+
+    // When the first MiB is not UTF-8, the whole file is read as windows-1252: every row
+    // is text, and the note says so.
+    let mut t = H.as_bytes().to_vec();
+    t.extend_from_slice(b"P1,2025-03-03,25,,,S1,RN,CCM,1234567893,call,caf\xe9 \xff note bytes\n");
+    t.extend_from_slice(b"P2,2025-03-04,25,,,S1,RN,CCM,1234567893,call,fine note here\n");
+    let (code, json, err) = run_bytes(&t);
+    assert_eq!(code, 0, "{err}");
+    assert!(lines_of(&json, "IN001").is_empty(), "{json}");
+    let file = &json["summary"]["files"][0];
+    assert_eq!(file["rows_counted"], 2);
+    assert_eq!(file["read_as"]["encoding"], "windows-1252");
+    assert_eq!(
+        file["read_as"]["notes"][0],
+        "decoded from windows-1252 (the bytes are not UTF-8)"
+    );
+    assert_eq!(json["summary"]["clean_claim_lines"], 2);
     reconciles(&json);
 }
 

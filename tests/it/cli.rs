@@ -1292,7 +1292,8 @@ fn readers_are_exact_about_lines_delimiters_blank_rows_and_headers() {
     let (_, json, _) = audit_json(d.path(), &[]);
     assert_eq!(lines_of(&json, "IN002"), ["4"]);
 
-    // Excel's `sep=;` first line sets the delimiter; rows of only delimiters are blank lines.
+    // Excel's `sep=;` first line sets the delimiter; rows of only delimiters are blank rows
+    // (IN005: read, and excluded).
     let d = good_case("");
     let semi = |s: &str| s.replace(',', ";");
     let text = format!(
@@ -1305,8 +1306,9 @@ fn readers_are_exact_about_lines_delimiters_blank_rows_and_headers() {
     let (code, json, err) = audit_json(d.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(lines_of(&json, "IN002"), ["6"], "{json}");
+    assert_eq!(lines_of(&json, "IN005"), ["4", "5"], "{json}");
     let file = &json["summary"]["files"][0];
-    assert_eq!(file["rows_read"], 2, "{file}");
+    assert_eq!(file["rows_read"], 4, "{file}");
     assert_eq!(json["summary"]["months_clean"], 1);
 
     // Two columns with a header ccm reads: exit 2 naming both; an unused duplicate is fine.

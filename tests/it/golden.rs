@@ -170,7 +170,8 @@ fn golden_demo_trace() {
         .lines()
         .skip(1)
         .filter_map(|l| l.split(',').next())
-        .filter(|p| !p.trim().is_empty())
+        // The `Total` row below the data is no patient (IN005).
+        .filter(|p| !p.trim().is_empty() && *p != "Total")
         .collect();
     patients.sort_unstable();
     patients.dedup();

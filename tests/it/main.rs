@@ -9,3 +9,4 @@ mod fuzz;
 mod golden;
 mod layout;
 mod properties;
+mod workbooks;

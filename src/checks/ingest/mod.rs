@@ -8,6 +8,8 @@ pub mod in002;
 pub mod in003;
 #[path = "in004_future_date.rs"]
 pub mod in004;
+#[path = "in005_not_a_data_row.rs"]
+pub mod in005;
 #[path = "in006_open_timer.rs"]
 pub mod in006;
 #[path = "in007_ids_differ_by_leading_zeros.rs"]
@@ -19,6 +21,7 @@ pub use in001::IN001;
 pub use in002::IN002;
 pub use in003::IN003;
 pub use in004::IN004;
+pub use in005::IN005;
 pub use in006::IN006;
 pub use in007::IN007;
 pub use in009::IN009;
