@@ -12,6 +12,17 @@ pub enum RoleClass {
     NonClinical,
 }
 
+impl RoleClass {
+    /// The class in words, for a note.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RoleClass::Practitioner => "a practitioner",
+            RoleClass::Clinical => "clinical staff",
+            RoleClass::NonClinical => "non-clinical staff",
+        }
+    }
+}
+
 /// How a row's note documents the work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NoteQuality {

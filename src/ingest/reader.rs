@@ -489,6 +489,10 @@ impl<'a, C: Schema> Rec<'a, C> {
             Ok(s.trim())
         }
     }
+    /// Whether the file has column `c` (or the map gives it a constant).
+    pub(super) fn has(&self, c: C) -> bool {
+        self.idx[c.index()] != Source::Absent
+    }
     /// The bytes of column `c` as read, untrimmed and unchecked; empty when absent.
     pub(super) fn raw(&self, c: C) -> &'a [u8] {
         match &self.idx[c.index()] {

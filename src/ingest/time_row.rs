@@ -25,7 +25,13 @@ pub(super) struct SpellingCache {
 impl SpellingCache {
     const MAX: usize = 256;
 
-    fn role(&mut self, rules: &Ruleset, year: i32, s: &str) -> Option<RoleClass> {
+    fn role(
+        &mut self,
+        rules: &Ruleset,
+        year: i32,
+        s: &str,
+        inferred: &InferredRoles,
+    ) -> Option<RoleClass> {
         if let Some(hit) = self
             .roles
             .iter()
@@ -33,7 +39,18 @@ impl SpellingCache {
         {
             return hit.2;
         }
-        let got = rules.year(year).role(s);
+        let yr = rules.year(year);
+        // A whole cell that is a role; else a credential inside a staff cell (`Reyes, Kim
+        // RN`), which the file's notes list.
+        let got = yr.role(s).or_else(|| {
+            let c = yr.role_in_cell(s)?;
+            if let Ok(mut m) = inferred.lock()
+                && m.len() < 64
+            {
+                m.insert(s.to_string(), c);
+            }
+            Some(c)
+        });
         if self.roles.len() < Self::MAX {
             self.roles.push((year, s.as_bytes().into(), got));
         }
@@ -52,6 +69,38 @@ impl SpellingCache {
     }
 }
 
+/// Staff cells whose role was read from a credential inside them (`Reyes, Kim RN` as
+/// clinical staff), shared by both decoding threads, for the file's notes.
+pub(super) type InferredRoles = std::sync::Mutex<std::collections::BTreeMap<String, RoleClass>>;
+
+/// What the file's notes say of the roles read from inside staff cells.
+pub(super) fn inferred_roles_note(inferred: &InferredRoles) -> Option<String> {
+    let m = inferred.lock().ok()?;
+    if m.is_empty() {
+        return None;
+    }
+    let said: Vec<String> = m
+        .iter()
+        .take(5)
+        .map(|(cell, c)| {
+            format!(
+                "{:?} as {}",
+                crate::domain::printable(cell, 40),
+                c.describe()
+            )
+        })
+        .collect();
+    let more = if m.len() > 5 {
+        format!(" … and {} more", m.len() - 5)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "staff roles read from the credential inside the staff cell: {}{more}",
+        said.join(", ")
+    ))
+}
+
 /// Decodes and checks one time-log row. The row's patient, staff and NPI ids are left 0
 /// for the caller to intern from the keys beside the row.
 pub(super) fn parse_time_row(
@@ -59,6 +108,7 @@ pub(super) fn parse_time_row(
     r: &Rec<Col>,
     rules: &Ruleset,
     dates: &Dates,
+    inferred: &InferredRoles,
     file: u16,
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 3])> {
@@ -139,7 +189,7 @@ pub(super) fn parse_time_row(
     if staff.is_empty() {
         return fail("staff_id is blank".into());
     }
-    let Some(role) = cache.role(rules, chrono::Datelike::year(&date), role_s) else {
+    let Some(role) = cache.role(rules, chrono::Datelike::year(&date), role_s, inferred) else {
         return fail(format!(
             "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
             show(role_s)
@@ -186,14 +236,20 @@ pub(super) fn parse_time_row(
         h.write(r.raw(c).trim_ascii());
         h.write_u8(0xff);
     }
-    let note = crate::checks::time::note_quality(
-        r.raw(Col::Note),
-        &rules.vague_phrases,
-        rules.note_min_chars,
-        *cache.note_enough.get_or_insert_with(|| {
-            crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars)
-        }),
-    );
+    // A time log without a note column says nothing of documentation: not judged (the
+    // file's notes say so), rather than every row called undocumented.
+    let note = if !r.has(Col::Note) {
+        crate::domain::NoteQuality::Ok
+    } else {
+        crate::checks::time::note_quality(
+            r.raw(Col::Note),
+            &rules.vague_phrases,
+            rules.note_min_chars,
+            *cache.note_enough.get_or_insert_with(|| {
+                crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars)
+            }),
+        )
+    };
     let keys = [IdKey::new(patient), IdKey::new(staff), IdKey::new(npi_s)];
     Ok(Ok((
         TimeRow {

@@ -3,8 +3,8 @@
 
 use super::pipeline::{BATCH, for_each_record};
 use super::reader::{Input, accepted, open};
-use super::schema::TimelogCol;
-use super::time_row::parse_time_row;
+use super::schema::{Schema, Source, TimelogCol};
+use super::time_row::{InferredRoles, inferred_roles_note, parse_time_row};
 use super::{IngestError, ReadOptions};
 use crate::domain::{Dataset, IdKey, Kind, TimeRow};
 use crate::rules::Ruleset;
@@ -66,6 +66,13 @@ pub fn stream_timelog_batches(
     let TimelogInput { input } = input;
     let file = input.file;
     let dates = input.dates.clone();
+    if input.idx[TimelogCol::Note.index()] == Source::Absent {
+        ds.files[file as usize]
+            .read
+            .notes
+            .push("no note column: documentation (TM006) is not checked for this file".to_string());
+    }
+    let inferred = InferredRoles::default();
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
     // ids' keys; the ids are interned here, in file order, a batch at a time: at 500k
@@ -74,7 +81,7 @@ pub fn stream_timelog_batches(
         ds,
         input,
         None,
-        |cache, r, line| parse_time_row(cache, r, rules, &dates, file, line),
+        |cache, r, line| parse_time_row(cache, r, rules, &dates, &inferred, file, line),
         |ds, r, line, _, decoded| {
             let Some((row, keys)) =
                 accepted(decoded, Kind::Timelog, file, line, &mut ds.ingest_findings)
@@ -102,9 +109,9 @@ pub fn stream_timelog_batches(
         },
     );
     pending.flush(ds, &mut sink);
-    if let Some(note) = dates.note() {
-        ds.files[file as usize].read.notes.push(note);
-    }
+    let notes = &mut ds.files[file as usize].read.notes;
+    notes.extend(inferred_roles_note(&inferred));
+    notes.extend(dates.note());
     result
 }
 
