@@ -85,6 +85,19 @@ impl AuditPlan {
             delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
             sheet: args.sheet.clone(),
             ignore_id_zeros: args.ignore_id_zeros,
+            date_order: args.date_order.map(|o| match o {
+                crate::cli::DateOrderArg::Mdy => crate::domain::DateOrder::Mdy,
+                crate::cli::DateOrderArg::Dmy => crate::domain::DateOrder::Dmy,
+            }),
+            tz: match &args.tz {
+                None => None,
+                Some(z) => Some(crate::domain::parse_tz(z).with_context(|| {
+                    format!(
+                        "--tz {:?} is not an IANA time-zone name (e.g. America/New_York)",
+                        crate::domain::printable(z, 40)
+                    )
+                })?),
+            },
             ..ReadOptions::default()
         };
         if let Some(m) = &args.map {

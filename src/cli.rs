@@ -3,6 +3,13 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// `--date-order`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DateOrderArg {
+    Mdy,
+    Dmy,
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "ccm",
@@ -142,4 +149,12 @@ pub struct AuditArgs {
     /// patient, read without the zeros (Excel drops them from one export but not another)
     #[arg(long)]
     pub ignore_id_zeros: bool,
+    /// Day/month order of slash dates (`3/5/2025`): mdy (US) or dmy. Default: inferred per
+    /// file from a day above 12; a file that does not prove it is read mdy with IN008
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub date_order: Option<DateOrderArg>,
+    /// Time zone (IANA name, e.g. America/New_York) that date-times with a UTC offset
+    /// (`2025-03-05T14:05:00Z`) are turned into local dates in. Default: read as UTC, said
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }

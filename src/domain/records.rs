@@ -470,6 +470,9 @@ pub struct ReadAs {
     pub lines_skipped_above: u64,
     /// Day/month order of the file's slash dates, when it has any: `M/D/Y` or `D/M/Y`.
     pub date_order: Option<&'static str>,
+    /// Why that order is not proven, when it is not (IN008): every date fits both orders,
+    /// or the file's dates contradict each other.
+    pub date_order_doubt: Option<String>,
     /// Every repair or inference, in words, in the order made.
     pub notes: Vec<String>,
 }
@@ -483,6 +486,7 @@ impl Default for ReadAs {
             header_line: 1,
             lines_skipped_above: 0,
             date_order: None,
+            date_order_doubt: None,
             notes: Vec::new(),
         }
     }

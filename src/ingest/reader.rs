@@ -4,6 +4,7 @@
 //! header is dropped by `norm_key`, with the spaces, `_`, `-` and `.` it ignores); then
 //! field access to the records read.
 
+use super::dates;
 use super::lines::LineCounter;
 use super::schema::{self, Schema};
 use super::schema::{HeaderProblem, Source};
@@ -219,6 +220,9 @@ fn open_text<C: Schema>(
         schema::resolve(C::KIND, heads, &opts.map).is_ok()
     });
     let delimiter = layout.delimiter;
+    // The text from the header on, kept to read the dates' day/month order once the date
+    // columns are known (the header is not resolved yet).
+    let sample = head[layout.header_at..].to_vec();
     let mut head = std::io::Cursor::new(head);
     head.set_position(layout.header_at as u64);
     let source: Box<dyn Read + Send> = Box::new(head.chain(rest));
@@ -262,8 +266,18 @@ fn open_text<C: Schema>(
             _ => None,
         })
         .collect();
+    // The day/month order of the file's dates, from the dates in the first bytes read.
+    let date_cols: Vec<usize> = C::COLUMNS
+        .iter()
+        .zip(&idx)
+        .filter(|(c, _)| c.name.contains("date"))
+        .filter_map(|(_, s)| s.column())
+        .collect();
+    let evidence = dates::order_evidence(&sample, delimiter, &date_cols);
+    let (order, order_how) = dates::settle(opts.date_order, &evidence);
     let mut notes = how.notes;
     notes.extend(constants);
+    notes.extend(dates::order_note(order, &order_how));
     if layout.sep_len > 0 {
         notes.push(format!(
             "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
@@ -293,6 +307,14 @@ fn open_text<C: Schema>(
             delimiter: (how.format != "xlsx").then_some(delimiter),
             header_line: layout.lines_above + 1,
             lines_skipped_above: layout.lines_above,
+            date_order: (order_how != dates::OrderHow::NotNeeded).then(|| dates::order_name(order)),
+            date_order_doubt: match &order_how {
+                dates::OrderHow::Unproven => Some("every date in the file fits both day/month orders".to_string()),
+                dates::OrderHow::Contradicted { mdy, dmy } => Some(format!(
+                    "the file's dates contradict each other ({mdy:?} is month-first, {dmy:?} day-first)"
+                )),
+                _ => None,
+            },
             notes,
             ..Default::default()
         },
@@ -307,10 +329,7 @@ fn open_text<C: Schema>(
         file,
         delimiter,
         reader_decodes: opts.reader_decodes,
-        dates: std::sync::Arc::new(super::dates::Dates::new(
-            opts.date_order.unwrap_or(crate::domain::DateOrder::Mdy),
-            opts.tz,
-        )),
+        dates: std::sync::Arc::new(dates::Dates::new(order, opts.tz)),
         sep_len: layout.sep_len,
         header_at: layout.header_at,
         kind: PhantomData,

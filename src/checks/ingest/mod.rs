@@ -14,6 +14,8 @@ pub mod in005;
 pub mod in006;
 #[path = "in007_ids_differ_by_leading_zeros.rs"]
 pub mod in007;
+#[path = "in008_date_order_not_proven.rs"]
+pub mod in008;
 #[path = "in009_status_excludes_row.rs"]
 pub mod in009;
 
@@ -24,6 +26,7 @@ pub use in004::IN004;
 pub use in005::IN005;
 pub use in006::IN006;
 pub use in007::IN007;
+pub use in008::IN008;
 pub use in009::IN009;
 
 use super::Finding;
