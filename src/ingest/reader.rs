@@ -316,7 +316,6 @@ fn open_text<C: Schema>(
                 _ => None,
             },
             notes,
-            ..Default::default()
         },
     });
     Ok(Input {
