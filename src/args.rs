@@ -12,12 +12,13 @@ use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
 /// The companion kinds read before the time logs stream, in the order they are read.
-pub const COMPANIONS: [Kind; 5] = [
+pub const COMPANIONS: [Kind; 6] = [
     Kind::Consents,
     Kind::Diagnoses,
     Kind::Enrolments,
     Kind::Careplans,
     Kind::Visits,
+    Kind::Staff,
 ];
 
 /// The files `--out` writes.
@@ -110,6 +111,7 @@ impl AuditPlan {
             .iter()
             .flat_map(|&k| companions(args, k).into_iter().map(move |p| (k, p)))
             .collect();
+        read.staff_roster = found.iter().any(|(k, _)| *k == Kind::Staff);
         let claims = companions(args, Kind::Claims);
         if claims.len() > 1 {
             bail!(
@@ -165,6 +167,7 @@ fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
         Kind::Careplans => (&args.careplans, "careplans.csv"),
         Kind::Visits => (&args.visits, "visits.csv"),
         Kind::Claims => (&args.claims, "claims.csv"),
+        Kind::Staff => (&args.staff, "staff.csv"),
         Kind::Timelog => unreachable!("time logs are named, not found"),
     };
     if let Some(f) = flag {

@@ -149,6 +149,10 @@ pub struct AuditArgs {
     /// patient, read without the zeros (Excel drops them from one export but not another)
     #[arg(long)]
     pub ignore_id_zeros: bool,
+    /// Staff roster (default: staff.csv beside the time log): staff_id, staff_role,
+    /// staff_npi, name. Fills the role of time-log rows that name only a staff member
+    #[arg(long, value_name = "FILE")]
+    pub staff: Option<PathBuf>,
     /// Day/month order of slash dates (`3/5/2025`): mdy (US) or dmy. Default: inferred per
     /// file from a day above 12; a file that does not prove it is read mdy with IN008
     #[arg(long, value_enum, value_name = "ORDER")]

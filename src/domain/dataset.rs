@@ -19,6 +19,8 @@ pub struct Dataset {
     pub enrolments: Option<Vec<Enrolment>>,
     pub careplans: Option<Vec<CarePlan>>,
     pub visits: Option<Vec<Visit>>,
+    /// The staff roster's members, when one was given or found.
+    pub roster: Option<Vec<StaffMember>>,
     /// Consents and enrolments rows whose status is not a consent (refusals, enrolments
     /// elsewhere, revocations), sorted by patient (file order within one).
     pub statuses: Vec<StatusRecord>,

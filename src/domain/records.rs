@@ -1,7 +1,7 @@
 //! The typed records read from the inputs: one per time-log row, consent, diagnosis,
 //! enrolment, care plan, visit and claim line, with the file and line each came from.
 
-use super::values::{Icd10, Secs};
+use super::values::{Icd10, Npi, Secs};
 use chrono::NaiveDate;
 
 /// What a staff role counts as (from `rules/<year>/roles.csv`).
@@ -402,6 +402,59 @@ pub struct ClaimsFile {
     pub claims: Vec<Claim>,
 }
 
+/// One staff member as the staff roster lists them.
+#[derive(Clone, Debug)]
+pub struct StaffMember {
+    pub id: String,
+    /// The role as written (resolved per year against rules/<year>/roles.csv).
+    pub role: String,
+    /// The member's own NPI (a practitioner's), when listed.
+    pub npi: Option<Npi>,
+    pub name: Option<String>,
+    pub file: u16,
+    pub line: u64,
+}
+
+/// The staff roster (`--staff FILE`, or `staff.csv` beside the time log): fills the role
+/// of time-log rows that name only a staff member.
+#[derive(Clone, Debug, Default)]
+pub struct Roster {
+    members: Vec<StaffMember>,
+    by_id: std::collections::HashMap<String, usize>,
+    by_name: std::collections::HashMap<String, usize>,
+}
+
+impl Roster {
+    /// The roster of these members; the first listing of an id or name wins.
+    pub fn new(members: Vec<StaffMember>) -> Roster {
+        let mut by_id = std::collections::HashMap::new();
+        let mut by_name = std::collections::HashMap::new();
+        for (i, m) in members.iter().enumerate() {
+            by_id.entry(m.id.clone()).or_insert(i);
+            if let Some(n) = &m.name {
+                by_name.entry(super::norm_key(n)).or_insert(i);
+            }
+        }
+        Roster {
+            members,
+            by_id,
+            by_name,
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+    /// The member a time-log staff cell names: by id, else by name (case and spaces
+    /// ignored).
+    pub fn find(&self, staff: &str) -> Option<&StaffMember> {
+        let i = match self.by_id.get(staff) {
+            Some(&i) => i,
+            None => *self.by_name.get(&super::norm_key(staff))?,
+        };
+        Some(&self.members[i])
+    }
+}
+
 /// What kind of input a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -412,17 +465,20 @@ pub enum Kind {
     Careplans,
     Visits,
     Claims,
+    /// The staff roster: each staff member's role and own NPI.
+    Staff,
 }
 
 impl Kind {
     /// Every kind, in the order files are read (time logs first, claims last).
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Timelog,
         Kind::Consents,
         Kind::Diagnoses,
         Kind::Enrolments,
         Kind::Careplans,
         Kind::Visits,
+        Kind::Staff,
         Kind::Claims,
     ];
     pub fn as_str(self) -> &'static str {
@@ -434,6 +490,7 @@ impl Kind {
             Kind::Careplans => "careplans",
             Kind::Visits => "visits",
             Kind::Claims => "claims",
+            Kind::Staff => "staff",
         }
     }
 }

@@ -60,6 +60,9 @@ pub(super) fn reconcile(ds: &Dataset, states: &[[u64; RowState::COUNT]]) -> Vec<
     for c in ds.careplans.iter().flatten() {
         count(c.file, &mut recon);
     }
+    for s in ds.roster.iter().flatten() {
+        count(s.file, &mut recon);
+    }
     for v in ds.visits.iter().flatten() {
         count(v.file, &mut recon);
     }

@@ -9,12 +9,12 @@ use super::dates::Dates;
 use super::pipeline::for_each_record;
 use super::reader::{FieldError, Rec, RowResult, accepted, headers_seen, open, show};
 use super::schema::{
-    CarePlanCol, ConsentCol, DiagnosisCol, EnrolmentCol, Schema, Source, VisitCol,
+    CarePlanCol, ConsentCol, DiagnosisCol, EnrolmentCol, Schema, Source, StaffCol, VisitCol,
 };
 use super::{IngestError, ReadOptions};
 use crate::domain::{CarePlan, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, Visit};
 use crate::domain::{ConsentStatus, ProblemStatus, StatusRecord, statuses_of};
-use crate::domain::{Icd10, Npi, norm_key, printable};
+use crate::domain::{Icd10, Npi, StaffMember, norm_key, printable};
 use crate::rules::{Ruleset, Statuses};
 use chrono::NaiveDate;
 use std::path::Path;
@@ -61,6 +61,15 @@ pub fn read_companion(
             careplan,
         )?,
         Kind::Visits => read(ds, path, name, opts, words, |ds| &mut ds.visits, visit)?,
+        Kind::Staff => read(
+            ds,
+            path,
+            name,
+            opts,
+            words,
+            |ds| &mut ds.roster,
+            staff_member,
+        )?,
         Kind::Timelog | Kind::Claims => unreachable!("read by read_timelog / read_claims"),
     };
     finish(ds, kind, st);
@@ -630,6 +639,48 @@ fn visit(
         date,
         hcpcs: code.to_ascii_uppercase(),
         npi,
+        file: st.file,
+        line,
+    }]))
+}
+
+fn staff_member(
+    _ds: &mut Dataset,
+    r: &Rec<StaffCol>,
+    st: &mut FileState,
+    line: u64,
+) -> RowResult<Vec<StaffMember>> {
+    let (id, role, npi, name) = (
+        r.get(StaffCol::StaffId)?,
+        r.get(StaffCol::StaffRole)?,
+        r.get(StaffCol::StaffNpi)?,
+        r.get(StaffCol::Name)?,
+    );
+    let fail = |msg: String| Ok(Err((String::new(), msg)));
+    if id.is_empty() {
+        return fail("staff_id is blank".into());
+    }
+    if role.is_empty() {
+        return fail(format!("staff_role is blank for staff {}", show(id)));
+    }
+    let npi = if npi.is_empty() {
+        None
+    } else {
+        match Npi::parse(npi) {
+            Some(n) => Some(n),
+            None => {
+                return fail(format!(
+                    "staff_npi {} is not a valid NPI (10 digits with a valid check digit)",
+                    show(npi)
+                ));
+            }
+        }
+    };
+    Ok(Ok(vec![StaffMember {
+        id: id.to_string(),
+        role: role.to_string(),
+        npi,
+        name: (!name.is_empty()).then(|| name.to_string()),
         file: st.file,
         line,
     }]))

@@ -119,6 +119,9 @@ pub struct ReadOptions {
     /// The zone instants (`…Z`, `…-05:00`) are turned into local dates in (`--tz`); UTC
     /// when `None`, said in the file's notes.
     pub tz: Option<chrono_tz::Tz>,
+    /// A staff roster will be read (`--staff`, or staff.csv beside the time log): a time
+    /// log may then leave out staff_role.
+    pub staff_roster: bool,
     /// Patient ids are read without leading zeros (`--ignore-id-zeros`).
     pub ignore_id_zeros: bool,
     pub progress: Option<Progress>,

@@ -75,7 +75,7 @@ schema! {
     /// The time log: one row per stretch of care-management time.
     TimelogCol for Timelog {
         PatientId = "patient_id", required,
-            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         ServiceDate = "service_date", required,
             ["date", "date_of_service", "dos", "activity_date"];
         /// Required unless start_time and end_time are both present (checked by `resolve`).
@@ -84,7 +84,8 @@ schema! {
         EndTime = "end_time", optional, ["end", "time_out"];
         StaffId = "staff_id", required,
             ["staff", "user_id", "performed_by_id", "clinician_id"];
-        StaffRole = "staff_role", required,
+        /// Required unless a staff roster gives each member's role (checked on opening).
+        StaffRole = "staff_role", optional,
             ["role", "credential", "staff_type", "performed_by_role"];
         Program = "program", optional, ["service", "program_type", "care_program"];
         BillingNpi = "billing_npi", required,
@@ -99,7 +100,7 @@ schema! {
     /// Consents: when a patient agreed to a program (and when they withdrew).
     ConsentCol for Consents {
         PatientId = "patient_id", required,
-            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         ConsentDate = "consent_date", required, ["date", "signed_date", "obtained_date"];
         Program = "program", optional, ["service"];
         #[allow(dead_code)]
@@ -117,7 +118,7 @@ schema! {
     /// Diagnoses: a patient's conditions and when they were active.
     DiagnosisCol for Diagnoses {
         PatientId = "patient_id", required,
-            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         /// Required unless the file is wide (`Dx 1` … `Dx 8`; checked by the decoder).
         Icd10Code = "icd10_code", optional,
             ["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"];
@@ -135,7 +136,7 @@ schema! {
     /// Enrolments: a patient's time in a program.
     EnrolmentCol for Enrolments {
         PatientId = "patient_id", required,
-            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         Program = "program", required, ["service", "program_type"];
         StartDate = "start_date", required, ["enrolled_date", "from"];
         EndDate = "end_date", optional, ["disenrolled_date", "to"];
@@ -151,7 +152,7 @@ schema! {
     /// Care plans: dated care-plan events.
     CarePlanCol for Careplans {
         PatientId = "patient_id", required,
-            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         PlanDate = "plan_date", required, ["date"];
         /// Read by nothing: any care-plan event proves a plan exists (EL005).
         #[allow(dead_code)]
@@ -166,7 +167,7 @@ schema! {
     /// Visits: face-to-face encounters (the visit that initiates CCM).
     VisitCol for Visits {
         PatientId = "patient_id", required,
-            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         VisitDate = "visit_date", required, ["date", "encounter_date"];
         Hcpcs = "hcpcs", required, ["cpt", "code", "procedure_code"];
         BillingNpi = "billing_npi", optional, ["npi", "provider_npi"];
@@ -177,7 +178,7 @@ schema! {
     /// Claims (verify mode): the claim lines to check.
     ClaimCol for Claims {
         PatientId = "patient_id", required,
-            ["mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         DateOfService = "date_of_service", required, ["dos", "service_date", "from_date"];
         Hcpcs = "hcpcs", required, ["cpt", "code", "procedure_code"];
         Units = "units", optional, ["qty", "quantity", "unit_count"];
@@ -185,6 +186,18 @@ schema! {
             ["npi", "billing_provider_npi", "provider_npi"];
         #[allow(dead_code)]
         ClaimId = "claim_id", optional, ["claim_number", "icn"];
+    }
+}
+
+schema! {
+    /// The staff roster: who each staff member is (role, own NPI).
+    StaffCol for Staff {
+        StaffId = "staff_id", required,
+            ["staff", "id", "user_id", "clinician_id", "provider_id", "employee_id"];
+        StaffRole = "staff_role", required,
+            ["role", "credential", "credentials", "title", "staff_type"];
+        StaffNpi = "staff_npi", optional, ["npi", "individual_npi", "provider_npi"];
+        Name = "name", optional, ["staff_name", "full_name", "clinician", "provider"];
     }
 }
 
@@ -197,6 +210,7 @@ pub(super) fn columns(kind: Kind) -> &'static [Column] {
         Kind::Enrolments => EnrolmentCol::COLUMNS,
         Kind::Careplans => CarePlanCol::COLUMNS,
         Kind::Visits => VisitCol::COLUMNS,
+        Kind::Staff => StaffCol::COLUMNS,
         Kind::Claims => ClaimCol::COLUMNS,
     }
 }
@@ -576,7 +590,6 @@ x = "y"
             vec![
                 HeaderProblem::Missing("patient_id"),
                 HeaderProblem::Missing("staff_id"),
-                HeaderProblem::Missing("staff_role"),
                 HeaderProblem::Missing("billing_npi"),
             ]
         );

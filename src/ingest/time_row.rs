@@ -8,7 +8,7 @@ use super::reader::{Rec, RowResult, show};
 use super::schema::TimelogCol as Col;
 use crate::checks::ingest::open_timer;
 use crate::domain::{IdKey, NO_TIME, Npi, Program, RoleClass, TimeRow};
-use crate::domain::{parse_clock_secs, parse_duration_secs};
+use crate::domain::{Roster, parse_clock_secs, parse_duration_secs};
 use crate::rules::Ruleset;
 use std::hash::Hasher;
 
@@ -109,6 +109,7 @@ pub(super) fn parse_time_row(
     rules: &Ruleset,
     dates: &Dates,
     inferred: &InferredRoles,
+    roster: &Roster,
     file: u16,
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 3])> {
@@ -178,6 +179,16 @@ pub(super) fn parse_time_row(
                 show(minutes_s)
             ));
         }
+        // `20:15` read as h:mm is 20 hours, as a timer's mm:ss 20 minutes: a two-part
+        // duration over 4 hours is taken for neither, never guessed.
+        (Some(d), _) if d > 4 * 3600 && minutes_s.matches(':').count() == 1 => {
+            return fail(format!(
+                "minutes {} would be {} as h:mm, too long for one entry; if it means minutes and seconds, export it as 0:{}",
+                show(minutes_s),
+                crate::domain::Secs(d).show(),
+                minutes_s.trim()
+            ));
+        }
         (Some(d), Some(sp)) if d > u32::from(sp) * 60 + 60 => {
             return fail(format!(
                 "minutes {} are longer than start/end ({start_s}–{end_s} is {sp} minutes)",
@@ -189,6 +200,21 @@ pub(super) fn parse_time_row(
     if staff.is_empty() {
         return fail("staff_id is blank".into());
     }
+    // No role in the row: the staff roster's, if it lists the staff member.
+    let role_s = if role_s.is_empty() {
+        match roster.find(staff) {
+            Some(m) => m.role.as_str(),
+            None if roster.is_empty() => return fail("staff_role is blank".into()),
+            None => {
+                return fail(format!(
+                    "staff_role is blank and staff {} is not in the staff roster",
+                    show(staff)
+                ));
+            }
+        }
+    } else {
+        role_s
+    };
     let Some(role) = cache.role(rules, chrono::Datelike::year(&date), role_s, inferred) else {
         return fail(format!(
             "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",

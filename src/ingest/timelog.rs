@@ -2,11 +2,11 @@
 //! interned a batch at a time, in file order.
 
 use super::pipeline::{BATCH, for_each_record};
-use super::reader::{Input, accepted, open};
+use super::reader::{Input, accepted, headers_seen, open};
 use super::schema::{Schema, Source, TimelogCol};
 use super::time_row::{InferredRoles, inferred_roles_note, parse_time_row};
 use super::{IngestError, ReadOptions};
-use crate::domain::{Dataset, IdKey, Kind, TimeRow};
+use crate::domain::{Dataset, IdKey, Kind, Roster, TimeRow};
 use crate::rules::Ruleset;
 use std::path::Path;
 
@@ -38,9 +38,17 @@ pub fn open_timelog(
     name: &str,
     opts: &ReadOptions,
 ) -> Result<TimelogInput, IngestError> {
-    Ok(TimelogInput {
-        input: open(ds, path, name, opts)?,
-    })
+    let input: Input<TimelogCol> = open(ds, path, name, opts)?;
+    // Without a roster, a time log must say each row's role itself.
+    if !opts.staff_roster && input.idx[TimelogCol::StaffRole.index()] == Source::Absent {
+        ds.files.pop();
+        return Err(IngestError::MissingColumn {
+            file: crate::domain::printable(name, 200),
+            column: "staff_role (or a staff roster: --staff FILE)".to_string(),
+            seen: headers_seen(&input.heads),
+        });
+    }
+    Ok(TimelogInput { input })
 }
 
 /// Reads a time log's rows in file order, handing each valid row to `sink`; rows that
@@ -73,6 +81,13 @@ pub fn stream_timelog_batches(
             .push("no note column: documentation (TM006) is not checked for this file".to_string());
     }
     let inferred = InferredRoles::default();
+    let roster = Roster::new(ds.roster.clone().unwrap_or_default());
+    if !roster.is_empty() && input.idx[TimelogCol::StaffRole.index()] == Source::Absent {
+        ds.files[file as usize].read.notes.push(
+            "no staff_role column: each row's role is its staff member's in the staff roster"
+                .to_string(),
+        );
+    }
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
     // ids' keys; the ids are interned here, in file order, a batch at a time: at 500k
@@ -81,7 +96,7 @@ pub fn stream_timelog_batches(
         ds,
         input,
         None,
-        |cache, r, line| parse_time_row(cache, r, rules, &dates, &inferred, file, line),
+        |cache, r, line| parse_time_row(cache, r, rules, &dates, &inferred, &roster, file, line),
         |ds, r, line, _, decoded| {
             let Some((row, keys)) =
                 accepted(decoded, Kind::Timelog, file, line, &mut ds.ingest_findings)

@@ -39,7 +39,7 @@ fn rules() -> &'static Ruleset {
 
 use crate::common::proptest_config as config;
 
-const ALL: [Kind; 7] = Kind::ALL;
+const ALL: [Kind; 8] = Kind::ALL;
 
 fn file_name(kind: Kind) -> &'static str {
     match kind {
@@ -50,6 +50,7 @@ fn file_name(kind: Kind) -> &'static str {
         Kind::Careplans => "careplans.csv",
         Kind::Visits => "visits.csv",
         Kind::Claims => "claims.csv",
+        Kind::Staff => "staff.csv",
     }
 }
 
@@ -95,6 +96,11 @@ P1,2025-01-05,established,moderate,yes
 P2,2025-03-02,revised,high,yes
 P3,2025-02-01,established,low,no
 ";
+const STAFF: &str = "staff_id,staff_role,staff_npi,name
+S1,RN,,Kim Reyes
+S2,MD,1234567893,Anita Patel
+";
+
 const VISITS: &str = "patient_id,visit_date,hcpcs,billing_npi
 P1,2024-12-01,99214,1234567893
 P2,2025-01-10,G0438,1234567893
@@ -118,6 +124,7 @@ fn valid_file(kind: Kind) -> &'static str {
         Kind::Careplans => CAREPLANS,
         Kind::Visits => VISITS,
         Kind::Claims => CLAIMS,
+        Kind::Staff => STAFF,
     }
 }
 
@@ -200,6 +207,12 @@ fn layout(kind: Kind) -> &'static [(&'static str, Col)] {
             ("hcpcs", Hcpcs),
             ("billing_npi", Npi),
         ],
+        Kind::Staff => &[
+            ("staff_id", Staff),
+            ("staff_role", Role),
+            ("staff_npi", Npi),
+            ("name", Text),
+        ],
         Kind::Claims => &[
             ("patient_id", Patient),
             ("date_of_service", Date),
@@ -235,6 +248,7 @@ fn valid_row(kind: Kind) -> &'static [&'static str] {
         Kind::Enrolments => &["P6", "RPM", "2025-01-01", "", "", ""],
         Kind::Careplans => &["P6", "2025-01-02", "established", "low", "yes"],
         Kind::Visits => &["P6", "2025-01-02", "99213", "1234567893"],
+        Kind::Staff => &["S9", "LPN", "", "Lee Park"],
         Kind::Claims => &[
             "P6",
             "2025-03-31",
@@ -1267,6 +1281,8 @@ proptest! {
 
     #[test]
     fn fuzz_visits(input in any_input(Kind::Visits), s in settings()) { check(&input, &s)?; }
+    #[test]
+    fn fuzz_staff(input in any_input(Kind::Staff), s in settings()) { check(&input, &s)?; }
 
     #[test]
     fn fuzz_claims(input in any_input(Kind::Claims), s in settings()) { check(&input, &s)?; }
