@@ -526,6 +526,7 @@ mod tests {
         check(CarePlanCol::ALL);
         check(VisitCol::ALL);
         check(ClaimCol::ALL);
+        check(StaffCol::ALL);
     }
 
     fn heads(h: &[&str]) -> Vec<String> {

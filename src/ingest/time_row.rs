@@ -101,18 +101,25 @@ pub(super) fn inferred_roles_note(inferred: &InferredRoles) -> Option<String> {
     ))
 }
 
+/// What decoding a time log's rows shares, besides the rules: how its dates are read,
+/// the roles read from inside staff cells (for the notes), the staff roster.
+pub(super) struct FileCtx {
+    pub(super) dates: std::sync::Arc<Dates>,
+    pub(super) inferred: InferredRoles,
+    pub(super) roster: Roster,
+}
+
 /// Decodes and checks one time-log row. The row's patient, staff and NPI ids are left 0
 /// for the caller to intern from the keys beside the row.
 pub(super) fn parse_time_row(
     cache: &mut SpellingCache,
     r: &Rec<Col>,
     rules: &Ruleset,
-    dates: &Dates,
-    inferred: &InferredRoles,
-    roster: &Roster,
+    file_ctx: &FileCtx,
     file: u16,
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 3])> {
+    let (dates, inferred, roster) = (&*file_ctx.dates, &file_ctx.inferred, &file_ctx.roster);
     let patient = r.get(Col::PatientId)?;
     let date_s = r.get(Col::ServiceDate)?;
     let minutes_s = r.get(Col::Minutes)?;

@@ -4,7 +4,7 @@
 use super::pipeline::{BATCH, for_each_record};
 use super::reader::{Input, accepted, headers_seen, open};
 use super::schema::{Schema, Source, TimelogCol};
-use super::time_row::{InferredRoles, inferred_roles_note, parse_time_row};
+use super::time_row::{FileCtx, InferredRoles, inferred_roles_note, parse_time_row};
 use super::{IngestError, ReadOptions};
 use crate::domain::{Dataset, IdKey, Kind, Roster, TimeRow};
 use crate::rules::Ruleset;
@@ -88,6 +88,11 @@ pub fn stream_timelog_batches(
                 .to_string(),
         );
     }
+    let ctx = FileCtx {
+        dates,
+        inferred,
+        roster,
+    };
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
     // ids' keys; the ids are interned here, in file order, a batch at a time: at 500k
@@ -96,7 +101,7 @@ pub fn stream_timelog_batches(
         ds,
         input,
         None,
-        |cache, r, line| parse_time_row(cache, r, rules, &dates, &inferred, &roster, file, line),
+        |cache, r, line| parse_time_row(cache, r, rules, &ctx, file, line),
         |ds, r, line, _, decoded| {
             let Some((row, keys)) =
                 accepted(decoded, Kind::Timelog, file, line, &mut ds.ingest_findings)
@@ -125,8 +130,8 @@ pub fn stream_timelog_batches(
     );
     pending.flush(ds, &mut sink);
     let notes = &mut ds.files[file as usize].read.notes;
-    notes.extend(inferred_roles_note(&inferred));
-    notes.extend(dates.note());
+    notes.extend(inferred_roles_note(&ctx.inferred));
+    notes.extend(ctx.dates.note());
     result
 }
 
