@@ -23,7 +23,7 @@ use ccm::domain::YearMonth;
 use ccm::domain::{Dataset, Kind};
 use ccm::engine::{Auditor, audit};
 use ccm::ingest::{
-    IngestError, ReadOptions, open_timelog, read_claims, read_companion, read_timelog,
+    IngestError, ReadOptions, open_timelog, read_claims, read_companion, stream_timelog,
     stream_timelog_batches,
 };
 use ccm::report;
@@ -824,13 +824,21 @@ fn read_all(dir: &Path, kinds: &[Kind]) -> Result<Dataset, IngestError> {
         ..ReadOptions::default()
     };
     let mut ds = Dataset::default();
+    // The time log's header first (its file index), its rows after the companions: they
+    // take their roles from the staff roster.
+    let mut timelog = None;
     for &k in kinds {
         let (path, name) = (dir.join(file_name(k)), file_name(k));
         match k {
-            Kind::Timelog => read_timelog(&mut ds, &path, name, &opts, rules())?,
+            Kind::Timelog => timelog = Some(open_timelog(&mut ds, &path, name, &opts)?),
             Kind::Claims => read_claims(&mut ds, &path, name, &opts)?,
             _ => read_companion(&mut ds, k, &path, name, &opts, rules())?,
         }
+    }
+    if let Some(input) = timelog {
+        let mut rows = Vec::new();
+        stream_timelog(&mut ds, input, rules(), |r| rows.push(*r))?;
+        ds.time.extend(rows);
     }
     Ok(ds)
 }
