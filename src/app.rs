@@ -4,12 +4,15 @@
 use crate::args::AuditPlan;
 use crate::audit::{Audit, AuditConfig};
 use crate::checks::registry;
-use crate::cli::{AuditArgs, Cli, Command, Format, TraceArgs};
-use crate::domain::Dataset;
+use crate::cli::{AuditArgs, Cli, Command, Format, InspectArgs, TraceArgs};
 use crate::domain::YearMonth;
+use crate::domain::{Dataset, Kind};
 use crate::engine::Auditor;
 use crate::engine::ScratchFiles;
-use crate::ingest::{open_timelog, read_claims, read_companion, stream_timelog_batches};
+use crate::ingest::{
+    HeaderMap, IngestError, ReadOptions, open_timelog, read_claims, read_companion, read_timelog,
+    stream_timelog_batches,
+};
 use crate::report;
 use crate::rules::Ruleset;
 use anyhow::{Context, Result, anyhow, bail};
@@ -34,6 +37,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(args) => run_audit(*args),
         Command::Trace(args) => run_trace(*args),
+        Command::Inspect(args) => run_inspect(*args),
         Command::Explain { code } => explain(&code),
         Command::Rules {
             check: Some(dir), ..
@@ -147,6 +151,97 @@ fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
         Ok(())
     })?;
     Ok(0)
+}
+
+/// `ccm inspect`: each file read on its own, with the real readers, into a dataset of its
+/// own, as the kind its name (or `--kind`) says, else as the kind its header fits; then
+/// reported. Exit 2 when a file cannot be read as any kind.
+fn run_inspect(args: InspectArgs) -> Result<u8> {
+    use crate::cli::{DateOrderArg, InspectFormat, KindArg};
+    use report::inspect::{KindFrom, column_problems, inspect, kind_from_name, not_read};
+    let rules = Ruleset::embedded(crate::checks::is_check)?;
+    let mut opts = ReadOptions {
+        delimiter: args
+            .delimiter
+            .as_deref()
+            .map(crate::args::parse_delimiter)
+            .transpose()?,
+        sheet: args.sheet.clone(),
+        date_order: args.date_order.map(|o| match o {
+            DateOrderArg::Mdy => crate::domain::DateOrder::Mdy,
+            DateOrderArg::Dmy => crate::domain::DateOrder::Dmy,
+        }),
+        tz: match &args.tz {
+            Some(z) => Some(z.parse::<chrono_tz::Tz>().map_err(|_| {
+                anyhow!("--tz {z:?} is not a time zone (an IANA name such as America/New_York)")
+            })?),
+            None => None,
+        },
+        ..ReadOptions::default()
+    };
+    if let Some(m) = &args.map {
+        let name = m.display().to_string();
+        let text =
+            std::fs::read_to_string(m).with_context(|| format!("cannot read map file {name}"))?;
+        opts.map = HeaderMap::parse(&name, &text)?;
+    }
+    let read_as = |kind: Kind, path: &Path, name: &str| -> Result<Dataset, IngestError> {
+        let mut ds = Dataset::default();
+        match kind {
+            Kind::Timelog => read_timelog(&mut ds, path, name, &opts, &rules)?,
+            Kind::Claims => read_claims(&mut ds, path, name, &opts)?,
+            k => read_companion(&mut ds, k, path, name, &opts, &rules)?,
+        }
+        Ok(ds)
+    };
+    let mut reports = Vec::new();
+    for path in &args.files {
+        let name = path.display().to_string();
+        let (kind, from) = match args.kind {
+            Some(k) => (
+                match k {
+                    KindArg::Timelog => Kind::Timelog,
+                    KindArg::Consents => Kind::Consents,
+                    KindArg::Diagnoses => Kind::Diagnoses,
+                    KindArg::Enrolments => Kind::Enrolments,
+                    KindArg::Careplans => Kind::Careplans,
+                    KindArg::Visits => Kind::Visits,
+                    KindArg::Claims => Kind::Claims,
+                },
+                KindFrom::Given,
+            ),
+            None => (kind_from_name(&name), KindFrom::FileName),
+        };
+        let report = match read_as(kind, path, &name) {
+            Ok(ds) => inspect(&ds, kind, &from, opts.date_order.is_some()),
+            Err(e) if column_problems(&e).is_none() => not_read(&name, kind, &from, &e, &[]),
+            Err(e) => {
+                // The header does not fit the kind: the kinds it fits, read as each.
+                let mut fits: Vec<(Kind, Dataset)> = Kind::ALL
+                    .into_iter()
+                    .filter(|k| *k != kind)
+                    .filter_map(|k| read_as(k, path, &name).ok().map(|ds| (k, ds)))
+                    .collect();
+                if from == KindFrom::FileName && !fits.is_empty() {
+                    let (first, ds) = fits.remove(0);
+                    let from = KindFrom::Header {
+                        suggested: kind,
+                        also: fits.iter().map(|f| f.0).collect(),
+                    };
+                    inspect(&ds, first, &from, opts.date_order.is_some())
+                } else {
+                    let fits: Vec<Kind> = fits.iter().map(|f| f.0).collect();
+                    not_read(&name, kind, &from, &e, &fits)
+                }
+            }
+        };
+        reports.push(report);
+    }
+    to_stdout(|w| match args.format {
+        InspectFormat::Text => report::inspect::write_inspect(w, &reports),
+        InspectFormat::Json => report::inspect::write_inspect_json(w, &reports),
+    })?;
+    Ok(if reports.iter().all(|r| r.ok()) { 0 } else { 2 })
 }
 
 /// The inputs, read and validated, and what the audit made of them.

@@ -191,7 +191,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn parse_delimiter(s: &str) -> Result<u8> {
+/// `--delimiter`: one ASCII character, or `\\t` / `tab` for a tab.
+pub fn parse_delimiter(s: &str) -> Result<u8> {
     match s {
         "\\t" | "tab" | "\t" => Ok(b'\t'),
         s if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),

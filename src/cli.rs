@@ -35,6 +35,11 @@ pub enum Command {
     /// Show how one patient-month was audited: every row counted or excluded and why, the
     /// overlaps removed, the minutes per family, the units and the payment.
     Trace(Box<TraceArgs>),
+    /// How ccm reads each file: its kind, encoding, delimiter and header line, the lines
+    /// skipped, which header feeds each field, the headers ignored, the date order, five
+    /// rows as decoded and every problem with its count. Run it before writing a map.
+    /// Exit 2 when a file cannot be read as its kind (a required field has no source).
+    Inspect(Box<InspectArgs>),
     /// Print the check catalogue and the code table in effect.
     Rules {
         /// The calendar year whose code table to show (default: the latest).
@@ -47,6 +52,59 @@ pub enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "rules")]
         check: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InspectArgs {
+    /// The files to inspect (CSV or .xlsx), each on its own.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Header mapping file (TOML), as `ccm audit --map` reads it.
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Read every file as this kind (default: from the file's name, else the kind its
+    /// header fits).
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Field delimiter (one character; `\t` for tab); default: sniffed per file.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// The sheet of an .xlsx time log to read (default: its first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Day/month order of slash dates (default: inferred per file).
+    #[arg(long, value_enum)]
+    pub date_order: Option<DateOrderArg>,
+    /// The zone date-times with a UTC offset are turned into local dates in (e.g.
+    /// America/New_York; default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Text for a person, or JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: InspectFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Timelog,
+    Consents,
+    Diagnoses,
+    Enrolments,
+    Careplans,
+    Visits,
+    Claims,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DateOrderArg {
+    Mdy,
+    Dmy,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args, Debug)]

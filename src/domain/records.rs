@@ -504,6 +504,8 @@ pub struct SourceFile {
     pub rows_read: u64,
     /// Which header (as written) fed each field ccm reads, in the kind's column order.
     pub columns: Vec<(&'static str, String)>,
+    /// Every cell of the header row as written (trimmed), feeding a field or not.
+    pub headers: Vec<String>,
     /// How the file was read, and every repair or inference made on the way.
     pub read: ReadAs,
 }

@@ -44,6 +44,15 @@ pub use timelog::{
     TimelogInput, open_timelog, read_timelog, stream_timelog, stream_timelog_batches,
 };
 
+/// The fields ccm reads from a file of `kind`, in the kind's column order: each field's
+/// name and whether it is required (for `ccm inspect`).
+pub fn fields_of(kind: crate::domain::Kind) -> Vec<(&'static str, bool)> {
+    schema::columns(kind)
+        .iter()
+        .map(|c| (c.name, c.required))
+        .collect()
+}
+
 /// Why a file cannot be audited at all (a bad row is a finding instead, not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -301,6 +301,7 @@ fn open_text<C: Schema>(
         kind: C::KIND,
         rows_read: 0,
         columns,
+        headers: heads.clone(),
         read: crate::domain::ReadAs {
             format: how.format,
             encoding: how.encoding,

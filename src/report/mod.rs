@@ -5,9 +5,11 @@
 //! - `csv`: findings.csv and clean_claims.csv;
 //! - `json`: summary.json and findings.json;
 //! - `table`: the report for a person at a terminal;
-//! - `trace`: `ccm trace`, one patient-month row by row.
+//! - `trace`: `ccm trace`, one patient-month row by row;
+//! - [`inspect`]: `ccm inspect`, how ccm reads each file.
 
 mod csv;
+pub mod inspect;
 mod json;
 mod summary;
 mod table;

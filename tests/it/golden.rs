@@ -17,7 +17,7 @@ struct Case {
     args: Vec<String>,
 }
 
-fn rel(p: &Path) -> String {
+pub(crate) fn rel(p: &Path) -> String {
     p.strip_prefix(root())
         .unwrap_or(p)
         .to_string_lossy()
@@ -25,7 +25,7 @@ fn rel(p: &Path) -> String {
 }
 
 /// Appends one run's exit code, stdout and stderr, then the files it wrote to `out`.
-fn record(bytes: &mut Vec<u8>, label: &str, args: &[String], out: Option<&Path>) {
+pub(crate) fn record(bytes: &mut Vec<u8>, label: &str, args: &[String], out: Option<&Path>) {
     let mut cmd = ccm();
     cmd.args(args);
     if let Some(o) = out {
@@ -74,7 +74,7 @@ fn transcript(case: &Case) -> Vec<u8> {
 
 /// Compares with `tests/golden/<name>.txt`, or writes it under `CCM_BLESS=1`. Returns a
 /// complaint when they differ.
-fn compare(name: &str, got: &[u8]) -> Option<String> {
+pub(crate) fn compare(name: &str, got: &[u8]) -> Option<String> {
     let path = root().join("tests/golden").join(format!("{name}.txt"));
     if std::env::var_os("CCM_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
