@@ -207,6 +207,7 @@ fn run_inspect(args: InspectArgs) -> Result<u8> {
                     KindArg::Careplans => Kind::Careplans,
                     KindArg::Visits => Kind::Visits,
                     KindArg::Claims => Kind::Claims,
+                    KindArg::Staff => Kind::Staff,
                 },
                 KindFrom::Given,
             ),
@@ -217,9 +218,10 @@ fn run_inspect(args: InspectArgs) -> Result<u8> {
             Err(e) if column_problems(&e).is_none() => not_read(&name, kind, &from, &e, &[]),
             Err(e) => {
                 // The header does not fit the kind: the kinds it fits, read as each.
+                // (A staff roster's two columns fit most time logs: only by name or --kind.)
                 let mut fits: Vec<(Kind, Dataset)> = Kind::ALL
                     .into_iter()
-                    .filter(|k| *k != kind)
+                    .filter(|k| *k != kind && *k != Kind::Staff)
                     .filter_map(|k| read_as(k, path, &name).ok().map(|ds| (k, ds)))
                     .collect();
                 if from == KindFrom::FileName && !fits.is_empty() {

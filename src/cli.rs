@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// `--date-order`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DateOrderArg {
     Mdy,
     Dmy,
@@ -93,12 +93,7 @@ pub enum KindArg {
     Careplans,
     Visits,
     Claims,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DateOrderArg {
-    Mdy,
-    Dmy,
+    Staff,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

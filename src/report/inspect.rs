@@ -37,6 +37,8 @@ pub fn kind_from_name(file_name: &str) -> Kind {
         Kind::Visits
     } else if has(&["claim"]) {
         Kind::Claims
+    } else if has(&["staff", "roster"]) {
+        Kind::Staff
     } else {
         Kind::Timelog
     }
@@ -495,6 +497,20 @@ fn sample(ds: &Dataset, kind: Kind) -> (Sample, usize) {
                 ));
             }
             vec!["patient", "date of service", "HCPCS", "units", "NPI"]
+        }
+        Kind::Staff => {
+            for m in ds.roster.iter().flatten() {
+                rows.push((
+                    m.line,
+                    vec![
+                        cell(&m.id),
+                        cell(&m.role),
+                        cell(m.npi.as_ref().map_or("", |n| n.as_str())),
+                        cell(m.name.as_deref().unwrap_or("")),
+                    ],
+                ));
+            }
+            vec!["staff", "role", "NPI", "name"]
         }
     };
     rows.sort_by_key(|r| r.0);
