@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 pub const DAY_SECS: u32 = 86_400;
 
 /// 1 to 9 ASCII digits as a number.
-fn uint(b: &[u8]) -> Option<u32> {
+pub(super) fn uint(b: &[u8]) -> Option<u32> {
     if b.is_empty() || b.len() > 9 {
         return None;
     }

@@ -49,6 +49,21 @@ pub enum Program {
 }
 
 impl Program {
+    /// Every program, in declaration order.
+    pub const ALL: [Program; 12] = [
+        Program::Ccm,
+        Program::Pcm,
+        Program::Rpm,
+        Program::Rtm,
+        Program::Bhi,
+        Program::Cocm,
+        Program::Tcm,
+        Program::Apcm,
+        Program::Esrd,
+        Program::HomeHealthCpo,
+        Program::HospiceCpo,
+        Program::Hospice,
+    ];
     /// A program as an export names it, in any case and with any spaces, `_`, `-` or `.`:
     ///
     /// - its short name (`CCM`, `PCM`, `RPM`, `RTM`, `BHI`, `CoCM`, `TCM`, `APCM`, `ESRD`,
@@ -198,20 +213,7 @@ mod program_tests {
 
     #[test]
     fn every_name_reads_back() {
-        for p in [
-            Ccm,
-            Pcm,
-            Rpm,
-            Rtm,
-            Bhi,
-            Cocm,
-            Tcm,
-            Apcm,
-            Esrd,
-            HomeHealthCpo,
-            HospiceCpo,
-            Hospice,
-        ] {
+        for p in Program::ALL {
             assert_eq!(Program::parse(p.as_str()), Some(p));
         }
     }

@@ -83,9 +83,9 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     let b = s.as_bytes();
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        let y = digits(&b[0..4])?;
-        let m = digits(&b[5..7])?;
-        let d = digits(&b[8..10])?;
+        let y = super::formats::uint(&b[0..4])?;
+        let m = super::formats::uint(&b[5..7])?;
+        let d = super::formats::uint(&b[8..10])?;
         if y == 0 {
             return None;
         }
@@ -100,58 +100,14 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         return None;
     }
     let (m, d, y) = (
-        digits(m.as_bytes())?,
-        digits(d.as_bytes())?,
-        digits(y.as_bytes())?,
+        super::formats::uint(m.as_bytes())?,
+        super::formats::uint(d.as_bytes())?,
+        super::formats::uint(y.as_bytes())?,
     );
     if y == 0 {
         return None;
     }
     NaiveDate::from_ymd_opt(y as i32, m, d)
-}
-
-fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 9 {
-        return None;
-    }
-    let mut v = 0u32;
-    for &c in b {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u32::from(c - b'0');
-    }
-    Some(v)
-}
-
-/// Parses a 24-hour clock time `HH:MM` or `HH:MM:SS` into minutes after midnight
-/// (seconds are dropped). `24:00` is accepted as the end of the day.
-pub fn parse_time(s: &str) -> Option<u16> {
-    let s = s.trim();
-    let mut it = s.split(':');
-    let h = it.next()?;
-    let m = it.next()?;
-    let sec = it.next();
-    if it.next().is_some() || h.is_empty() || h.len() > 2 || m.len() != 2 {
-        return None;
-    }
-    let h = digits(h.as_bytes())?;
-    let m = digits(m.as_bytes())?;
-    if let Some(sec) = sec
-        && (sec.len() != 2 || digits(sec.as_bytes())? > 59)
-    {
-        return None;
-    }
-    if m > 59 || h > 24 || (h == 24 && m != 0) {
-        return None;
-    }
-    Some((h * 60 + m) as u16)
-}
-
-/// Parses minutes of work: a whole number from 1 to 1440 (no sign, no decimals, no exponent).
-pub fn parse_minutes(s: &str) -> Option<u16> {
-    let v = digits(s.trim().as_bytes())?;
-    (1..=1440).contains(&v).then_some(v as u16)
 }
 
 /// A span of working time in seconds. Time is kept in seconds and compared with CMS's
@@ -392,36 +348,6 @@ mod tests {
         }
         assert!(parse_date("2024-02-29").is_some());
         assert!(parse_date("9999-12-31").is_some());
-    }
-
-    #[test]
-    fn minutes_are_whole_and_bounded() {
-        assert_eq!(parse_minutes("20"), Some(20));
-        assert_eq!(parse_minutes(" 1440 "), Some(1440));
-        for bad in [
-            "0",
-            "-0",
-            "1441",
-            "20.5",
-            "1e3",
-            "",
-            "abc",
-            "-5",
-            "+5",
-            "99999999999999999999",
-        ] {
-            assert_eq!(parse_minutes(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn times() {
-        assert_eq!(parse_time("09:05"), Some(545));
-        assert_eq!(parse_time("9:05:59"), Some(545));
-        assert_eq!(parse_time("24:00"), Some(1440));
-        for bad in ["24:01", "12:60", "1205", "12:5", "", "ab:cd"] {
-            assert_eq!(parse_time(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -322,17 +322,13 @@ fn consent(
             Ok(v) => v,
             Err(m) => return fail(m),
         };
-        let record = StatusRecord {
-            patient: ds.patients.intern(patient),
-            kind: Kind::Consents,
-            program,
-            status: s,
-            word: word.to_string(),
-            date,
-            file: st.file,
+        push_status(
+            ds,
+            st,
+            (patient, Kind::Consents, program),
+            (s, word, date),
             line,
-        };
-        ds.statuses.push(record);
+        );
         return Ok(Ok(Vec::new()));
     }
     let Some(date) = st.dates.date(d) else {
@@ -542,17 +538,8 @@ fn enrolment(
             Ok(v) => v,
             Err(m) => return fail(m),
         };
-        let record = StatusRecord {
-            patient: ds.patients.intern(patient),
-            kind: Kind::Enrolments,
-            program,
-            status: st_word,
-            word: word.to_string(),
-            date,
-            file: st.file,
-            line,
-        };
-        ds.statuses.push(record);
+        let what = (st_word, word, date);
+        push_status(ds, st, (patient, Kind::Enrolments, program), what, line);
         return Ok(Ok(Vec::new()));
     }
     let Some(start) = st.dates.date(s) else {
@@ -684,6 +671,28 @@ fn staff_member(
         file: st.file,
         line,
     }]))
+}
+
+/// Records a row whose status makes it no consent or enrolment (a refusal, an enrolment
+/// elsewhere, a revocation): (patient, kind, program), (status, word as written, date).
+fn push_status(
+    ds: &mut Dataset,
+    st: &FileState,
+    (patient, kind, program): (&str, Kind, Program),
+    (status, word, date): (ConsentStatus, &str, Option<NaiveDate>),
+    line: u64,
+) {
+    let record = StatusRecord {
+        patient: ds.patients.intern(patient),
+        kind,
+        program,
+        status,
+        word: word.to_string(),
+        date,
+        file: st.file,
+        line,
+    };
+    ds.statuses.push(record);
 }
 
 /// An optional date: `None` when blank, an error naming the column when not a date.

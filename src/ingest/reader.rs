@@ -11,7 +11,7 @@ use super::schema::{HeaderProblem, Source};
 use super::sniff::{self, SAMPLE};
 use super::{IngestError, Progress, ReadOptions};
 use crate::checks::ingest::{invalid_value, malformed_row};
-use crate::domain::{Dataset, Finding, Kind, SourceFile, parse_date, parse_time, printable};
+use crate::domain::{Dataset, Finding, Kind, SourceFile, parse_clock_secs, parse_date, printable};
 use std::io::Read;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -586,7 +586,7 @@ pub(super) fn sep_line(head: &[u8]) -> Option<(u8, usize)> {
 pub(super) fn headers_seen(heads: &[String]) -> String {
     let data_like = heads.iter().any(|h| {
         parse_date(h).is_some()
-            || parse_time(h).is_some()
+            || parse_clock_secs(h).is_some()
             || (h.len() >= 5 && h.bytes().all(|b| b.is_ascii_digit()))
     });
     if data_like {
