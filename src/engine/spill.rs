@@ -15,7 +15,7 @@ use std::io::{self, BufWriter, Read, Seek, Write};
 
 pub(super) const BUCKETS: usize = 64;
 /// Staff id (4 bytes) and the record's fields, packed.
-pub(super) const RECORD: usize = 4 + 32;
+pub(super) const RECORD: usize = 4 + 30;
 
 /// Time-log rows could not be kept in temporary files.
 #[derive(Debug, thiserror::Error)]
@@ -126,9 +126,11 @@ pub(super) fn encode(staff: u32, r: &Slim) -> [u8; RECORD] {
     b[24..26].copy_from_slice(&r.file.to_le_bytes());
     b[26..28].copy_from_slice(&r.start.to_le_bytes());
     b[28..30].copy_from_slice(&r.end.to_le_bytes());
-    b[30..34].copy_from_slice(&r.secs.0.to_le_bytes());
-    b[34] = r.cover as u8;
-    b[35] = r.flags;
+    // A row's time is at most a day (86 400 s): three bytes. The cover (under 8) and the
+    // flags (three bits) share the last byte, so a record stays 34 bytes.
+    debug_assert!(r.secs.0 < 1 << 24 && (r.cover as u8) < 8 && r.flags < 16);
+    b[30..33].copy_from_slice(&r.secs.0.to_le_bytes()[..3]);
+    b[33] = (r.cover as u8) << 4 | r.flags;
     b
 }
 
@@ -147,9 +149,9 @@ pub(super) fn decode(b: &[u8]) -> (u32, Slim) {
             file: u16_at(24),
             start: u16_at(26),
             end: u16_at(28),
-            secs: crate::domain::Secs(u32_at(30)),
-            cover: Cover::from_u8(b[34]),
-            flags: b[35],
+            secs: crate::domain::Secs(u32::from_le_bytes([b[30], b[31], b[32], 0])),
+            cover: Cover::from_u8(b[33] >> 4),
+            flags: b[33] & 0x0f,
         },
     )
 }
@@ -222,7 +224,7 @@ mod tests {
             file: (i % 3) as u16,
             start: (i % 1440) as u16,
             end: crate::domain::NO_TIME,
-            secs: crate::domain::Secs(i % 3600 + 1),
+            secs: crate::domain::Secs(i % 86_401),
             cover: Cover::from_u8((i % 6) as u8),
             flags: (i % 8) as u8,
         }
