@@ -79,6 +79,13 @@ impl Program {
     ///
     /// Anything else is `None` (the row names an unknown program).
     pub fn parse(s: &str) -> Option<Program> {
+        // The canonical spellings, millions of times in a companion file: no allocation.
+        match s {
+            "CCM" => return Some(Program::Ccm),
+            "PCM" => return Some(Program::Pcm),
+            "RPM" => return Some(Program::Rpm),
+            _ => {}
+        }
         Some(match crate::domain::norm_key(s).as_str() {
             "ccm"
             | "chroniccaremanagement"

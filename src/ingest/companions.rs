@@ -17,6 +17,7 @@ use crate::domain::{ConsentStatus, ProblemStatus, StatusRecord, statuses_of};
 use crate::domain::{Icd10, Npi, StaffMember, norm_key, printable};
 use crate::rules::{Ruleset, Statuses};
 use chrono::NaiveDate;
+use smallvec::{SmallVec, smallvec};
 use std::path::Path;
 
 /// Reads a companion file (consents, diagnoses, enrolments, care plans or visits) into the
@@ -109,7 +110,11 @@ impl FileState<'_> {
 /// packed or wide diagnosis row), its ids interned, given the record's file and line. A
 /// row a status leaves out adds its own finding or status record to the dataset and gives
 /// no record.
-type Decode<C, T> = fn(&mut Dataset, &Rec<C>, &mut FileState, u64) -> RowResult<Vec<T>>;
+type Decode<C, T> = fn(&mut Dataset, &Rec<C>, &mut FileState, u64) -> RowResult<Rows<T>>;
+
+/// The records one row gives: almost always one, kept inline (a file of a million rows
+/// would otherwise allocate a million one-record lists).
+type Rows<T> = SmallVec<[T; 1]>;
 
 /// Reads a file of kind `C`, adding each record `decode` makes to the dataset's list for
 /// the kind (created, empty, once the header is read) and a finding for each row it
@@ -290,7 +295,7 @@ fn consent(
     r: &Rec<ConsentCol>,
     st: &mut FileState,
     line: u64,
-) -> RowResult<Vec<Consent>> {
+) -> RowResult<Rows<Consent>> {
     let patient = r.get(ConsentCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
@@ -329,7 +334,7 @@ fn consent(
             (s, word, date),
             line,
         );
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(Rows::new()));
     }
     let Some(date) = st.dates.date(d) else {
         return fail(format!("consent_date {} is not a valid date", show(d)));
@@ -342,7 +347,7 @@ fn consent(
         Ok(v) => v,
         Err(m) => return fail(m),
     };
-    Ok(Ok(vec![Consent {
+    Ok(Ok(smallvec![Consent {
         patient: ds.patients.intern(patient),
         date,
         program,
@@ -391,7 +396,7 @@ fn diagnosis(
     r: &Rec<DiagnosisCol>,
     st: &mut FileState,
     line: u64,
-) -> RowResult<Vec<Diagnosis>> {
+) -> RowResult<Rows<Diagnosis>> {
     let patient = r.get(DiagnosisCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
@@ -404,7 +409,7 @@ fn diagnosis(
     );
     // The code cells: the one icd10_code column, or each wide column.
     // (wide column, or `None` for icd10_code; the cell).
-    let mut cells: Vec<(Option<usize>, &str)> = Vec::with_capacity(1);
+    let mut cells: SmallVec<[(Option<usize>, &str); 1]> = SmallVec::new();
     if st.wide.is_empty() {
         cells.push((None, r.get(DiagnosisCol::Icd10Code)?));
     } else {
@@ -449,9 +454,9 @@ fn diagnosis(
             .patient(patient)
             .at(st.file, line);
         ds.ingest_findings.push(f);
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(Rows::new()));
     }
-    let mut codes = Vec::new();
+    let mut codes: SmallVec<[Icd10; 1]> = SmallVec::new();
     for (w, cell) in &cells {
         let col = w.map_or("icd10_code", |w| st.wide[w].1.as_str());
         let before = codes.len();
@@ -486,7 +491,7 @@ fn diagnosis(
             .patient(patient)
             .at(st.file, line);
         ds.ingest_findings.push(f);
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(Rows::new()));
     }
     let patient = ds.patients.intern(patient);
     Ok(Ok(codes
@@ -507,7 +512,7 @@ fn enrolment(
     r: &Rec<EnrolmentCol>,
     st: &mut FileState,
     line: u64,
-) -> RowResult<Vec<Enrolment>> {
+) -> RowResult<Rows<Enrolment>> {
     let patient = r.get(EnrolmentCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
@@ -540,7 +545,7 @@ fn enrolment(
         };
         let what = (st_word, word, date);
         push_status(ds, st, (patient, Kind::Enrolments, program), what, line);
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(Rows::new()));
     }
     let Some(start) = st.dates.date(s) else {
         return fail(format!("start_date {} is not a valid date", show(s)));
@@ -553,7 +558,7 @@ fn enrolment(
         Ok(n) => n,
         Err(m) => return fail(m),
     };
-    Ok(Ok(vec![Enrolment {
+    Ok(Ok(smallvec![Enrolment {
         patient: ds.patients.intern(patient),
         program,
         start,
@@ -569,7 +574,7 @@ fn careplan(
     r: &Rec<CarePlanCol>,
     st: &mut FileState,
     line: u64,
-) -> RowResult<Vec<CarePlan>> {
+) -> RowResult<Rows<CarePlan>> {
     let patient = r.get(CarePlanCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
@@ -586,7 +591,7 @@ fn careplan(
         "high" => Some(Mdm::High),
         _ => return fail(format!("mdm {} is not low, moderate or high", show(mdm))),
     };
-    Ok(Ok(vec![CarePlan {
+    Ok(Ok(smallvec![CarePlan {
         patient: ds.patients.intern(patient),
         date,
         mdm,
@@ -600,7 +605,7 @@ fn visit(
     r: &Rec<VisitCol>,
     st: &mut FileState,
     line: u64,
-) -> RowResult<Vec<Visit>> {
+) -> RowResult<Rows<Visit>> {
     let patient = r.get(VisitCol::PatientId)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
@@ -621,7 +626,7 @@ fn visit(
         Ok(n) => n,
         Err(m) => return fail(m),
     };
-    Ok(Ok(vec![Visit {
+    Ok(Ok(smallvec![Visit {
         patient: ds.patients.intern(patient),
         date,
         hcpcs: code.to_ascii_uppercase(),
@@ -636,7 +641,7 @@ fn staff_member(
     r: &Rec<StaffCol>,
     st: &mut FileState,
     line: u64,
-) -> RowResult<Vec<StaffMember>> {
+) -> RowResult<Rows<StaffMember>> {
     let (id, role, npi, name) = (
         r.get(StaffCol::StaffId)?,
         r.get(StaffCol::StaffRole)?,
@@ -663,7 +668,7 @@ fn staff_member(
             }
         }
     };
-    Ok(Ok(vec![StaffMember {
+    Ok(Ok(smallvec![StaffMember {
         id: id.to_string(),
         role: role.to_string(),
         npi,
