@@ -307,7 +307,10 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
 }
 
 fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Prepared> {
-    let rules = Ruleset::load(plan.rules_dir.as_deref(), crate::checks::is_check)?;
+    let mut rules = Ruleset::load(plan.rules_dir.as_deref(), crate::checks::is_check)?;
+    if plan.cfg.apm {
+        rules.use_apm_factor();
+    }
     let cfg = plan.cfg.clone();
     let opts = &plan.read;
     let mut ds = Dataset::default();

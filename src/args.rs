@@ -75,6 +75,7 @@ impl AuditPlan {
                 DosArg::MonthEnd => DosMode::MonthEnd,
                 DosArg::Threshold => DosMode::Threshold,
             },
+            apm: args.apm,
         };
         if let Some(out) = &args.out
             && out.exists()

@@ -176,6 +176,10 @@ pub struct AuditArgs {
     /// Clash policy: cms (default) or strict (payer contracts stricter than CMS).
     #[arg(long, value_enum, default_value = "cms")]
     pub policy: PolicyArg,
+    /// The billing practitioners are qualifying APM participants: price at the APM
+    /// conversion factor in years that have one (2026 on)
+    #[arg(long)]
+    pub apm: bool,
     /// What goes to stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,

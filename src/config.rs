@@ -17,4 +17,6 @@ pub struct AuditConfig {
     pub month: Option<YearMonth>,
     pub policy: Policy,
     pub dos: DosMode,
+    /// Price at the qualifying-APM conversion factor where a year has one (`--apm`).
+    pub apm: bool,
 }

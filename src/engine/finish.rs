@@ -96,6 +96,35 @@ impl Auditor<'_> {
                 "--month {m}: no time-log row of CCM or PCM falls in {m}; nothing was audited for it"
             ));
         }
+        // --apm: which audited years have a qualifying-APM factor, and which have one for all.
+        if cfg.apm {
+            let mut years: Vec<i32> = months.iter().map(|m| m.year).collect();
+            years.dedup();
+            let (with, without): (Vec<i32>, Vec<i32>) = years.into_iter().partition(|y| {
+                rules
+                    .for_month(YearMonth { year: *y, month: 1 })
+                    .has_apm_factor()
+            });
+            let list = |ys: &[i32]| {
+                ys.iter()
+                    .map(|y| format!("CY{y}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !with.is_empty() {
+                notes.push(format!(
+                    "--apm: {} priced at the qualifying-APM conversion factor",
+                    list(&with)
+                ));
+            }
+            if !without.is_empty() {
+                notes.push(format!(
+                    "--apm: {} {} one conversion factor for all practitioners, used as is",
+                    list(&without),
+                    if without.len() == 1 { "has" } else { "have" }
+                ));
+            }
+        }
         // A year without rules of its own is checked and priced with the nearest year's:
         // said once per year, and on each line it prices (fee_basis).
         let mut estimated_years = std::collections::BTreeMap::new();

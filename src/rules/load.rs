@@ -140,7 +140,7 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
     let (fees_name, t) = get("fees.csv")?;
     let fees = parse::fees(fees_name, t)?;
     let (conv_name, t) = get("conversion.csv")?;
-    let conversion = parse::conversion(conv_name, t)?;
+    let conversion_rows = parse::conversion(conv_name, t)?;
     let (n, t) = get("clashes.csv")?;
     let clashes = parse::clashes(n, t, is_check)?;
     let (n, t) = get("roles.csv")?;
@@ -149,10 +149,13 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
         year: y,
         codes,
         fees,
-        conversion,
+        conversion: Vec::new(),
+        conversion_rows,
         clashes,
         roles,
     };
+    let mut yr = yr;
+    yr.conversion = yr.factors(false);
     validate::year(y, &yr, codes_name, fees_name, conv_name)?;
     Ok(yr)
 }

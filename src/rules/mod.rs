@@ -47,13 +47,36 @@ pub struct YearRules {
     pub year: i32,
     pub codes: Vec<CodeRule>,
     pub fees: HashMap<String, Fee>,
-    /// (from, to inclusive, conversion factor)
+    /// (from, to inclusive, conversion factor) in use: the non-APM (or only) factor, or
+    /// with `--apm` the qualifying-APM factor where the year has one.
     pub conversion: Vec<(NaiveDate, NaiveDate, Decimal)>,
+    /// Every row of conversion.csv, with whom it is for.
+    pub conversion_rows: Vec<parse::ConvRange>,
     pub clashes: Vec<Clash>,
     pub roles: HashMap<String, RoleClass>,
 }
 
 impl YearRules {
+    /// The factors for one side: rows for everyone plus that side's own.
+    pub fn factors(&self, apm: bool) -> Vec<(NaiveDate, NaiveDate, Decimal)> {
+        let side = if apm {
+            parse::Applies::QualifyingApm
+        } else {
+            parse::Applies::NonApm
+        };
+        self.conversion_rows
+            .iter()
+            .filter(|r| r.3 == parse::Applies::All || r.3 == side)
+            .map(|r| (r.0, r.1, r.2))
+            .collect()
+    }
+    /// Whether the year pays qualifying APM participants a factor of their own.
+    pub fn has_apm_factor(&self) -> bool {
+        self.conversion_rows
+            .iter()
+            .any(|r| r.3 == parse::Applies::QualifyingApm)
+    }
+
     pub fn code(&self, hcpcs: &str) -> Option<&CodeRule> {
         self.codes.iter().find(|c| c.hcpcs == hcpcs)
     }
@@ -123,6 +146,13 @@ pub fn pack_code(code: &str) -> Option<u64> {
 }
 
 impl Ruleset {
+    /// Prices every year that has a qualifying-APM conversion factor at it (`--apm`).
+    pub fn use_apm_factor(&mut self) {
+        for yr in self.years.values_mut() {
+            yr.conversion = yr.factors(true);
+        }
+    }
+
     /// The ruleset of a calendar year; a year without its own rules takes the nearest one.
     pub fn year(&self, year: i32) -> &YearRules {
         if let Some(r) = self.years.get(&year) {
@@ -185,6 +215,38 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn apm_prices_2026_at_the_qualifying_apm_factor_and_earlier_years_as_they_are() {
+        let mut r = Ruleset::embedded(crate::checks::is_check).unwrap();
+        assert!(r.year(2026).has_apm_factor() && !r.year(2025).has_apm_factor());
+        r.use_apm_factor();
+        // 99490: 1.00 + 0.95 work/PE/MP RVUs at 33.5675 instead of 33.4009.
+        let got = |r: &Ruleset, y, dos| r.year(y).unit_payment("99490", d(dos)).unwrap();
+        assert_eq!(got(&r, 2026, "2026-03-31").to_string(), "66.46");
+        assert_eq!(got(&r, 2025, "2025-03-31").to_string(), "60.49");
+    }
+
+    #[test]
+    fn an_apm_factor_must_cover_its_year_like_the_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let y = dir.path().join("2026");
+        std::fs::create_dir(&y).unwrap();
+        std::fs::write(
+            y.join("conversion.csv"),
+            "effective_from,effective_to,conversion_factor,applies_to,source\n\
+             2026-01-01,2026-12-31,33.4009,non_apm,x\n\
+             2026-01-01,2026-06-30,33.5675,qualifying_apm,x\n",
+        )
+        .unwrap();
+        let e = Ruleset::load(Some(dir.path()), crate::checks::is_check)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("qualifying APM") && e.contains("2026-07-01"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -144,17 +144,43 @@ struct ConvRow {
     effective_from: String,
     effective_to: String,
     conversion_factor: String,
+    /// `all` (blank), `non_apm` or `qualifying_apm`: which practitioners the factor is for.
+    #[serde(default)]
+    applies_to: String,
 }
 
-/// `<year>/conversion.csv`: (from, to inclusive, conversion factor).
-pub(super) fn conversion(
-    name: &str,
-    text: &str,
-) -> Result<Vec<(NaiveDate, NaiveDate, Decimal)>, RulesError> {
+/// Which practitioners a conversion factor is for (since 2026 CMS pays qualifying APM
+/// participants a factor of their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applies {
+    All,
+    NonApm,
+    QualifyingApm,
+}
+
+/// One row of `<year>/conversion.csv`.
+pub type ConvRange = (NaiveDate, NaiveDate, Decimal, Applies);
+
+/// `<year>/conversion.csv`: (from, to inclusive, conversion factor, for whom).
+pub(super) fn conversion(name: &str, text: &str) -> Result<Vec<ConvRange>, RulesError> {
     let rows: Vec<ConvRow> = records(name, text)?;
     rows.into_iter()
         .enumerate()
         .map(|(i, r)| {
+            let applies = match r.applies_to.trim() {
+                "" | "all" => Applies::All,
+                "non_apm" => Applies::NonApm,
+                "qualifying_apm" => Applies::QualifyingApm,
+                other => {
+                    return Err(bad(
+                        name,
+                        format!(
+                            "line {}: applies_to {other:?} is not all, non_apm or qualifying_apm",
+                            i + 2
+                        ),
+                    ));
+                }
+            };
             let line = i + 2;
             let from = parse_date(&r.effective_from).ok_or_else(|| {
                 bad(
@@ -184,7 +210,7 @@ pub(super) fn conversion(
                     format!("line {line}: ends {to} before it starts {from}"),
                 ));
             }
-            Ok((from, to, cf))
+            Ok((from, to, cf, applies))
         })
         .collect()
 }

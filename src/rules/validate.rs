@@ -70,29 +70,38 @@ pub(super) fn year(
             ));
         }
     }
-    // The conversion factors cover the year, day by day, once.
-    let mut ranges = yr.conversion.clone();
-    ranges.sort_by_key(|r| r.0);
+    // The conversion factors cover the year, day by day, once: for practitioners outside
+    // an APM and for qualifying APM participants alike (rows for all count for both).
     let first = NaiveDate::from_ymd_opt(y, 1, 1).expect("a year");
     let last = NaiveDate::from_ymd_opt(y, 12, 31).expect("a year");
-    let mut next = first;
-    for (from, to, _) in &ranges {
-        let line = yr.conversion.iter().position(|r| r.0 == *from).unwrap_or(0) + 2;
-        if *from != next {
+    for apm in [false, true] {
+        let mut ranges = yr.factors(apm);
+        ranges.sort_by_key(|r| r.0);
+        let who = if apm { " (qualifying APM)" } else { "" };
+        let mut next = first;
+        for (from, to, _) in &ranges {
+            let line = yr
+                .conversion_rows
+                .iter()
+                .position(|r| r.0 == *from)
+                .unwrap_or(0)
+                + 2;
+            if *from != next {
+                return Err(bad(
+                    conversion,
+                    format!(
+                        "line {line}: starts {from}, but the factors{who} must cover {y} without a gap or an overlap from {next}"
+                    ),
+                ));
+            }
+            next = to.succ_opt().unwrap_or(*to);
+        }
+        if ranges.is_empty() || next.year() == y && next <= last {
             return Err(bad(
                 conversion,
-                format!(
-                    "line {line}: starts {from}, but the factors must cover {y} without a gap or an overlap from {next}"
-                ),
+                format!("the factors{who} must cover {y} through {last}; they stop before {next}"),
             ));
         }
-        next = to.succ_opt().unwrap_or(*to);
-    }
-    if ranges.is_empty() || next.year() == y && next <= last {
-        return Err(bad(
-            conversion,
-            format!("the factors must cover {y} through {last}; they stop before {next}"),
-        ));
     }
     Ok(())
 }

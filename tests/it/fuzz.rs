@@ -762,6 +762,7 @@ impl Settings {
             month: self.month,
             policy: self.policy,
             dos: self.dos,
+            apm: false,
         }
     }
 }
@@ -1340,6 +1341,7 @@ fn regression_cfg() -> AuditConfig {
         month: None,
         policy: Policy::Cms,
         dos: DosMode::MonthEnd,
+        apm: false,
     }
 }
 

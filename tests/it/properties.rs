@@ -130,6 +130,7 @@ fn run(lines: &[String]) -> Run {
         month: None,
         policy: Policy::Cms,
         dos: DosMode::MonthEnd,
+        apm: false,
     };
     let audit = audit(&ds, rules(), &cfg);
     Run { ds, audit }
@@ -228,6 +229,7 @@ proptest! {
                 month: None,
                 policy: Policy::Strict,
                 dos: DosMode::Threshold,
+                apm: false,
             };
             let a = audit(&ds, rules(), &cfg);
             for f in &a.recon {
