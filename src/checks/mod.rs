@@ -3,12 +3,17 @@
 //! lists them (the registry) and defines what a finding is.
 
 /// Defines a check of the catalogue: its code, name, default severity and `ccm explain`
-/// text, which is also the constant's documentation.
+/// text, which is also the constant's documentation. The trailing `fix:` (the concrete
+/// action a biller takes) is optional in the syntax; the registry test requires it.
 macro_rules! check {
+    (@fix) => { "" };
+    (@fix $fix:literal) => { $fix };
     ($id:ident, $code:literal, $name:literal, $sev:ident,
-     what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal $(,)?) => {
+     what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal
+     $(, fix: $fix:literal)? $(,)?) => {
         #[doc = concat!("**", $code, " ", $name, "**\n\n", $what, "\n\n*Why it matters.* ", $why,
-                                                "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src)]
+                                                "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src
+                                                $(, "\n\n*How to fix.* ", $fix)?)]
         pub const $id: $crate::checks::Check = $crate::checks::Check {
             code: $code,
             name: $name,
@@ -17,6 +22,7 @@ macro_rules! check {
             why: $why,
             example: $ex,
             source: $src,
+            fix: check!(@fix $($fix)?),
         };
     };
 }
