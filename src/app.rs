@@ -66,7 +66,11 @@ fn explain(code: &str) -> Result<u8> {
         writeln!(w, "What it does\n  {}", c.what)?;
         writeln!(w, "\nWhy it matters\n  {}", c.why)?;
         writeln!(w, "\nExample\n  {}", c.example)?;
-        writeln!(w, "\nSource\n  {}", c.source)
+        writeln!(w, "\nSource\n  {}", c.source)?;
+        if !c.fix.is_empty() {
+            writeln!(w, "\nHow to fix\n  {}", c.fix)?;
+        }
+        Ok(())
     })?;
     Ok(0)
 }

@@ -3,12 +3,17 @@
 //! lists them (the registry) and defines what a finding is.
 
 /// Defines a check of the catalogue: its code, name, default severity and `ccm explain`
-/// text, which is also the constant's documentation.
+/// text, which is also the constant's documentation. The trailing `fix:` (the concrete
+/// action a biller takes) is optional in the syntax; the registry test requires it.
 macro_rules! check {
+    (@fix) => { "" };
+    (@fix $fix:literal) => { $fix };
     ($id:ident, $code:literal, $name:literal, $sev:ident,
-     what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal $(,)?) => {
+     what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal
+     $(, fix: $fix:literal)? $(,)?) => {
         #[doc = concat!("**", $code, " ", $name, "**\n\n", $what, "\n\n*Why it matters.* ", $why,
-                                                "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src)]
+                                                "\n\n*Example.* ", $ex, "\n\n*Source.* ", $src
+                                                $(, "\n\n*How to fix.* ", $fix)?)]
         pub const $id: $crate::checks::Check = $crate::checks::Check {
             code: $code,
             name: $name,
@@ -17,6 +22,7 @@ macro_rules! check {
             why: $why,
             example: $ex,
             source: $src,
+            fix: check!(@fix $($fix)?),
         };
     };
 }
@@ -204,5 +210,50 @@ mod tests {
             assert!(std::ptr::eq(lookup(c.code).unwrap(), c));
             assert!(lookup(&c.code.to_lowercase()).is_some());
         }
+    }
+
+    /// `ccm explain` ends with how to fix: every check says what the biller does, in its
+    /// own words (not its `what` again, nor another check's fix).
+    #[test]
+    fn every_check_says_how_to_fix() {
+        let mut seen = HashSet::new();
+        for c in registry() {
+            let fix = c.fix.trim();
+            assert!(fix.len() > 20, "{} has no `fix` text", c.code);
+            assert!(
+                fix.ends_with('.'),
+                "{}: end the fix text with a full stop",
+                c.code
+            );
+            for (field, text) in [("what", c.what), ("why", c.why), ("example", c.example)] {
+                assert!(
+                    !text.contains(fix) && !fix.contains(text.trim()),
+                    "{}: the fix repeats its `{field}`",
+                    c.code
+                );
+            }
+            assert!(
+                seen.insert(fix),
+                "{}: the same fix as another check",
+                c.code
+            );
+        }
+    }
+
+    check! {
+        NO_FIX, "ZZ998", "no-fix", Info,
+        what: "w", why: "y", example: "e", source: "s",
+    }
+    check! {
+        WITH_FIX, "ZZ999", "with-fix", Info,
+        what: "w", why: "y", example: "e", source: "s", fix: "f"
+    }
+
+    /// `fix:` is optional in `check!` (a new check file may come without it; the test above
+    /// then fails until it has one).
+    #[test]
+    fn fix_is_optional_in_the_macro() {
+        assert_eq!(NO_FIX.fix, "");
+        assert_eq!(WITH_FIX.fix, "f");
     }
 }

@@ -51,6 +51,9 @@ pub struct Check {
     pub example: &'static str,
     /// Where the rule comes from.
     pub source: &'static str,
+    /// How to fix it: the concrete action in the practice's systems (empty only for a
+    /// check whose text is still to be written; the registry test refuses that).
+    pub fix: &'static str,
 }
 
 /// One problem found, with where to fix it.

@@ -16,6 +16,9 @@ check! {
           identifying it.",
     example: "99490 claimed for P0040 in 2025-03 with 14 countable minutes: $60.49 at risk.",
     source: "CMS MLN909188; 42 CFR 401.305 (60-day overpayment rule).",
+    fix: "Remove or correct the claim line (void it if already paid and refund the overpayment \
+          within 60 days); if the minutes or the MDM exist but were not exported, add them to the \
+          time log or the care-plan file and run again.",
 }
 
 /// A claimed line the evidence supports no unit of; the amount at risk is the line's.

@@ -13,6 +13,9 @@ check! {
           are unsupported.",
     example: "99439 x2 claimed with 52 countable minutes (supports 1): $45.93 at risk.",
     source: "CPT time rules as adopted by CMS (full blocks, no rounding); CMS MLN909188.",
+    fix: "Reduce the add-on units on the claim line to what the minutes support (void or correct \
+          the line if already paid); if more time was spent but not logged, add it with real \
+          times and notes and run again.",
 }
 
 /// More add-on units claimed than the minutes support; the amount at risk is the excess.

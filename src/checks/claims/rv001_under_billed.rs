@@ -15,6 +15,9 @@ check! {
     example: "P0012 claimed 99490 only, but 64 countable minutes support 99490 + 2x99439: \
               $91.86 left unbilled.",
     source: "CMS PFS fee schedule (national non-facility amounts); CMS MLN909188.",
+    fix: "Add the lines the message names (codes and units) to the claim, or claim the month, \
+          within Medicare's 12-month filing limit; a run without --claims lists the supported \
+          lines in clean_claims.csv.",
 }
 
 /// A clean month whose claim lines support less than the evidence: the difference.

@@ -11,6 +11,8 @@ check! {
           patient is already close to.",
     example: "As of 2025-03-24, P0008 has 37 minutes: 3 more reach 99439 ($45.93).",
     source: "CMS MLN909188 (time thresholds); CMS PFS fee schedule.",
+    fix: "If the patient needs further care this month, schedule and document it before month \
+          end; never log time that was not spent to reach a block.",
 }
 
 /// How close to the next billable block RV002 speaks up.

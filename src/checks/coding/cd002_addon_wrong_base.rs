@@ -12,6 +12,9 @@ check! {
           if paid, an overpayment.",
     example: "99437 (practitioner add-on) claimed beside 99490 (clinical-staff base).",
     source: "CMS NCCI add-on code edits (99490→99439, 99491→99437, 99487→99489).",
+    fix: "Correct the claim so the add-on sits beside its own base (the message names it): change \
+          the base or the add-on to the pair whose time the minutes are (clinical staff or the \
+          practitioner).",
 }
 
 /// An add-on claimed beside a base it does not belong to.

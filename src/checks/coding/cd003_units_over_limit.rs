@@ -11,6 +11,8 @@ check! {
           finding on their face.",
     example: "99439 with 3 units in one month (cap 2).",
     source: "CMS NCCI Medically Unlikely Edits, practitioner services, 2024-07-01.",
+    fix: "Reduce the line's units to the monthly cap (caps are in rules/<year>/codes.csv) and to \
+          what the minutes support, then correct the claim.",
 }
 
 /// A code's units in the month above its cap (the MUE).

@@ -10,6 +10,9 @@ check! {
     why: "CMS pays one CCM family per patient per month; claiming two bills the same time twice.",
     example: "99490 and 99491 for P0007 in 2025-03.",
     source: "CMS MLN909188; CPT CCM reporting rules as adopted by CMS.",
+    fix: "Keep one CCM family on the patient-month's claim, the one whose requirements the \
+          documentation meets (whose time, how complex), and remove the other family's lines; a \
+          run without --claims shows which family the evidence supports.",
 }
 
 /// More than one family of the program in one month.

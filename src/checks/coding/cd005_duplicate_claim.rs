@@ -10,6 +10,9 @@ check! {
     why: "Duplicate lines are the most common CCM overpayment after duplicate practitioners.",
     example: "Two 99490 lines for P0010 in 2025-03 (claim ids 1001 and 1044).",
     source: "OIG A-07-17-05101; CMS claims processing manual ch. 12.",
+    fix: "Merge the lines into one line carrying the total units, or delete the repeated line if \
+          it is the same service claimed twice; if both were already paid, void the extra claim \
+          line.",
 }
 
 /// A code on more than one line of the month.

@@ -11,6 +11,9 @@ check! {
           month, never earlier.",
     example: "99490 dated 2025-03-05 when the 20th minute was logged on 2025-03-12.",
     source: "CMS MLN909188 (date of service for CCM); CMS CY2017 PFS final rule.",
+    fix: "Move the line's date of service to the day the threshold was met or a later day of the \
+          month (the message gives the day); a line dated after the as-of date is corrected, or \
+          held until that day has passed.",
 }
 
 /// A line dated after the as-of date, or a base dated before its threshold was met.

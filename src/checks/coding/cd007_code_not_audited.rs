@@ -15,6 +15,9 @@ check! {
     example: "claims.csv lines 4 and 5: 99213 (an office visit) on P0001's March claim.",
     source: "ccm's rules tables (rules/<year>/codes.csv list every code ccm audits); CMS \
              HCPCS Level II and AMA CPT code formats.",
+    fix: "Nothing needs fixing for a code meant to pass through (an office visit, a supply), but \
+          check those lines by other means; if it is a mistyped care-management code, correct it \
+          on the claim line and run again.",
 }
 
 /// The finding for one code ccm has no rule for, on `lines` claim lines.

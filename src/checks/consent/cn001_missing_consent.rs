@@ -14,6 +14,10 @@ check! {
     example: "P0012 has 35 CCM minutes in 2025-03 but no row in consents.csv.",
     source: "CMS MLN909188 Chronic Care Management Services (consent); 42 CFR 410.26; AMA \
              consent guidance.",
+    fix: "Obtain the patient's consent (verbal or written), record it in the EHR with its date \
+          and the billing practitioner, and export the consents file again; minutes before the \
+          consent date cannot be billed. When the run had no consents file at all, export it and \
+          give it with --consents FILE.",
 }
 
 /// Without a consents file: once for the run, per program audited.

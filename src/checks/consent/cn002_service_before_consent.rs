@@ -12,6 +12,9 @@ check! {
           documented is not billable CCM time.",
     example: "Consent signed 2025-03-10; 15 minutes logged on 2025-03-04 do not count.",
     source: "CMS MLN909188 (obtain consent before furnishing or billing CCM).",
+    fix: "If consent was in fact obtained earlier, correct the consent date in the EHR to the \
+          documented date and export the consents file again; otherwise leave those minutes off \
+          the claim (minutes from the consent date on still count).",
 }
 
 /// Lists the patient-month's rows under [`RowTag::BeforeConsent`] (one finding per file).

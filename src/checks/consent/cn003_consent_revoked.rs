@@ -13,6 +13,9 @@ check! {
     example: "Consent revoked 2025-01-20; 30 minutes in 2025-03 are excluded and March is blocked.",
     source: "CMS MLN909188 (the patient may stop CCM at any time, effective at the end of the \
              service period).",
+    fix: "If the patient has consented again, record the new consent with its date and export the \
+          consents file again; otherwise end the patient's CCM and take the months after the \
+          revocation off the claims.",
 }
 
 /// Lists the patient-month's rows under [`RowTag::Revoked`] (one finding per file).

@@ -15,6 +15,9 @@ check! {
     example: "Consent names NPI 1234567893; the time log bills P0020's March under 1245319599.",
     source: "CMS MLN909188; CMS FAQ on practitioner billing for CCM (re-consent when the billing \
              practitioner changes).",
+    fix: "Have the practitioner who bills the month obtain the patient's consent and record it \
+          with that NPI; if the minutes were logged under the wrong NPI, move the rows to the NPI \
+          the consent names in the time log instead, then export again.",
 }
 
 /// Rows billed under an NPI the patient's consent does not name; cites the consents.

@@ -17,6 +17,10 @@ check! {
     example: "P0009 has I10 and R69 in March: one chronic condition, so March cannot be billed.",
     source: "CMS MLN909188 (eligibility: two or more chronic conditions); HCUP Chronic Condition \
              Indicator Refined v2023.1 (AHRQ).",
+    fix: "If the chart documents a second chronic condition, put it on the problem list as active \
+          with its onset date and export the diagnoses again (without a diagnoses file, give \
+          --diagnoses FILE); a patient with fewer than two chronic conditions cannot be billed \
+          for CCM that month.",
 }
 
 /// Without a diagnoses file: once for the run, for CCM.

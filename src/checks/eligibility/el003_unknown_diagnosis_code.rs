@@ -12,6 +12,9 @@ check! {
           cannot be coded cannot support eligibility.",
     example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 …).",
     source: "CDC/NCHS ICD-10-CM FY2025 and FY2026 code sets (April updates).",
+    fix: "Replace the code on the problem list with a billable ICD-10-CM code of that fiscal year \
+          (a category such as E11 needs its full code, such as E11.9) and export the diagnoses \
+          again.",
 }
 
 /// Each invalid code on the patient's problem list, once per patient-month.

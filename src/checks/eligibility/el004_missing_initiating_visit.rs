@@ -16,6 +16,9 @@ check! {
           practitioner or not seen within a year; without it every CCM month is unsupported.",
     example: "P0041's CCM started 2025-02-03; their last visit was 2023-11-14.",
     source: "CMS MLN909188 (initiating visit); CMS CY2015 and CY2017 PFS final rules.",
+    fix: "If a qualifying face-to-face visit took place but is missing from the visits file, add \
+          it with its date and code (the list is rules/initiating_visits.csv) and export again; \
+          otherwise hold the patient's CCM claims until such a visit is furnished and documented.",
 }
 
 /// (visits given) A CCM month needs a qualifying visit from 12 months before CCM started

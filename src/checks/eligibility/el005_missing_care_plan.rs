@@ -10,6 +10,9 @@ check! {
           the service an auditor asks to see.",
     example: "P0042 bills March 2025 but careplans.csv has no plan for them until 2025-04-02.",
     source: "CMS MLN909188 (comprehensive care plan).",
+    fix: "Establish the patient's comprehensive care plan in the EHR, or record the date an \
+          existing plan was established, revised or reviewed, and export the care-plan file \
+          again; a plan dated after the month does not cover it.",
 }
 
 /// (care plans given) A care plan must exist on or before the month's last day.

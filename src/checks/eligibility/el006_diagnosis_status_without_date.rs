@@ -15,6 +15,8 @@ check! {
     example: "Problem List.csv line 5: I50.9 is \"Resolved\" with no resolved date.",
     source: "HL7 FHIR Condition.clinicalStatus (resolved, inactive) with abatement[x]; CMS \
              MLN909188 (chronic conditions expected to last at least 12 months).",
+    fix: "Add the resolved date to the problem-list entry in the EHR, or set its status back to \
+          active if the condition continues, and export the diagnoses again.",
 }
 
 /// An EL006 finding for a diagnosis row whose status `word` ends it at no date (the caller

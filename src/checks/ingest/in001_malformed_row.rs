@@ -11,4 +11,7 @@ check! {
           Excluding it loudly, with its line, lets the biller fix the export instead.",
     example: "timelog.csv line 14: `P0007,2025-03-04,20,RN` has 4 fields where the header has 11.",
     source: "RFC 4180 (CSV); ccm input contract (spec inputs.md).",
+    fix: "Open the file at the line the finding names and repair the record (the stray delimiter, \
+          the broken quote, the bytes that are not UTF-8), or export the file again from its \
+          source as UTF-8 CSV; then run ccm again.",
 }

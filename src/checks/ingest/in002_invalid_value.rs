@@ -13,4 +13,6 @@ check! {
     example: "timelog.csv line 22: minutes \"20.5\" is not a whole number from 1 to 1440.",
     source: "CMS MLN909188 (time must be documented); NPPES NPI check digit (Luhn over 80840 + \
              first nine digits); spec inputs.md.",
+    fix: "Correct the value in the source system (the message names the column and the value) and \
+          export again; the accepted forms are in docs/inputs.md.",
 }

@@ -12,6 +12,9 @@ check! {
           and can lift a month over a threshold the real work never reached.",
     example: "timelog.csv lines 31 and 57 are the same 20-minute RN call; line 57 is excluded.",
     source: "CMS MLN909188 (only time actually spent counts); OIG A-07-17-05101.",
+    fix: "Delete the repeated row in the source system, or stop merging the same export twice, \
+          and export again; if it was really a second contact, record it with its own start and \
+          end times and a note saying what was done.",
 }
 
 /// The finding for a row that repeats the one at `first_line` (the engine finds repeats

@@ -11,6 +11,8 @@ check! {
           pre-filled entry, and billing on it is billing for services not yet rendered.",
     example: "With --as-of 2025-04-15, a row dated 2025-05-02 is excluded.",
     source: "CMS MLN909188 (date of service rules); 42 CFR 424.32.",
+    fix: "Correct the service date in the EHR if it is a typo, or delete the pre-filled entry \
+          until the work is done; if the date is right, run again with an --as-of on or after it.",
 }
 
 /// The finding for a row dated after the as-of date (excluded as it streams in).

@@ -17,6 +17,9 @@ check! {
     example: "timelog.csv line 42: `Grand Total,,,,,,,340` is a totals row, not a data row.",
     source: "ccm input contract (spec inputs.md); how EHR and care-management reports write \
              their footers.",
+    fix: "Nothing needs fixing for a totals, footer or blank row; export the report without its \
+          totals row to silence the finding. If a patient's row was taken for one, fill in its \
+          patient id and export again.",
 }
 
 /// The words that open a totals or footer row, lower case. A cell is such a word when it

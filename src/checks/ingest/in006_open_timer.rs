@@ -12,6 +12,9 @@ check! {
     example: "A row `P0001,2025-03-12,,,,S04,RN,CCM,…` (timer still running in the export): \
               excluded as an open timer; the month counts the other rows only.",
     source: "CMS MLN909188 (time is counted from documented minutes).",
+    fix: "Complete the entry in the care-management platform (stop the timer, or enter the \
+          minutes or the start and end times actually spent) and export again; if no work was \
+          done, delete the entry.",
 }
 
 /// The finding for an open timer (the caller adds patient, file and line).

@@ -15,6 +15,9 @@ check! {
               month has no consent. With --ignore-id-zeros both are patient 12345.",
     source: "Microsoft: \"Keeping leading zeros and large numbers\" (Excel converts numeric \
              text to numbers); CMS MLN909188 (one patient's month is one service period).",
+    fix: "If both ids are the same patient, keep the zeros (format the id column as text, or \
+          export again without opening the file in Excel) or run with --ignore-id-zeros; if they \
+          really are two patients, nothing needs fixing.",
 }
 
 /// One finding per set of ids that are the same but for leading zeros, naming them all.

@@ -18,6 +18,9 @@ check! {
               contradicts itself: read month first, the day-first rows are invalid (IN002).",
     source: "CMS MLN909188 (the service period is the calendar month); ISO 8601 (the \
              unambiguous form ccm writes).",
+    fix: "Look up in the source system one date whose day is above 12 to learn the export's order \
+          and run with --date-order mdy or dmy, or export the dates as YYYY-MM-DD; a file that \
+          mixes both orders must be exported again in one.",
 }
 
 /// One finding per file whose date order is not proven.

@@ -14,6 +14,8 @@ check! {
     example: "Problem List.csv line 7: E11.9 with status \"Entered in Error\" is not a diagnosis.",
     source: "HL7 FHIR ValueSet condition-ver-status (entered-in-error, refuted); CMS MLN909188 \
              (two or more chronic conditions).",
+    fix: "Nothing needs fixing if the problem was withdrawn. If the patient does have the \
+          condition, enter it again as active on the problem list and export the diagnoses again.",
 }
 
 /// An IN009 finding for a row of `kind` whose status word `word` excludes it (the caller

@@ -16,6 +16,9 @@ check! {
     example: "P0021 has March minutes under two NPIs and a consent naming the first: the second \
               NPI's month is blocked.",
     source: "CMS MLN909188 (one practitioner per month); OIG A-07-17-05101 and A-07-19-05122.",
+    fix: "Decide which practitioner furnishes the patient's CCM that month and record the consent \
+          with that NPI; move rows logged under the wrong NPI to it in the time log, and leave \
+          the other practitioners' months unbilled.",
 }
 
 /// A CCM patient-month with countable minutes under this NPI and another: unless the

@@ -9,4 +9,7 @@ check! {
     why: "CMS does not pay the same practitioner for CCM and PCM in one month.",
     example: "P0030 is enrolled in PCM under the same NPI that bills their March CCM.",
     source: "CMS PFS CY2022 final rule (PCM); CMS MLN909188.",
+    fix: "Bill the same practitioner's month as CCM or as PCM, not both, and remove the other \
+          program's claim; if PCM is furnished by another practitioner, record that NPI on the \
+          enrolment (an empty NPI counts as the same practitioner) and export again.",
 }

@@ -9,4 +9,7 @@ check! {
           it by the same practitioner is duplicate payment.",
     example: "P0031's practice bills G0557 in March and also 99490 under the same NPI.",
     source: "CMS PFS CY2025 final rule (APCM).",
+    fix: "Remove the CCM claim for a month the same practitioner bills APCM (G0556–G0558); if \
+          APCM is billed by another practitioner, record that NPI on the enrolment and export \
+          again so the clash can be judged.",
 }

@@ -9,4 +9,7 @@ check! {
           the same practitioner.",
     example: "P0032 has an ESRD enrolment under the NPI billing CCM in March.",
     source: "CMS MLN909188 (services that cannot be billed with CCM).",
+    fix: "Remove the CCM claim for a month the same practitioner bills ESRD, home health or \
+          hospice oversight; if that service belongs to another practitioner, record its NPI on \
+          the enrolment and export again.",
 }

@@ -16,6 +16,9 @@ check! {
           furnished; a mid-month biller wants the list of patients still short.",
     example: "P0004 has 18 countable minutes in 2025-03: 2 more needed for 99490.",
     source: "CPT time rules as adopted by CMS (no midpoint rounding for CCM); CMS MLN909188.",
+    fix: "Leave the month unbilled; if work was done but not logged, add the entries with their \
+          real times and notes and export again. In an open month, schedule the care the patient \
+          needs before month end (the message says how many minutes and days remain).",
 }
 
 /// A month whose minutes reach no family: how many more the first one needs (and, in an

@@ -12,6 +12,9 @@ check! {
     example: "A 10-minute scheduling call by the front desk for P0015 does not count.",
     source: "CMS MLN909188 (clinical staff under general supervision); CPT clinical staff \
              definition.",
+    fix: "If the person is in fact clinical staff, correct the role in the time log or in the \
+          staff roster (--staff) and export again; otherwise leave those minutes off CCM, since a \
+          non-clinical role's time cannot be billed.",
 }
 
 /// Lists the patient-month's rows under [`RowTag::NonClinical`] (one finding per file).

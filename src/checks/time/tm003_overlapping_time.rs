@@ -15,6 +15,9 @@ check! {
           tests, and they double-count time.",
     example: "RN S02 logs P0001 09:00–09:30 and P0002 09:15–09:40: P0002 loses 15 minutes.",
     source: "CMS MLN909188 (time counted once); OIG A-07-19-05122.",
+    fix: "Compare the overlapping rows (the finding names them) with the staff member's \
+          documentation and correct the start and end times that were entered wrong, then export \
+          again; minutes that really overlapped count once and cannot be recovered.",
 }
 
 /// Lists the patient-month's rows under [`RowTag::Overlap`] (one finding per file).

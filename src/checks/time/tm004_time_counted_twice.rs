@@ -11,6 +11,9 @@ check! {
           month only when the time is counted once.",
     example: "MA S04 logs RPM for P0003 10:00–10:20 and CCM for P0003 10:10–10:30: CCM keeps 10.",
     source: "CMS PFS CY2024 final rule (CCM with RPM, time counted once); CMS MLN909188.",
+    fix: "Compare the two programs' rows with the documentation and correct whichever clock times \
+          were entered wrong, then export again; minutes really spent on both at once stay with \
+          the other program and must be left off CCM.",
 }
 
 /// Lists the patient-month's rows under [`RowTag::Twice`] (one finding per file).

@@ -12,6 +12,10 @@ check! {
           template time; they are a classic audit trigger.",
     example: "Staff S07 logs 790 minutes on 2025-03-12 across 31 rows.",
     source: "OIG A-07-17-05101 (unsupported time); common payer audit practice.",
+    fix: "Review the staff member's rows for that day against the notes and the schedule: delete \
+          repeated entries, shorten timers left running and correct mistyped minutes in the time \
+          log, then export again. If the day was real, keep its documentation ready for an \
+          auditor.",
 }
 
 /// Minutes a day beyond which TM005 fires.

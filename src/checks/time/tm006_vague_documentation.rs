@@ -13,6 +13,9 @@ check! {
           supports nothing.",
     example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
     source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
+    fix: "Have the staff member amend the note in the EHR to say what was done (who was \
+          contacted, about which condition, what changed in the plan) and export again; the \
+          phrases and the minimum length are in rules/documentation/vague_phrases.txt.",
 }
 
 /// Lists the patient-month's rows under [`RowTag::Vague`] (one finding per file).
