@@ -168,6 +168,9 @@ pub struct Emit<'a> {
     pub(crate) npi: &'a str,
     pub(crate) program: &'static str,
     pub(crate) out: Vec<Finding>,
+    /// Run-level notes the checks raised (each text once): said once in the report,
+    /// however many patient-months raise them.
+    pub(crate) notes: Vec<&'static str>,
 }
 
 impl<'a> Emit<'a> {
@@ -179,6 +182,7 @@ impl<'a> Emit<'a> {
             npi: pm.npi_name,
             program: pm.program.as_str(),
             out,
+            notes: Vec::new(),
         }
     }
 
@@ -225,6 +229,14 @@ impl<'a> Emit<'a> {
         fallback: Option<u16>,
     ) {
         push_cited(&mut self.out, f, at, fallback);
+    }
+
+    /// A note for the run's report, not about this patient-month alone: an assumption the
+    /// check made. The report says each note once per run.
+    pub fn note(&mut self, text: &'static str) {
+        if !self.notes.contains(&text) {
+            self.notes.push(text);
+        }
     }
 
     pub fn has_error(&self) -> bool {

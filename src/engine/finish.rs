@@ -151,7 +151,9 @@ impl Auditor<'_> {
             other_programs: &other_programs,
             global_error,
         };
-        let mut outcomes = stage.check_all(issues_of, &mut findings);
+        let mut raised = Vec::new();
+        let mut outcomes = stage.check_all(issues_of, &mut findings, &mut raised);
+        notes.extend(raised.into_iter().map(String::from));
 
         let verify = ds.claims.as_ref().map(|cf| {
             verify(

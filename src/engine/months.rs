@@ -59,6 +59,8 @@ struct MonthRun {
     npis: Vec<u32>,
     /// The list a month's findings are collected in, reused.
     found: Vec<Finding>,
+    /// The run-level notes the checks raised (`Emit::note`), each once, first raised first.
+    notes: Vec<&'static str>,
 }
 
 /// Everything the patient-month stage reads.
@@ -84,13 +86,14 @@ type DecidedCheck = fn(&PatientMonth, &Decision, &mut Emit);
 
 impl Months<'_> {
     /// Every patient-month's outcome (outcome `i` is that of `pms[i]`); their findings are
-    /// added to `findings`. Two halves, split between patients, on two threads: each writes
+    /// added to `findings` and the run-level notes they raise to `notes` (each once). Two halves, split between patients, on two threads: each writes
     /// its outcomes straight into its part of one list and the first half's findings go
     /// straight into `findings`, so nothing big is copied or held twice.
     pub(super) fn check_all(
         &self,
         mut issues_of: Vec<Option<Box<RowIssues>>>,
         findings: &mut Vec<Finding>,
+        notes: &mut Vec<&'static str>,
     ) -> Vec<Outcome> {
         let pms = self.pms;
         let n = pms.len();
@@ -106,6 +109,7 @@ impl Months<'_> {
             for ((e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
                 *o = Some(self.check_month(&checks, e, i.take(), &mut state, found));
             }
+            state.notes
         };
         let mut mid = n / 2;
         while mid > 0 && mid < n && pms[mid].0.0 == pms[mid - 1].0.0 {
@@ -117,16 +121,24 @@ impl Months<'_> {
         // Room for a few findings per patient-month: reserved, not touched, so it costs no
         // memory until used, and the second half's findings join without a copy of the rest.
         findings.reserve(3 * n);
-        let found_2 = std::thread::scope(|scope| {
+        let (notes_1, (found_2, notes_2)) = std::thread::scope(|scope| {
             let later = scope.spawn(|| {
                 let mut found = Vec::with_capacity(3 * (n - mid));
-                run(&pms[mid..], second, &mut found, out_2);
-                found
+                let notes = run(&pms[mid..], second, &mut found, out_2);
+                (found, notes)
             });
-            run(&pms[..mid], first, findings, out_1);
-            later.join().expect("the patient-month checks do not panic")
+            let notes = run(&pms[..mid], first, findings, out_1);
+            (
+                notes,
+                later.join().expect("the patient-month checks do not panic"),
+            )
         });
         findings.extend(found_2);
+        for note in notes_1.into_iter().chain(notes_2) {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
         // Reuses the list's memory (std collects a mapped `Vec` in place when the sizes match).
         const _: () = assert!(size_of::<Option<Outcome>>() == size_of::<Outcome>());
         slots
@@ -248,6 +260,11 @@ impl Months<'_> {
         };
         if status != Status::Clean {
             lines.retain(|_| status == Status::Blocked);
+        }
+        for note in emit.notes.drain(..) {
+            if !state.notes.contains(&note) {
+                state.notes.push(note);
+            }
         }
         let mut local = emit.into_findings();
         // Money at stake on the findings that hold the month.
