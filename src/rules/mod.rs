@@ -16,7 +16,7 @@ mod roles;
 mod tables;
 mod validate;
 
-pub use tables::{Clash, CodeRule, Fee, Policy, Relation, Statuses, TimeKind};
+pub use tables::{Clash, CodeRule, Exclusive, Fee, Policy, Relation, Statuses, TimeKind};
 
 use crate::domain::{Money, RoleClass, YearMonth, cents};
 use chrono::NaiveDate;
@@ -50,6 +50,8 @@ pub struct YearRules {
     /// (from, to inclusive, conversion factor)
     pub conversion: Vec<(NaiveDate, NaiveDate, Decimal)>,
     pub clashes: Vec<Clash>,
+    /// Codes not reported together for one patient in one month (`exclusive.csv`).
+    pub exclusive: Vec<Exclusive>,
     pub roles: HashMap<String, RoleClass>,
 }
 
