@@ -38,7 +38,7 @@ pub mod scope;
 pub mod time;
 
 pub use crate::domain::{Check, Finding, Severity};
-use scope::{Cited, ClaimEvidence, ClaimGroup, Decision, Emit, PatientMonth, RunFacts};
+use scope::{Cited, ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth, RunFacts};
 
 /// Where and how a check fires. The engine walks the registry and calls each check where
 /// it fires; a check never drives anything itself.
@@ -61,6 +61,9 @@ pub enum Fire {
     Decided(fn(&PatientMonth, &Decision, &mut Emit)),
     /// In verify mode, per patient-month and practitioner's claim lines of one program.
     ClaimGroup(fn(&ClaimGroup, &mut Vec<Cited>)),
+    /// In verify mode, per patient-month's claim lines of every code and practitioner; the
+    /// engine gives each practitioner's claim the finding with its own lines.
+    ClaimMonth(fn(&ClaimMonth, &mut Vec<Cited>)),
     /// In verify mode, per claim line against the evidence.
     ClaimLine(fn(&ClaimEvidence, &mut Vec<Finding>)),
     /// In verify mode, once the claims are settled (what the evidence supports beyond them).
@@ -108,6 +111,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD005, fire: &[Fire::ClaimGroup(coding::cd005::check)] },
     Entry { check: &coding::CD006, fire: &[Fire::ClaimGroup(coding::cd006::check)] },
     Entry { check: &coding::CD007, fire: &[Fire::Verify] },
+    Entry { check: &coding::CD008, fire: &[Fire::ClaimMonth(coding::cd008::check)] },
     Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },
     Entry { check: &overlap::OV002, fire: &[Fire::ClashTable] },
     Entry { check: &overlap::OV003, fire: &[Fire::ClashTable] },
@@ -149,6 +153,14 @@ pub fn decided_checks() -> impl Iterator<Item = fn(&PatientMonth, &Decision, &mu
 pub fn claim_group_checks() -> impl Iterator<Item = fn(&ClaimGroup, &mut Vec<Cited>)> {
     fired(|f| match f {
         Fire::ClaimGroup(f) => Some(*f),
+        _ => None,
+    })
+}
+
+/// The patient-month claim checks (verify mode), in catalogue order.
+pub fn claim_month_checks() -> impl Iterator<Item = fn(&ClaimMonth, &mut Vec<Cited>)> {
+    fired(|f| match f {
+        Fire::ClaimMonth(f) => Some(*f),
         _ => None,
     })
 }

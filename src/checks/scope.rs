@@ -139,6 +139,25 @@ impl<'a> ClaimGroup<'a> {
     }
 }
 
+/// One patient-month's claim lines of every code, program and practitioner (verify mode),
+/// for the rules that hold across practitioners (CD008).
+pub struct ClaimMonth<'a> {
+    pub year: &'a YearRules,
+    /// The lines in file order.
+    pub lines: &'a [&'a Claim],
+}
+
+impl ClaimMonth<'_> {
+    /// The lines (physical line numbers) that claim `hcpcs`.
+    pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
+        self.lines
+            .iter()
+            .filter(|c| c.hcpcs == hcpcs)
+            .map(|c| c.line)
+            .collect()
+    }
+}
+
 /// A code-rule finding and the claim lines it cites.
 pub type Cited = (Finding, Vec<u64>);
 

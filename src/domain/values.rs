@@ -322,6 +322,16 @@ pub fn printable(s: &str, max: usize) -> String {
     out
 }
 
+/// A HCPCS code: a CPT code (5 digits, or 4 digits and F, T, U or M for categories II and
+/// III, PLA and MAAA) or a level II code (a letter and 4 digits).
+pub fn well_formed_hcpcs(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 5
+        && (b.iter().all(u8::is_ascii_digit)
+            || (b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit))
+            || (b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'F' | b'T' | b'U' | b'M')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

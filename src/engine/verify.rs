@@ -6,11 +6,12 @@ use super::evidence::{Pm, pm_index, pm_of};
 use crate::audit::{AuditConfig, HeldClaim, Outcome, Status, Verify};
 use crate::billing::{family_minutes, needs_mdm, threshold_day, units_for};
 use crate::checks::claim_line_checks;
+use crate::checks::claim_month_checks;
 use crate::checks::claims::rv001;
 use crate::checks::coding::cd007;
 use crate::checks::coding::code_findings;
-use crate::checks::scope::ClaimEvidence;
 use crate::checks::scope::push_cited;
+use crate::checks::scope::{ClaimEvidence, ClaimMonth};
 use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, Severity, YearMonth};
 use crate::rules::{Ruleset, TimeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -63,6 +64,39 @@ pub(super) fn verify(
     for (code, at) in unaudited {
         let f = cd007::finding(code, at.len());
         push_cited(findings, f, at.into_iter(), None);
+    }
+    // Rules across the practitioners of a patient-month (CD008): each practitioner's claim
+    // gets the finding with its own lines.
+    let mut across: HashMap<(u32, YearMonth, u32), Vec<Finding>> = HashMap::new();
+    let mut month_lines: BTreeMap<(u32, YearMonth), Vec<&Claim>> = BTreeMap::new();
+    for c in &cf.claims {
+        month_lines
+            .entry((c.patient, YearMonth::of(c.date_of_service)))
+            .or_default()
+            .push(c);
+    }
+    for (&(patient, month), lines) in &month_lines {
+        let view = ClaimMonth {
+            year: rules.for_month(month),
+            lines,
+        };
+        let mut cited = Vec::new();
+        for check in claim_month_checks() {
+            check(&view, &mut cited);
+        }
+        for (f, at) in cited {
+            let mut by_npi: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+            for c in lines.iter().filter(|c| at.contains(&c.line)) {
+                by_npi.entry(c.npi).or_default().push(c.line);
+            }
+            for (npi, l) in by_npi {
+                let file = lines.first().map_or(0, |c| c.file);
+                across
+                    .entry((patient, month, npi))
+                    .or_default()
+                    .push(f.clone().at_lines(file, l));
+            }
+        }
     }
     // Errors from the evidence, by patient-month and practitioner.
     let mut held: HashSet<(String, YearMonth, String)> = HashSet::new();
@@ -157,6 +191,7 @@ pub(super) fn verify(
             }
             local.extend(found);
         }
+        local.extend(across.remove(&(patient, month, npi)).unwrap_or_default());
         for f in &mut local {
             f.patient_id = pid.into();
             f.month = Some(month);

@@ -6,7 +6,7 @@ use super::reader::{Rec, RowResult, accepted, open_bytes, open_file, show};
 use super::schema::ClaimCol;
 use super::{IngestError, ReadOptions};
 use crate::domain::starts_formula;
-use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi};
+use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi, well_formed_hcpcs};
 use std::io::Read;
 use std::path::Path;
 
@@ -165,14 +165,4 @@ fn claim(
         line,
         raw: Vec::new(),
     }))
-}
-
-/// A HCPCS code: a CPT code (5 digits, or 4 digits and F, T, U or M for categories II and
-/// III, PLA and MAAA) or a level II code (a letter and 4 digits).
-fn well_formed_hcpcs(code: &str) -> bool {
-    let b = code.as_bytes();
-    b.len() == 5
-        && (b.iter().all(u8::is_ascii_digit)
-            || (b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit))
-            || (b[..4].iter().all(u8::is_ascii_digit) && matches!(b[4], b'F' | b'T' | b'U' | b'M')))
 }

@@ -16,6 +16,7 @@ const YEAR_FILES: &[&str] = &[
     "fees.csv",
     "conversion.csv",
     "clashes.csv",
+    "exclusive.csv",
     "roles.csv",
 ];
 const CHRONIC: &str = "chronic/ccir_v2023_1.csv";
@@ -143,6 +144,8 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
     let conversion_rows = parse::conversion(conv_name, t)?;
     let (n, t) = get("clashes.csv")?;
     let clashes = parse::clashes(n, t, is_check)?;
+    let (n, t) = get("exclusive.csv")?;
+    let exclusive = parse::exclusive(n, t)?;
     let (n, t) = get("roles.csv")?;
     let roles = parse::roles(n, t)?;
     let yr = YearRules {
@@ -152,6 +155,7 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
         conversion: Vec::new(),
         conversion_rows,
         clashes,
+        exclusive,
         roles,
     };
     let mut yr = yr;
@@ -268,6 +272,31 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "rules file 2027/codes.csv: missing for this year"
+        );
+    }
+
+    #[test]
+    fn a_folder_replaces_the_exclusive_pairs_and_a_bad_row_names_file_and_line() {
+        let embedded = Ruleset::embedded(crate::checks::is_check).unwrap();
+        assert_eq!(embedded.year(2026).exclusive.len(), 3);
+        assert!(embedded.year(2025).exclusive.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("2026")).unwrap();
+        let path = dir.path().join("2026/exclusive.csv");
+        let good = "code_a,code_b,scope,source\n99490,99424,month,payer contract\n";
+        std::fs::write(&path, good).unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        let y26 = r.year(2026);
+        assert_eq!(y26.exclusive.len(), 1);
+        assert_eq!(y26.exclusive[0].code_b, "99424");
+        std::fs::write(&path, format!("{good}99470,99457x,month,cms\n")).unwrap();
+        let e = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "rules file {}: line 3: code_b \"99457X\" is not a HCPCS code",
+                path.display()
+            )
         );
     }
 

@@ -16,7 +16,7 @@ mod roles;
 mod tables;
 mod validate;
 
-pub use tables::{Clash, CodeRule, Fee, Policy, Relation, Statuses, TimeKind};
+pub use tables::{Clash, CodeRule, Exclusive, Fee, Policy, Relation, Statuses, TimeKind};
 
 use crate::domain::{Money, RoleClass, YearMonth, cents};
 use chrono::NaiveDate;
@@ -53,6 +53,8 @@ pub struct YearRules {
     /// Every row of conversion.csv, with whom it is for.
     pub conversion_rows: Vec<parse::ConvRange>,
     pub clashes: Vec<Clash>,
+    /// Codes not reported together for one patient in one month (`exclusive.csv`).
+    pub exclusive: Vec<Exclusive>,
     pub roles: HashMap<String, RoleClass>,
 }
 

@@ -1,8 +1,9 @@
 //! One parser per kind of rule file, each checking what it reads. Errors name the file.
 
-use super::{Clash, CodeRule, Fee, RulesError, Statuses, TimeKind, bad, pack_code};
+use super::{Clash, CodeRule, Exclusive, Fee, RulesError, Statuses, TimeKind, bad, pack_code};
 use crate::domain::{
     ConsentStatus, ProblemStatus, RoleClass, Severity, norm_key, normalise_note, parse_date,
+    well_formed_hcpcs,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -273,6 +274,70 @@ pub(super) fn clashes(
 }
 
 #[derive(Deserialize)]
+struct ExclusiveRow {
+    code_a: String,
+    code_b: String,
+    scope: String,
+    source: String,
+}
+
+/// `<year>/exclusive.csv`: pairs of well-formed HCPCS codes (upper case, not necessarily in
+/// codes.csv), each with scope `month` and a source; no pair twice, in either order.
+pub(super) fn exclusive(name: &str, text: &str) -> Result<Vec<Exclusive>, RulesError> {
+    let rows: Vec<ExclusiveRow> = records(name, text)?;
+    let mut out: Vec<Exclusive> = Vec::new();
+    for (i, r) in rows.into_iter().enumerate() {
+        let line = i + 2;
+        let a = r.code_a.trim().to_ascii_uppercase();
+        let b = r.code_b.trim().to_ascii_uppercase();
+        for (field, c) in [("code_a", &a), ("code_b", &b)] {
+            if !well_formed_hcpcs(c) {
+                return Err(bad(
+                    name,
+                    format!("line {line}: {field} {c:?} is not a HCPCS code"),
+                ));
+            }
+        }
+        if a == b {
+            return Err(bad(
+                name,
+                format!("line {line}: {a} cannot exclude itself (units are CD003)"),
+            ));
+        }
+        if r.scope.trim() != "month" {
+            return Err(bad(
+                name,
+                format!("line {line}: scope {:?} is not month", r.scope.trim()),
+            ));
+        }
+        if r.source.trim().is_empty() {
+            return Err(bad(
+                name,
+                format!("line {line}: {a} and {b} cite no source"),
+            ));
+        }
+        if let Some(j) = out
+            .iter()
+            .position(|e| (e.code_a == a && e.code_b == b) || (e.code_a == b && e.code_b == a))
+        {
+            return Err(bad(
+                name,
+                format!(
+                    "line {line}: {a} and {b} are listed twice (also line {})",
+                    j + 2
+                ),
+            ));
+        }
+        out.push(Exclusive {
+            code_a: a,
+            code_b: b,
+            source: r.source.trim().to_string(),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
 struct RoleRow {
     role: String,
     class: String,
@@ -533,6 +598,48 @@ mod tests {
         assert!(e.contains("no consent word with meaning consent"), "{e}");
         let e = load("consent,Enrolled,consent,a\nproblem,Deleted,ignore,a\n").unwrap_err();
         assert!(e.contains("no problem word with meaning active"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_exclusive_row_names_its_line() {
+        let head = "code_a,code_b,scope,source\n";
+        let ok = "99470,99457,month,a\n";
+        let load = |rows: &str| {
+            exclusive("exclusive.csv", &format!("{head}{ok}{rows}")).map_err(|e| e.to_string())
+        };
+        let v = load("99445, 99454 ,month,b\n").unwrap();
+        assert_eq!(
+            (v[1].code_a.as_str(), v[1].code_b.as_str()),
+            ("99445", "99454")
+        );
+        for (extra, want) in [
+            (
+                "9947,99457,month,a\n",
+                "line 3: code_a \"9947\" is not a HCPCS code",
+            ),
+            (
+                "99470,9945X,month,a\n",
+                "line 3: code_b \"9945X\" is not a HCPCS code",
+            ),
+            (
+                "99470,99470,month,a\n",
+                "line 3: 99470 cannot exclude itself",
+            ),
+            ("99445,99454,day,a\n", "line 3: scope \"day\" is not month"),
+            (
+                "99445,99454,month, \n",
+                "line 3: 99445 and 99454 cite no source",
+            ),
+            (
+                "99457,99470,month,a\n",
+                "line 3: 99457 and 99470 are listed twice (also line 2)",
+            ),
+            ("99445,99454\n", "record 2"),
+        ] {
+            let e = load(extra).unwrap_err();
+            assert!(e.starts_with("rules file exclusive.csv: "), "{e}");
+            assert!(e.contains(want), "{extra:?}: {e}");
+        }
     }
 
     #[test]

@@ -36,6 +36,16 @@ pub struct Fee {
     pub mp: Decimal,
 }
 
+/// One row of `<year>/exclusive.csv`: two codes that are not reported for one patient in
+/// one calendar month, whichever practitioners bill them (`scope` `month`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exclusive {
+    pub code_a: String,
+    pub code_b: String,
+    /// The file's `source` cell, cited in the finding.
+    pub source: String,
+}
+
 /// One row of `<year>/clashes.csv`: the check raised when another program is billed in a
 /// CCM patient-month, and its severity by policy and by who bills the other program.
 #[derive(Clone, Debug)]

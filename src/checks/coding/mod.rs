@@ -1,5 +1,6 @@
 //! CD-series: claim lines that break the code rules whatever the evidence (verify mode).
-//! Pairings, caps and families come from rules/<year>/codes.csv.
+//! Pairings, caps and families come from rules/<year>/codes.csv; codes exclusive within a
+//! month from rules/<year>/exclusive.csv.
 
 #[path = "cd001_addon_without_base.rs"]
 pub mod cd001;
@@ -15,6 +16,8 @@ pub mod cd005;
 pub mod cd006;
 #[path = "cd007_code_not_audited.rs"]
 pub mod cd007;
+#[path = "cd008_exclusive_codes_same_month.rs"]
+pub mod cd008;
 
 pub use cd001::CD001;
 pub use cd002::CD002;
@@ -23,6 +26,7 @@ pub use cd004::CD004;
 pub use cd005::CD005;
 pub use cd006::CD006;
 pub use cd007::CD007;
+pub use cd008::CD008;
 
 use super::Finding;
 use super::scope::{Cited, ClaimGroup};

@@ -1,0 +1,52 @@
+//! CD008 exclusive-codes-same-month: the check's definition (its `ccm explain` text) and its
+//! logic. The pairs are data: rules/<year>/exclusive.csv.
+
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimMonth};
+
+check! {
+    CD008, "CD008", "exclusive-codes-same-month", Error,
+    what: "(claims given) Two codes that are not reported together are claimed for one patient \
+           in one calendar month, by one practitioner or by two: from CY2026, RPM treatment \
+           management 99470 (10-19 minutes) with 99457 or 99458, and RPM device supply 99445 \
+           (2-15 days) with 99454 (16-30 days). The pairs come from rules/<year>/exclusive.csv; \
+           every practitioner's claim that holds one of the codes is held, each finding citing \
+           that claim's lines. Two CCM or PCM families of one practitioner are CD004.",
+    why: "CMS pays one of each pair per patient and month (the short code replaces the long \
+          one, it is not added to it); a claims file with both passes clean and the second \
+          code is denied or recouped.",
+    example: "claims.csv line 4, 99457 on 1234567893's claim, and line 5, 99470 on 1628315479's, \
+              for P0001 in 2026-01: both claims are held.",
+    source: "CMS PFS CY2026 final rule, 90 FR 49266 (Nov 5, 2025; FR Doc 2025-19787), \
+             remote physiologic monitoring: CPT 99445 and 99470 adopted, 99445 not reported \
+             with 99454, 99470 not with 99457; NCCI add-on edits (99458 only with 99457). \
+             Each pair's own source is in rules/<year>/exclusive.csv.",
+}
+
+/// Each exclusive pair of the year whose two codes are both claimed this patient-month.
+pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
+    for pair in &m.year.exclusive {
+        let a = m.lines_of(&pair.code_a);
+        let b = m.lines_of(&pair.code_b);
+        if a.is_empty() || b.is_empty() {
+            continue;
+        }
+        let program = [&pair.code_a, &pair.code_b]
+            .into_iter()
+            .find_map(|h| m.year.code(h))
+            .map_or("", |r| r.program.as_str());
+        let mut lines: Vec<u64> = a.into_iter().chain(b).collect();
+        lines.sort_unstable();
+        out.push((
+            Finding::new(
+                &CD008,
+                format!(
+                    "{} and {} claimed for one patient in one month, and they are not reported together (source: {})",
+                    pair.code_a, pair.code_b, pair.source
+                ),
+            )
+            .program(program),
+            lines,
+        ));
+    }
+}
