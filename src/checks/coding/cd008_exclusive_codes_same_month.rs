@@ -21,6 +21,9 @@ check! {
              remote physiologic monitoring: CPT 99445 and 99470 adopted, 99445 not reported \
              with 99454, 99470 not with 99457; NCCI add-on edits (99458 only with 99457). \
              Each pair's own source is in rules/<year>/exclusive.csv.",
+    fix: "Bill one code of the pair for the patient and month: 99457 (with 99458) when 20 or \
+          more minutes of treatment management are documented, else 99470; 99454 for 16-30 \
+          days of readings, else 99445. Remove the other line from every practitioner's claim.",
 }
 
 /// Each exclusive pair of the year whose two codes are both claimed this patient-month.
