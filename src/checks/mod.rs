@@ -92,6 +92,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &consent::CN002, fire: &[Fire::PatientMonth(consent::cn002::check)] },
     Entry { check: &consent::CN003, fire: &[Fire::PatientMonth(consent::cn003::check)] },
     Entry { check: &consent::CN004, fire: &[Fire::PatientMonth(consent::cn004::check)] },
+    Entry { check: &consent::CN005, fire: &[Fire::PatientMonth(consent::cn005::check)] },
     Entry { check: &eligibility::EL001, fire: &[Fire::Run(eligibility::el001::run), Fire::PatientMonth(eligibility::el001::check)] },
     Entry { check: &eligibility::EL002, fire: &[Fire::Run(eligibility::el002::run), Fire::PatientMonth(eligibility::el002::check)] },
     Entry { check: &eligibility::EL003, fire: &[Fire::PatientMonth(eligibility::el003::check)] },

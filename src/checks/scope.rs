@@ -79,6 +79,9 @@ pub struct PatientMonth<'a> {
     pub consents: &'a [Consent],
     /// NPIs with countable CCM minutes this patient-month.
     pub ccm_npis: &'a [u32],
+    /// The patient's previous audited month with countable CCM minutes, and the NPIs with
+    /// CCM minutes that month (none when this is the patient's first CCM month).
+    pub previous_ccm: Option<(YearMonth, &'a [u32])>,
     /// Countable CCM minutes under this NPI this month (for a PCM month).
     pub ccm_minutes_same_npi: u32,
     pub enrolments: &'a [&'a Enrolment],

@@ -57,6 +57,9 @@ struct MonthRun {
     /// The patient-month whose NPIs with CCM minutes are in `npis`.
     npis_at: Option<(u32, YearMonth)>,
     npis: Vec<u32>,
+    /// The patient's previous month with CCM minutes before `npis_at`, and its NPIs with them.
+    previous: Option<YearMonth>,
+    previous_npis: Vec<u32>,
     /// The list a month's findings are collected in, reused.
     found: Vec<Finding>,
     /// The run-level notes the checks raised (`Emit::note`), each once, first raised first.
@@ -163,13 +166,29 @@ impl Months<'_> {
         if state.npis_at != Some((patient, month)) {
             state.npis_at = Some((patient, month));
             state.npis.clear();
+            let at = pms.partition_point(|e| e.0 < (patient, month, 0, Program::Ccm));
+            let with_ccm = |(k, pm): &&(Key, Pm)| k.3 == Program::Ccm && pm.total > Secs::ZERO;
             state.npis.extend(
-                pms[pms.partition_point(|e| e.0 < (patient, month, 0, Program::Ccm))..]
+                pms[at..]
                     .iter()
                     .take_while(|(k, _)| (k.0, k.1) == (patient, month))
-                    .filter(|(k, pm)| k.3 == Program::Ccm && pm.total > Secs::ZERO)
+                    .filter(with_ccm)
                     .map(|(k, _)| k.2),
             );
+            // The patient's earlier patient-months sit just before, latest last.
+            let earlier = pms[..at].iter().rev().take_while(|(k, _)| k.0 == patient);
+            state.previous = earlier.clone().find(with_ccm).map(|(k, _)| k.1);
+            state.previous_npis.clear();
+            if let Some(prev) = state.previous {
+                state.previous_npis.extend(
+                    earlier
+                        .skip_while(|(k, _)| k.1 != prev)
+                        .take_while(|(k, _)| k.1 == prev)
+                        .filter(with_ccm)
+                        .map(|(k, _)| k.2),
+                );
+                state.previous_npis.sort_unstable();
+            }
         }
         let first_of_month = state.el003_done != Some((patient, month));
         state.el003_done = Some((patient, month));
@@ -189,6 +208,7 @@ impl Months<'_> {
             rows: &rows,
             consents: self.auditor.consents_of(patient),
             ccm_npis: &state.npis,
+            previous_ccm: state.previous.map(|m| (m, state.previous_npis.as_slice())),
             ccm_minutes_same_npi: if program == Program::Pcm {
                 pm_of(pms, &(patient, month, npi, Program::Ccm))
                     .map_or(0, |c| c.total.whole_minutes())

@@ -9,11 +9,14 @@ pub mod cn002;
 pub mod cn003;
 #[path = "cn004_consent_other_practitioner.rs"]
 pub mod cn004;
+#[path = "cn005_practitioner_changed_without_consent.rs"]
+pub mod cn005;
 
 pub use cn001::CN001;
 pub use cn002::CN002;
 pub use cn003::CN003;
 pub use cn004::CN004;
+pub use cn005::CN005;
 
 use crate::domain::YearMonth;
 use crate::domain::{Consent, Program};
