@@ -103,8 +103,10 @@ fn demo_month_fires_every_check() {
     // The demo is a tidy export in ccm's own shape; what only messy exports show (ids
     // that lost their zeros in Excel, footer rows, open timers, statuses) fires in the
     // rule fixtures and fixtures/exports instead. CD008's pairs are CY2026 codes (99470,
-    // 99445); the demo is March 2025, so it fires in its rule fixture only.
-    const EXPORT_SHAPE: &[&str] = &["IN006", "IN007", "IN008", "CD008"];
+    // 99445); the demo is March 2025, so it fires in its rule fixture only. EL007 needs a
+    // month whose fiscal year has no ICD-10-CM set in the rules; FY2025 has one, so it too
+    // fires in its rule fixture only.
+    const EXPORT_SHAPE: &[&str] = &["IN006", "IN007", "IN008", "CD008", "EL007"];
     for c in ccm::checks::registry() {
         assert_eq!(
             found.iter().any(|(code, _)| code == c.code),
