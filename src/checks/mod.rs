@@ -99,6 +99,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &eligibility::EL004, fire: &[Fire::PatientMonth(eligibility::el004::check)] },
     Entry { check: &eligibility::EL005, fire: &[Fire::PatientMonth(eligibility::el005::check)] },
     Entry { check: &eligibility::EL006, fire: &[Fire::Ingest] },
+    Entry { check: &eligibility::EL007, fire: &[Fire::PatientMonth(eligibility::el007::check)] },
     Entry { check: &time::TM001, fire: &[Fire::Decided(time::tm001::check)] },
     Entry { check: &time::TM002, fire: &[Fire::PatientMonth(time::tm002::check)] },
     Entry { check: &time::TM003, fire: &[Fire::PatientMonth(time::tm003::check)] },

@@ -138,6 +138,27 @@ impl Auditor<'_> {
                 ));
             }
         }
+        // A fiscal year without an ICD-10-CM set of its own is checked against the nearest
+        // set: said once per fiscal year, with the months it covers.
+        let mut stand_in: std::collections::BTreeMap<i32, (i32, Vec<YearMonth>)> =
+            std::collections::BTreeMap::new();
+        for m in &months {
+            let (used, exact) = rules.code_set_for(*m);
+            if !exact {
+                let own = crate::rules::Ruleset::own_fiscal_year(*m);
+                stand_in.entry(own).or_insert((used, Vec::new())).1.push(*m);
+            }
+        }
+        for (own, (used, ms)) in &stand_in {
+            let span = match (ms.first(), ms.last()) {
+                (Some(a), Some(b)) if a != b => format!("{a} … {b}"),
+                (Some(a), _) => a.to_string(),
+                _ => continue,
+            };
+            notes.push(format!(
+                "ICD-10-CM FY{used} code set used for {span} (no FY{own} set in the rules): a code absent from it is EL007 not verifiable, not EL003 unknown"
+            ));
+        }
 
         // Each month's row lists (the evidence of its findings) are taken out and dropped
         // once its findings are made, so they are not all held beside the findings.

@@ -180,10 +180,23 @@ impl Ruleset {
     /// The fiscal year whose code set applies to a month (FY runs Oct–Sep); before the
     /// first set we have, the first one, after the last, the last.
     pub fn fiscal_year(&self, m: YearMonth) -> i32 {
-        let fy = if m.month >= 10 { m.year + 1 } else { m.year };
+        self.code_set_for(m).0
+    }
+
+    /// The fiscal year a month is in (FY runs Oct–Sep), whether or not there is a set for it.
+    pub fn own_fiscal_year(m: YearMonth) -> i32 {
+        if m.month >= 10 { m.year + 1 } else { m.year }
+    }
+
+    /// The code set used for a month: its fiscal year, and whether that is the month's own
+    /// (`true`) or the nearest set the rules have, standing in for a year without one
+    /// (`false`: the latest set after it, the first set before it).
+    pub fn code_set_for(&self, m: YearMonth) -> (i32, bool) {
+        let fy = Self::own_fiscal_year(m);
         let first = *self.code_sets.keys().next().expect("a code set");
         let last = *self.code_sets.keys().next_back().expect("a code set");
-        fy.clamp(first, last)
+        let used = fy.clamp(first, last);
+        (used, self.code_sets.contains_key(&fy))
     }
 
     /// Whether a (dot-less) code is a billable ICD-10-CM code in that month's fiscal year.
@@ -192,6 +205,45 @@ impl Ruleset {
         match (self.code_sets.get(&fy), pack_code(code)) {
             (Some(set), Some(k)) => set.binary_search(&k).is_ok(),
             _ => false,
+        }
+    }
+
+    /// Whether a code not in the month's set has codes under it there (a category or
+    /// subcategory such as E11 or E11.6): a header, not billable in any year.
+    pub fn is_header_code(&self, code: &str, m: YearMonth) -> bool {
+        let fy = self.fiscal_year(m);
+        match (self.code_sets.get(&fy), pack_code(code)) {
+            (Some(set), Some(k)) if code.len() < 8 => {
+                let end = k | ((1u64 << (64 - 8 * code.len())) - 1);
+                let i = set.partition_point(|c| *c <= k);
+                set.get(i).is_some_and(|c| *c <= end)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a code the code set cannot verify is taken as chronic: by its own or its
+    /// nearest listed parent's HCUP flag when there is one, else when any code of its
+    /// 3-character category is flagged chronic (a new code in a chronic category, such as
+    /// a new detail code of I50 heart failure, is taken to be chronic too).
+    pub fn chronic_category(&self, code: &str) -> bool {
+        match self.chronic_flag(code) {
+            1 => true,
+            0 => false,
+            _ => {
+                let Some(cat) = code.get(..3) else {
+                    return false;
+                };
+                let Some(k) = pack_code(cat) else {
+                    return false;
+                };
+                let end = k | ((1u64 << 40) - 1);
+                let i = self.chronic.partition_point(|e| e.0 < k);
+                self.chronic[i..]
+                    .iter()
+                    .take_while(|e| e.0 <= end)
+                    .any(|e| e.1 == 1)
+            }
         }
     }
 
@@ -321,5 +373,29 @@ mod tests {
         assert_eq!(r.fiscal_year(m), 2025);
         assert_eq!(r.fiscal_year(YearMonth::parse("2025-10").unwrap()), 2026);
         assert_eq!(r.fiscal_year(YearMonth::parse("2023-01").unwrap()), 2025);
+        // Past the last set: the latest stands in, and says so.
+        assert_eq!(
+            r.code_set_for(YearMonth::parse("2026-09").unwrap()),
+            (2026, true)
+        );
+        assert_eq!(
+            r.code_set_for(YearMonth::parse("2026-10").unwrap()),
+            (2026, false)
+        );
+        assert_eq!(
+            r.code_set_for(YearMonth::parse("2024-09").unwrap()),
+            (2025, false)
+        );
+        // Headers have codes under them; leaves and unknown codes do not.
+        assert!(r.is_header_code("E11", m));
+        assert!(r.is_header_code("E116", m));
+        assert!(!r.is_header_code("E119", m));
+        assert!(!r.is_header_code("I5024", m));
+        // A code no flag covers is chronic when its category has a chronic code.
+        assert_eq!(r.chronic_flag("I5024"), 9);
+        assert!(r.chronic_category("I5024"));
+        assert!(r.chronic_category("E119Z"));
+        assert!(!r.chronic_category("R69"));
+        assert!(!r.chronic_category("QQQ1"));
     }
 }

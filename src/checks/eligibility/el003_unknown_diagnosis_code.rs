@@ -7,7 +7,9 @@ check! {
     EL003, "EL003", "unknown-diagnosis-code", Warning,
     what: "A diagnosis code that is not a billable ICD-10-CM code in the fiscal year of the \
            month (FY runs October to September; months before FY2025 use the FY2025 set). \
-           The code is ignored when counting conditions.",
+           The code is ignored when counting conditions. In a fiscal year with no set in the \
+           rules, only a header code (a category such as E11, with codes under it) is \
+           unknown; another code absent from the latest set is EL007, not verifiable.",
     why: "A claim carrying an invalid or non-billable code is rejected, and a condition that \
           cannot be coded cannot support eligibility.",
     example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 …).",
@@ -22,14 +24,22 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
     if !pm.first_of_month {
         return;
     }
+    let (fy, exact) = pm.run.rules.code_set_for(pm.month);
+    let stand_in = if exact {
+        String::new()
+    } else {
+        format!(
+            " (the code set used for FY{}, which has none in the rules)",
+            crate::rules::Ruleset::own_fiscal_year(pm.month)
+        )
+    };
     for d in &pm.conditions.invalid {
         emit.push(
             Finding::new(
                 &EL003,
                 format!(
-                    "{} is not a billable ICD-10-CM code in FY{}; it is ignored",
+                    "{} is not a billable ICD-10-CM code in FY{fy}{stand_in}; it is ignored",
                     d.code.dotted(),
-                    pm.run.rules.fiscal_year(pm.month)
                 ),
             )
             .patient(pm.patient)

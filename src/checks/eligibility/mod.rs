@@ -12,6 +12,8 @@ pub mod el004;
 pub mod el005;
 #[path = "el006_diagnosis_status_without_date.rs"]
 pub mod el006;
+#[path = "el007_diagnosis_not_verifiable.rs"]
+pub mod el007;
 
 pub use el001::EL001;
 pub use el002::EL002;
@@ -19,6 +21,7 @@ pub use el003::EL003;
 pub use el004::EL004;
 pub use el005::EL005;
 pub use el006::EL006;
+pub use el007::EL007;
 
 use crate::checks::scope::{Emit, PatientMonth, RunFacts};
 use crate::domain::YearMonth;
@@ -26,10 +29,13 @@ use crate::domain::{Check, Diagnosis, Finding, Kind, Program};
 use crate::rules::Ruleset;
 
 /// The conditions that count for a month: the chronic diagnoses (valid, active), in
-/// problem-list order, and the invalid codes seen.
+/// problem-list order, the invalid codes seen (EL003), and the codes the month's code set
+/// cannot verify because its fiscal year has no set of its own (EL007), each with whether
+/// it still counts (its category is chronic).
 pub struct Conditions<'a> {
     pub chronic: Vec<&'a Diagnosis>,
     pub invalid: Vec<&'a Diagnosis>,
+    pub unverifiable: Vec<(&'a Diagnosis, bool)>,
 }
 
 impl Conditions<'_> {
@@ -68,20 +74,37 @@ pub fn conditions<'a>(
     let (first, last) = (month.first_day(), month.last_day());
     let mut chronic = Vec::new();
     let mut invalid = Vec::new();
+    let mut unverifiable = Vec::new();
+    // A month whose fiscal year has no set is checked against the nearest one: a code
+    // absent from it may be new, so it is not verifiable rather than unknown (a header
+    // such as E11 is not billable in any year, so it stays unknown).
+    let (_, exact) = rules.code_set_for(month);
     for d in diags {
         let active = d.onset.is_none_or(|o| o <= last) && d.resolved.is_none_or(|r| r >= first);
         if !active {
             continue;
         }
         if !rules.is_valid_code(d.code.as_str(), month) {
-            invalid.push(*d);
+            if exact || rules.is_header_code(d.code.as_str(), month) {
+                invalid.push(*d);
+            } else {
+                let counts = rules.chronic_category(d.code.as_str());
+                unverifiable.push((*d, counts));
+                if counts && !chronic.iter().any(|c: &&Diagnosis| c.code == d.code) {
+                    chronic.push(*d);
+                }
+            }
         } else if rules.chronic_flag(d.code.as_str()) == 1
             && !chronic.iter().any(|c: &&Diagnosis| c.code == d.code)
         {
             chronic.push(*d);
         }
     }
-    Conditions { chronic, invalid }
+    Conditions {
+        chronic,
+        invalid,
+        unverifiable,
+    }
 }
 
 /// Whether a visit code initiates CCM (codes are data).
