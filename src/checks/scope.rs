@@ -134,12 +134,17 @@ impl<'a> ClaimGroup<'a> {
     }
     /// The lines (physical line numbers) that claim `hcpcs`.
     pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
-        self.lines
-            .iter()
-            .filter(|c| c.hcpcs == hcpcs)
-            .map(|c| c.line)
-            .collect()
+        lines_claiming(self.lines, hcpcs)
     }
+}
+
+/// The physical line numbers of the claim lines that claim `hcpcs`.
+fn lines_claiming(lines: &[&Claim], hcpcs: &str) -> Vec<u64> {
+    lines
+        .iter()
+        .filter(|c| c.hcpcs == hcpcs)
+        .map(|c| c.line)
+        .collect()
 }
 
 /// One patient-month's claim lines of every code, program and practitioner (verify mode),
@@ -153,11 +158,7 @@ pub struct ClaimMonth<'a> {
 impl ClaimMonth<'_> {
     /// The lines (physical line numbers) that claim `hcpcs`.
     pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
-        self.lines
-            .iter()
-            .filter(|c| c.hcpcs == hcpcs)
-            .map(|c| c.line)
-            .collect()
+        lines_claiming(self.lines, hcpcs)
     }
 }
 
