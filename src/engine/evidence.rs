@@ -8,7 +8,7 @@ use crate::checks::scope::TaggedRows;
 use crate::domain::{Consent, Diagnosis, Enrolment, Secs, Visit};
 use chrono::NaiveDate;
 
-/// Accumulated evidence for one patient, month and billing NPI: 48 bytes, plus the rows
+/// Accumulated evidence for one patient, month and billing NPI: 40 bytes, plus the rows
 /// behind any finding, allocated only for the months that have one.
 #[derive(Default, Debug)]
 pub(super) struct Pm {
@@ -18,29 +18,13 @@ pub(super) struct Pm {
     /// service at the threshold or verify mode needs them.
     pub(super) days: Vec<(NaiveDate, Secs, Secs)>,
     pub(super) issues: Option<Box<RowIssues>>,
-    /// Practitioners' time whose rows name no performer NPI, by staff member (kept only
-    /// for the months that have such rows). Boxed: 8 bytes in every patient-month rather
-    /// than a list's 24, at a million patient-months.
-    #[allow(clippy::box_collection)]
-    pub(super) unnamed: Option<Box<Vec<(u32, Secs)>>>,
 }
 
 impl Pm {
-    /// Adds a practitioner's time that no performer NPI attributes.
-    pub(super) fn add_unnamed(&mut self, staff: u32, secs: Secs) {
-        let list = self.unnamed.get_or_insert_with(Box::default);
-        match list.iter_mut().find(|e| e.0 == staff) {
-            Some(e) => e.1 += secs,
-            None => list.push((staff, secs)),
-        }
-    }
     pub(super) fn minutes(&self) -> MonthMinutes<'_> {
-        let unnamed = self.unnamed.as_deref().map_or(&[][..], |v| &v[..]);
-        let largest = unnamed.iter().map(|e| e.1).max().unwrap_or(Secs::ZERO);
         MonthMinutes {
             total: self.total,
-            practitioner: self.prac + largest,
-            unnamed_practitioners: unnamed.len() as u32,
+            practitioner: self.prac,
             days: &self.days,
         }
     }
