@@ -11,15 +11,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
-/// The companion kinds read before the time logs stream, in the order they are read.
-pub const COMPANIONS: [Kind; 6] = [
-    Kind::Consents,
-    Kind::Diagnoses,
-    Kind::Enrolments,
-    Kind::Careplans,
-    Kind::Visits,
-    Kind::Staff,
-];
+/// The companion kinds read before the time logs stream, in the order they are read:
+/// every kind but the time log and the claims file, in [`Kind::ALL`]'s order.
+fn companion_kinds() -> impl Iterator<Item = Kind> {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| !matches!(k, Kind::Timelog | Kind::Claims))
+}
 
 /// The files `--out` writes.
 pub const OUTPUTS: [&str; 4] = [
@@ -33,7 +31,7 @@ pub const OUTPUTS: [&str; 4] = [
 #[derive(Debug)]
 pub struct AuditPlan {
     pub timelogs: Vec<PathBuf>,
-    /// Companion files in the order they are read: by kind (as [`COMPANIONS`]), then in
+    /// Companion files in the order they are read: by kind (as [`companion_kinds`]), then in
     /// time-log order.
     pub companions: Vec<(Kind, PathBuf)>,
     /// The claims file (verify mode).
@@ -108,9 +106,8 @@ impl AuditPlan {
                 .with_context(|| format!("cannot read map file {name}"))?;
             read.map = HeaderMap::parse(&name, &text)?;
         }
-        let found: Vec<(Kind, PathBuf)> = COMPANIONS
-            .iter()
-            .flat_map(|&k| companions(args, k).into_iter().map(move |p| (k, p)))
+        let found: Vec<(Kind, PathBuf)> = companion_kinds()
+            .flat_map(|k| companions(args, k).into_iter().map(move |p| (k, p)))
             .collect();
         read.staff_roster = found.iter().any(|(k, _)| *k == Kind::Staff);
         let claims = companions(args, Kind::Claims);
