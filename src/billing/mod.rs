@@ -15,8 +15,16 @@ use chrono::NaiveDate;
 pub struct MonthMinutes<'a> {
     /// Countable time (clinical staff and practitioners).
     pub total: Secs,
-    /// Of that, practitioners' time.
+    /// Of that, the billing practitioner's own time (99491/99437): rows a performer NPI
+    /// says are theirs, plus, of the practitioners no performer NPI names, the one with the
+    /// most time.
     pub practitioner: Secs,
+    /// The billing practitioner's own time and every unnamed practitioner's together: what
+    /// pooling them would count (TM007 says when that would bill otherwise).
+    pub practitioner_pooled: Secs,
+    /// Practitioners with time in the month whose rows name no performer NPI: above one,
+    /// which of them is the billing practitioner is not known (TM007).
+    pub unnamed_practitioners: u32,
     /// Countable time per day: (date, all, practitioner); empty unless a date of service
     /// at the threshold or verify mode needs them.
     pub days: &'a [(NaiveDate, Secs, Secs)],
@@ -200,6 +208,8 @@ mod tests {
         let minutes = MonthMinutes {
             total,
             practitioner: prac,
+            practitioner_pooled: prac,
+            unnamed_practitioners: 0,
             days: &days,
         };
         select(r.year(2025), "CCM", minutes, m, DosMode::MonthEnd, false)

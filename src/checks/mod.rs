@@ -106,6 +106,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &time::TM004, fire: &[Fire::PatientMonth(time::tm004::check)] },
     Entry { check: &time::TM005, fire: &[Fire::StaffDay] },
     Entry { check: &time::TM006, fire: &[Fire::PatientMonth(time::tm006::check)] },
+    Entry { check: &time::TM007, fire: &[Fire::PatientMonth(time::tm007::check)] },
     Entry { check: &coding::CD001, fire: &[Fire::ClaimGroup(coding::cd001::check)] },
     Entry { check: &coding::CD002, fire: &[Fire::ClaimGroup(coding::cd002::check)] },
     Entry { check: &coding::CD003, fire: &[Fire::ClaimGroup(coding::cd003::check)] },

@@ -12,6 +12,17 @@ pub enum RoleClass {
     NonClinical,
 }
 
+/// Whose time a practitioner's row is, as far as the inputs say: the billing
+/// practitioner's own (99491/99437 count it), another practitioner's (it does not), or not
+/// said (no performer NPI in the time log or the staff roster).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Performer {
+    #[default]
+    Unknown,
+    Billing,
+    Other,
+}
+
 impl RoleClass {
     /// The class in words, for a note.
     pub fn describe(self) -> &'static str {
@@ -243,6 +254,8 @@ pub struct TimeRow {
     /// is given).
     pub secs: Secs,
     pub role: RoleClass,
+    /// Whose time it is, when a performer NPI says (practitioner rows).
+    pub performer: Performer,
     pub program: Program,
     /// Whether the note documents the work (TM006).
     pub note: NoteQuality,

@@ -8,23 +8,59 @@ use crate::checks::scope::TaggedRows;
 use crate::domain::{Consent, Diagnosis, Enrolment, Secs, Visit};
 use chrono::NaiveDate;
 
-/// Accumulated evidence for one patient, month and billing NPI: 40 bytes, plus the rows
+/// Accumulated evidence for one patient, month and billing NPI: 64 bytes, plus the rows
 /// behind any finding, allocated only for the months that have one.
 #[derive(Default, Debug)]
 pub(super) struct Pm {
     pub(super) total: Secs,
+    /// The billing practitioner's own time, as a performer NPI says.
     pub(super) prac: Secs,
     /// Countable time per day: (date, all, practitioner); kept only when a date of
     /// service at the threshold or verify mode needs them.
     pub(super) days: Vec<(NaiveDate, Secs, Secs)>,
     pub(super) issues: Option<Box<RowIssues>>,
+    /// Practitioners' time that no performer NPI attributes, folded as it comes: the staff
+    /// pass brings one staff member's rows at a time, so the member being added up, their
+    /// time so far, and the largest finished member's time are all it takes; no list.
+    unnamed: Unnamed,
+}
+
+/// The fold of unnamed practitioners' time: 18 bytes, no allocation.
+#[derive(Default, Debug)]
+struct Unnamed {
+    /// The staff member being added up (meaningful when `count` > 0).
+    staff: u32,
+    now: Secs,
+    /// The largest time of the members finished before `staff`.
+    largest: Secs,
+    /// All of them together (what pooling them would count).
+    sum: Secs,
+    /// How many members had such time.
+    count: u16,
 }
 
 impl Pm {
+    /// Adds a practitioner's time that no performer NPI attributes. Each staff member's
+    /// rows come together (the staff pass goes one member at a time).
+    pub(super) fn add_unnamed(&mut self, staff: u32, secs: Secs) {
+        let u = &mut self.unnamed;
+        if u.count == 0 || u.staff != staff {
+            u.largest = u.largest.max(u.now);
+            u.now = Secs::ZERO;
+            u.staff = staff;
+            u.count = u.count.saturating_add(1);
+        }
+        u.now += secs;
+        u.sum += secs;
+    }
     pub(super) fn minutes(&self) -> MonthMinutes<'_> {
+        let u = &self.unnamed;
+        let largest = u.largest.max(u.now);
         MonthMinutes {
             total: self.total,
-            practitioner: self.prac,
+            practitioner: self.prac + largest,
+            practitioner_pooled: self.prac + u.sum,
+            unnamed_practitioners: u32::from(u.count),
             days: &self.days,
         }
     }
@@ -150,5 +186,34 @@ impl HasPatient for Visit {
 impl HasPatient for Enrolment {
     fn patient(&self) -> u32 {
         self.patient
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_practitioners_count_the_largest_single_one() {
+        let mut pm = Pm {
+            prac: Secs(60),
+            ..Pm::default()
+        };
+        // The staff pass brings each member's rows together: 7 (10 + 5 min), 3 (12), 9 (3).
+        for (staff, secs) in [(7, 600), (7, 300), (3, 720), (9, 180)] {
+            pm.add_unnamed(staff, Secs(secs));
+        }
+        let m = pm.minutes();
+        assert_eq!(m.unnamed_practitioners, 3);
+        // The billing practitioner's named minute plus the largest unnamed (15 min).
+        assert_eq!(m.practitioner, Secs(60 + 900));
+        assert_eq!(m.practitioner_pooled, Secs(60 + 1800));
+        // The last member is the largest: the fold still sees it.
+        pm.add_unnamed(4, Secs(1200));
+        assert_eq!(pm.minutes().practitioner, Secs(60 + 1200));
+        assert_eq!(pm.minutes().unnamed_practitioners, 4);
+        assert_eq!(std::mem::size_of::<Pm>(), 64);
+        assert_eq!(Pm::default().minutes().unnamed_practitioners, 0);
+        assert_eq!(Pm::default().minutes().practitioner, Secs::ZERO);
     }
 }

@@ -15,7 +15,7 @@ use crate::checks::ingest::{in003, in004};
 use crate::checks::row_state::{RowState, RowTag, ladder};
 use crate::checks::scope::{OtherProgramRow, RunFacts};
 use crate::checks::{Finding, run_checks};
-use crate::domain::{Dataset, FastMap, NoteQuality, Program, Secs, TimeRow, YearMonth};
+use crate::domain::{Dataset, FastMap, NoteQuality, Performer, Program, Secs, TimeRow, YearMonth};
 
 impl Auditor<'_> {
     pub(super) fn finish_with(mut self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
@@ -258,6 +258,7 @@ impl Auditor<'_> {
                                 end: r.end,
                                 secs: r.secs,
                                 role: r.role(),
+                                performer: r.performer(),
                                 program: prog,
                                 note: NoteQuality::Ok,
                                 file: r.file,
@@ -318,9 +319,20 @@ impl Auditor<'_> {
                             pm.issues().add(RowTag::Overlap, at, l.overlap);
                         }
                         let m = r.secs - l.other_program - l.overlap;
-                        let p = if r.is_practitioner() { m } else { Secs::ZERO };
+                        // The billing practitioner's own time (99491/99437): theirs by a
+                        // performer NPI, or, named by none, tallied by practitioner.
+                        let p = match (r.is_practitioner(), r.performer()) {
+                            (true, Performer::Billing) => m,
+                            (true, Performer::Unknown) => {
+                                pm.add_unnamed(staff, m);
+                                m
+                            }
+                            _ => Secs::ZERO,
+                        };
                         pm.total += m;
-                        pm.prac += p;
+                        if r.performer() == Performer::Billing {
+                            pm.prac += p;
+                        }
                         if m > Secs::ZERO && several_npis[r.slot as usize] {
                             pm.issues().add_ccm_row(at);
                         }

@@ -268,6 +268,11 @@ impl<'r> Auditor<'r> {
         let mut flags = 0;
         if r.role == RoleClass::Practitioner {
             flags |= F_PRACTITIONER;
+            match r.performer {
+                crate::domain::Performer::Billing => flags |= row::F_PERF_BILLING,
+                crate::domain::Performer::Other => flags |= row::F_PERF_OTHER,
+                crate::domain::Performer::Unknown => {}
+            }
         }
         match r.note {
             NoteQuality::Ok => {}

@@ -301,7 +301,7 @@ impl Months<'_> {
             month,
             billing_npi: view.npi_name.into(),
             minutes: pm.total.whole_minutes(),
-            practitioner_minutes: pm.prac.whole_minutes(),
+            practitioner_minutes: pm.minutes().practitioner.whole_minutes(),
             status,
             chosen,
             alternatives,

@@ -7,6 +7,10 @@ use chrono::NaiveDate;
 pub(super) const F_PRACTITIONER: u8 = 1;
 pub(super) const F_NOTE_MISSING: u8 = 2;
 pub(super) const F_NOTE_VAGUE: u8 = 4;
+/// A practitioner's row known to be the billing practitioner's own time.
+pub(super) const F_PERF_BILLING: u8 = 8;
+/// A practitioner's row known to be another practitioner's time.
+pub(super) const F_PERF_OTHER: u8 = 16;
 
 /// What the cross-row checks (duplicates, overlaps, day totals) keep of one row in the
 /// audited months: 32 bytes, no text (the staff member is the list it sits in).
@@ -46,6 +50,16 @@ impl Slim {
     }
     pub(super) fn is_practitioner(&self) -> bool {
         self.flags & F_PRACTITIONER != 0
+    }
+    /// Whose time a practitioner's row is, as the inputs say.
+    pub(super) fn performer(&self) -> crate::domain::Performer {
+        if self.flags & F_PERF_BILLING != 0 {
+            crate::domain::Performer::Billing
+        } else if self.flags & F_PERF_OTHER != 0 {
+            crate::domain::Performer::Other
+        } else {
+            crate::domain::Performer::Unknown
+        }
     }
     pub(super) fn note_ok(&self) -> bool {
         self.flags & (F_NOTE_MISSING | F_NOTE_VAGUE) == 0

@@ -127,10 +127,10 @@ pub(super) fn encode(staff: u32, r: &Slim) -> [u8; RECORD] {
     b[26..28].copy_from_slice(&r.start.to_le_bytes());
     b[28..30].copy_from_slice(&r.end.to_le_bytes());
     // A row's time is at most a day (86 400 s): three bytes. The cover (under 8) and the
-    // flags (three bits) share the last byte, so a record stays 34 bytes.
-    debug_assert!(r.secs.0 < 1 << 24 && (r.cover as u8) < 8 && r.flags < 16);
+    // flags (five bits) share the last byte, so a record stays 34 bytes.
+    debug_assert!(r.secs.0 < 1 << 24 && (r.cover as u8) < 8 && r.flags < 32);
     b[30..33].copy_from_slice(&r.secs.0.to_le_bytes()[..3]);
-    b[33] = (r.cover as u8) << 4 | r.flags;
+    b[33] = (r.cover as u8) << 5 | r.flags;
     b
 }
 
@@ -150,8 +150,8 @@ pub(super) fn decode(b: &[u8]) -> (u32, Slim) {
             start: u16_at(26),
             end: u16_at(28),
             secs: crate::domain::Secs(u32::from_le_bytes([b[30], b[31], b[32], 0])),
-            cover: Cover::from_u8(b[33] >> 4),
-            flags: b[33] & 0x0f,
+            cover: Cover::from_u8(b[33] >> 5),
+            flags: b[33] & 0x1f,
         },
     )
 }
@@ -226,7 +226,7 @@ mod tests {
             end: crate::domain::NO_TIME,
             secs: crate::domain::Secs(i % 86_401),
             cover: Cover::from_u8((i % 6) as u8),
-            flags: (i % 8) as u8,
+            flags: (i % 32) as u8,
         }
     }
 

@@ -88,6 +88,9 @@ schema! {
         StaffRole = "staff_role", optional,
             ["role", "credential", "staff_type", "performed_by_role"];
         Program = "program", optional, ["service", "program_type", "care_program"];
+        /// The NPI of the practitioner who did the work (99491/99437 count only the
+        /// billing practitioner's own time); else the staff roster's.
+        StaffNpi = "staff_npi", optional, ["performer_npi"];
         BillingNpi = "billing_npi", required,
             ["npi", "billing_provider_npi", "provider_npi", "rendering_npi"];
         #[allow(dead_code)]

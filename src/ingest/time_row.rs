@@ -129,6 +129,7 @@ pub(super) fn parse_time_row(
     let role_s = r.get(Col::StaffRole)?;
     let program_s = r.get(Col::Program)?;
     let npi_s = r.get(Col::BillingNpi)?;
+    let staff_npi_s = r.get(Col::StaffNpi)?;
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
         return fail("patient_id is blank".into());
@@ -247,6 +248,33 @@ pub(super) fn parse_time_row(
             show(npi_s)
         ));
     }
+    // Whose time a practitioner's row is: the time log's performer NPI, else the roster's.
+    // Only a practitioner's row needs it (99491/99437): another row's staff_npi is not
+    // read, and the roster is not looked up when there is none.
+    let performer = if role != RoleClass::Practitioner {
+        crate::domain::Performer::Unknown
+    } else {
+        let performer_npi = if !staff_npi_s.is_empty() {
+            if !Npi::is_valid(staff_npi_s) {
+                return fail(format!(
+                    "staff_npi {} is not a valid NPI (10 digits with a valid check digit)",
+                    show(staff_npi_s)
+                ));
+            }
+            Some(staff_npi_s)
+        } else if roster.is_empty() {
+            None
+        } else {
+            roster
+                .find(staff)
+                .and_then(|m| m.npi.as_ref().map(|n| n.as_str()))
+        };
+        match performer_npi {
+            None => crate::domain::Performer::Unknown,
+            Some(n) if n == npi_s => crate::domain::Performer::Billing,
+            Some(_) => crate::domain::Performer::Other,
+        }
+    };
     // Two rows are one entry when their decoded values are: ids (trimmed), day, clock
     // times, minutes, role (letters and digits, any case), program, NPI, and activity and
     // note trimmed. `P001 ` for `P001`, `rn` for `RN` or `03/05/2025` for `2025-03-05` does
@@ -302,6 +330,7 @@ pub(super) fn parse_time_row(
             },
             secs: crate::domain::Secs(secs),
             role,
+            performer,
             program,
             note,
             file,

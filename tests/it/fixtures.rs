@@ -108,7 +108,11 @@ fn demo_month_fires_every_check() {
     // P0001's February in fixtures/multi/ keeps its NPI), so it fires in its rule fixture only.
     // EL007 needs a month whose fiscal year has no ICD-10-CM set in the rules; FY2025 has
     // one, so it too fires in its rule fixture only.
-    const EXPORT_SHAPE: &[&str] = &["IN006", "IN007", "IN008", "CD008", "CN005", "EL007"];
+    // TM007 needs several practitioners under one NPI with no performer NPI; the demo's
+    // practitioner months each have one practitioner, so it fires in its rule fixture only.
+    const EXPORT_SHAPE: &[&str] = &[
+        "IN006", "IN007", "IN008", "CD008", "CN005", "EL007", "TM007",
+    ];
     for c in ccm::checks::registry() {
         assert_eq!(
             found.iter().any(|(code, _)| code == c.code),

@@ -12,6 +12,8 @@ pub mod tm004;
 pub mod tm005;
 #[path = "tm006_vague_documentation.rs"]
 pub mod tm006;
+#[path = "tm007_practitioner_unknown.rs"]
+pub mod tm007;
 
 pub use tm001::TM001;
 pub use tm002::TM002;
@@ -19,6 +21,7 @@ pub use tm003::TM003;
 pub use tm004::TM004;
 pub use tm005::TM005;
 pub use tm006::TM006;
+pub use tm007::TM007;
 
 use crate::domain::{NoteQuality, Secs, normalise_note};
 
