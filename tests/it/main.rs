@@ -4,6 +4,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod docs;
 mod fixtures;
 mod fuzz;
 mod golden;
