@@ -310,7 +310,7 @@ pub fn printable(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max));
     for (i, c) in s.chars().enumerate() {
         if i == max {
-            out.push('…');
+            out.push_str("...");
             break;
         }
         if c.is_control() {

@@ -151,7 +151,7 @@ impl Auditor<'_> {
         }
         for (own, (used, ms)) in &stand_in {
             let span = match (ms.first(), ms.last()) {
-                (Some(a), Some(b)) if a != b => format!("{a} … {b}"),
+                (Some(a), Some(b)) if a != b => format!("{a} ... {b}"),
                 (Some(a), _) => a.to_string(),
                 _ => continue,
             };

@@ -210,7 +210,7 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
         let words: Vec<String> = st
             .seen
             .iter()
-            .map(|(_, w, m, n)| format!("{w} ×{n} ({m})"))
+            .map(|(_, w, m, n)| format!("{w} x{n} ({m})"))
             .collect();
         notes.push(format!("statuses read: {}", words.join(", ")));
     }
@@ -224,7 +224,7 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
     }
     if !st.wide.is_empty() {
         notes.push(format!(
-            "wide layout: {} column(s) {}…{} each hold a diagnosis",
+            "wide layout: {} column(s) {}...{} each hold a diagnosis",
             st.wide.len(),
             st.wide[0].1,
             st.wide[st.wide.len() - 1].1
@@ -424,7 +424,7 @@ fn diagnosis(
         }
         if cells.is_empty() {
             return fail(format!(
-                "no diagnosis code in {}…{}",
+                "no diagnosis code in {}...{}",
                 st.wide[0].1,
                 st.wide[st.wide.len() - 1].1
             ));

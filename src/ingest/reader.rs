@@ -552,7 +552,7 @@ pub(super) fn accepted<T>(
 pub(super) fn show(s: &str) -> String {
     const MAX: usize = 24;
     match s.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{:?}…", &s[..i]),
+        Some((i, _)) => format!("{:?}...", &s[..i]),
         None => format!("{s:?}"),
     }
 }
@@ -595,7 +595,7 @@ pub(super) fn headers_seen(heads: &[String]) -> String {
     const MOST: usize = 20;
     let mut names: Vec<String> = heads.iter().take(MOST).map(|h| printable(h, 40)).collect();
     if heads.len() > MOST {
-        names.push(format!("… {} more", heads.len() - MOST));
+        names.push(format!("... {} more", heads.len() - MOST));
     }
     format!("headers seen: {}", names.join(", "))
 }

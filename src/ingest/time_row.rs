@@ -91,7 +91,7 @@ pub(super) fn inferred_roles_note(inferred: &InferredRoles) -> Option<String> {
         })
         .collect();
     let more = if m.len() > 5 {
-        format!(" … and {} more", m.len() - 5)
+        format!(" ... and {} more", m.len() - 5)
     } else {
         String::new()
     };
@@ -199,7 +199,7 @@ pub(super) fn parse_time_row(
         }
         (Some(d), Some(sp)) if d > u32::from(sp) * 60 + 60 => {
             return fail(format!(
-                "minutes {} are longer than start/end ({start_s}–{end_s} is {sp} minutes)",
+                "minutes {} are longer than start/end ({start_s}-{end_s} is {sp} minutes)",
                 show(minutes_s)
             ));
         }

@@ -51,7 +51,7 @@ pub fn write_trace(
             format!("{}:{}", r.file, r.line),
             r.date.to_string(),
             r.interval
-                .map(|(s, e)| format!("{}–{}", hhmm(s), hhmm(e)))
+                .map(|(s, e)| format!("{}-{}", hhmm(s), hhmm(e)))
                 .unwrap_or_default(),
             r.staff.clone(),
             format!("{:?}", r.role).to_lowercase(),
@@ -96,7 +96,7 @@ pub fn write_trace(
                 for l in &o.lines {
                     writeln!(
                         w,
-                        "  {} x{} dated {} → ${} (dx {})",
+                        "  {} x{} dated {} -> ${} (dx {})",
                         l.hcpcs,
                         l.units,
                         l.date_of_service,

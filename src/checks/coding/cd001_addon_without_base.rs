@@ -6,7 +6,7 @@ use crate::checks::scope::{Cited, ClaimGroup};
 
 check! {
     CD001, "CD001", "addon-without-base", Error,
-    what: "An add-on code (99439, 99489, 99437 …) is claimed for a patient-month and \
+    what: "An add-on code (99439, 99489, 99437 ...) is claimed for a patient-month and \
            practitioner with no base code at all on that patient-month. The month's lines are \
            held.",
     why: "An add-on is only paid with its primary code; OIG found 99489 paid without a valid \

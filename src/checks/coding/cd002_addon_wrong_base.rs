@@ -7,11 +7,11 @@ use crate::checks::scope::{Cited, ClaimGroup};
 check! {
     CD002, "CD002", "addon-wrong-base", Error,
     what: "An add-on code is claimed with a base code it does not belong to (99437 with 99490, \
-           99439 with 99491, 99489 with 99490 …) and without its own base.",
+           99439 with 99491, 99489 with 99490 ...) and without its own base.",
     why: "Each CCM add-on extends one base code only; paired with another base it is denied or, \
           if paid, an overpayment.",
     example: "99437 (practitioner add-on) claimed beside 99490 (clinical-staff base).",
-    source: "CMS NCCI add-on code edits (99490→99439, 99491→99437, 99487→99489).",
+    source: "CMS NCCI add-on code edits (99490->99439, 99491->99437, 99487->99489).",
     fix: "Correct the claim so the add-on sits beside its own base (the message names it): change \
           the base or the add-on to the pair whose time the minutes are (clinical staff or the \
           practitioner).",

@@ -12,7 +12,7 @@ check! {
            unknown; another code absent from the latest set is EL007, not verifiable.",
     why: "A claim carrying an invalid or non-billable code is rejected, and a condition that \
           cannot be coded cannot support eligibility.",
-    example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 …).",
+    example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 ...).",
     source: "CDC/NCHS ICD-10-CM FY2025 and FY2026 code sets (April updates).",
     fix: "Replace the code on the problem list with a billable ICD-10-CM code of that fiscal year \
           (a category such as E11 needs its full code, such as E11.9) and export the diagnoses \

@@ -7,9 +7,9 @@ use crate::domain::{Program, Visit};
 check! {
     EL004, "EL004", "missing-initiating-visit", Error,
     what: "(visits file given) No qualifying face-to-face visit by the billing practitioner \
-           — E/M 99202–99205 or 99212–99215, AWV G0438/G0439, IPPE G0402 or the TCM \
+           - E/M 99202-99205 or 99212-99215, AWV G0438/G0439, IPPE G0402 or the TCM \
            face-to-face visit 99495/99496 (the list is data in rules/initiating_visits.csv); \
-           99211 does not qualify — in the 12 months before CCM started, nor since then up \
+           99211 does not qualify - in the 12 months before CCM started, nor since then up \
            to the end of the month. CCM starts at the first CCM consent or the first CCM \
            minute, whichever is earlier. A visit counts when its billing_npi is the CCM \
            month's billing NPI; a visit with no NPI counts too, and the run's notes then say \

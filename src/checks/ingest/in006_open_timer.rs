@@ -9,7 +9,7 @@ check! {
     why: "Without a duration or an interval there is no time to count, and ccm never guesses \
           one; but the work may have happened: if it did, the entry must be completed \
           before the month is billed, or the minutes are lost.",
-    example: "A row `P0001,2025-03-12,,,,S04,RN,CCM,…` (timer still running in the export): \
+    example: "A row `P0001,2025-03-12,,,,S04,RN,CCM,...` (timer still running in the export): \
               excluded as an open timer; the month counts the other rows only.",
     source: "CMS MLN909188 (time is counted from documented minutes).",
     fix: "Complete the entry in the care-management platform (stop the timer, or enter the \

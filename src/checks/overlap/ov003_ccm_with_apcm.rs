@@ -2,14 +2,14 @@
 
 check! {
     OV003, "OV003", "ccm-with-apcm", Error,
-    what: "CCM in a month the patient has Advanced Primary Care Management (G0556–G0558). Error \
+    what: "CCM in a month the patient has Advanced Primary Care Management (G0556-G0558). Error \
            by the same practitioner (APCM bundles CCM, PCM and TCM); warning when the APCM \
            practitioner is different or unknown, where CMS guidance is unclear.",
     why: "APCM pays a monthly amount that already includes care management; billing CCM beside \
           it by the same practitioner is duplicate payment.",
     example: "P0031's practice bills G0557 in March and also 99490 under the same NPI.",
     source: "CMS PFS CY2025 final rule (APCM).",
-    fix: "Remove the CCM claim for a month the same practitioner bills APCM (G0556–G0558); if \
+    fix: "Remove the CCM claim for a month the same practitioner bills APCM (G0556-G0558); if \
           APCM is billed by another practitioner, record that NPI on the enrolment and export \
           again so the clash can be judged.",
 }

@@ -2,7 +2,7 @@
 
 check! {
     OV004, "OV004", "ccm-with-bundled-service", Error,
-    what: "CCM in a month with ESRD monthly services (90951–90970), home health care plan \
+    what: "CCM in a month with ESRD monthly services (90951-90970), home health care plan \
            oversight (G0181) or hospice care plan oversight (G0182) by the same practitioner \
            (an enrolment with no NPI counts as possibly the same).",
     why: "Those services already pay for care management; CMS does not pay CCM beside them to \

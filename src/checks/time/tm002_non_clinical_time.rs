@@ -5,7 +5,7 @@ use crate::checks::scope::{Emit, PatientMonth};
 
 check! {
     TM002, "TM002", "non-clinical-time", Warning,
-    what: "Minutes logged by a non-clinical role (front desk, scheduler, biller, admin …). The \
+    what: "Minutes logged by a non-clinical role (front desk, scheduler, biller, admin ...). The \
            rows are excluded: their minutes never count. Roles are data (rules/<year>/roles.csv).",
     why: "Only clinical staff under general supervision and the billing practitioner furnish \
           CCM; counting a scheduler's call inflates the month.",

@@ -5,11 +5,11 @@ use crate::checks::scope::{Emit, PatientMonth};
 
 check! {
     TM004, "TM004", "time-counted-twice", Warning,
-    what: "The same staff member logged CCM and another program (RPM, PCM, BHI, TCM, APCM …) at \
+    what: "The same staff member logged CCM and another program (RPM, PCM, BHI, TCM, APCM ...) at \
            overlapping clock times. Those minutes leave CCM and stay with the other program.",
     why: "A minute counts toward one service only: CMS allows CCM beside RPM, TCM or BHI in one \
           month only when the time is counted once.",
-    example: "MA S04 logs RPM for P0003 10:00–10:20 and CCM for P0003 10:10–10:30: CCM keeps 10.",
+    example: "MA S04 logs RPM for P0003 10:00-10:20 and CCM for P0003 10:10-10:30: CCM keeps 10.",
     source: "CMS PFS CY2024 final rule (CCM with RPM, time counted once); CMS MLN909188.",
     fix: "Compare the two programs' rows with the documentation and correct whichever clock times \
           were entered wrong, then export again; minutes really spent on both at once stay with \

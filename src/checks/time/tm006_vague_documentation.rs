@@ -20,5 +20,5 @@ check! {
 
 /// Lists the patient-month's rows under [`RowTag::Vague`] (one finding per file).
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    emit.rows(&TM006, pm.rows.of(RowTag::Vague), "counted minutes whose note is missing or too thin to defend (\"CCM call\", \"follow up\" …); document what was done");
+    emit.rows(&TM006, pm.rows.of(RowTag::Vague), "counted minutes whose note is missing or too thin to defend (\"CCM call\", \"follow up\" ...); document what was done");
 }
