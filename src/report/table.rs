@@ -32,6 +32,7 @@ pub fn write_table(
     ds: &Dataset,
     audit: &Audit,
     summary: &Summary,
+    _lists: &super::Lists,
     color: bool,
 ) -> io::Result<()> {
     writeln!(w, "ccm {} — CCM billing audit", summary.ccm_version)?;
@@ -344,7 +345,7 @@ pub fn write_table(
     }
     writeln!(
         w,
-        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, summary.json; `ccm explain CODE` for any code"
+        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json, worklist.csv; `ccm explain CODE` for any code"
     )?;
     Ok(())
 }

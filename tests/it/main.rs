@@ -7,6 +7,7 @@ mod common;
 mod fixtures;
 mod fuzz;
 mod golden;
+mod held;
 mod inspect;
 mod layout;
 mod properties;
