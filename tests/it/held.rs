@@ -110,7 +110,7 @@ fn places(fs: &[&Row]) -> String {
 #[test]
 fn derive_held_claims_are_the_blocked_outcomes_with_reasons_and_places() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_, held, work, findings, summary) = run(
+    let (table, held, work, findings, summary) = run(
         &["fixtures/demo/timelog.csv", "--as-of", "2025-04-15"],
         tmp.path(),
     );
@@ -177,6 +177,28 @@ fn derive_held_claims_are_the_blocked_outcomes_with_reasons_and_places() {
         ("", "")
     );
     assert!(p20["reasons"].starts_with("CN003 consent-revoked"));
+    // The terminal says how many it shows of how many, and points at the file.
+    let n = held.len();
+    assert!(
+        table.contains(&format!("top patient-months at risk: 10 of {n} blocked")),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("... and {} more in held_claims.csv", n - 10)),
+        "{table}"
+    );
+    assert!(
+        table.contains("timelog.csv:54 +3"),
+        "file:line column: {table}"
+    );
+    assert!(
+        table.contains("Obtain the patient's consent"),
+        "what to do: {table}"
+    );
+    assert!(
+        !table.contains("worklist of"),
+        "no worklist table without an open month"
+    );
 }
 
 #[test]
@@ -212,7 +234,7 @@ fn without_a_consents_file_every_held_row_says_so() {
 fn verify_held_claims_are_the_held_lines_and_add_up_to_the_amount_at_risk() {
     let tmp = tempfile::tempdir().unwrap();
     let claims = "fixtures/demo/claims/claims.csv";
-    let (_, held, _, findings, summary) = run(
+    let (table, held, _, findings, summary) = run(
         &[
             "fixtures/demo/timelog.csv",
             "--as-of",
@@ -265,12 +287,18 @@ fn verify_held_claims_are_the_held_lines_and_add_up_to_the_amount_at_risk() {
         assert_eq!(got, want, "{r:?}");
         assert!(!r["what_to_do"].is_empty());
     }
+    // The claims of the table: one per patient-month and NPI.
+    let claims_held = summary["claims_held"].as_u64().unwrap();
+    assert!(
+        table.contains(&format!("top claims held: 10 of {claims_held} held")),
+        "{table}"
+    );
 }
 
 #[test]
 fn mid_month_worklist_lists_every_open_month_closest_to_paying_first() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_, _, work, findings, summary) = run(
+    let (table, _, work, findings, summary) = run(
         &["fixtures/demo/timelog.csv", "--as-of", "2025-03-24"],
         tmp.path(),
     );
@@ -374,4 +402,12 @@ fn mid_month_worklist_lists_every_open_month_closest_to_paying_first() {
             "{r:?} vs {f:?}"
         );
     }
+    let n = work.len();
+    assert!(
+        table.contains(&format!(
+            "worklist of the months open on 2025-03-24: 10 of {n}"
+        )),
+        "{table}"
+    );
+    assert!(table.contains(&format!("... and {} more in worklist.csv", n - 10)));
 }
