@@ -274,6 +274,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     } else {
         report::Lists::default()
     };
+    timing.mark("held and worklist");
 
     if let Some(out) = &plan.out {
         crate::outputs::write_out(out, &ds, &result, &summary, &lists)?;

@@ -1,6 +1,6 @@
 //! findings.csv, clean_claims.csv, held_claims.csv and worklist.csv.
 
-use super::lists::{Lists, checks_list, fix_at, what_to_do};
+use super::lists::{Lists, Texts, fix_at};
 use super::record;
 use crate::audit::Audit;
 use crate::domain::starts_formula;
@@ -163,6 +163,7 @@ pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<
     out.write_record(HELD_COLUMNS)?;
     let mut codes = String::new();
     let mut units = String::new();
+    let (mut reasons, mut others) = (Texts::default(), Texts::default());
     for r in &lists.held {
         codes.clear();
         units.clear();
@@ -174,6 +175,7 @@ pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<
             codes.push_str(c);
             let _ = write!(units, "{u}");
         }
+        let (why, todo) = reasons.of(&r.why.reasons);
         let claim_line = r
             .claim_line
             .map(|(f, l)| format!("{}:{l}", ds.file_name(f)))
@@ -188,10 +190,10 @@ pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<
             &units,
             &r.minutes.map(|m| m.to_string()).unwrap_or_default(),
             &r.amount.map(money_str).unwrap_or_default(),
-            &safe_cell(&checks_list(&r.why.reasons)),
+            &safe_cell(why),
             &safe_cell(&fix_at(ds, &r.why.fix_at)),
-            &safe_cell(&what_to_do(&r.why)),
-            &safe_cell(&checks_list(&r.why.other)),
+            &safe_cell(todo),
+            &safe_cell(others.of(&r.why.other).0),
         ])?;
     }
     out.flush()
@@ -202,8 +204,10 @@ pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<
 pub fn write_worklist_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(WORKLIST_COLUMNS)?;
+    let mut reasons = Texts::default();
     for r in &lists.worklist {
         let o = r.outcome;
+        let (why, todo) = reasons.of(&r.why.reasons);
         let next = r.next.as_ref();
         out.write_record([
             &*safe_cell(&o.patient_id),
@@ -220,9 +224,9 @@ pub fn write_worklist_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Res
             next.map_or("", |n| time_word(n.time)),
             &next.map(|n| money_str(n.pays)).unwrap_or_default(),
             &r.days_left.to_string(),
-            &safe_cell(&checks_list(&r.why.reasons)),
+            &safe_cell(why),
             &safe_cell(&fix_at(ds, &r.why.fix_at)),
-            &safe_cell(&what_to_do(&r.why)),
+            &safe_cell(todo),
         ])?;
     }
     out.flush()

@@ -94,10 +94,11 @@ fn holds(f: &Finding) -> bool {
     f.severity == Severity::Error && !f.check.code.starts_with("IN")
 }
 
-/// A check's place in the catalogue (`ccm rules` order).
+/// A check's place in the catalogue (`ccm rules` order). Checks are compared by code: a
+/// `const` check may sit at more than one address.
 fn rank(c: &'static Check) -> usize {
     registry()
-        .position(|r| std::ptr::eq(r, c))
+        .position(|r| r.code == c.code)
         .unwrap_or(usize::MAX)
 }
 
@@ -175,7 +176,7 @@ impl<'a> Index<'a> {
         let mut why = Why::default();
         let add = |f: &Finding, why: &mut Why| {
             if holds(f) {
-                if !why.reasons.iter().any(|c| std::ptr::eq(*c, f.check)) {
+                if !why.reasons.iter().any(|c| c.code == f.check.code) {
                     why.reasons.push(f.check);
                 }
                 if let Some(file) = f.file {
@@ -184,7 +185,7 @@ impl<'a> Index<'a> {
                         why.fix_at.push((file, 0));
                     }
                 }
-            } else if !why.other.iter().any(|c| std::ptr::eq(*c, f.check)) {
+            } else if !why.other.iter().any(|c| c.code == f.check.code) {
                 why.other.push(f.check);
             }
         };
@@ -219,7 +220,14 @@ pub fn lists<'a>(
         Some(v) => !v.held.is_empty(),
         None => audit.outcomes.iter().any(|o| o.status == Status::Blocked),
     };
-    let any_open = audit.outcomes.iter().any(|o| is_open(o.month, as_of));
+    // The months audited still open on the as-of date (a few at most; never per outcome).
+    let open: Vec<YearMonth> = audit
+        .months
+        .iter()
+        .copied()
+        .filter(|m| is_open(*m, as_of))
+        .collect();
+    let any_open = !open.is_empty();
     if !any_held && !any_open {
         return Lists::default();
     }
@@ -258,7 +266,7 @@ pub fn lists<'a>(
                 why: index.why(&o.patient_id, o.month, &o.billing_npi, Some(o.program)),
             });
         }
-        if is_open(o.month, as_of) {
+        if any_open && open.contains(&o.month) {
             let yr = rules.for_month(o.month);
             let mdm = ds
                 .patients
@@ -452,9 +460,9 @@ pub fn first_sentence(fix: &str) -> &str {
 }
 
 /// One line of what to do: each reason's fix, first sentence, prefixed by its code.
-pub fn what_to_do(why: &Why) -> String {
+pub fn what_to_do(reasons: &[&'static Check]) -> String {
     let mut s = String::new();
-    for c in &why.reasons {
+    for c in reasons {
         if !s.is_empty() {
             s.push(' ');
         }
@@ -495,4 +503,67 @@ pub fn fix_at(ds: &Dataset, at: &[(u16, u64)]) -> String {
         }
     }
     s
+}
+
+/// The texts of a list of checks, `CODE name; ...` and what to do, made once per distinct
+/// list (many rows share their reasons) and kept for the last [`Texts::KEPT`] lists.
+#[derive(Default)]
+pub struct Texts {
+    kept: Vec<(Vec<&'static Check>, String, String)>,
+}
+
+impl Texts {
+    const KEPT: usize = 64;
+
+    /// `(checks_list, what_to_do)` of `checks`.
+    pub fn of(&mut self, checks: &[&'static Check]) -> (&str, &str) {
+        let same = |a: &[&'static Check]| {
+            a.len() == checks.len() && a.iter().zip(checks).all(|(x, y)| x.code == y.code)
+        };
+        let i = match self.kept.iter().position(|k| same(&k.0)) {
+            Some(i) => i,
+            None => {
+                let made = (checks.to_vec(), checks_list(checks), what_to_do(checks));
+                if self.kept.len() < Self::KEPT {
+                    self.kept.push(made);
+                    self.kept.len() - 1
+                } else {
+                    self.kept[Self::KEPT - 1] = made;
+                    Self::KEPT - 1
+                }
+            }
+        };
+        let k = &self.kept[i];
+        (&k.1, &k.2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{eligibility, overlap};
+
+    /// A `const` check named in another module may sit at another address than the
+    /// registry's: its place in the catalogue is found by code.
+    #[test]
+    fn checks_are_ranked_by_code_in_catalogue_order() {
+        assert!(rank(&eligibility::EL001) < rank(&overlap::OV002));
+        for (i, c) in registry().enumerate() {
+            assert_eq!(rank(c), i);
+        }
+    }
+
+    #[test]
+    fn what_to_do_is_each_reasons_first_sentence() {
+        let why = [&eligibility::EL005, &overlap::OV002];
+        let s = what_to_do(&why);
+        assert!(s.starts_with("EL005: Establish the patient's comprehensive care plan"));
+        assert!(s.contains(" OV002: Bill the same practitioner's month as CCM or as PCM"));
+        assert_eq!(s.matches(": ").count(), 2, "{s}");
+        let mut texts = Texts::default();
+        assert_eq!(
+            texts.of(&why),
+            ("EL005 missing-care-plan; OV002 ccm-with-pcm", s.as_str())
+        );
+    }
 }

@@ -107,6 +107,20 @@ fn places(fs: &[&Row]) -> String {
         .join("; ")
 }
 
+/// Whether a `CODE name; CODE name` list is in catalogue order (`ccm rules`), each once.
+fn in_catalogue_order(list: &str) -> bool {
+    let at: Vec<usize> = list
+        .split("; ")
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            ccm::checks::registry()
+                .position(|r| r.code == &c[..5])
+                .expect("a check of the catalogue")
+        })
+        .collect();
+    at.windows(2).all(|w| w[0] < w[1])
+}
+
 #[test]
 fn derive_held_claims_are_the_blocked_outcomes_with_reasons_and_places() {
     let tmp = tempfile::tempdir().unwrap();
@@ -130,6 +144,8 @@ fn derive_held_claims_are_the_blocked_outcomes_with_reasons_and_places() {
             .collect();
         let got: BTreeSet<String> = r["reasons"].split("; ").map(String::from).collect();
         assert_eq!(got, want, "{r:?}");
+        assert!(in_catalogue_order(&r["reasons"]), "{r:?}");
+        assert!(in_catalogue_order(&r["other_findings"]), "{r:?}");
         assert_eq!(r["fix_at"], places(&why), "{r:?}");
         // What to do: each reason's fix text, first sentence, as `ccm explain` says it.
         for code in r["reasons"].split("; ").map(|c| &c[..5]) {
