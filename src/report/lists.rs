@@ -83,9 +83,6 @@ pub struct WorkRow<'a> {
 pub struct Lists<'a> {
     pub held: Vec<HeldRow<'a>>,
     pub worklist: Vec<WorkRow<'a>>,
-    /// Held claims (verify) or blocked patient-months (derive): the rows of the terminal's
-    /// "top at risk" table, one per claim.
-    pub held_claims: usize,
 }
 
 /// An error that holds a month. Row-level errors (the IN series: a row that cannot be read,
@@ -346,10 +343,6 @@ pub fn lists<'a>(
             }
         }
     }
-    out.held_claims = match &audit.verify {
-        Some(v) => v.held.len(),
-        None => out.held.len(),
-    };
     // The biggest holds first; a claim's lines together, in file order.
     out.held.sort_by(|a, b| {
         b.claim_amount
