@@ -68,9 +68,10 @@ fi
 log "building ccm and the csv_parse and floor examples (release)"
 cargo build --release --quiet
 cargo build --release --quiet --example csv_parse --example floor
-CCM=$ROOT/target/release/ccm
-PARSE=$ROOT/target/release/examples/csv_parse
-FLOOR=$ROOT/target/release/examples/floor
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+CCM=$TARGET/release/ccm
+PARSE=$TARGET/release/examples/csv_parse
+FLOOR=$TARGET/release/examples/floor
 [ -x "$CCM" ] && [ -x "$PARSE" ] && [ -x "$FLOOR" ] || die "release binaries missing"
 
 mkdir -p "$BENCH"
@@ -148,11 +149,22 @@ print(json.dumps({"rows": int(sys.argv[1]), "patients": int(sys.argv[2]), "month
 
 }
 
-# sums DIR: one line "name sha256" per --out file, in name order.
+# The files --out writes (src/args.rs OUTPUTS), in name order.
+OUT_FILES=(clean_claims.csv findings.csv findings.json held_claims.csv summary.json worklist.csv)
+
+# sums DIR [FILE...]: one line "name sha256" per --out file (default: all of them), in name
+# order; "name missing" for a file DIR does not hold.
 sums() {
     local d=$1 f
-    for f in clean_claims.csv findings.csv findings.json summary.json; do
-        printf '%s %s\n' "$f" "$(sha256sum "$d/$f" | cut -d' ' -f1)"
+    shift
+    local files=("$@")
+    ((${#files[@]})) || files=("${OUT_FILES[@]}")
+    for f in "${files[@]}"; do
+        if [ -f "$d/$f" ]; then
+            printf '%s %s\n' "$f" "$(sha256sum "$d/$f" | cut -d' ' -f1)"
+        else
+            printf '%s missing\n' "$f"
+        fi
     done
 }
 
@@ -208,7 +220,13 @@ if [ "$MODE" = compare ]; then
         done
         med() { printf '%s\n' $1 | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
         MO=$(med "${WALLS[old]}") MN=$(med "${WALLS[new]}")
-        SAME=$([ "$(sums "$TMP/out-old")" = "$(sums "$TMP/out-new")" ] && echo identical || echo DIFFER)
+        # The files both binaries write (an old one may write fewer); new ones are named.
+        COMMON=() ADDED=()
+        for f in "${OUT_FILES[@]}"; do
+            if [ -f "$TMP/out-old/$f" ]; then COMMON+=("$f"); else ADDED+=("$f"); fi
+        done
+        SAME=$([ "$(sums "$TMP/out-old" "${COMMON[@]}")" = "$(sums "$TMP/out-new" "${COMMON[@]}")" ] && echo identical || echo DIFFER)
+        ((${#ADDED[@]})) && SAME+=" (new only: ${ADDED[*]})"
         log "$ROWS rows: old ${WALLS[old]}| new ${WALLS[new]}"
         ROWS_OUT+=("| $ROWS | $MO | $MN | $(div "$MN" "$MO") | $(mb "${PEAK[old]}") | $(mb "${PEAK[new]}") | $SAME |")
         sums "$TMP/out-new" | sed "s/^/[bench] $ROWS new /" >&2

@@ -268,15 +268,22 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         result,
     } = prepare(&plan, None, &timing)?;
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
+    // The held and worklist rows, for --out and the table only.
+    let lists = if plan.out.is_some() || (!plan.quiet && plan.format == Format::Table) {
+        report::lists(&ds, &result, &rules, &cfg)
+    } else {
+        report::Lists::default()
+    };
+    timing.mark("held and worklist");
 
     if let Some(out) = &plan.out {
-        crate::outputs::write_out(out, &ds, &result, &summary)?;
+        crate::outputs::write_out(out, &ds, &result, &summary, &lists)?;
         timing.mark("write --out");
     }
     if !plan.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         to_stdout(|w| match plan.format {
-            Format::Table => report::write_table(w, &ds, &result, &summary, color),
+            Format::Table => report::write_table(w, &ds, &result, &summary, &lists, color),
             Format::Json => report::write_findings_json(w, &ds, &result, &summary),
             Format::Csv => report::write_findings_csv(w, &ds, &result),
         })?;

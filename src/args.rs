@@ -20,11 +20,13 @@ fn companion_kinds() -> impl Iterator<Item = Kind> {
 }
 
 /// The files `--out` writes.
-pub const OUTPUTS: [&str; 4] = [
+pub const OUTPUTS: [&str; 6] = [
     "clean_claims.csv",
     "findings.csv",
     "findings.json",
+    "held_claims.csv",
     "summary.json",
+    "worklist.csv",
 ];
 
 /// What one `ccm audit` (or `ccm trace`) run will do.

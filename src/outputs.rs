@@ -1,4 +1,4 @@
-//! Writing `--out`: the four files as one set, never half of one, never over an input (the
+//! Writing `--out`: the six files as one set, never half of one, never over an input (the
 //! plan checks that), with the user's umask.
 
 use crate::domain::Dataset;
@@ -8,8 +8,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-/// Writes the four files as a set, whole or not at all. Each is staged as a temporary file
-/// in the folder; only when all four are complete are they renamed into place, after a
+/// Writes the six files ([`crate::args::OUTPUTS`]) as a set, whole or not at all. Each is
+/// staged as a temporary file in the folder; only when all six are complete are they renamed into place, after a
 /// check that every rename can succeed, and with the previous files kept aside until the
 /// last rename so that a failure puts them back. A lock on the folder makes a second run into
 /// it wait for the first. SIGINT and SIGTERM remove the staged files.
@@ -18,6 +18,7 @@ pub fn write_out(
     ds: &Dataset,
     result: &crate::audit::Audit,
     summary: &report::Summary,
+    lists: &report::Lists,
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
@@ -44,8 +45,16 @@ pub fn write_out(
             Box::new(|w| report::write_findings_csv(w, ds, result)),
         ),
         (
+            "held_claims.csv",
+            Box::new(|w| report::write_held_csv(w, ds, lists)),
+        ),
+        (
             "summary.json",
             Box::new(|w| report::write_summary_json(w, summary)),
+        ),
+        (
+            "worklist.csv",
+            Box::new(|w| report::write_worklist_csv(w, ds, lists)),
         ),
     ];
     let write_one = |(name, write): &(&str, Writer)| -> Result<(tempfile::NamedTempFile, PathBuf)> {
@@ -83,7 +92,7 @@ pub fn write_out(
         tmp.as_file().sync_all().ok();
         Ok((tmp, dest))
     };
-    // findings.json (the largest) is written on a second thread beside the other three.
+    // findings.json (the largest) is written on a second thread beside the others.
     let (first, rest) = files.split_at(1);
     let (json, others) = std::thread::scope(|s| {
         let json = s.spawn(|| write_one(&first[0]));

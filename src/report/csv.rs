@@ -1,9 +1,12 @@
-//! findings.csv and clean_claims.csv.
+//! findings.csv, clean_claims.csv, held_claims.csv and worklist.csv.
 
+use super::lists::{Lists, Texts, fix_at};
 use super::record;
 use crate::audit::Audit;
 use crate::domain::starts_formula;
 use crate::domain::{Dataset, Text, money_str};
+use crate::rules::TimeKind;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// Column order of findings.csv and of each finding in JSON.
@@ -112,5 +115,128 @@ pub fn fee_basis(year: i32, rules_year: i32) -> String {
         format!("CY{rules_year}")
     } else {
         format!("CY{rules_year} estimate")
+    }
+}
+
+/// Column order of held_claims.csv (docs/outputs.md).
+pub const HELD_COLUMNS: [&str; 13] = [
+    "patient_id",
+    "month",
+    "billing_npi",
+    "program",
+    "claim_line",
+    "codes",
+    "units",
+    "minutes",
+    "amount_held",
+    "reasons",
+    "fix_at",
+    "what_to_do",
+    "other_findings",
+];
+
+/// Column order of worklist.csv (docs/outputs.md).
+pub const WORKLIST_COLUMNS: [&str; 17] = [
+    "patient_id",
+    "month",
+    "billing_npi",
+    "program",
+    "status",
+    "minutes",
+    "practitioner_minutes",
+    "supported_now",
+    "next_code",
+    "next_units",
+    "minutes_to_next",
+    "next_time",
+    "supported_at_next",
+    "days_left",
+    "blocking",
+    "fix_at",
+    "what_to_do",
+];
+
+/// held_claims.csv: one row per blocked patient-month and practitioner (derive mode) or
+/// per line of a held claim (verify mode), biggest holds first.
+pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(HELD_COLUMNS)?;
+    let mut codes = String::new();
+    let mut units = String::new();
+    let (mut reasons, mut others) = (Texts::default(), Texts::default());
+    for r in &lists.held {
+        codes.clear();
+        units.clear();
+        for (i, (c, u)) in r.codes.iter().enumerate() {
+            if i > 0 {
+                codes.push(';');
+                units.push(';');
+            }
+            codes.push_str(c);
+            let _ = write!(units, "{u}");
+        }
+        let (why, todo) = reasons.of(&r.why.reasons);
+        let claim_line = r
+            .claim_line
+            .map(|(f, l)| format!("{}:{l}", ds.file_name(f)))
+            .unwrap_or_default();
+        out.write_record([
+            &*safe_cell(r.patient_id),
+            &r.month.to_string(),
+            &safe_cell(r.billing_npi),
+            &safe_cell(r.program),
+            &safe_cell(&claim_line),
+            &safe_cell(&codes),
+            &units,
+            &r.minutes.map(|m| m.to_string()).unwrap_or_default(),
+            &r.amount.map(money_str).unwrap_or_default(),
+            &safe_cell(why),
+            &safe_cell(&fix_at(ds, &r.why.fix_at)),
+            &safe_cell(todo),
+            &safe_cell(others.of(&r.why.other).0),
+        ])?;
+    }
+    out.flush()
+}
+
+/// worklist.csv: one row per patient-month and practitioner of a month still open on the
+/// as-of date, closest to paying first; a header alone when no month is open.
+pub fn write_worklist_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(WORKLIST_COLUMNS)?;
+    let mut reasons = Texts::default();
+    for r in &lists.worklist {
+        let o = r.outcome;
+        let (why, todo) = reasons.of(&r.why.reasons);
+        let next = r.next.as_ref();
+        out.write_record([
+            &*safe_cell(&o.patient_id),
+            &o.month.to_string(),
+            &safe_cell(&o.billing_npi),
+            &safe_cell(o.program),
+            o.status.as_str(),
+            &o.minutes.to_string(),
+            &o.practitioner_minutes.to_string(),
+            &money_str(o.payment),
+            &safe_cell(next.map_or("", |n| n.code)),
+            &next.map(|n| n.units.to_string()).unwrap_or_default(),
+            &next.map(|n| n.minutes.to_string()).unwrap_or_default(),
+            next.map_or("", |n| time_word(n.time)),
+            &next.map(|n| money_str(n.pays)).unwrap_or_default(),
+            &r.days_left.to_string(),
+            &safe_cell(why),
+            &safe_cell(&fix_at(ds, &r.why.fix_at)),
+            &safe_cell(todo),
+        ])?;
+    }
+    out.flush()
+}
+
+/// A code's `time` as codes.csv writes it.
+pub fn time_word(t: TimeKind) -> &'static str {
+    match t {
+        TimeKind::Staff => "staff",
+        TimeKind::Practitioner => "practitioner",
+        TimeKind::None => "",
     }
 }

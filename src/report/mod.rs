@@ -2,7 +2,8 @@
 //! the shell decides where the bytes go.
 //!
 //! - [`summary`]: the run's figures, whole and by month, shared by every format;
-//! - `csv`: findings.csv and clean_claims.csv;
+//! - `csv`: findings.csv, clean_claims.csv, held_claims.csv and worklist.csv;
+//! - [`lists`]: what not to bill (held) and who needs more minutes (the worklist);
 //! - `json`: summary.json and findings.json;
 //! - `table`: the report for a person at a terminal;
 //! - `trace`: `ccm trace`, one patient-month row by row;
@@ -11,14 +12,17 @@
 mod csv;
 pub mod inspect;
 mod json;
+pub mod lists;
 mod summary;
 mod table;
 mod trace;
 
 pub use self::csv::{
-    CLAIM_COLUMNS, FINDING_COLUMNS, safe_cell, write_claims_csv, write_findings_csv,
+    CLAIM_COLUMNS, FINDING_COLUMNS, HELD_COLUMNS, WORKLIST_COLUMNS, safe_cell, write_claims_csv,
+    write_findings_csv, write_held_csv, write_worklist_csv,
 };
 pub use json::{write_findings_json, write_summary_json};
+pub use lists::{Lists, lists};
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
 pub use table::write_table;
 pub use trace::write_trace;

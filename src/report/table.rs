@@ -2,10 +2,12 @@
 //! findings by code and the patient-months most at risk.
 
 use super::Summary;
-use crate::audit::{Audit, Status};
+use super::lists::{HeldRow, Lists, first_sentence};
+use crate::audit::Audit;
 use crate::checks::Severity;
 use crate::domain::{Dataset, money_str};
-use crate::domain::{Money, YearMonth, norm_key, printable};
+use crate::domain::{norm_key, printable};
+use crate::rules::TimeKind;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
@@ -32,6 +34,7 @@ pub fn write_table(
     ds: &Dataset,
     audit: &Audit,
     summary: &Summary,
+    lists: &Lists,
     color: bool,
 ) -> io::Result<()> {
     writeln!(w, "ccm {} — CCM billing audit", summary.ccm_version)?;
@@ -246,105 +249,200 @@ pub fn write_table(
         writeln!(w, "{t}")?;
     }
 
-    // Verify mode: the biggest holds of the claims file; derive mode: the months the
-    // evidence supports but an error blocks.
-    let rows: Vec<(&str, YearMonth, &str, String, Money)> = match &audit.verify {
-        Some(v) => v
-            .held
-            .iter()
-            .map(|h| {
-                let what = format!("{} line(s)", h.lines);
-                (
-                    h.patient_id.as_str(),
-                    h.month,
-                    h.billing_npi.as_str(),
-                    what,
-                    h.claimed,
-                )
-            })
-            .collect(),
-        None => audit
-            .outcomes
-            .iter()
-            .filter(|o| o.status == Status::Blocked)
-            .map(|o| {
-                let what = format!("{} min", o.minutes);
-                (
-                    o.patient_id.as_str(),
-                    o.month,
-                    o.billing_npi.as_str(),
-                    what,
-                    o.payment,
-                )
-            })
-            .collect(),
-    };
-    let mut rows = rows;
-    rows.sort_by(|a, b| {
-        b.4.cmp(&a.4)
-            .then_with(|| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)))
-    });
-    if !rows.is_empty() {
-        const SHOWN: usize = 10;
-        let mut t = new_table(color);
-        let held = if audit.verify.is_some() {
-            "held"
-        } else {
-            "blocked"
-        };
-        t.set_header(vec![
-            "patient",
-            "month",
-            "billing NPI",
-            "evidence",
-            held,
-            "errors",
-        ]);
-        for &(patient, month, npi, ref what, amount) in rows.iter().take(SHOWN) {
-            let mut codes: Vec<&str> = audit
-                .findings
-                .iter()
-                .filter(|f| {
-                    f.severity == Severity::Error
-                        && f.patient_id == patient
-                        && f.month == Some(month)
-                        && (f.billing_npi == npi || f.billing_npi.is_empty())
-                })
-                .map(|f| f.check.code)
-                .collect();
-            codes.sort_unstable();
-            codes.dedup();
-            t.add_row(vec![
-                Cell::new(patient),
-                Cell::new(month),
-                Cell::new(npi),
-                Cell::new(what),
-                Cell::new(format!("${}", money_str(amount))),
-                Cell::new(if codes.is_empty() {
-                    "(no companion file)".to_string()
-                } else {
-                    codes.join(" ")
-                }),
-            ]);
-        }
-        let title = if audit.verify.is_some() {
-            "top claims held"
-        } else {
-            "top patient-months at risk"
-        };
-        writeln!(w, "{title}")?;
-        writeln!(w, "{t}")?;
-        if rows.len() > SHOWN {
-            writeln!(
-                w,
-                "… and {} more (all in findings.csv, with file and line)",
-                rows.len() - SHOWN
-            )?;
-        }
-    }
+    top_at_risk(&mut w, ds, audit, lists, color)?;
+    worklist(&mut w, summary, lists, color)?;
     writeln!(
         w,
-        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, summary.json; `ccm explain CODE` for any code"
+        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json, worklist.csv; `ccm explain CODE` for any code"
     )?;
     Ok(())
 }
+
+/// Rows the terminal shows of a list; the rest are in its file.
+const SHOWN: usize = 10;
+
+/// Verify mode: the biggest holds of the claims file; derive mode: the months the evidence
+/// supports but an error blocks. One row per claim (patient-month and NPI), with where to
+/// fix it and what to do; how many were left out is said.
+fn top_at_risk(
+    w: &mut impl Write,
+    ds: &Dataset,
+    audit: &Audit,
+    lists: &Lists,
+    color: bool,
+) -> io::Result<()> {
+    // Verify mode: a claim's lines sit together (held_claims.csv has one row per line).
+    let claims: Vec<&[HeldRow]> = if audit.verify.is_some() {
+        lists
+            .held
+            .chunk_by(|a, b| {
+                (a.patient_id, a.month, a.billing_npi) == (b.patient_id, b.month, b.billing_npi)
+            })
+            .collect()
+    } else {
+        lists.held.chunks(1).collect()
+    };
+    if claims.is_empty() {
+        return Ok(());
+    }
+    let verify = audit.verify.is_some();
+    let mut t = new_table(color);
+    t.set_header(vec![
+        "patient",
+        "month",
+        "billing NPI",
+        if verify { "held" } else { "blocked" },
+        "errors",
+        "fix at",
+        "what to do",
+    ]);
+    for rows in claims.iter().take(SHOWN) {
+        let r = &rows[0];
+        // Verify mode: the claim's amount, unless none of its lines is priced (RPM lines, codes
+        // ccm has no rule for).
+        let amount = if verify {
+            rows.iter()
+                .any(|r| r.amount.is_some())
+                .then_some(r.claim_amount)
+        } else {
+            r.amount
+        };
+        let codes: Vec<&str> = r.why.reasons.iter().map(|c| c.code).collect();
+        t.add_row(vec![
+            Cell::new(r.patient_id),
+            Cell::new(r.month),
+            Cell::new(r.billing_npi),
+            // No line supported: nothing is held in money (never a misleading $0.00).
+            Cell::new(amount.map_or("none".to_string(), |a| format!("${}", money_str(a)))),
+            Cell::new(codes.join(" ")),
+            Cell::new(first_place(ds, &r.why.fix_at)),
+            Cell::new(
+                r.why
+                    .reasons
+                    .first()
+                    .map_or(String::new(), |c| short_fix(c.fix)),
+            ),
+        ]);
+    }
+    let (title, what) = if verify {
+        ("top claims held", "held")
+    } else {
+        ("top patient-months at risk", "blocked")
+    };
+    let shown = claims.len().min(SHOWN);
+    writeln!(
+        w,
+        "{title}: {shown} of {} {what}, biggest first",
+        claims.len()
+    )?;
+    writeln!(w, "{t}")?;
+    if claims.len() > SHOWN {
+        writeln!(
+            w,
+            "... and {} more in held_claims.csv (--out DIR), each with every line to fix and what to do",
+            claims.len() - SHOWN
+        )?;
+    }
+    Ok(())
+}
+
+/// The months still open on the as-of date: who needs how many more minutes for which
+/// code, closest to paying first.
+fn worklist(w: &mut impl Write, summary: &Summary, lists: &Lists, color: bool) -> io::Result<()> {
+    if lists.worklist.is_empty() {
+        return Ok(());
+    }
+    let mut t = new_table(color);
+    t.set_header(vec![
+        "patient",
+        "month",
+        "billing NPI",
+        "status",
+        "minutes",
+        "next block",
+        "to go",
+        "days left",
+        "blocking",
+    ]);
+    for r in lists.worklist.iter().take(SHOWN) {
+        let o = r.outcome;
+        let (next, to_go) = match &r.next {
+            Some(n) => {
+                let mut s = n.code.to_string();
+                if n.units > 1 {
+                    s.push_str(&format!(" x{}", n.units));
+                }
+                if n.time == TimeKind::Practitioner {
+                    s.push_str(" (practitioner)");
+                }
+                (s, format!("{} min", n.minutes))
+            }
+            None => ("none".to_string(), "-".to_string()),
+        };
+        let codes: Vec<&str> = r.why.reasons.iter().map(|c| c.code).collect();
+        t.add_row(vec![
+            Cell::new(&o.patient_id),
+            Cell::new(o.month),
+            Cell::new(&o.billing_npi),
+            Cell::new(o.status.as_str()),
+            Cell::new(o.minutes),
+            Cell::new(next),
+            Cell::new(to_go),
+            Cell::new(r.days_left),
+            Cell::new(codes.join(" ")),
+        ]);
+    }
+    let n = lists.worklist.len();
+    writeln!(
+        w,
+        "worklist of the months open on {}: {} of {n}, closest to paying first",
+        summary.as_of,
+        n.min(SHOWN)
+    )?;
+    writeln!(w, "{t}")?;
+    if n > SHOWN {
+        writeln!(w, "... and {} more in worklist.csv (--out DIR)", n - SHOWN)?;
+    }
+    Ok(())
+}
+
+/// The first place to fix, by file name without its folder, and how many more:
+/// `timelog.csv:54 +3`; `-` when the fix is a record to add (no line to point at).
+fn first_place(ds: &Dataset, at: &[(u16, u64)]) -> String {
+    let Some(&(file, line)) = at.first() else {
+        return "-".to_string();
+    };
+    let name = ds.file_name(file);
+    let base = std::path::Path::new(name)
+        .file_name()
+        .map_or(name.into(), |n| n.to_string_lossy());
+    let mut s = if line > 0 {
+        format!("{base}:{line}")
+    } else {
+        base.into_owned()
+    };
+    if at.len() > 1 {
+        s.push_str(&format!(" +{}", at.len() - 1));
+    }
+    s
+}
+
+/// A how-to-fix text cut short for a table cell: its first sentence up to the first
+/// parenthesis or semicolon, at most [`SHORT`] characters (cut at a word, with `...`).
+fn short_fix(fix: &str) -> String {
+    let mut s = first_sentence(fix);
+    for stop in [" (", "; "] {
+        if let Some(i) = s.find(stop) {
+            s = &s[..i];
+        }
+    }
+    let s = s.trim_end_matches('.');
+    if s.chars().count() <= SHORT {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(SHORT - 3).collect();
+    let cut = cut.rfind(' ').map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}...", cut.trim_end_matches([',', ' ']))
+}
+
+const SHORT: usize = 36;

@@ -74,7 +74,7 @@ fn demo_exit_codes_follow_fail_on() {
 }
 
 #[test]
-fn out_dir_gets_four_files_with_the_spec_columns_and_is_deterministic() {
+fn out_dir_gets_six_files_with_the_spec_columns_and_is_deterministic() {
     let d = good_case(&format!(
         "{}{}",
         rows_for("P1", &[20, 25], NPI_A),
@@ -89,13 +89,8 @@ fn out_dir_gets_four_files_with_the_spec_columns_and_is_deterministic() {
             .arg(&out)
             .assert()
             .code(0);
-        [
-            "clean_claims.csv",
-            "findings.csv",
-            "findings.json",
-            "summary.json",
-        ]
-        .map(|f| std::fs::read(out.join(f)).unwrap_or_else(|_| panic!("{f} missing")))
+        ccm::args::OUTPUTS
+            .map(|f| std::fs::read(out.join(f)).unwrap_or_else(|_| panic!("{f} missing")))
     };
     let first = run();
     let second = run();
@@ -122,12 +117,20 @@ fn out_dir_gets_four_files_with_the_spec_columns_and_is_deterministic() {
         "code,name,severity,patient_id,month,billing_npi,program,file,line,message,minutes,amount"
     );
     assert!(findings.contains("TM001,below-threshold,info,P2,2025-03"));
-    let summary: serde_json::Value = serde_json::from_slice(&first[3]).unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&first[4]).unwrap();
     assert_eq!(summary["expected_payment"], "106.42");
     assert_eq!(summary["clean_claim_lines"], 2);
     let fj: serde_json::Value = serde_json::from_slice(&first[2]).unwrap();
     assert!(fj["summary"].is_object() && fj["findings"].is_array());
-    // Nothing but the four files is left behind.
+    // Nothing is held, no month is open: both lists are their header alone.
+    let held = String::from_utf8(first[3].clone()).unwrap();
+    assert_eq!(held, format!("{}\n", ccm::report::HELD_COLUMNS.join(",")));
+    let work = String::from_utf8(first[5].clone()).unwrap();
+    assert_eq!(
+        work,
+        format!("{}\n", ccm::report::WORKLIST_COLUMNS.join(","))
+    );
+    // Nothing but the six files is left behind.
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -139,7 +142,9 @@ fn out_dir_gets_four_files_with_the_spec_columns_and_is_deterministic() {
             "clean_claims.csv",
             "findings.csv",
             "findings.json",
-            "summary.json"
+            "held_claims.csv",
+            "summary.json",
+            "worklist.csv"
         ]
     );
 }
@@ -601,7 +606,7 @@ fn trace_shows_rows_states_and_the_decision() {
 #[test]
 fn rows_spilled_to_temporary_files_give_the_same_audit() {
     // Audited with the rows' records held in memory, then moved to temporary files every
-    // row and every 7 rows: the same four files, byte for byte; for one time log, for two,
+    // row and every 7 rows: the same six files, byte for byte; for one time log, for two,
     // and for `ccm trace`.
     let tmp = tempfile::tempdir().unwrap();
     let audit = |logs: &[&str], spill: Option<&str>, name: &str| {
@@ -622,13 +627,7 @@ fn rows_spilled_to_temporary_files_give_the_same_audit() {
             c.env("CCM_SPILL_ROWS", n);
         }
         c.assert().code(0);
-        [
-            "clean_claims.csv",
-            "findings.csv",
-            "findings.json",
-            "summary.json",
-        ]
-        .map(|f| std::fs::read(out.join(f)).unwrap())
+        ccm::args::OUTPUTS.map(|f| std::fs::read(out.join(f)).unwrap())
     };
     let one = ["fixtures/demo/timelog.csv"];
     let two = [
@@ -1373,7 +1372,7 @@ fn a_file_without_line_ends_or_with_a_huge_header_is_a_clear_exit_2() {
     assert!(err.len() < 500 && err.contains("2499981 more"), "{err}");
 }
 
-/// The four --out files' bytes, by name (hidden files too).
+/// The --out files' bytes, by name (hidden files too).
 fn out_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -1406,7 +1405,12 @@ fn outputs_are_committed_as_a_set_or_not_at_all() {
     };
     assert_eq!(run("2025-04-15").0, 0);
     let before = out_files(&out);
-    assert_eq!(before.len(), 4, "{:?}", before.keys());
+    assert_eq!(
+        before.len(),
+        ccm::args::OUTPUTS.len(),
+        "{:?}",
+        before.keys()
+    );
     // findings.json cannot be replaced (a folder took its name): nothing changes.
     std::fs::remove_file(out.join("findings.json")).unwrap();
     std::fs::create_dir(out.join("findings.json")).unwrap();
@@ -1449,7 +1453,7 @@ fn outputs_are_committed_as_a_set_or_not_at_all() {
     assert!(waiting.wait().unwrap().success());
     assert_ne!(out_files(&out)["summary.json"], before["summary.json"]);
 
-    // Two runs into one folder at once: the four files always come from one run.
+    // Two runs into one folder at once: the six files always come from one run.
     for _ in 0..3 {
         let spawn = |as_of: &str| {
             audit_to(&d.path().join("timelog.csv"), as_of, &out)
@@ -1459,7 +1463,7 @@ fn outputs_are_committed_as_a_set_or_not_at_all() {
         let (mut a, mut b) = (spawn("2025-04-15"), spawn("2025-05-20"));
         assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
         let files = out_files(&out);
-        assert_eq!(files.len(), 4, "{:?}", files.keys());
+        assert_eq!(files.len(), ccm::args::OUTPUTS.len(), "{:?}", files.keys());
         let summary: serde_json::Value = serde_json::from_slice(&files["summary.json"]).unwrap();
         let findings: serde_json::Value = serde_json::from_slice(&files["findings.json"]).unwrap();
         assert_eq!(

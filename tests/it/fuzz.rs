@@ -882,12 +882,15 @@ fn read_streaming(
 /// Every output the command line can write, as bytes.
 fn render(ds: &Dataset, a: &Audit, cfg: &AuditConfig) -> Vec<Vec<u8>> {
     let summary = report::summary(ds, a, cfg, "embedded");
-    let mut out = vec![Vec::new(); 5];
+    let lists = report::lists(ds, a, rules(), cfg);
+    let mut out = vec![Vec::new(); 7];
     report::write_findings_csv(&mut out[0], ds, a).unwrap();
     report::write_claims_csv(&mut out[1], ds, a).unwrap();
     report::write_findings_json(&mut out[2], ds, a, &summary).unwrap();
     report::write_summary_json(&mut out[3], &summary).unwrap();
-    report::write_table(&mut out[4], ds, a, &summary, false).unwrap();
+    report::write_table(&mut out[4], ds, a, &summary, &lists, false).unwrap();
+    report::write_held_csv(&mut out[5], ds, &lists).unwrap();
+    report::write_worklist_csv(&mut out[6], ds, &lists).unwrap();
     out
 }
 
@@ -1171,6 +1174,16 @@ fn check(input: &Input, s: &Settings) -> Result<(), TestCaseError> {
                 c,
                 &rec[c]
             );
+        }
+    }
+    // held_claims.csv and worklist.csv: no cell at all (ids, file names, texts, numbers).
+    for (i, name) in [(5, "held_claims.csv"), (6, "worklist.csv")] {
+        let mut rdr = csv::Reader::from_reader(&out_a[i][..]);
+        for rec in rdr.records() {
+            let rec = rec.expect("parses");
+            for cell in rec.iter() {
+                prop_assert!(!formula_start(cell), "{} cell {:?}", name, cell);
+            }
         }
     }
     if a.verify.is_none() {

@@ -1,5 +1,5 @@
 //! Golden byte snapshots of everything a user reads: for each case, the stdout table, the
-//! four `--out` files, `--format csv` and `--format json`, stderr and the exit code, in one
+//! `--out` files, `--format csv` and `--format json`, stderr and the exit code, in one
 //! transcript per case under `tests/golden/`. A test fails on any byte that differs.
 //!
 //! After a change that is meant to alter outputs, bless the new transcripts with

@@ -8,6 +8,7 @@ mod docs;
 mod fixtures;
 mod fuzz;
 mod golden;
+mod held;
 mod inspect;
 mod layout;
 mod properties;

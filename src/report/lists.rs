@@ -1,0 +1,562 @@
+//! The two lists a biller works from, derived from the audit: what not to bill
+//! (held_claims.csv, the "top at risk" table) and, in a month still open on the as-of date,
+//! who needs how many more minutes for which code (worklist.csv, the worklist table).
+//! docs/outputs.md says what each column holds.
+
+use crate::audit::{Audit, AuditConfig, Outcome, Status};
+use crate::billing::{MonthMinutes, family_minutes, needs_mdm, select, units_for};
+use crate::checks::{Check, Finding, Severity, registry};
+use crate::config::DosMode;
+use crate::domain::{Dataset, Mdm, Money, Secs, YearMonth};
+use crate::rules::{Ruleset, TimeKind, YearRules};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+/// Why a patient-month (or a claim) is held, and where to fix it.
+#[derive(Clone, Debug, Default)]
+pub struct Why {
+    /// The error checks that hold it, each once, in catalogue order.
+    pub reasons: Vec<&'static Check>,
+    /// The rows behind those errors: (file index, line), ascending, each once.
+    pub fix_at: Vec<(u16, u64)>,
+    /// The warnings and row-level errors of the same patient-month and NPI (they do not
+    /// hold it), each check once, in catalogue order.
+    pub other: Vec<&'static Check>,
+}
+
+/// One row of held_claims.csv: a blocked patient-month and practitioner (derive mode) or
+/// one line of a held claim (verify mode).
+#[derive(Debug)]
+pub struct HeldRow<'a> {
+    pub patient_id: &'a str,
+    pub month: YearMonth,
+    pub billing_npi: &'a str,
+    /// CCM or PCM (verify mode: the program of the line's code, empty for a code ccm has no
+    /// rule for).
+    pub program: &'a str,
+    /// Verify mode: the claim line held (file index, line).
+    pub claim_line: Option<(u16, u64)>,
+    /// The codes and units held: derive mode the lines the evidence supports (none when it
+    /// supports none), verify mode the claim line's.
+    pub codes: Vec<(&'a str, u32)>,
+    /// Countable minutes (verify mode: of the evidence for the line's program, if any).
+    pub minutes: Option<u32>,
+    /// What is held; `None` when the evidence supports no line (derive) or the line is not
+    /// priced as CCM or PCM (verify).
+    pub amount: Option<Money>,
+    /// The whole claim's held amount (derive mode: the row's), the first sort key.
+    pub claim_amount: Money,
+    pub why: Why,
+}
+
+/// The next billable block of an open month: the fewest further minutes that raise what
+/// the month pays, and the code they reach.
+#[derive(Clone, Copy, Debug)]
+pub struct Next<'a> {
+    /// The code the block adds: a base code, or an add-on.
+    pub code: &'a str,
+    /// That code's units once the block is reached (1 for a base code).
+    pub units: u32,
+    /// Whole minutes still needed.
+    pub minutes: u32,
+    /// Whose minutes: clinical staff or practitioner (`staff`), or the billing practitioner
+    /// personally (`practitioner`), as the code's `time` in rules/<year>/codes.csv.
+    pub time: TimeKind,
+    /// What the month pays once the block is reached (priced at the month's end).
+    pub pays: Money,
+}
+
+/// One row of worklist.csv: a patient-month and practitioner of a month still open on the
+/// as-of date.
+#[derive(Debug)]
+pub struct WorkRow<'a> {
+    pub outcome: &'a Outcome,
+    pub next: Option<Next<'a>>,
+    /// Days after the as-of date up to and including the month's last day.
+    pub days_left: i64,
+    /// The errors that hold the month (`reasons`), if any.
+    pub why: Why,
+}
+
+/// Both lists, sorted as docs/outputs.md says.
+#[derive(Debug, Default)]
+pub struct Lists<'a> {
+    pub held: Vec<HeldRow<'a>>,
+    pub worklist: Vec<WorkRow<'a>>,
+}
+
+/// An error that holds a month. Row-level errors (the IN series: a row that cannot be read,
+/// a bad value, a future date) exclude their rows and hold nothing, as in the engine.
+fn holds(f: &Finding) -> bool {
+    f.severity == Severity::Error && !f.check.code.starts_with("IN")
+}
+
+/// A check's place in the catalogue (`ccm rules` order). Checks are compared by code: a
+/// `const` check may sit at more than one address.
+fn rank(c: &'static Check) -> usize {
+    registry()
+        .position(|r| r.code == c.code)
+        .unwrap_or(usize::MAX)
+}
+
+/// Whether a month is still open on the as-of date: the date falls inside it, before its
+/// last day (the engine's open month, and RV002's).
+pub fn is_open(month: YearMonth, as_of: chrono::NaiveDate) -> bool {
+    month.first_day() <= as_of && as_of < month.last_day()
+}
+
+/// The findings of each patient-month, found by binary search: indices of the findings
+/// with a patient and a month that are not info, sorted by (patient, month).
+struct Index<'a> {
+    findings: &'a [Finding],
+    by_pm: Vec<u32>,
+    /// Run-wide errors (no patient): a missing consents or diagnoses file holds every month.
+    global: Vec<&'a Finding>,
+}
+
+impl<'a> Index<'a> {
+    fn new(findings: &'a [Finding]) -> Index<'a> {
+        let mut by_pm: Vec<u32> = Vec::new();
+        let mut global = Vec::new();
+        for (i, f) in findings.iter().enumerate() {
+            if f.severity == Severity::Info {
+                continue;
+            }
+            if f.patient_id.is_empty() {
+                if holds(f) {
+                    global.push(f);
+                }
+            } else if f.month.is_some() {
+                by_pm.push(i as u32);
+            }
+        }
+        // The findings come ordered by patient and month already: a stable sort of a sorted
+        // list is one pass.
+        let key = |i: &u32| {
+            let f = &findings[*i as usize];
+            (f.patient_id.as_str(), f.month)
+        };
+        by_pm.sort_by(|a, b| key(a).cmp(&key(b)));
+        Index {
+            findings,
+            by_pm,
+            global,
+        }
+    }
+
+    /// The findings of one patient-month.
+    fn of<'s>(
+        &'s self,
+        patient: &'s str,
+        month: YearMonth,
+    ) -> impl Iterator<Item = &'a Finding> + 's {
+        let k = (patient, Some(month));
+        let key = |i: &u32| {
+            let f = &self.findings[*i as usize];
+            (f.patient_id.as_str(), f.month)
+        };
+        let from = self.by_pm.partition_point(|i| key(i) < k);
+        self.by_pm[from..]
+            .iter()
+            .take_while(move |i| key(i) == k)
+            .map(|&i| &self.findings[i as usize])
+    }
+
+    /// Why a patient-month and practitioner is held: the holding errors of that NPI (or of
+    /// none), of `program` when given (or of none); failing that, of any NPI and program of
+    /// the patient-month; and the run-wide ones.
+    fn why(&self, patient: &str, month: YearMonth, npi: &str, program: Option<&str>) -> Why {
+        let mine = |f: &&Finding| {
+            (f.billing_npi.is_empty() || f.billing_npi == npi)
+                && program.is_none_or(|p| f.program.is_empty() || f.program == p)
+        };
+        let mut why = Why::default();
+        let add = |f: &Finding, why: &mut Why| {
+            if holds(f) {
+                if !why.reasons.iter().any(|c| c.code == f.check.code) {
+                    why.reasons.push(f.check);
+                }
+                if let Some(file) = f.file {
+                    why.fix_at.extend(f.lines.iter().map(|&l| (file, l)));
+                    if f.lines.is_empty() {
+                        why.fix_at.push((file, 0));
+                    }
+                }
+            } else if !why.other.iter().any(|c| c.code == f.check.code) {
+                why.other.push(f.check);
+            }
+        };
+        for f in self.of(patient, month).filter(mine) {
+            add(f, &mut why);
+        }
+        if why.reasons.is_empty() {
+            for f in self.of(patient, month).filter(|f| holds(f)) {
+                add(f, &mut why);
+            }
+        }
+        for f in &self.global {
+            add(f, &mut why);
+        }
+        why.reasons.sort_by_key(|c| rank(c));
+        why.other.sort_by_key(|c| rank(c));
+        why.fix_at.sort_unstable();
+        why.fix_at.dedup();
+        why
+    }
+}
+
+/// Builds both lists in one pass over the outcomes (and, in verify mode, the claims).
+pub fn lists<'a>(
+    ds: &'a Dataset,
+    audit: &'a Audit,
+    rules: &'a Ruleset,
+    cfg: &AuditConfig,
+) -> Lists<'a> {
+    let as_of = cfg.as_of;
+    let any_held = match &audit.verify {
+        Some(v) => !v.held.is_empty(),
+        None => audit.outcomes.iter().any(|o| o.status == Status::Blocked),
+    };
+    // The months audited still open on the as-of date (a few at most; never per outcome).
+    let open: Vec<YearMonth> = audit
+        .months
+        .iter()
+        .copied()
+        .filter(|m| is_open(*m, as_of))
+        .collect();
+    let any_open = !open.is_empty();
+    if !any_held && !any_open {
+        return Lists::default();
+    }
+    let index = Index::new(&audit.findings);
+    let mut out = Lists::default();
+    // Months with moderate or high MDM on a care-plan event (complex CCM may be billed), as
+    // the engine reads the care-plan file; only the open months need it.
+    let complex: HashSet<(u32, YearMonth)> = if any_open {
+        ds.careplans
+            .iter()
+            .flatten()
+            .filter(|c| c.mdm >= Some(Mdm::Moderate))
+            .map(|c| (c.patient, YearMonth::of(c.date)))
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    for o in &audit.outcomes {
+        if audit.verify.is_none() && o.status == Status::Blocked {
+            let codes: Vec<(&str, u32)> = o
+                .lines
+                .iter()
+                .map(|l| (l.hcpcs.as_str(), l.units))
+                .collect();
+            let amount = (!codes.is_empty()).then_some(o.payment);
+            out.held.push(HeldRow {
+                patient_id: &o.patient_id,
+                month: o.month,
+                billing_npi: &o.billing_npi,
+                program: o.program,
+                claim_line: None,
+                codes,
+                minutes: Some(o.minutes),
+                amount,
+                claim_amount: amount.unwrap_or_default(),
+                why: index.why(&o.patient_id, o.month, &o.billing_npi, Some(o.program)),
+            });
+        }
+        if any_open && open.contains(&o.month) {
+            let yr = rules.for_month(o.month);
+            let mdm = ds
+                .patients
+                .get(&o.patient_id)
+                .is_some_and(|p| complex.contains(&(p, o.month)));
+            out.worklist.push(WorkRow {
+                outcome: o,
+                next: next_block(yr, o, mdm),
+                days_left: (o.month.last_day() - as_of).num_days(),
+                why: index.why(&o.patient_id, o.month, &o.billing_npi, Some(o.program)),
+            });
+        }
+    }
+    if let (Some(v), Some(cf)) = (&audit.verify, &ds.claims) {
+        // The held claims' lines: every line of a claim (patient, month, NPI) not going out.
+        let mut by_claim: HashMap<(&str, YearMonth, &str), Vec<usize>> = HashMap::new();
+        let mut going_out = vec![false; cf.claims.len()];
+        for &i in &v.clean {
+            going_out[i] = true;
+        }
+        for (i, c) in cf.claims.iter().enumerate() {
+            if !going_out[i] {
+                let key = (
+                    ds.patients.name(c.patient),
+                    YearMonth::of(c.date_of_service),
+                    ds.npi_name(c.npi),
+                );
+                by_claim.entry(key).or_default().push(i);
+            }
+        }
+        let outcome: HashMap<(&str, YearMonth, &str, &str), &Outcome> = audit
+            .outcomes
+            .iter()
+            .map(|o| {
+                (
+                    (
+                        o.patient_id.as_str(),
+                        o.month,
+                        o.billing_npi.as_str(),
+                        o.program,
+                    ),
+                    o,
+                )
+            })
+            .collect();
+        for h in &v.held {
+            let why = index.why(&h.patient_id, h.month, &h.billing_npi, None);
+            let key = (h.patient_id.as_str(), h.month, h.billing_npi.as_str());
+            for &i in by_claim.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+                let c = &cf.claims[i];
+                let yr = rules.for_month(h.month);
+                let rule = yr.code(&c.hcpcs);
+                let program = rule.map_or("", |r| r.program.as_str());
+                // Priced as the summary's "at risk" is: the CCM and PCM codes' lines.
+                let amount = rule
+                    .filter(|r| r.program == "CCM" || r.program == "PCM")
+                    .map(|_| {
+                        yr.unit_payment(&c.hcpcs, c.date_of_service)
+                            .unwrap_or_default()
+                            * Money::from(c.units)
+                    });
+                let minutes = outcome
+                    .get(&(key.0, key.1, key.2, program))
+                    .map(|o| o.minutes);
+                out.held.push(HeldRow {
+                    patient_id: &h.patient_id,
+                    month: h.month,
+                    billing_npi: &h.billing_npi,
+                    program,
+                    claim_line: Some((c.file, c.line)),
+                    codes: vec![(c.hcpcs.as_str(), c.units)],
+                    minutes,
+                    amount,
+                    claim_amount: h.claimed,
+                    why: why.clone(),
+                });
+            }
+        }
+    }
+    // The biggest holds first; a claim's lines together, in file order.
+    out.held.sort_by(|a, b| {
+        b.claim_amount
+            .cmp(&a.claim_amount)
+            .then_with(|| {
+                (a.patient_id, a.month, a.billing_npi).cmp(&(b.patient_id, b.month, b.billing_npi))
+            })
+            .then_with(|| a.claim_line.cmp(&b.claim_line))
+            .then_with(|| a.program.cmp(b.program))
+    });
+    // Closest to paying first: months nothing holds, then the fewest minutes to the next
+    // block (none left last), then by patient, month, NPI.
+    out.worklist.sort_by(|a, b| {
+        let key = |w: &WorkRow<'a>| {
+            (
+                !w.why.reasons.is_empty(),
+                w.next.map_or(u32::MAX, |n| n.minutes),
+            )
+        };
+        key(a).cmp(&key(b)).then_with(|| {
+            let (x, y) = (a.outcome, b.outcome);
+            (&x.patient_id, x.month, &x.billing_npi, x.program).cmp(&(
+                &y.patient_id,
+                y.month,
+                &y.billing_npi,
+                y.program,
+            ))
+        })
+    });
+    out
+}
+
+/// The next billable block of a month: over the program's families (complex CCM only with
+/// moderate or high MDM that month), the next block each can reach (its base threshold, or
+/// its add-on's next unit below the cap, from rules/<year>/codes.csv), kept only when the
+/// month would then pay more than now ([`select`], priced at the month's end); the fewest
+/// minutes win, then the most paid. A practitioner's minutes count toward the clinical-staff
+/// total as well.
+fn next_block<'a>(yr: &'a YearRules, o: &Outcome, mdm: bool) -> Option<Next<'a>> {
+    let mm = |total: u32, prac: u32| MonthMinutes {
+        total: Secs::of_minutes(total),
+        practitioner: Secs::of_minutes(prac),
+        days: &[],
+    };
+    let pays = |total: u32, prac: u32| {
+        select(
+            yr,
+            o.program,
+            mm(total, prac),
+            o.month,
+            DosMode::MonthEnd,
+            mdm,
+        )
+        .map_or(Money::ZERO, |s| s.payment)
+    };
+    let (total, prac) = (o.minutes, o.practitioner_minutes);
+    let now = pays(total, prac);
+    let mut best: Option<Next> = None;
+    for base in yr
+        .codes
+        .iter()
+        .filter(|c| c.program == o.program && !c.is_addon && (mdm || !needs_mdm(c)))
+    {
+        let Some(have) = family_minutes(base, mm(total, prac)) else {
+            continue;
+        };
+        let addon = yr.addon_of(&base.hcpcs);
+        let (target, code, units) = match units_for(base, addon, have) {
+            None => (base.threshold.max(1), base.hcpcs.as_str(), 1),
+            Some(u) => match addon {
+                Some(a) if u < a.unit_cap => (
+                    base.threshold + (u + 1) * a.increment,
+                    a.hcpcs.as_str(),
+                    u + 1,
+                ),
+                _ => continue,
+            },
+        };
+        let gap = target.saturating_sub(have);
+        let paid = match base.time {
+            TimeKind::Staff => pays(total + gap, prac),
+            TimeKind::Practitioner => pays(total + gap, prac + gap),
+            TimeKind::None => continue,
+        };
+        if paid <= now {
+            continue;
+        }
+        if best.is_none_or(|b| gap < b.minutes || (gap == b.minutes && paid > b.pays)) {
+            best = Some(Next {
+                code,
+                units,
+                minutes: gap,
+                time: base.time,
+                pays: paid,
+            });
+        }
+    }
+    best
+}
+
+/// The first sentence of a check's how-to-fix text.
+pub fn first_sentence(fix: &str) -> &str {
+    let fix = fix.trim();
+    match fix.find(". ") {
+        Some(i) => &fix[..=i],
+        None => fix,
+    }
+}
+
+/// One line of what to do: each reason's fix, first sentence, prefixed by its code.
+pub fn what_to_do(reasons: &[&'static Check]) -> String {
+    let mut s = String::new();
+    for c in reasons {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(c.code);
+        s.push_str(": ");
+        s.push_str(first_sentence(c.fix));
+    }
+    s
+}
+
+/// `CODE name; CODE name`.
+pub fn checks_list(checks: &[&'static Check]) -> String {
+    let mut s = String::new();
+    for c in checks {
+        if !s.is_empty() {
+            s.push_str("; ");
+        }
+        s.push_str(c.code);
+        s.push(' ');
+        s.push_str(c.name);
+    }
+    s
+}
+
+/// `file:l1,l2; other:l3` (a finding about a whole file: its name alone).
+pub fn fix_at(ds: &Dataset, at: &[(u16, u64)]) -> String {
+    let mut s = String::new();
+    for group in at.chunk_by(|a, b| a.0 == b.0) {
+        if !s.is_empty() {
+            s.push_str("; ");
+        }
+        s.push_str(ds.file_name(group[0].0));
+        let mut first = true;
+        for &(_, l) in group.iter().filter(|(_, l)| *l > 0) {
+            s.push(if first { ':' } else { ',' });
+            first = false;
+            let _ = write!(s, "{l}");
+        }
+    }
+    s
+}
+
+/// The texts of a list of checks, `CODE name; ...` and what to do, made once per distinct
+/// list (many rows share their reasons) and kept for the last [`Texts::KEPT`] lists.
+#[derive(Default)]
+pub struct Texts {
+    kept: Vec<(Vec<&'static Check>, String, String)>,
+}
+
+impl Texts {
+    const KEPT: usize = 64;
+
+    /// `(checks_list, what_to_do)` of `checks`.
+    pub fn of(&mut self, checks: &[&'static Check]) -> (&str, &str) {
+        let same = |a: &[&'static Check]| {
+            a.len() == checks.len() && a.iter().zip(checks).all(|(x, y)| x.code == y.code)
+        };
+        let i = match self.kept.iter().position(|k| same(&k.0)) {
+            Some(i) => i,
+            None => {
+                let made = (checks.to_vec(), checks_list(checks), what_to_do(checks));
+                if self.kept.len() < Self::KEPT {
+                    self.kept.push(made);
+                    self.kept.len() - 1
+                } else {
+                    self.kept[Self::KEPT - 1] = made;
+                    Self::KEPT - 1
+                }
+            }
+        };
+        let k = &self.kept[i];
+        (&k.1, &k.2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{eligibility, overlap};
+
+    /// A `const` check named in another module may sit at another address than the
+    /// registry's: its place in the catalogue is found by code.
+    #[test]
+    fn checks_are_ranked_by_code_in_catalogue_order() {
+        assert!(rank(&eligibility::EL001) < rank(&overlap::OV002));
+        for (i, c) in registry().enumerate() {
+            assert_eq!(rank(c), i);
+        }
+    }
+
+    #[test]
+    fn what_to_do_is_each_reasons_first_sentence() {
+        let why = [&eligibility::EL005, &overlap::OV002];
+        let s = what_to_do(&why);
+        assert!(s.starts_with("EL005: Establish the patient's comprehensive care plan"));
+        assert!(s.contains(" OV002: Bill the same practitioner's month as CCM or as PCM"));
+        assert_eq!(s.matches(": ").count(), 2, "{s}");
+        let mut texts = Texts::default();
+        assert_eq!(
+            texts.of(&why),
+            ("EL005 missing-care-plan; OV002 ccm-with-pcm", s.as_str())
+        );
+    }
+}
