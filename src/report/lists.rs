@@ -385,6 +385,8 @@ fn next_block<'a>(yr: &'a YearRules, o: &Outcome, mdm: bool) -> Option<Next<'a>>
     let mm = |total: u32, prac: u32| MonthMinutes {
         total: Secs::of_minutes(total),
         practitioner: Secs::of_minutes(prac),
+        practitioner_pooled: Secs::of_minutes(prac),
+        unnamed_practitioners: 0,
         days: &[],
     };
     let pays = |total: u32, prac: u32| {

@@ -37,7 +37,7 @@ pub fn write_table(
     lists: &Lists,
     color: bool,
 ) -> io::Result<()> {
-    writeln!(w, "ccm {} — CCM billing audit", summary.ccm_version)?;
+    writeln!(w, "ccm {} - CCM billing audit", summary.ccm_version)?;
     let files: Vec<String> = ds
         .files
         .iter()
