@@ -277,7 +277,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     timing.mark("held and worklist");
 
     if let Some(out) = &plan.out {
-        crate::outputs::write_out(out, &ds, &result, &summary, &lists)?;
+        crate::outputs::write_out(out, &ds, &result, &summary, &lists, plan.bom)?;
         timing.mark("write --out");
     }
     if !plan.quiet {
@@ -285,7 +285,12 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         to_stdout(|w| match plan.format {
             Format::Table => report::write_table(w, &ds, &result, &summary, &lists, color),
             Format::Json => report::write_findings_json(w, &ds, &result, &summary),
-            Format::Csv => report::write_findings_csv(w, &ds, &result),
+            Format::Csv => {
+                if plan.bom {
+                    w.write_all(report::UTF8_BOM)?;
+                }
+                report::write_findings_csv(w, &ds, &result)
+            }
         })?;
     }
     let fail = matches!((plan.fail_on, result.worst()), (Some(t), Some(w)) if w >= t);

@@ -47,6 +47,8 @@ pub struct AuditPlan {
     /// The least severity that makes the exit code 1 (`None`: never).
     pub fail_on: Option<Severity>,
     pub quiet: bool,
+    /// Start each CSV written (--out, --format csv) with a UTF-8 byte-order mark.
+    pub bom: bool,
 }
 
 impl AuditPlan {
@@ -154,6 +156,7 @@ impl AuditPlan {
                 FailOn::Never => None,
             },
             quiet: args.quiet,
+            bom: args.bom,
         })
     }
 }

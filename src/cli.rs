@@ -192,6 +192,11 @@ pub struct AuditArgs {
     /// Print nothing to stdout (files and exit code only).
     #[arg(long)]
     pub quiet: bool,
+    /// Start each CSV (the --out CSVs and --format csv) with a UTF-8 byte-order mark, so
+    /// Excel on Windows opens it as UTF-8 when double-clicked. Off by default: scripts and
+    /// most CSV readers take plain UTF-8
+    #[arg(long)]
+    pub bom: bool,
     /// Field delimiter of the input files (one character; `\t` for tab); default: sniffed
     /// per file (comma, semicolon, tab or pipe).
     #[arg(long, value_name = "CHAR")]

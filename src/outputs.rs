@@ -19,6 +19,7 @@ pub fn write_out(
     result: &crate::audit::Audit,
     summary: &report::Summary,
     lists: &report::Lists,
+    bom: bool,
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
@@ -81,6 +82,9 @@ pub fn write_out(
         };
         {
             let mut buf = std::io::BufWriter::with_capacity(1 << 18, tmp.as_file_mut());
+            if bom && name.ends_with(".csv") {
+                buf.write_all(report::UTF8_BOM)?;
+            }
             write(&mut buf).with_context(|| format!("cannot write {name}"))?;
             buf.flush()?;
         }

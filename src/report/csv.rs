@@ -10,6 +10,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// Column order of findings.csv and of each finding in JSON.
+/// The UTF-8 byte-order mark `--bom` puts at the head of each CSV: Windows Excel reads a
+/// CSV without it as windows-1252.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 pub const FINDING_COLUMNS: [&str; 12] = [
     "code",
     "name",

@@ -18,8 +18,8 @@ mod table;
 mod trace;
 
 pub use self::csv::{
-    CLAIM_COLUMNS, FINDING_COLUMNS, HELD_COLUMNS, WORKLIST_COLUMNS, safe_cell, write_claims_csv,
-    write_findings_csv, write_held_csv, write_worklist_csv,
+    CLAIM_COLUMNS, FINDING_COLUMNS, HELD_COLUMNS, UTF8_BOM, WORKLIST_COLUMNS, safe_cell,
+    write_claims_csv, write_findings_csv, write_held_csv, write_worklist_csv,
 };
 pub use json::{write_findings_json, write_summary_json};
 pub use lists::{Lists, lists};

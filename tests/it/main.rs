@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod docs;
+mod excel_csv;
 mod fixtures;
 mod fuzz;
 mod golden;
