@@ -268,17 +268,30 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         result,
     } = prepare(&plan, None, &timing)?;
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
-    // The held and worklist rows, for --out and the table only.
-    let lists = if plan.out.is_some() || (!plan.quiet && plan.format == Format::Table) {
+    // The held and worklist rows, for --out, --xlsx and the table only.
+    let lists = if plan.out.is_some()
+        || plan.xlsx.is_some()
+        || (!plan.quiet && plan.format == Format::Table)
+    {
         report::lists(&ds, &result, &rules, &cfg)
     } else {
         report::Lists::default()
     };
     timing.mark("held and worklist");
 
+    let book = plan
+        .xlsx
+        .as_deref()
+        .map(|path| crate::outputs::WorkbookOut {
+            path,
+            row_limit: xlsx_rows(),
+        });
     if let Some(out) = &plan.out {
-        crate::outputs::write_out(out, &ds, &result, &summary, &lists, plan.bom)?;
+        crate::outputs::write_out(out, book.as_ref(), &ds, &result, &summary, &lists, plan.bom)?;
         timing.mark("write --out");
+    } else if let Some(book) = &book {
+        crate::outputs::write_workbook(book, &ds, &result, &summary, &lists)?;
+        timing.mark("write --xlsx");
     }
     if !plan.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -406,6 +419,16 @@ fn spill_rows() -> usize {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(2_000_000)
+}
+
+/// Rows a workbook sheet holds, the header included: Excel's limit. `CCM_XLSX_ROWS=N`
+/// lowers it (the tests split a list over several sheets without a million rows).
+fn xlsx_rows() -> usize {
+    std::env::var("CCM_XLSX_ROWS")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(report::EXCEL_ROWS)
+        .clamp(2, report::EXCEL_ROWS)
 }
 
 struct Timing(Option<std::cell::Cell<std::time::Instant>>);

@@ -29,6 +29,9 @@ pub const OUTPUTS: [&str; 6] = [
     "worklist.csv",
 ];
 
+/// The workbook bare `--xlsx` writes into the `--out` folder.
+pub const WORKBOOK: &str = "audit.xlsx";
+
 /// What one `ccm audit` (or `ccm trace`) run will do.
 #[derive(Debug)]
 pub struct AuditPlan {
@@ -43,6 +46,8 @@ pub struct AuditPlan {
     /// Delimiter and header map for every file.
     pub read: ReadOptions,
     pub out: Option<PathBuf>,
+    /// The workbook to write (`--xlsx FILE`, or `--xlsx` with `--out DIR`: DIR/audit.xlsx).
+    pub xlsx: Option<PathBuf>,
     pub format: Format,
     /// The least severity that makes the exit code 1 (`None`: never).
     pub fail_on: Option<Severity>,
@@ -140,6 +145,46 @@ impl AuditPlan {
                 }
             }
         }
+        let xlsx = match &args.xlsx {
+            None => None,
+            Some(file) => {
+                let path = match (file, &args.out) {
+                    (Some(f), _) => f.clone(),
+                    (None, Some(out)) => out.join(WORKBOOK),
+                    (None, None) => bail!(
+                        "--xlsx without a FILE writes {WORKBOOK} into the --out folder: give --out DIR, or --xlsx FILE.xlsx"
+                    ),
+                };
+                if !path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+                {
+                    bail!(
+                        "--xlsx {} does not end in .xlsx (Excel opens a workbook by its extension)",
+                        path.display()
+                    );
+                }
+                if path.is_dir() {
+                    bail!("--xlsx {} is a directory", path.display());
+                }
+                let inputs = args
+                    .timelogs
+                    .iter()
+                    .chain(found.iter().map(|(_, p)| p))
+                    .chain(claims.iter())
+                    .chain(args.map.iter());
+                for input in inputs {
+                    if same_file(&path, input) {
+                        bail!(
+                            "--xlsx {} would overwrite the input {}: write the workbook elsewhere",
+                            path.display(),
+                            input.display()
+                        );
+                    }
+                }
+                Some(path)
+            }
+        };
         Ok(AuditPlan {
             timelogs: args.timelogs.clone(),
             companions: found,
@@ -148,6 +193,7 @@ impl AuditPlan {
             rules_dir: args.rules.clone(),
             read,
             out: args.out.clone(),
+            xlsx,
             format: args.format,
             fail_on: match args.fail_on {
                 FailOn::Error => Some(Severity::Error),

@@ -186,6 +186,11 @@ pub struct AuditArgs {
     /// Write clean_claims.csv, findings.csv, findings.json and summary.json into DIR.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write an Excel workbook (Summary, Clean claims, Held, Worklist, Findings) to
+    /// FILE (ending in .xlsx); bare `--xlsx` writes audit.xlsx into the --out DIR. Put it
+    /// after the time logs, or write `--xlsx=FILE`.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub xlsx: Option<Option<PathBuf>>,
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,

@@ -9,6 +9,25 @@ use crate::rules::TimeKind;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+/// What a CSV column holds, for the workbook (`--xlsx`): its cells are written as text, as
+/// money (a number shown as currency), as a date or as a whole number. A cell that does not
+/// read as its column's kind (`1;2` in `units`, a claims file's own `3/31/2025`) is written
+/// as the text it is, so the workbook never says anything the CSV does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellKind {
+    /// Ids, codes, months (`2025-03`), names, messages: the CSV's text as it is.
+    Text,
+    /// Two-decimal amounts (`60.49`).
+    Money,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// Whole numbers: units, minutes, a line number, days.
+    Int,
+}
+
+// Short names for the kind tables below.
+use CellKind::{Date as D, Int as I, Money as M, Text as T};
+
 /// Column order of findings.csv and of each finding in JSON.
 /// The UTF-8 byte-order mark `--bom` puts at the head of each CSV: Windows Excel reads a
 /// CSV without it as windows-1252.
@@ -29,6 +48,9 @@ pub const FINDING_COLUMNS: [&str; 12] = [
     "amount",
 ];
 
+/// What each of [`FINDING_COLUMNS`] holds.
+pub const FINDING_KINDS: [CellKind; 12] = [T, T, T, T, T, T, T, T, I, T, I, M];
+
 pub const CLAIM_COLUMNS: [&str; 13] = [
     "patient_id",
     "billing_npi",
@@ -44,6 +66,23 @@ pub const CLAIM_COLUMNS: [&str; 13] = [
     "expected_payment",
     "fee_basis",
 ];
+
+/// What each of [`CLAIM_COLUMNS`] holds (derive mode).
+pub const CLAIM_KINDS: [CellKind; 13] = [T, T, T, D, T, I, T, T, T, T, I, M, T];
+
+/// What a column of a claims file holds (verify mode, where clean_claims.csv is the claims
+/// file's own lines), by the field its header feeds (or, for a header that feeds none, its
+/// own name lowercased); `None` (text) for a column ccm does not know. `charge`, the
+/// amount a claims export usually carries, is money though ccm does not read it.
+pub fn claims_file_kind(field: &str) -> Option<CellKind> {
+    match field {
+        "date_of_service" => Some(D),
+        "units" => Some(I),
+        "charge" => Some(M),
+        "patient_id" | "hcpcs" | "billing_npi" | "claim_id" => Some(T),
+        _ => None,
+    }
+}
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
@@ -139,6 +178,9 @@ pub const HELD_COLUMNS: [&str; 13] = [
     "other_findings",
 ];
 
+/// What each of [`HELD_COLUMNS`] holds.
+pub const HELD_KINDS: [CellKind; 13] = [T, T, T, T, T, T, I, I, M, T, T, T, T];
+
 /// Column order of worklist.csv (docs/outputs.md).
 pub const WORKLIST_COLUMNS: [&str; 17] = [
     "patient_id",
@@ -159,6 +201,9 @@ pub const WORKLIST_COLUMNS: [&str; 17] = [
     "fix_at",
     "what_to_do",
 ];
+
+/// What each of [`WORKLIST_COLUMNS`] holds.
+pub const WORKLIST_KINDS: [CellKind; 17] = [T, T, T, T, T, I, I, M, T, I, I, T, M, I, T, T, T];
 
 /// held_claims.csv: one row per blocked patient-month and practitioner (derive mode) or
 /// per line of a held claim (verify mode), biggest holds first.

@@ -7,7 +7,8 @@
 //! - `json`: summary.json and findings.json;
 //! - `table`: the report for a person at a terminal;
 //! - `trace`: `ccm trace`, one patient-month row by row;
-//! - [`inspect`]: `ccm inspect`, how ccm reads each file.
+//! - [`inspect`]: `ccm inspect`, how ccm reads each file;
+//! - `workbook`: audit.xlsx (`--xlsx`), the summary and the four lists as typed sheets.
 
 mod csv;
 pub mod inspect;
@@ -16,16 +17,19 @@ pub mod lists;
 mod summary;
 mod table;
 mod trace;
+mod workbook;
 
 pub use self::csv::{
-    CLAIM_COLUMNS, FINDING_COLUMNS, HELD_COLUMNS, UTF8_BOM, WORKLIST_COLUMNS, safe_cell,
-    write_claims_csv, write_findings_csv, write_held_csv, write_worklist_csv,
+    CLAIM_COLUMNS, CLAIM_KINDS, CellKind, FINDING_COLUMNS, FINDING_KINDS, HELD_COLUMNS, HELD_KINDS,
+    UTF8_BOM, WORKLIST_COLUMNS, WORKLIST_KINDS, safe_cell, write_claims_csv, write_findings_csv,
+    write_held_csv, write_worklist_csv,
 };
 pub use json::{write_findings_json, write_summary_json};
 pub use lists::{Lists, lists};
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
 pub use table::write_table;
 pub use trace::write_trace;
+pub use workbook::{DATE_FORMAT, DataSheet, EXCEL_ROWS, MONEY_FORMAT, data_sheets, write_workbook};
 
 use crate::checks::Finding;
 use crate::domain::{Dataset, money_str};

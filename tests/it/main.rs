@@ -13,4 +13,5 @@ mod held;
 mod inspect;
 mod layout;
 mod properties;
+mod workbook_out;
 mod workbooks;

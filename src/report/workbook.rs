@@ -1,0 +1,727 @@
+//! The workbook (`--xlsx`): the run's summary, then the four lists of `--out` as typed,
+//! filterable sheets, for billers who live in Excel.
+//!
+//! Each list sheet is its CSV read back: the CSV the shell renders (the staged file itself
+//! when `--out` writes it) is parsed and each cell written by its column's [`CellKind`], so
+//! a sheet holds exactly the CSV's cells (same columns, rows and order). Ids and months stay
+//! text, money is a number shown as currency, dates are Excel dates, whole numbers are
+//! numbers. The list sheets are written row by row (rust_xlsxwriter's constant-memory
+//! mode: one row in memory, the rest in an unnamed temporary file in the folder the shell
+//! names), so a workbook of a million findings costs no more memory than one of ten.
+
+use super::Summary;
+use super::csv::{
+    CLAIM_KINDS, CellKind, FINDING_KINDS, HELD_KINDS, WORKLIST_KINDS, claims_file_kind,
+};
+use crate::audit::Audit;
+use crate::domain::{Dataset, Kind};
+use rust_xlsxwriter::{
+    Chart, ChartType, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// Excel's rows per sheet, the header row included.
+pub const EXCEL_ROWS: usize = 1_048_576;
+
+/// Excel's characters per cell.
+const EXCEL_CELL_CHARS: usize = 32_767;
+
+/// The widest a column is fitted to, in characters.
+const MAX_WIDTH: usize = 60;
+
+/// The currency format of money cells.
+pub const MONEY_FORMAT: &str = "$#,##0.00";
+
+/// The format of date cells.
+pub const DATE_FORMAT: &str = "yyyy-mm-dd";
+
+/// How to read one CSV back: its delimiter, whether a `sep=` line comes first (a claims
+/// file's own, in verify mode) and what each column holds (a column past the list: text).
+pub struct CsvLayout {
+    pub delimiter: u8,
+    pub sep_line: bool,
+    pub kinds: Vec<CellKind>,
+}
+
+/// One list of the run: the sheet's name, what the Summary calls it, its CSV and how to
+/// read it.
+pub struct DataSheet<R> {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub csv: R,
+    pub layout: CsvLayout,
+}
+
+/// The four list sheets, in the workbook's order, from the CSVs the shell rendered:
+/// clean_claims.csv, held_claims.csv, worklist.csv and findings.csv.
+pub fn data_sheets<R>(
+    ds: &Dataset,
+    audit: &Audit,
+    clean: R,
+    held: R,
+    worklist: R,
+    findings: R,
+) -> Vec<DataSheet<R>> {
+    let fixed = |kinds: &[CellKind]| CsvLayout {
+        delimiter: b',',
+        sep_line: false,
+        kinds: kinds.to_vec(),
+    };
+    vec![
+        DataSheet {
+            name: "Clean claims",
+            file: "clean_claims.csv",
+            csv: clean,
+            layout: clean_claims_layout(ds, audit),
+        },
+        DataSheet {
+            name: "Held",
+            file: "held_claims.csv",
+            csv: held,
+            layout: fixed(&HELD_KINDS),
+        },
+        DataSheet {
+            name: "Worklist",
+            file: "worklist.csv",
+            csv: worklist,
+            layout: fixed(&WORKLIST_KINDS),
+        },
+        DataSheet {
+            name: "Findings",
+            file: "findings.csv",
+            csv: findings,
+            layout: fixed(&FINDING_KINDS),
+        },
+    ]
+}
+
+/// clean_claims.csv's layout: ccm's own columns (derive mode), or in verify mode the claims
+/// file's header as written, each column by the field it feeds (else by its own name), in
+/// the claims file's delimiter.
+fn clean_claims_layout(ds: &Dataset, audit: &Audit) -> CsvLayout {
+    let (Some(_), Some(cf)) = (&audit.verify, &ds.claims) else {
+        return CsvLayout {
+            delimiter: b',',
+            sep_line: false,
+            kinds: CLAIM_KINDS.to_vec(),
+        };
+    };
+    let file = ds.files.iter().find(|f| f.kind == Kind::Claims);
+    let delimiter = file.and_then(|f| f.read.delimiter).unwrap_or(b',');
+    let head = strip_bom(&cf.header_raw);
+    let sep_line = head.len() >= 4 && head[..4].eq_ignore_ascii_case(b"sep=");
+    let mut rdr = csv_reader(head, delimiter);
+    let mut rec = csv::StringRecord::new();
+    if sep_line {
+        let _ = rdr.read_record(&mut rec);
+    }
+    let header: Vec<String> = match rdr.read_record(&mut rec) {
+        Ok(true) => rec.iter().map(|h| h.trim().to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let kinds = header
+        .iter()
+        .map(|h| {
+            let field = file
+                .and_then(|f| f.columns.iter().find(|(_, head)| head.trim() == h))
+                .map(|(field, _)| field.to_string())
+                .unwrap_or_else(|| h.to_ascii_lowercase());
+            claims_file_kind(&field).unwrap_or(CellKind::Text)
+        })
+        .collect();
+    CsvLayout {
+        delimiter,
+        sep_line,
+        kinds,
+    }
+}
+
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+fn csv_reader<R: Read>(r: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(1 << 16)
+        .from_reader(r)
+}
+
+/// What went onto the list sheets, for the Summary sheet.
+struct Written {
+    file: &'static str,
+    rows: u64,
+    sheets: Vec<String>,
+    /// Data rows a sheet holds.
+    per_sheet: u64,
+}
+
+/// The formats every sheet shares.
+struct Formats {
+    bold: Format,
+    title: Format,
+    money: Format,
+    date: Format,
+}
+
+/// Writes the workbook to `w`: Summary, Clean claims, Held, Worklist, Findings, a list
+/// continuing on `Findings 2`, `Findings 3` … past `row_limit` rows a sheet (Excel's
+/// [`EXCEL_ROWS`], lowered by the tests). `tempdir` is where the list sheets wait, unnamed,
+/// until the workbook is zipped.
+pub fn write_workbook<W: Write + Send, R: Read>(
+    w: W,
+    summary: &Summary,
+    sheets: Vec<DataSheet<R>>,
+    row_limit: usize,
+    tempdir: &Path,
+) -> io::Result<()> {
+    write(w, summary, sheets, row_limit.clamp(2, EXCEL_ROWS), tempdir).map_err(|e| match e {
+        XlsxError::IoError(e) => e,
+        e => io::Error::other(e),
+    })
+}
+
+fn write<W: Write + Send, R: Read>(
+    w: W,
+    summary: &Summary,
+    sheets: Vec<DataSheet<R>>,
+    row_limit: usize,
+    tempdir: &Path,
+) -> Result<(), XlsxError> {
+    let mut book = Workbook::new();
+    book.set_tempdir(tempdir)?;
+    // Zipping is most of the time a large workbook takes: at level 3 (of 1–9; default 6)
+    // the 2M-row benchmark's lists (290k rows) took about two thirds of level 6's time,
+    // for a file 13% larger (17.5 MB against 15.5).
+    book.set_zip_compression_level(3);
+    // Dated the as-of day, not the clock: two runs write the same workbook.
+    let mut props = DocProperties::new()
+        .set_title("ccm audit")
+        .set_comment(format!(
+            "ccm {} audit as of {}",
+            summary.ccm_version, summary.as_of
+        ));
+    if let Some(d) = iso_date(&summary.as_of) {
+        props = props.set_creation_datetime(&d);
+    }
+    book.set_properties(&props);
+    let f = Formats {
+        bold: Format::new().set_bold(),
+        title: Format::new().set_bold().set_font_size(14),
+        money: Format::new().set_num_format(MONEY_FORMAT),
+        date: Format::new().set_num_format(DATE_FORMAT),
+    };
+    book.add_worksheet().set_name("Summary")?;
+    let mut written = Vec::new();
+    let mut cut = 0u64;
+    for s in sheets {
+        written.push(write_list(&mut book, s, row_limit, &f, &mut cut)?);
+    }
+    write_summary(book.worksheet_from_index(0)?, summary, &written, cut, &f)?;
+    book.save_to_writer(w)
+}
+
+/// One list, on as many sheets as its rows need; each sheet with the header, frozen and
+/// filtered, its columns fitted.
+fn write_list<R: Read>(
+    book: &mut Workbook,
+    s: DataSheet<R>,
+    row_limit: usize,
+    f: &Formats,
+    cut: &mut u64,
+) -> Result<Written, XlsxError> {
+    let DataSheet {
+        name,
+        file,
+        csv,
+        layout,
+    } = s;
+    let mut rdr = csv_reader(csv, layout.delimiter);
+    let mut rec = csv::StringRecord::new();
+    let read = |rdr: &mut csv::Reader<R>, rec: &mut csv::StringRecord| {
+        rdr.read_record(rec)
+            .map_err(|e| XlsxError::IoError(io::Error::other(e)))
+    };
+    if layout.sep_line {
+        read(&mut rdr, &mut rec)?;
+    }
+    let header: Vec<String> = if read(&mut rdr, &mut rec)? {
+        rec.iter().map(String::from).collect()
+    } else {
+        Vec::new()
+    };
+    let kind = |c: usize| layout.kinds.get(c).copied().unwrap_or(CellKind::Text);
+    let per_sheet = (row_limit - 1) as u64;
+    let mut names = Vec::new();
+    let mut rows = 0u64;
+    let mut more = read(&mut rdr, &mut rec)?;
+    // Always one sheet, a header alone when the list is empty.
+    loop {
+        let sheet_name = match names.len() {
+            0 => name.to_string(),
+            n => format!("{name} {}", n + 1),
+        };
+        let sheet = book.add_worksheet_with_constant_memory()?;
+        sheet.set_name(&sheet_name)?;
+        names.push(sheet_name);
+        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count() + 3).collect();
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, h, &f.bold)?;
+        }
+        let mut row = 0u32;
+        while more && u64::from(row) < per_sheet {
+            row += 1;
+            for (c, cell) in rec.iter().enumerate() {
+                let wd = write_cell(sheet, row, c as u16, cell, kind(c), f, cut)?;
+                if c >= widths.len() {
+                    widths.resize(c + 1, 0);
+                }
+                widths[c] = widths[c].max(wd);
+            }
+            more = read(&mut rdr, &mut rec)?;
+        }
+        rows += u64::from(row);
+        let cols = widths.len().max(1) as u16;
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofilter(0, 0, row, cols - 1)?;
+        fit(sheet, &widths)?;
+        if !more {
+            break;
+        }
+    }
+    Ok(Written {
+        file,
+        rows,
+        sheets: names,
+        per_sheet,
+    })
+}
+
+/// Column widths from the longest cell of each, a little padded, at most [`MAX_WIDTH`].
+fn fit(sheet: &mut Worksheet, widths: &[usize]) -> Result<(), XlsxError> {
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, ((*w).max(4) + 1).min(MAX_WIDTH) as f64)?;
+    }
+    Ok(())
+}
+
+/// Writes one CSV cell by its column's kind and returns the characters it shows. An empty
+/// cell stays empty; a cell that does not read as its kind is written as the text it is.
+fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    s: &str,
+    kind: CellKind,
+    f: &Formats,
+    cut: &mut u64,
+) -> Result<usize, XlsxError> {
+    if s.is_empty() {
+        return Ok(0);
+    }
+    match kind {
+        CellKind::Money => {
+            if let Some(v) = money(s) {
+                sheet.write_number_with_format(row, col, v, &f.money)?;
+                return Ok(money_width(s));
+            }
+        }
+        CellKind::Date => {
+            if let Some(d) = iso_date(s) {
+                sheet.write_date_with_format(row, col, &d, &f.date)?;
+                return Ok(10);
+            }
+        }
+        CellKind::Int => {
+            if let Some(n) = int(s) {
+                sheet.write_number(row, col, n)?;
+                return Ok(s.len());
+            }
+        }
+        CellKind::Text => {}
+    }
+    text(sheet, row, col, s, None, cut)
+}
+
+/// A string cell (never a formula, whatever it starts with). Past Excel's 32,767
+/// characters a cell is cut, ending in `…`, and counted for the Summary.
+fn text(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    s: &str,
+    format: Option<&Format>,
+    cut: &mut u64,
+) -> Result<usize, XlsxError> {
+    let n = s.chars().count();
+    let shown: std::borrow::Cow<str> = if n > EXCEL_CELL_CHARS {
+        *cut += 1;
+        let mut t: String = s.chars().take(EXCEL_CELL_CHARS - 3).collect();
+        t.push_str("...");
+        t.into()
+    } else {
+        s.into()
+    };
+    match format {
+        Some(fm) => sheet.write_string_with_format(row, col, shown.as_ref(), fm)?,
+        None => sheet.write_string(row, col, shown.as_ref())?,
+    };
+    Ok(n)
+}
+
+/// `-?digits[.digits]`, as money_str writes amounts.
+fn money(s: &str) -> Option<f64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let ok = !int.is_empty()
+        && int.len() <= 13
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && frac.len() <= 2
+        && !(digits.contains('.') && frac.is_empty())
+        && !(int.len() > 1 && int.starts_with('0'));
+    if ok { s.parse().ok() } else { None }
+}
+
+/// The characters `$1,234.56` takes.
+fn money_width(s: &str) -> usize {
+    let int = s
+        .split('.')
+        .next()
+        .unwrap_or(s)
+        .trim_start_matches('-')
+        .len();
+    int + (int - 1) / 3 + 4 + usize::from(s.starts_with('-'))
+}
+
+/// A whole number as written (no sign but `-`, no leading zero, at most 15 digits: what
+/// Excel holds exactly).
+fn int(s: &str) -> Option<f64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let ok = !digits.is_empty()
+        && digits.len() <= 15
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.len() > 1 && digits.starts_with('0'));
+    if ok {
+        s.parse::<i64>().ok().map(|n| n as f64)
+    } else {
+        None
+    }
+}
+
+/// `YYYY-MM-DD`, a day Excel can show (1900 on).
+fn iso_date(s: &str) -> Option<ExcelDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    use chrono::Datelike;
+    let year = u16::try_from(d.year()).ok().filter(|y| *y >= 1900)?;
+    ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).ok()
+}
+
+/// The Summary sheet as it is written: the next row, and each column's widest cell.
+struct Page<'a> {
+    sh: &'a mut Worksheet,
+    f: &'a Formats,
+    r: u32,
+    widths: Vec<usize>,
+}
+
+impl Page<'_> {
+    fn width(&mut self, c: u16, n: usize) {
+        let c = c as usize;
+        if self.widths.len() <= c {
+            self.widths.resize(c + 1, 0);
+        }
+        self.widths[c] = self.widths[c].max(n.min(MAX_WIDTH));
+    }
+    /// A text cell of this row.
+    fn text(&mut self, c: u16, v: &str) -> Result<(), XlsxError> {
+        let n = text(self.sh, self.r, c, v, None, &mut 0)?;
+        self.width(c, n);
+        Ok(())
+    }
+    /// A row of bold headings.
+    fn heads(&mut self, heads: &[&str]) -> Result<(), XlsxError> {
+        for (c, h) in heads.iter().enumerate() {
+            self.sh
+                .write_string_with_format(self.r, c as u16, *h, &self.f.bold)?;
+            self.width(c as u16, h.chars().count());
+        }
+        self.r += 1;
+        Ok(())
+    }
+    fn number(&mut self, c: u16, v: u64) -> Result<(), XlsxError> {
+        self.sh.write_number(self.r, c, v as f64)?;
+        self.width(c, v.to_string().len());
+        Ok(())
+    }
+    /// A money figure as currency (a number), or the text if it is not an amount.
+    fn money(&mut self, c: u16, v: &str) -> Result<(), XlsxError> {
+        match money(v) {
+            Some(x) => {
+                self.sh
+                    .write_number_with_format(self.r, c, x, &self.f.money)?;
+                self.width(c, money_width(v));
+                Ok(())
+            }
+            None => self.text(c, v),
+        }
+    }
+    /// A row: a label and a text.
+    fn pair(&mut self, k: &str, v: &str) -> Result<(), XlsxError> {
+        self.text(0, k)?;
+        self.text(1, v)?;
+        self.r += 1;
+        Ok(())
+    }
+    /// A row: a label and a count.
+    fn count(&mut self, k: &str, v: u64) -> Result<(), XlsxError> {
+        self.text(0, k)?;
+        self.number(1, v)?;
+        self.r += 1;
+        Ok(())
+    }
+    /// A row: a label and an amount.
+    fn amount(&mut self, k: &str, v: &str) -> Result<(), XlsxError> {
+        self.text(0, k)?;
+        self.money(1, v)?;
+        self.r += 1;
+        Ok(())
+    }
+}
+
+/// The Summary sheet: the run, its figures, where each list went, the months (with a
+/// chart when there are several), the files read and the notes.
+fn write_summary(
+    sh: &mut Worksheet,
+    s: &Summary,
+    written: &[Written],
+    cut: u64,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sh.write_string_with_format(
+        0,
+        0,
+        format!("ccm {} - CCM billing audit", s.ccm_version),
+        &f.title,
+    )?;
+    let mut p = Page {
+        sh,
+        f,
+        r: 2,
+        widths: Vec::new(),
+    };
+    let verify = s.mode == "verify";
+
+    p.heads(&["run"])?;
+    p.pair("ccm version", s.ccm_version)?;
+    match iso_date(&s.as_of) {
+        Some(d) => {
+            p.text(0, "as of")?;
+            p.sh.write_date_with_format(p.r, 1, &d, &f.date)?;
+            p.width(1, 10);
+            p.r += 1;
+        }
+        None => p.pair("as of", &s.as_of)?,
+    }
+    p.pair("policy", s.policy)?;
+    p.pair("date of service", s.date_of_service)?;
+    p.pair("rules", &s.rules)?;
+    p.pair("mode", s.mode)?;
+    p.pair("months", &s.months.join(", "))?;
+    p.r += 1;
+
+    p.heads(&["figures"])?;
+    p.count("patients", s.patients as u64)?;
+    p.count("patient-months", s.patient_months as u64)?;
+    p.count("outcomes clean", s.months_clean as u64)?;
+    p.count("outcomes blocked", s.months_blocked as u64)?;
+    p.count("outcomes below threshold", s.months_below_threshold as u64)?;
+    p.count("outcomes open", s.months_open as u64)?;
+    p.count("clean claim lines", s.clean_claim_lines as u64)?;
+    for (k, v) in [
+        ("claim lines held", s.claim_lines_held),
+        ("claims going out", s.claims_going_out),
+        ("claims held", s.claims_held),
+    ] {
+        if let Some(v) = v {
+            p.count(k, v as u64)?;
+        }
+    }
+    p.amount("expected payment", &s.expected_payment)?;
+    p.amount("amount blocked by errors", &s.amount_blocked)?;
+    if let Some(c) = &s.claimed {
+        p.amount("claimed", c)?;
+    }
+    if let Some(a) = &s.amount_at_risk {
+        p.amount("amount at risk (held)", a)?;
+    }
+    p.amount("amount left unbilled", &s.amount_unbilled)?;
+    for sev in ["error", "warning", "info"] {
+        let n = s.findings_by_severity.get(sev).copied().unwrap_or(0);
+        p.count(&format!("findings: {sev}"), n as u64)?;
+    }
+    p.r += 1;
+
+    p.heads(&["sheets"])?;
+    p.heads(&["list", "rows", "on sheets"])?;
+    for w in written {
+        p.text(0, w.file)?;
+        p.number(1, w.rows)?;
+        p.text(2, &w.sheets.join(", "))?;
+        p.r += 1;
+    }
+    p.r += 1;
+
+    // The months: money supported, held and left unbilled, with a chart beside when the
+    // run has several.
+    p.heads(&["by month"])?;
+    let head_row = p.r;
+    p.heads(&[
+        "month",
+        "patient-months",
+        "clean claim lines",
+        "supported",
+        if verify {
+            "held (at risk)"
+        } else {
+            "held (blocked)"
+        },
+        "left unbilled",
+    ])?;
+    let first = p.r;
+    for m in &s.by_month {
+        p.text(0, &m.month)?;
+        p.number(1, m.patient_months as u64)?;
+        p.number(2, m.clean_claim_lines as u64)?;
+        p.money(3, &m.expected_payment)?;
+        p.money(
+            4,
+            if verify {
+                &m.amount_at_risk
+            } else {
+                &m.amount_blocked
+            },
+        )?;
+        p.money(5, &m.amount_unbilled)?;
+        p.r += 1;
+    }
+    if s.by_month.len() > 1 {
+        let last = p.r - 1;
+        let mut chart = Chart::new(ChartType::ColumnStacked);
+        for c in 3..=5u16 {
+            chart
+                .add_series()
+                .set_name(("Summary", head_row, c))
+                .set_categories(("Summary", first, 0, last, 0))
+                .set_values(("Summary", first, c, last, c));
+        }
+        chart
+            .title()
+            .set_name("Supported, held and left unbilled by month");
+        chart.y_axis().set_num_format("$#,##0");
+        chart.set_width(640).set_height(320);
+        p.sh.insert_chart(head_row, 7, &chart)?;
+    }
+    p.r += 1;
+
+    p.heads(&["files read"])?;
+    p.heads(&[
+        "file",
+        "kind",
+        "rows read",
+        "counted",
+        "excluded",
+        "excluded by reason",
+    ])?;
+    for file in &s.files {
+        p.text(0, &file.file)?;
+        p.text(1, file.kind)?;
+        p.number(2, file.rows_read)?;
+        p.number(3, file.rows_counted)?;
+        p.number(4, file.rows_excluded)?;
+        let reasons: Vec<String> = file
+            .excluded_by_reason
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if !reasons.is_empty() {
+            p.text(5, &reasons.join(", "))?;
+        }
+        p.r += 1;
+    }
+    p.r += 1;
+
+    p.heads(&["notes"])?;
+    let mut notes: Vec<String> = s.notes.clone();
+    for file in &s.files {
+        for n in &file.read_as.notes {
+            notes.push(format!("read: {}: {n}", file.file));
+        }
+    }
+    for w in written.iter().filter(|w| w.sheets.len() > 1) {
+        notes.push(format!(
+            "{}: {} rows on {} sheets ({}): a sheet holds {} rows, the header included",
+            w.file,
+            w.rows,
+            w.sheets.len(),
+            w.sheets.join(", "),
+            w.per_sheet + 1,
+        ));
+    }
+    if cut > 0 {
+        notes.push(format!(
+            "{cut} cell(s) longer than Excel's {EXCEL_CELL_CHARS} characters are cut, ending in ...; the CSV files hold them whole"
+        ));
+    }
+    if notes.is_empty() {
+        notes.push("none".into());
+    }
+    for n in &notes {
+        // A note runs across the row; it does not widen column A.
+        text(p.sh, p.r, 0, n, None, &mut 0)?;
+        p.r += 1;
+    }
+    let widths = std::mem::take(&mut p.widths);
+    fit(p.sh, &widths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_as_their_kind_or_stay_text() {
+        assert_eq!(money("60.49"), Some(60.49));
+        assert_eq!(money("0.00"), Some(0.0));
+        assert_eq!(money("-5.10"), Some(-5.1));
+        for not in [
+            "", "$60.49", "1,234.00", "1e5", "NaN", "inf", "007.00", "5.", ".5",
+        ] {
+            assert_eq!(money(not), None, "{not}");
+        }
+        assert_eq!(int("20"), Some(20.0));
+        assert_eq!(int("0"), Some(0.0));
+        for not in ["1;2", "0012", "1.0", "+3", "", "1234567890123456"] {
+            assert_eq!(int(not), None, "{not}");
+        }
+        assert!(iso_date("2025-03-31").is_some());
+        for not in [
+            "2025-3-31",
+            "3/31/2025",
+            "2025-02-30",
+            "1899-12-31",
+            "2025-03",
+        ] {
+            assert!(iso_date(not).is_none(), "{not}");
+        }
+        assert_eq!(money_width("1234.56"), "$1,234.56".len());
+        assert_eq!(money_width("60.49"), "$60.49".len());
+    }
+}
