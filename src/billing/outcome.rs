@@ -53,8 +53,10 @@ pub struct Outcome {
     pub billing_npi: Text,
     /// Countable CCM minutes (clinical staff and practitioners).
     pub minutes: u32,
-    /// Of those, minutes by practitioners.
+    /// Of those, the billing practitioner's own minutes (99491/99437).
     pub practitioner_minutes: u32,
+    /// Complex CCM may be billed: moderate or high MDM on a care-plan event that month.
+    pub complex: bool,
     pub status: Status,
     /// Base code of the family chosen, and the others the evidence also supported.
     pub chosen: Option<Text>,

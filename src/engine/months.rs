@@ -302,6 +302,7 @@ impl Months<'_> {
             billing_npi: view.npi_name.into(),
             minutes: pm.total.whole_minutes(),
             practitioner_minutes: pm.minutes().practitioner.whole_minutes(),
+            complex,
             status,
             chosen,
             alternatives,

@@ -7,9 +7,9 @@ use crate::audit::{Audit, AuditConfig, Outcome, Status};
 use crate::billing::{MonthMinutes, family_minutes, needs_mdm, select, units_for};
 use crate::checks::{Check, Finding, Severity, registry};
 use crate::config::DosMode;
-use crate::domain::{Dataset, Mdm, Money, Secs, YearMonth};
+use crate::domain::{Dataset, Money, Secs, YearMonth};
 use crate::rules::{Ruleset, TimeKind, YearRules};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Why a patient-month (or a claim) is held, and where to fix it.
@@ -230,18 +230,6 @@ pub fn lists<'a>(
     }
     let index = Index::new(&audit.findings);
     let mut out = Lists::default();
-    // Months with moderate or high MDM on a care-plan event (complex CCM may be billed), as
-    // the engine reads the care-plan file; only the open months need it.
-    let complex: HashSet<(u32, YearMonth)> = if any_open {
-        ds.careplans
-            .iter()
-            .flatten()
-            .filter(|c| c.mdm >= Some(Mdm::Moderate))
-            .map(|c| (c.patient, YearMonth::of(c.date)))
-            .collect()
-    } else {
-        HashSet::new()
-    };
     for o in &audit.outcomes {
         if audit.verify.is_none() && o.status == Status::Blocked {
             let codes: Vec<(&str, u32)> = o
@@ -265,13 +253,9 @@ pub fn lists<'a>(
         }
         if any_open && open.contains(&o.month) {
             let yr = rules.for_month(o.month);
-            let mdm = ds
-                .patients
-                .get(&o.patient_id)
-                .is_some_and(|p| complex.contains(&(p, o.month)));
             out.worklist.push(WorkRow {
                 outcome: o,
-                next: next_block(yr, o, mdm),
+                next: next_block(yr, o, o.complex),
                 days_left: (o.month.last_day() - as_of).num_days(),
                 why: index.why(&o.patient_id, o.month, &o.billing_npi, Some(o.program)),
             });
