@@ -126,14 +126,16 @@ impl AuditPlan {
             );
         }
         let claims = claims.into_iter().next();
+        // Every file the run reads: no output may replace one.
+        let inputs: Vec<&PathBuf> = args
+            .timelogs
+            .iter()
+            .chain(found.iter().map(|(_, p)| p))
+            .chain(claims.iter())
+            .chain(args.map.iter())
+            .collect();
         if let Some(out) = &args.out {
-            let inputs = args
-                .timelogs
-                .iter()
-                .chain(found.iter().map(|(_, p)| p))
-                .chain(claims.iter())
-                .chain(args.map.iter());
-            for input in inputs {
+            for input in &inputs {
                 for name in OUTPUTS {
                     if same_file(&out.join(name), input) {
                         bail!(
@@ -167,13 +169,7 @@ impl AuditPlan {
                 if path.is_dir() {
                     bail!("--xlsx {} is a directory", path.display());
                 }
-                let inputs = args
-                    .timelogs
-                    .iter()
-                    .chain(found.iter().map(|(_, p)| p))
-                    .chain(claims.iter())
-                    .chain(args.map.iter());
-                for input in inputs {
+                for input in &inputs {
                     if same_file(&path, input) {
                         bail!(
                             "--xlsx {} would overwrite the input {}: write the workbook elsewhere",

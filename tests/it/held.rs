@@ -50,6 +50,17 @@ fn money(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap_or_else(|_| panic!("not an amount: {s:?}"))
 }
 
+/// A held row's reasons are exactly the errors that hold it (`CODE name`), and there is one.
+fn assert_reasons(r: &Row, why: &[&Row]) {
+    assert!(!why.is_empty(), "no error holds {r:?}");
+    let want: BTreeSet<String> = why
+        .iter()
+        .map(|f| format!("{} {}", f["code"], f["name"]))
+        .collect();
+    let got: BTreeSet<String> = r["reasons"].split("; ").map(String::from).collect();
+    assert_eq!(got, want, "{r:?}");
+}
+
 /// The findings.csv rows that hold a patient-month and NPI: errors, not row-level (IN),
 /// of that NPI or of none, of that program or of none.
 fn holding<'a>(findings: &'a [Row], r: &Row, program: bool) -> Vec<&'a Row> {
@@ -137,13 +148,7 @@ fn derive_held_claims_are_the_blocked_outcomes_with_reasons_and_places() {
     let mut total = Decimal::ZERO;
     for r in &held {
         let why = holding(&findings, r, true);
-        assert!(!why.is_empty(), "no error holds {r:?}");
-        let want: BTreeSet<String> = why
-            .iter()
-            .map(|f| format!("{} {}", f["code"], f["name"]))
-            .collect();
-        let got: BTreeSet<String> = r["reasons"].split("; ").map(String::from).collect();
-        assert_eq!(got, want, "{r:?}");
+        assert_reasons(r, &why);
         assert!(in_catalogue_order(&r["reasons"]), "{r:?}");
         assert!(in_catalogue_order(&r["other_findings"]), "{r:?}");
         assert_eq!(r["fix_at"], places(&why), "{r:?}");
@@ -294,13 +299,7 @@ fn verify_held_claims_are_the_held_lines_and_add_up_to_the_amount_at_risk() {
         );
         // The claim goes out whole or not at all: every error of its patient-month and NPI.
         let why = holding(&findings, r, false);
-        assert!(!why.is_empty(), "{r:?}");
-        let want: BTreeSet<String> = why
-            .iter()
-            .map(|f| format!("{} {}", f["code"], f["name"]))
-            .collect();
-        let got: BTreeSet<String> = r["reasons"].split("; ").map(String::from).collect();
-        assert_eq!(got, want, "{r:?}");
+        assert_reasons(r, &why);
         assert!(!r["what_to_do"].is_empty());
     }
     // The claims of the table: one per patient-month and NPI.
