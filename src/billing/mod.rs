@@ -15,9 +15,9 @@ use chrono::NaiveDate;
 pub struct MonthMinutes<'a> {
     /// Countable time (clinical staff and practitioners).
     pub total: Secs,
-    /// Of that, the billing practitioner's own time (99491/99437): rows a performer NPI
-    /// says are theirs, plus, of the practitioners no performer NPI names, the one with the
-    /// most time.
+    /// Of that, the billing practitioner's own time (99491/99437): the rows a performer NPI
+    /// says are theirs; when no row is, the time of the practitioner with the most among
+    /// those no performer NPI names (one alone is taken to be the billing practitioner).
     pub practitioner: Secs,
     /// The billing practitioner's own time and every unnamed practitioner's together: what
     /// pooling them would count (TM007 says when that would bill otherwise).

@@ -55,10 +55,18 @@ impl Pm {
     }
     pub(super) fn minutes(&self) -> MonthMinutes<'_> {
         let u = &self.unnamed;
-        let largest = u.largest.max(u.now);
+        // The billing practitioner's own time: their named rows; with none, the largest
+        // unnamed practitioner's (one practitioner alone is taken to be the billing one).
+        // Unnamed time is never added to a named billing practitioner's: whose it is, is
+        // not known (TM007 says when that changes what may be billed).
+        let own = if self.prac > Secs::ZERO {
+            self.prac
+        } else {
+            u.largest.max(u.now)
+        };
         MonthMinutes {
             total: self.total,
-            practitioner: self.prac + largest,
+            practitioner: own,
             practitioner_pooled: self.prac + u.sum,
             unnamed_practitioners: u32::from(u.count),
             days: &self.days,
@@ -205,12 +213,15 @@ mod tests {
         }
         let m = pm.minutes();
         assert_eq!(m.unnamed_practitioners, 3);
-        // The billing practitioner's named minute plus the largest unnamed (15 min).
-        assert_eq!(m.practitioner, Secs(60 + 900));
+        // The billing practitioner's named minute only: the unnamed time is no one's known.
+        assert_eq!(m.practitioner, Secs(60));
         assert_eq!(m.practitioner_pooled, Secs(60 + 1800));
-        // The last member is the largest: the fold still sees it.
+        // With no named minute, the largest unnamed (15 min); the last member is the
+        // largest: the fold still sees it.
+        pm.prac = Secs::ZERO;
+        assert_eq!(pm.minutes().practitioner, Secs(900));
         pm.add_unnamed(4, Secs(1200));
-        assert_eq!(pm.minutes().practitioner, Secs(60 + 1200));
+        assert_eq!(pm.minutes().practitioner, Secs(1200));
         assert_eq!(pm.minutes().unnamed_practitioners, 4);
         assert_eq!(std::mem::size_of::<Pm>(), 64);
         assert_eq!(Pm::default().minutes().unnamed_practitioners, 0);

@@ -1672,3 +1672,83 @@ fn an_error_line_escapes_control_characters_from_any_source() {
         "{err:?}"
     );
 }
+
+/// Issue 14, item 2: whose time a practitioner's row is comes from the staff roster as well
+/// as from the time log's staff_npi. An MD (20 min, the billing NPI's own) and an NP
+/// (15 min, another NPI) under the MD's NPI: with the roster their time is named, 99491
+/// counts the MD's 20 (not enough) and 99490 bills on the 35, with no TM007 and no note.
+/// Without the roster the two are unnamed, their sum (35) would reach 99491 and the
+/// largest (20) does not: TM007, and the same 99490. With only the MD's NPI in the roster,
+/// the NP's unnamed time is not added to the named MD's: TM007 again.
+#[test]
+fn the_staff_roster_names_whose_practitioner_time_it_is() {
+    let timelog = "patient_id,service_date,minutes,staff_id,staff_role,program,billing_npi,note\n\
+        P0001,2025-03-05,20,D01,MD,CCM,1234567893,Reviewed care plan goals and adjusted metformin dose\n\
+        P0001,2025-03-19,15,N02,NP,CCM,1234567893,Reconciled medications after cardiology visit\n";
+    let consents = "patient_id,consent_date,program\nP0001,2025-01-15,CCM\n";
+    let diagnoses =
+        "patient_id,icd10_code,onset_date\nP0001,I10,2020-05-01\nP0001,E119,2021-09-14\n";
+    let roster = |rows: &str| format!("staff_id,staff_role,staff_npi,name\n{rows}");
+    let run = |staff: Option<String>| {
+        let mut files = vec![
+            ("timelog.csv", timelog.to_string()),
+            ("consents.csv", consents.to_string()),
+            ("diagnoses.csv", diagnoses.to_string()),
+            (
+                "enrolments.csv",
+                "patient_id,program,start_date\n".to_string(),
+            ),
+        ];
+        if let Some(s) = staff {
+            files.push(("staff.csv", s));
+        }
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let d = folder(&refs);
+        let (code, json, err) = audit_json(d.path(), &[]);
+        assert_eq!(code, 0, "{err}");
+        let tm007 = codes(&json).iter().filter(|(c, _)| c == "TM007").count();
+        let hcpcs: Vec<String> = json["summary"]["by_month"][0]["clean_claim_lines"]
+            .as_u64()
+            .map(|_| {
+                let out = tempfile::tempdir().unwrap();
+                let st = crate::common::ccm()
+                    .args([
+                        "audit",
+                        "--as-of",
+                        "2025-04-15",
+                        "--quiet",
+                        "--fail-on",
+                        "never",
+                    ])
+                    .arg(d.path().join("timelog.csv"))
+                    .arg("--out")
+                    .arg(out.path())
+                    .output()
+                    .unwrap();
+                assert!(st.status.success());
+                std::fs::read_to_string(out.path().join("clean_claims.csv"))
+                    .unwrap()
+                    .lines()
+                    .skip(1)
+                    .map(|l| l.split(',').nth(4).unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let noted = json["summary"]["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("no performer NPI"));
+        (tm007, hcpcs, noted)
+    };
+    let named = roster("D01,MD,1234567893,Anita Patel\nN02,NP,1628315479,Kim Reyes\n");
+    assert_eq!(run(Some(named)), (0, vec!["99490".to_string()], false));
+    assert_eq!(run(None), (1, vec!["99490".to_string()], true));
+    // The MD named as the billing practitioner, the NP listed with no NPI: the NP's 15 are
+    // no one's known, so they are not added to the MD's 20 (which would reach 99491's 30):
+    // TM007 says so, and 99490 bills on the 35.
+    let md_only = roster("D01,MD,1234567893,Anita Patel\nN02,NP,,Kim Reyes\n");
+    assert_eq!(run(Some(md_only)), (1, vec!["99490".to_string()], true));
+    // (One unnamed practitioner alone is taken to be the billing one, with nothing to say:
+    // the demo, whose time log names no performer, has no TM007 and no such note.)
+}

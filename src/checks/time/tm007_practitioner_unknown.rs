@@ -6,14 +6,15 @@ use crate::rules::TimeKind;
 
 check! {
     TM007, "TM007", "practitioner-unknown", Warning,
-    what: "Several practitioners logged time for the patient-month under the billing NPI, no \
-           performer NPI (a staff_npi column in the time log, or the staff roster's) says \
-           which of them is the billing practitioner, and it changes what may be billed. \
-           99491/99437 count only the billing practitioner's own time, so ccm counts the \
-           largest single practitioner's time for them, not the sum. Every practitioner's \
-           time still counts as clinical-staff time toward 99490/99439. Where the sum and \
-           the largest would bill the same, no finding: the run's notes say once that \
-           practitioners were unnamed.",
+    what: "Practitioners logged time for the patient-month under the billing NPI with no \
+           performer NPI (a staff_npi column in the time log, or the staff roster's) saying \
+           whose time it is, and it changes what may be billed. 99491/99437 count only the \
+           billing practitioner's own time: the rows a performer NPI says are theirs, or, \
+           when none is, the largest single unnamed practitioner's time, never a sum of \
+           several, and never unnamed time added to a named billing practitioner's. Every \
+           practitioner's time still counts as clinical-staff time toward 99490/99439. \
+           Where counting the unnamed time would bill the same, no finding: the run's notes \
+           say once that practitioners were unnamed.",
     why: "99491 and 99437 are time personally spent by the billing practitioner: pooling an MD's \
           15 minutes and an NP's 20 under one NPI bills 99491 for work no one practitioner did.",
     example: "MD 15 min + NP 20 min under NPI 1234567893, no staff_npi: 99491 needs 30 minutes \
@@ -26,20 +27,21 @@ check! {
           the staff roster (--staff), so ccm counts the billing practitioner's own minutes.",
 }
 
-/// Said once per run when some month had several unnamed practitioners.
-pub const NOTE: &str = "Several practitioners logged time under one billing NPI with no performer NPI (staff_npi in the time log or the staff roster) in some patient-months: 99491/99437 counted the largest single practitioner's time there, not the sum; TM007 names each month where that changed what may be billed";
+/// Said once per run when some month's practitioner time could not all be attributed.
+pub const NOTE: &str = "Practitioners logged time under a billing NPI with no performer NPI (staff_npi in the time log or the staff roster) in some patient-months where whose time it is matters: 99491/99437 counted only the billing practitioner's own time as far as the inputs say (their named rows, else the largest single unnamed practitioner's), not the sum; TM007 names each month where that changed what may be billed";
 
-/// A month whose practitioners' time names no performer, from more than one, where the
-/// sum and the largest single practitioner's time reach different units of a practitioner
-/// code.
+/// A month where practitioner time that no performer NPI names could be the billing
+/// practitioner's or not (several unnamed practitioners, or unnamed ones beside the named
+/// billing practitioner), and counting it all reaches different units of a practitioner
+/// code than counting the billing practitioner's own time.
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
     let m = &pm.minutes;
     let n = m.unnamed_practitioners;
-    if n < 2 {
+    if n == 0 || m.practitioner == m.practitioner_pooled {
         return;
     }
     emit.note(NOTE);
-    let (single, pooled) = (
+    let (own, pooled) = (
         m.practitioner.whole_minutes(),
         m.practitioner_pooled.whole_minutes(),
     );
@@ -47,7 +49,7 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
     let Some(base) = pm.year.codes.iter().find(|c| {
         c.program == program && !c.is_addon && c.time == TimeKind::Practitioner && {
             let addon = pm.year.addon_of(&c.hcpcs);
-            units_for(c, addon, single) != units_for(c, addon, pooled)
+            units_for(c, addon, own) != units_for(c, addon, pooled)
         }
     }) else {
         return;
@@ -56,10 +58,10 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
         emit.finding(
             &TM007,
             format!(
-                "{n} practitioners logged time under NPI {} with no performer NPI: {} counts the largest single practitioner's time ({single} min), not their sum ({pooled} min); give staff_npi in the time log or the staff roster",
+                "{n} practitioner(s) logged time under NPI {} with no performer NPI: {} counts the billing practitioner's own time as far as the inputs say ({own} min), not all practitioners' ({pooled} min); give staff_npi in the time log or the staff roster",
                 pm.npi_name, base.hcpcs
             ),
         )
-        .minutes(single),
+        .minutes(own),
     );
 }
