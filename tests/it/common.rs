@@ -179,15 +179,7 @@ pub fn table_agrees_with_summary(table: &str, s: &serde_json::Value) -> Result<(
             format!("${}", s[key].as_str().unwrap_or("?")),
         )?;
     }
-    let outcomes: u64 = [
-        "months_clean",
-        "months_blocked",
-        "months_below_threshold",
-        "months_open",
-    ]
-    .iter()
-    .map(|k| num(k))
-    .sum();
+    let outcomes = outcomes(s);
     if outcomes < num("patient_months") {
         return Err(format!(
             "{outcomes} outcomes for {} patient-months",
@@ -240,4 +232,17 @@ pub fn table_agrees_with_summary(table: &str, s: &serde_json::Value) -> Result<(
         )?;
     }
     Ok(())
+}
+
+/// The outcomes summary.json counts: clean + blocked + below threshold + open.
+pub fn outcomes(s: &serde_json::Value) -> u64 {
+    [
+        "months_clean",
+        "months_blocked",
+        "months_below_threshold",
+        "months_open",
+    ]
+    .iter()
+    .map(|k| s[k].as_u64().unwrap_or(0))
+    .sum()
 }

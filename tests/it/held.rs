@@ -318,15 +318,7 @@ fn mid_month_worklist_lists_every_open_month_closest_to_paying_first() {
         tmp.path(),
     );
     // Every outcome of March (the one month, open on the 24th), whatever its status.
-    let outcomes: u64 = [
-        "months_clean",
-        "months_blocked",
-        "months_below_threshold",
-        "months_open",
-    ]
-    .iter()
-    .map(|k| summary[k].as_u64().unwrap())
-    .sum();
+    let outcomes = crate::common::outcomes(&summary);
     assert_eq!(work.len() as u64, outcomes);
     assert!(work.len() > 20);
     let rules = Ruleset::embedded(ccm::checks::is_check).unwrap();
