@@ -109,6 +109,13 @@ pub fn select<'a>(
         };
         let dos = match dos_mode {
             DosMode::MonthEnd => month.last_day(),
+            // The days' practitioner time is every practitioner row's the billing
+            // practitioner may own; when some of it is not theirs for certain (TM007's
+            // case), the day their own time met the threshold is not known: the month's
+            // end is always a valid date of service.
+            DosMode::Threshold if idx == 2 && m.practitioner != m.practitioner_pooled => {
+                month.last_day()
+            }
             DosMode::Threshold => {
                 threshold_day(m.days, idx, base.threshold).unwrap_or(month.last_day())
             }
@@ -214,6 +221,35 @@ mod tests {
         };
         select(r.year(2025), "CCM", minutes, m, DosMode::MonthEnd, false)
             .map(|s| (s.base.hcpcs.clone(), s.addon.map_or(0, |a| a.1)))
+    }
+
+    /// With --dos threshold, a practitioner code is dated the day the billing practitioner's
+    /// own time met its threshold; when unnamed practitioners' time is in the days (it may be
+    /// someone else's), that day is not known and the month's end is used.
+    #[test]
+    fn threshold_day_of_practitioner_time_only_when_it_is_known() {
+        let r = rules();
+        let m = YearMonth::parse("2025-03").unwrap();
+        let d = |n| NaiveDate::from_ymd_opt(2025, 3, n).unwrap();
+        let min = Secs::of_minutes;
+        // MD 30 min on the 3rd, NP 5 on the 10th: per day (all, practitioner).
+        let days = [(d(3), min(30), min(30)), (d(10), min(5), min(5))];
+        let dos = |own: u32, pooled: u32| {
+            let minutes = MonthMinutes {
+                total: min(35),
+                practitioner: min(own),
+                practitioner_pooled: min(pooled),
+                unnamed_practitioners: 2,
+                days: &days,
+            };
+            let s = select(r.year(2025), "CCM", minutes, m, DosMode::Threshold, false).unwrap();
+            (s.base.hcpcs.clone(), s.dos)
+        };
+        // Known: the practitioner time is all the billing practitioner's: 99491 on the 3rd.
+        assert_eq!(dos(35, 35), ("99491".into(), d(3)));
+        // Not known (the largest single practitioner's 30 counted, 35 in the days): whose
+        // 30th minute came when is not known; the month's end.
+        assert_eq!(dos(30, 35), ("99491".into(), d(31)));
     }
 
     #[test]

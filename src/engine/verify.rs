@@ -143,6 +143,9 @@ pub(super) fn verify(
                     TimeKind::Practitioner => 2,
                     TimeKind::None => return None,
                 };
+                // With unnamed practitioners the days' practitioner time may hold others'
+                // (TM007): the day it gives is then the earliest the threshold could have
+                // been met, still a sound bound for a date of service before it.
                 threshold_day(&pmr.days, idx, r.threshold)
             };
             let mut found = code_findings(yr, pname, &mine, cfg.as_of, tday);
