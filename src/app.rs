@@ -317,6 +317,11 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
     let month =
         YearMonth::parse(month).ok_or_else(|| anyhow!("--month {month:?} is not YYYY-MM"))?;
     let mut audit_args = args.audit;
+    // A trace is read on the terminal: it writes no file, and says so rather than ignore
+    // the flags that would.
+    if audit_args.out.is_some() || audit_args.xlsx.is_some() || audit_args.bom {
+        bail!("ccm trace writes no files: --out, --xlsx and --bom are for ccm audit");
+    }
     // The trace audits every month (consent and visits read across months) and shows one.
     audit_args.month = None;
     let plan = AuditPlan::new(&audit_args, chrono::Local::now().date_naive())?;

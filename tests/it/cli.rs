@@ -601,6 +601,20 @@ fn trace_shows_rows_states_and_the_decision() {
         .arg(d.path().join("timelog.csv"))
         .assert()
         .code(2);
+    // A trace writes no file: the flags that would are refused, not ignored.
+    for flag in [&["--out", "x"][..], &["--xlsx=x.xlsx"], &["--bom"]] {
+        let out = ccm()
+            .args(["trace", "P1", "--month", "2025-03"])
+            .arg(d.path().join("timelog.csv"))
+            .args(flag)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("ccm trace writes no files"),
+            "{flag:?}"
+        );
+    }
 }
 
 #[test]
