@@ -161,7 +161,7 @@ fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
 /// own, as the kind its name (or `--kind`) says, else as the kind its header fits; then
 /// reported. Exit 2 when a file cannot be read as any kind.
 fn run_inspect(args: InspectArgs) -> Result<u8> {
-    use crate::cli::{DateOrderArg, InspectFormat, KindArg};
+    use crate::cli::{DateOrderArg, InspectFormat};
     use report::inspect::{KindFrom, column_problems, inspect, kind_from_name, not_read};
     let rules = Ruleset::embedded(crate::checks::is_check)?;
     let mut opts = ReadOptions {
@@ -202,19 +202,7 @@ fn run_inspect(args: InspectArgs) -> Result<u8> {
     for path in &args.files {
         let name = path.display().to_string();
         let (kind, from) = match args.kind {
-            Some(k) => (
-                match k {
-                    KindArg::Timelog => Kind::Timelog,
-                    KindArg::Consents => Kind::Consents,
-                    KindArg::Diagnoses => Kind::Diagnoses,
-                    KindArg::Enrolments => Kind::Enrolments,
-                    KindArg::Careplans => Kind::Careplans,
-                    KindArg::Visits => Kind::Visits,
-                    KindArg::Claims => Kind::Claims,
-                    KindArg::Staff => Kind::Staff,
-                },
-                KindFrom::Given,
-            ),
+            Some(k) => (k, KindFrom::Given),
             None => (kind_from_name(&name), KindFrom::FileName),
         };
         let report = match read_as(kind, path, &name) {

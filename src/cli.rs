@@ -1,5 +1,6 @@
 //! The command line, as the spec's contract (outputs.md) fixes it.
 
+use crate::domain::Kind;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -64,8 +65,8 @@ pub struct InspectArgs {
     pub map: Option<PathBuf>,
     /// Read every file as this kind (default: from the file's name, else the kind its
     /// header fits).
-    #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
+    #[arg(long, value_name = "KIND", value_parser = kind_parser())]
+    pub kind: Option<Kind>,
     /// Field delimiter (one character; `\t` for tab); default: sniffed per file.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
@@ -84,16 +85,16 @@ pub struct InspectArgs {
     pub format: InspectFormat,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    Timelog,
-    Consents,
-    Diagnoses,
-    Enrolments,
-    Careplans,
-    Visits,
-    Claims,
-    Staff,
+/// `--kind`: one of the input kinds, by the name the rest of ccm gives it (no second list
+/// of them to keep in step).
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Kind::ALL.map(Kind::as_str)).map(|s| {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .expect("a possible value is a kind")
+    })
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
