@@ -320,19 +320,24 @@ impl Auditor<'_> {
                         }
                         let m = r.secs - l.other_program - l.overlap;
                         // The billing practitioner's own time (99491/99437): theirs by a
-                        // performer NPI, or, named by none, tallied by practitioner.
-                        let p = match (r.is_practitioner(), r.performer()) {
-                            (true, Performer::Billing) => m,
-                            (true, Performer::Unknown) => {
-                                pm.add_unnamed(staff, m);
-                                m
+                        // performer NPI, or, named by none, tallied by practitioner. `p`,
+                        // the day's practitioner time, is what may be theirs.
+                        let p = if r.is_practitioner() {
+                            match r.performer() {
+                                Performer::Billing => {
+                                    pm.prac += m;
+                                    m
+                                }
+                                Performer::Unknown => {
+                                    pm.add_unnamed(staff, m);
+                                    m
+                                }
+                                Performer::Other => Secs::ZERO,
                             }
-                            _ => Secs::ZERO,
+                        } else {
+                            Secs::ZERO
                         };
                         pm.total += m;
-                        if r.performer() == Performer::Billing {
-                            pm.prac += p;
-                        }
                         if m > Secs::ZERO && several_npis[r.slot as usize] {
                             pm.issues().add_ccm_row(at);
                         }

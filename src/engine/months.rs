@@ -137,11 +137,7 @@ impl Months<'_> {
             )
         });
         findings.extend(found_2);
-        for note in notes_1.into_iter().chain(notes_2) {
-            if !notes.contains(&note) {
-                notes.push(note);
-            }
-        }
+        add_notes(notes, notes_1.into_iter().chain(notes_2));
         // Reuses the list's memory (std collects a mapped `Vec` in place when the sizes match).
         const _: () = assert!(size_of::<Option<Outcome>>() == size_of::<Outcome>());
         slots
@@ -281,11 +277,7 @@ impl Months<'_> {
         if status != Status::Clean {
             lines.retain(|_| status == Status::Blocked);
         }
-        for note in emit.notes.drain(..) {
-            if !state.notes.contains(&note) {
-                state.notes.push(note);
-            }
-        }
+        add_notes(&mut state.notes, emit.notes.drain(..));
         let mut local = emit.into_findings();
         // Money at stake on the findings that hold the month.
         if status == Status::Blocked {
@@ -308,6 +300,15 @@ impl Months<'_> {
             alternatives,
             lines,
             payment,
+        }
+    }
+}
+
+/// Adds run-level notes each once, in the order first raised.
+fn add_notes(to: &mut Vec<&'static str>, notes: impl IntoIterator<Item = &'static str>) {
+    for note in notes {
+        if !to.contains(&note) {
+            to.push(note);
         }
     }
 }
