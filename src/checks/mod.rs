@@ -87,6 +87,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &ingest::IN006, fire: &[Fire::Ingest] },
     Entry { check: &ingest::IN007, fire: &[Fire::Run(ingest::in007::run)] },
     Entry { check: &ingest::IN008, fire: &[Fire::Run(ingest::in008::run)] },
+    Entry { check: &ingest::IN010, fire: &[Fire::Run(ingest::in010::run)] },
     Entry { check: &ingest::IN009, fire: &[Fire::Ingest] },
     Entry { check: &consent::CN001, fire: &[Fire::Run(consent::cn001::run), Fire::PatientMonth(consent::cn001::check)] },
     Entry { check: &consent::CN002, fire: &[Fire::PatientMonth(consent::cn002::check)] },

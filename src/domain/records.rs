@@ -556,6 +556,9 @@ pub struct ReadAs {
     /// Why that order is not proven, when it is not (IN008): every date fits both orders,
     /// or the file's dates contradict each other.
     pub date_order_doubt: Option<String>,
+    /// Headers that look as if they decide whether an entry counts (status, billable,
+    /// approved, QA, void, deleted …) but feed no field (IN010).
+    pub unread_decision_columns: Vec<String>,
     /// Every repair or inference, in words, in the order made.
     pub notes: Vec<String>,
 }
@@ -570,6 +573,7 @@ impl Default for ReadAs {
             lines_skipped_above: 0,
             date_order: None,
             date_order_doubt: None,
+            unread_decision_columns: Vec::new(),
             notes: Vec::new(),
         }
     }

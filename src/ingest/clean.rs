@@ -10,8 +10,8 @@
 //!   a plain space;
 //! - text is put in Unicode normal form C (`José` typed as `e` + a combining accent is the
 //!   same `José` as the one-character form);
-//! - a leading `'` on a patient id (Excel's mark for "keep this as text": `'00123`) is
-//!   removed.
+//! - a leading `'` before an id-like value (Excel's mark for "keep this as text": `'00123`,
+//!   `'1234567893`: letters, digits and `-` `.` `/` `_` after it, no space) is removed.
 //!
 //! The file's read notes count each kind of repair ([`Repairs::notes`]): nothing is changed
 //! without saying so. A record of plain printable ASCII (nearly every one) is copied as it
@@ -70,7 +70,7 @@ impl Repairs {
         );
         say(
             self.apostrophe,
-            "patient id(s) began with Excel's text mark `'`, removed (`'00123` is 00123)",
+            "began with Excel's text mark `'` before an id, code or number, removed (`'00123` is 00123)",
         );
         out
     }
@@ -82,15 +82,11 @@ pub(super) fn plain(b: &[u8]) -> bool {
     b.iter().all(|&x| (0x20..0x7f).contains(&x))
 }
 
-/// Appends field `f` cleaned to `out`, counting what changed in `rep`. `id`: the field is a
-/// patient id (a leading `'` is removed). Bytes that are not UTF-8 are copied as they are
-/// (the decoder says IN001 when it needs them).
-pub(super) fn clean_field(f: &[u8], id: bool, out: &mut Vec<u8>, rep: &mut Repairs) {
-    let f = if id {
-        strip_apostrophe(f, rep)
-    } else {
-        f
-    };
+/// Appends field `f` cleaned to `out`, counting what changed in `rep`: a leading `'` before
+/// an id-like value removed, then the invisible characters, spaces and Unicode form. Bytes
+/// that are not UTF-8 are copied as they are (the decoder says IN001 when it needs them).
+pub(super) fn clean_field(f: &[u8], out: &mut Vec<u8>, rep: &mut Repairs) {
+    let f = strip_apostrophe(f, rep);
     if plain(f) {
         out.extend_from_slice(f);
         return;
@@ -128,7 +124,7 @@ pub(super) fn clean_field(f: &[u8], id: bool, out: &mut Vec<u8>, rep: &mut Repai
             out.extend_from_slice(composed.as_bytes());
         }
     }
-    if id {
+    {
         // A mark that stood before the apostrophe (`\u{feff}'00123`).
         let cleaned = out[start..].to_vec();
         let mut r2 = Repairs::default();
@@ -148,9 +144,9 @@ fn strip_apostrophe<'a>(f: &'a [u8], rep: &mut Repairs) -> &'a [u8] {
     match t.split_first() {
         Some((b'\'', rest))
             if !rest.is_empty()
-                && rest
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_')) =>
+                && rest.iter().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_')
+                }) =>
         {
             rep.apostrophe += 1;
             rest
@@ -163,31 +159,32 @@ fn strip_apostrophe<'a>(f: &'a [u8], rep: &mut Repairs) -> &'a [u8] {
 mod tests {
     use super::{Repairs, clean_field};
 
-    fn clean(s: &str, id: bool) -> (String, Repairs) {
+    fn clean(s: &str) -> (String, Repairs) {
         let mut out = Vec::new();
         let mut rep = Repairs::default();
-        clean_field(s.as_bytes(), id, &mut out, &mut rep);
+        clean_field(s.as_bytes(), &mut out, &mut rep);
         (String::from_utf8(out).unwrap(), rep)
     }
 
     #[test]
     fn invisible_characters_are_never_part_of_a_value() {
-        assert_eq!(clean("\u{feff}P001", true).0, "P001");
-        assert_eq!(clean("P001\u{200b}", true).0, "P001");
-        assert_eq!(clean("P0\u{0}01", true).0, "P001");
-        assert_eq!(clean("\u{1b}[31mP001", true).0, "[31mP001");
-        assert_eq!(clean("Reyes,\u{a0}Kim", false).0, "Reyes, Kim");
-        assert_eq!(clean("Jose\u{301}", false).0, "Jos\u{e9}");
-        assert_eq!(clean("'00123", true).0, "00123");
-        assert_eq!(clean("\u{feff}'00123", true).0, "00123");
-        // Not an id: kept; an apostrophe inside a name is a name.
-        assert_eq!(clean("'00123", false).0, "'00123");
-        assert_eq!(clean("O'Neil", true).0, "O'Neil");
-        assert_eq!(clean("' ", true).0, "' ");
+        assert_eq!(clean("\u{feff}P001").0, "P001");
+        assert_eq!(clean("P001\u{200b}").0, "P001");
+        assert_eq!(clean("P0\u{0}01").0, "P001");
+        assert_eq!(clean("\u{1b}[31mP001").0, "[31mP001");
+        assert_eq!(clean("Reyes,\u{a0}Kim").0, "Reyes, Kim");
+        assert_eq!(clean("Jose\u{301}").0, "Jos\u{e9}");
+        assert_eq!(clean("'00123").0, "00123");
+        assert_eq!(clean("\u{feff}'00123").0, "00123");
+        // An apostrophe inside a name is a name.
+        assert_eq!(clean("'1234567893").0, "1234567893");
+        assert_eq!(clean("'ok then").0, "'ok then");
+        assert_eq!(clean("O'Neil").0, "O'Neil");
+        assert_eq!(clean("' ").0, "' ");
         // Notes keep their line breaks.
-        assert_eq!(clean("a\nb", false).0, "a\nb");
-        let (_, r) = clean("\u{feff}Jose\u{301}\u{200b}", true);
+        assert_eq!(clean("a\nb").0, "a\nb");
+        let (_, r) = clean("\u{feff}Jose\u{301}\u{200b}");
         assert_eq!((r.bom, r.nfc, r.zero_width), (1, 1, 1));
-        assert_eq!(clean("P001", true).1, Repairs::default());
+        assert_eq!(clean("P001").1, Repairs::default());
     }
 }

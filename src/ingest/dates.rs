@@ -131,10 +131,15 @@ impl Dates {
             return Ok(None);
         }
         if let Some(secs) = parse_clock_secs(s) {
-            // A local date-time names its date too.
-            let date = parse_date_in(s, self.order)
-                .or_else(|| parse_date_in(s, DateOrder::Mdy))
-                .map(|d| d.0);
+            // A local date-time names its date too (a clock time alone is at most 11
+            // characters: `12:05:33 PM`).
+            let date = if s.len() > 11 {
+                parse_date_in(s, self.order)
+                    .or_else(|| parse_date_in(s, DateOrder::Mdy))
+                    .map(|d| d.0)
+            } else {
+                None
+            };
             return Ok(Some(Clock {
                 date,
                 secs,
@@ -163,7 +168,12 @@ impl Dates {
     /// Seconds from `start` to `end` on `day`: the instants' difference when both are
     /// instants; with `--tz`, the real time between two local clock readings (a call across
     /// the night clocks change lasts what it lasted); else the clock difference.
-    pub(super) fn elapsed(&self, day: NaiveDate, start: &Clock, end: &Clock) -> Result<i64, String> {
+    pub(super) fn elapsed(
+        &self,
+        day: NaiveDate,
+        start: &Clock,
+        end: &Clock,
+    ) -> Result<i64, String> {
         if let (Some(a), Some(b)) = (start.instant, end.instant) {
             return Ok((b - a).num_seconds());
         }

@@ -110,6 +110,15 @@ pub enum IngestError {
     Workbook { file: String, msg: String },
     #[error("map file {file}: {msg}")]
     Map { file: String, msg: String },
+    #[error(
+        "{file}: the patient id column `{column}` holds people's names, not ids ({names} of {sampled} values sampled are names): two people with one name would be merged and names would reach the claims; map patient_id to the id or MRN column with --map, or, if the names are the ids on purpose, write patient_id = {{ header = \"{column}\", names_are_ids = true }}"
+    )]
+    NamesAsIds {
+        file: String,
+        column: String,
+        names: usize,
+        sampled: usize,
+    },
 }
 
 /// Called now and then while a file is read with (records read, bytes read), so the shell

@@ -2,10 +2,10 @@
 //! records ahead of the caller's, and decoding is shared between the two.
 
 use super::IngestError;
+use super::clean::{Repairs, clean_field, plain};
 use super::reader::show;
 use super::reader::{Fields, Input, Rec, csv_err};
 use super::schema::Schema;
-use super::clean::{Repairs, clean_field, plain};
 use crate::checks::ingest::in005::{self, NotData, RowShape};
 use crate::checks::ingest::malformed_row;
 use crate::domain::Dataset;
@@ -75,6 +75,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         reader_decodes,
         sep_len: _,
         header_at: _,
+        mmss: _,
         kind: _,
     } = input;
     let kind = C::KIND;
@@ -141,8 +142,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                     break;
                 }
                 // A blank line is no record.
-                if cur.len() <= 1 && cur.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
-                {
+                if cur.len() <= 1 && cur.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                     continue;
                 }
                 let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
@@ -259,10 +259,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         Ok(())
     });
     ds.files[file as usize].rows_read = count;
-    ds.files[file as usize]
-        .read
-        .notes
-        .extend(repairs.notes());
+    ds.files[file as usize].read.notes.extend(repairs.notes());
     result
 }
 
@@ -306,19 +303,18 @@ impl<D> Batch<D> {
         let e0 = self.ends.len();
         let whole = rec.as_slice();
         let mut controls = false;
-        if plain(whole) && !(shape.patient.is_some() && whole.contains(&b'\'')) {
+        if plain(whole)
+            && !rec
+                .iter()
+                .any(|f| f.trim_ascii_start().first() == Some(&b'\''))
+        {
             self.bytes.extend_from_slice(whole);
             self.ends
                 .extend((0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)));
         } else {
             let before = self.repairs;
-            for (i, f) in rec.iter().enumerate() {
-                clean_field(
-                    f,
-                    shape.patient == Some(i),
-                    &mut self.bytes,
-                    &mut self.repairs,
-                );
+            for f in rec.iter() {
+                clean_field(f, &mut self.bytes, &mut self.repairs);
                 self.ends.push(self.bytes.len() - b0);
             }
             controls = self.repairs.control > before.control;

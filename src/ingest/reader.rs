@@ -40,6 +40,9 @@ pub(super) struct Input<C> {
     /// from the header.
     pub(super) sep_len: usize,
     pub(super) header_at: usize,
+    /// A time log's two-part durations are a timer's minutes and seconds (`12:30`): the
+    /// cell that proved it, from the file's first bytes ([`mmss_proof`]).
+    pub(super) mmss: Option<String>,
     pub(super) kind: PhantomData<C>,
 }
 
@@ -274,6 +277,11 @@ fn open_text<C: Schema>(
         .filter_map(|(_, s)| s.column())
         .collect();
     let evidence = dates::order_evidence(&sample, delimiter, &date_cols);
+    let mmss = C::COLUMNS
+        .iter()
+        .position(|c| c.name == "minutes")
+        .and_then(|c| idx[c].column())
+        .and_then(|col| mmss_proof(&sample, delimiter, col));
     let (order, order_how) = dates::settle(opts.date_order, &evidence);
     let mut notes = how.notes;
     notes.extend(constants);
@@ -296,6 +304,36 @@ fn open_text<C: Schema>(
             if n == 1 { "" } else { "s" }
         ));
     }
+    // Names are not ids: a patient id column whose values are people's names would merge
+    // two people with one name and put names in the claims. Exit 2 unless the map says so.
+    if let Some(col) = C::COLUMNS
+        .iter()
+        .position(|c| c.name == "patient_id")
+        .and_then(|c| idx[c].column())
+        && !opts.map.names_are_ids(C::KIND)
+        && let Some((names, sampled)) = names_in_column(&sample, delimiter, col)
+    {
+        return Err(IngestError::NamesAsIds {
+            file: printable(name, 200),
+            column: printable(&heads[col], 60),
+            names,
+            sampled,
+        });
+    }
+    // A time log's header that looks as if it decides whether an entry counts, but feeds
+    // no field: said (IN010), never silently ignored.
+    let fed: Vec<usize> = idx.iter().filter_map(|i| i.column()).collect();
+    let unread_decision_columns = if C::KIND == Kind::Timelog {
+        heads
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !fed.contains(i) && crate::checks::ingest::in010::decides(h))
+            .map(|(_, h)| printable(h, 60))
+            .take(10)
+            .collect()
+    } else {
+        Vec::new()
+    };
     ds.files.push(SourceFile {
         name: name.to_string(),
         kind: C::KIND,
@@ -316,6 +354,7 @@ fn open_text<C: Schema>(
                 )),
                 _ => None,
             },
+            unread_decision_columns,
             notes,
         },
     });
@@ -332,6 +371,7 @@ fn open_text<C: Schema>(
         dates: std::sync::Arc::new(dates::Dates::new(order, opts.tz)),
         sep_len: layout.sep_len,
         header_at: layout.header_at,
+        mmss,
         kind: PhantomData,
     })
 }
@@ -547,6 +587,80 @@ pub(super) fn accepted<T>(
     };
     findings.push(f.at(file, line));
     None
+}
+
+/// A duration column's proof that its two-part cells are a timer's `mm:ss`: the first
+/// `a:b` cell (of the first 5,000) whose `a` is over 4, which as `h:mm` would be an entry of
+/// more than four hours (`12:30`, `19:30`). `None`: nothing proves it; `h:mm` as documented.
+fn mmss_proof(sample: &[u8], delimiter: u8, col: usize) -> Option<String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(sample);
+    let mut rec = csv::ByteRecord::new();
+    let mut n = 0;
+    while n < 5000 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
+        n += 1;
+        let Some(v) = rec.get(col).and_then(|v| std::str::from_utf8(v).ok()) else {
+            continue;
+        };
+        let v = v.trim();
+        if let Some((a, b)) = v.split_once(':')
+            && !b.contains(':')
+            && b.len() == 2
+            && b.bytes().all(|x| x.is_ascii_digit())
+            && a.bytes().all(|x| x.is_ascii_digit())
+            && a.parse::<u32>().is_ok_and(|a| (5..60).contains(&a))
+            && b.parse::<u32>().is_ok_and(|b| b < 60)
+        {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// Whether column `col` of the text `sample` (header first) holds people's names: of its
+/// first 200 filled values, at least 2 and at least half look like `Garcia, Maria` or
+/// `Maria Garcia` (two words or more of letters, no digit). `(names, sampled)` when so.
+fn names_in_column(sample: &[u8], delimiter: u8, col: usize) -> Option<(usize, usize)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(sample);
+    let (mut names, mut sampled) = (0usize, 0usize);
+    let mut rec = csv::ByteRecord::new();
+    while sampled < 200 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
+        let Some(v) = rec.get(col).and_then(|v| std::str::from_utf8(v).ok()) else {
+            continue;
+        };
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        sampled += 1;
+        names += usize::from(looks_like_a_name(v));
+    }
+    (names >= 2 && names * 2 >= sampled).then_some((names, sampled))
+}
+
+/// `Garcia, Maria`, `Maria Garcia`, `O'Neil, Mary-Kate`: two words or more, each of
+/// letters (and `'`, `-`, `.`), no digit anywhere.
+fn looks_like_a_name(v: &str) -> bool {
+    if v.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let words: Vec<&str> = v
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() >= 2
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-' | '.'))
+                && w.chars().any(char::is_alphabetic)
+        })
 }
 
 /// A value from the input as shown in a message: quoted, and cut short so a huge or

@@ -96,6 +96,13 @@ schema! {
         #[allow(dead_code)]
         Activity = "activity", optional, ["activity_type", "category", "task"];
         Note = "note", optional, ["notes", "description", "comment", "details"];
+        /// Completed, Voided, QA Rejected …: whether the entry counts (rules/statuses.csv,
+        /// kind time).
+        Status = "status", optional,
+            ["entry_status", "time_status", "log_status", "activity_status", "record_status", "qa_status", "approval_status", "review_status"];
+        /// Yes / No: whether the platform says the entry is billable (same words).
+        Billable = "billable", optional,
+            ["is_billable", "billable_flag", "billable_time", "billable_yn"];
     }
 }
 
@@ -257,9 +264,16 @@ pub enum MapValue {
 #[derive(Default, Debug, Clone)]
 pub struct HeaderMap {
     by_kind: BTreeMap<&'static str, BTreeMap<&'static str, MapValue>>,
+    /// Kinds whose map says their patient id column holds names on purpose.
+    names_are_ids: std::collections::BTreeSet<&'static str>,
 }
 
 impl HeaderMap {
+    /// Whether the map says `kind`'s patient id column holds names on purpose.
+    pub fn names_are_ids(&self, kind: Kind) -> bool {
+        self.names_are_ids.contains(kind.as_str())
+    }
+
     /// Reads a map, reporting every problem in it at once (unknown sections and fields,
     /// values of the wrong shape, a constant NPI that is not one).
     pub fn parse(file: &str, text: &str) -> Result<HeaderMap, IngestError> {
@@ -277,6 +291,7 @@ impl HeaderMap {
         })?;
         let mut problems = Vec::new();
         let mut by_kind = BTreeMap::new();
+        let mut names_are_ids = std::collections::BTreeSet::new();
         for (section, fields) in &table {
             let Some(kind) = Kind::ALL.into_iter().find(|k| k.as_str() == section) else {
                 problems.push(format!(
@@ -304,6 +319,21 @@ impl HeaderMap {
                 };
                 let value = match v {
                     toml::Value::String(h) if !h.trim().is_empty() => MapValue::Header(h.clone()),
+                    // `patient_id = { header = "Patient", names_are_ids = true }`: the
+                    // column holds names and the user says they are the ids on purpose.
+                    toml::Value::Table(t)
+                        if col.name == "patient_id"
+                            && t.len() == 2
+                            && t.get("header").is_some_and(|v| v.is_str())
+                            && t.get("names_are_ids") == Some(&toml::Value::Boolean(true)) =>
+                    {
+                        names_are_ids.insert(kind.as_str());
+                        got.insert(
+                            col.name,
+                            MapValue::Header(t["header"].as_str().unwrap_or_default().to_string()),
+                        );
+                        continue;
+                    }
                     toml::Value::Table(t)
                         if t.len() == 1 && t.get("value").is_some_and(|v| v.is_str()) =>
                     {
@@ -345,7 +375,10 @@ impl HeaderMap {
                 format!("{n} problems: {}", problems.join("; "))
             }));
         }
-        Ok(HeaderMap { by_kind })
+        Ok(HeaderMap {
+            by_kind,
+            names_are_ids,
+        })
     }
     pub(super) fn get(&self, kind: Kind, column: &str) -> Option<&MapValue> {
         self.by_kind.get(kind.as_str()).and_then(|m| m.get(column))

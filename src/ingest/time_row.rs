@@ -107,8 +107,9 @@ pub(super) fn inferred_roles_note(inferred: &InferredRoles) -> Option<String> {
 /// (`scratch` is the thread's reused buffer).
 fn fold_into(h: &mut impl Hasher, b: &[u8], scratch: &mut Vec<u8>) {
     let b = b.trim_ascii();
-    let plain = b.iter().all(|&x| x.is_ascii() && !x.is_ascii_uppercase() && x != b'\t' && x != b'\n' && x != b'\r')
-        && !b.windows(2).any(|w| w == b"  ");
+    let plain = b.iter().all(|&x| {
+        x.is_ascii() && !x.is_ascii_uppercase() && x != b'\t' && x != b'\n' && x != b'\r'
+    }) && !b.windows(2).any(|w| w == b"  ");
     if plain {
         h.write(b);
         return;
@@ -128,6 +129,16 @@ fn fold_into(h: &mut impl Hasher, b: &[u8], scratch: &mut Vec<u8>) {
     h.write(scratch);
 }
 
+/// A timer's `mm:ss` (`12:30` is 12 min 30 s), in a file proved to write them so.
+fn mm_ss(s: &str) -> Option<u32> {
+    let (m, sec) = s.trim().split_once(':')?;
+    if sec.contains(':') || sec.len() != 2 || m.is_empty() || m.len() > 3 {
+        return None;
+    }
+    let (m, sec): (u32, u32) = (m.parse().ok()?, sec.parse().ok()?);
+    (sec < 60).then_some(m * 60 + sec)
+}
+
 /// The message for a date of service no CMS year covers (a typo such as 1900 or 2105).
 pub(super) fn implausible_date(col: &str, s: &str, rules: &Ruleset) -> String {
     format!(
@@ -145,6 +156,8 @@ pub(super) struct FileCtx {
     pub(super) dates: std::sync::Arc<Dates>,
     pub(super) inferred: InferredRoles,
     pub(super) roster: Roster,
+    /// The file's two-part durations are `mm:ss` (proved by a cell; the notes say which).
+    pub(super) mmss: bool,
 }
 
 /// Decodes and checks one time-log row. The row's patient, staff and NPI ids are left 0
@@ -172,6 +185,30 @@ pub(super) fn parse_time_row(
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
+    // The export's own word on whether the entry counts: a status or a billable flag, read
+    // through rules/statuses.csv (kind time); an entry that does not count is excluded and
+    // said (IN009), an unknown word is IN002, never guessed.
+    for (c, col) in [(Col::Status, "status"), (Col::Billable, "billable")] {
+        if !r.has(c) {
+            continue;
+        }
+        let word = r.get(c)?;
+        match rules.statuses.time(word) {
+            Some(true) => {}
+            Some(false) => {
+                return Err(FieldError::Excluded(Box::new(
+                    crate::checks::ingest::in009::time_entry(col, word).patient(patient),
+                )));
+            }
+            None => {
+                return fail(format!(
+                    "{col} {} is not a known time-entry word ({}; the words are data in rules/statuses.csv, kind time)",
+                    show(word),
+                    rules.statuses.time_words()
+                ));
+            }
+        }
+    }
     let Some((date, _)) = dates.parse(date_s) else {
         return fail(format!(
             "service_date {} is not a valid date ({})",
@@ -198,7 +235,10 @@ pub(super) fn parse_time_row(
         Ok(t) => t,
         Err(m) => return fail(m),
     };
-    for (c, col, s) in [(&start_c, "start_time", start_s), (&end_c, "end_time", end_s)] {
+    for (c, col, s) in [
+        (&start_c, "start_time", start_s),
+        (&end_c, "end_time", end_s),
+    ] {
         if let Some(d) = c.as_ref().and_then(|c| c.date)
             && d != date
         {
@@ -213,7 +253,13 @@ pub(super) fn parse_time_row(
     // The interval's length in seconds.
     let span: Option<u32> = match (&start_c, &end_c) {
         (Some(s), Some(e)) => match dates.elapsed(date, s, e) {
-            Err(why) => return fail(format!("start_time {} to end_time {} {why}", show(start_s), show(end_s))),
+            Err(why) => {
+                return fail(format!(
+                    "start_time {} to end_time {} {why}",
+                    show(start_s),
+                    show(end_s)
+                ));
+            }
             Ok(len) if len <= 0 || e.secs <= s.secs && e.instant.is_none() => {
                 return fail(format!(
                     "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
@@ -225,7 +271,12 @@ pub(super) fn parse_time_row(
     };
     // The duration counts; an interval longer than it is a paused timer (valid), one
     // shorter than it by more than a minute is not.
-    let secs = match (parse_duration_secs(minutes_s), span) {
+    let duration = if file_ctx.mmss {
+        mm_ss(minutes_s).or_else(|| parse_duration_secs(minutes_s))
+    } else {
+        parse_duration_secs(minutes_s)
+    };
+    let secs = match (duration, span) {
         (_, None) if minutes_s.is_empty() => {
             return Err(FieldError::Excluded(Box::new(
                 open_timer(minutes_s).patient(patient),
@@ -245,7 +296,7 @@ pub(super) fn parse_time_row(
         }
         // `20:15` read as h:mm is 20 hours, as a timer's mm:ss 20 minutes: a two-part
         // duration over 4 hours is taken for neither, never guessed.
-        (Some(d), _) if d > 4 * 3600 && minutes_s.matches(':').count() == 1 => {
+        (Some(d), _) if d > 4 * 3600 && minutes_s.matches(':').count() == 1 && !file_ctx.mmss => {
             return fail(format!(
                 "minutes {} would be {} as h:mm, too long for one entry; if it means minutes and seconds, export it as 0:{}",
                 show(minutes_s),

@@ -2,7 +2,7 @@
 //! interned a batch at a time, in file order.
 
 use super::pipeline::{BATCH, for_each_record};
-use super::reader::{Input, accepted, headers_seen, open};
+use super::reader::{Input, accepted, headers_seen, open, show};
 use super::schema::{Schema, Source, TimelogCol};
 use super::time_row::{FileCtx, InferredRoles, inferred_roles_note, parse_time_row};
 use super::{IngestError, ReadOptions};
@@ -88,10 +88,17 @@ pub fn stream_timelog_batches(
                 .to_string(),
         );
     }
+    if let Some(cell) = &input.mmss {
+        ds.files[file as usize].read.notes.push(format!(
+            "two-part durations read as a timer's minutes:seconds (mm:ss), not hours:minutes: {} as h:mm would be an entry of over four hours",
+            show(cell)
+        ));
+    }
     let ctx = FileCtx {
         dates,
         inferred,
         roster,
+        mmss: input.mmss.is_some(),
     };
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its

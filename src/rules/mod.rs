@@ -164,7 +164,11 @@ impl Ruleset {
     /// rules year. A date outside is a typo (`1900`, `2105`), never priced as an estimate.
     /// The latest year with rules of its own.
     pub fn last_year(&self) -> i32 {
-        self.years.keys().next_back().copied().unwrap_or(FIRST_SERVICE_YEAR)
+        self.years
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(FIRST_SERVICE_YEAR)
     }
 
     pub fn plausible_service_year(&self, year: i32) -> bool {

@@ -503,10 +503,25 @@ pub(super) fn statuses(name: &str, text: &str) -> Result<Statuses, RulesError> {
                 };
                 out.problem.push((key, word, meaning));
             }
+            "time" => {
+                let counts = match r.meaning.trim() {
+                    "counts" => true,
+                    "excluded" => false,
+                    m => {
+                        return Err(bad(
+                            name,
+                            format!(
+                                "line {line}: meaning {m:?} is not counts|excluded (kind time)"
+                            ),
+                        ));
+                    }
+                };
+                out.time.push((key, word, counts));
+            }
             k => {
                 return Err(bad(
                     name,
-                    format!("line {line}: kind {k:?} is not consent|problem"),
+                    format!("line {line}: kind {k:?} is not consent|problem|time"),
                 ));
             }
         }
@@ -574,7 +589,7 @@ mod tests {
             ),
             (
                 "patient,Gone,consent,a\n",
-                "line 4: kind \"patient\" is not consent|problem",
+                "line 4: kind \"patient\" is not consent|problem|time",
             ),
             ("consent, ,consent,a\n", "line 4: status is blank"),
             (

@@ -96,6 +96,8 @@ pub struct Statuses {
     /// (normalised word, word as written, meaning), in file order.
     pub consent: Vec<(String, String, ConsentStatus)>,
     pub problem: Vec<(String, String, ProblemStatus)>,
+    /// A time-log entry's status or billable flag: whether the entry counts.
+    pub time: Vec<(String, String, bool)>,
 }
 
 impl Statuses {
@@ -108,6 +110,19 @@ impl Statuses {
     pub fn problem(&self, word: &str) -> Option<ProblemStatus> {
         let k = norm_key(word);
         self.problem.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+    /// Whether a time-log entry with this status (or billable) word counts.
+    pub fn time(&self, word: &str) -> Option<bool> {
+        let k = norm_key(word);
+        self.time.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+    /// The accepted time-entry words, as written, for a message.
+    pub fn time_words(&self) -> String {
+        self.time
+            .iter()
+            .map(|e| e.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
     /// The accepted consent words, as written, for a message.
     pub fn consent_words(&self) -> String {

@@ -149,6 +149,9 @@ fn impossible_and_extreme_values_are_invalid_rows() {
         ",2025-03-03,20,,,S1,RN,CCM,1234567893,,n",
         "P1,2025-03-03,60,23:30,00:30,S1,RN,CCM,1234567893,,crossing midnight",
         "P1,2025-03-03,20,09:00,09:20,S1,RN,CCM,12345678901234567890,,n",
+        // Dates no CMS year covers: typos, never priced as an estimate (issue 20).
+        "P1,9999-12-31,25,,,S1,RN,CCM,1234567893,,n",
+        "P1,1900-03-03,25,,,S1,RN,CCM,1234567893,,n",
     ];
     let mut t = String::from(H);
     t.push_str(GOOD);
@@ -156,8 +159,8 @@ fn impossible_and_extreme_values_are_invalid_rows() {
         t.push_str(b);
         t.push('\n');
     }
-    // 9999-12-31 is a valid date, but after the as-of date.
-    t.push_str("P1,9999-12-31,25,,,S1,RN,CCM,1234567893,,n\n");
+    // 2025-12-31 is a valid date in a year ccm audits, but after the as-of date.
+    t.push_str("P1,2025-12-31,25,,,S1,RN,CCM,1234567893,,n\n");
     // No duration and no interval: an open timer, excluded with its own reason.
     t.push_str("P1,2025-03-03,,,,S1,RN,CCM,1234567893,,n\n");
     t.push_str("P1,2025-03-03,0,,,S1,RN,CCM,1234567893,,n\n");
@@ -165,8 +168,8 @@ fn impossible_and_extreme_values_are_invalid_rows() {
     assert_eq!(code, 0, "{err}");
     let in002 = lines_of(&json, "IN002");
     assert_eq!(in002.len(), bad.len(), "{in002:?}");
-    assert_eq!(lines_of(&json, "IN004"), ["13"]);
-    assert_eq!(lines_of(&json, "IN006"), ["14", "15"]);
+    assert_eq!(lines_of(&json, "IN004"), ["15"]);
+    assert_eq!(lines_of(&json, "IN006"), ["16", "17"]);
     assert_eq!(json["summary"]["files"][0]["rows_counted"], 1);
     reconciles(&json);
 }

@@ -110,8 +110,10 @@ fn demo_month_fires_every_check() {
     // one, so it too fires in its rule fixture only.
     // TM007 needs several practitioners under one NPI with no performer NPI; the demo's
     // practitioner months each have one practitioner, so it fires in its rule fixture only.
+    // IN010 needs a time log with an unread status-like column; the demo's columns are all
+    // read, so it fires in its rule fixture and the blind export shapes only.
     const EXPORT_SHAPE: &[&str] = &[
-        "IN006", "IN007", "IN008", "CD008", "CN005", "EL007", "TM007",
+        "IN006", "IN007", "IN008", "IN010", "CD008", "CN005", "EL007", "TM007",
     ];
     for c in ccm::checks::registry() {
         assert_eq!(

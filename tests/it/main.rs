@@ -13,5 +13,6 @@ mod held;
 mod inspect;
 mod layout;
 mod properties;
+mod red_team;
 mod workbook_out;
 mod workbooks;

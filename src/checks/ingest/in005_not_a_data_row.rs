@@ -112,7 +112,7 @@ pub fn not_a_data_row<'a>(
         return Some(NotData::RepeatedHeader);
     }
     let patient_cell = shape.patient.and_then(|p| cells.clone().nth(p));
-    let patient_says = patient_cell.is_some_and(|c| is_totals_cell(c, true));
+    let patient_says = patient_cell.is_some_and(|c| may_say_totals(c) && is_totals_cell(c, true));
     let required_blank = patient_cell.is_none_or(blank)
         || shape
             .required
@@ -128,6 +128,24 @@ pub fn not_a_data_row<'a>(
         .enumerate()
         .find(|(_, c)| is_totals_cell(c, false))
         .map(|(i, _)| NotData::Footer(i))
+}
+
+/// The cheap test every patient cell passes through first: whether it could say totals at
+/// all (open with a footer or page word, or end with a letter or `:`). An id such as
+/// `P0001` or `12345` fails it at once.
+#[inline]
+fn may_say_totals(cell: &[u8]) -> bool {
+    let c = cell.trim_ascii();
+    let last = c
+        .last()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b':');
+    last || c.get(..3).is_some_and(|p| {
+        let p = p.to_ascii_lowercase();
+        matches!(
+            &p[..],
+            b"tot" | b"gra" | b"sub" | b"cou" | b"rep" | b"sum" | b"pag"
+        )
+    })
 }
 
 /// Whether a cell says totals: a footer word alone, a page footer, an id or name followed

@@ -18,6 +18,8 @@ pub mod in007;
 pub mod in008;
 #[path = "in009_status_excludes_row.rs"]
 pub mod in009;
+#[path = "in010_unread_decision_column.rs"]
+pub mod in010;
 
 pub use in001::IN001;
 pub use in002::IN002;
@@ -28,6 +30,7 @@ pub use in006::IN006;
 pub use in007::IN007;
 pub use in008::IN008;
 pub use in009::IN009;
+pub use in010::IN010;
 
 use super::Finding;
 use crate::domain::Kind;
