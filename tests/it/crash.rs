@@ -193,3 +193,22 @@ fn an_output_that_is_a_symbolic_link_is_replaced_not_followed_and_lends_no_mode(
         assert_eq!(m.permissions().mode() & 0o777, 0o644, "{}", p.display());
     }
 }
+
+#[test]
+fn an_argument_error_is_one_escaped_line_pointing_to_help() {
+    for args in [
+        &["audit", "--no-such-flag"][..],
+        &["audit", "x.csv", "--format", "\u{1b}[31mred"],
+        &["nothing"],
+    ] {
+        let o = std::process::Command::new(ccm_bin())
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("ccm: ") && err.contains("--help"), "{err}");
+        assert!(!err.contains('\u{1b}'), "{err:?}");
+    }
+}
