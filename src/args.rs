@@ -84,11 +84,17 @@ impl AuditPlan {
             },
             apm: args.apm,
         };
-        if let Some(out) = &args.out
+        // `--out` and `--xlsx` as the system will reach them: through `..` and symbolic
+        // links, even where they do not exist yet.
+        let out = args.out.as_deref().map(resolve);
+        if let Some(out) = &out
             && out.exists()
             && !out.is_dir()
         {
-            bail!("--out {} exists and is not a directory", out.display());
+            bail!(
+                "--out {} exists and is not a directory",
+                shown(args.out.as_deref().unwrap_or(out))
+            );
         }
         let mut read = ReadOptions {
             delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
@@ -134,14 +140,14 @@ impl AuditPlan {
             .chain(claims.iter())
             .chain(args.map.iter())
             .collect();
-        if let Some(out) = &args.out {
+        if let Some(out) = &out {
             for input in &inputs {
                 for name in OUTPUTS {
                     if same_file(&out.join(name), input) {
                         bail!(
                             "--out {} would overwrite the input {}: write the outputs to another folder",
-                            out.display(),
-                            input.display()
+                            shown(args.out.as_deref().unwrap_or(out)),
+                            shown(input)
                         );
                     }
                 }
@@ -150,8 +156,8 @@ impl AuditPlan {
         let xlsx = match &args.xlsx {
             None => None,
             Some(file) => {
-                let path = match (file, &args.out) {
-                    (Some(f), _) => f.clone(),
+                let path = match (file, &out) {
+                    (Some(f), _) => resolve(f),
                     (None, Some(out)) => out.join(WORKBOOK),
                     (None, None) => bail!(
                         "--xlsx without a FILE writes {WORKBOOK} into the --out folder: give --out DIR, or --xlsx FILE.xlsx"
@@ -173,8 +179,8 @@ impl AuditPlan {
                     if same_file(&path, input) {
                         bail!(
                             "--xlsx {} would overwrite the input {}: write the workbook elsewhere",
-                            path.display(),
-                            input.display()
+                            shown(&path),
+                            shown(input)
                         );
                     }
                 }
@@ -188,7 +194,7 @@ impl AuditPlan {
             cfg,
             rules_dir: args.rules.clone(),
             read,
-            out: args.out.clone(),
+            out,
             xlsx,
             format: args.format,
             fail_on: match args.fail_on {
@@ -229,11 +235,76 @@ fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
     found
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
+/// Whether writing `output` would replace the input `input`: the same name once both are
+/// resolved, or the same file (device and inode), whether or not either is a symbolic link.
+fn same_file(output: &Path, input: &Path) -> bool {
+    if resolve(output) == resolve(input) {
+        return true;
     }
+    let Ok(i) = std::fs::metadata(input) else {
+        return false;
+    };
+    let is = |m: std::io::Result<std::fs::Metadata>| m.is_ok_and(|o| same_inode(&o, &i));
+    is(std::fs::symlink_metadata(output))
+        || is(std::fs::metadata(output))
+        || std::fs::symlink_metadata(input)
+            .is_ok_and(|il| std::fs::symlink_metadata(output).is_ok_and(|o| same_inode(&o, &il)))
+}
+
+#[cfg(unix)]
+fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+#[cfg(not(unix))]
+fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// A path as the system will reach it, whether or not it exists: its longest existing
+/// ancestor resolved (symbolic links, `..`), the rest applied by name (`..` drops the
+/// name before it). The last name itself is not followed: an output that exists as a
+/// symbolic link is replaced, not written through.
+pub fn resolve(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let parts: Vec<Component> = abs.components().collect();
+    // The longest prefix that exists (never the last name alone, unless it is a
+    // folder: a link named like an output stays a link).
+    let last_is_dir = std::fs::metadata(&abs).is_ok_and(|m| m.is_dir())
+        && !matches!(parts.last(), Some(Component::ParentDir | Component::CurDir));
+    let mut base = PathBuf::new();
+    let mut used = 0;
+    for n in (1..=parts.len()).rev() {
+        if n == parts.len() && !last_is_dir && parts.len() > 1 {
+            continue;
+        }
+        let prefix: PathBuf = parts[..n].iter().collect();
+        if let Ok(c) = prefix.canonicalize() {
+            base = c;
+            used = n;
+            break;
+        }
+    }
+    for c in &parts[used..] {
+        match c {
+            Component::ParentDir => {
+                base.pop();
+            }
+            Component::CurDir => {}
+            other => base.push(other.as_os_str()),
+        }
+    }
+    base
+}
+
+/// A path for a message: control characters escaped, bounded.
+fn shown(p: &Path) -> String {
+    crate::domain::printable(&p.display().to_string(), 200)
 }
 
 /// `--delimiter`: one ASCII character, or `\\t` / `tab` for a tab.

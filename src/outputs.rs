@@ -1,5 +1,14 @@
 //! Writing `--out` and `--xlsx`: the six files, and the workbook when asked, as one set,
 //! never half of one, never over an input (the plan checks that), with the user's umask.
+//!
+//! The commit protocol (docs/outputs.md, *The set*): the set is written into a fresh
+//! hidden sibling folder of `--out` (`.OUT.ccm-XXXXXX`), the other entries of `--out`
+//! are carried over (hard links; a folder is moved), and the two folders are swapped with
+//! one `renameat2(RENAME_EXCHANGE)`. A SIGKILL at any instant leaves `--out` holding the
+//! whole previous set or the whole new one. The next run sweeps the sibling a killed run
+//! left, under the lock. Where the folder cannot be swapped (not Linux, a file system
+//! without the call, a folder owned by someone else, the working directory), the files
+//! are renamed one by one, as before.
 
 use crate::domain::Dataset;
 use crate::report;
@@ -26,40 +35,241 @@ fn folder_of(p: &Path) -> PathBuf {
     }
 }
 
-/// Locks the folders (each once, in one order: two runs never wait on each other
-/// crosswise), and makes SIGINT and SIGTERM remove the files named like the outputs staged
-/// in them. The folder itself is locked (no lock file left behind); where a folder cannot
-/// be opened as a file, runs are not serialised. The locks hold until the returned files
-/// are dropped.
-fn lock_folders(folders: &[(PathBuf, Vec<String>)]) -> Result<Vec<std::fs::File>> {
-    let mut keys: Vec<PathBuf> = folders
-        .iter()
-        .map(|(d, _)| d.canonicalize().unwrap_or_else(|_| d.clone()))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let mut locks = Vec::new();
-    for k in keys {
-        if let Ok(l) = std::fs::File::open(&k) {
-            l.lock()
-                .with_context(|| format!("cannot lock {}", k.display()))?;
-            locks.push(l);
-        }
-    }
-    remove_staged_on_signal(folders.to_vec());
-    Ok(locks)
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }
 
-/// Stages one output beside `dest`: a hidden temporary file in its folder, written whole,
-/// synced, with the mode it will have.
+/// Test builds only: `CCM_FAULT_AT=N` kills the process (SIGKILL, no handler runs) at the
+/// N-th step of writing the outputs, so the tests can stop a real run at every step of the
+/// commit. Release builds never read it.
+fn fault() {
+    #[cfg(debug_assertions)]
+    {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static STEP: AtomicU32 = AtomicU32::new(0);
+        let step = STEP.fetch_add(1, Ordering::SeqCst) + 1;
+        let at = std::env::var("CCM_FAULT_AT")
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        if at == Some(step) {
+            #[cfg(unix)]
+            // SAFETY: kill(2) on our own pid; no memory is touched.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+            std::process::abort();
+        }
+    }
+}
+
+/// Whether two metadata name one file (device and inode).
+#[cfg(unix)]
+fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+#[cfg(not(unix))]
+fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Locks a folder (the folder itself: no lock file is left behind) and holds it until the
+/// file is dropped. The `--out` folder is replaced by each run: a run that waited on a
+/// folder that was swapped out meanwhile locks the folder now at that path. Where a
+/// folder cannot be opened as a file, runs are not serialised.
+fn lock_dir(dir: &Path) -> Result<Option<std::fs::File>> {
+    loop {
+        let Ok(f) = std::fs::File::open(dir) else {
+            return Ok(None);
+        };
+        f.lock()
+            .with_context(|| format!("cannot lock {}", dir.display()))?;
+        match (f.metadata(), std::fs::metadata(dir)) {
+            (Ok(held), Ok(now)) if !same_inode(&held, &now) && cfg!(unix) => continue,
+            _ => return Ok(Some(f)),
+        }
+    }
+}
+
+/// What a run cleans in one folder: `dir`'s staged files of `names`
+/// (`.findings.csv.XXXXXX`, `.findings.csv.ccm-previous`) and, for the `--out` folder,
+/// the sibling staging folders `.OUT.ccm-*` a killed run left.
+#[derive(Clone)]
+struct Sweep {
+    dir: PathBuf,
+    names: Vec<String>,
+    siblings: bool,
+}
+
+impl Sweep {
+    /// Removes what stopped runs left. Called under the lock (and by the signal handler,
+    /// which holds it too). Nothing but ccm's own files is ever removed: an entry of a
+    /// staging folder that is not one of ccm's goes back into `--out` (a folder carried
+    /// over, a file made there while the set was being swapped).
+    fn run(&self) {
+        if self.siblings
+            && let Some((parent, prefix)) = staging_prefix(&self.dir)
+            && let Ok(entries) = std::fs::read_dir(&parent)
+        {
+            for e in entries.flatten() {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                if is_dir && e.file_name().to_string_lossy().starts_with(&prefix) {
+                    sweep_staging(&e.path(), &self.dir, &self.names);
+                }
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                if !is_dir && is_staged_name(&name, &self.names) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+}
+
+/// A staged file of one of `names`: `.NAME.` and more.
+fn is_staged_name(name: &str, names: &[String]) -> bool {
+    names.iter().any(|o| {
+        name.strip_prefix('.')
+            .and_then(|r| r.strip_prefix(o.as_str()))
+            .and_then(|r| r.strip_prefix('.'))
+            .is_some_and(|r| !r.is_empty())
+    })
+}
+
+/// The folder `--out` is staged beside and the prefix of its staging folders:
+/// `.OUT.ccm-`.
+fn staging_prefix(out: &Path) -> Option<(PathBuf, String)> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty())?;
+    let name = out.file_name()?;
+    Some((
+        parent.to_path_buf(),
+        format!(".{}.ccm-", name.to_string_lossy()),
+    ))
+}
+
+/// Empties and removes one staging folder: ccm's files are removed; any other entry goes
+/// back into `out` when `out` lacks it, or is removed when it is the same file as `out`'s
+/// (a hard link carried over); what is left (never seen in practice) keeps the folder.
+fn sweep_staging(staging: &Path, out: &Path, names: &[String]) {
+    if let Ok(entries) = std::fs::read_dir(staging) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let n = name.to_string_lossy();
+            let p = e.path();
+            let Ok(meta) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if !meta.is_dir() && (names.iter().any(|o| *o == n) || is_staged_name(&n, names)) {
+                let _ = std::fs::remove_file(&p);
+                continue;
+            }
+            let back = out.join(&name);
+            match std::fs::symlink_metadata(&back) {
+                Err(_) => {
+                    let _ = std::fs::rename(&p, &back);
+                }
+                Ok(there) if !meta.is_dir() && same_inode(&there, &meta) => {
+                    let _ = std::fs::remove_file(&p);
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(staging);
+}
+
+/// Swaps two paths atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two NUL-terminated paths that outlive the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// A fresh staging folder beside `out`, with `out`'s mode, locked; `None` where `out`
+/// cannot be swapped as a whole: no parent, the working directory (a shell in it would
+/// be left in the old folder), another owner (the new folder would be ours), or a parent
+/// ccm cannot write.
+fn make_staging(out: &Path) -> Option<(PathBuf, Option<std::fs::File>)> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let (parent, prefix) = staging_prefix(out)?;
+    if std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok())
+        .is_some_and(|c| out.canonicalize().is_ok_and(|o| o == c))
+    {
+        return None;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix(&prefix)
+        .tempdir_in(&parent)
+        .ok()?
+        .keep();
+    let keep = (|| {
+        let out_meta = std::fs::metadata(out).ok()?;
+        let mine = std::fs::metadata(&dir).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if out_meta.uid() != mine.uid() {
+                return None;
+            }
+        }
+        std::fs::set_permissions(&dir, out_meta.permissions()).ok()?;
+        let _ = mine;
+        Some(())
+    })();
+    if keep.is_none() {
+        let _ = std::fs::remove_dir(&dir);
+        return None;
+    }
+    let lock = std::fs::File::open(&dir).ok();
+    if let Some(l) = &lock {
+        let _ = l.lock();
+    }
+    Some((dir, lock))
+}
+
+/// Stages one output that goes to `dest`: a hidden temporary file in `folder`, written
+/// whole, synced, with the mode it will have.
 fn stage(
     dest: &Path,
+    folder: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> Result<()>,
 ) -> Result<Staged> {
-    let dir = folder_of(dest);
     let name = dest.file_name().unwrap_or_default().to_string_lossy();
     // Created as 0666 less the user's umask, like any file the user makes; a file
-    // replaced keeps its own mode (these files hold patient ids: never loosened).
+    // replaced keeps its own mode (these files hold patient ids: never loosened). A name
+    // that is a symbolic link is replaced, not followed, and lends no mode.
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);
@@ -73,8 +283,8 @@ fn stage(
     let mut tmp = {
         let mut staged = staged();
         let tmp = builder
-            .tempfile_in(&dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
+            .tempfile_in(folder)
+            .with_context(|| format!("cannot write in {}", folder.display()))?;
         staged.push(tmp.path().to_path_buf());
         tmp
     };
@@ -83,18 +293,22 @@ fn stage(
         write(&mut buf).with_context(|| format!("cannot write {name}"))?;
         buf.flush()?;
     }
-    if let Ok(existing) = std::fs::metadata(dest) {
+    if let Ok(existing) = std::fs::symlink_metadata(dest)
+        && existing.is_file()
+    {
         tmp.as_file()
             .set_permissions(existing.permissions())
             .with_context(|| format!("cannot write {}", dest.display()))?;
     }
     tmp.as_file().sync_all().ok();
+    fault();
     Ok((tmp, dest.to_path_buf()))
 }
 
-/// Stages the workbook from the four CSVs as rendered (files at their start).
+/// Stages the workbook from the four CSVs as rendered (files at their start), in `folder`.
 fn stage_workbook(
     book: &WorkbookOut,
+    folder: &Path,
     ds: &Dataset,
     result: &crate::audit::Audit,
     summary: &report::Summary,
@@ -109,23 +323,20 @@ fn stage_workbook(
         read(worklist),
         read(findings),
     );
-    let tempdir = folder_of(book.path);
-    stage(book.path, |w| {
+    stage(book.path, folder, |w| {
         Ok(report::write_workbook(
             w,
             summary,
             sheets,
             book.row_limit,
-            &tempdir,
+            folder,
         )?)
     })
 }
 
 /// Writes the six files ([`crate::args::OUTPUTS`]), and the workbook when `--xlsx` asks,
-/// as a set, whole or not at all. Each is staged as a temporary file in its folder; only
-/// when all are complete are they renamed into place, after a check that every rename can
-/// succeed, and with the previous files kept aside until the last rename so that a failure
-/// puts them back. A lock on the folders makes a second run into them wait for the first.
+/// as a set, whole or not at all (see the module's text). A lock on the folders makes a
+/// second run into them wait for the first; what killed runs left is swept under it.
 /// SIGINT and SIGTERM remove the staged files. The workbook is made from the staged CSVs
 /// themselves, so its sheets hold what the files do.
 pub fn write_out(
@@ -139,17 +350,56 @@ pub fn write_out(
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
-    let mut folders = vec![(
-        dir.to_path_buf(),
-        crate::args::OUTPUTS.iter().map(|o| o.to_string()).collect(),
-    )];
-    if let Some(b) = book {
+    let here = |b: &&WorkbookOut| folder_of(b.path) == dir;
+    let book_here = book.filter(here);
+    let book_away = book.filter(|b| !here(b));
+    // What this run writes into the folder, and what ccm ever writes there.
+    let mut writes: Vec<String> = crate::args::OUTPUTS.iter().map(|o| o.to_string()).collect();
+    writes.extend(book_here.map(|b| file_name(b.path)));
+    let mut names = writes.clone();
+    if !names.iter().any(|n| n == crate::args::WORKBOOK) {
+        names.push(crate::args::WORKBOOK.to_string());
+    }
+    let mut sweeps = vec![Sweep {
+        dir: dir.to_path_buf(),
+        names: names.clone(),
+        siblings: true,
+    }];
+    if let Some(b) = book_away {
         let d = folder_of(b.path);
         std::fs::create_dir_all(&d)
             .with_context(|| format!("cannot create the --xlsx folder {}", d.display()))?;
-        folders.push((d, vec![file_name(b.path)]));
+        sweeps.push(Sweep {
+            dir: d,
+            names: vec![file_name(b.path)],
+            siblings: false,
+        });
     }
-    let _locks = lock_folders(&folders)?;
+    // Each folder locked once, in one order: two runs never wait on each other crosswise.
+    let mut order: Vec<PathBuf> = sweeps.iter().map(|s| s.dir.clone()).collect();
+    order.sort();
+    order.dedup();
+    let _locks = order
+        .iter()
+        .map(|d| lock_dir(d))
+        .collect::<Result<Vec<_>>>()?;
+    {
+        let _held = staged();
+        sweeps.iter().for_each(Sweep::run);
+    }
+    remove_staged_on_signal(sweeps);
+    fault();
+    for n in &writes {
+        let p = dir.join(n);
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+            bail!("cannot write {}: it is a directory", p.display());
+        }
+    }
+    let staging = make_staging(dir);
+    let stage_in: PathBuf = staging
+        .as_ref()
+        .map_or_else(|| dir.to_path_buf(), |(s, _)| s.clone());
+    fault();
     type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>;
     let files: Vec<(&str, Writer)> = vec![
         (
@@ -178,7 +428,7 @@ pub fn write_out(
         ),
     ];
     let write_one = |(name, write): &(&str, Writer)| -> Result<Staged> {
-        stage(&dir.join(name), |w| {
+        stage(&dir.join(name), &stage_in, |w| {
             if bom && name.ends_with(".csv") {
                 w.write_all(report::UTF8_BOM)?;
             }
@@ -203,8 +453,14 @@ pub fn write_out(
                 tmp.reopen()
                     .with_context(|| format!("cannot read back {name}"))
             };
+            let folder = if book_here.is_some() {
+                stage_in.clone()
+            } else {
+                folder_of(b.path)
+            };
             stage_workbook(
                 b,
+                &folder,
                 ds,
                 result,
                 summary,
@@ -218,14 +474,130 @@ pub fn write_out(
         });
         (json.join(), others, workbook)
     });
-    let mut temps = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
-    for t in others {
-        temps.push(t?);
+    let staged_set = (|| -> Result<(Vec<Staged>, Option<Staged>)> {
+        let mut temps = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
+        for t in others {
+            temps.push(t?);
+        }
+        let mut away = None;
+        if let Some(w) = workbook {
+            let w = w?;
+            if book_here.is_some() {
+                temps.push(w);
+            } else {
+                away = Some(w);
+            }
+        }
+        Ok((temps, away))
+    })();
+    let (temps, away) = match staged_set {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some((s, _)) = &staging {
+                let _held = staged();
+                sweep_staging(s, dir, &names);
+            }
+            return Err(e);
+        }
+    };
+    match staging {
+        Some((s, _lock)) => commit_swap(dir, &s, temps, away, &names),
+        None => commit(temps.into_iter().chain(away).collect()),
     }
-    if let Some(w) = workbook {
-        temps.push(w?);
+}
+
+/// Commits a set staged in the sibling `staging`: the files take their names there, the
+/// other entries of `out` are carried over, and the folders are swapped; then the
+/// workbook written elsewhere is renamed into place and the previous set (now in
+/// `staging`) removed. A file system that cannot swap gets the files one by one.
+fn commit_swap(
+    out: &Path,
+    staging: &Path,
+    temps: Vec<Staged>,
+    away: Option<Staged>,
+    names: &[String],
+) -> Result<()> {
+    // Held until the set is in: a signal meanwhile waits, so it never stops a commit
+    // half way (SIGKILL aside, which the swap is for).
+    let mut staged = staged();
+    let mut written = Vec::new();
+    for (tmp, dest) in temps {
+        let name = file_name(&dest);
+        let path = tmp.path().to_path_buf();
+        tmp.persist(staging.join(&name))
+            .map_err(|e| anyhow!("cannot write {}: {}", dest.display(), e.error))?;
+        staged.retain(|p| *p != path);
+        written.push(name);
     }
-    commit(temps)
+    fault();
+    // The folder's other entries, into the new folder: files as hard links (they stay
+    // where they are), anything else moved (a sweep moves it back after a kill).
+    for e in std::fs::read_dir(out)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .flatten()
+    {
+        let name = e.file_name();
+        if written.iter().any(|w| *w == name.to_string_lossy()) {
+            continue;
+        }
+        let to = staging.join(&name);
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir || std::fs::hard_link(e.path(), &to).is_err() {
+            std::fs::rename(e.path(), &to)
+                .with_context(|| format!("cannot carry {} over", e.path().display()))?;
+        }
+    }
+    fault();
+    if let Err(e) = exchange(staging, out) {
+        // No swap here: the carried entries go back, the files go in one by one.
+        let pairs: Vec<(PathBuf, PathBuf)> = written
+            .iter()
+            .map(|n| (staging.join(n), out.join(n)))
+            .collect();
+        sweep_staging_except(staging, out, &written);
+        drop(staged);
+        let r = commit_paths(pairs, away);
+        let _held = self::staged();
+        sweep_staging(staging, out, names);
+        return r.with_context(|| format!("the folder could not be swapped ({e})"));
+    }
+    fault();
+    if let Some((tmp, dest)) = away {
+        let path = tmp.path().to_path_buf();
+        tmp.persist(&dest)
+            .map_err(|e| anyhow!("cannot write {}: {}", dest.display(), e.error))?;
+        staged.retain(|p| *p != path);
+        fault();
+    }
+    // The previous set, now in the staging folder.
+    sweep_staging(staging, out, names);
+    fault();
+    Ok(())
+}
+
+/// Returns the carried entries of `staging` to `out`, leaving the files `keep`.
+fn sweep_staging_except(staging: &Path, out: &Path, keep: &[String]) {
+    if let Ok(entries) = std::fs::read_dir(staging) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if keep.iter().any(|k| *k == name.to_string_lossy()) {
+                continue;
+            }
+            let back = out.join(&name);
+            match (
+                std::fs::symlink_metadata(&back),
+                std::fs::symlink_metadata(e.path()),
+            ) {
+                (Err(_), _) => {
+                    let _ = std::fs::rename(e.path(), &back);
+                }
+                (Ok(there), Ok(meta)) if !meta.is_dir() && same_inode(&there, &meta) => {
+                    let _ = std::fs::remove_file(e.path());
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Writes the workbook alone (`--xlsx FILE` without `--out`): the four CSVs rendered into
@@ -240,7 +612,17 @@ pub fn write_workbook(
     let dir = folder_of(book.path);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the --xlsx folder {}", dir.display()))?;
-    let _locks = lock_folders(&[(dir.clone(), vec![file_name(book.path)])])?;
+    let _lock = lock_dir(&dir)?;
+    let sweep = Sweep {
+        dir: dir.clone(),
+        names: vec![file_name(book.path)],
+        siblings: false,
+    };
+    {
+        let _held = staged();
+        sweep.run();
+    }
+    remove_staged_on_signal(vec![sweep]);
     let render = |write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<std::fs::File> {
         let mut f = tempfile::tempfile_in(&dir)
             .with_context(|| format!("cannot write in {}", dir.display()))?;
@@ -258,72 +640,87 @@ pub fn write_workbook(
         render(&|w| report::write_worklist_csv(w, ds, lists))?,
         render(&|w| report::write_findings_csv(w, ds, result))?,
     ];
-    let staged = stage_workbook(book, ds, result, summary, csvs)?;
+    let staged = stage_workbook(book, &dir, ds, result, summary, csvs)?;
     commit(vec![staged])
 }
 
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// The staged files not yet renamed into place, for the signal handler.
+/// The staged files not yet renamed into place, for the signal handler; its lock is held
+/// while a set is committed.
 fn staged() -> MutexGuard<'static, Vec<PathBuf>> {
     static STAGED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     STAGED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// On SIGINT or SIGTERM: remove the staged files (they hold patient data) and stop.
-/// Also removes any file of the folders named like a staged one (`.findings.csv.XXXX`): a
-/// signal can come between a staged file's creation and its registration. The folders are
-/// locked, so no other run's files are staged there meanwhile.
-fn remove_staged_on_signal(folders: Vec<(PathBuf, Vec<String>)>) {
+/// Also sweeps the folders (a signal can come between a staged file's creation and its
+/// registration). The folders are locked, so no other run's files are staged there
+/// meanwhile.
+fn remove_staged_on_signal(sweeps: Vec<Sweep>) {
     let _ = ctrlc::set_handler(move || {
         // Held until the process ends: no file is staged meanwhile.
         let mut staged = staged();
         for p in staged.drain(..) {
             let _ = std::fs::remove_file(p);
         }
-        for (dir, outputs) in &folders {
-            if let Ok(entries) = std::fs::read_dir(dir) {
-                for e in entries.flatten() {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    if outputs.iter().any(|o| {
-                        name.starts_with(&format!(".{o}.")) && name != format!(".{o}.ccm-previous")
-                    }) {
-                        let _ = std::fs::remove_file(e.path());
-                    }
-                }
-            }
-        }
+        sweeps.iter().for_each(Sweep::run);
         std::process::exit(130);
     });
 }
 
-/// Renames the staged files into place as a set: first checks that each rename can
-/// succeed; keeps each replaced file aside (a hard link in its folder) until all are in,
-/// and puts them back if one fails.
+/// Renames the staged files into place as a set: see [`commit_paths`].
 fn commit(temps: Vec<Staged>) -> Result<()> {
-    // Held until the set is in: a signal meanwhile waits, so it never stops a commit
-    // half way.
-    let mut staged = staged();
-    for (tmp, dest) in &temps {
-        if dest.is_dir() {
+    let mut pairs = Vec::new();
+    {
+        let mut staged = staged();
+        for (tmp, dest) in temps {
+            let path = tmp
+                .into_temp_path()
+                .keep()
+                .map_err(|e| anyhow!("cannot write {}: {}", dest.display(), e.error))?;
+            staged.retain(|p| *p != path);
+            pairs.push((path, dest));
+        }
+    }
+    commit_paths(pairs, None)
+}
+
+/// Renames staged files (`from`, `to`) into place one by one: first checks that each
+/// rename can succeed; keeps each replaced file aside (a hard link in its folder) until
+/// all are in, and puts them back if one fails. Not proof against SIGKILL (the folder
+/// swap is); SIGINT and SIGTERM wait for it.
+fn commit_paths(mut pairs: Vec<(PathBuf, PathBuf)>, away: Option<Staged>) -> Result<()> {
+    let staged = staged();
+    let mut away_path = None;
+    if let Some((tmp, dest)) = away {
+        let path = tmp
+            .into_temp_path()
+            .keep()
+            .map_err(|e| anyhow!("cannot write {}: {}", dest.display(), e.error))?;
+        away_path = Some(path.clone());
+        pairs.push((path, dest));
+    }
+    let cleanup = |pairs: &[(PathBuf, PathBuf)]| {
+        for (from, _) in pairs {
+            let _ = std::fs::remove_file(from);
+        }
+    };
+    for (from, dest) in &pairs {
+        if std::fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir()) {
+            cleanup(&pairs);
             bail!("cannot write {}: it is a directory", dest.display());
         }
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
             // In a sticky folder (like /tmp) only a file's owner may replace it.
-            let me = tmp.as_file().metadata()?.uid();
+            let me = std::fs::metadata(from)?.uid();
             let dir = folder_of(dest);
             if let (Ok(d), Ok(f)) = (std::fs::metadata(&dir), std::fs::symlink_metadata(dest))
                 && d.mode() & 0o1000 != 0
                 && f.uid() != me
                 && d.uid() != me
             {
+                cleanup(&pairs);
                 bail!(
                     "cannot write {}: another user owns it in a shared folder",
                     dest.display()
@@ -344,36 +741,36 @@ fn commit(temps: Vec<Staged>) -> Result<()> {
             }
         }
     };
-    for (tmp, dest) in temps {
-        let kept = if dest.exists() {
-            let k = folder_of(&dest).join(format!(
-                ".{}.ccm-previous",
-                dest.file_name().unwrap_or_default().to_string_lossy()
-            ));
+    for (i, (from, dest)) in pairs.iter().enumerate() {
+        let kept = if std::fs::symlink_metadata(dest).is_ok() {
+            let k = folder_of(dest).join(format!(".{}.ccm-previous", file_name(dest)));
             let _ = std::fs::remove_file(&k);
-            if let Err(e) = std::fs::hard_link(&dest, &k) {
+            if let Err(e) = std::fs::hard_link(dest, &k) {
                 undo(&done);
+                cleanup(&pairs[i..]);
                 return Err(anyhow!("cannot write {}: {e}", dest.display()));
             }
             Some(k)
         } else {
             None
         };
-        let path = tmp.path().to_path_buf();
-        if let Err(e) = tmp.persist(&dest) {
+        if let Err(e) = std::fs::rename(from, dest) {
             if let Some(k) = &kept {
                 let _ = std::fs::remove_file(k);
             }
             undo(&done);
-            return Err(anyhow!("cannot write {}: {}", dest.display(), e.error));
+            cleanup(&pairs[i..]);
+            return Err(anyhow!("cannot write {}: {e}", dest.display()));
         }
-        staged.retain(|p| *p != path);
-        done.push((dest, kept));
+        fault();
+        done.push((dest.clone(), kept));
     }
     for (_, kept) in done {
         if let Some(k) = kept {
             let _ = std::fs::remove_file(k);
         }
     }
+    drop(away_path);
+    drop(staged);
     Ok(())
 }

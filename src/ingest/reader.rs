@@ -150,7 +150,8 @@ fn workbook<C: Schema>(
     } else {
         None
     };
-    let book = super::xlsx::to_csv(&bytes, sheet, name)?;
+    let fits = |heads: &[String]| schema::resolve(C::KIND, heads, &opts.map).is_ok();
+    let book = super::xlsx::to_csv(&bytes, sheet, name, &fits)?;
     let how = How {
         format: "xlsx",
         encoding: "xlsx",

@@ -1509,11 +1509,18 @@ fn a_run_stopped_while_writing_leaves_no_staged_file() {
         let mut child = audit_to(&d.path().join("timelog.csv"), "2025-04-15", &out)
             .spawn()
             .unwrap();
-        loop {
-            let staged = std::fs::read_dir(&out)
+        // Staged in a hidden sibling folder (`.out.ccm-XXXXXX`), swapped in at the end.
+        let hidden = |dir: &std::path::Path| -> Vec<String> {
+            std::fs::read_dir(dir)
                 .unwrap()
                 .filter_map(|e| e.ok())
-                .any(|e| e.file_name().to_string_lossy().starts_with('.'));
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with('.'))
+                .collect()
+        };
+        loop {
+            let staged = hidden(d.path()).iter().any(|n| n.starts_with(".out.ccm-"))
+                && std::fs::read_dir(&out).is_ok();
             if staged {
                 let _ = std::process::Command::new("kill")
                     .args(["-TERM", &child.id().to_string()])
@@ -1527,12 +1534,8 @@ fn a_run_stopped_while_writing_leaves_no_staged_file() {
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let left: Vec<String> = std::fs::read_dir(&out)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with('.'))
-            .collect();
+        let mut left = hidden(&out);
+        left.extend(hidden(d.path()));
         assert!(left.is_empty(), "staged files left behind: {left:?}");
         if caught {
             break;

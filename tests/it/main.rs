@@ -4,6 +4,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod crash;
 mod docs;
 mod excel_csv;
 mod fixtures;

@@ -229,14 +229,16 @@ fn a_workbook_sheet_audits_as_the_same_data_in_csv() {
 }
 
 #[test]
-fn the_sheet_read_is_the_first_unless_named_and_an_unknown_one_is_an_error() {
+fn the_sheet_read_is_the_first_visible_with_the_columns_unless_named_and_an_unknown_one_is_an_error()
+ {
     let d = folder_with("timelog.xlsx");
-    // The first sheet is a summary, not a time log: the usual missing-column error.
-    let (code, _, err) = audit(d.path(), "timelog.xlsx", &[]);
-    assert_eq!(code, 2);
+    // The first sheet is a summary, not a time log: the next one is tried, and said.
+    let (code, json, err) = audit(d.path(), "timelog.xlsx", &[]);
+    assert_eq!(code, 0, "{err}");
+    let notes = json["summary"]["files"][0]["read_as"]["notes"].to_string();
     assert!(
-        err.contains("required column `patient_id` not found"),
-        "{err}"
+        notes.contains("sheet `Time Log` (sheet 2 of 2): the sheets before it lack the columns"),
+        "{notes}"
     );
     let (code, _, err) = audit(d.path(), "timelog.xlsx", &["--sheet", "Minutes"]);
     assert_eq!(code, 2);
@@ -246,4 +248,115 @@ fn the_sheet_read_is_the_first_unless_named_and_an_unknown_one_is_an_error() {
         err.contains("has no sheet `Minutes` (its sheets: `Summary`, `Time Log`)"),
         "{err}"
     );
+}
+
+/// A workbook of one sheet whose XML is `sheet` (the `<sheetData>` content), with `extra`
+/// parts, as bytes; `hidden`: a second, hidden sheet first.
+fn raw_book(sheet_data: &[u8], level: Option<i64>) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(level)
+        .large_file(false);
+    let part = |z: &mut zip::ZipWriter<_>, name: &str, body: &[u8]| {
+        z.start_file(name, o).unwrap();
+        z.write_all(body).unwrap();
+    };
+    part(&mut z, "[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#);
+    part(&mut z, "_rels/.rels", br#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#);
+    part(&mut z, "xl/workbook.xml", br#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#);
+    part(&mut z, "xl/_rels/workbook.xml.rels", br#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#);
+    z.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+    z.write_all(br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData>"#).unwrap();
+    z.write_all(sheet_data).unwrap();
+    z.write_all(b"</sheetData></worksheet>").unwrap();
+    z.finish().unwrap().into_inner()
+}
+
+/// `ccm audit FILE` under a 2 GB address-space limit: exit code and stderr.
+fn audit_bounded(file: &Path) -> (Option<i32>, String) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2000000; exec \"$0\" audit \"$1\" --as-of 2025-04-15 --quiet --fail-on never")
+        .arg(assert_cmd::cargo::cargo_bin("ccm"))
+        .arg(file)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_workbooks_are_a_clear_exit_2_in_bounded_memory() {
+    let d = tempfile::tempdir().unwrap();
+    // One cell at XFD1048576: a dense range would ask for 512 GiB.
+    let far = raw_book(
+        br#"<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>"#,
+        None,
+    );
+    assert!(far.len() < 4096);
+    // A million formatted empty rows.
+    let mut rows = Vec::new();
+    for r in 1..=1_000_000u32 {
+        rows.extend_from_slice(
+            format!(r#"<row r="{r}" s="1" customFormat="1"><c r="A{r}" s="1"/></row>"#).as_bytes(),
+        );
+    }
+    let empty_rows = raw_book(&rows, Some(9));
+    // A zip bomb: 200 MB of sheet XML in a few hundred KB.
+    let bomb_row = br#"<row><c t="inlineStr"><is><t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</t></is></c></row>"#.repeat(2_000_000);
+    let bomb = raw_book(&bomb_row, Some(9));
+    assert!(bomb.len() < 3 << 20, "{}", bomb.len());
+    for (name, bytes, says) in [
+        ("far.xlsx", far, "patient_id"),
+        ("rows.xlsx", empty_rows, "empty"),
+        ("bomb.xlsx", bomb, "times larger"),
+    ] {
+        let p = d.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let (code, err) = audit_bounded(&p);
+        assert_eq!(code, Some(2), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(
+            err.starts_with("ccm: ") && err.contains(says),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_workbook_is_named_for_what_it_is() {
+    let d = tempfile::tempdir().unwrap();
+    let mut ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    ole.extend(vec![0u8; 600]);
+    let mut encrypted = ole.clone();
+    encrypted.extend("EncryptedPackage".bytes().flat_map(|b| [b, 0]));
+    let utf16: Vec<u8> = "patient_id,minutes\nSECRET1,20\n"
+        .bytes()
+        .flat_map(|b| [b, 0])
+        .collect();
+    for (name, bytes, says) in [
+        (
+            "csv.xlsx",
+            b"patient_id,minutes\nP1,20\n".to_vec(),
+            "a text (CSV) file",
+        ),
+        ("old.xlsx", ole, "Excel 97-2003 .xls"),
+        ("locked.xlsx", encrypted, "encrypted"),
+        ("wide.xlsx", utf16, "UTF-16"),
+    ] {
+        let p = d.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let (code, err) = audit_bounded(&p);
+        assert_eq!(code, Some(2), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(
+            err.contains(says) && !err.contains("SECRET"),
+            "{name}: {err}"
+        );
+    }
 }
