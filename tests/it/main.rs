@@ -12,6 +12,7 @@ mod golden;
 mod held;
 mod inspect;
 mod layout;
+mod metamorphic;
 mod properties;
 mod workbook_out;
 mod workbooks;
