@@ -408,7 +408,7 @@ fn compare(base: &Outcome, got: &Outcome, may_add: &[&str], says_so: &[&str]) ->
     }
     for (k, v) in &base.summary {
         let g = got.summary.get(k).cloned().unwrap_or_default();
-        if &g != v {
+        if &g != v && k != "by_month" {
             diff.push(format!("summary.{k}: {v} -> {g}"));
         }
     }
@@ -416,14 +416,21 @@ fn compare(base: &Outcome, got: &Outcome, may_add: &[&str], says_so: &[&str]) ->
         diff.push(format!("time-log rows counted: {} -> {}", base.counted, got.counted));
     }
     for (what, b, g) in [("clean", &base.clean, &got.clean), ("held", &base.held, &got.held)] {
-        for l in b.iter().filter(|l| !g.contains(l)) {
-            diff.push(format!("- {what} {l}"));
+        let mut lines: Vec<String> = b
+            .iter()
+            .filter(|l| !g.contains(l))
+            .map(|l| format!("- {what} {l}"))
+            .chain(g.iter().filter(|l| !b.contains(l)).map(|l| format!("+ {what} {l}")))
+            .collect();
+        if lines.len() > 6 {
+            let n = lines.len();
+            lines.truncate(6);
+            lines.push(format!("… {} more {what} line(s)", n - 6));
         }
-        for l in g.iter().filter(|l| !b.contains(l)) {
-            diff.push(format!("+ {what} {l}"));
-        }
+        diff.extend(lines);
     }
     let mut added = BTreeSet::new();
+    let mut fdiff = Vec::new();
     let keys: BTreeSet<&String> = base.findings.keys().chain(got.findings.keys()).collect();
     for k in keys {
         let (b, g) = (
@@ -435,13 +442,19 @@ fn compare(base: &Outcome, got: &Outcome, may_add: &[&str], says_so: &[&str]) ->
             added.insert(code.to_string());
         }
         if g < b || (g > b && !may_add.contains(&code)) {
-            diff.push(format!(
+            fdiff.push(format!(
                 "{} finding {k} x{}",
                 if g < b { "-" } else { "+" },
                 b.abs_diff(g)
             ));
         }
     }
+    if fdiff.len() > 10 {
+        let n = fdiff.len();
+        fdiff.truncate(10);
+        fdiff.push(format!("… {} more finding difference(s)", n - 10));
+    }
+    diff.extend(fdiff);
     if diff.is_empty() {
         return Ok(None);
     }
@@ -449,7 +462,17 @@ fn compare(base: &Outcome, got: &Outcome, may_add: &[&str], says_so: &[&str]) ->
     if !said.is_empty() {
         return Ok(Some(format!("{said:?}")));
     }
-    diff.truncate(25);
+    let loud: Vec<&String> = added.iter().filter(|c| !may_add.contains(&c.as_str())).collect();
+    diff.insert(
+        0,
+        if base.exit != got.exit {
+            format!("refused (exit {})", got.exit)
+        } else if loud.is_empty() {
+            "SILENT (no finding added)".to_string()
+        } else {
+            format!("added findings {loud:?}")
+        },
+    );
     Err(diff.join("\n    "))
 }
 

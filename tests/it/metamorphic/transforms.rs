@@ -309,6 +309,22 @@ fn decimal_minutes(_: usize, v: &str) -> String {
 
 fn set_log_xlsx(fs: &mut FileSet, typed: bool, hidden: bool, sheet: bool) -> Res {
     let li = fs.logs[0];
+    // A record CSV cannot read (IN001: too many fields) has no sheet equivalent: it stays
+    // in a small CSV log of its own beside the workbook, still unreadable.
+    let n = fs.tables[li].header.len();
+    let bad = |r: &Row| !r.data && r.cells.len() != n && r.cells.iter().any(|c| !c.is_empty());
+    if fs.tables[li].rows.iter().any(bad) {
+        let mut rest = fs.tables[li].clone();
+        rest.title.clear();
+        rest.rows.retain(bad);
+        fs.tables[li].rows.retain(|r| !bad(r));
+        rest.file = "unreadable.csv".into();
+        let first = fs.tables[li].file.clone();
+        let at = fs.args.iter().position(|a| *a == first).expect("log arg");
+        fs.args.insert(at + 1, rest.file.clone());
+        fs.tables.push(rest);
+        fs.logs.push(fs.tables.len() - 1);
+    }
     let old = fs.tables[li].file.clone();
     let stem = old.rsplit_once('.').map(|x| x.0).unwrap_or(&old).to_string();
     let new = format!("{stem}.xlsx");
