@@ -310,7 +310,10 @@ impl Table {
                     other => other.to_string(),
                 })
                 .collect::<Vec<_>>();
-            records.push((cells, range.start().unwrap().0 as u64 + i as u64 + 1));
+            // An empty sheet row is no record at all (a CSV `,,,` line would be IN005).
+            if cells.iter().any(|c| !c.is_empty()) {
+                records.push((cells, range.start().unwrap().0 as u64 + i as u64 + 1));
+            }
         }
         let stem = path.file_stem().unwrap().to_string_lossy();
         let mut t = Table {

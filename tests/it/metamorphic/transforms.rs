@@ -975,7 +975,9 @@ fn split_overlap(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
     let stem = t.file.rsplit_once('.').map(|x| x.0).unwrap_or(&t.file).to_string();
     let flagged = |r: &Row| {
         base.flagged.iter().any(|(f, l)| {
-            *l == r.line && f.rsplit_once('.').map(|x| x.0).unwrap_or(f) == stem
+            *l == r.line
+                && std::path::Path::new(f).file_stem().map(|s| s.to_string_lossy().into_owned())
+                    == Some(stem.clone())
         })
     };
     let clean: Vec<Row> = t.rows[..cut]
