@@ -6,7 +6,7 @@ use super::records::*;
 use super::values::Npi;
 
 /// Everything read from the inputs.
-#[derive(Default, Debug)]
+#[derive(Debug)]
 pub struct Dataset {
     pub files: Vec<SourceFile>,
     pub patients: Interner,
@@ -28,6 +28,29 @@ pub struct Dataset {
     pub claims: Option<ClaimsFile>,
     /// IN001 / IN002 findings from reading the files: each is one excluded row.
     pub ingest_findings: Vec<Finding>,
+}
+
+impl Default for Dataset {
+    /// An empty dataset. Staff are names, not ids: they compare by the identity rule
+    /// ([`super::fold_name`]); patients and NPIs compare exactly.
+    fn default() -> Dataset {
+        Dataset {
+            files: Vec::new(),
+            patients: Interner::default(),
+            staff: Interner::names(),
+            npis: Interner::default(),
+            time: Vec::new(),
+            consents: None,
+            diagnoses: None,
+            enrolments: None,
+            careplans: None,
+            visits: None,
+            roster: None,
+            statuses: Vec::new(),
+            claims: None,
+            ingest_findings: Vec::new(),
+        }
+    }
 }
 
 impl Dataset {

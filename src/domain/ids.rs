@@ -21,9 +21,14 @@ pub type FastSet<K> = std::collections::HashSet<K, FastState>;
 pub struct Interner {
     /// Ids are kept without leading zeros (`--ignore-id-zeros`): `00012345` is `12345`.
     pub fold_leading_zeros: bool,
+    /// Names, not ids (staff): two spellings that [`super::fold_name`] makes equal are one
+    /// entry, filed under the folded text and shown as first written.
+    pub fold_names: bool,
     table: Vec<u64>,
     keys: Vec<[u8; IdKey::LEN]>,
     names: Vec<Box<str>>,
+    /// With `fold_names`: each entry as first written.
+    shown: Vec<Box<str>>,
 }
 
 /// An id ready to be interned: its bytes inline (length first, zero-padded) and its hash.
@@ -54,6 +59,47 @@ impl IdKey {
         }
     }
 
+    /// The key of a name under the identity rule ([`super::fold_name`]): case and spacing
+    /// aside. Inline names are folded in place, without allocating.
+    pub fn folded(s: &str) -> IdKey {
+        let t = s.trim();
+        if !t.is_ascii() {
+            return IdKey::new(&super::fold_name(t));
+        }
+        let mut bytes = [0u8; Self::LEN];
+        let mut n = 0usize;
+        let mut space = false;
+        for &b in t.as_bytes() {
+            if b.is_ascii_whitespace() {
+                space = true;
+                continue;
+            }
+            if space {
+                if n + 1 >= Self::LEN {
+                    return IdKey::new(&super::fold_name(t));
+                }
+                bytes[1 + n] = b' ';
+                n += 1;
+                space = false;
+            }
+            if n + 1 >= Self::LEN {
+                return IdKey::new(&super::fold_name(t));
+            }
+            bytes[1 + n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        bytes[0] = n as u8;
+        IdKey {
+            hash: id_hash(&bytes[1..=n]),
+            bytes,
+        }
+    }
+
+    /// The key's hash.
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
     /// Whether the id is kept inline (and so can be interned from the key alone).
     pub fn is_inline(&self) -> bool {
         self.bytes[0] != Self::LONG
@@ -67,13 +113,44 @@ impl IdKey {
 }
 
 impl Interner {
+    /// An interner of names (staff): see [`Interner::fold_names`].
+    pub fn names() -> Interner {
+        Interner {
+            fold_names: true,
+            ..Interner::default()
+        }
+    }
+
     pub fn intern(&mut self, s: &str) -> u32 {
+        if self.fold_names {
+            let k = super::fold_name(s);
+            let id = self.intern_key(&IdKey::new(&k), &k);
+            self.show(id, s);
+            return id;
+        }
         let s = if self.fold_leading_zeros {
             super::strip_id_zeros(s)
         } else {
             s
         };
         self.intern_key(&IdKey::new(s), s)
+    }
+
+    /// Keeps `s` as the way entry `id` is shown, when it is new.
+    fn show(&mut self, id: u32, s: &str) {
+        if id as usize == self.shown.len() {
+            self.shown.push(s.trim().into());
+        }
+    }
+
+    /// [`Interner::intern_batch`] for names: `keys` folded ([`IdKey::folded`]), `shown` the
+    /// same names as written, each new entry shown as first written.
+    pub fn intern_names_batch(&mut self, keys: &[IdKey], shown: &[IdKey], out: &mut Vec<u32>) {
+        debug_assert!(self.fold_names);
+        self.intern_batch(keys, out);
+        for (&id, k) in out.iter().zip(shown) {
+            self.show(id, k.text());
+        }
     }
 
     /// Interns inline keys in order (new ids are numbered as calls to [`Interner::intern`]
@@ -163,6 +240,10 @@ impl Interner {
     }
 
     pub fn get(&self, s: &str) -> Option<u32> {
+        if self.fold_names {
+            let k = super::fold_name(s);
+            return self.find(&IdKey::new(&k), &k).ok();
+        }
         let s = if self.fold_leading_zeros {
             super::strip_id_zeros(s)
         } else {
@@ -171,6 +252,9 @@ impl Interner {
         self.find(&IdKey::new(s), s).ok()
     }
     pub fn name(&self, i: u32) -> &str {
+        if self.fold_names {
+            return &self.shown[i as usize];
+        }
         &self.names[i as usize]
     }
     pub fn len(&self) -> usize {

@@ -452,7 +452,9 @@ impl Roster {
         let mut by_id = std::collections::HashMap::new();
         let mut by_name = std::collections::HashMap::new();
         for (i, m) in members.iter().enumerate() {
-            by_id.entry(m.id.clone()).or_insert(i);
+            by_id
+                .entry(super::fold_name(&m.id).into_owned())
+                .or_insert(i);
             if let Some(n) = &m.name {
                 by_name.entry(super::norm_key(n)).or_insert(i);
             }
@@ -466,10 +468,10 @@ impl Roster {
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
-    /// The member a time-log staff cell names: by id, else by name (case and spaces
-    /// ignored).
+    /// The member a time-log staff cell names: by id, else by name (both by the identity
+    /// rule: case and spaces aside).
     pub fn find(&self, staff: &str) -> Option<&StaffMember> {
-        let i = match self.by_id.get(staff) {
+        let i = match self.by_id.get(super::fold_name(staff).as_ref()) {
             Some(&i) => i,
             None => *self.by_name.get(&super::norm_key(staff))?,
         };

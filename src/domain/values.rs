@@ -253,6 +253,29 @@ impl Icd10 {
     }
 }
 
+/// The identity of a name (a staff member as a time log writes them): lower case, runs of
+/// spaces one space, no surrounding spaces. `Reyes, Kim`, `REYES,  KIM` and ` reyes, kim`
+/// are one person. Invisible characters and Unicode forms are settled earlier, as every
+/// field is read (`ingest::clean`), so this is the one identity rule for names everywhere.
+pub fn fold_name(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let plain = t
+        .bytes()
+        .all(|b| !b.is_ascii_uppercase() && b.is_ascii() && b != b'\t' && b != b'\n' && b != b'\r')
+        && !t.contains("  ");
+    if plain {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let mut out = String::with_capacity(t.len());
+    for w in t.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Normalises a header or role name for matching: lower case, without spaces, `_`, `-`, `.`.
 pub fn norm_key(s: &str) -> String {
     s.chars()

@@ -92,6 +92,19 @@ pub fn read_claims(
     Ok(())
 }
 
+/// A units cell as a whole number: `2`, or as a billing system writes it, `2.00` or `2.0`
+/// (a fraction that is not zero is no unit count).
+fn whole_units(s: &str) -> Option<u32> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b == b'0') || (s.contains('.') && frac.is_empty()) {
+        return None;
+    }
+    whole.parse().ok()
+}
+
 /// One claim line, its ids interned; `raw` is filled in once every line's end is known.
 fn claim(
     ds: &mut Dataset,
@@ -114,6 +127,14 @@ fn claim(
             "column {} holds a cell a spreadsheet would run as a formula; the line is held (remove the formula)",
             col + 1
         ));
+    }
+    // The line goes out byte for byte: one that held a control character (NUL, ESC) would
+    // carry it into clean_claims.csv.
+    if r.rec.controls {
+        return fail(
+            "the line holds a control character (NUL, ESC ...); the line is held (export it again)"
+                .into(),
+        );
     }
     if patient.is_empty() {
         return fail("patient_id is blank".into());
@@ -139,11 +160,11 @@ fn claim(
     let units = if units.is_empty() {
         1
     } else {
-        match units.parse::<u32>() {
-            Ok(u) if (1..=999).contains(&u) => u,
+        match whole_units(units) {
+            Some(u) if (1..=999).contains(&u) => u,
             _ => {
                 return fail(format!(
-                    "units {} is not a whole number from 1 to 999",
+                    "units {} is not a whole number from 1 to 999 (`2` or `2.00`)",
                     show(units)
                 ));
             }

@@ -205,7 +205,7 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
         _ => {}
     }
     let notes = &mut ds.files[st.file as usize].read.notes;
-    notes.extend(st.dates.note());
+    notes.extend(st.dates.notes());
     if !st.seen.is_empty() {
         let words: Vec<String> = st
             .seen

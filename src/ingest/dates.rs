@@ -2,9 +2,9 @@
 //! from the file, or assumed and said) and the zone instants are turned into local dates
 //! in (`--tz`, else UTC, said). One per file, shared by both decoding threads.
 
-use crate::domain::{DateOrder, local_date_time, parse_date_in, parse_instant};
-use chrono::NaiveDate;
-use chrono_tz::Tz;
+use crate::domain::{DateOrder, local_date_time, parse_clock_secs, parse_date_in, parse_instant};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use chrono_tz::{OffsetName, Tz};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A file's way of reading dates, and the count of instants it turned into local dates.
@@ -14,6 +14,17 @@ pub(super) struct Dates {
     pub(super) tz: Option<Tz>,
     /// Cells that were instants (`…Z`, `…-05:00`), converted to `tz` (or UTC).
     pub(super) instants: AtomicU64,
+    /// Cells with a zone abbreviation (`EST`) that agreed with `tz`.
+    pub(super) abbreviations: AtomicU64,
+}
+
+/// A start or end time as read: its local time of day in seconds, its date when the cell
+/// named one, and the instant when the cell was one (or had an abbreviation).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Clock {
+    pub(super) date: Option<NaiveDate>,
+    pub(super) secs: u32,
+    pub(super) instant: Option<DateTime<FixedOffset>>,
 }
 
 impl Dates {
@@ -22,6 +33,7 @@ impl Dates {
             order,
             tz,
             instants: AtomicU64::new(0),
+            abbreviations: AtomicU64::new(0),
         }
     }
 
@@ -30,15 +42,161 @@ impl Dates {
         if let Some(d) = parse_date_in(s, self.order) {
             return Some(d);
         }
-        let i = parse_instant(s)?;
-        self.instants.fetch_add(1, Ordering::Relaxed);
-        let (d, t) = local_date_time(i, self.tz);
-        Some((d, Some(t)))
+        if let Some(i) = parse_instant(s) {
+            self.instants.fetch_add(1, Ordering::Relaxed);
+            let (d, t) = local_date_time(i, self.tz);
+            return Some((d, Some(t)));
+        }
+        match self.with_abbreviation(s) {
+            Ok(Some((d, t, _))) => Some((d, t)),
+            _ => None,
+        }
     }
 
     /// A date cell's date.
     pub(super) fn date(&self, s: &str) -> Option<NaiveDate> {
         self.parse(s).map(|d| d.0)
+    }
+
+    /// A date or date-time cell that may end with a zone abbreviation (`… EST`): the local
+    /// date and time when the abbreviation is the `--tz` zone's at that moment; else what
+    /// is wrong, for the message. `Ok(None)`: the cell has no abbreviation.
+    pub(super) fn with_abbreviation(
+        &self,
+        s: &str,
+    ) -> Result<Option<(NaiveDate, Option<u32>, DateTime<FixedOffset>)>, String> {
+        let t = s.trim();
+        let Some((body, abbr)) = t.rsplit_once(' ') else {
+            return Ok(None);
+        };
+        if !(2..=5).contains(&abbr.len()) || !abbr.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Ok(None);
+        }
+        let abbr_up = abbr.to_ascii_uppercase();
+        if matches!(abbr_up.as_str(), "AM" | "PM") {
+            return Ok(None);
+        }
+        let Some((date, Some(secs))) = parse_date_in(body, self.order) else {
+            return Ok(None);
+        };
+        let naive = date
+            .and_hms_opt(secs / 3600, secs / 60 % 60, secs % 60)
+            .ok_or("not a time of day")?;
+        if matches!(abbr_up.as_str(), "UTC" | "GMT" | "Z") {
+            let i = FixedOffset::east_opt(0)
+                .and_then(|o| o.from_local_datetime(&naive).single())
+                .ok_or("not a time of day")?;
+            self.instants.fetch_add(1, Ordering::Relaxed);
+            let (d, t) = local_date_time(i, self.tz);
+            return Ok(Some((d, Some(t), i)));
+        }
+        let Some(tz) = self.tz else {
+            return Err(format!(
+                "ends with the zone abbreviation {abbr_up}, which says nothing of which zone or daylight saving: give --tz (an IANA name such as America/New_York), or export an offset (-05:00)"
+            ));
+        };
+        let local = match tz.from_local_datetime(&naive) {
+            chrono::LocalResult::Single(l) => l,
+            chrono::LocalResult::Ambiguous(a, b) => {
+                // The repeated hour when clocks go back: the abbreviation says which.
+                if a.offset().abbreviation() == Some(abbr_up.as_str()) {
+                    a
+                } else {
+                    b
+                }
+            }
+            chrono::LocalResult::None => {
+                return Err(format!(
+                    "is not a time that exists in {} (the hour skipped when clocks went forward)",
+                    tz.name()
+                ));
+            }
+        };
+        let zone_abbr = local.offset().abbreviation().unwrap_or("");
+        if zone_abbr != abbr_up {
+            return Err(format!(
+                "says {abbr_up}, but {} was on {zone_abbr} at that moment: the abbreviation and --tz disagree (fix --tz or the export)",
+                tz.name()
+            ));
+        }
+        self.abbreviations.fetch_add(1, Ordering::Relaxed);
+        Ok(Some((date, Some(secs), local.fixed_offset())))
+    }
+
+    /// A start or end time cell: a clock time (`9:05`, `9:05:33 AM`), a local date-time
+    /// (its time), an instant (`…Z`, `…-05:00`: its local date and time in `--tz`), or a
+    /// date-time with the `--tz` zone's abbreviation. `Err`: why it is none of them.
+    pub(super) fn clock(&self, s: &str) -> Result<Option<Clock>, String> {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        if let Some(secs) = parse_clock_secs(s) {
+            // A local date-time names its date too.
+            let date = parse_date_in(s, self.order)
+                .or_else(|| parse_date_in(s, DateOrder::Mdy))
+                .map(|d| d.0);
+            return Ok(Some(Clock {
+                date,
+                secs,
+                instant: None,
+            }));
+        }
+        if let Some(i) = parse_instant(s) {
+            self.instants.fetch_add(1, Ordering::Relaxed);
+            let (d, t) = local_date_time(i, self.tz);
+            return Ok(Some(Clock {
+                date: Some(d),
+                secs: t,
+                instant: Some(i),
+            }));
+        }
+        match self.with_abbreviation(s)? {
+            Some((d, Some(t), i)) => Ok(Some(Clock {
+                date: Some(d),
+                secs: t,
+                instant: Some(i),
+            })),
+            _ => Err("is not a time (HH:MM, h:mm AM/PM, or a date-time)".to_string()),
+        }
+    }
+
+    /// Seconds from `start` to `end` on `day`: the instants' difference when both are
+    /// instants; with `--tz`, the real time between two local clock readings (a call across
+    /// the night clocks change lasts what it lasted); else the clock difference.
+    pub(super) fn elapsed(&self, day: NaiveDate, start: &Clock, end: &Clock) -> Result<i64, String> {
+        if let (Some(a), Some(b)) = (start.instant, end.instant) {
+            return Ok((b - a).num_seconds());
+        }
+        let Some(tz) = self.tz else {
+            return Ok(i64::from(end.secs) - i64::from(start.secs));
+        };
+        let at = |c: &Clock| -> Result<DateTime<FixedOffset>, String> {
+            if let Some(i) = c.instant {
+                return Ok(i);
+            }
+            let naive = c
+                .date
+                .unwrap_or(day)
+                .and_hms_opt(c.secs / 3600 % 24, c.secs / 60 % 60, c.secs % 60)
+                .ok_or("not a time of day")?;
+            let naive = if c.secs >= 24 * 3600 {
+                naive + chrono::Duration::days(1)
+            } else {
+                naive
+            };
+            match tz.from_local_datetime(&naive) {
+                chrono::LocalResult::Single(l) => Ok(l.fixed_offset()),
+                chrono::LocalResult::Ambiguous(..) => Err(format!(
+                    "falls in the hour {} repeats when clocks go back: which one cannot be told; export times with an offset",
+                    tz.name()
+                )),
+                chrono::LocalResult::None => Err(format!(
+                    "is not a time that exists in {} (the hour skipped when clocks went forward)",
+                    tz.name()
+                )),
+            }
+        };
+        Ok((at(end)? - at(start)?).num_seconds())
     }
 
     /// The forms a date may take, for a message.
@@ -47,6 +205,21 @@ impl Dates {
             DateOrder::Mdy => "YYYY-MM-DD, M/D/YYYY, M/D/YY or a date-time",
             DateOrder::Dmy => "YYYY-MM-DD, D/M/YYYY, D.M.YYYY or a date-time",
         }
+    }
+
+    /// What the file's instants and zone abbreviations became, for its notes.
+    pub(super) fn notes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.note().into_iter().collect();
+        let a = self.abbreviations.load(Ordering::Relaxed);
+        if a > 0
+            && let Some(tz) = self.tz
+        {
+            out.push(format!(
+                "{a} date-time(s) ending with a zone abbreviation (EST, EDT ...) read as {} local time: each abbreviation agreed with the zone at its moment",
+                tz.name()
+            ));
+        }
+        out
     }
 
     /// What the file's instants became, for its notes; `None` when it had none.

@@ -26,6 +26,7 @@
 //! time log's ids are interned a batch at a time, so the interner's cache misses overlap.
 
 mod claims;
+mod clean;
 mod companions;
 mod dates;
 mod lines;

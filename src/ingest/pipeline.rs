@@ -5,7 +5,8 @@ use super::IngestError;
 use super::reader::show;
 use super::reader::{Fields, Input, Rec, csv_err};
 use super::schema::Schema;
-use crate::checks::ingest::in005::{self, NotData};
+use super::clean::{Repairs, clean_field, plain};
+use crate::checks::ingest::in005::{self, NotData, RowShape};
 use crate::checks::ingest::malformed_row;
 use crate::domain::Dataset;
 
@@ -34,6 +35,10 @@ pub(super) struct Batch<D> {
     not_data: Vec<(usize, NotData)>,
     /// Set on the file's last record when a quote opened there never closes.
     open_quote_at_end: bool,
+    /// What cleaning the batch's fields changed ([`super::clean`]).
+    repairs: Repairs,
+    /// Whether cleaning removed a control character from record `i`.
+    controls: Vec<bool>,
 }
 
 pub(super) const BATCH: usize = 512;
@@ -62,7 +67,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         mut rdr,
         progress,
         idx,
-        heads: _,
+        heads,
         dates: _,
         width,
         file,
@@ -73,11 +78,20 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         kind: _,
     } = input;
     let kind = C::KIND;
-    // Where a record's patient id stands, to tell a totals row from a data row.
+    // Where a record's patient id and required cells stand, and the header: to tell a
+    // totals row, a page footer or a repeated header from a data row.
     let patient = C::COLUMNS
         .iter()
         .position(|c| c.name == "patient_id")
         .and_then(|c| idx[c].column());
+    let required = C::COLUMNS
+        .iter()
+        .zip(idx.iter())
+        .filter(|(c, _)| c.required)
+        .filter_map(|(_, i)| i.column())
+        .collect();
+    let shape = RowShape::new(patient, required, &heads);
+    let shape = &shape;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<D>, csv::Error>>(8);
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<D>>();
     let idx_r = idx.clone();
@@ -103,6 +117,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
     let mut share = reader_decodes.unwrap_or(BATCH).min(BATCH);
     let mut state_m = S::default();
     let mut count = 0u64;
+    let mut repairs = Repairs::default();
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut total = 0u64;
@@ -112,7 +127,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
             // cache; each is copied into the batch when its turn comes.
             let mut cur = csv::ByteRecord::new();
             let mut held = csv::ByteRecord::new();
-            let mut held_at: Option<(u64, u64, Option<NotData>)> = None;
+            let mut held_at: Option<(u64, u64)> = None;
             let mut batch = new_batch();
             loop {
                 let more = match rdr.read_byte_record(&mut cur) {
@@ -125,14 +140,9 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 if !more {
                     break;
                 }
-                // A totals row, a row of empty cells (IN005), or a blank line (no record).
-                // The first byte of the first field clears nearly every data row.
-                let not_data = if in005::may_start(cur.get(0).and_then(<[u8]>::first)) {
-                    in005::not_a_data_row(cur.iter(), patient)
-                } else {
-                    None
-                };
-                if not_data == Some(NotData::BlankLine) {
+                // A blank line is no record.
+                if cur.len() <= 1 && cur.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+                {
                     continue;
                 }
                 let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
@@ -145,8 +155,8 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 {
                     p(total, rdr.get_ref().pos);
                 }
-                if let Some((line, offset, nd)) = held_at.replace((line, offset, not_data)) {
-                    batch.push(&held, line, offset, nd);
+                if let Some((line, offset)) = held_at.replace((line, offset)) {
+                    batch.push(&held, line, offset, shape);
                     if batch.len == BATCH {
                         if reader_decodes.is_none() {
                             let waiting = in_flight.load(std::sync::atomic::Ordering::Relaxed);
@@ -167,10 +177,10 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 }
                 std::mem::swap(&mut cur, &mut held);
             }
-            if let Some((line, offset, nd)) = held_at {
+            if let Some((line, offset)) = held_at {
                 let open = held.iter().any(|f| f.contains(&b'\n'))
                     && rdr.get_ref().ends_in_open_quote(offset, delimiter);
-                batch.push(&held, line, offset, nd);
+                batch.push(&held, line, offset, shape);
                 batch.open_quote_at_end = open;
             }
             let n = batch.len - usize::from(batch.open_quote_at_end);
@@ -180,6 +190,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         });
         for msg in rx {
             let mut batch = msg.map_err(|e| csv_err(&name, e))?;
+            repairs.add(&batch.repairs);
             in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut decoded = std::mem::take(&mut batch.decoded);
             let by_reader = decoded.len();
@@ -248,6 +259,10 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         Ok(())
     });
     ds.files[file as usize].rows_read = count;
+    ds.files[file as usize]
+        .read
+        .notes
+        .extend(repairs.notes());
     result
 }
 
@@ -262,6 +277,8 @@ pub(super) fn new_batch<D>() -> Batch<D> {
         len: 0,
         not_data: Vec::new(),
         open_quote_at_end: false,
+        repairs: Repairs::default(),
+        controls: Vec::with_capacity(BATCH),
     }
 }
 
@@ -278,17 +295,47 @@ impl<D> Batch<D> {
         self.len = 0;
         self.not_data.clear();
         self.open_quote_at_end = false;
+        self.repairs = Repairs::default();
+        self.controls.clear();
     }
 
-    /// Copies a record to the end of the batch.
-    fn push(&mut self, rec: &csv::ByteRecord, line: u64, offset: u64, not_data: Option<NotData>) {
-        if let Some(nd) = not_data {
+    /// Copies a record to the end of the batch, its fields cleaned ([`super::clean`]), and
+    /// notes whether it is a data row ([`in005::not_a_data_row`], on the cleaned cells).
+    fn push(&mut self, rec: &csv::ByteRecord, line: u64, offset: u64, shape: &RowShape) {
+        let b0 = self.bytes.len();
+        let e0 = self.ends.len();
+        let whole = rec.as_slice();
+        let mut controls = false;
+        if plain(whole) && !(shape.patient.is_some() && whole.contains(&b'\'')) {
+            self.bytes.extend_from_slice(whole);
+            self.ends
+                .extend((0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)));
+        } else {
+            let before = self.repairs;
+            for (i, f) in rec.iter().enumerate() {
+                clean_field(
+                    f,
+                    shape.patient == Some(i),
+                    &mut self.bytes,
+                    &mut self.repairs,
+                );
+                self.ends.push(self.bytes.len() - b0);
+            }
+            controls = self.repairs.control > before.control;
+        }
+        self.starts.push((self.bytes.len(), self.ends.len()));
+        let fields = Fields {
+            bytes: &self.bytes[b0..],
+            ends: &self.ends[e0..],
+            controls,
+        };
+        if let Some(nd) = in005::not_a_data_row(
+            (0..fields.len()).map(|i| fields.get(i).unwrap_or_default()),
+            shape,
+        ) {
             self.not_data.push((self.len, nd));
         }
-        self.bytes.extend_from_slice(rec.as_slice());
-        self.ends
-            .extend((0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)));
-        self.starts.push((self.bytes.len(), self.ends.len()));
+        self.controls.push(controls);
         self.lines.push(line);
         self.offsets.push(offset);
         self.len += 1;
@@ -300,6 +347,7 @@ impl<D> Batch<D> {
         Fields {
             bytes: &self.bytes[b0..b1],
             ends: &self.ends[e0..e1],
+            controls: self.controls[i],
         }
     }
 }
@@ -327,7 +375,7 @@ mod tests {
                     &csv::ByteRecord::from(r.clone()),
                     i as u64 + 2,
                     i as u64 * 10,
-                    None,
+                    &crate::checks::ingest::in005::RowShape::default(),
                 );
             }
             assert_eq!(batch.len, records.len(), "round {round}");

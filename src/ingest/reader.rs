@@ -421,6 +421,8 @@ pub(super) fn csv_err(name: &str, e: csv::Error) -> IngestError {
 pub(super) struct Fields<'a> {
     pub(super) bytes: &'a [u8],
     pub(super) ends: &'a [usize],
+    /// Cleaning removed a control character from the record ([`super::clean`]).
+    pub(super) controls: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -618,6 +620,7 @@ mod tests {
         let fields = Fields {
             bytes: &bytes,
             ends: &ends,
+            controls: false,
         };
         let r = Rec::new(fields, &idx);
         r.get(c).map(str::to_string).map_err(|e| match e {

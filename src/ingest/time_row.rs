@@ -8,7 +8,7 @@ use super::reader::{Rec, RowResult, show};
 use super::schema::TimelogCol as Col;
 use crate::checks::ingest::open_timer;
 use crate::domain::{IdKey, NO_TIME, Npi, Program, RoleClass, TimeRow};
-use crate::domain::{Roster, parse_clock_secs, parse_duration_secs};
+use crate::domain::{Roster, parse_duration_secs};
 use crate::rules::Ruleset;
 use std::hash::Hasher;
 
@@ -20,6 +20,8 @@ pub(super) struct SpellingCache {
     programs: Vec<(Box<[u8]>, Option<Program>)>,
     /// [`crate::checks::time::note_enough`] of the rules' phrases, worked out once.
     note_enough: Option<usize>,
+    /// A buffer reused for folding text into a row's fingerprint.
+    scratch: Vec<u8>,
 }
 
 impl SpellingCache {
@@ -101,6 +103,42 @@ pub(super) fn inferred_roles_note(inferred: &InferredRoles) -> Option<String> {
     ))
 }
 
+/// Feeds `b` to the fingerprint by the identity rule: case and runs of spaces aside
+/// (`scratch` is the thread's reused buffer).
+fn fold_into(h: &mut impl Hasher, b: &[u8], scratch: &mut Vec<u8>) {
+    let b = b.trim_ascii();
+    let plain = b.iter().all(|&x| x.is_ascii() && !x.is_ascii_uppercase() && x != b'\t' && x != b'\n' && x != b'\r')
+        && !b.windows(2).any(|w| w == b"  ");
+    if plain {
+        h.write(b);
+        return;
+    }
+    scratch.clear();
+    match std::str::from_utf8(b) {
+        Ok(s) if !s.is_ascii() => scratch.extend_from_slice(crate::domain::fold_name(s).as_bytes()),
+        _ => {
+            for w in b.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty()) {
+                if !scratch.is_empty() {
+                    scratch.push(b' ');
+                }
+                scratch.extend(w.iter().map(u8::to_ascii_lowercase));
+            }
+        }
+    }
+    h.write(scratch);
+}
+
+/// The message for a date of service no CMS year covers (a typo such as 1900 or 2105).
+pub(super) fn implausible_date(col: &str, s: &str, rules: &Ruleset) -> String {
+    format!(
+        "{col} {} is outside any year ccm can audit ({} to {}: CCM was first payable in {}); it is not priced; check the date",
+        show(s),
+        crate::rules::FIRST_SERVICE_YEAR,
+        rules.last_year() + 1,
+        crate::rules::FIRST_SERVICE_YEAR
+    )
+}
+
 /// What decoding a time log's rows shares, besides the rules: how its dates are read,
 /// the roles read from inside staff cells (for the notes), the staff roster.
 pub(super) struct FileCtx {
@@ -118,7 +156,7 @@ pub(super) fn parse_time_row(
     file_ctx: &FileCtx,
     file: u16,
     line: u64,
-) -> RowResult<(TimeRow, [IdKey; 3])> {
+) -> RowResult<(TimeRow, [IdKey; 4])> {
     let (dates, inferred, roster) = (&*file_ctx.dates, &file_ctx.inferred, &file_ctx.roster);
     let patient = r.get(Col::PatientId)?;
     let date_s = r.get(Col::ServiceDate)?;
@@ -141,30 +179,48 @@ pub(super) fn parse_time_row(
             dates.forms()
         ));
     };
-    // Clock times to the minute (seconds dropped): the interval serves the overlap checks.
-    let clock = |s: &str, col: &str| -> Result<Option<u16>, String> {
-        if s.is_empty() {
-            return Ok(None);
-        }
-        parse_clock_secs(s)
-            .map(|t| Some((t / 60) as u16))
-            .ok_or_else(|| format!("{col} {} is not a time (HH:MM or h:mm AM/PM)", show(s)))
+    if !rules.plausible_service_year(chrono::Datelike::year(&date)) {
+        return fail(implausible_date("service_date", date_s, rules));
+    }
+    // Clock times to the second: an interval lasts end minus start, to the second (a call
+    // 15:00:50-15:20:10 is 19 min 20 s); instants and zone abbreviations are read in
+    // `--tz`. The overlap checks use the minutes of the day.
+    let clock = |s: &str, col: &str| {
+        dates
+            .clock(s)
+            .map_err(|why| format!("{col} {} {why}", show(s)))
     };
-    let start = match clock(start_s, "start_time") {
+    let start_c = match clock(start_s, "start_time") {
         Ok(t) => t,
         Err(m) => return fail(m),
     };
-    let end = match clock(end_s, "end_time") {
+    let end_c = match clock(end_s, "end_time") {
         Ok(t) => t,
         Err(m) => return fail(m),
     };
-    let span = match (start, end) {
-        (Some(s), Some(e)) if e <= s => {
+    for (c, col, s) in [(&start_c, "start_time", start_s), (&end_c, "end_time", end_s)] {
+        if let Some(d) = c.as_ref().and_then(|c| c.date)
+            && d != date
+        {
             return fail(format!(
-                "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
+                "{col} {} is on {d}, not on the service date {date}: an interval lies within its service day",
+                show(s)
             ));
         }
-        (Some(s), Some(e)) => Some(e - s),
+    }
+    let start = start_c.map(|c| (c.secs / 60) as u16);
+    let end = end_c.map(|c| (c.secs / 60) as u16);
+    // The interval's length in seconds.
+    let span: Option<u32> = match (&start_c, &end_c) {
+        (Some(s), Some(e)) => match dates.elapsed(date, s, e) {
+            Err(why) => return fail(format!("start_time {} to end_time {} {why}", show(start_s), show(end_s))),
+            Ok(len) if len <= 0 || e.secs <= s.secs && e.instant.is_none() => {
+                return fail(format!(
+                    "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
+                ));
+            }
+            Ok(len) => Some(len as u32),
+        },
         _ => None,
     };
     // The duration counts; an interval longer than it is a paused timer (valid), one
@@ -180,7 +236,7 @@ pub(super) fn parse_time_row(
                 open_timer(minutes_s).patient(patient),
             )));
         }
-        (None, Some(sp)) if minutes_s.is_empty() => u32::from(sp) * 60,
+        (None, Some(sp)) if minutes_s.is_empty() => sp,
         (None, _) => {
             return fail(format!(
                 "minutes {} is not a duration (20, 20.75, 0:20, 00:20:15 or 20 min; at most 24 hours)",
@@ -197,10 +253,13 @@ pub(super) fn parse_time_row(
                 minutes_s.trim()
             ));
         }
-        (Some(d), Some(sp)) if d > u32::from(sp) * 60 + 60 => {
+        (Some(d), Some(sp)) if d > sp + 60 => {
             return fail(format!(
-                "minutes {} are longer than start/end ({start_s}-{end_s} is {sp} minutes)",
-                show(minutes_s)
+                "minutes {} are longer than start/end ({}-{} is {})",
+                show(minutes_s),
+                show(start_s),
+                show(end_s),
+                crate::domain::Secs(sp).show()
             ));
         }
         (Some(d), _) => d,
@@ -280,10 +339,17 @@ pub(super) fn parse_time_row(
     // note trimmed. `P001 ` for `P001`, `rn` for `RN` or `03/05/2025` for `2025-03-05` does
     // not hide a repeat.
     let mut h = std::hash::BuildHasher::build_hasher(&crate::domain::FastState::default());
-    for id in [patient, staff, npi_s] {
-        h.write(id.as_bytes());
-        h.write_u8(0xff);
+    let staff_key = IdKey::folded(staff);
+    h.write(patient.as_bytes());
+    h.write_u8(0xff);
+    if staff_key.is_inline() {
+        h.write_u64(staff_key.hash());
+    } else {
+        h.write(crate::domain::fold_name(staff).as_bytes());
     }
+    h.write_u8(0xff);
+    h.write(npi_s.as_bytes());
+    h.write_u8(0xff);
     h.write_i32(chrono::Datelike::num_days_from_ce(&date));
     h.write_u16(start.unwrap_or(NO_TIME));
     h.write_u16(end.unwrap_or(NO_TIME));
@@ -293,8 +359,10 @@ pub(super) fn parse_time_row(
     }
     h.write_u8(0xff);
     h.write_u8(program as u8);
+    // Activity and note by the identity rule too: a report viewer that upper-cases or
+    // re-spaces them does not make a second entry.
     for c in [Col::Activity, Col::Note] {
-        h.write(r.raw(c).trim_ascii());
+        fold_into(&mut h, r.raw(c), &mut cache.scratch);
         h.write_u8(0xff);
     }
     // A time log without a note column says nothing of documentation: not judged (the
@@ -311,7 +379,14 @@ pub(super) fn parse_time_row(
             }),
         )
     };
-    let keys = [IdKey::new(patient), IdKey::new(staff), IdKey::new(npi_s)];
+    // Patients and NPIs compare exactly; staff by the identity rule (case and spacing
+    // aside), shown as first written.
+    let keys = [
+        IdKey::new(patient),
+        staff_key,
+        IdKey::new(npi_s),
+        IdKey::new(staff),
+    ];
     Ok(Ok((
         TimeRow {
             patient: 0,

@@ -110,7 +110,8 @@ pub fn stream_timelog_batches(
             };
             if keys.iter().all(IdKey::is_inline) {
                 pending.rows.push(row);
-                for (k, list) in keys.into_iter().zip(&mut pending.keys) {
+                pending.staff_shown.push(keys[3]);
+                for (k, list) in keys.into_iter().take(3).zip(&mut pending.keys) {
                     list.push(k);
                 }
                 if pending.rows.len() == BATCH {
@@ -131,7 +132,7 @@ pub fn stream_timelog_batches(
     pending.flush(ds, &mut sink);
     let notes = &mut ds.files[file as usize].read.notes;
     notes.extend(inferred_roles_note(&ctx.inferred));
-    notes.extend(ctx.dates.note());
+    notes.extend(ctx.dates.notes());
     result
 }
 
@@ -140,6 +141,8 @@ pub fn stream_timelog_batches(
 struct Pending {
     rows: Vec<TimeRow>,
     keys: [Vec<IdKey>; 3],
+    /// The staff cells as written (the staff keys are folded: names compare case aside).
+    staff_shown: Vec<IdKey>,
     ids: Vec<u32>,
 }
 
@@ -153,7 +156,8 @@ impl Pending {
         for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
             row.patient = id;
         }
-        ds.staff.intern_batch(&self.keys[1], &mut self.ids);
+        ds.staff
+            .intern_names_batch(&self.keys[1], &self.staff_shown, &mut self.ids);
         for (row, &id) in self.rows.iter_mut().zip(&self.ids) {
             row.staff = id;
         }
@@ -163,6 +167,7 @@ impl Pending {
         }
         sink(&self.rows);
         self.rows.clear();
+        self.staff_shown.clear();
         self.keys.iter_mut().for_each(Vec::clear);
     }
 }

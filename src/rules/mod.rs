@@ -147,6 +147,9 @@ pub fn pack_code(code: &str) -> Option<u64> {
     Some(k)
 }
 
+/// The first year CCM could be billed (CPT 99490 from 2015-01-01).
+pub const FIRST_SERVICE_YEAR: i32 = 2015;
+
 impl Ruleset {
     /// Prices every year that has a qualifying-APM conversion factor at it (`--apm`).
     pub fn use_apm_factor(&mut self) {
@@ -156,6 +159,19 @@ impl Ruleset {
     }
 
     /// The ruleset of a calendar year; a year without its own rules takes the nearest one.
+    /// Whether a date of service in `year` can be audited at all: from 2015, the year CCM
+    /// became payable (CPT 99490, CY2015 PFS final rule), to the year after the latest
+    /// rules year. A date outside is a typo (`1900`, `2105`), never priced as an estimate.
+    /// The latest year with rules of its own.
+    pub fn last_year(&self) -> i32 {
+        self.years.keys().next_back().copied().unwrap_or(FIRST_SERVICE_YEAR)
+    }
+
+    pub fn plausible_service_year(&self, year: i32) -> bool {
+        let last = self.years.keys().next_back().copied().unwrap_or(year);
+        (FIRST_SERVICE_YEAR..=last + 1).contains(&year)
+    }
+
     pub fn year(&self, year: i32) -> &YearRules {
         if let Some(r) = self.years.get(&year) {
             return r;

@@ -44,28 +44,54 @@ pub enum NotData {
     BlankLine,
     /// Two fields or more, all blank.
     BlankRow,
-    /// A totals or footer row; its first filled cell is the one given (by position).
+    /// A totals, subtotal or page footer row; the cell that says so is the one given (by
+    /// position).
     Footer(usize),
+    /// The file's header again, below the data (a report that repeats it on every page,
+    /// or two exports joined one after the other).
+    RepeatedHeader,
 }
 
-/// Whether a record whose first field starts with byte `b` may be one that
-/// [`not_a_data_row`] turns away: the cheap test every record passes through first.
-#[inline]
-pub fn may_start(b: Option<&u8>) -> bool {
-    match b {
-        None => true,
-        Some(b) => {
-            b.is_ascii_whitespace()
-                || matches!(b.to_ascii_lowercase(), b't' | b'g' | b's' | b'c' | b'r')
+/// Where a kind's cells stand in a file, to tell a data row from one that is not: the
+/// patient id's position, the required columns' positions, and the header's cells (trimmed,
+/// lower case).
+#[derive(Clone, Debug, Default)]
+pub struct RowShape {
+    pub patient: Option<usize>,
+    pub required: Vec<usize>,
+    pub header: Vec<Vec<u8>>,
+}
+
+impl RowShape {
+    /// The shape of a file whose header cells are `header`.
+    pub fn new(patient: Option<usize>, required: Vec<usize>, header: &[String]) -> RowShape {
+        RowShape {
+            patient,
+            required,
+            header: header
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase().into_bytes())
+                .collect(),
         }
     }
 }
 
-/// What the record of `cells` is when it is not a data row; `patient` is the position of
-/// its patient-id cell, when the file has one.
+/// What the record of `cells` is when it is not a data row.
+///
+/// - every cell blank: a blank line (one field) or a blank row;
+/// - every cell the header's own (case and spaces aside): the header repeated;
+/// - a footer: the patient cell is a totals cell (`Total`, `CS10021 Total`, `Page 2 of 3`),
+///   or a required cell is blank and a cell says totals. A totals cell is the first filled
+///   cell opening with a footer word (`Grand Total (12 patients)`) or ending with one after
+///   an id or a name (`CS10021 Total`, `Reyes, Kim - Subtotal`), a cell that is a footer word
+///   alone (`Total:` beside the patient's id, as a per-patient subtotal writes it), or a
+///   page footer (`Page 2`, `Page 2 of 3`).
+///
+/// A row whose required cells are all filled and whose patient cell holds an id is data,
+/// whatever its other cells say (a note that reads `Total time 20 min`).
 pub fn not_a_data_row<'a>(
     cells: impl ExactSizeIterator<Item = &'a [u8]> + Clone,
-    patient: Option<usize>,
+    shape: &RowShape,
 ) -> Option<NotData> {
     let n = cells.len();
     let blank = |c: &[u8]| c.iter().all(u8::is_ascii_whitespace);
@@ -76,24 +102,102 @@ pub fn not_a_data_row<'a>(
             NotData::BlankRow
         });
     };
-    if !is_footer_word(first) {
+    if n == shape.header.len()
+        && n > 1
+        && cells
+            .clone()
+            .zip(&shape.header)
+            .all(|(c, h)| c.trim_ascii().eq_ignore_ascii_case(h))
+    {
+        return Some(NotData::RepeatedHeader);
+    }
+    let patient_cell = shape.patient.and_then(|p| cells.clone().nth(p));
+    let patient_says = patient_cell.is_some_and(|c| is_totals_cell(c, true));
+    let required_blank = patient_cell.is_none_or(blank)
+        || shape
+            .required
+            .iter()
+            .any(|&i| cells.clone().nth(i).is_none_or(blank));
+    if !patient_says && !required_blank {
         return None;
     }
-    let no_id = match patient.and_then(|p| cells.clone().nth(p)) {
-        None => true,
-        Some(id) => blank(id) || is_footer_word(id),
-    };
-    no_id.then_some(NotData::Footer(at))
+    if is_totals_cell(first, true) {
+        return Some(NotData::Footer(at));
+    }
+    cells
+        .enumerate()
+        .find(|(_, c)| is_totals_cell(c, false))
+        .map(|(i, _)| NotData::Footer(i))
 }
 
-/// Whether a cell opens with one of [`FOOTER_WORDS`].
-fn is_footer_word(cell: &[u8]) -> bool {
+/// Whether a cell says totals: a footer word alone, a page footer, an id or name followed
+/// by a footer word (`CS10021 Total`), or (when `opening`) a cell a footer word opens
+/// (`Grand Total (12 patients)`).
+fn is_totals_cell(cell: &[u8], opening: bool) -> bool {
     let cell = cell.trim_ascii();
-    FOOTER_WORDS.iter().any(|w| {
+    let word_at_start = |w: &str| {
         cell.len() >= w.len()
             && cell[..w.len()].eq_ignore_ascii_case(w.as_bytes())
             && cell.get(w.len()).is_none_or(|b| !b.is_ascii_alphanumeric())
-    })
+    };
+    let alone = |w: &str| {
+        word_at_start(w)
+            && cell[w.len()..]
+                .iter()
+                .all(|b| b.is_ascii_whitespace() || b.is_ascii_punctuation())
+    };
+    if is_page_footer(cell) {
+        return true;
+    }
+    if FOOTER_WORDS.iter().any(|w| alone(w)) {
+        return true;
+    }
+    if opening && FOOTER_WORDS.iter().any(|w| word_at_start(w)) {
+        return true;
+    }
+    // `CS10021 Total`, `Reyes, Kim - Subtotal:`: a footer word at the end after a space.
+    let end = cell
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    let body = &cell[..end];
+    ["total", "totals", "subtotal", "sub-total", "count", "sum"]
+        .iter()
+        .any(|w| {
+            body.len() > w.len() + 1
+                && body[body.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
+                && body[body.len() - w.len() - 1] == b' '
+        })
+}
+
+/// `Page 2`, `Page 2 of 3`, `Page: 2/3` (any case).
+fn is_page_footer(cell: &[u8]) -> bool {
+    let Some(rest) = cell
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case(b"page"))
+        .map(|_| &cell[4..])
+    else {
+        return false;
+    };
+    let rest: Vec<u8> = rest
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
+        .collect();
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    if digits(&rest) {
+        return true;
+    }
+    let lower = rest.to_ascii_lowercase();
+    for sep in [&b"of"[..], b"/"] {
+        if let Some(i) = lower.windows(sep.len()).position(|w| w == sep)
+            && digits(&lower[..i])
+            && digits(&lower[i + sep.len()..])
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// The finding for a record of `kind` that is not a data row; `cell` is the footer word's
@@ -102,6 +206,10 @@ pub fn finding(kind: Kind, what: NotData, cell: &str) -> Finding {
     let msg = match what {
         NotData::Footer(_) => format!(
             "{} row {cell} is a totals or footer row, not a data row; it is left out",
+            kind.as_str()
+        ),
+        NotData::RepeatedHeader => format!(
+            "{} row repeats the header (a page header, or a second export joined below the first); it is left out",
             kind.as_str()
         ),
         _ => format!(
@@ -114,16 +222,52 @@ pub fn finding(kind: Kind, what: NotData, cell: &str) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use super::{NotData, may_start, not_a_data_row};
+    use super::{NotData, RowShape, not_a_data_row};
 
     fn what(cells: &[&str], patient: Option<usize>) -> Option<NotData> {
+        shaped(cells, patient, &[], &[])
+    }
+
+    fn shaped(
+        cells: &[&str],
+        patient: Option<usize>,
+        required: &[usize],
+        header: &[&str],
+    ) -> Option<NotData> {
         let c: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
-        let got = not_a_data_row(c.iter().copied(), patient);
-        // The cheap first test never turns away a record the full one would catch.
-        if got.is_some() {
-            assert!(may_start(c.first().and_then(|f| f.first())), "{cells:?}");
-        }
-        got
+        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        let shape = RowShape::new(patient, required.to_vec(), &header);
+        not_a_data_row(c.iter().copied(), &shape)
+    }
+
+    #[test]
+    fn subtotals_page_footers_and_repeated_headers_are_not_data() {
+        let head = ["Acct No", "DOS", "Minutes", "Staff"];
+        let s = |cells: &[&str]| shaped(cells, Some(0), &[0, 1, 3], &head);
+        assert_eq!(s(&["20031", "3/3/2025", "14", "Lopez, Ana"]), None);
+        // Per-patient subtotals, both ways reports write them.
+        assert_eq!(s(&["20031 Total", "", "26", ""]), Some(NotData::Footer(0)));
+        assert_eq!(s(&["20033", "Total", "37", ""]), Some(NotData::Footer(1)));
+        assert_eq!(s(&["20033", "", "37", "Total:"]), Some(NotData::Footer(3)));
+        // Per-staff subtotal.
+        assert_eq!(
+            s(&["", "", "120", "Lopez, Ana - Subtotal"]),
+            Some(NotData::Footer(3))
+        );
+        // Page footers.
+        assert_eq!(s(&["Page 1 of 2", "", "", ""]), Some(NotData::Footer(0)));
+        assert_eq!(s(&["", "", "", "page 3"]), Some(NotData::Footer(3)));
+        // The header again, in any case.
+        assert_eq!(
+            s(&["ACCT NO", " dos", "Minutes", "Staff "]),
+            Some(NotData::RepeatedHeader)
+        );
+        // A data row whose note speaks of a total is data; a row missing its date with no
+        // totals word is a data row with a blank value (IN002 later), not a footer.
+        assert_eq!(s(&["20031", "3/3/2025", "Total", "Lopez, Ana"]), None);
+        assert_eq!(s(&["20031", "", "14", "Lopez, Ana"]), None);
+        // An id that merely ends in letters is data.
+        assert_eq!(s(&["ACCOUNT", "3/3/2025", "14", "Lopez, Ana"]), None);
     }
 
     #[test]
