@@ -31,7 +31,26 @@ use transforms::{T, TRANSFORMS};
 
 /// Transformations that fail on today's code (the name, and how). Skipped, with a line
 /// printed; `METAMORPHIC_GAPS=1` runs them and prints their diffs instead.
-pub const KNOWN_GAPS: &[(&str /*transform*/, &str /*reason*/)] = &[];
+pub const KNOWN_GAPS: &[(&str /*transform*/, &str /*reason*/)] = &[
+    (
+        "apostrophe_npi",
+        "a billing NPI written '1234567893 (Excel's text marker) is IN002 on every row: the \
+         leading ' is dropped from patient and staff ids but not from NPIs (demo: 179 rows \
+         counted -> 0, the 40 clean lines lost; also exports/utf16_tab, rules/TM004/clean)",
+    ),
+    (
+        "split_overlap",
+        "a patient-month finding is reported once per time log holding the month's rows: \
+         the demo split in two logs gives CN001 P0018, CN003 P0020 and OV001 P0031 twice \
+         (same minutes and amount; without any overlap too); amounts and lines unchanged",
+    ),
+    (
+        "xlsx_hidden_first_sheet",
+        "without --sheet the workbook's first sheet is read though hidden and holding no \
+         time-log columns: exit 2, `required column patient_id not found (headers seen: \
+         Code, Meaning)`; the visible sheet with the columns is not looked for",
+    ),
+];
 
 const AS_OF: &str = "2025-04-15";
 
@@ -151,9 +170,7 @@ impl FileSet {
         }
         kinds.remove("claims.csv");
         let map: toml::Table = flag("--map")
-            .map(|m| {
-                toml::from_str(&std::fs::read_to_string(fx.dir.join(m)).unwrap()).unwrap()
-            })
+            .map(|m| toml::from_str(&std::fs::read_to_string(fx.dir.join(m)).unwrap()).unwrap())
             .unwrap_or_default();
         let map_of = |kind: &str| -> Vec<(String, String)> {
             map.get(kind)
@@ -217,7 +234,9 @@ impl FileSet {
     }
 
     pub fn has_arg(&self, a: &str) -> bool {
-        self.args.iter().any(|x| x == a || x.starts_with(&format!("{a}=")))
+        self.args
+            .iter()
+            .any(|x| x == a || x.starts_with(&format!("{a}=")))
     }
 
     pub fn flag(&self, f: &str) -> Option<String> {
@@ -303,7 +322,11 @@ fn run(fs: &FileSet) -> Result<Outcome, String> {
         .expect("run ccm");
     Ok(read_out(
         o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("").into(),
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .into(),
         &out,
     ))
 }
@@ -452,10 +475,18 @@ fn csv_lines(p: &Path, cols: Option<&[&str]>) -> Vec<String> {
 /// Compares a transformed run with the untouched one: `Ok(None)` when they agree (up to the
 /// allowed additions), `Ok(Some(codes))` when they differ but the run said so, else `Err`
 /// with the diff.
-fn compare(base: &Outcome, got: &Outcome, may_add: &[&str], says_so: &[&str]) -> Result<Option<String>, String> {
+fn compare(
+    base: &Outcome,
+    got: &Outcome,
+    may_add: &[&str],
+    says_so: &[&str],
+) -> Result<Option<String>, String> {
     let mut diff = Vec::new();
     if base.exit != got.exit {
-        diff.push(format!("exit {} -> {} ({})", base.exit, got.exit, got.stderr));
+        diff.push(format!(
+            "exit {} -> {} ({})",
+            base.exit, got.exit, got.stderr
+        ));
     }
     for (k, v) in &base.summary {
         let g = got.summary.get(k).cloned().unwrap_or_default();
@@ -464,14 +495,24 @@ fn compare(base: &Outcome, got: &Outcome, may_add: &[&str], says_so: &[&str]) ->
         }
     }
     if base.counted != got.counted {
-        diff.push(format!("time-log rows counted: {} -> {}", base.counted, got.counted));
+        diff.push(format!(
+            "time-log rows counted: {} -> {}",
+            base.counted, got.counted
+        ));
     }
-    for (what, b, g) in [("clean", &base.clean, &got.clean), ("held", &base.held, &got.held)] {
+    for (what, b, g) in [
+        ("clean", &base.clean, &got.clean),
+        ("held", &base.held, &got.held),
+    ] {
         let mut lines: Vec<String> = b
             .iter()
             .filter(|l| !g.contains(l))
             .map(|l| format!("- {what} {l}"))
-            .chain(g.iter().filter(|l| !b.contains(l)).map(|l| format!("+ {what} {l}")))
+            .chain(
+                g.iter()
+                    .filter(|l| !b.contains(l))
+                    .map(|l| format!("+ {what} {l}")),
+            )
             .collect();
         if lines.len() > 6 {
             let n = lines.len();
@@ -509,11 +550,17 @@ fn compare(base: &Outcome, got: &Outcome, may_add: &[&str], says_so: &[&str]) ->
     if diff.is_empty() {
         return Ok(None);
     }
-    let said: Vec<&String> = added.iter().filter(|c| says_so.contains(&c.as_str())).collect();
+    let said: Vec<&String> = added
+        .iter()
+        .filter(|c| says_so.contains(&c.as_str()))
+        .collect();
     if !said.is_empty() {
         return Ok(Some(format!("{said:?}")));
     }
-    let loud: Vec<&String> = added.iter().filter(|c| !may_add.contains(&c.as_str())).collect();
+    let loud: Vec<&String> = added
+        .iter()
+        .filter(|c| !may_add.contains(&c.as_str()))
+        .collect();
     diff.insert(
         0,
         if base.exit != got.exit {
@@ -540,8 +587,14 @@ fn apply(fx: &Fixture, base: &Outcome, stack: &[&T]) -> Option<Result<Option<Str
             return None;
         }
     }
-    let may_add: Vec<&str> = stack.iter().flat_map(|t| t.may_add.iter().copied()).collect();
-    let says_so: Vec<&str> = stack.iter().flat_map(|t| t.says_so.iter().copied()).collect();
+    let may_add: Vec<&str> = stack
+        .iter()
+        .flat_map(|t| t.may_add.iter().copied())
+        .collect();
+    let says_so: Vec<&str> = stack
+        .iter()
+        .flat_map(|t| t.says_so.iter().copied())
+        .collect();
     // A table that cannot be written so (a character windows-1252 lacks): not applicable.
     let got = run(&fs).ok()?;
     Some(compare(base, &got, &may_add, &says_so))
@@ -591,7 +644,10 @@ fn check(fixtures: &[Fixture], jobs: Vec<(usize, Vec<&'static T>)>) {
     let jobs: Vec<_> = jobs
         .into_iter()
         .filter(|(_, st)| {
-            let g: Vec<_> = st.iter().filter_map(|t| gap(t.name).map(|w| (t.name, w))).collect();
+            let g: Vec<_> = st
+                .iter()
+                .filter_map(|t| gap(t.name).map(|w| (t.name, w)))
+                .collect();
             if g.is_empty() || show_gaps() {
                 return true;
             }
@@ -637,7 +693,12 @@ fn check(fixtures: &[Fixture], jobs: Vec<(usize, Vec<&'static T>)>) {
         }
         return;
     }
-    assert!(bad.is_empty(), "{} transformation(s) changed the audit:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} transformation(s) changed the audit:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 impl FileSet {
@@ -713,7 +774,10 @@ fn metamorphic_export_shapes() {
 #[test]
 fn metamorphic_rule_fixtures_sampled() {
     let fx = rule_fixtures();
-    let all: Vec<&T> = active().into_iter().filter(|t| gap(t.name).is_none() || show_gaps()).collect();
+    let all: Vec<&T> = active()
+        .into_iter()
+        .filter(|t| gap(t.name).is_none() || show_gaps())
+        .collect();
     let mut jobs = Vec::new();
     for (i, f) in fx.iter().enumerate() {
         if full() {

@@ -21,7 +21,10 @@ pub enum Shape {
     Csv,
     /// `typed`: numbers, dates and times as Excel values (else every cell text); `hidden`:
     /// a hidden first sheet of other data, the log on a later sheet.
-    Xlsx { typed: bool, hidden: bool },
+    Xlsx {
+        typed: bool,
+        hidden: bool,
+    },
 }
 
 /// One record below the header: its cells, the physical line it started on in the
@@ -150,9 +153,9 @@ impl Table {
     pub fn col(&self, field: &str) -> Option<usize> {
         let find = |name: &str| {
             let n = norm(name);
-            self.header.iter().position(|h| {
-                norm(h) == n && !(field == "patient_id" && norm(h).contains("name"))
-            })
+            self.header
+                .iter()
+                .position(|h| norm(h) == n && !(field == "patient_id" && norm(h).contains("name")))
         };
         if let Some((_, h)) = self.map.iter().find(|(f, _)| f == field) {
             return find(h);
@@ -167,7 +170,11 @@ impl Table {
 
     /// Whether the column at `i` feeds more than one field (a map's one `Staff` column).
     pub fn shared(&self, i: usize) -> bool {
-        self.map.iter().filter(|(_, h)| h == &self.header[i]).count() > 1
+        self.map
+            .iter()
+            .filter(|(_, h)| h == &self.header[i])
+            .count()
+            > 1
     }
 
     /// Parses a CSV (or `.xlsx`, its sheet `sheet` or first) file of `kind`.
@@ -274,7 +281,12 @@ impl Table {
 
     /// Reads a sheet as Excel shows it: dates `YYYY-MM-DD`, times `HH:MM:SS`, whole numbers
     /// without a point. Written back as CSV under the same stem unless a transformation says.
-    fn read_xlsx(path: &Path, kind: &str, map: Vec<(String, String)>, sheet: Option<&str>) -> Table {
+    fn read_xlsx(
+        path: &Path,
+        kind: &str,
+        map: Vec<(String, String)>,
+        sheet: Option<&str>,
+    ) -> Table {
         use calamine::{Data, Reader, Xlsx, open_workbook};
         let mut wb: Xlsx<_> = open_workbook(path).expect("open xlsx");
         let name = sheet

@@ -110,11 +110,32 @@ pub static TRANSFORMS: &[T] = &[
 
 /// Stacks of 3–5 transformations run together on the demo and on export shapes.
 pub static STACKS: &[&[&str]] = &[
-    &["shuffle_rows", "delim_semicolon", "windows_1252", "times_12h"],
-    &["title_block", "grand_total", "utf16le", "quote_all", "word_case"],
+    &[
+        "shuffle_rows",
+        "delim_semicolon",
+        "windows_1252",
+        "times_12h",
+    ],
+    &[
+        "title_block",
+        "grand_total",
+        "utf16le",
+        "quote_all",
+        "word_case",
+    ],
     &["split_overlap", "dates_us", "eol_crlf", "pad_spaces"],
-    &["header_aliases", "minutes_hmm", "sort_by_patient", "xlsx_typed"],
-    &["patient_subtotals", "apostrophe_ids", "nbsp_around", "eol_cr"],
+    &[
+        "header_aliases",
+        "minutes_hmm",
+        "sort_by_patient",
+        "xlsx_typed",
+    ],
+    &[
+        "patient_subtotals",
+        "apostrophe_ids",
+        "nbsp_around",
+        "eol_cr",
+    ],
 ];
 
 pub fn by_name(n: &str) -> &'static T {
@@ -213,7 +234,10 @@ fn title(s: &str) -> String {
         .map(|w| {
             let mut c = w.chars();
             match c.next() {
-                Some(f) => f.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect(),
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(c.flat_map(char::to_lowercase))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -235,7 +259,8 @@ fn tz(fs: &mut FileSet) -> chrono_tz::Tz {
     match fs.flag("--tz") {
         Some(z) => z.parse().expect("--tz zone"),
         None => {
-            fs.args.extend(["--tz".to_string(), "America/New_York".to_string()]);
+            fs.args
+                .extend(["--tz".to_string(), "America/New_York".to_string()]);
             chrono_tz::America::New_York
         }
     }
@@ -264,7 +289,8 @@ fn month_first_ok(fs: &mut FileSet, base: &Outcome) -> Res {
         Some(_) => Err("day-first by flag".into()),
         None => {
             // A day-first file proves itself by its dates: the base run says so above.
-            fs.args.extend(["--date-order".to_string(), "mdy".to_string()]);
+            fs.args
+                .extend(["--date-order".to_string(), "mdy".to_string()]);
             Ok(())
         }
     }
@@ -304,7 +330,9 @@ fn twelve_hour(i: usize, v: &str, seconds: bool) -> String {
 }
 
 fn decimal_minutes(_: usize, v: &str) -> String {
-    whole(v).map(|n| format!("{n}.00")).unwrap_or_else(|| v.to_string())
+    whole(v)
+        .map(|n| format!("{n}.00"))
+        .unwrap_or_else(|| v.to_string())
 }
 
 fn set_log_xlsx(fs: &mut FileSet, typed: bool, hidden: bool, sheet: bool) -> Res {
@@ -326,13 +354,18 @@ fn set_log_xlsx(fs: &mut FileSet, typed: bool, hidden: bool, sheet: bool) -> Res
         fs.logs.push(fs.tables.len() - 1);
     }
     let old = fs.tables[li].file.clone();
-    let stem = old.rsplit_once('.').map(|x| x.0).unwrap_or(&old).to_string();
+    let stem = old
+        .rsplit_once('.')
+        .map(|x| x.0)
+        .unwrap_or(&old)
+        .to_string();
     let new = format!("{stem}.xlsx");
     fs.tables[li].shape = Shape::Xlsx { typed, hidden };
     fs.tables[li].file = new.clone();
     fs.rename_arg(&old, &new);
     if sheet {
-        fs.args.extend(["--sheet".to_string(), "Time Log".to_string()]);
+        fs.args
+            .extend(["--sheet".to_string(), "Time Log".to_string()]);
     }
     Ok(())
 }
@@ -343,7 +376,9 @@ fn zero_pad(fs: &mut FileSet, base: &Outcome, flag: bool) -> Res {
     }
     for t in &fs.tables {
         if let Some(c) = t.col("patient_id")
-            && t.rows.iter().any(|r| r.data && r.cells[c].trim().starts_with('0'))
+            && t.rows
+                .iter()
+                .any(|r| r.data && r.cells[c].trim().starts_with('0'))
         {
             return Err("ids with leading zeros already".into());
         }
@@ -387,12 +422,7 @@ fn sort_by_patient(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     for t in logs(fs) {
         let (p, d) = (t.col("patient_id"), t.col("service_date"));
         reorder(t, |rows| {
-            rows.sort_by_key(|r| {
-                (
-                    p.map(|c| r.cells[c].clone()),
-                    d.map(|c| r.cells[c].clone()),
-                )
-            })
+            rows.sort_by_key(|r| (p.map(|c| r.cells[c].clone()), d.map(|c| r.cells[c].clone())))
         });
     }
     Ok(())
@@ -711,7 +741,11 @@ fn header_aliases(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
             t.header[c] = n.to_string();
         }
     }
-    if changed { Ok(()) } else { Err("every header is mapped".into()) }
+    if changed {
+        Ok(())
+    } else {
+        Err("every header is mapped".into())
+    }
 }
 
 /// Headers in another spelling: `PATIENT-ID`, `Service Date`, `staff.role` (report
@@ -737,7 +771,11 @@ fn header_case(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
             t.header[c] = h;
         }
     }
-    if changed { Ok(()) } else { Err("every header is mapped".into()) }
+    if changed {
+        Ok(())
+    } else {
+        Err("every header is mapped".into())
+    }
 }
 
 /// Columns ccm does not read in front (`Patient Name`, `DOB`, `Location`): a report with
@@ -752,7 +790,11 @@ fn extra_columns(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
         }
         for r in t.rows.iter_mut() {
             let v: Vec<String> = if r.data {
-                vec!["Doe, Jane".into(), "1950-01-01".into(), "Main Clinic".into()]
+                vec![
+                    "Doe, Jane".into(),
+                    "1950-01-01".into(),
+                    "Main Clinic".into(),
+                ]
             } else {
                 vec![String::new(); 3]
             };
@@ -834,9 +876,13 @@ fn clock_instants(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
         let Some(d) = t.col("service_date") else {
             continue;
         };
-        for c in [t.col("start_time"), t.col("end_time")].into_iter().flatten() {
+        for c in [t.col("start_time"), t.col("end_time")]
+            .into_iter()
+            .flatten()
+        {
             for (i, r) in t.rows.iter_mut().filter(|r| r.data).enumerate() {
-                let (Some(date), Some((h, m, s))) = (iso_date(&r.cells[d]), clock(r.cells[c].trim()))
+                let (Some(date), Some((h, m, s))) =
+                    (iso_date(&r.cells[d]), clock(r.cells[c].trim()))
                 else {
                     continue;
                 };
@@ -854,7 +900,11 @@ fn clock_instants(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
             }
         }
     }
-    if changed { Ok(()) } else { Err("no clock times".into()) }
+    if changed {
+        Ok(())
+    } else {
+        Err("no clock times".into())
+    }
 }
 
 /// Minutes with two decimals (`12.00`): a duration column formatted Number.
@@ -972,11 +1022,18 @@ fn split_overlap(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
         return Err("too few rows to split".into());
     }
     let cut = places[places.len() / 2];
-    let stem = t.file.rsplit_once('.').map(|x| x.0).unwrap_or(&t.file).to_string();
+    let stem = t
+        .file
+        .rsplit_once('.')
+        .map(|x| x.0)
+        .unwrap_or(&t.file)
+        .to_string();
     let flagged = |r: &Row| {
         base.flagged.iter().any(|(f, l)| {
             *l == r.line
-                && std::path::Path::new(f).file_stem().map(|s| s.to_string_lossy().into_owned())
+                && std::path::Path::new(f)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
                     == Some(stem.clone())
         })
     };

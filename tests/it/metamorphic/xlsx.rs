@@ -34,9 +34,13 @@ pub fn render(t: &Table, typed: bool, hidden: bool) -> Vec<u8> {
     if hidden {
         let other = wb.add_worksheet();
         other.set_name("Lookup").unwrap();
-        for (r, row) in [["Code", "Meaning"], ["RN", "Registered Nurse"], ["MD", "Physician"]]
-            .iter()
-            .enumerate()
+        for (r, row) in [
+            ["Code", "Meaning"],
+            ["RN", "Registered Nurse"],
+            ["MD", "Physician"],
+        ]
+        .iter()
+        .enumerate()
         {
             for (c, v) in row.iter().enumerate() {
                 other.write_string(r as u32, c as u16, *v).unwrap();
@@ -67,14 +71,16 @@ pub fn render(t: &Table, typed: bool, hidden: bool) -> Vec<u8> {
                     && let Some((y, m, d)) = iso_date(v)
                 {
                     let dt = ExcelDateTime::from_ymd(y, m, d).unwrap();
-                    ws.write_datetime_with_format(r, col, &dt, &date_fmt).unwrap();
+                    ws.write_datetime_with_format(r, col, &dt, &date_fmt)
+                        .unwrap();
                     continue;
                 }
                 if time_cols.contains(&Some(c))
                     && let Some((h, m, s)) = clock(v)
                 {
                     let dt = ExcelDateTime::from_hms(u16::from(h), m, s).unwrap();
-                    ws.write_datetime_with_format(r, col, &dt, &time_fmt).unwrap();
+                    ws.write_datetime_with_format(r, col, &dt, &time_fmt)
+                        .unwrap();
                     continue;
                 }
                 if num_cols.contains(&Some(c))
