@@ -13,6 +13,7 @@ mod golden;
 mod held;
 mod inspect;
 mod layout;
+mod metamorphic;
 mod properties;
 mod red_team;
 mod workbook_out;
