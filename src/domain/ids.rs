@@ -95,6 +95,20 @@ impl IdKey {
         }
     }
 
+    /// A key that only carries the text (its hash left 0): for a name as written, kept
+    /// beside its folded key to show the first spelling, never looked up.
+    pub fn text_only(s: &str) -> IdKey {
+        let b = s.as_bytes();
+        let mut bytes = [0u8; Self::LEN];
+        if b.len() < Self::LEN {
+            bytes[0] = b.len() as u8;
+            bytes[1..=b.len()].copy_from_slice(b);
+        } else {
+            bytes[0] = Self::LONG;
+        }
+        IdKey { bytes, hash: 0 }
+    }
+
     /// The key's hash.
     pub fn hash(&self) -> u64 {
         self.hash
@@ -149,7 +163,10 @@ impl Interner {
         debug_assert!(self.fold_names);
         self.intern_batch(keys, out);
         for (&id, k) in out.iter().zip(shown) {
-            self.show(id, k.text());
+            // Only a new entry needs its text (a batch repeats a few staff many times).
+            if id as usize == self.shown.len() {
+                self.show(id, k.text());
+            }
         }
     }
 

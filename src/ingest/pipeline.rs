@@ -303,15 +303,31 @@ impl<D> Batch<D> {
         let e0 = self.ends.len();
         let whole = rec.as_slice();
         let mut controls = false;
-        if plain(whole)
-            && !rec
-                .iter()
-                .any(|f| f.trim_ascii_start().first() == Some(&b'\''))
-        {
+        // Printable ASCII (eight bytes at a time) with no field opening with `'` (looked
+        // for at the field starts only when the record holds one): nothing to clean, copied
+        // as it is. Otherwise field by field ([`super::clean`]).
+        let mut fast = plain(whole);
+        if fast {
             self.bytes.extend_from_slice(whole);
             self.ends
                 .extend((0..rec.len()).map(|i| rec.range(i).map_or(0, |r| r.end)));
-        } else {
+            if memchr::memchr(b'\'', whole).is_some() {
+                let mut start = 0;
+                for &end in &self.ends[e0..] {
+                    let f = whole[start..end].trim_ascii_start();
+                    if f.first() == Some(&b'\'') {
+                        fast = false;
+                        break;
+                    }
+                    start = end;
+                }
+            }
+            if !fast {
+                self.bytes.truncate(b0);
+                self.ends.truncate(e0);
+            }
+        }
+        if !fast {
             let before = self.repairs;
             for f in rec.iter() {
                 clean_field(f, &mut self.bytes, &mut self.repairs);
@@ -325,10 +341,12 @@ impl<D> Batch<D> {
             ends: &self.ends[e0..],
             controls,
         };
-        if let Some(nd) = in005::not_a_data_row(
-            (0..fields.len()).map(|i| fields.get(i).unwrap_or_default()),
-            shape,
-        ) {
+        if !in005::surely_data(|i| fields.get(i), shape)
+            && let Some(nd) = in005::not_a_data_row(
+                (0..fields.len()).map(|i| fields.get(i).unwrap_or_default()),
+                shape,
+            )
+        {
             self.not_data.push((self.len, nd));
         }
         self.controls.push(controls);

@@ -104,25 +104,29 @@ pub(super) fn inferred_roles_note(inferred: &InferredRoles) -> Option<String> {
 }
 
 /// Feeds `b` to the fingerprint by the identity rule: case and runs of spaces aside
-/// (`scratch` is the thread's reused buffer).
+/// (`scratch` is the thread's reused buffer). Printable ASCII with single spaces (nearly
+/// every note) is lower-cased in one pass; anything else is folded word by word.
 fn fold_into(h: &mut impl Hasher, b: &[u8], scratch: &mut Vec<u8>) {
     let b = b.trim_ascii();
-    let plain = b.iter().all(|&x| {
-        x.is_ascii() && !x.is_ascii_uppercase() && x != b'\t' && x != b'\n' && x != b'\r'
-    }) && !b.windows(2).any(|w| w == b"  ");
-    if plain {
-        h.write(b);
-        return;
-    }
     scratch.clear();
-    match std::str::from_utf8(b) {
-        Ok(s) if !s.is_ascii() => scratch.extend_from_slice(crate::domain::fold_name(s).as_bytes()),
-        _ => {
-            for w in b.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty()) {
-                if !scratch.is_empty() {
-                    scratch.push(b' ');
+    // Printable ASCII with no two spaces in a row: lower-cased as it is copied.
+    if super::clean::plain_single_spaced(b) {
+        scratch.resize(b.len(), 0);
+        for (d, &x) in scratch.iter_mut().zip(b) {
+            *d = x.to_ascii_lowercase();
+        }
+    } else {
+        match std::str::from_utf8(b) {
+            Ok(s) if !s.is_ascii() => {
+                scratch.extend_from_slice(crate::domain::fold_name(s).as_bytes())
+            }
+            _ => {
+                for w in b.split(u8::is_ascii_whitespace).filter(|w| !w.is_empty()) {
+                    if !scratch.is_empty() {
+                        scratch.push(b' ');
+                    }
+                    scratch.extend(w.iter().map(u8::to_ascii_lowercase));
                 }
-                scratch.extend(w.iter().map(u8::to_ascii_lowercase));
             }
         }
     }
@@ -438,7 +442,7 @@ pub(super) fn parse_time_row(
         IdKey::new(patient),
         staff_key,
         IdKey::new(npi_s),
-        IdKey::new(staff),
+        IdKey::text_only(staff),
     ];
     Ok(Ok((
         TimeRow {
@@ -467,4 +471,31 @@ pub(super) fn parse_time_row(
         },
         keys,
     )))
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::fold_into;
+    use std::hash::BuildHasher;
+    use std::hash::Hasher as _;
+
+    fn h(b: &[u8]) -> u64 {
+        let mut x = crate::domain::FastState::default().build_hasher();
+        fold_into(&mut x, b, &mut Vec::new());
+        x.finish()
+    }
+
+    #[test]
+    fn notes_hash_alike_case_and_spacing_aside() {
+        assert_eq!(
+            h(b"Reviewed BP log, PCP notified"),
+            h(b"REVIEWED BP LOG, PCP NOTIFIED")
+        );
+        assert_eq!(h(b"Reviewed  BP\tlog"), h(b"reviewed bp log"));
+        assert_eq!(
+            h(" Jos\u{e9} called ".as_bytes()),
+            h("JOS\u{c9} called".as_bytes())
+        );
+        assert_ne!(h(b"reviewed bp log"), h(b"reviewed bp logs"));
+    }
 }
