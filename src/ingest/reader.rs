@@ -111,7 +111,7 @@ pub(super) fn open_source<C: Schema>(
         let (csv, how, opts) = workbook::<C>(bytes, name, opts)?;
         return open_text(ds, csv, true, Box::new(std::io::empty()), how, name, &opts);
     }
-    let enc = sniff::encoding(&head, whole);
+    let enc = text_encoding(&head, whole, name)?;
     match enc.transcode_from() {
         None => open_text(ds, head, whole, raw, How::text(enc), name, opts),
         Some(from) => {
@@ -133,6 +133,17 @@ pub(super) fn open_source<C: Schema>(
             )
         }
     }
+}
+
+/// The encoding of a text file whose first bytes are `head`; UTF-16 without a byte-order
+/// mark is an error that names no byte of the file.
+fn text_encoding(head: &[u8], whole: bool, name: &str) -> Result<sniff::Encoding, IngestError> {
+    if sniff::utf16_without_bom(head) {
+        return Err(IngestError::Utf16NoBom {
+            file: printable(name, 200),
+        });
+    }
+    Ok(sniff::encoding(head, whole))
 }
 
 /// A zip archive's first bytes: an `.xlsx` workbook.
@@ -193,7 +204,7 @@ pub(super) fn open_bytes<C: Schema>(
         workbook::<C>(bytes, name, opts)?
     } else {
         let sample = &bytes[..bytes.len().min(SAMPLE)];
-        let enc = sniff::encoding(sample, sample.len() == bytes.len());
+        let enc = text_encoding(sample, sample.len() == bytes.len(), name)?;
         let text = match enc.transcode_from() {
             None => bytes,
             Some(from) => from
@@ -701,6 +712,12 @@ pub(super) fn sep_line(head: &[u8]) -> Option<(u8, usize)> {
 /// data row (a date, a clock time or a long number in a cell), only that, so no patient
 /// data reaches the terminal or a log.
 pub(super) fn headers_seen(heads: &[String]) -> String {
+    // NUL is in no header: the bytes are not text in an encoding ccm reads (UTF-32, a
+    // binary file), and what they hold is not shown.
+    if heads.iter().any(|h| h.contains('\0')) {
+        return "the first line holds NUL bytes: not text ccm can read (save it as CSV UTF-8)"
+            .to_string();
+    }
     let data_like = heads.iter().any(|h| {
         parse_date(h).is_some()
             || parse_clock_secs(h).is_some()
