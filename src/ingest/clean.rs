@@ -137,6 +137,18 @@ pub(super) fn clean_field(f: &[u8], out: &mut Vec<u8>, rep: &mut Repairs) {
     }
 }
 
+/// One cell cleaned as a record's fields are, as text (for the first-bytes samples that
+/// settle how a file is read: its date order, its durations, its id column), so a value
+/// reads the same there as in its row. `None`: not UTF-8.
+pub(super) fn cell(b: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    if plain(b) && b.first() != Some(&b'\'') {
+        return std::str::from_utf8(b).ok().map(std::borrow::Cow::Borrowed);
+    }
+    let mut out = Vec::with_capacity(b.len());
+    clean_field(b, &mut out, &mut Repairs::default());
+    String::from_utf8(out).ok().map(std::borrow::Cow::Owned)
+}
+
 /// `'00123` without its apostrophe: Excel's text mark before an id (letters, digits and
 /// `-` `.` `/` after it, nothing else).
 fn strip_apostrophe<'a>(f: &'a [u8], rep: &mut Repairs) -> &'a [u8] {

@@ -285,7 +285,7 @@ pub(super) fn order_evidence(sample: &[u8], delimiter: u8, cols: &[usize]) -> Or
             break;
         }
         for &c in cols {
-            let Some(cell) = rec.get(c).and_then(|b| std::str::from_utf8(b).ok()) else {
+            let Some(cell) = rec.get(c).and_then(super::clean::cell) else {
                 continue;
             };
             let cell = cell.trim();

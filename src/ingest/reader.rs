@@ -724,7 +724,7 @@ fn mmss_proof(sample: &[u8], delimiter: u8, col: usize) -> Option<String> {
     let mut n = 0;
     while n < 5000 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
         n += 1;
-        let Some(v) = rec.get(col).and_then(|v| std::str::from_utf8(v).ok()) else {
+        let Some(v) = rec.get(col).and_then(super::clean::cell) else {
             continue;
         };
         let v = v.trim();
@@ -754,7 +754,7 @@ fn names_in_column(sample: &[u8], delimiter: u8, col: usize) -> Option<(usize, u
     let (mut names, mut sampled) = (0usize, 0usize);
     let mut rec = csv::ByteRecord::new();
     while sampled < 200 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
-        let Some(v) = rec.get(col).and_then(|v| std::str::from_utf8(v).ok()) else {
+        let Some(v) = rec.get(col).and_then(super::clean::cell) else {
             continue;
         };
         let v = v.trim();

@@ -305,12 +305,14 @@ pub(super) fn parse_time_row(
             ));
         }
         (Some(d), Some(sp)) if d > sp + 60 => {
-            return fail(format!(
-                "minutes {} are longer than start/end ({}-{} is {})",
-                show(minutes_s),
-                show(start_s),
-                show(end_s),
+            let len = if sp % 60 == 0 {
+                format!("{} minutes", sp / 60)
+            } else {
                 crate::domain::Secs(sp).show()
+            };
+            return fail(format!(
+                "minutes {} are longer than start/end ({start_s}-{end_s} is {len})",
+                show(minutes_s)
             ));
         }
         (Some(d), _) => d,
