@@ -21,7 +21,8 @@ use std::path::Path;
 
 /// An error as one line with its cause chain: line breaks become spaces and every other
 /// control character (CR, ESC, NUL …) is escaped, so nothing from an input can move the
-/// cursor or split the line.
+/// cursor or split the line; cut at [`ONE_LINE_MAX`] characters, whatever a message
+/// below forgot to bound.
 pub fn one_line(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for c in e.chain() {
@@ -30,8 +31,12 @@ pub fn one_line(e: &anyhow::Error) -> String {
             parts.push(s);
         }
     }
-    crate::domain::printable(&parts.join(": ").replace('\n', " "), usize::MAX)
+    crate::domain::printable(&parts.join(": ").replace('\n', " "), ONE_LINE_MAX)
 }
+
+/// The most characters an error line holds (two paths of the system's longest and the
+/// words around them fit).
+pub const ONE_LINE_MAX: usize = 10_000;
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
@@ -184,7 +189,7 @@ fn run_inspect(args: InspectArgs) -> Result<u8> {
         ..ReadOptions::default()
     };
     if let Some(m) = &args.map {
-        let name = m.display().to_string();
+        let name = crate::domain::path_name(m);
         let text =
             std::fs::read_to_string(m).with_context(|| format!("cannot read map file {name}"))?;
         opts.map = HeaderMap::parse(&name, &text)?;
@@ -200,7 +205,7 @@ fn run_inspect(args: InspectArgs) -> Result<u8> {
     };
     let mut reports = Vec::new();
     for path in &args.files {
-        let name = path.display().to_string();
+        let name = crate::domain::path_name(path);
         let (kind, from) = match args.kind {
             Some(k) => (k, KindFrom::Given),
             None => (kind_from_name(&name), KindFrom::FileName),
@@ -372,14 +377,26 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
                 bar.set_message(format!("{:.0}", rows as f64 / secs));
             }));
         }
-        inputs.push(open_timelog(&mut ds, t, &t.display().to_string(), &topts)?);
+        inputs.push(open_timelog(
+            &mut ds,
+            t,
+            &crate::domain::path_name(t),
+            &topts,
+        )?);
         done_bytes += std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
     }
     for (kind, p) in &plan.companions {
-        read_companion(&mut ds, *kind, p, &p.display().to_string(), opts, &rules)?;
+        read_companion(
+            &mut ds,
+            *kind,
+            p,
+            &crate::domain::path_name(p),
+            opts,
+            &rules,
+        )?;
     }
     if let Some(p) = &plan.claims {
-        read_claims(&mut ds, p, &p.display().to_string(), opts)?;
+        read_claims(&mut ds, p, &crate::domain::path_name(p), opts)?;
     }
     timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));

@@ -116,7 +116,7 @@ impl AuditPlan {
             ..ReadOptions::default()
         };
         if let Some(m) = &args.map {
-            let name = m.display().to_string();
+            let name = crate::domain::path_name(m);
             let text = std::fs::read_to_string(m)
                 .with_context(|| format!("cannot read map file {name}"))?;
             read.map = HeaderMap::parse(&name, &text)?;
@@ -304,7 +304,7 @@ pub fn resolve(p: &Path) -> PathBuf {
 
 /// A path for a message: control characters escaped, bounded.
 fn shown(p: &Path) -> String {
-    crate::domain::printable(&p.display().to_string(), 200)
+    crate::domain::printable(&crate::domain::path_name(p), 200)
 }
 
 /// `--delimiter`: one ASCII character, or `\\t` / `tab` for a tab.

@@ -327,8 +327,12 @@ pub fn starts_formula(cell: &[u8]) -> bool {
     )
 }
 
-/// `s` fit for one line of a terminal or log: control characters escaped (so no input can
-/// move the cursor or split the line), cut to `max` characters with an ellipsis.
+/// `s` fit for one line of a terminal, a log or a CSV cell: control characters escaped
+/// (`\u{1b}`, `\n`), and so are the Unicode line and paragraph separators and the
+/// bidirectional overrides and isolates (U+2028, U+2029, U+202A-U+202E, U+2066-U+2069),
+/// so no input can move the cursor, split the line or reorder what it shows; cut to `max`
+/// characters with an ellipsis. The one escape for everything ccm prints that it did not
+/// write itself: file names, headers, arguments, messages.
 pub fn printable(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max));
     for (i, c) in s.chars().enumerate() {
@@ -336,13 +340,32 @@ pub fn printable(s: &str, max: usize) -> String {
             out.push_str("...");
             break;
         }
-        if c.is_control() {
+        if escaped(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Whether [`printable`] escapes `c`.
+fn escaped(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A path as ccm names it in every output (the report, findings.csv, summary.json, trace,
+/// inspect, messages): as given on the command line, through [`printable`] (a folder named
+/// with an escape sequence reaches no terminal raw and no CSV cell). Not cut: the system
+/// bounds a path's length.
+pub fn path_name(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy();
+    if s.chars().any(escaped) {
+        printable(&s, usize::MAX)
+    } else {
+        s.into_owned()
+    }
 }
 
 /// A HCPCS code: a CPT code (5 digits, or 4 digits and F, T, U or M for categories II and
@@ -358,6 +381,28 @@ pub fn well_formed_hcpcs(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_controls_separators_and_bidi_and_cuts() {
+        assert_eq!(
+            printable("a\u{1b}[31mb\0c\r\n", 100),
+            "a\\u{1b}[31mb\\u{0}c\\r\\n"
+        );
+        assert_eq!(
+            printable("x\u{202E}y\u{2028}z\u{2067}", 100),
+            "x\\u{202e}y\\u{2028}z\\u{2067}"
+        );
+        assert_eq!(printable("José 名前", 100), "José 名前");
+        assert_eq!(printable("abcdef", 3), "abc...");
+        // Idempotent: an escaped text is printable as it is.
+        let once = printable("\u{1b}\u{9b}", 100);
+        assert_eq!(printable(&once, 100), once);
+        assert_eq!(
+            path_name(std::path::Path::new("dir\u{1b}[31m/timelog.csv")),
+            "dir\\u{1b}[31m/timelog.csv"
+        );
+        assert_eq!(path_name(std::path::Path::new("a b/t.csv")), "a b/t.csv");
+    }
 
     #[test]
     fn dates_both_formats_and_invalid() {

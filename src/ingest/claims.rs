@@ -19,14 +19,27 @@ pub fn read_claims(
     opts: &ReadOptions,
 ) -> Result<(), IngestError> {
     let mut f = open_file(path, name)?;
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    // A workbook over the limit is said before it is read into memory.
+    let max = super::xlsx::MAX_WORKBOOK_BYTES;
+    if let Some(len) = f
+        .metadata()
+        .ok()
+        .map(|m| m.len())
+        .filter(|&l| is_xlsx && l > max)
+    {
+        return Err(IngestError::Workbook {
+            file: crate::domain::printable(name, 200),
+            msg: super::xlsx::too_big(Some(len)),
+        });
+    }
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes).map_err(|e| IngestError::Io {
         file: name.to_string(),
         source: e,
     })?;
-    let is_xlsx = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     // The text read: the bytes, or transcoded to UTF-8, or a workbook's sheet as CSV.
     let (input, bytes) = open_bytes::<ClaimCol>(ds, bytes, is_xlsx, name, opts)?;
     let (file, sep_len, header_at) = (input.file, input.sep_len, input.header_at);

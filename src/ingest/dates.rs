@@ -27,6 +27,10 @@ pub(super) struct Clock {
     pub(super) instant: Option<DateTime<FixedOffset>>,
 }
 
+/// A cell read with its zone abbreviation: the local date, the local time of day (seconds)
+/// when it has one, and the instant.
+pub(super) type Abbreviated = (NaiveDate, Option<u32>, DateTime<FixedOffset>);
+
 impl Dates {
     pub(super) fn new(order: DateOrder, tz: Option<Tz>) -> Dates {
         Dates {
@@ -61,10 +65,7 @@ impl Dates {
     /// A date or date-time cell that may end with a zone abbreviation (`… EST`): the local
     /// date and time when the abbreviation is the `--tz` zone's at that moment; else what
     /// is wrong, for the message. `Ok(None)`: the cell has no abbreviation.
-    pub(super) fn with_abbreviation(
-        &self,
-        s: &str,
-    ) -> Result<Option<(NaiveDate, Option<u32>, DateTime<FixedOffset>)>, String> {
+    pub(super) fn with_abbreviation(&self, s: &str) -> Result<Option<Abbreviated>, String> {
         let t = s.trim();
         let Some((body, abbr)) = t.rsplit_once(' ') else {
             return Ok(None);

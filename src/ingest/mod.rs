@@ -64,6 +64,10 @@ pub enum IngestError {
     },
     #[error("cannot read {file}: it is a directory, not a file")]
     IsDir { file: String },
+    #[error(
+        "{file}: looks like UTF-16 without a byte-order mark: save it as CSV UTF-8 (or as UTF-16 with its byte-order mark, Excel's Unicode Text)"
+    )]
+    Utf16NoBom { file: String },
     #[error("{file}: the file is empty (no header row)")]
     Empty { file: String },
     #[error("{file}: required column `{column}` not found ({seen})")]

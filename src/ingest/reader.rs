@@ -65,7 +65,10 @@ fn io_err(name: &str) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
     }
 }
 
-/// Opens a file of kind `C`: see [`open_source`].
+/// Opens a file of kind `C`: see [`open_source`]. The file is closed again once its
+/// header is read: the [`Input`] reopens it where it stopped on its first read, so a run
+/// of hundreds of time logs, whose headers are all read before any row, holds one open
+/// at a time (a 256 open-file limit is macOS's default).
 pub(super) fn open<C: Schema>(
     ds: &mut Dataset,
     path: &Path,
@@ -76,7 +79,88 @@ pub(super) fn open<C: Schema>(
     let xlsx_name = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    open_source(ds, Box::new(f), xlsx_name, name, opts)
+    let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let rest = Reopen::new(path, f);
+    let parked = rest.handle();
+    let input = open_source(ds, Box::new(rest), len, xlsx_name, name, opts)?;
+    parked.close();
+    Ok(input)
+}
+
+/// A file read from start to end that may be closed between two reads ([`Parked::close`])
+/// and is then reopened, on the next read, at the byte it stopped at. The file reopened
+/// must be the one closed (same device and inode): a file replaced in between is an error,
+/// never read from the middle.
+struct Reopen {
+    path: std::path::PathBuf,
+    /// Bytes read so far: where a reopened file is read from.
+    at: u64,
+    id: Option<(u64, u64)>,
+    file: Parked,
+}
+
+/// The open file of a [`Reopen`], shared with whoever may close it.
+#[derive(Clone)]
+struct Parked(std::sync::Arc<std::sync::Mutex<Option<std::fs::File>>>);
+
+impl Parked {
+    /// Closes the file; the next read reopens it.
+    fn close(&self) {
+        drop(self.0.lock().map(|mut f| f.take()));
+    }
+}
+
+impl Reopen {
+    fn new(path: &Path, f: std::fs::File) -> Reopen {
+        let id = file_id(&f);
+        Reopen {
+            path: path.to_path_buf(),
+            at: 0,
+            id,
+            file: Parked(std::sync::Arc::new(std::sync::Mutex::new(Some(f)))),
+        }
+    }
+    fn handle(&self) -> Parked {
+        self.file.clone()
+    }
+}
+
+/// A file's device and inode, where the system has them.
+fn file_id(f: &std::fs::File) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        f.metadata().ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = f;
+        None
+    }
+}
+
+impl Read for Reopen {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::{Seek, SeekFrom};
+        let mut slot = self
+            .file
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("a reader panicked"))?;
+        if slot.is_none() {
+            let mut f = std::fs::File::open(&self.path)?;
+            if file_id(&f) != self.id {
+                return Err(std::io::Error::other(
+                    "the file was replaced while ccm read it",
+                ));
+            }
+            f.seek(SeekFrom::Start(self.at))?;
+            *slot = Some(f);
+        }
+        let n = slot.as_mut().map_or(Ok(0), |f| f.read(buf))?;
+        self.at += n as u64;
+        Ok(n)
+    }
 }
 
 /// The first bytes of `r` (at most `n`) and whether they are all it holds.
@@ -100,20 +184,46 @@ fn read_head(r: &mut dyn Read, n: usize, name: &str) -> Result<(Vec<u8>, bool), 
 pub(super) fn open_source<C: Schema>(
     ds: &mut Dataset,
     mut raw: Box<dyn Read + Send>,
+    len: Option<u64>,
     is_xlsx: bool,
     name: &str,
     opts: &ReadOptions,
 ) -> Result<Input<C>, IngestError> {
     let (head, whole) = read_head(&mut raw, SAMPLE, name)?;
     if is_xlsx || head.starts_with(XLSX_MAGIC) {
+        // A workbook is read whole into memory: never more than a workbook may be. Its
+        // length, where the system says it, is checked before it is read; a stream is cut
+        // one byte past the limit.
+        let too_big = |len: Option<u64>| IngestError::Workbook {
+            file: printable(name, 200),
+            msg: super::xlsx::too_big(len),
+        };
+        let max = super::xlsx::MAX_WORKBOOK_BYTES;
+        if let Some(len) = len.filter(|&l| l > max) {
+            return Err(too_big(Some(len)));
+        }
         let mut bytes = head;
-        raw.read_to_end(&mut bytes).map_err(io_err(name))?;
+        let left = (max + 1).saturating_sub(bytes.len() as u64);
+        raw.take(left)
+            .read_to_end(&mut bytes)
+            .map_err(io_err(name))?;
+        if bytes.len() as u64 > max {
+            return Err(too_big(None));
+        }
         let (csv, how, opts) = workbook::<C>(bytes, name, opts)?;
         return open_text(ds, csv, true, Box::new(std::io::empty()), how, name, &opts);
     }
-    let enc = sniff::encoding(&head, whole);
+    let enc = text_encoding(&head, whole, name)?;
     match enc.transcode_from() {
-        None => open_text(ds, head, whole, raw, How::text(enc), name, opts),
+        None => {
+            // A file its first bytes hold whole is not read again (nor reopened).
+            let rest: Box<dyn Read + Send> = if whole {
+                Box::new(std::io::empty())
+            } else {
+                raw
+            };
+            open_text(ds, head, whole, rest, How::text(enc), name, opts)
+        }
         Some(from) => {
             let source = std::io::Cursor::new(head).chain(raw);
             let mut decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -133,6 +243,17 @@ pub(super) fn open_source<C: Schema>(
             )
         }
     }
+}
+
+/// The encoding of a text file whose first bytes are `head`; UTF-16 without a byte-order
+/// mark is an error that names no byte of the file.
+fn text_encoding(head: &[u8], whole: bool, name: &str) -> Result<sniff::Encoding, IngestError> {
+    if sniff::utf16_without_bom(head) {
+        return Err(IngestError::Utf16NoBom {
+            file: printable(name, 200),
+        });
+    }
+    Ok(sniff::encoding(head, whole))
 }
 
 /// A zip archive's first bytes: an `.xlsx` workbook.
@@ -193,7 +314,7 @@ pub(super) fn open_bytes<C: Schema>(
         workbook::<C>(bytes, name, opts)?
     } else {
         let sample = &bytes[..bytes.len().min(SAMPLE)];
-        let enc = sniff::encoding(sample, sample.len() == bytes.len());
+        let enc = text_encoding(sample, sample.len() == bytes.len(), name)?;
         let text = match enc.transcode_from() {
             None => bytes,
             Some(from) => from
@@ -701,6 +822,12 @@ pub(super) fn sep_line(head: &[u8]) -> Option<(u8, usize)> {
 /// data row (a date, a clock time or a long number in a cell), only that, so no patient
 /// data reaches the terminal or a log.
 pub(super) fn headers_seen(heads: &[String]) -> String {
+    // NUL is in no header: the bytes are not text in an encoding ccm reads (UTF-32, a
+    // binary file), and what they hold is not shown.
+    if heads.iter().any(|h| h.contains('\0')) {
+        return "the first line holds NUL bytes: not text ccm can read (save it as CSV UTF-8)"
+            .to_string();
+    }
     let data_like = heads.iter().any(|h| {
         parse_date(h).is_some()
             || parse_clock_secs(h).is_some()

@@ -289,7 +289,7 @@ impl HeaderMap {
                 .unwrap_or("invalid")
                 .to_string())
         })?;
-        let mut problems = Vec::new();
+        let mut problems = Problems::default();
         let mut by_kind = BTreeMap::new();
         let mut names_are_ids = std::collections::BTreeSet::new();
         for (section, fields) in &table {
@@ -368,12 +368,7 @@ impl HeaderMap {
             by_kind.insert(kind.as_str(), got);
         }
         if !problems.is_empty() {
-            let n = problems.len();
-            return Err(err(if n == 1 {
-                problems.remove(0)
-            } else {
-                format!("{n} problems: {}", problems.join("; "))
-            }));
+            return Err(err(problems.message()));
         }
         Ok(HeaderMap {
             by_kind,
@@ -388,6 +383,38 @@ impl HeaderMap {
             Some(MapValue::Header(h)) => Some(h),
             _ => None,
         }
+    }
+}
+
+/// A map's problems, said as one bounded message: every one when there are few, else the
+/// first [`Problems::SAID`] and how many more (a map of 100,000 unknown fields is one short
+/// line, not megabytes).
+#[derive(Default)]
+struct Problems {
+    said: Vec<String>,
+    count: usize,
+}
+
+impl Problems {
+    const SAID: usize = 10;
+    fn push(&mut self, p: String) {
+        self.count += 1;
+        if self.said.len() < Self::SAID {
+            self.said.push(p);
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+    fn message(mut self) -> String {
+        if self.count == 1 {
+            return self.said.remove(0);
+        }
+        let mut s = format!("{} problems: {}", self.count, self.said.join("; "));
+        if self.count > self.said.len() {
+            s.push_str(&format!("; ... and {} more", self.count - self.said.len()));
+        }
+        s
     }
 }
 
@@ -591,6 +618,18 @@ x = "y"
         ] {
             assert!(e.contains(want), "{want}: {e}");
         }
+    }
+
+    #[test]
+    fn a_map_of_a_hundred_thousand_unknown_fields_is_one_short_message() {
+        let mut text = String::from("[timelog]\n");
+        for i in 0..100_000 {
+            text.push_str(&format!("f{i} = \"h\"\n"));
+        }
+        let e = HeaderMap::parse("m.toml", &text).unwrap_err().to_string();
+        assert!(e.len() < 4_000, "{} bytes", e.len());
+        assert!(e.starts_with("map file m.toml: 100000 problems: "), "{e}");
+        assert!(e.ends_with("; ... and 99990 more"), "{e}");
     }
 
     #[test]

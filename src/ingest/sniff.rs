@@ -93,6 +93,31 @@ pub(super) fn encoding(sample: &[u8], whole: bool) -> Encoding {
     }
 }
 
+/// Whether a file whose first bytes are `sample` is UTF-16 text without a byte-order mark:
+/// no mark, and among its first 4 KiB one byte of each pair is NUL far more often at odd
+/// positions than at even ones (little-endian: ASCII `a` is `a\0`) or the reverse (big-
+/// endian). Such bytes are valid UTF-8 (NUL is a character), so without this they would
+/// be read as text holding NULs and its first row shown as a header. Said, never read:
+/// which order the bytes are in is a guess the user can settle by saving with a mark.
+pub(super) fn utf16_without_bom(sample: &[u8]) -> bool {
+    if sample.starts_with(b"\xFF\xFE")
+        || sample.starts_with(b"\xFE\xFF")
+        || sample.starts_with(b"\xEF\xBB\xBF")
+    {
+        return false;
+    }
+    let head = &sample[..sample.len().min(4096)];
+    let pairs = head.len() / 2;
+    if pairs < 4 {
+        return false;
+    }
+    let zeros = |at: usize| head.iter().skip(at).step_by(2).filter(|b| **b == 0).count();
+    let (even, odd) = (zeros(0), zeros(1));
+    let many = |n: usize| n * 10 >= pairs * 3;
+    let few = |n: usize| n * 10 < pairs;
+    (many(odd) && few(even)) || (many(even) && few(odd))
+}
+
 /// Where a file's header stands and how its fields are separated.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Layout {

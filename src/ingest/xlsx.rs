@@ -202,15 +202,24 @@ fn not_a_workbook(bytes: &[u8]) -> Option<String> {
     Some("it is not an .xlsx workbook (not a zip archive)".to_string())
 }
 
+/// What is said of a workbook of `len` bytes (`None`: a stream cut past the limit), over
+/// [`MAX_WORKBOOK_BYTES`].
+pub(super) fn too_big(len: Option<u64>) -> String {
+    let max = MAX_WORKBOOK_BYTES >> 20;
+    match len {
+        Some(len) => format!(
+            "it is {} MB, over the {max} MB a workbook may be (save the sheet as CSV)",
+            len >> 20
+        ),
+        None => format!("it is over the {max} MB a workbook may be (save the sheet as CSV)"),
+    }
+}
+
 /// The zip archive's declared sizes against the limits, before anything is unpacked; an
 /// OpenDocument spreadsheet is named.
 fn check_zip(bytes: &[u8]) -> Result<(), String> {
     if bytes.len() as u64 > MAX_WORKBOOK_BYTES {
-        return Err(format!(
-            "it is {} MB, over the {} MB a workbook may be (save the sheet as CSV)",
-            bytes.len() >> 20,
-            MAX_WORKBOOK_BYTES >> 20
-        ));
+        return Err(too_big(Some(bytes.len() as u64)));
     }
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         format!(

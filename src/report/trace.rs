@@ -3,7 +3,7 @@
 use super::table::new_table;
 use crate::audit::{Audit, AuditConfig, Outcome, TraceRow};
 use crate::checks::Finding;
-use crate::domain::{YearMonth, money_str};
+use crate::domain::{YearMonth, money_str, printable};
 use std::io::{self, Write};
 
 fn hhmm(m: u16) -> String {
@@ -22,7 +22,8 @@ pub fn write_trace(
 ) -> io::Result<()> {
     writeln!(
         w,
-        "trace: patient {patient}, {month} (as of {}, policy {})",
+        "trace: patient {}, {month} (as of {}, policy {})",
+        printable(patient, 100),
         cfg.as_of,
         cfg.policy.as_str()
     )?;

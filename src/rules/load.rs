@@ -3,6 +3,7 @@
 
 use super::validate;
 use super::{RulesError, Ruleset, YearRules, bad, parse};
+use crate::domain::path_name;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -101,23 +102,23 @@ impl Ruleset {
 /// Replaces the files `dir` holds a twin of; says where the rules came from, for the report.
 fn replace_from(files: &mut Files, dir: &Path) -> Result<String, RulesError> {
     if !dir.is_dir() {
-        return Err(bad(&dir.display().to_string(), "not a directory"));
+        return Err(bad(&path_name(dir), "not a directory"));
     }
     let mut replaced = Vec::new();
     for rel in candidate_paths(dir) {
         let full = dir.join(&rel);
         if full.is_file() {
             let text = std::fs::read_to_string(&full).map_err(|e| RulesError::Io {
-                file: full.display().to_string(),
+                file: path_name(&full),
                 source: e,
             })?;
             replaced.push(rel.clone());
-            files.insert(rel, (full.display().to_string(), text));
+            files.insert(rel, (path_name(&full), text));
         }
     }
     Ok(format!(
         "{} ({} file(s) replaced: {})",
-        dir.display(),
+        path_name(dir),
         replaced.len(),
         if replaced.is_empty() {
             "none".to_string()

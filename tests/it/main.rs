@@ -16,5 +16,6 @@ mod layout;
 mod metamorphic;
 mod properties;
 mod red_team;
+mod streams;
 mod workbook_out;
 mod workbooks;

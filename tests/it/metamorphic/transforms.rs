@@ -858,7 +858,7 @@ fn times_12h(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
 /// exports.
 fn times_seconds(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     let f = |i: usize, v: &str| match clock(v.trim()) {
-        Some((h, m, s)) if i % 2 == 0 => format!("{h:02}:{m:02}:{s:02}"),
+        Some((h, m, s)) if i.is_multiple_of(2) => format!("{h:02}:{m:02}:{s:02}"),
         Some(_) => twelve_hour(0, v, true),
         None => v.to_string(),
     };
