@@ -43,6 +43,9 @@ pub(super) struct Batch<D> {
 
 pub(super) const BATCH: usize = 512;
 
+/// A batch is sent once its records' bytes reach this, whatever their number.
+const BATCH_BYTES: usize = 1 << 20;
+
 /// Reads every record of a file of kind `C`, calling `row` with the record, its physical
 /// line, its index and what `decode` made of it. Records with the wrong number of fields
 /// become IN001 findings, and records that are not data rows (a totals row, a row of empty
@@ -105,7 +108,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
     let mut state_r = S::default();
     let mut decode_batch = move |batch: &mut Batch<D>, n: usize| {
         batch.decoded.clear();
-        for i in 0..n {
+        for i in 0..n.min(batch.len) {
             let rec = batch.rec(i);
             let d = (rec.len() == width).then(|| {
                 let r = Rec::new(rec, &idx_r);
@@ -157,7 +160,10 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 }
                 if let Some((line, offset)) = held_at.replace((line, offset)) {
                     batch.push(&held, line, offset, shape);
-                    if batch.len == BATCH {
+                    // A batch is sent at 512 records, or sooner when its records are long
+                    // (megabyte notes): memory follows what the checks keep, not the
+                    // length of the text passed through.
+                    if batch.len == BATCH || batch.bytes.len() >= BATCH_BYTES {
                         if reader_decodes.is_none() {
                             let waiting = in_flight.load(std::sync::atomic::Ordering::Relaxed);
                             if waiting >= 6 {

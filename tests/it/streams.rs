@@ -332,3 +332,51 @@ fn a_workbook_over_the_limit_is_refused_before_it_is_read() {
         assert!(err.contains("it is 4096 MB, over the 256 MB"), "{err}");
     }
 }
+
+/// The peak resident memory (KiB) of one run of ccm with `args` in `dir`, read from the
+/// kernel's account of that child alone (`wait4`), so tests running beside it do not count.
+fn peak_kib(dir: &Path, args: &[&str]) -> i64 {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ccm"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for the child just spawned.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our own unreaped child; status and usage outlive the call.
+    let got = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(got, child.id() as i32);
+    usage.ru_maxrss
+}
+
+#[test]
+fn memory_does_not_grow_with_the_length_of_note_text() {
+    // 600 rows whose notes are 256 KiB each (150 MiB of text): records travel in batches
+    // bounded by bytes as well as by count, so the run keeps a few of them at a time.
+    let dir = tempfile::tempdir().unwrap();
+    let long = "reviewed labs ".repeat(256 * 1024 / 14);
+    let mut t =
+        String::from("patient_id,service_date,minutes,staff_id,staff_role,billing_npi,note\n");
+    for i in 0..600 {
+        t.push_str(&format!(
+            "P{:03},2025-03-{:02},5,S1,RN,1234567893,\"{long}\"\n",
+            i % 60,
+            1 + i % 28
+        ));
+    }
+    std::fs::write(dir.path().join("timelog.csv"), t).unwrap();
+    let args = [
+        "audit",
+        "timelog.csv",
+        "--as-of",
+        "2025-04-15",
+        "--fail-on",
+        "never",
+    ];
+    let peak = peak_kib(dir.path(), &args);
+    // Before: 512 records of 256 KiB in each batch, several in flight: over 400 MiB.
+    assert!(peak < 120 * 1024, "peak {peak} KiB");
+}
