@@ -45,17 +45,9 @@ impl IdKey {
     const LONG: u8 = u8::MAX;
 
     pub fn new(s: &str) -> IdKey {
-        let b = s.as_bytes();
-        let mut bytes = [0u8; Self::LEN];
-        if b.len() < Self::LEN {
-            bytes[0] = b.len() as u8;
-            bytes[1..=b.len()].copy_from_slice(b);
-        } else {
-            bytes[0] = Self::LONG;
-        }
         IdKey {
-            bytes,
-            hash: id_hash(b),
+            hash: id_hash(s.as_bytes()),
+            ..IdKey::text_only(s)
         }
     }
 

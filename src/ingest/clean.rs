@@ -19,6 +19,10 @@
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
+/// A one in every byte of a word, and its high bit in every byte (SWAR tests).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = ONES * 0x80;
+
 /// What cleaning changed in a file, counted in fields.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Repairs {
@@ -82,15 +86,10 @@ pub(super) fn plain(b: &[u8]) -> bool {
     // Eight bytes at a time: a byte is not plain when its high bit is set, when it is
     // below 0x20 (subtracting 0x20 borrows into its high bit), or when it is 0x7f (adding
     // 1 carries into its high bit). Each test only ever marks a byte that fails it.
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
     let mut chunks = b.chunks_exact(8);
     let mut bad = 0u64;
     for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        let below = w.wrapping_sub(ONES * 0x20) & !w;
-        let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f));
-        bad |= (w | below | del) & HIGH;
+        bad |= not_plain(u64::from_le_bytes(c.try_into().expect("eight bytes")));
     }
     bad == 0
         && chunks
@@ -99,23 +98,28 @@ pub(super) fn plain(b: &[u8]) -> bool {
             .all(|&x| x.wrapping_sub(0x20) < 0x5f)
 }
 
+/// 0x80 in each byte of `w` that is not printable ASCII (and possibly in a byte above one
+/// that is not: a false alarm only): its high bit set, below 0x20 (subtracting 0x20
+/// borrows into its high bit), or 0x7f (adding 1 carries into it).
+#[inline(always)]
+fn not_plain(w: u64) -> u64 {
+    let below = w.wrapping_sub(ONES * 0x20) & !w;
+    let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f));
+    (w | below | del) & (ONES * 0x80)
+}
+
 /// Whether `b` is printable ASCII with no two spaces in a row (nearly every note), eight
 /// bytes at a time. May answer `false` for some text that is (a caller then takes its
 /// slower, exact path), never `true` for text that is not.
 pub(super) fn plain_single_spaced(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
     let mut chunks = b.chunks_exact(8);
     let (mut bad, mut carry) = (0u64, 0u64);
     for c in &mut chunks {
         let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        // As `plain`: a high bit, a byte below 0x20, or 0x7f.
-        let below = w.wrapping_sub(ONES * 0x20) & !w;
-        let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f));
         // 0x80 in each byte that is a space (and possibly above one: a false alarm only).
         let x = w ^ (ONES * 0x20);
         let spaces = x.wrapping_sub(ONES) & !x & HIGH;
-        bad |= ((w | below | del) & HIGH) | (spaces & ((spaces << 8) | carry));
+        bad |= not_plain(w) | (spaces & ((spaces << 8) | carry));
         carry = spaces >> 56;
     }
     if bad != 0 {

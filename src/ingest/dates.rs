@@ -271,11 +271,7 @@ pub(super) fn order_evidence(sample: &[u8], delimiter: u8, cols: &[usize]) -> Or
     if cols.is_empty() {
         return ev;
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(sample);
+    let mut rdr = super::reader::sample_reader(sample, delimiter);
     let mut rec = csv::ByteRecord::new();
     let mut records = 0u32;
     while let Ok(true) = rdr.read_byte_record(&mut rec) {

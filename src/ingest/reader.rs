@@ -711,15 +711,21 @@ pub(super) fn accepted<T>(
     None
 }
 
+/// A reader of the text `sample` (header first) that settles how a file is read: its
+/// date order, its durations, its id column.
+pub(super) fn sample_reader(sample: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(sample)
+}
+
 /// A duration column's proof that its two-part cells are a timer's `mm:ss`: the first
 /// `a:b` cell (of the first 5,000) whose `a` is over 4, which as `h:mm` would be an entry of
 /// more than four hours (`12:30`, `19:30`). `None`: nothing proves it; `h:mm` as documented.
 fn mmss_proof(sample: &[u8], delimiter: u8, col: usize) -> Option<String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(sample);
+    let mut rdr = sample_reader(sample, delimiter);
     let mut rec = csv::ByteRecord::new();
     let mut n = 0;
     while n < 5000 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
@@ -746,11 +752,7 @@ fn mmss_proof(sample: &[u8], delimiter: u8, col: usize) -> Option<String> {
 /// first 200 filled values, at least 2 and at least half look like `Garcia, Maria` or
 /// `Maria Garcia` (two words or more of letters, no digit). `(names, sampled)` when so.
 fn names_in_column(sample: &[u8], delimiter: u8, col: usize) -> Option<(usize, usize)> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(sample);
+    let mut rdr = sample_reader(sample, delimiter);
     let (mut names, mut sampled) = (0usize, 0usize);
     let mut rec = csv::ByteRecord::new();
     while sampled < 200 && rdr.read_byte_record(&mut rec).unwrap_or(false) {
