@@ -251,13 +251,14 @@ fn same_file(output: &Path, input: &Path) -> bool {
             .is_ok_and(|il| std::fs::symlink_metadata(output).is_ok_and(|o| same_inode(&o, &il)))
 }
 
+/// Whether two metadata name one file (device and inode); the outputs' commit uses it too.
 #[cfg(unix)]
-fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+pub(crate) fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
     a.dev() == b.dev() && a.ino() == b.ino()
 }
 #[cfg(not(unix))]
-fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+pub(crate) fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
 

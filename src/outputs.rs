@@ -10,6 +10,7 @@
 //! without the call, a folder owned by someone else, the working directory), the files
 //! are renamed one by one, as before.
 
+use crate::args::same_inode;
 use crate::domain::Dataset;
 use crate::report;
 use anyhow::{Context, Result, anyhow, bail};
@@ -63,17 +64,6 @@ fn fault() {
             std::process::abort();
         }
     }
-}
-
-/// Whether two metadata name one file (device and inode).
-#[cfg(unix)]
-fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-#[cfg(not(unix))]
-fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
-    false
 }
 
 /// Locks a folder (the folder itself: no lock file is left behind) and holds it until the

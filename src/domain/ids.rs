@@ -300,6 +300,26 @@ fn prefetch<T>(x: &T) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_folded_key_is_the_key_of_the_folded_name() {
+        for s in [
+            "Reyes, Kim",
+            "  REYES,   KIM ",
+            "reyes, kim",
+            "Kim\tReyes",
+            "José Ruiz",
+            "a name long enough not to be kept inline at all",
+            "",
+        ] {
+            let k = super::IdKey::folded(s);
+            assert_eq!(k, super::IdKey::new(&crate::domain::fold_name(s)), "{s:?}");
+        }
+        assert_eq!(
+            super::IdKey::folded("Reyes, Kim"),
+            super::IdKey::folded("REYES,  KIM")
+        );
+    }
     use super::{IdKey, Interner};
 
     /// Ids of every length around the inline limit, many repeats, enough to grow the table

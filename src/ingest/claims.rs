@@ -200,3 +200,23 @@ fn claim(
         raw: Vec::new(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn units_as_billing_systems_write_them() {
+        for (cell, want) in [
+            ("1", Some(1)),
+            ("2.00", Some(2)),
+            ("3.0", Some(3)),
+            ("1.5", None),
+            ("2.", None),
+            (".0", None),
+            ("-1", None),
+            ("1,000", None),
+            ("1e2", None),
+        ] {
+            assert_eq!(super::whole_units(cell), want, "{cell:?}");
+        }
+    }
+}

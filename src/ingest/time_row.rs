@@ -18,6 +18,7 @@ use std::hash::Hasher;
 pub(super) struct SpellingCache {
     roles: Vec<(i32, Box<[u8]>, Option<RoleClass>)>,
     programs: Vec<(Box<[u8]>, Option<Program>)>,
+    statuses: Vec<(Box<[u8]>, Option<bool>)>,
     /// [`crate::checks::time::note_enough`] of the rules' phrases, worked out once.
     note_enough: Option<usize>,
     /// A buffer reused for folding text into a row's fingerprint.
@@ -55,6 +56,19 @@ impl SpellingCache {
         });
         if self.roles.len() < Self::MAX {
             self.roles.push((year, s.as_bytes().into(), got));
+        }
+        got
+    }
+
+    /// Whether a time entry with this status or billable word counts (rules/statuses.csv,
+    /// kind time): looked up once per spelling, not once per row.
+    fn status(&mut self, rules: &Ruleset, s: &str) -> Option<bool> {
+        if let Some(hit) = self.statuses.iter().find(|(b, _)| **b == *s.as_bytes()) {
+            return hit.1;
+        }
+        let got = rules.statuses.time(s);
+        if self.statuses.len() < Self::MAX {
+            self.statuses.push((s.as_bytes().into(), got));
         }
         got
     }
@@ -197,7 +211,7 @@ pub(super) fn parse_time_row(
             continue;
         }
         let word = r.get(c)?;
-        match rules.statuses.time(word) {
+        match cache.status(rules, word) {
             Some(true) => {}
             Some(false) => {
                 return Err(FieldError::Excluded(Box::new(

@@ -130,3 +130,50 @@ fn blind_export_shapes_give_the_hand_derived_answer() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn names_in_the_id_column_are_exit_2_unless_the_map_says_they_are_the_ids() {
+    let src = root().join("fixtures/exports/elation_patient_names");
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["timelog.csv", "consents.csv", "diagnoses.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        ccm()
+            .current_dir(dir.path())
+            .args([
+                "audit",
+                "timelog.csv",
+                "--as-of",
+                "2025-04-15",
+                "--out",
+                "out",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("holds people's names") && !err.contains("Garcia"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+    let mut map = String::new();
+    for kind in ["timelog", "consents", "diagnoses"] {
+        map.push_str(&format!(
+            "[{kind}]\npatient_id = {{ header = \"Patient\", names_are_ids = true }}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("map.toml"), map).unwrap();
+    let on_purpose = run(&["--map", "map.toml"]);
+    assert_ne!(
+        on_purpose.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&on_purpose.stderr)
+    );
+    assert!(dir.path().join("out/clean_claims.csv").is_file());
+}

@@ -201,13 +201,11 @@ fn is_totals_cell(cell: &[u8], opening: bool) -> bool {
         .rposition(|b| b.is_ascii_alphanumeric())
         .map_or(0, |i| i + 1);
     let body = &cell[..end];
-    ["total", "totals", "subtotal", "sub-total", "count", "sum"]
-        .iter()
-        .any(|w| {
-            body.len() > w.len() + 1
-                && body[body.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
-                && body[body.len() - w.len() - 1] == b' '
-        })
+    FOOTER_WORDS.iter().any(|w| {
+        body.len() > w.len() + 1
+            && body[body.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
+            && body[body.len() - w.len() - 1] == b' '
+    })
 }
 
 /// `Page 2`, `Page 2 of 3`, `Page: 2/3` (any case).
