@@ -55,10 +55,20 @@ impl IdKey {
     /// aside. Inline names are folded in place, without allocating.
     pub fn folded(s: &str) -> IdKey {
         let t = s.trim();
+        let mut bytes = [0u8; Self::LEN];
+        // Printable ASCII, single-spaced, inline (nearly every name): lower-cased eight
+        // bytes at a time.
+        if t.len() < Self::LEN && super::ascii::lower_into(t.as_bytes(), &mut bytes[1..=t.len()]) {
+            bytes[0] = t.len() as u8;
+            return IdKey {
+                hash: id_hash(&bytes[1..=t.len()]),
+                bytes,
+            };
+        }
         if !t.is_ascii() {
             return IdKey::new(&super::fold_name(t));
         }
-        let mut bytes = [0u8; Self::LEN];
+        bytes = [0u8; Self::LEN];
         let mut n = 0usize;
         let mut space = false;
         for &b in t.as_bytes() {

@@ -2,6 +2,7 @@
 //! dataset, interned ids, and what a check and a finding are. It depends on nothing else
 //! in ccm.
 
+pub mod ascii;
 pub mod dataset;
 pub mod finding;
 pub mod formats;

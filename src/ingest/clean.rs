@@ -17,11 +17,8 @@
 //! without saying so. A record of plain printable ASCII (nearly every one) is copied as it
 //! is.
 
+pub(super) use crate::domain::ascii::plain;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
-
-/// A one in every byte of a word, and its high bit in every byte (SWAR tests).
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = ONES * 0x80;
 
 /// What cleaning changed in a file, counted in fields.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,62 +75,6 @@ impl Repairs {
         );
         out
     }
-}
-
-/// Whether every byte of `b` is printable ASCII (space to `~`): nothing to clean.
-#[inline]
-pub(super) fn plain(b: &[u8]) -> bool {
-    // Eight bytes at a time: a byte is not plain when its high bit is set, when it is
-    // below 0x20 (subtracting 0x20 borrows into its high bit), or when it is 0x7f (adding
-    // 1 carries into its high bit). Each test only ever marks a byte that fails it.
-    let mut chunks = b.chunks_exact(8);
-    let mut bad = 0u64;
-    for c in &mut chunks {
-        bad |= not_plain(u64::from_le_bytes(c.try_into().expect("eight bytes")));
-    }
-    bad == 0
-        && chunks
-            .remainder()
-            .iter()
-            .all(|&x| x.wrapping_sub(0x20) < 0x5f)
-}
-
-/// 0x80 in each byte of `w` that is not printable ASCII (and possibly in a byte above one
-/// that is not: a false alarm only): its high bit set, below 0x20 (subtracting 0x20
-/// borrows into its high bit), or 0x7f (adding 1 carries into it).
-#[inline(always)]
-fn not_plain(w: u64) -> u64 {
-    let below = w.wrapping_sub(ONES * 0x20) & !w;
-    let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f));
-    (w | below | del) & (ONES * 0x80)
-}
-
-/// Whether `b` is printable ASCII with no two spaces in a row (nearly every note), eight
-/// bytes at a time. May answer `false` for some text that is (a caller then takes its
-/// slower, exact path), never `true` for text that is not.
-pub(super) fn plain_single_spaced(b: &[u8]) -> bool {
-    let mut chunks = b.chunks_exact(8);
-    let (mut bad, mut carry) = (0u64, 0u64);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        // 0x80 in each byte that is a space (and possibly above one: a false alarm only).
-        let x = w ^ (ONES * 0x20);
-        let spaces = x.wrapping_sub(ONES) & !x & HIGH;
-        bad |= not_plain(w) | (spaces & ((spaces << 8) | carry));
-        carry = spaces >> 56;
-    }
-    if bad != 0 {
-        return false;
-    }
-    let mut prev = carry != 0;
-    for &x in chunks.remainder() {
-        let sp = x == b' ';
-        if (sp && prev) || x.wrapping_sub(0x20) >= 0x5f {
-            return false;
-        }
-        prev = sp;
-    }
-    true
 }
 
 /// Appends field `f` cleaned to `out`, counting what changed in `rep`: a leading `'` before
@@ -230,36 +171,6 @@ mod tests {
         let mut rep = Repairs::default();
         clean_field(s.as_bytes(), &mut out, &mut rep);
         (String::from_utf8(out).unwrap(), rep)
-    }
-
-    #[test]
-    fn single_spacing_is_never_claimed_wrongly() {
-        for n in 1..20 {
-            for at in 0..n {
-                let mut b = vec![b'a'; n];
-                b[at] = b' ';
-                assert!(super::plain_single_spaced(&b), "{n} {at}");
-                if at + 1 < n {
-                    b[at + 1] = b' ';
-                    assert!(!super::plain_single_spaced(&b), "{n} {at}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn plain_is_printable_ascii_and_nothing_else() {
-        for x in 0u8..=255 {
-            for at in 0..17 {
-                let mut b = vec![b'a'; 17];
-                b[at] = x;
-                assert_eq!(
-                    super::plain(&b),
-                    (0x20..0x7f).contains(&x),
-                    "byte {x:#x} at {at}"
-                );
-            }
-        }
     }
 
     #[test]

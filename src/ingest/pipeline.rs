@@ -27,18 +27,50 @@ pub(super) struct Batch<D> {
     ends: Vec<usize>,
     /// Where record `i` starts in `bytes` and `ends`: `starts[i]..starts[i + 1]`.
     starts: Vec<(usize, usize)>,
-    decoded: Vec<Option<D>>,
+    /// What was made of the first records, in order (the rest are judged and decoded by
+    /// the checking thread).
+    decoded: Vec<Judged<D>>,
     lines: Vec<u64>,
     offsets: Vec<u64>,
     len: usize,
-    /// The records that are not data rows (IN005), by index, in order: usually none.
-    not_data: Vec<(usize, NotData)>,
     /// Set on the file's last record when a quote opened there never closes.
     open_quote_at_end: bool,
     /// What cleaning the batch's fields changed ([`super::clean`]).
     repairs: Repairs,
     /// Whether cleaning removed a control character from record `i`.
     controls: Vec<bool>,
+}
+
+/// What a record is: not a data row (IN005), a record of the wrong width (IN001), or a
+/// data row and what `decode` made of it. Judged on whichever thread decodes it.
+pub(super) enum Judged<D> {
+    NotData(NotData),
+    WrongWidth,
+    Data(D),
+}
+
+/// Judges record `rec` ([`in005::not_a_data_row`], on the cleaned cells, then its width)
+/// and decodes it when it is a data row.
+fn judge<C: Schema, D, S>(
+    rec: Fields<'_>,
+    shape: &RowShape,
+    width: usize,
+    idx: &[super::schema::Source],
+    decode: impl FnOnce(&mut S, &Rec<C>) -> D,
+    state: &mut S,
+) -> Judged<D> {
+    if !in005::surely_data(|i| rec.get(i), shape)
+        && let Some(nd) = in005::not_a_data_row(
+            (0..rec.len()).map(|i| rec.get(i).unwrap_or_default()),
+            shape,
+        )
+    {
+        return Judged::NotData(nd);
+    }
+    if rec.len() != width {
+        return Judged::WrongWidth;
+    }
+    Judged::Data(decode(state, &Rec::new(rec, idx)))
 }
 
 pub(super) const BATCH: usize = 512;
@@ -109,11 +141,15 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
     let mut decode_batch = move |batch: &mut Batch<D>, n: usize| {
         batch.decoded.clear();
         for i in 0..n.min(batch.len) {
-            let rec = batch.rec(i);
-            let d = (rec.len() == width).then(|| {
-                let r = Rec::new(rec, &idx_r);
-                decode(&mut state_r, &r, batch.lines[i])
-            });
+            let line = batch.lines[i];
+            let d = judge(
+                batch.rec(i),
+                shape,
+                width,
+                &idx_r,
+                |s, r| decode(s, r, line),
+                &mut state_r,
+            );
             batch.decoded.push(d);
         }
     };
@@ -159,7 +195,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                     p(total, rdr.get_ref().pos);
                 }
                 if let Some((line, offset)) = held_at.replace((line, offset)) {
-                    batch.push(&held, line, offset, shape);
+                    batch.push(&held, line, offset);
                     // A batch is sent at 512 records, or sooner when its records are long
                     // (megabyte notes): memory follows what the checks keep, not the
                     // length of the text passed through.
@@ -186,7 +222,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
             if let Some((line, offset)) = held_at {
                 let open = held.iter().any(|f| f.contains(&b'\n'))
                     && rdr.get_ref().ends_in_open_quote(offset, delimiter);
-                batch.push(&held, line, offset, shape);
+                batch.push(&held, line, offset);
                 batch.open_quote_at_end = open;
             }
             let n = batch.len - usize::from(batch.open_quote_at_end);
@@ -200,9 +236,9 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
             in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut decoded = std::mem::take(&mut batch.decoded);
             let by_reader = decoded.len();
-            let mut not_data = batch.not_data.iter().peekable();
             for (i, d) in decoded
                 .drain(..)
+                .map(Some)
                 .chain(std::iter::repeat_with(|| None))
                 .take(batch.len)
                 .enumerate()
@@ -224,39 +260,46 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                     );
                     continue;
                 }
-                if let Some(&(_, what)) = not_data.next_if(|(at, _)| *at == i) {
-                    let cell = match what {
-                        NotData::Footer(at) => {
-                            show(&String::from_utf8_lossy(rec.get(at).unwrap_or_default()))
-                        }
-                        _ => String::new(),
-                    };
-                    ds.ingest_findings
-                        .push(in005::finding(kind, what, &cell).at(file, line));
-                    continue;
-                }
-                if rec.len() != width {
-                    ds.ingest_findings.push(
-                        malformed_row(
-                            kind,
-                            format!(
-                                "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
-                                rec.len(),
-                                width
-                            ),
-                        )
-                        .at(file, line),
-                    );
-                    continue;
-                }
-                let r = Rec::new(rec, &idx);
+                let d = d.unwrap_or_else(|| {
+                    debug_assert!(i >= by_reader);
+                    judge(
+                        rec,
+                        shape,
+                        width,
+                        &idx,
+                        |s, r| decode(s, r, line),
+                        &mut state_m,
+                    )
+                });
                 let d = match d {
-                    Some(d) => d,
-                    None => {
-                        debug_assert!(i >= by_reader, "a record of the right width is decoded");
-                        decode(&mut state_m, &r, line)
+                    Judged::Data(d) => d,
+                    Judged::NotData(what) => {
+                        let cell = match what {
+                            NotData::Footer(at) => {
+                                show(&String::from_utf8_lossy(rec.get(at).unwrap_or_default()))
+                            }
+                            _ => String::new(),
+                        };
+                        ds.ingest_findings
+                            .push(in005::finding(kind, what, &cell).at(file, line));
+                        continue;
+                    }
+                    Judged::WrongWidth => {
+                        ds.ingest_findings.push(
+                            malformed_row(
+                                kind,
+                                format!(
+                                    "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
+                                    rec.len(),
+                                    width
+                                ),
+                            )
+                            .at(file, line),
+                        );
+                        continue;
                     }
                 };
+                let r = Rec::new(rec, &idx);
                 row(ds, &r, line, n, d);
             }
             batch.decoded = decoded;
@@ -278,7 +321,6 @@ pub(super) fn new_batch<D>() -> Batch<D> {
         lines: Vec::with_capacity(BATCH),
         offsets: Vec::with_capacity(BATCH),
         len: 0,
-        not_data: Vec::new(),
         open_quote_at_end: false,
         repairs: Repairs::default(),
         controls: Vec::with_capacity(BATCH),
@@ -296,7 +338,6 @@ impl<D> Batch<D> {
         self.lines.clear();
         self.offsets.clear();
         self.len = 0;
-        self.not_data.clear();
         self.open_quote_at_end = false;
         self.repairs = Repairs::default();
         self.controls.clear();
@@ -304,7 +345,7 @@ impl<D> Batch<D> {
 
     /// Copies a record to the end of the batch, its fields cleaned ([`super::clean`]), and
     /// notes whether it is a data row ([`in005::not_a_data_row`], on the cleaned cells).
-    fn push(&mut self, rec: &csv::ByteRecord, line: u64, offset: u64, shape: &RowShape) {
+    fn push(&mut self, rec: &csv::ByteRecord, line: u64, offset: u64) {
         let b0 = self.bytes.len();
         let e0 = self.ends.len();
         let whole = rec.as_slice();
@@ -342,19 +383,6 @@ impl<D> Batch<D> {
             controls = self.repairs.control > before.control;
         }
         self.starts.push((self.bytes.len(), self.ends.len()));
-        let fields = Fields {
-            bytes: &self.bytes[b0..],
-            ends: &self.ends[e0..],
-            controls,
-        };
-        if !in005::surely_data(|i| fields.get(i), shape)
-            && let Some(nd) = in005::not_a_data_row(
-                (0..fields.len()).map(|i| fields.get(i).unwrap_or_default()),
-                shape,
-            )
-        {
-            self.not_data.push((self.len, nd));
-        }
         self.controls.push(controls);
         self.lines.push(line);
         self.offsets.push(offset);
@@ -395,7 +423,6 @@ mod tests {
                     &csv::ByteRecord::from(r.clone()),
                     i as u64 + 2,
                     i as u64 * 10,
-                    &crate::checks::ingest::in005::RowShape::default(),
                 );
             }
             assert_eq!(batch.len, records.len(), "round {round}");

@@ -163,10 +163,13 @@ fn may_say_totals(cell: &[u8]) -> bool {
     let last = c
         .last()
         .is_some_and(|b| b.is_ascii_alphabetic() || *b == b':');
-    last || c.get(..3).is_some_and(|p| {
+    // The first three bytes lower-cased (bit 5 set) as one number, against each word's.
+    let key = |p: &[u8]| u32::from_le_bytes([p[0], p[1], p[2], 0]) | 0x0020_2020;
+    last || (c.len() >= 3 && {
+        let k = key(c);
         [b"tot", b"gra", b"sub", b"cou", b"rep", b"sum", b"pag"]
             .iter()
-            .any(|w| p.eq_ignore_ascii_case(*w))
+            .any(|w| key(*w) == k)
     })
 }
 
