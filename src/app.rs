@@ -10,8 +10,7 @@ use crate::domain::{Dataset, Kind};
 use crate::engine::Auditor;
 use crate::engine::ScratchFiles;
 use crate::ingest::{
-    HeaderMap, IngestError, ReadOptions, open_timelog, read_claims, read_companion, read_timelog,
-    stream_timelog_batches,
+    IngestError, open_timelog, read_claims, read_companion, read_timelog, stream_timelog_batches,
 };
 use crate::report;
 use crate::rules::Ruleset;
@@ -99,6 +98,15 @@ fn check_rules(dir: &Path) -> Result<u8> {
 fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
     let rules = Ruleset::load(dir, crate::checks::is_check)?;
     let y = year.unwrap_or_else(|| *rules.years.keys().next_back().expect("a year"));
+    // The years an audit prices (a date of service outside them is IN002): any other is a
+    // typo, said as one, not a table.
+    if !rules.plausible_service_year(y) {
+        bail!(
+            "no code table for {y}: ccm audits service years {} to {} (the rules' years, and the year after them as an estimate)",
+            crate::rules::FIRST_SERVICE_YEAR,
+            rules.last_year() + 1
+        );
+    }
     // As `ccm audit` does: a year without rules of its own takes the nearest year's.
     let yr = rules.year(y);
     let estimate = if rules.has_year(y) {
@@ -166,34 +174,16 @@ fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
 /// own, as the kind its name (or `--kind`) says, else as the kind its header fits; then
 /// reported. Exit 2 when a file cannot be read as any kind.
 fn run_inspect(args: InspectArgs) -> Result<u8> {
-    use crate::cli::{DateOrderArg, InspectFormat};
+    use crate::cli::InspectFormat;
     use report::inspect::{KindFrom, column_problems, inspect, kind_from_name, not_read};
     let rules = Ruleset::embedded(crate::checks::is_check)?;
-    let mut opts = ReadOptions {
-        delimiter: args
-            .delimiter
-            .as_deref()
-            .map(crate::args::parse_delimiter)
-            .transpose()?,
-        sheet: args.sheet.clone(),
-        date_order: args.date_order.map(|o| match o {
-            DateOrderArg::Mdy => crate::domain::DateOrder::Mdy,
-            DateOrderArg::Dmy => crate::domain::DateOrder::Dmy,
-        }),
-        tz: match &args.tz {
-            Some(z) => Some(z.parse::<chrono_tz::Tz>().map_err(|_| {
-                anyhow!("--tz {z:?} is not a time zone (an IANA name such as America/New_York)")
-            })?),
-            None => None,
-        },
-        ..ReadOptions::default()
-    };
-    if let Some(m) = &args.map {
-        let name = crate::domain::path_name(m);
-        let text =
-            std::fs::read_to_string(m).with_context(|| format!("cannot read map file {name}"))?;
-        opts.map = HeaderMap::parse(&name, &text)?;
-    }
+    let opts = crate::args::read_options(
+        args.delimiter.as_deref(),
+        args.sheet.as_deref(),
+        args.date_order,
+        args.tz.as_deref(),
+        args.map.as_deref(),
+    )?;
     let read_as = |kind: Kind, path: &Path, name: &str| -> Result<Dataset, IngestError> {
         let mut ds = Dataset::default();
         match kind {

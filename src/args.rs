@@ -96,31 +96,14 @@ impl AuditPlan {
                 shown(args.out.as_deref().unwrap_or(out))
             );
         }
-        let mut read = ReadOptions {
-            delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
-            sheet: args.sheet.clone(),
-            ignore_id_zeros: args.ignore_id_zeros,
-            date_order: args.date_order.map(|o| match o {
-                crate::cli::DateOrderArg::Mdy => crate::domain::DateOrder::Mdy,
-                crate::cli::DateOrderArg::Dmy => crate::domain::DateOrder::Dmy,
-            }),
-            tz: match &args.tz {
-                None => None,
-                Some(z) => Some(crate::domain::parse_tz(z).with_context(|| {
-                    format!(
-                        "--tz {:?} is not an IANA time-zone name (e.g. America/New_York)",
-                        crate::domain::printable(z, 40)
-                    )
-                })?),
-            },
-            ..ReadOptions::default()
-        };
-        if let Some(m) = &args.map {
-            let name = crate::domain::path_name(m);
-            let text = std::fs::read_to_string(m)
-                .with_context(|| format!("cannot read map file {name}"))?;
-            read.map = HeaderMap::parse(&name, &text)?;
-        }
+        let mut read = read_options(
+            args.delimiter.as_deref(),
+            args.sheet.as_deref(),
+            args.date_order,
+            args.tz.as_deref(),
+            args.map.as_deref(),
+        )?;
+        read.ignore_id_zeros = args.ignore_id_zeros;
         let found: Vec<(Kind, PathBuf)> = companion_kinds()
             .flat_map(|k| companions(args, k).into_iter().map(move |p| (k, p)))
             .collect();
@@ -312,7 +295,54 @@ fn shown(p: &Path) -> String {
 pub fn parse_delimiter(s: &str) -> Result<u8> {
     match s {
         "\\t" | "tab" | "\t" => Ok(b'\t'),
-        s if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => bail!("--delimiter must be one ASCII character (or \\t), not {s:?}"),
+        // The quote and line ends already mean something in CSV; controls are no one's.
+        s if s.len() == 1
+            && s.is_ascii()
+            && !matches!(s.as_bytes()[0], b'"' | b'\r' | b'\n')
+            && !s.as_bytes()[0].is_ascii_control() =>
+        {
+            Ok(s.as_bytes()[0])
+        }
+        _ => bail!(
+            "--delimiter must be one printable ASCII character other than the quote (or \\t), not {:?}",
+            crate::domain::printable(s, 20)
+        ),
     }
+}
+
+/// The read options the command line gives, built in this one place for every command
+/// that reads files (`audit`, `trace`, `inspect`): `--delimiter`, `--sheet`,
+/// `--date-order`, `--tz` and `--map` mean the same to each, and are refused alike.
+pub fn read_options(
+    delimiter: Option<&str>,
+    sheet: Option<&str>,
+    date_order: Option<crate::cli::DateOrderArg>,
+    tz: Option<&str>,
+    map: Option<&Path>,
+) -> Result<ReadOptions> {
+    let mut read = ReadOptions {
+        delimiter: delimiter.map(parse_delimiter).transpose()?,
+        sheet: sheet.map(str::to_string),
+        date_order: date_order.map(|o| match o {
+            crate::cli::DateOrderArg::Mdy => crate::domain::DateOrder::Mdy,
+            crate::cli::DateOrderArg::Dmy => crate::domain::DateOrder::Dmy,
+        }),
+        tz: match tz {
+            None => None,
+            Some(z) => Some(crate::domain::parse_tz(z).with_context(|| {
+                format!(
+                    "--tz {:?} is not an IANA time-zone name (e.g. America/New_York)",
+                    crate::domain::printable(z, 40)
+                )
+            })?),
+        },
+        ..ReadOptions::default()
+    };
+    if let Some(m) = map {
+        let name = crate::domain::path_name(m);
+        let text =
+            std::fs::read_to_string(m).with_context(|| format!("cannot read map file {name}"))?;
+        read.map = HeaderMap::parse(&name, &text)?;
+    }
+    Ok(read)
 }

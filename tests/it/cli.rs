@@ -1152,10 +1152,13 @@ fn outputs_follow_the_umask_and_never_loosen_a_tightened_file() {
 
 #[test]
 fn a_year_without_rules_is_priced_with_the_nearest_years_and_says_so() {
-    // January 2027: no CY2027 rules yet. The line is priced with the CY2026 fees, never
-    // $0.00, and says it is an estimate; the note is said once for the year.
+    // January of the first year without rules (derived from `rules/`, so adding that
+    // year's rules moves the test on a year). The line is priced with the last year's
+    // fees, never $0.00, and says it is an estimate; the note is said once for the year.
+    let last = crate::common::last_rules_year();
+    let next = last + 1;
     let rows = format!(
-        "P1,2027-01-05,15,,,S1,RN,CCM,{NPI_A},call,reviewed meds\nP1,2027-01-19,15,,,S1,RN,CCM,{NPI_A},call,called pharmacy\nP1,2027-02-02,25,,,S1,RN,CCM,{NPI_A},call,reviewed labs\n"
+        "P1,{next}-01-05,15,,,S1,RN,CCM,{NPI_A},call,reviewed meds\nP1,{next}-01-19,15,,,S1,RN,CCM,{NPI_A},call,called pharmacy\nP1,{next}-02-02,25,,,S1,RN,CCM,{NPI_A},call,reviewed labs\n"
     );
     let d = good_case(&rows);
     let out = d.path().join("out");
@@ -1163,7 +1166,7 @@ fn a_year_without_rules_is_priced_with_the_nearest_years_and_says_so() {
         d.path(),
         &[
             "--as-of".into(),
-            "2027-03-15".into(),
+            format!("{next}-03-15"),
             "--out".into(),
             out.display().to_string(),
         ],
@@ -1180,24 +1183,30 @@ fn a_year_without_rules_is_priced_with_the_nearest_years_and_says_so() {
     let rest: Vec<&str> = lines.collect();
     assert_eq!(rest.len(), 2, "{claims}");
     for l in &rest {
-        assert!(l.ends_with(",CY2026 estimate"), "{l}");
+        assert!(l.ends_with(&format!(",CY{last} estimate")), "{l}");
         assert!(!l.contains(",0.00,"), "{l}");
     }
     let s = &json["summary"];
-    assert_eq!(s["estimated_years"]["2027"], 2026, "{s}");
+    assert_eq!(s["estimated_years"][next.to_string()], last, "{s}");
     let notes: Vec<&str> = s["notes"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|n| n.as_str())
-        .filter(|n| n.contains("CY2027"))
+        .filter(|n| n.contains(&format!("CY{next}")))
         .collect();
     assert_eq!(notes.len(), 1, "{s}");
-    // `ccm rules --year 2027` agrees with the audit.
-    let out = ccm().args(["rules", "--year", "2027"]).output().unwrap();
+    // `ccm rules --year <next>` agrees with the audit.
+    let out = ccm()
+        .args(["rules", "--year", &next.to_string()])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("no CY2027 rules: the CY2026 table"), "{text}");
+    assert!(
+        text.contains(&format!("no CY{next} rules: the CY{last} table")),
+        "{text}"
+    );
     assert!(text.contains("99490"), "{text}");
 }
 

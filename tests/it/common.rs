@@ -246,3 +246,14 @@ pub fn outcomes(s: &serde_json::Value) -> u64 {
     .map(|k| s[k].as_u64().unwrap_or(0))
     .sum()
 }
+
+/// The last CMS year the bundled rules cover (the highest `rules/<year>` folder), and so
+/// the first year without rules is one after it: tests that need "a year ccm has no
+/// rules for" derive it here, and keep working when a new year's rules are added.
+pub fn last_rules_year() -> i32 {
+    std::fs::read_dir(root().join("rules"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .max()
+        .expect("rules/<year> folders")
+}

@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): CLI contract, rule fixtures, bad input,
 //! properties of the core.
 
+mod args_sweep;
 mod bad_input;
 mod cli;
 mod common;
