@@ -14,6 +14,7 @@ mod golden;
 mod held;
 mod inspect;
 mod layout;
+mod layout_syn;
 mod metamorphic;
 mod properties;
 mod red_team;
