@@ -365,11 +365,23 @@ fn rules_command_prints_catalogue_and_code_table() {
         text.contains("CN001") && text.contains("99439") && text.contains("$60.49"),
         "{text}"
     );
-    // A year before the first rules folder shows the nearest year's table, as audit uses it.
-    let o = ccm().args(["rules", "--year", "1999"]).output().unwrap();
+    // A year before the first rules folder (back to 2015, CCM's first) shows the nearest
+    // year's table, as audit prices it.
+    let o = ccm().args(["rules", "--year", "2020"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.contains("no CY1999 rules: the CY2024 table"), "{text}");
+    assert!(text.contains("no CY2020 rules: the CY2024 table"), "{text}");
+    // A year audit never prices (a date of service in it is IN002) is a typo here too:
+    // one `ccm:` line naming the years, exit 2, nothing on stdout.
+    let o = ccm().args(["rules", "--year", "1999"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.starts_with("ccm: no code table for 1999: ccm audits service years 2015 to "),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]
