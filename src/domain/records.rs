@@ -559,6 +559,12 @@ pub struct ReadAs {
     /// Headers that look as if they decide whether an entry counts (status, billable,
     /// approved, QA, void, deleted …) but feed no field (IN010).
     pub unread_decision_columns: Vec<String>,
+    /// Fields the map sets to one value on every row (field, value as shown), in the
+    /// kind's column order. Their notes say the same in words ([`constant_note`]).
+    pub constants: Vec<(&'static str, String)>,
+    /// The wide diagnosis columns (`Dx 1`, `Dx 2` …) that each hold a diagnosis, in file
+    /// order; empty for a file with one `icd10_code` column ([`wide_note`]).
+    pub wide_columns: Vec<String>,
     /// Every repair or inference, in words, in the order made.
     pub notes: Vec<String>,
 }
@@ -574,7 +580,25 @@ impl Default for ReadAs {
             date_order: None,
             date_order_doubt: None,
             unread_decision_columns: Vec::new(),
+            constants: Vec::new(),
+            wide_columns: Vec::new(),
             notes: Vec::new(),
         }
     }
+}
+
+/// The read note for a field the map sets on every row: what [`ReadAs::constants`] holds,
+/// in words.
+pub fn constant_note(field: &str, value: &str) -> String {
+    format!("{field} is {value:?} on every row (a constant from the map)")
+}
+
+/// The read note for a wide diagnosis layout: what [`ReadAs::wide_columns`] holds, in
+/// words. `None` for a file without one.
+pub fn wide_note(columns: &[String]) -> Option<String> {
+    let (first, last) = (columns.first()?, columns.last()?);
+    Some(format!(
+        "wide layout: {} column(s) {first}...{last} each hold a diagnosis",
+        columns.len()
+    ))
 }

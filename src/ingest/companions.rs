@@ -222,14 +222,10 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
             _ => format!("{ended} enrolment(s) ended by a later unenrolled row"),
         });
     }
-    if !st.wide.is_empty() {
-        notes.push(format!(
-            "wide layout: {} column(s) {}...{} each hold a diagnosis",
-            st.wide.len(),
-            st.wide[0].1,
-            st.wide[st.wide.len() - 1].1
-        ));
-    }
+    let wide: Vec<String> = st.wide.iter().map(|(_, h)| h.clone()).collect();
+    notes.extend(crate::domain::wide_note(&wide));
+    ds.files[st.file as usize].read.wide_columns = wide;
+    let notes = &mut ds.files[st.file as usize].read.notes;
     if st.packed_cells > 0 {
         notes.push(format!(
             "{} cell(s) held several codes: read as {} diagnoses",

@@ -97,11 +97,11 @@ pub enum IngestError {
         first: usize,
         second: usize,
     },
-    #[error("{file}: {count} problems with the columns: {problems} ({seen})")]
+    #[error("{file}: {} problems with the columns: {} ({seen})", problems.len(), problems.join("; "))]
     Columns {
         file: String,
-        count: usize,
-        problems: String,
+        /// Each problem, in words, in column order.
+        problems: Vec<String>,
         seen: String,
     },
     #[error("{file}: the workbook has no sheet `{sheet}` (its sheets: {sheets})")]

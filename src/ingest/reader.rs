@@ -379,15 +379,11 @@ fn open_text<C: Schema>(
         .zip(&idx)
         .filter_map(|(c, i)| i.column().map(|i| (c.name, heads[i].clone())))
         .collect();
-    let constants: Vec<String> = C::COLUMNS
+    let constants: Vec<(&'static str, String)> = C::COLUMNS
         .iter()
         .zip(&idx)
         .filter_map(|(c, i)| match i {
-            Source::Const(v) => Some(format!(
-                "{} is {:?} on every row (a constant from the map)",
-                c.name,
-                printable(v, 40)
-            )),
+            Source::Const(v) => Some((c.name, printable(v, 40))),
             _ => None,
         })
         .collect();
@@ -406,7 +402,11 @@ fn open_text<C: Schema>(
         .and_then(|col| mmss_proof(&sample, delimiter, col));
     let (order, order_how) = dates::settle(opts.date_order, &evidence);
     let mut notes = how.notes;
-    notes.extend(constants);
+    notes.extend(
+        constants
+            .iter()
+            .map(|(f, v)| crate::domain::constant_note(f, v)),
+    );
     notes.extend(dates::order_note(order, &order_how));
     if layout.sep_len > 0 {
         notes.push(format!(
@@ -477,6 +477,8 @@ fn open_text<C: Schema>(
                 _ => None,
             },
             unread_decision_columns,
+            constants,
+            wide_columns: Vec::new(),
             notes,
         },
     });
@@ -550,8 +552,7 @@ fn header_error(name: &str, heads: &[String], mut problems: Vec<HeaderProblem>) 
         .collect();
     IngestError::Columns {
         file,
-        count: said.len(),
-        problems: said.join("; "),
+        problems: said,
         seen: headers_seen(heads),
     }
 }

@@ -168,10 +168,7 @@ pub fn column_problems(e: &IngestError) -> Option<(Vec<String>, String)> {
             vec![format!("required column `{column}` not found")],
             seen.clone(),
         )),
-        IngestError::Columns { problems, seen, .. } => Some((
-            problems.split("; ").map(str::to_string).collect(),
-            seen.clone(),
-        )),
+        IngestError::Columns { problems, seen, .. } => Some((problems.clone(), seen.clone())),
         IngestError::MapHeader {
             field,
             header,
@@ -230,15 +227,31 @@ pub fn not_read(
 pub fn inspect(ds: &Dataset, kind: Kind, from: &KindFrom, date_order_given: bool) -> FileReport {
     let f = &ds.files[0];
     let read = &f.read;
-    let (constants, mut notes) = constants_and_notes(&read.notes);
-    let wide = notes.iter().find_map(|n| wide_columns(n));
+    // What the readers recorded as typed facts; their notes (said in words for the
+    // report) are shown here as the fields they feed, not twice.
+    let constants = &read.constants;
+    let wide = match (read.wide_columns.first(), read.wide_columns.last()) {
+        (Some(a), Some(b)) => Some((a.clone(), b.clone())),
+        _ => None,
+    };
+    let said: Vec<String> = constants
+        .iter()
+        .map(|(f, v)| crate::domain::constant_note(f, v))
+        .chain(crate::domain::wide_note(&read.wide_columns))
+        .collect();
+    let notes: Vec<String> = read
+        .notes
+        .iter()
+        .filter(|n| !said.contains(n))
+        .cloned()
+        .collect();
     let fields: Vec<FieldSource> = fields_of(kind)
         .into_iter()
         .map(|(field, required)| {
             let (from, value) = if let Some((_, h)) = f.columns.iter().find(|c| c.0 == field) {
                 ("header", h.clone())
             } else if let Some((_, v)) = constants.iter().find(|c| c.0 == field) {
-                ("constant", v.clone())
+                ("constant", format!("{v:?}"))
             } else if let (Kind::Diagnoses, "icd10_code", Some((a, b))) = (kind, field, &wide) {
                 ("wide", format!("{a} … {b}"))
             } else {
@@ -276,7 +289,6 @@ pub fn inspect(ds: &Dataset, kind: Kind, from: &KindFrom, date_order_given: bool
         (false, Some(o)) => o.to_string(),
         (_, None) => "none recorded (slash dates read as M/D/Y)".to_string(),
     };
-    notes.retain(|n| !n.starts_with("wide layout: "));
     FileReport {
         file: f.name.clone(),
         kind: kind.as_str(),
@@ -311,34 +323,6 @@ fn delimiter_name(d: &str) -> String {
         "\\t" => "tab".to_string(),
         d => format!("`{d}`"),
     }
-}
-
-/// The map's constants, read from the notes that say them (`billing_npi is "…" on every
-/// row (a constant from the map)`), and the other notes.
-fn constants_and_notes(notes: &[String]) -> (Vec<(String, String)>, Vec<String>) {
-    const TAIL: &str = " on every row (a constant from the map)";
-    let mut constants = Vec::new();
-    let mut rest = Vec::new();
-    for n in notes {
-        let parsed = n.strip_suffix(TAIL).and_then(|s| s.split_once(" is "));
-        match parsed {
-            Some((field, value)) if !field.contains(' ') => {
-                constants.push((field.to_string(), value.to_string()))
-            }
-            _ => rest.push(n.clone()),
-        }
-    }
-    (constants, rest)
-}
-
-/// The first and last wide diagnosis columns a note names (`wide layout: 3 column(s)
-/// Dx 1…Dx 3 each hold a diagnosis`).
-fn wide_columns(note: &str) -> Option<(String, String)> {
-    let rest = note.strip_prefix("wide layout: ")?;
-    let rest = rest.split_once(" column(s) ")?.1;
-    let rest = rest.strip_suffix(" each hold a diagnosis")?;
-    let (a, b) = rest.split_once('…')?;
-    Some((a.to_string(), b.to_string()))
 }
 
 /// The first rows of the file as decoded, and how many of its lines gave a record.
@@ -810,18 +794,5 @@ mod tests {
         ] {
             assert_eq!(kind_from_name(name), k, "{name}");
         }
-    }
-
-    #[test]
-    fn constants_come_out_of_the_notes() {
-        let (c, rest) = constants_and_notes(&[
-            r#"billing_npi is "1234567893" on every row (a constant from the map)"#.into(),
-            "fields are separated by `;` (sniffed)".into(),
-        ]);
-        assert_eq!(c, vec![("billing_npi".into(), "\"1234567893\"".into())]);
-        assert_eq!(
-            rest,
-            vec!["fields are separated by `;` (sniffed)".to_string()]
-        );
     }
 }
