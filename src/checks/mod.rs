@@ -8,7 +8,9 @@
 macro_rules! check {
     (@fix) => { "" };
     (@fix $fix:literal) => { $fix };
-    ($id:ident, $code:literal, $name:literal, $sev:ident,
+    (@effect) => { $crate::domain::Effect::Month };
+    (@effect $effect:ident) => { $crate::domain::Effect::$effect };
+    ($id:ident, $code:literal, $name:literal, $sev:ident, $(effect: $effect:ident,)?
      what: $what:literal, why: $why:literal, example: $ex:literal, source: $src:literal
      $(, fix: $fix:literal)? $(,)?) => {
         #[doc = concat!("**", $code, " ", $name, "**\n\n", $what, "\n\n*Why it matters.* ", $why,
@@ -18,6 +20,7 @@ macro_rules! check {
             code: $code,
             name: $name,
             severity: $crate::checks::Severity::$sev,
+            effect: check!(@effect $($effect)?),
             what: $what,
             why: $why,
             example: $ex,

@@ -262,10 +262,9 @@ impl<'a> Emit<'a> {
         }
     }
 
+    /// Whether a finding emitted here holds the month ([`Finding::holds_month`]).
     pub fn has_error(&self) -> bool {
-        self.out
-            .iter()
-            .any(|f| f.severity == crate::domain::Severity::Error)
+        self.out.iter().any(Finding::holds_month)
     }
 
     pub fn into_findings(self) -> Vec<Finding> {

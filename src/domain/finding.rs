@@ -43,6 +43,9 @@ pub struct Check {
     pub name: &'static str,
     /// Default severity (a clash check may raise or lower it by policy).
     pub severity: Severity,
+    /// What a finding of it does to the audit at error severity: read by
+    /// [`Finding::holds_month`] and verify mode's money, never inferred from the code.
+    pub effect: Effect,
     /// What it does: when it fires, and what happens to the rows or the month.
     pub what: &'static str,
     /// Why it matters.
@@ -54,6 +57,20 @@ pub struct Check {
     /// How to fix it: the concrete action in the practice's systems (empty only for a
     /// check whose text is still to be written; the registry test refuses that).
     pub fix: &'static str,
+}
+
+/// What a check's error does, declared by the check (`effect:` in `check!`, else `Month`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Excludes the rows it names (a row that cannot be read, a bad value, a future date,
+    /// a status that leaves it out): holds no month.
+    Rows,
+    /// Holds the patient-month it names: none of its claim lines go out; in verify mode the
+    /// money at stake is what was claimed for the month.
+    Month,
+    /// Judges claim lines against the evidence (verify mode): holds the claim's month like
+    /// `Month`, with the money at stake its own lines' amount, not the month's.
+    ClaimLines,
 }
 
 /// One problem found, with where to fix it.
@@ -76,6 +93,13 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether the finding holds the patient-month it names: an error whose check's
+    /// declared effect is not row-level. Decided here once; verify, the held list and the
+    /// worklist read it.
+    pub fn holds_month(&self) -> bool {
+        self.severity == Severity::Error && self.check.effect != Effect::Rows
+    }
+
     pub fn new(check: &'static Check, message: impl Into<String>) -> Finding {
         Finding {
             check,

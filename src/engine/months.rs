@@ -11,7 +11,7 @@ use crate::checks::eligibility::conditions;
 use crate::checks::overlap::clashes;
 use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Decision, Emit, OtherProgramRow, PatientMonth, RunFacts};
-use crate::checks::{Finding, Severity, decided_checks, patient_month_checks};
+use crate::checks::{Finding, decided_checks, patient_month_checks};
 use crate::domain::{
     Dataset, Diagnosis, Enrolment, FastMap, Mdm, Money, Program, Secs, Visit, YearMonth,
 };
@@ -281,7 +281,7 @@ impl Months<'_> {
         let mut local = emit.into_findings();
         // Money at stake on the findings that hold the month.
         if status == Status::Blocked {
-            for f in local.iter_mut().filter(|f| f.severity == Severity::Error) {
+            for f in local.iter_mut().filter(|f| f.holds_month()) {
                 f.amount = Some(payment);
             }
         }

@@ -12,17 +12,12 @@ use crate::checks::coding::cd007;
 use crate::checks::coding::code_findings;
 use crate::checks::scope::push_cited;
 use crate::checks::scope::{ClaimEvidence, ClaimMonth};
-use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, Severity, YearMonth};
+use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, YearMonth};
 use crate::rules::{Ruleset, TimeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One patient-month and practitioner's claim lines, with their index in the claims file.
 pub(super) type ClaimGroup<'a> = Vec<(usize, &'a Claim)>;
-
-/// An error that holds a patient-month's claim lines (row-level errors exclude rows only).
-pub(super) fn holds_month(f: &Finding) -> bool {
-    f.severity == Severity::Error && !f.check.code.starts_with("IN")
-}
 
 /// Verify mode: checks each patient-month's claim lines against the code rules and the
 /// evidence, decides which lines go out, and what is at risk or left unbilled.
@@ -101,7 +96,7 @@ pub(super) fn verify(
     // Errors from the evidence, by patient-month and practitioner.
     let mut held: HashSet<(String, YearMonth, String)> = HashSet::new();
     let mut held_all_npis: HashSet<(String, YearMonth)> = HashSet::new();
-    for f in findings.iter().filter(|f| holds_month(f)) {
+    for f in findings.iter().filter(|f| f.holds_month()) {
         if let Some(m) = f.month {
             if f.billing_npi.is_empty() {
                 held_all_npis.insert((f.patient_id.to_string(), m));
@@ -201,7 +196,7 @@ pub(super) fn verify(
             f.billing_npi = npi_s.into();
         }
         let is_held = global_error
-            || local.iter().any(holds_month)
+            || local.iter().any(Finding::holds_month)
             || held.contains(&(pid.to_string(), month, npi_s.to_string()))
             || held_all_npis.contains(&(pid.to_string(), month));
         let entry = v.by_month.entry(month).or_default();
@@ -250,7 +245,7 @@ pub(super) fn verify(
     // In verify mode, the money at stake on an error that holds a month is what was claimed.
     for f in findings
         .iter_mut()
-        .filter(|f| holds_month(f) && f.check.code != "CL001" && f.check.code != "CL002")
+        .filter(|f| f.holds_month() && f.check.effect == crate::domain::Effect::Month)
     {
         if let Some(m) = f.month {
             f.amount = claimed_amount

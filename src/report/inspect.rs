@@ -282,7 +282,10 @@ pub fn inspect(ds: &Dataset, kind: Kind, from: &KindFrom, date_order_given: bool
         .collect();
     let mine = |x: &&Finding| x.file.is_none_or(|i| i == 0);
     let findings: Vec<&Finding> = ds.ingest_findings.iter().filter(mine).collect();
-    let below = findings.iter().filter(|x| x.check.code == "IN005").count();
+    let below = findings
+        .iter()
+        .filter(|x| x.check.code == crate::checks::ingest::IN005.code)
+        .count();
     let (sample, decoded_lines) = sample(ds, kind);
     let date_order = match (date_order_given, read.date_order) {
         (true, Some(o)) => format!("{o} (given with --date-order)"),

@@ -85,12 +85,6 @@ pub struct Lists<'a> {
     pub worklist: Vec<WorkRow<'a>>,
 }
 
-/// An error that holds a month. Row-level errors (the IN series: a row that cannot be read,
-/// a bad value, a future date) exclude their rows and hold nothing, as in the engine.
-fn holds(f: &Finding) -> bool {
-    f.severity == Severity::Error && !f.check.code.starts_with("IN")
-}
-
 /// A check's place in the catalogue (`ccm rules` order). Checks are compared by code: a
 /// `const` check may sit at more than one address.
 fn rank(c: &'static Check) -> usize {
@@ -123,7 +117,7 @@ impl<'a> Index<'a> {
                 continue;
             }
             if f.patient_id.is_empty() {
-                if holds(f) {
+                if f.holds_month() {
                     global.push(f);
                 }
             } else if f.month.is_some() {
@@ -172,7 +166,7 @@ impl<'a> Index<'a> {
         };
         let mut why = Why::default();
         let add = |f: &Finding, why: &mut Why| {
-            if holds(f) {
+            if f.holds_month() {
                 if !why.reasons.iter().any(|c| c.code == f.check.code) {
                     why.reasons.push(f.check);
                 }
@@ -190,7 +184,7 @@ impl<'a> Index<'a> {
             add(f, &mut why);
         }
         if why.reasons.is_empty() {
-            for f in self.of(patient, month).filter(|f| holds(f)) {
+            for f in self.of(patient, month).filter(|f| f.holds_month()) {
                 add(f, &mut why);
             }
         }

@@ -121,6 +121,34 @@ fn only_the_shell_touches_files_the_clock_and_the_environment() {
 }
 
 #[test]
+fn no_rule_outside_checks_is_decided_by_a_codes_spelling() {
+    // Whether a finding holds a month, what its money is, which findings count: read from
+    // the check's declared severity and effect (`Finding::holds_month`, `Effect`), never
+    // from `code == "CL001"` or `code.starts_with("IN")`.
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let mut bad = Vec::new();
+    for f in &files {
+        if module_of(f) == "checks" {
+            continue;
+        }
+        let code = std::fs::read_to_string(f).unwrap();
+        // A code or series of the catalogue (`DO` and `MA` are roles, not series).
+        let ours = |lit: &str| REGISTRY.iter().any(|e| e.check.code.starts_with(lit));
+        for lit in super::layout_syn::code_spellings(&code)
+            .into_iter()
+            .filter(|l| ours(l))
+        {
+            bad.push(format!(
+                "{} decides by the spelling {lit:?}",
+                f.strip_prefix(root()).unwrap().display()
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
 fn every_check_has_its_own_file_named_after_it() {
     for e in REGISTRY {
         let code = e.check.code.to_lowercase();

@@ -7,6 +7,7 @@ use crate::rules::{CodeRule, TimeKind};
 
 check! {
     CL001, "CL001", "claim-unsupported", Error,
+    effect: ClaimLines,
     what: "(claims given) A claimed CCM line the evidence does not support at all: no countable \
            minutes for the patient-month and practitioner, fewer than the base threshold, an \
            add-on with no minutes beyond the base, practitioner codes without the \

@@ -7,6 +7,7 @@ use crate::domain::Money;
 
 check! {
     CL002, "CL002", "claim-units-unsupported", Error,
+    effect: ClaimLines,
     what: "(claims given) More units of an add-on claimed than the countable minutes support \
            (each unit needs a further full increment). The amount is the excess units' payment.",
     why: "Each add-on unit is a separately paid block of time; units beyond the logged minutes \

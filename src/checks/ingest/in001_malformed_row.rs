@@ -2,6 +2,7 @@
 
 check! {
     IN001, "IN001", "malformed-row", Error,
+    effect: Rows,
     what: "A CSV record cannot be read: it has a different number of fields than the header \
            (a stray delimiter or a broken quote), or a field ccm needs is not valid UTF-8 text. \
            The row is excluded and counted under IN001 in the reconciliation. Bad bytes in a \

@@ -2,6 +2,7 @@
 
 check! {
     IN002, "IN002", "invalid-value", Error,
+    effect: Rows,
     what: "A required value is missing or malformed: a date that is not YYYY-MM-DD or \
            MM/DD/YYYY (or does not exist, like 2025-02-29), minutes that are not a whole \
            number from 1 to 1440, a clock time that is not HH:MM, an end time not after the \

@@ -4,6 +4,7 @@ use crate::domain::Finding;
 
 check! {
     IN003, "IN003", "duplicate-entry", Warning,
+    effect: Rows,
     what: "A time-log row that repeats an earlier one: the same patient, date, times, \
            minutes, staff, role, program, NPI, activity and note once read (ids, activity and \
            note trimmed; role in any case and punctuation; dates and times in any accepted \

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 check! {
     IN004, "IN004", "future-date", Error,
+    effect: Rows,
     what: "A time-log service date after the as-of date (`--as-of`, default today). The row \
            is excluded.",
     why: "Work cannot be documented before it happens; a future date is a typo or a \

@@ -4,6 +4,7 @@ use crate::domain::{Finding, Kind};
 
 check! {
     IN005, "IN005", "not-a-data-row", Info,
+    effect: Rows,
     what: "A record that is not a data row: a totals or footer row that a report writes below \
            its data (its first filled cell is a word like `Total`, `Grand Total`, `Subtotal`, \
            `Count` or `Report total`, and its patient cell holds no id), or a row whose cells \

@@ -4,6 +4,7 @@ use crate::domain::Finding;
 
 check! {
     IN006, "IN006", "open-timer", Warning,
+    effect: Rows,
     what: "A time-log row with no duration (empty or 0) and no start and end times: a timer \
            started and never stopped, or an entry never completed. The row is excluded.",
     why: "Without a duration or an interval there is no time to count, and ccm never guesses \

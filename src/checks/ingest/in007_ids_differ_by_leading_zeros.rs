@@ -6,6 +6,7 @@ use crate::domain::{FastMap, Finding, Kind, strip_id_zeros};
 
 check! {
     IN007, "IN007", "ids-differ-by-leading-zeros", Warning,
+    effect: Rows,
     what: "Two patient ids in the inputs differ only by leading zeros (`12345` and \
            `00012345`). They are audited as two patients unless --ignore-id-zeros is given.",
     why: "Excel drops leading zeros from a column it takes for numbers, often in one export \

@@ -6,6 +6,7 @@ use crate::domain::Finding;
 
 check! {
     IN008, "IN008", "date-order-not-proven", Warning,
+    effect: Rows,
     what: "A file's slash dates do not prove their day/month order: every one fits both \
            (`3/5/2025` is 5 March or 3 May), or some fit only month-first and others only \
            day-first. ccm reads them month first (US exports) and says so; --date-order \

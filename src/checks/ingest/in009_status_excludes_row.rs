@@ -5,6 +5,7 @@ use crate::domain::Kind;
 
 check! {
     IN009, "IN009", "status-excludes-row", Info,
+    effect: Rows,
     what: "A row whose own status says it does not count. A problem-list row whose status says \
            it is not a diagnosis at all (Deleted, Entered in Error, Refuted) is left out of the \
            patient's conditions; a time-log entry whose status or billable column says it does \

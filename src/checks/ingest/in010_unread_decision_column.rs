@@ -6,6 +6,7 @@ use crate::domain::{Finding, norm_key};
 
 check! {
     IN010, "IN010", "unread-decision-column", Warning,
+    effect: Rows,
     what: "A time log has a column that looks as if it decides whether an entry counts (its \
            header says status, billable, approved, QA, void, deleted, rejected, cancelled or \
            excluded) but that feeds no field ccm reads. ccm counts every entry the other \
