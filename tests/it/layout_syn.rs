@@ -159,6 +159,39 @@ pub fn touches_outside(n: &Named) -> Option<String> {
     bad.then_some(joined)
 }
 
+/// Every string literal of the form of a check's code (`CL001`) or series (`IN`) that the
+/// code outside `#[cfg(test)]` items compares or matches on: a rule decided by a code's
+/// spelling. Literals that only build text (inside macros such as `format!`) are not seen.
+pub fn code_spellings(code: &str) -> Vec<String> {
+    struct Lits(Vec<String>);
+    fn is_code(s: &str) -> bool {
+        let b = s.as_bytes();
+        (b.len() == 2 || b.len() == 5)
+            && b[..2].iter().all(u8::is_ascii_uppercase)
+            && b[2..].iter().all(u8::is_ascii_digit)
+    }
+    impl<'ast> Visit<'ast> for Lits {
+        fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+            if !is_test_cfg(&m.attrs) {
+                syn::visit::visit_item_mod(self, m);
+            }
+        }
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            if !is_test_cfg(&f.attrs) {
+                syn::visit::visit_item_fn(self, f);
+            }
+        }
+        fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+            if is_code(&l.value()) {
+                self.0.push(l.value());
+            }
+        }
+    }
+    let mut v = Lits(Vec::new());
+    v.visit_file(&syn::parse_file(code).expect("the source parses"));
+    v.0
+}
+
 #[cfg(test)]
 mod evasions {
     use super::*;
@@ -222,37 +255,4 @@ mod evasions {
         );
         assert!(tops.is_empty());
     }
-}
-
-/// Every string literal of the form of a check's code (`CL001`) or series (`IN`) that the
-/// code outside `#[cfg(test)]` items compares or matches on: a rule decided by a code's
-/// spelling. Literals that only build text (inside macros such as `format!`) are not seen.
-pub fn code_spellings(code: &str) -> Vec<String> {
-    struct Lits(Vec<String>);
-    fn is_code(s: &str) -> bool {
-        let b = s.as_bytes();
-        (b.len() == 2 || b.len() == 5)
-            && b[..2].iter().all(u8::is_ascii_uppercase)
-            && b[2..].iter().all(u8::is_ascii_digit)
-    }
-    impl<'ast> Visit<'ast> for Lits {
-        fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-            if !is_test_cfg(&m.attrs) {
-                syn::visit::visit_item_mod(self, m);
-            }
-        }
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            if !is_test_cfg(&f.attrs) {
-                syn::visit::visit_item_fn(self, f);
-            }
-        }
-        fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
-            if is_code(&l.value()) {
-                self.0.push(l.value());
-            }
-        }
-    }
-    let mut v = Lits(Vec::new());
-    v.visit_file(&syn::parse_file(code).expect("the source parses"));
-    v.0
 }
