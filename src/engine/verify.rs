@@ -16,6 +16,10 @@ use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, YearMon
 use crate::rules::{Ruleset, TimeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// The programs whose claim lines verify mode audits against the evidence. A line of any
+/// other program is CD007, whatever tables its code is in.
+const AUDITED: [Program; 2] = [Program::Ccm, Program::Pcm];
+
 /// One patient-month and practitioner's claim lines, with their index in the claims file.
 pub(super) type ClaimGroup<'a> = Vec<(usize, &'a Claim)>;
 
@@ -42,22 +46,28 @@ pub(super) fn verify(
             .or_default()
             .push((i, c));
     }
-    // Codes ccm has no rule for pass through unchecked, said once per code (CD007).
-    let mut unaudited: BTreeMap<&str, Vec<(u16, u64)>> = BTreeMap::new();
+    // Lines no check audits pass through unchecked, said once per code (CD007): codes ccm
+    // has no rule for, and codes in its tables of a program whose claim lines it does not
+    // audit (RPM today): being in a table is not being checked.
+    // (code, its program when the tables have it) -> the lines.
+    type Unaudited<'a> = BTreeMap<(&'a str, Option<&'a str>), Vec<(u16, u64)>>;
+    let mut unaudited: Unaudited = BTreeMap::new();
     for c in &cf.claims {
-        if rules
+        let program = match rules
             .for_month(YearMonth::of(c.date_of_service))
             .code(&c.hcpcs)
-            .is_none()
         {
-            unaudited
-                .entry(&c.hcpcs)
-                .or_default()
-                .push((c.file, c.line));
-        }
+            None => None,
+            Some(r) if !AUDITED.iter().any(|p| p.as_str() == r.program) => Some(r.program.as_str()),
+            Some(_) => continue,
+        };
+        unaudited
+            .entry((&c.hcpcs, program))
+            .or_default()
+            .push((c.file, c.line));
     }
-    for (code, at) in unaudited {
-        let f = cd007::finding(code, at.len());
+    for ((code, program), at) in unaudited {
+        let f = cd007::finding(code, program, at.len());
         push_cited(findings, f, at.into_iter(), None);
     }
     // Rules across the practitioners of a patient-month (CD008): each practitioner's claim
@@ -117,7 +127,7 @@ pub(super) fn verify(
         let mut local = Vec::new();
         let mut claimed = Money::ZERO;
         let mut supported_pay: BTreeMap<Program, Money> = BTreeMap::new();
-        for prog in [Program::Ccm, Program::Pcm] {
+        for prog in AUDITED {
             let pname = prog.as_str();
             let mine: Vec<&Claim> = claims
                 .iter()

@@ -418,3 +418,38 @@ fn mid_month_worklist_lists_every_open_month_closest_to_paying_first() {
     );
     assert!(table.contains(&format!("... and {} more in worklist.csv", n - 10)));
 }
+
+#[test]
+fn a_claim_line_no_check_verifies_is_said_to_be_not_audited_whatever_table_it_is_in() {
+    // 99457 and 99470 are in ccm's code table (program RPM), but verify mode checks only
+    // CCM and PCM lines against the evidence: each RPM code is CD007, naming RPM and its
+    // lines, never passed as if it had been checked. The CCM lines get no CD007.
+    let dir = crate::common::root().join("fixtures/rules/CD008/fires");
+    let (_, json, err) = crate::common::audit_json(&dir, &crate::common::args_of(&dir));
+    let cd007: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "CD007")
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap().to_string(),
+                f["line"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(cd007.len(), 2, "{cd007:?} {err}");
+    for (code, line) in [("99457", "4"), ("99470", "5")] {
+        assert!(
+            cd007.iter().any(
+                |(m, l)| m.starts_with(&format!("{code} is in ccm's tables as RPM")) && l == line
+            ),
+            "{code}: {cd007:?}"
+        );
+    }
+    assert!(
+        !cd007
+            .iter()
+            .any(|(m, _)| m.starts_with("99490") || m.starts_with("99439"))
+    );
+}

@@ -4,10 +4,12 @@ use crate::domain::Finding;
 
 check! {
     CD007, "CD007", "code-not-audited", Info,
-    what: "(claims given) A claim line whose code is a well-formed HCPCS code that ccm has no \
-           rule for (an office visit, a device supply, a code of a program ccm does not \
-           audit). The line passes through to clean_claims.csv untouched, unchecked; one \
-           finding per code names its lines. A code with modifiers (99490-GT, 99490 GT, \
+    what: "(claims given) A claim line no check audits: a well-formed HCPCS code that ccm \
+           has no rule for (an office visit, a device supply), or a code in ccm's tables of a \
+           program whose claim lines it does not check against the evidence yet (RPM \
+           99457/99458/99470: ccm reads no device readings and counts no RPM minutes; the \
+           code rules such as CD008 still apply to them). The line passes through to \
+           clean_claims.csv untouched, unchecked; one finding per code names its lines. A code with modifiers (99490-GT, 99490 GT, \
            99490:95) is checked as its code; a cell that is no HCPCS code at all (99490.0, \
            9949O) is an invalid value (IN002) and the line is held.",
     why: "A verify run that skips lines without a word reads as if they were checked; the \
@@ -20,12 +22,18 @@ check! {
           on the claim line and run again.",
 }
 
-/// The finding for one code ccm has no rule for, on `lines` claim lines.
-pub fn finding(code: &str, lines: usize) -> Finding {
+/// The finding for one code no check audits, on `lines` claim lines: `program` is the
+/// program its rules row names, when it has one.
+pub fn finding(code: &str, program: Option<&str>, lines: usize) -> Finding {
     Finding::new(
         &CD007,
-        format!(
-            "{code} is not a code ccm audits (not in its rules tables): {lines} line(s) pass through unchecked"
-        ),
+        match program {
+            None => format!(
+                "{code} is not a code ccm audits (not in its rules tables): {lines} line(s) pass through unchecked"
+            ),
+            Some(p) => format!(
+                "{code} is in ccm's tables as {p}, but ccm does not check {p} claim lines against the evidence (minutes, device days): {lines} line(s) pass through unverified"
+            ),
+        },
     )
 }
