@@ -11,6 +11,7 @@ use crate::domain::ascii::lowered_hash;
 use crate::domain::{IdKey, NO_TIME, Npi, Program, RoleClass, TimeRow};
 use crate::domain::{Roster, parse_duration_secs};
 use crate::rules::Ruleset;
+use chrono::NaiveDate;
 use std::hash::Hasher;
 
 /// Role and program spellings already resolved, by their bytes as written: a time log
@@ -184,268 +185,86 @@ pub(super) fn parse_time_row(
     file: u16,
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 4])> {
-    let (dates, inferred, roster) = (&*file_ctx.dates, &file_ctx.inferred, &file_ctx.roster);
     let patient = r.get(Col::PatientId)?;
+    match decode_row(cache, r, rules, file_ctx, patient) {
+        Ok((mut row, keys)) => {
+            (row.file, row.line) = (file, line);
+            Ok(Ok((row, keys)))
+        }
+        Err(Stop::Bad(msg)) => Ok(Err((patient.to_string(), msg))),
+        Err(Stop::Field(e)) => Err(e),
+    }
+}
+
+/// Why a row is not read: a value that does not parse (IN002, the message), or a field
+/// error (not text, or a row left out with a finding of its own).
+enum Stop {
+    Bad(String),
+    Field(FieldError),
+}
+
+impl From<FieldError> for Stop {
+    fn from(e: FieldError) -> Stop {
+        Stop::Field(e)
+    }
+}
+
+/// A row left out with a finding of its own (an open timer, a status that excludes it).
+fn excluded<T>(f: crate::domain::Finding) -> Result<T, Stop> {
+    Err(Stop::Field(FieldError::Excluded(Box::new(f))))
+}
+
+/// The row's values, checked in the order a reader meets them (the first problem is the
+/// one said); its file and line are set by the caller.
+fn decode_row(
+    cache: &mut SpellingCache,
+    r: &Rec<Col>,
+    rules: &Ruleset,
+    file_ctx: &FileCtx,
+    patient: &str,
+) -> Result<(TimeRow, [IdKey; 4]), Stop> {
+    let dates = &*file_ctx.dates;
     let date_s = r.get(Col::ServiceDate)?;
     let minutes_s = r.get(Col::Minutes)?;
-    let start_s = r.get(Col::StartTime)?;
-    let end_s = r.get(Col::EndTime)?;
+    let (start_s, end_s) = (r.get(Col::StartTime)?, r.get(Col::EndTime)?);
     let staff = r.get(Col::StaffId)?;
     let role_s = r.get(Col::StaffRole)?;
     let program_s = r.get(Col::Program)?;
     let npi_s = r.get(Col::BillingNpi)?;
     let staff_npi_s = r.get(Col::StaffNpi)?;
-    let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     if patient.is_empty() {
-        return fail("patient_id is blank".into());
+        return Err(Stop::Bad("patient_id is blank".into()));
     }
-    // The export's own word on whether the entry counts: a status or a billable flag, read
-    // through rules/statuses.csv (kind time); an entry that does not count is excluded and
-    // said (IN009), an unknown word is IN002, never guessed.
-    for (c, col) in [(Col::Status, "status"), (Col::Billable, "billable")] {
-        if !r.has(c) {
-            continue;
-        }
-        let word = r.get(c)?;
-        match cache.status(rules, word) {
-            Some(true) => {}
-            Some(false) => {
-                return Err(FieldError::Excluded(Box::new(
-                    crate::checks::ingest::in009::time_entry(col, word).patient(patient),
-                )));
-            }
-            None => {
-                return fail(format!(
-                    "{col} {} is not a known time-entry word ({}; the words are data in rules/statuses.csv, kind time)",
-                    show(word),
-                    rules.statuses.time_words()
-                ));
-            }
-        }
-    }
-    let Some((date, _)) = dates.parse(date_s) else {
-        return fail(format!(
-            "service_date {} is not a valid date ({})",
-            show(date_s),
-            dates.forms()
-        ));
-    };
-    if !rules.plausible_service_year(chrono::Datelike::year(&date)) {
-        return fail(implausible_date("service_date", date_s, rules));
-    }
-    // Clock times to the second: an interval lasts end minus start, to the second (a call
-    // 15:00:50-15:20:10 is 19 min 20 s); instants and zone abbreviations are read in
-    // `--tz`. The overlap checks use the minutes of the day.
-    let clock = |s: &str, col: &str| {
-        dates
-            .clock(s)
-            .map_err(|why| format!("{col} {} {why}", show(s)))
-    };
-    let start_c = match clock(start_s, "start_time") {
-        Ok(t) => t,
-        Err(m) => return fail(m),
-    };
-    let end_c = match clock(end_s, "end_time") {
-        Ok(t) => t,
-        Err(m) => return fail(m),
-    };
-    for (c, col, s) in [
-        (&start_c, "start_time", start_s),
-        (&end_c, "end_time", end_s),
-    ] {
-        if let Some(d) = c.as_ref().and_then(|c| c.date)
-            && d != date
-        {
-            return fail(format!(
-                "{col} {} is on {d}, not on the service date {date}: an interval lies within its service day",
-                show(s)
-            ));
-        }
-    }
-    let start = start_c.map(|c| (c.secs / 60) as u16);
-    let end = end_c.map(|c| (c.secs / 60) as u16);
-    // The interval's length in seconds.
-    let span: Option<u32> = match (&start_c, &end_c) {
-        (Some(s), Some(e)) => match dates.elapsed(date, s, e) {
-            Err(why) => {
-                return fail(format!(
-                    "start_time {} to end_time {} {why}",
-                    show(start_s),
-                    show(end_s)
-                ));
-            }
-            Ok(len) if len <= 0 || e.secs <= s.secs && e.instant.is_none() => {
-                return fail(format!(
-                    "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
-                ));
-            }
-            Ok(len) => Some(len as u32),
-        },
-        _ => None,
-    };
-    // The duration counts; an interval longer than it is a paused timer (valid), one
-    // shorter than it by more than a minute is not.
-    let duration = if file_ctx.mmss {
-        mm_ss(minutes_s).or_else(|| parse_duration_secs(minutes_s))
-    } else {
-        parse_duration_secs(minutes_s)
-    };
-    let secs = match (duration, span) {
-        (_, None) if minutes_s.is_empty() => {
-            return Err(FieldError::Excluded(Box::new(
-                open_timer(minutes_s).patient(patient),
-            )));
-        }
-        (Some(0), None) => {
-            return Err(FieldError::Excluded(Box::new(
-                open_timer(minutes_s).patient(patient),
-            )));
-        }
-        (None, Some(sp)) if minutes_s.is_empty() => sp,
-        (None, _) => {
-            return fail(format!(
-                "minutes {} is not a duration (20, 20.75, 0:20, 00:20:15 or 20 min; at most 24 hours)",
-                show(minutes_s)
-            ));
-        }
-        // `20:15` read as h:mm is 20 hours, as a timer's mm:ss 20 minutes: a two-part
-        // duration over 4 hours is taken for neither, never guessed.
-        (Some(d), _) if d > 4 * 3600 && minutes_s.matches(':').count() == 1 && !file_ctx.mmss => {
-            return fail(format!(
-                "minutes {} would be {} as h:mm, too long for one entry; if it means minutes and seconds, export it as 0:{}",
-                show(minutes_s),
-                crate::domain::Secs(d).show(),
-                minutes_s.trim()
-            ));
-        }
-        (Some(d), Some(sp)) if d > sp + 60 => {
-            let len = if sp % 60 == 0 {
-                format!("{} minutes", sp / 60)
-            } else {
-                crate::domain::Secs(sp).show()
-            };
-            return fail(format!(
-                "minutes {} are longer than start/end ({start_s}-{end_s} is {len})",
-                show(minutes_s)
-            ));
-        }
-        (Some(d), _) => d,
-    };
+    entry_counts(cache, r, rules, patient)?;
+    let date = service_date(dates, rules, date_s)?;
+    let (start, end, span) = interval(dates, date, start_s, end_s)?;
+    let secs = duration(file_ctx.mmss, minutes_s, span, start_s, end_s, patient)?;
     if staff.is_empty() {
-        return fail("staff_id is blank".into());
+        return Err(Stop::Bad("staff_id is blank".into()));
     }
-    // No role in the row: the staff roster's, if it lists the staff member.
-    let role_s = if role_s.is_empty() {
-        match roster.find(staff) {
-            Some(m) => m.role.as_str(),
-            None if roster.is_empty() => return fail("staff_role is blank".into()),
-            None => {
-                return fail(format!(
-                    "staff_role is blank and staff {} is not in the staff roster",
-                    show(staff)
-                ));
-            }
-        }
-    } else {
-        role_s
-    };
-    let Some(role) = cache.role(rules, chrono::Datelike::year(&date), role_s, inferred) else {
-        return fail(format!(
-            "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
-            show(role_s)
-        ));
-    };
-    let program = if program_s.is_empty() {
-        Program::Ccm
-    } else {
-        match cache.program(program_s) {
-            Some(p) => p,
-            None => {
-                return fail(format!(
-                    "program {} is not a known program",
-                    show(program_s)
-                ));
-            }
-        }
-    };
+    let (role, role_s) = role_of(cache, rules, file_ctx, staff, role_s, date)?;
+    let program = program_of(cache, program_s)?;
     if !Npi::is_valid(npi_s) {
-        return fail(format!(
+        return Err(Stop::Bad(format!(
             "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
             show(npi_s)
-        ));
+        )));
     }
-    // Whose time a practitioner's row is: the time log's performer NPI, else the roster's.
-    // Only a practitioner's row needs it (99491/99437): another row's staff_npi is not
-    // read, and the roster is not looked up when there is none.
-    let performer = if role != RoleClass::Practitioner {
-        crate::domain::Performer::Unknown
-    } else {
-        let performer_npi = if !staff_npi_s.is_empty() {
-            if !Npi::is_valid(staff_npi_s) {
-                return fail(format!(
-                    "staff_npi {} is not a valid NPI (10 digits with a valid check digit)",
-                    show(staff_npi_s)
-                ));
-            }
-            Some(staff_npi_s)
-        } else if roster.is_empty() {
-            None
-        } else {
-            roster
-                .find(staff)
-                .and_then(|m| m.npi.as_ref().map(|n| n.as_str()))
-        };
-        match performer_npi {
-            None => crate::domain::Performer::Unknown,
-            Some(n) if n == npi_s => crate::domain::Performer::Billing,
-            Some(_) => crate::domain::Performer::Other,
-        }
-    };
-    // Two rows are one entry when their decoded values are: ids (trimmed), day, clock
-    // times, minutes, role (letters and digits, any case), program, NPI, and activity and
-    // note trimmed. `P001 ` for `P001`, `rn` for `RN` or `03/05/2025` for `2025-03-05` does
-    // not hide a repeat.
-    let mut h = std::hash::BuildHasher::build_hasher(&crate::domain::FastState::default());
+    let performer = performer(role, staff_npi_s, &file_ctx.roster, staff, npi_s)?;
     let staff_key = IdKey::folded(staff);
-    h.write(patient.as_bytes());
-    h.write_u8(0xff);
-    if staff_key.is_inline() {
-        h.write_u64(staff_key.hash());
-    } else {
-        h.write(crate::domain::fold_name(staff).as_bytes());
+    let fingerprint = Entry {
+        patient,
+        staff,
+        staff_key,
+        npi: npi_s,
+        date,
+        start,
+        end,
+        secs,
+        role: role_s,
+        program,
     }
-    h.write_u8(0xff);
-    h.write(npi_s.as_bytes());
-    h.write_u8(0xff);
-    h.write_i32(chrono::Datelike::num_days_from_ce(&date));
-    h.write_u16(start.unwrap_or(NO_TIME));
-    h.write_u16(end.unwrap_or(NO_TIME));
-    h.write_u32(secs);
-    for b in role_s.bytes().filter(u8::is_ascii_alphanumeric) {
-        h.write_u8(b.to_ascii_lowercase());
-    }
-    h.write_u8(0xff);
-    h.write_u8(program as u8);
-    // Activity and note by the identity rule too: a report viewer that upper-cases or
-    // re-spaces them does not make a second entry.
-    for c in [Col::Activity, Col::Note] {
-        fold_into(&mut h, r.raw(c), &mut cache.scratch);
-        h.write_u8(0xff);
-    }
-    // A time log without a note column says nothing of documentation: not judged (the
-    // file's notes say so), rather than every row called undocumented.
-    let note = if !r.has(Col::Note) {
-        crate::domain::NoteQuality::Ok
-    } else {
-        crate::checks::time::note_quality(
-            r.raw(Col::Note),
-            &rules.vague_phrases,
-            rules.note_min_chars,
-            *cache.note_enough.get_or_insert_with(|| {
-                crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars)
-            }),
-        )
-    };
+    .fingerprint(cache, r);
     // Patients and NPIs compare exactly; staff by the identity rule (case and spacing
     // aside), shown as first written.
     let keys = [
@@ -454,33 +273,334 @@ pub(super) fn parse_time_row(
         IdKey::new(npi_s),
         IdKey::text_only(staff),
     ];
-    Ok(Ok((
+    let timed = |t: Option<u16>| {
+        if span.is_some() {
+            t.unwrap_or(NO_TIME)
+        } else {
+            NO_TIME
+        }
+    };
+    Ok((
         TimeRow {
             patient: 0,
             staff: 0,
             npi: 0,
             date,
-            start: if span.is_some() {
-                start.unwrap_or(NO_TIME)
-            } else {
-                NO_TIME
-            },
-            end: if span.is_some() {
-                end.unwrap_or(NO_TIME)
-            } else {
-                NO_TIME
-            },
+            start: timed(start),
+            end: timed(end),
             secs: crate::domain::Secs(secs),
             role,
             performer,
             program,
-            note,
-            file,
-            line,
-            fingerprint: h.finish(),
+            note: note_of(cache, r, rules),
+            file: 0,
+            line: 0,
+            fingerprint,
         },
         keys,
-    )))
+    ))
+}
+
+/// The export's own word on whether the entry counts: a status or a billable flag, read
+/// through rules/statuses.csv (kind time); an entry that does not count is excluded and
+/// said (IN009), an unknown word is IN002, never guessed.
+fn entry_counts(
+    cache: &mut SpellingCache,
+    r: &Rec<Col>,
+    rules: &Ruleset,
+    patient: &str,
+) -> Result<(), Stop> {
+    for (c, col) in [(Col::Status, "status"), (Col::Billable, "billable")] {
+        if !r.has(c) {
+            continue;
+        }
+        let word = r.get(c)?;
+        match cache.status(rules, word) {
+            Some(true) => {}
+            Some(false) => {
+                return excluded(
+                    crate::checks::ingest::in009::time_entry(col, word).patient(patient),
+                );
+            }
+            None => {
+                return Err(Stop::Bad(format!(
+                    "{col} {} is not a known time-entry word ({}; the words are data in rules/statuses.csv, kind time)",
+                    show(word),
+                    rules.statuses.time_words()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The date of service, in a year ccm can audit.
+fn service_date(dates: &Dates, rules: &Ruleset, date_s: &str) -> Result<NaiveDate, Stop> {
+    let Some((date, _)) = dates.parse(date_s) else {
+        return Err(Stop::Bad(format!(
+            "service_date {} is not a valid date ({})",
+            show(date_s),
+            dates.forms()
+        )));
+    };
+    if !rules.plausible_service_year(chrono::Datelike::year(&date)) {
+        return Err(Stop::Bad(implausible_date("service_date", date_s, rules)));
+    }
+    Ok(date)
+}
+
+/// A row's start and end (minutes of the day, for the overlap checks) and the interval's
+/// length in seconds; each `None` when the row has no clock times.
+type Interval = (Option<u16>, Option<u16>, Option<u32>);
+
+/// The start and end (minutes of the day, for the overlap checks) and the interval's
+/// length in seconds. Clock times count to the second: an interval lasts end minus start
+/// (a call 15:00:50-15:20:10 is 19 min 20 s); instants and zone abbreviations are read in
+/// `--tz`.
+fn interval(dates: &Dates, date: NaiveDate, start_s: &str, end_s: &str) -> Result<Interval, Stop> {
+    let clock = |s: &str, col: &str| {
+        dates
+            .clock(s)
+            .map_err(|why| Stop::Bad(format!("{col} {} {why}", show(s))))
+    };
+    let start_c = clock(start_s, "start_time")?;
+    let end_c = clock(end_s, "end_time")?;
+    for (c, col, s) in [
+        (&start_c, "start_time", start_s),
+        (&end_c, "end_time", end_s),
+    ] {
+        if let Some(d) = c.as_ref().and_then(|c| c.date)
+            && d != date
+        {
+            return Err(Stop::Bad(format!(
+                "{col} {} is on {d}, not on the service date {date}: an interval lies within its service day",
+                show(s)
+            )));
+        }
+    }
+    let start = start_c.map(|c| (c.secs / 60) as u16);
+    let end = end_c.map(|c| (c.secs / 60) as u16);
+    let span: Option<u32> = match (&start_c, &end_c) {
+        (Some(s), Some(e)) => match dates.elapsed(date, s, e) {
+            Err(why) => {
+                return Err(Stop::Bad(format!(
+                    "start_time {} to end_time {} {why}",
+                    show(start_s),
+                    show(end_s)
+                )));
+            }
+            Ok(len) if len <= 0 || e.secs <= s.secs && e.instant.is_none() => {
+                return Err(Stop::Bad(format!(
+                    "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
+                )));
+            }
+            Ok(len) => Some(len as u32),
+        },
+        _ => None,
+    };
+    Ok((start, end, span))
+}
+
+/// The seconds that count. The duration counts; an interval longer than it is a paused
+/// timer (valid), one shorter than it by more than a minute is not.
+fn duration(
+    mmss: bool,
+    minutes_s: &str,
+    span: Option<u32>,
+    start_s: &str,
+    end_s: &str,
+    patient: &str,
+) -> Result<u32, Stop> {
+    let duration = if mmss {
+        mm_ss(minutes_s).or_else(|| parse_duration_secs(minutes_s))
+    } else {
+        parse_duration_secs(minutes_s)
+    };
+    match (duration, span) {
+        (_, None) if minutes_s.is_empty() => excluded(open_timer(minutes_s).patient(patient)),
+        (Some(0), None) => excluded(open_timer(minutes_s).patient(patient)),
+        (None, Some(sp)) if minutes_s.is_empty() => Ok(sp),
+        (None, _) => Err(Stop::Bad(format!(
+            "minutes {} is not a duration (20, 20.75, 0:20, 00:20:15 or 20 min; at most 24 hours)",
+            show(minutes_s)
+        ))),
+        // `20:15` read as h:mm is 20 hours, as a timer's mm:ss 20 minutes: a two-part
+        // duration over 4 hours is taken for neither, never guessed.
+        (Some(d), _) if d > 4 * 3600 && minutes_s.matches(':').count() == 1 && !mmss => {
+            Err(Stop::Bad(format!(
+                "minutes {} would be {} as h:mm, too long for one entry; if it means minutes and seconds, export it as 0:{}",
+                show(minutes_s),
+                crate::domain::Secs(d).show(),
+                minutes_s.trim()
+            )))
+        }
+        (Some(d), Some(sp)) if d > sp + 60 => {
+            let len = if sp % 60 == 0 {
+                format!("{} minutes", sp / 60)
+            } else {
+                crate::domain::Secs(sp).show()
+            };
+            Err(Stop::Bad(format!(
+                "minutes {} are longer than start/end ({start_s}-{end_s} is {len})",
+                show(minutes_s)
+            )))
+        }
+        (Some(d), _) => Ok(d),
+    }
+}
+
+/// The row's role class and the role word it was read from: the row's own, else (blank)
+/// the staff roster's.
+fn role_of<'a>(
+    cache: &mut SpellingCache,
+    rules: &Ruleset,
+    file_ctx: &'a FileCtx,
+    staff: &str,
+    role_s: &'a str,
+    date: NaiveDate,
+) -> Result<(RoleClass, &'a str), Stop> {
+    let roster = &file_ctx.roster;
+    let role_s = if role_s.is_empty() {
+        match roster.find(staff) {
+            Some(m) => m.role.as_str(),
+            None if roster.is_empty() => return Err(Stop::Bad("staff_role is blank".into())),
+            None => {
+                return Err(Stop::Bad(format!(
+                    "staff_role is blank and staff {} is not in the staff roster",
+                    show(staff)
+                )));
+            }
+        }
+    } else {
+        role_s
+    };
+    match cache.role(
+        rules,
+        chrono::Datelike::year(&date),
+        role_s,
+        &file_ctx.inferred,
+    ) {
+        Some(role) => Ok((role, role_s)),
+        None => Err(Stop::Bad(format!(
+            "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
+            show(role_s)
+        ))),
+    }
+}
+
+/// The row's program; a blank cell is CCM.
+fn program_of(cache: &mut SpellingCache, program_s: &str) -> Result<Program, Stop> {
+    if program_s.is_empty() {
+        return Ok(Program::Ccm);
+    }
+    cache.program(program_s).ok_or_else(|| {
+        Stop::Bad(format!(
+            "program {} is not a known program",
+            show(program_s)
+        ))
+    })
+}
+
+/// Whose time a practitioner's row is: the time log's performer NPI, else the roster's.
+/// Only a practitioner's row needs it (99491/99437): another row's staff_npi is not read,
+/// and the roster is not looked up when there is none.
+fn performer(
+    role: RoleClass,
+    staff_npi_s: &str,
+    roster: &Roster,
+    staff: &str,
+    npi_s: &str,
+) -> Result<crate::domain::Performer, Stop> {
+    use crate::domain::Performer;
+    if role != RoleClass::Practitioner {
+        return Ok(Performer::Unknown);
+    }
+    let performer_npi = if !staff_npi_s.is_empty() {
+        if !Npi::is_valid(staff_npi_s) {
+            return Err(Stop::Bad(format!(
+                "staff_npi {} is not a valid NPI (10 digits with a valid check digit)",
+                show(staff_npi_s)
+            )));
+        }
+        Some(staff_npi_s)
+    } else if roster.is_empty() {
+        None
+    } else {
+        roster
+            .find(staff)
+            .and_then(|m| m.npi.as_ref().map(|n| n.as_str()))
+    };
+    Ok(match performer_npi {
+        None => Performer::Unknown,
+        Some(n) if n == npi_s => Performer::Billing,
+        Some(_) => Performer::Other,
+    })
+}
+
+/// A row's decoded values, as its duplicate fingerprint reads them.
+struct Entry<'a> {
+    patient: &'a str,
+    staff: &'a str,
+    staff_key: IdKey,
+    npi: &'a str,
+    date: NaiveDate,
+    start: Option<u16>,
+    end: Option<u16>,
+    secs: u32,
+    role: &'a str,
+    program: Program,
+}
+
+impl Entry<'_> {
+    /// Two rows are one entry when their decoded values are: ids (trimmed), day, clock
+    /// times, minutes, role (letters and digits, any case), program, NPI, and activity and
+    /// note trimmed. `P001 ` for `P001`, `rn` for `RN` or `03/05/2025` for `2025-03-05`
+    /// does not hide a repeat.
+    fn fingerprint(&self, cache: &mut SpellingCache, r: &Rec<Col>) -> u64 {
+        let mut h = std::hash::BuildHasher::build_hasher(&crate::domain::FastState::default());
+        h.write(self.patient.as_bytes());
+        h.write_u8(0xff);
+        if self.staff_key.is_inline() {
+            h.write_u64(self.staff_key.hash());
+        } else {
+            h.write(crate::domain::fold_name(self.staff).as_bytes());
+        }
+        h.write_u8(0xff);
+        h.write(self.npi.as_bytes());
+        h.write_u8(0xff);
+        h.write_i32(chrono::Datelike::num_days_from_ce(&self.date));
+        h.write_u16(self.start.unwrap_or(NO_TIME));
+        h.write_u16(self.end.unwrap_or(NO_TIME));
+        h.write_u32(self.secs);
+        for b in self.role.bytes().filter(u8::is_ascii_alphanumeric) {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        h.write_u8(0xff);
+        h.write_u8(self.program as u8);
+        // Activity and note by the identity rule too: a report viewer that upper-cases or
+        // re-spaces them does not make a second entry.
+        for c in [Col::Activity, Col::Note] {
+            fold_into(&mut h, r.raw(c), &mut cache.scratch);
+            h.write_u8(0xff);
+        }
+        h.finish()
+    }
+}
+
+/// The note's quality. A time log without a note column says nothing of documentation:
+/// not judged (the file's notes say so), rather than every row called undocumented.
+fn note_of(cache: &mut SpellingCache, r: &Rec<Col>, rules: &Ruleset) -> crate::domain::NoteQuality {
+    if !r.has(Col::Note) {
+        return crate::domain::NoteQuality::Ok;
+    }
+    crate::checks::time::note_quality(
+        r.raw(Col::Note),
+        &rules.vague_phrases,
+        rules.note_min_chars,
+        *cache.note_enough.get_or_insert_with(|| {
+            crate::checks::time::note_enough(&rules.vague_phrases, rules.note_min_chars)
+        }),
+    )
 }
 
 #[cfg(test)]
