@@ -5,6 +5,18 @@ mod outcome;
 
 pub use outcome::{ClaimLine, Outcome, Status};
 
+/// The programs whose claim lines verify mode checks against the evidence (the minutes
+/// and what they support). A claim line of any other program is CD007, and the money a
+/// held claim puts at risk is its lines of these programs. Decided here; verify and the
+/// held list read it.
+pub const VERIFIED_PROGRAMS: [crate::domain::Program; 2] =
+    [crate::domain::Program::Ccm, crate::domain::Program::Pcm];
+
+/// Whether a rules row's program is one verify mode checks ([`VERIFIED_PROGRAMS`]).
+pub fn is_verified_program(program: &str) -> bool {
+    VERIFIED_PROGRAMS.iter().any(|p| p.as_str() == program)
+}
+
 use crate::config::DosMode;
 use crate::domain::{Money, Secs, Text, YearMonth};
 use crate::rules::{CodeRule, TimeKind, YearRules};

@@ -159,33 +159,7 @@ impl Months<'_> {
         let (patient, month, npi, program) = *key;
         let (run, pms) = (self.run, self.pms);
         let (ds, rules, cfg) = (run.ds, run.rules, run.cfg);
-        if state.npis_at != Some((patient, month)) {
-            state.npis_at = Some((patient, month));
-            state.npis.clear();
-            let at = pms.partition_point(|e| e.0 < (patient, month, 0, Program::Ccm));
-            let with_ccm = |(k, pm): &&(Key, Pm)| k.3 == Program::Ccm && pm.total > Secs::ZERO;
-            state.npis.extend(
-                pms[at..]
-                    .iter()
-                    .take_while(|(k, _)| (k.0, k.1) == (patient, month))
-                    .filter(with_ccm)
-                    .map(|(k, _)| k.2),
-            );
-            // The patient's earlier patient-months sit just before, latest last.
-            let earlier = pms[..at].iter().rev().take_while(|(k, _)| k.0 == patient);
-            state.previous = earlier.clone().find(with_ccm).map(|(k, _)| k.1);
-            state.previous_npis.clear();
-            if let Some(prev) = state.previous {
-                state.previous_npis.extend(
-                    earlier
-                        .skip_while(|(k, _)| k.1 != prev)
-                        .take_while(|(k, _)| k.1 == prev)
-                        .filter(with_ccm)
-                        .map(|(k, _)| k.2),
-                );
-                state.previous_npis.sort_unstable();
-            }
-        }
+        practitioners_of_month(pms, state, patient, month);
         let first_of_month = state.el003_done != Some((patient, month));
         state.el003_done = Some((patient, month));
         let mut rows = issues.as_deref().map(RowIssues::spread).unwrap_or_default();
@@ -310,5 +284,38 @@ fn add_notes(to: &mut Vec<&'static str>, notes: impl IntoIterator<Item = &'stati
         if !to.contains(&note) {
             to.push(note);
         }
+    }
+}
+
+/// The practitioners with CCM time in the patient-month, and in the patient's previous
+/// month with CCM time, worked out once per patient-month (its programs share them).
+fn practitioners_of_month(pms: &[(Key, Pm)], state: &mut MonthRun, patient: u32, month: YearMonth) {
+    if state.npis_at == Some((patient, month)) {
+        return;
+    }
+    state.npis_at = Some((patient, month));
+    state.npis.clear();
+    let at = pms.partition_point(|e| e.0 < (patient, month, 0, Program::Ccm));
+    let with_ccm = |(k, pm): &&(Key, Pm)| k.3 == Program::Ccm && pm.total > Secs::ZERO;
+    state.npis.extend(
+        pms[at..]
+            .iter()
+            .take_while(|(k, _)| (k.0, k.1) == (patient, month))
+            .filter(with_ccm)
+            .map(|(k, _)| k.2),
+    );
+    // The patient's earlier patient-months sit just before, latest last.
+    let earlier = pms[..at].iter().rev().take_while(|(k, _)| k.0 == patient);
+    state.previous = earlier.clone().find(with_ccm).map(|(k, _)| k.1);
+    state.previous_npis.clear();
+    if let Some(prev) = state.previous {
+        state.previous_npis.extend(
+            earlier
+                .skip_while(|(k, _)| k.1 != prev)
+                .take_while(|(k, _)| k.1 == prev)
+                .filter(with_ccm)
+                .map(|(k, _)| k.2),
+        );
+        state.previous_npis.sort_unstable();
     }
 }

@@ -16,10 +16,6 @@ use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, YearMon
 use crate::rules::{Ruleset, TimeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The programs whose claim lines verify mode audits against the evidence. A line of any
-/// other program is CD007, whatever tables its code is in.
-const AUDITED: [Program; 2] = [Program::Ccm, Program::Pcm];
-
 /// One patient-month and practitioner's claim lines, with their index in the claims file.
 pub(super) type ClaimGroup<'a> = Vec<(usize, &'a Claim)>;
 
@@ -58,7 +54,7 @@ pub(super) fn verify(
             .code(&c.hcpcs)
         {
             None => None,
-            Some(r) if !AUDITED.iter().any(|p| p.as_str() == r.program) => Some(r.program.as_str()),
+            Some(r) if !crate::billing::is_verified_program(&r.program) => Some(r.program.as_str()),
             Some(_) => continue,
         };
         unaudited
@@ -127,7 +123,7 @@ pub(super) fn verify(
         let mut local = Vec::new();
         let mut claimed = Money::ZERO;
         let mut supported_pay: BTreeMap<Program, Money> = BTreeMap::new();
-        for prog in AUDITED {
+        for prog in crate::billing::VERIFIED_PROGRAMS {
             let pname = prog.as_str();
             let mine: Vec<&Claim> = claims
                 .iter()

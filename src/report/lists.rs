@@ -256,70 +256,7 @@ pub fn lists<'a>(
         }
     }
     if let (Some(v), Some(cf)) = (&audit.verify, &ds.claims) {
-        // The held claims' lines: every line of a claim (patient, month, NPI) not going out.
-        let mut by_claim: HashMap<(&str, YearMonth, &str), Vec<usize>> = HashMap::new();
-        let mut going_out = vec![false; cf.claims.len()];
-        for &i in &v.clean {
-            going_out[i] = true;
-        }
-        for (i, c) in cf.claims.iter().enumerate() {
-            if !going_out[i] {
-                let key = (
-                    ds.patients.name(c.patient),
-                    YearMonth::of(c.date_of_service),
-                    ds.npi_name(c.npi),
-                );
-                by_claim.entry(key).or_default().push(i);
-            }
-        }
-        let outcome: HashMap<(&str, YearMonth, &str, &str), &Outcome> = audit
-            .outcomes
-            .iter()
-            .map(|o| {
-                (
-                    (
-                        o.patient_id.as_str(),
-                        o.month,
-                        o.billing_npi.as_str(),
-                        o.program,
-                    ),
-                    o,
-                )
-            })
-            .collect();
-        for h in &v.held {
-            let why = index.why(&h.patient_id, h.month, &h.billing_npi, None);
-            let key = (h.patient_id.as_str(), h.month, h.billing_npi.as_str());
-            for &i in by_claim.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
-                let c = &cf.claims[i];
-                let yr = rules.for_month(h.month);
-                let rule = yr.code(&c.hcpcs);
-                let program = rule.map_or("", |r| r.program.as_str());
-                // Priced as the summary's "at risk" is: the CCM and PCM codes' lines.
-                let amount = rule
-                    .filter(|r| r.program == "CCM" || r.program == "PCM")
-                    .map(|_| {
-                        yr.unit_payment(&c.hcpcs, c.date_of_service)
-                            .unwrap_or_default()
-                            * Money::from(c.units)
-                    });
-                let minutes = outcome
-                    .get(&(key.0, key.1, key.2, program))
-                    .map(|o| o.minutes);
-                out.held.push(HeldRow {
-                    patient_id: &h.patient_id,
-                    month: h.month,
-                    billing_npi: &h.billing_npi,
-                    program,
-                    claim_line: Some((c.file, c.line)),
-                    codes: vec![(c.hcpcs.as_str(), c.units)],
-                    minutes,
-                    amount,
-                    claim_amount: h.claimed,
-                    why: why.clone(),
-                });
-            }
-        }
+        held_claim_lines(ds, audit, rules, v, cf, &index, &mut out.held);
     }
     // The biggest holds first; a claim's lines together, in file order.
     out.held.sort_by(|a, b| {
@@ -351,6 +288,83 @@ pub fn lists<'a>(
         })
     });
     out
+}
+
+/// Verify mode's held claims, line by line: every line of a claim (patient, month, NPI)
+/// not going out.
+fn held_claim_lines<'a>(
+    ds: &'a Dataset,
+    audit: &'a Audit,
+    rules: &'a Ruleset,
+    v: &'a crate::audit::Verify,
+    cf: &'a crate::domain::ClaimsFile,
+    index: &Index<'a>,
+    held: &mut Vec<HeldRow<'a>>,
+) {
+    // The held claims' lines: every line of a claim (patient, month, NPI) not going out.
+    let mut by_claim: HashMap<(&str, YearMonth, &str), Vec<usize>> = HashMap::new();
+    let mut going_out = vec![false; cf.claims.len()];
+    for &i in &v.clean {
+        going_out[i] = true;
+    }
+    for (i, c) in cf.claims.iter().enumerate() {
+        if !going_out[i] {
+            let key = (
+                ds.patients.name(c.patient),
+                YearMonth::of(c.date_of_service),
+                ds.npi_name(c.npi),
+            );
+            by_claim.entry(key).or_default().push(i);
+        }
+    }
+    let outcome: HashMap<(&str, YearMonth, &str, &str), &Outcome> = audit
+        .outcomes
+        .iter()
+        .map(|o| {
+            (
+                (
+                    o.patient_id.as_str(),
+                    o.month,
+                    o.billing_npi.as_str(),
+                    o.program,
+                ),
+                o,
+            )
+        })
+        .collect();
+    for h in &v.held {
+        let why = index.why(&h.patient_id, h.month, &h.billing_npi, None);
+        let key = (h.patient_id.as_str(), h.month, h.billing_npi.as_str());
+        for &i in by_claim.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+            let c = &cf.claims[i];
+            let yr = rules.for_month(h.month);
+            let rule = yr.code(&c.hcpcs);
+            let program = rule.map_or("", |r| r.program.as_str());
+            // Priced as the summary's "at risk" is: the lines of the programs verify checks.
+            let amount = rule
+                .filter(|r| crate::billing::is_verified_program(&r.program))
+                .map(|_| {
+                    yr.unit_payment(&c.hcpcs, c.date_of_service)
+                        .unwrap_or_default()
+                        * Money::from(c.units)
+                });
+            let minutes = outcome
+                .get(&(key.0, key.1, key.2, program))
+                .map(|o| o.minutes);
+            held.push(HeldRow {
+                patient_id: &h.patient_id,
+                month: h.month,
+                billing_npi: &h.billing_npi,
+                program,
+                claim_line: Some((c.file, c.line)),
+                codes: vec![(c.hcpcs.as_str(), c.units)],
+                minutes,
+                amount,
+                claim_amount: h.claimed,
+                why: why.clone(),
+            });
+        }
+    }
 }
 
 /// The next billable block of a month: over the program's families (complex CCM only with
