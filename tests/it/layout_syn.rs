@@ -16,6 +16,8 @@ pub enum Named {
 struct Collect<'a> {
     module: &'a [String],
     out: Vec<Named>,
+    /// String literals shaped as a check's code (`CL001`) or series (`IN`).
+    lits: Vec<String>,
 }
 
 fn is_test_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -101,6 +103,16 @@ impl<'ast> Visit<'ast> for Collect<'_> {
             self.tree(&mut prefix, &u.tree);
         }
     }
+    fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        let v = l.value();
+        let b = v.as_bytes();
+        if (b.len() == 2 || b.len() == 5)
+            && b[..2].iter().all(u8::is_ascii_uppercase)
+            && b[2..].iter().all(u8::is_ascii_digit)
+        {
+            self.lits.push(v);
+        }
+    }
     fn visit_path(&mut self, p: &'ast syn::Path) {
         let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
         if segs.len() > 1 {
@@ -112,13 +124,19 @@ impl<'ast> Visit<'ast> for Collect<'_> {
 
 /// Every path the code of a file in module `module` names, outside `#[cfg(test)]` items.
 pub fn named(module: &[String], code: &str) -> Vec<Named> {
+    walk(module, code).out
+}
+
+/// One walk over a file's code outside `#[cfg(test)]` items, collecting both.
+fn walk<'a>(module: &'a [String], code: &str) -> Collect<'a> {
     let file = syn::parse_file(code).expect("the source parses");
     let mut c = Collect {
         module,
         out: Vec::new(),
+        lits: Vec::new(),
     };
     c.visit_file(&file);
-    c.out
+    c
 }
 
 /// The module path of a file under src/ (`src/checks/time/mod.rs` is `checks::time`).
@@ -163,33 +181,7 @@ pub fn touches_outside(n: &Named) -> Option<String> {
 /// code outside `#[cfg(test)]` items compares or matches on: a rule decided by a code's
 /// spelling. Literals that only build text (inside macros such as `format!`) are not seen.
 pub fn code_spellings(code: &str) -> Vec<String> {
-    struct Lits(Vec<String>);
-    fn is_code(s: &str) -> bool {
-        let b = s.as_bytes();
-        (b.len() == 2 || b.len() == 5)
-            && b[..2].iter().all(u8::is_ascii_uppercase)
-            && b[2..].iter().all(u8::is_ascii_digit)
-    }
-    impl<'ast> Visit<'ast> for Lits {
-        fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-            if !is_test_cfg(&m.attrs) {
-                syn::visit::visit_item_mod(self, m);
-            }
-        }
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            if !is_test_cfg(&f.attrs) {
-                syn::visit::visit_item_fn(self, f);
-            }
-        }
-        fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
-            if is_code(&l.value()) {
-                self.0.push(l.value());
-            }
-        }
-    }
-    let mut v = Lits(Vec::new());
-    v.visit_file(&syn::parse_file(code).expect("the source parses"));
-    v.0
+    walk(&[], code).lits
 }
 
 #[cfg(test)]
@@ -245,6 +237,14 @@ mod evasions {
             "use std::fs::File;\nfn f() { let _ = File::open(\"x\"); }",
         );
         assert!(n.iter().any(|n| touches_outside(n).is_some()), "{n:?}");
+    }
+
+    #[test]
+    fn a_code_spelled_in_a_comparison_is_seen() {
+        let lits = code_spellings(
+            "fn f(c: &str) -> bool { c.starts_with(\"IN\") || c == \"CL001\" }\n#[cfg(test)]\nmod tests { const X: &str = \"CD007\"; }",
+        );
+        assert_eq!(lits, ["IN", "CL001"]);
     }
 
     #[test]
