@@ -8,7 +8,7 @@ use super::order::order_results;
 use super::recon::reconcile;
 use super::spill::StaffLists;
 use super::staff::{StaffDays, staff_day_checks};
-use super::verify::verify;
+use super::verify::{VerifyRun, verify};
 use super::{Auditor, Key, billable};
 use crate::audit::Audit;
 use crate::checks::ingest::{in003, in004};
@@ -44,8 +44,11 @@ impl Auditor<'_> {
         let StaffPass {
             pms: pms_v,
             live,
-            other_programs,
+            mut other_programs,
         } = self.staff_pass(ds, lists, &mut findings);
+        if let Some(cf) = &ds.claims {
+            claimed_programs(self.rules, cf, &mut other_programs);
+        }
         let mut pms: Vec<(Key, Pm)> = self
             .slots
             .iter()
@@ -68,97 +71,9 @@ impl Auditor<'_> {
         for check in run_checks() {
             check(&run, &mut findings);
         }
-        if ds.patients.fold_leading_zeros {
-            notes.push(
-                "patient ids are read without leading zeros (--ignore-id-zeros): 00012345 is patient 12345"
-                    .to_string(),
-            );
-        }
-        if ds.consents.is_none() {
-            notes.push("no consents file: no claim can be clean".to_string());
-        }
-        if ds.diagnoses.is_none() {
-            notes.push("no diagnoses file: no claim can be clean".to_string());
-        }
-        if ds.enrolments.is_none() {
-            notes.push(
-            "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows".to_string(),
-        );
-        }
+        let months = audited_months(&pms);
+        let estimated_years = run_notes(ds, rules, cfg, &months, &mut notes);
         let global_error = ds.consents.is_none() || ds.diagnoses.is_none();
-        let mut months: Vec<YearMonth> = pms.iter().map(|e| e.0.1).collect();
-        months.sort_unstable();
-        months.dedup();
-        if let Some(m) = cfg.month
-            && !months.contains(&m)
-        {
-            notes.push(format!(
-                "--month {m}: no time-log row of CCM or PCM falls in {m}; nothing was audited for it"
-            ));
-        }
-        // --apm: which audited years have a qualifying-APM factor, and which have one for all.
-        if cfg.apm {
-            let mut years: Vec<i32> = months.iter().map(|m| m.year).collect();
-            years.dedup();
-            let (with, without): (Vec<i32>, Vec<i32>) = years.into_iter().partition(|y| {
-                rules
-                    .for_month(YearMonth { year: *y, month: 1 })
-                    .has_apm_factor()
-            });
-            let list = |ys: &[i32]| {
-                ys.iter()
-                    .map(|y| format!("CY{y}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            if !with.is_empty() {
-                notes.push(format!(
-                    "--apm: {} priced at the qualifying-APM conversion factor",
-                    list(&with)
-                ));
-            }
-            if !without.is_empty() {
-                notes.push(format!(
-                    "--apm: {} {} one conversion factor for all practitioners, used as is",
-                    list(&without),
-                    if without.len() == 1 { "has" } else { "have" }
-                ));
-            }
-        }
-        // A year without rules of its own is checked and priced with the nearest year's:
-        // said once per year, and on each line it prices (fee_basis).
-        let mut estimated_years = std::collections::BTreeMap::new();
-        for m in &months {
-            if !rules.has_year(m.year) && !estimated_years.contains_key(&m.year) {
-                let used = rules.for_month(*m).year;
-                estimated_years.insert(m.year, used);
-                notes.push(format!(
-                    "no CY{} rules: its months are checked and priced with the CY{used} rules and fees, an estimate (fee_basis `CY{used} estimate` on each such line)",
-                    m.year
-                ));
-            }
-        }
-        // A fiscal year without an ICD-10-CM set of its own is checked against the nearest
-        // set: said once per fiscal year, with the months it covers.
-        let mut stand_in: std::collections::BTreeMap<i32, (i32, Vec<YearMonth>)> =
-            std::collections::BTreeMap::new();
-        for m in &months {
-            let (used, exact) = rules.code_set_for(*m);
-            if !exact {
-                let own = crate::rules::Ruleset::own_fiscal_year(*m);
-                stand_in.entry(own).or_insert((used, Vec::new())).1.push(*m);
-            }
-        }
-        for (own, (used, ms)) in &stand_in {
-            let span = match (ms.first(), ms.last()) {
-                (Some(a), Some(b)) if a != b => format!("{a} ... {b}"),
-                (Some(a), _) => a.to_string(),
-                _ => continue,
-            };
-            notes.push(format!(
-                "ICD-10-CM FY{used} code set used for {span} (no FY{own} set in the rules): a code absent from it is EL007 not verifiable, not EL003 unknown"
-            ));
-        }
 
         // Each month's row lists (the evidence of its findings) are taken out and dropped
         // once its findings are made, so they are not all held beside the findings.
@@ -177,17 +92,16 @@ impl Auditor<'_> {
         notes.extend(raised.into_iter().map(String::from));
 
         let verify = ds.claims.as_ref().map(|cf| {
-            verify(
+            let run = VerifyRun {
                 ds,
                 rules,
                 cfg,
-                cf,
-                &pms,
-                &companions.complex_months,
-                &outcomes,
-                &mut findings,
+                pms: &pms,
+                complex_months: &companions.complex_months,
+                outcomes: &outcomes,
                 global_error,
-            )
+            };
+            verify(&run, cf, &mut findings)
         });
         order_results(ds, &mut findings, &mut outcomes);
         let recon = reconcile(ds, &states);
@@ -202,7 +116,6 @@ impl Auditor<'_> {
             traced,
         }
     }
-
     /// Every row of one staff member and day together; identical rows side by side, the
     /// first in file order first. Two stages on two threads, one staff member at a time, in
     /// the same order: the first reads the rows (back from the temporary files when
@@ -355,6 +268,143 @@ impl Auditor<'_> {
             pms: pms_v,
             live,
             other_programs,
+        }
+    }
+}
+
+/// The months audited: those of a billable patient-month, sorted, once each.
+fn audited_months(pms: &[(Key, Pm)]) -> Vec<YearMonth> {
+    let mut months: Vec<YearMonth> = pms.iter().map(|e| e.0.1).collect();
+    months.sort_unstable();
+    months.dedup();
+    months
+}
+
+/// The run's notes on what it read and how it priced: ids read without zeros, files
+/// missing, an empty `--month`, `--apm`, years and fiscal years read with another's rules.
+/// Returns the years priced with another year's rules (year -> the year used).
+fn run_notes(
+    ds: &Dataset,
+    rules: &crate::rules::Ruleset,
+    cfg: &crate::audit::AuditConfig,
+    months: &[YearMonth],
+    notes: &mut Vec<String>,
+) -> std::collections::BTreeMap<i32, i32> {
+    if ds.patients.fold_leading_zeros {
+        notes.push(
+            "patient ids are read without leading zeros (--ignore-id-zeros): 00012345 is patient 12345"
+                .to_string(),
+        );
+    }
+    if ds.consents.is_none() {
+        notes.push("no consents file: no claim can be clean".to_string());
+    }
+    if ds.diagnoses.is_none() {
+        notes.push("no diagnoses file: no claim can be clean".to_string());
+    }
+    if ds.enrolments.is_none() {
+        notes.push(if ds.claims.is_some() {
+            "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows and the claims file's lines of those programs"
+        } else {
+            "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows"
+        }.to_string());
+    }
+    if let Some(m) = cfg.month
+        && !months.contains(&m)
+    {
+        notes.push(format!(
+            "--month {m}: no time-log row of CCM or PCM falls in {m}; nothing was audited for it"
+        ));
+    }
+    // --apm: which audited years have a qualifying-APM factor, and which have one for all.
+    if cfg.apm {
+        let mut years: Vec<i32> = months.iter().map(|m| m.year).collect();
+        years.dedup();
+        let (with, without): (Vec<i32>, Vec<i32>) = years.into_iter().partition(|y| {
+            rules
+                .for_month(YearMonth { year: *y, month: 1 })
+                .has_apm_factor()
+        });
+        let list = |ys: &[i32]| {
+            ys.iter()
+                .map(|y| format!("CY{y}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !with.is_empty() {
+            notes.push(format!(
+                "--apm: {} priced at the qualifying-APM conversion factor",
+                list(&with)
+            ));
+        }
+        if !without.is_empty() {
+            notes.push(format!(
+                "--apm: {} {} one conversion factor for all practitioners, used as is",
+                list(&without),
+                if without.len() == 1 { "has" } else { "have" }
+            ));
+        }
+    }
+    // A year without rules of its own is checked and priced with the nearest year's:
+    // said once per year, and on each line it prices (fee_basis).
+    let mut estimated_years = std::collections::BTreeMap::new();
+    for m in months {
+        if !rules.has_year(m.year) && !estimated_years.contains_key(&m.year) {
+            let used = rules.for_month(*m).year;
+            estimated_years.insert(m.year, used);
+            notes.push(format!(
+                "no CY{} rules: its months are checked and priced with the CY{used} rules and fees, an estimate (fee_basis `CY{used} estimate` on each such line)",
+                m.year
+            ));
+        }
+    }
+    // A fiscal year without an ICD-10-CM set of its own is checked against the nearest
+    // set: said once per fiscal year, with the months it covers.
+    let mut stand_in: std::collections::BTreeMap<i32, (i32, Vec<YearMonth>)> =
+        std::collections::BTreeMap::new();
+    for m in months {
+        let (used, exact) = rules.code_set_for(*m);
+        if !exact {
+            let own = crate::rules::Ruleset::own_fiscal_year(*m);
+            stand_in.entry(own).or_insert((used, Vec::new())).1.push(*m);
+        }
+    }
+    for (own, (used, ms)) in &stand_in {
+        let span = match (ms.first(), ms.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a} ... {b}"),
+            (Some(a), _) => a.to_string(),
+            _ => continue,
+        };
+        notes.push(format!(
+            "ICD-10-CM FY{used} code set used for {span} (no FY{own} set in the rules): a code absent from it is EL007 not verifiable, not EL003 unknown"
+        ));
+    }
+
+    estimated_years
+}
+
+/// In verify mode, each claim line whose code is another program's (`clashes.csv`
+/// `hcpcs`: APCM, ESRD, care-plan oversight, RPM, RTM) is evidence of that program for the
+/// patient that month, by the line's NPI, for the clash checks, as a time-log row of the
+/// program is.
+fn claimed_programs(
+    rules: &crate::rules::Ruleset,
+    cf: &crate::domain::ClaimsFile,
+    other_programs: &mut FastMap<(u32, YearMonth), Vec<OtherProgramRow>>,
+) {
+    for c in &cf.claims {
+        let month = YearMonth::of(c.date_of_service);
+        if let Some(program) = rules
+            .for_month(month)
+            .clash_of_code(&c.hcpcs)
+            .and_then(|clash| Program::parse(&clash.program))
+        {
+            other_programs.entry((c.patient, month)).or_default().push((
+                program,
+                Some(c.npi),
+                c.file,
+                c.line,
+            ));
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::billing::{family_minutes, needs_mdm, threshold_day, units_for};
 use crate::checks::claim_line_checks;
 use crate::checks::claim_month_checks;
 use crate::checks::claims::rv001;
-use crate::checks::coding::cd007;
+use crate::checks::coding::cd007::{self, Known};
 use crate::checks::coding::code_findings;
 use crate::checks::scope::push_cited;
 use crate::checks::scope::{ClaimEvidence, ClaimMonth};
@@ -16,59 +16,163 @@ use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, YearMon
 use crate::rules::{Ruleset, TimeKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// A claim: one patient, month and billing practitioner (interned ids).
+type ClaimKey = (u32, YearMonth, u32);
+
 /// One patient-month and practitioner's claim lines, with their index in the claims file.
 pub(super) type ClaimGroup<'a> = Vec<(usize, &'a Claim)>;
 
+/// What verify mode reads besides the claims: the run's data, rules and settings, and the
+/// patient-month stage's evidence and outcomes.
+pub(super) struct VerifyRun<'a> {
+    pub ds: &'a Dataset,
+    pub rules: &'a Ruleset,
+    pub cfg: &'a AuditConfig,
+    pub pms: &'a [(Key, Pm)],
+    pub complex_months: &'a HashSet<(u32, YearMonth)>,
+    /// One per entry of `pms`, in the same order.
+    pub outcomes: &'a [Outcome],
+    /// An error holds every month (no consents or no diagnoses file).
+    pub global_error: bool,
+}
+
+/// One claim's lines checked: its findings, what it claims, and per program what the
+/// evidence supports of what it claims.
+struct Checked {
+    findings: Vec<Finding>,
+    claimed: Money,
+    supported_pay: BTreeMap<Program, Money>,
+}
+
 /// Verify mode: checks each patient-month's claim lines against the code rules and the
 /// evidence, decides which lines go out, and what is at risk or left unbilled.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn verify(
-    ds: &Dataset,
-    rules: &Ruleset,
-    cfg: &AuditConfig,
-    cf: &ClaimsFile,
-    pms: &[(Key, Pm)],
-    complex_months: &HashSet<(u32, YearMonth)>,
-    // One per entry of `pms`, in the same order.
-    outcomes: &[Outcome],
-    findings: &mut Vec<Finding>,
-    global_error: bool,
-) -> Verify {
+pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Finding>) -> Verify {
     // A claim goes out whole or not at all: lines are grouped by patient, month, practitioner.
-    let mut groups: BTreeMap<(u32, YearMonth, u32), ClaimGroup> = BTreeMap::new();
+    let mut groups: BTreeMap<ClaimKey, ClaimGroup> = BTreeMap::new();
     for (i, c) in cf.claims.iter().enumerate() {
         groups
             .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
             .or_default()
             .push((i, c));
     }
-    // Lines no check audits pass through unchecked, said once per code (CD007): codes ccm
-    // has no rule for, and codes in its tables of a program whose claim lines it does not
-    // audit (RPM today): being in a table is not being checked.
-    // (code, its program when the tables have it) -> the lines.
-    type Unaudited<'a> = BTreeMap<(&'a str, Option<&'a str>), Vec<(u16, u64)>>;
-    let mut unaudited: Unaudited = BTreeMap::new();
+    unaudited_lines(run.rules, cf, findings);
+    let mut across = across_practitioners(run.rules, cf);
+    let held = Held::of(run.ds, &groups, findings);
+    let mut v = Verify::default();
+    let mut claimed_amount: HashMap<ClaimKey, Money> = HashMap::new();
+    let mut claimed_programs: HashSet<Key> = HashSet::new();
+    for (&key, lines) in &groups {
+        let (patient, month, npi) = key;
+        let (pid, npi_s) = (run.ds.patients.name(patient), run.ds.npi_name(npi));
+        let Checked {
+            findings: mut local,
+            claimed,
+            supported_pay,
+        } = run.check_claim(key, lines, &mut claimed_programs);
+        local.extend(across.remove(&key).unwrap_or_default());
+        for f in &mut local {
+            f.patient_id = pid.into();
+            f.month = Some(month);
+            f.billing_npi = npi_s.into();
+        }
+        let is_held = run.global_error || local.iter().any(Finding::holds_month) || held.holds(key);
+        let entry = v.by_month.entry(month).or_default();
+        entry.0 += claimed;
+        v.claimed += claimed;
+        if is_held {
+            v.at_risk += claimed;
+            entry.1 += claimed;
+            claimed_amount.insert(key, claimed);
+            v.held.push(HeldClaim {
+                patient_id: pid.into(),
+                month,
+                billing_npi: npi_s.into(),
+                lines: lines.len(),
+                claimed,
+            });
+        } else {
+            v.supported += claimed;
+            v.claims_out += 1;
+            v.clean.extend(lines.iter().map(|(i, _)| *i));
+            // The evidence may support more than was claimed.
+            for (prog, paid) in &supported_pay {
+                if let Some(o) =
+                    pm_index(run.pms, &(patient, month, npi, *prog)).map(|i| &run.outcomes[i])
+                    && o.status == Status::Clean
+                    && o.payment > *paid
+                {
+                    let left = o.payment - *paid;
+                    v.left_unbilled += left;
+                    entry.2 += left;
+                    local.push(rv001::under_claimed(o, *paid));
+                }
+            }
+        }
+        findings.extend(local);
+    }
+    // Clean months the evidence supports that were not claimed at all.
+    for ((key, _), o) in run.pms.iter().zip(run.outcomes) {
+        if o.status == Status::Clean && !claimed_programs.contains(key) {
+            v.left_unbilled += o.payment;
+            v.by_month.entry(o.month).or_default().2 += o.payment;
+            findings.push(rv001::not_claimed(o));
+        }
+    }
+    // In verify mode, the money at stake on an error that holds a month is what was claimed.
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.holds_month() && f.check.effect == crate::domain::Effect::Month)
+    {
+        // None when no claim of the patient-month and practitioner was held: nothing claimed.
+        if f.month.is_some() {
+            f.amount = held
+                .key_of(f)
+                .and_then(|key| claimed_amount.get(&key))
+                .copied()
+                .filter(|a| !a.is_zero());
+        }
+    }
+    v.clean.sort_unstable();
+    // By patient id as text, not by interned number (which depends on reading order).
+    v.held.sort_by(|a, b| {
+        (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
+    });
+    v
+}
+
+/// Lines no check audits pass through unchecked, said once per code (CD007): codes ccm has
+/// no rule for, codes in its tables of a program whose claim lines it does not audit (RPM
+/// today), and other programs' codes read only as clash evidence: being in a table is not
+/// being checked.
+fn unaudited_lines(rules: &Ruleset, cf: &ClaimsFile, findings: &mut Vec<Finding>) {
+    // (code, what the tables say of it) -> the lines.
+    let mut unaudited: BTreeMap<(&str, Known), Vec<(u16, u64)>> = BTreeMap::new();
     for c in &cf.claims {
-        let program = match rules
-            .for_month(YearMonth::of(c.date_of_service))
-            .code(&c.hcpcs)
-        {
-            None => None,
-            Some(r) if !crate::billing::is_verified_program(&r.program) => Some(r.program.as_str()),
-            Some(_) => continue,
+        let yr = rules.for_month(YearMonth::of(c.date_of_service));
+        let coded = yr.code(&c.hcpcs);
+        if coded.is_some_and(|r| crate::billing::is_verified_program(&r.program)) {
+            continue;
+        }
+        let known = match (yr.clash_of_code(&c.hcpcs), coded) {
+            (Some(clash), _) => Known::Evidence(&clash.program),
+            (None, Some(r)) => Known::Coded(&r.program),
+            (None, None) => Known::Not,
         };
         unaudited
-            .entry((&c.hcpcs, program))
+            .entry((&c.hcpcs, known))
             .or_default()
             .push((c.file, c.line));
     }
-    for ((code, program), at) in unaudited {
-        let f = cd007::finding(code, program, at.len());
+    for ((code, known), at) in unaudited {
+        let f = cd007::finding(code, known, at.len());
         push_cited(findings, f, at.into_iter(), None);
     }
-    // Rules across the practitioners of a patient-month (CD008): each practitioner's claim
-    // gets the finding with its own lines.
-    let mut across: HashMap<(u32, YearMonth, u32), Vec<Finding>> = HashMap::new();
+}
+
+/// Rules across the practitioners of a patient-month (CD008): each practitioner's claim
+/// gets the finding with its own lines.
+fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, Vec<Finding>> {
+    let mut across: HashMap<ClaimKey, Vec<Finding>> = HashMap::new();
     let mut month_lines: BTreeMap<(u32, YearMonth), Vec<&Claim>> = BTreeMap::new();
     for c in &cf.claims {
         month_lines
@@ -99,42 +203,87 @@ pub(super) fn verify(
             }
         }
     }
-    // Errors from the evidence, by patient-month and practitioner.
-    let mut held: HashSet<(String, YearMonth, String)> = HashSet::new();
-    let mut held_all_npis: HashSet<(String, YearMonth)> = HashSet::new();
-    for f in findings.iter().filter(|f| f.holds_month()) {
-        if let Some(m) = f.month {
+    across
+}
+
+/// The claims an error from the evidence holds, by claim, or by patient-month when the
+/// error names no practitioner (it holds every practitioner's claim that month). Findings
+/// carry ids as text; they are read back to the claims' interned ids here, once.
+struct Held {
+    claims: HashSet<ClaimKey>,
+    months: HashSet<(u32, YearMonth)>,
+    patient_of: HashMap<String, u32>,
+    npi_of: HashMap<String, u32>,
+}
+
+impl Held {
+    fn of(ds: &Dataset, groups: &BTreeMap<ClaimKey, ClaimGroup>, findings: &[Finding]) -> Held {
+        let mut h = Held {
+            claims: HashSet::new(),
+            months: HashSet::new(),
+            patient_of: HashMap::new(),
+            npi_of: HashMap::new(),
+        };
+        for &(patient, _, npi) in groups.keys() {
+            h.patient_of
+                .insert(ds.patients.name(patient).to_string(), patient);
+            h.npi_of.insert(ds.npi_name(npi).to_string(), npi);
+        }
+        for f in findings.iter().filter(|f| f.holds_month()) {
+            let (Some(m), Some(&p)) = (f.month, h.patient_of.get(&*f.patient_id)) else {
+                continue;
+            };
             if f.billing_npi.is_empty() {
-                held_all_npis.insert((f.patient_id.to_string(), m));
-            } else {
-                held.insert((f.patient_id.to_string(), m, f.billing_npi.to_string()));
+                h.months.insert((p, m));
+            } else if let Some(&n) = h.npi_of.get(&*f.billing_npi) {
+                h.claims.insert((p, m, n));
             }
         }
+        h
     }
-    let mut v = Verify::default();
-    let mut claimed_amount: HashMap<(String, YearMonth, String), Money> = HashMap::new();
-    let mut claimed_programs: HashSet<Key> = HashSet::new();
-    for (&(patient, month, npi), lines) in &groups {
-        let pid = ds.patients.name(patient);
-        let npi_s = ds.npi_name(npi);
-        let yr = rules.for_month(month);
-        let mdm = complex_months.contains(&(patient, month));
-        let claims: Vec<&Claim> = lines.iter().map(|(_, c)| *c).collect();
-        let mut local = Vec::new();
-        let mut claimed = Money::ZERO;
-        let mut supported_pay: BTreeMap<Program, Money> = BTreeMap::new();
+
+    fn holds(&self, key: ClaimKey) -> bool {
+        self.claims.contains(&key) || self.months.contains(&(key.0, key.1))
+    }
+
+    /// The claim a finding is about, when one with its patient and practitioner is claimed.
+    fn key_of(&self, f: &Finding) -> Option<ClaimKey> {
+        Some((
+            *self.patient_of.get(&*f.patient_id)?,
+            f.month?,
+            *self.npi_of.get(&*f.billing_npi)?,
+        ))
+    }
+}
+
+impl VerifyRun<'_> {
+    /// One claim's lines of each verified program checked against the code rules (CD) and
+    /// the evidence (CL): the findings, what the lines claim, and what the evidence supports.
+    fn check_claim(
+        &self,
+        (patient, month, npi): ClaimKey,
+        lines: &ClaimGroup,
+        claimed_programs: &mut HashSet<Key>,
+    ) -> Checked {
+        let yr = self.rules.for_month(month);
+        let mdm = self.complex_months.contains(&(patient, month));
+        let mut out = Checked {
+            findings: Vec::new(),
+            claimed: Money::ZERO,
+            supported_pay: BTreeMap::new(),
+        };
         for prog in crate::billing::VERIFIED_PROGRAMS {
             let pname = prog.as_str();
-            let mine: Vec<&Claim> = claims
+            let mine: Vec<&Claim> = lines
                 .iter()
-                .copied()
+                .map(|(_, c)| *c)
                 .filter(|c| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
                 .collect();
             if mine.is_empty() {
                 continue;
             }
             claimed_programs.insert((patient, month, npi, prog));
-            let pm = pm_of(pms, &(patient, month, npi, prog));
+            let pm = pm_of(self.pms, &(patient, month, npi, prog));
             let empty = Pm::default();
             let pmr = pm.unwrap_or(&empty);
             let tday = |h: &str| {
@@ -149,13 +298,13 @@ pub(super) fn verify(
                 // been met, still a sound bound for a date of service before it.
                 threshold_day(&pmr.days, idx, r.threshold)
             };
-            let mut found = code_findings(yr, pname, &mine, cfg.as_of, tday);
+            let mut found = code_findings(yr, pname, &mine, self.cfg.as_of, tday);
             for c in &mine {
                 let r = yr.code(&c.hcpcs).expect("filtered");
                 let fee = yr
                     .unit_payment(&c.hcpcs, c.date_of_service)
                     .unwrap_or_default();
-                claimed += fee * Money::from(c.units);
+                out.claimed += fee * Money::from(c.units);
                 let Some(base) = (if r.is_addon {
                     yr.code(&r.addon_to)
                 } else {
@@ -173,7 +322,7 @@ pub(super) fn verify(
                         Some(_) => 1,
                     }
                 };
-                *supported_pay.entry(prog).or_default() +=
+                *out.supported_pay.entry(prog).or_default() +=
                     fee * Money::from(c.units.min(supported));
                 let evidence = ClaimEvidence {
                     claim: c,
@@ -193,77 +342,8 @@ pub(super) fn verify(
             for f in &mut found {
                 f.program = pname.into();
             }
-            local.extend(found);
+            out.findings.extend(found);
         }
-        local.extend(across.remove(&(patient, month, npi)).unwrap_or_default());
-        for f in &mut local {
-            f.patient_id = pid.into();
-            f.month = Some(month);
-            f.billing_npi = npi_s.into();
-        }
-        let is_held = global_error
-            || local.iter().any(Finding::holds_month)
-            || held.contains(&(pid.to_string(), month, npi_s.to_string()))
-            || held_all_npis.contains(&(pid.to_string(), month));
-        let entry = v.by_month.entry(month).or_default();
-        entry.0 += claimed;
-        v.claimed += claimed;
-        if is_held {
-            v.at_risk += claimed;
-            entry.1 += claimed;
-            claimed_amount.insert((pid.to_string(), month, npi_s.to_string()), claimed);
-            v.held.push(HeldClaim {
-                patient_id: pid.into(),
-                month,
-                billing_npi: npi_s.into(),
-                lines: lines.len(),
-                claimed,
-            });
-        } else {
-            v.supported += claimed;
-            v.claims_out += 1;
-            v.clean.extend(lines.iter().map(|(i, _)| *i));
-            // The evidence may support more than was claimed.
-            for (prog, paid) in &supported_pay {
-                if let Some(o) = pm_index(pms, &(patient, month, npi, *prog)).map(|i| &outcomes[i])
-                    && o.status == Status::Clean
-                    && o.payment > *paid
-                {
-                    let f = rv001::under_claimed(o, *paid);
-                    let left = o.payment - *paid;
-                    v.left_unbilled += left;
-                    entry.2 += left;
-                    local.push(f);
-                }
-            }
-        }
-        findings.extend(local);
+        out
     }
-    // Clean months the evidence supports that were not claimed at all.
-    for ((key, _), o) in pms.iter().zip(outcomes) {
-        if o.status == Status::Clean && !claimed_programs.contains(key) {
-            let f = rv001::not_claimed(o);
-            v.left_unbilled += o.payment;
-            v.by_month.entry(o.month).or_default().2 += o.payment;
-            findings.push(f);
-        }
-    }
-    // In verify mode, the money at stake on an error that holds a month is what was claimed.
-    for f in findings
-        .iter_mut()
-        .filter(|f| f.holds_month() && f.check.effect == crate::domain::Effect::Month)
-    {
-        if let Some(m) = f.month {
-            f.amount = claimed_amount
-                .get(&(f.patient_id.to_string(), m, f.billing_npi.to_string()))
-                .copied()
-                .filter(|a| !a.is_zero());
-        }
-    }
-    v.clean.sort_unstable();
-    // By patient id as text, not by interned number (which depends on reading order).
-    v.held.sort_by(|a, b| {
-        (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
-    });
-    v
 }

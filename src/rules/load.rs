@@ -143,8 +143,8 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
     let fees = parse::fees(fees_name, t)?;
     let (conv_name, t) = get("conversion.csv")?;
     let conversion_rows = parse::conversion(conv_name, t)?;
-    let (n, t) = get("clashes.csv")?;
-    let clashes = parse::clashes(n, t, is_check)?;
+    let (clashes_name, t) = get("clashes.csv")?;
+    let clashes = parse::clashes(clashes_name, t, is_check)?;
     let (n, t) = get("exclusive.csv")?;
     let exclusive = parse::exclusive(n, t)?;
     let (n, t) = get("roles.csv")?;
@@ -162,6 +162,7 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
     let mut yr = yr;
     yr.conversion = yr.factors(false);
     validate::year(y, &yr, codes_name, fees_name, conv_name)?;
+    validate::clash_codes(&yr, clashes_name)?;
     Ok(yr)
 }
 
@@ -298,6 +299,114 @@ mod tests {
                 "rules file {}: line 3: code_b \"99457X\" is not a HCPCS code",
                 path.display()
             )
+        );
+    }
+
+    #[test]
+    fn the_clash_table_names_each_programs_codes_and_a_bad_code_names_file_and_line() {
+        let embedded = Ruleset::embedded(crate::checks::is_check).unwrap();
+        let y25 = embedded.year(2025);
+        for (code, program) in [
+            ("G0556", "APCM"),
+            ("G0558", "APCM"),
+            ("90951", "ESRD"),
+            ("90960", "ESRD"),
+            ("90970", "ESRD"),
+            ("G0181", "HOME_HEALTH_CPO"),
+            ("G0182", "HOSPICE_CPO"),
+            ("99457", "RPM"),
+            ("98977", "RTM"),
+        ] {
+            assert_eq!(
+                y25.clash_of_code(code).map(|c| c.program.as_str()),
+                Some(program),
+                "{code}"
+            );
+        }
+        for code in [
+            "90950", "90971", "99490", "99424", "99213", "G0559", "99470",
+        ] {
+            assert!(y25.clash_of_code(code).is_none(), "{code}");
+        }
+        assert_eq!(
+            embedded
+                .year(2026)
+                .clash_of_code("99470")
+                .map(|c| c.program.as_str()),
+            Some("RPM")
+        );
+        assert!(embedded.year(2024).clash_of_code("G0557").is_none());
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("2025")).unwrap();
+        let path = dir.path().join("2025/clashes.csv");
+        let head = "program,code,same_cms,different_cms,unknown_cms,same_strict,different_strict,unknown_strict";
+        let row = |program: &str, code: &str, hcpcs: &str| {
+            format!("{program},{code},error,allowed,error,error,allowed,error,{hcpcs},s\n")
+        };
+        // A folder written before the column existed still loads: no codes, no evidence.
+        std::fs::write(
+            &path,
+            format!(
+                "{head},source\n{}",
+                "ESRD,OV004,error,allowed,error,error,allowed,error,s\n"
+            ),
+        )
+        .unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        assert!(r.year(2025).clash_of_code("90960").is_none());
+        for (rows, want) in [
+            (
+                row("ESRD", "OV004", "9095-90970"),
+                "line 2: hcpcs \"9095-90970\" is not a HCPCS code",
+            ),
+            (
+                row("ESRD", "OV004", "90970-90951"),
+                "line 2: hcpcs \"90970-90951\"",
+            ),
+            (
+                row("ESRD", "OV004", "G0100-H0101"),
+                "line 2: hcpcs \"G0100-H0101\"",
+            ),
+            (
+                format!(
+                    "{}{}",
+                    row("ESRD", "OV004", "90951-90970"),
+                    row("APCM", "OV003", "G0556 90960")
+                ),
+                "line 3: 90960 is a code of APCM and of ESRD (line 2)",
+            ),
+            (
+                row("RPM", "OV005", "99490"),
+                "line 2: 99490 is listed for RPM but codes.csv gives it to CCM",
+            ),
+            (
+                row("SPA", "OV004", "G0999"),
+                "line 2: SPA lists codes but is no program ccm knows",
+            ),
+        ] {
+            std::fs::write(&path, format!("{head},hcpcs,source\n{rows}")).unwrap();
+            let e = Ruleset::load(Some(dir.path()), crate::checks::is_check)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("rules file {}: ", path.display())) && e.contains(want),
+                "{rows}: {e}"
+            );
+        }
+        std::fs::write(
+            &path,
+            format!(
+                "{head},hcpcs,source\n{}",
+                row("esrd", "OV004", "90951-90953 g0181")
+            ),
+        )
+        .unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        let y = r.year(2025);
+        assert_eq!(
+            y.clash("ESRD").unwrap().hcpcs,
+            ["90951", "90952", "90953", "G0181"]
         );
     }
 

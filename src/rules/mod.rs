@@ -93,6 +93,12 @@ impl YearRules {
     pub fn clash(&self, program: &str) -> Option<&Clash> {
         self.clashes.iter().find(|c| c.program == program)
     }
+    /// The program a claim line's code is evidence of (`clashes.csv` `hcpcs`).
+    pub fn clash_of_code(&self, hcpcs: &str) -> Option<&Clash> {
+        self.clashes
+            .iter()
+            .find(|c| c.hcpcs.iter().any(|h| h == hcpcs))
+    }
     /// National non-facility amount of one unit on that date of service, half-up to cents
     /// (as CMS publishes it). `None` when the code has no fee. A date outside every
     /// conversion-factor range (a year priced with another year's rules) takes the nearest

@@ -226,6 +226,46 @@ struct ClashRow {
     same_strict: String,
     different_strict: String,
     unknown_strict: String,
+    /// The program's codes (optional column): a claim line with one is evidence of the
+    /// program in its month. Codes and ranges (`90951-90970`) separated by spaces.
+    #[serde(default)]
+    hcpcs: String,
+}
+
+/// The codes of a `clashes.csv` `hcpcs` cell: well-formed HCPCS codes and ranges of them
+/// (`90951-90970`: one letter or digit prefix kept, the numbers counted), upper case.
+fn clash_codes(name: &str, line: usize, cell: &str) -> Result<Vec<String>, RulesError> {
+    let mut out = Vec::new();
+    for tok in cell.split_whitespace() {
+        let tok = tok.to_ascii_uppercase();
+        let (a, b) = tok.split_once('-').unwrap_or((&tok, &tok));
+        let num = |c: &str| -> Option<(char, u32)> {
+            let first = c.chars().next()?;
+            let rest: u32 = c[first.len_utf8()..].parse().ok()?;
+            (well_formed_hcpcs(c) && c[1..].bytes().all(|b| b.is_ascii_digit()))
+                .then_some((first, rest))
+        };
+        let range = match (num(a), num(b)) {
+            (Some((pa, x)), Some((pb, y))) if pa == pb && x <= y && y - x < 100 => (pa, x, y),
+            _ if a == b && well_formed_hcpcs(a) => {
+                out.push(a.to_string());
+                continue;
+            }
+            _ => {
+                return Err(bad(
+                    name,
+                    format!(
+                        "line {line}: hcpcs {tok:?} is not a HCPCS code or a range of fewer than 100 codes"
+                    ),
+                ));
+            }
+        };
+        let (prefix, x, y) = range;
+        for n in x..=y {
+            out.push(format!("{prefix}{n:04}"));
+        }
+    }
+    Ok(out)
 }
 
 /// `<year>/clashes.csv`; `is_check` says whether a code names a check.
@@ -248,7 +288,8 @@ pub(super) fn clashes(
         }
     };
     rows.into_iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             if !r.code.trim().is_empty() && !is_check(&r.code) {
                 return Err(bad(
                     name,
@@ -256,6 +297,7 @@ pub(super) fn clashes(
                 ));
             }
             Ok(Clash {
+                hcpcs: clash_codes(name, i + 2, &r.hcpcs)?,
                 program: r.program.to_ascii_uppercase(),
                 code: r.code,
                 cms: [

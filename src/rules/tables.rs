@@ -55,6 +55,9 @@ pub struct Clash {
     /// [same, different, unknown] practitioner; `None` = allowed.
     pub cms: [Option<Severity>; 3],
     pub strict: [Option<Severity>; 3],
+    /// The program's codes: a claim line with one is evidence of the program in its
+    /// month (verify mode), as an enrolment or a time-log row of it is.
+    pub hcpcs: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -105,3 +105,46 @@ pub(super) fn year(
     }
     Ok(())
 }
+
+/// A `clashes.csv` code is evidence of one program only, and of the program codes.csv
+/// gives it when that table has it (else a claim line would be audited as one program
+/// and clash as another). `clashes` names the file.
+pub(super) fn clash_codes(yr: &YearRules, clashes: &str) -> Result<(), RulesError> {
+    for (i, c) in yr.clashes.iter().enumerate() {
+        let line = i + 2;
+        if !c.hcpcs.is_empty() && crate::domain::Program::parse(&c.program).is_none() {
+            return Err(bad(
+                clashes,
+                format!(
+                    "line {line}: {} lists codes but is no program ccm knows",
+                    c.program
+                ),
+            ));
+        }
+        for h in &c.hcpcs {
+            if let Some(j) = yr.clashes[..i].iter().position(|o| o.hcpcs.contains(h)) {
+                return Err(bad(
+                    clashes,
+                    format!(
+                        "line {line}: {h} is a code of {} and of {} (line {})",
+                        c.program,
+                        yr.clashes[j].program,
+                        j + 2
+                    ),
+                ));
+            }
+            if let Some(r) = yr.code(h)
+                && !r.program.eq_ignore_ascii_case(&c.program)
+            {
+                return Err(bad(
+                    clashes,
+                    format!(
+                        "line {line}: {h} is listed for {} but codes.csv gives it to {}",
+                        c.program, r.program
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -257,3 +257,8 @@ pub fn last_rules_year() -> i32 {
         .max()
         .expect("rules/<year> folders")
 }
+
+/// The cases a check's fixture folder may hold (`fixtures/rules/<CODE>/<case>`): `fires`
+/// and `clean` always, `strict` (run with its `args`), and `claims-fires`/`claims-clean`
+/// (verify mode: the folder holds a claims.csv). A `clean` case must not fire the check.
+pub const RULE_CASES: [&str; 5] = ["fires", "clean", "strict", "claims-fires", "claims-clean"];

@@ -198,7 +198,7 @@ fn golden_demo_trace() {
 fn golden_rule_fixtures() {
     let mut cases = Vec::new();
     for c in ccm::checks::registry() {
-        for case in ["fires", "clean", "strict"] {
+        for case in crate::common::RULE_CASES {
             let dir = root().join("fixtures/rules").join(c.code).join(case);
             if dir.is_dir() {
                 cases.push(case_in(format!("rules/{}-{case}", c.code), &dir));

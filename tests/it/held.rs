@@ -453,3 +453,38 @@ fn a_claim_line_no_check_verifies_is_said_to_be_not_audited_whatever_table_it_is
             .any(|(m, _)| m.starts_with("99490") || m.starts_with("99439"))
     );
 }
+
+#[test]
+fn another_programs_claim_line_is_evidence_that_holds_the_ccm_claim_beside_it() {
+    // Issue 22 item 3: a claims file's APCM (G0557) or ESRD (90960) line is evidence of
+    // that program in its month, read by the clash checks as an enrolment would be. By
+    // the CCM claim's own NPI, the CCM claim is held and its money is at risk; in another
+    // month, or (ESRD) by another practitioner, the CCM claim goes out.
+    for (case, code, held) in [
+        ("OV003/claims-fires", "OV003", true),
+        ("OV003/claims-clean", "OV003", false),
+        ("OV004/claims-fires", "OV004", true),
+        ("OV004/claims-clean", "OV004", false),
+    ] {
+        let dir = crate::common::root().join("fixtures/rules").join(case);
+        let (exit, json, err) = crate::common::audit_json(&dir, &crate::common::args_of(&dir));
+        assert_eq!(exit, 0, "{case}: {err}");
+        let s = &json["summary"];
+        assert_eq!(s["mode"], "verify", "{case}");
+        let fired = crate::common::lines_of(&json, code);
+        if held {
+            assert_eq!(
+                fired,
+                ["3"],
+                "{case}: the clash cites the claims file's line"
+            );
+            assert_eq!(s["claims_held"], 1, "{case}");
+            assert_eq!(s["amount_at_risk"], s["claimed"], "{case}");
+            assert_eq!(s["claims_going_out"], 0, "{case}");
+        } else {
+            assert!(fired.is_empty(), "{case}: {fired:?}");
+            assert_eq!(s["amount_at_risk"], "0.00", "{case}");
+            assert!(s["claims_going_out"].as_u64().unwrap() >= 1, "{case}");
+        }
+    }
+}

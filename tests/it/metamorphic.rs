@@ -54,7 +54,7 @@ fn demo() -> Fixture {
 fn rule_fixtures() -> Vec<Fixture> {
     let mut v = Vec::new();
     for c in ccm::checks::registry() {
-        for case in ["fires", "clean", "strict"] {
+        for case in crate::common::RULE_CASES {
             let dir = root().join("fixtures/rules").join(c.code).join(case);
             if dir.is_dir() {
                 let mut args = vec!["timelog.csv".to_string(), "--as-of".into(), AS_OF.into()];

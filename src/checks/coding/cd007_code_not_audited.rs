@@ -8,7 +8,10 @@ check! {
            has no rule for (an office visit, a device supply), or a code in ccm's tables of a \
            program whose claim lines it does not check against the evidence yet (RPM \
            99457/99458/99470: ccm reads no device readings and counts no RPM minutes; the \
-           code rules such as CD008 still apply to them). The line passes through to \
+           code rules such as CD008 still apply to them). A code of another program in \
+           rules/<year>/clashes.csv (APCM G0556-G0558, ESRD 90951-90970, care plan oversight \
+           G0181/G0182, RPM, RTM) is read as evidence that the program was billed that month, \
+           for the clash checks OV002-OV005, and its line is said here as unverified. The line passes through to \
            clean_claims.csv untouched, unchecked; one finding per code names its lines. A code with modifiers (99490-GT, 99490 GT, \
            99490:95) is checked as its code; a cell that is no HCPCS code at all (99490.0, \
            9949O) is an invalid value (IN002) and the line is held.",
@@ -22,17 +25,31 @@ check! {
           on the claim line and run again.",
 }
 
-/// The finding for one code no check audits, on `lines` claim lines: `program` is the
-/// program its rules row names, when it has one.
-pub fn finding(code: &str, program: Option<&str>, lines: usize) -> Finding {
+/// What ccm's tables say of a code no check audits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Known<'a> {
+    /// In no table.
+    Not,
+    /// A program's code in codes.csv, not read as evidence of anything.
+    Coded(&'a str),
+    /// A program's code in clashes.csv (and maybe codes.csv): evidence of the program in
+    /// its month for the clash checks.
+    Evidence(&'a str),
+}
+
+/// The finding for one code no check audits, on `lines` claim lines.
+pub fn finding(code: &str, known: Known, lines: usize) -> Finding {
     Finding::new(
         &CD007,
-        match program {
-            None => format!(
+        match known {
+            Known::Not => format!(
                 "{code} is not a code ccm audits (not in its rules tables): {lines} line(s) pass through unchecked"
             ),
-            Some(p) => format!(
+            Known::Coded(p) => format!(
                 "{code} is in ccm's tables as {p}, but ccm does not check {p} claim lines against the evidence (minutes, device days): {lines} line(s) pass through unverified"
+            ),
+            Known::Evidence(p) => format!(
+                "{code} is in ccm's tables as {p}: read as evidence of {p} that month for the clash checks, but the line itself is not checked against any evidence: {lines} line(s) pass through unverified"
             ),
         },
     )

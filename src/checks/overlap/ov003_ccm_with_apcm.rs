@@ -4,7 +4,9 @@ check! {
     OV003, "OV003", "ccm-with-apcm", Error,
     what: "CCM in a month the patient has Advanced Primary Care Management (G0556-G0558). Error \
            by the same practitioner (APCM bundles CCM, PCM and TCM); warning when the APCM \
-           practitioner is different or unknown, where CMS guidance is unclear.",
+           practitioner is different or unknown, where CMS guidance is unclear. The program is known from an enrolment active in the month, a time-log row of it, or, \
+           with --claims, a claim line with one of its codes (rules/<year>/clashes.csv \
+           `hcpcs`), citing that line.",
     why: "APCM pays a monthly amount that already includes care management; billing CCM beside \
           it by the same practitioner is duplicate payment.",
     example: "P0031's practice bills G0557 in March and also 99490 under the same NPI.",

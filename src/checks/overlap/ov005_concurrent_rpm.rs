@@ -5,7 +5,9 @@ check! {
     what: "CCM and remote physiologic or therapeutic monitoring (RPM / RTM) in the same month. \
            CMS allows it when no minute is counted twice (TM004 removes shared minutes), so it \
            is info under `--policy cms`; under `--policy strict` (payer contracts that forbid \
-           it) it is an error.",
+           it) it is an error. The program is known from an enrolment active in the month, a time-log row of it, or, \
+           with --claims, a claim line with one of its codes (rules/<year>/clashes.csv \
+           `hcpcs`), citing that line.",
     why: "Some Medicare Advantage and commercial contracts forbid the pair; under CMS rules it \
           is worth knowing because the time must be kept apart.",
     example: "P0005 is enrolled in RPM in March and has 25 CCM minutes.",
