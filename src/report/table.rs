@@ -37,6 +37,22 @@ pub fn write_table(
     lists: &Lists,
     color: bool,
 ) -> io::Result<()> {
+    write_header(&mut w, ds, summary)?;
+    summary_table(&mut w, summary, color)?;
+    files_table(&mut w, summary, color)?;
+    by_month_table(&mut w, summary, color)?;
+    findings_table(&mut w, audit, color)?;
+    top_at_risk(&mut w, ds, audit, lists, color)?;
+    worklist(&mut w, summary, lists, color)?;
+    writeln!(
+        w,
+        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json, worklist.csv; `ccm explain CODE` for any code"
+    )?;
+    Ok(())
+}
+
+/// Writes the run's header: version, files, renamed columns, read notes, months, rules, notes.
+fn write_header(w: &mut impl Write, ds: &Dataset, summary: &Summary) -> io::Result<()> {
     writeln!(w, "ccm {} - CCM billing audit", summary.ccm_version)?;
     let files: Vec<String> = ds
         .files
@@ -80,7 +96,11 @@ pub fn write_table(
         writeln!(w, "note:     {n}")?;
     }
     writeln!(w)?;
+    Ok(())
+}
 
+/// Writes the summary table: counts, outcomes, money, and in verify mode the claims file's totals.
+fn summary_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Result<()> {
     let mut t = new_table(color);
     t.set_header(vec!["summary", ""]);
     let lines = [
@@ -147,7 +167,11 @@ pub fn write_table(
         ]);
     }
     writeln!(w, "{t}")?;
+    Ok(())
+}
 
+/// Writes the per-file table: every row read is counted or excluded (by reason).
+fn files_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Result<()> {
     // Every row of every file accounted for: read = counted + excluded, per file.
     let mut t = new_table(color);
     t.set_header(vec![
@@ -176,85 +200,87 @@ pub fn write_table(
         ]);
     }
     writeln!(w, "{t}")?;
+    Ok(())
+}
 
-    if summary.by_month.len() > 1 {
-        let mut t = new_table(color);
-        t.set_header(vec![
-            "month",
-            "patient-months",
-            "clean lines",
-            "expected payment",
-            "blocked",
-            "at risk",
-            "left unbilled",
-            "errors by code",
+/// Writes the by-month table, when the run covers more than one month.
+fn by_month_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Result<()> {
+    if summary.by_month.len() <= 1 {
+        return Ok(());
+    }
+    let mut t = new_table(color);
+    t.set_header(vec![
+        "month",
+        "patient-months",
+        "clean lines",
+        "expected payment",
+        "blocked",
+        "at risk",
+        "left unbilled",
+        "errors by code",
+    ]);
+    for m in &summary.by_month {
+        t.add_row(vec![
+            Cell::new(&m.month),
+            Cell::new(m.patient_months),
+            Cell::new(m.clean_claim_lines),
+            Cell::new(format!("${}", m.expected_payment)),
+            Cell::new(format!("${}", m.amount_blocked)),
+            Cell::new(format!("${}", m.amount_at_risk)),
+            Cell::new(format!("${}", m.amount_unbilled)),
+            Cell::new(
+                m.errors_by_code
+                    .iter()
+                    .map(|(c, n)| format!("{c}:{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
         ]);
-        for m in &summary.by_month {
-            t.add_row(vec![
-                Cell::new(&m.month),
-                Cell::new(m.patient_months),
-                Cell::new(m.clean_claim_lines),
-                Cell::new(format!("${}", m.expected_payment)),
-                Cell::new(format!("${}", m.amount_blocked)),
-                Cell::new(format!("${}", m.amount_at_risk)),
-                Cell::new(format!("${}", m.amount_unbilled)),
-                Cell::new(
-                    m.errors_by_code
-                        .iter()
-                        .map(|(c, n)| format!("{c}:{n}"))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
-            ]);
-        }
-        writeln!(w, "by month")?;
-        writeln!(w, "{t}")?;
     }
+    writeln!(w, "by month")?;
+    writeln!(w, "{t}")?;
+    Ok(())
+}
 
-    if !audit.findings.is_empty() {
-        let mut t = new_table(color);
-        t.set_header(vec!["severity", "code", "name", "count", "amount at stake"]);
-        let mut groups: BTreeMap<(Reverse<Severity>, &str), (&str, usize, Decimal)> =
-            BTreeMap::new();
-        for f in &audit.findings {
-            let e = groups
-                .entry((Reverse(f.severity), f.check.code))
-                .or_insert((f.check.name, 0, Decimal::ZERO));
-            e.1 += 1;
-            e.2 += f.amount.unwrap_or_default();
-        }
-        for ((sev, code), (name, n, amt)) in groups {
-            let sev = sev.0;
-            let mut c = Cell::new(sev.as_str());
-            if color {
-                c = c.fg(match sev {
-                    Severity::Error => Color::Red,
-                    Severity::Warning => Color::Yellow,
-                    Severity::Info => Color::Cyan,
-                });
-            }
-            t.add_row(vec![
-                c,
-                Cell::new(code),
-                Cell::new(name),
-                Cell::new(n),
-                Cell::new(if amt.is_zero() {
-                    String::new()
-                } else {
-                    format!("${}", money_str(amt))
-                }),
-            ]);
-        }
-        writeln!(w, "findings by severity and code")?;
-        writeln!(w, "{t}")?;
+/// Writes the findings grouped by severity and code, with their count and amount at stake.
+fn findings_table(w: &mut impl Write, audit: &Audit, color: bool) -> io::Result<()> {
+    if audit.findings.is_empty() {
+        return Ok(());
     }
-
-    top_at_risk(&mut w, ds, audit, lists, color)?;
-    worklist(&mut w, summary, lists, color)?;
-    writeln!(
-        w,
-        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json, worklist.csv; `ccm explain CODE` for any code"
-    )?;
+    let mut t = new_table(color);
+    t.set_header(vec!["severity", "code", "name", "count", "amount at stake"]);
+    let mut groups: BTreeMap<(Reverse<Severity>, &str), (&str, usize, Decimal)> = BTreeMap::new();
+    for f in &audit.findings {
+        let e = groups
+            .entry((Reverse(f.severity), f.check.code))
+            .or_insert((f.check.name, 0, Decimal::ZERO));
+        e.1 += 1;
+        e.2 += f.amount.unwrap_or_default();
+    }
+    for ((sev, code), (name, n, amt)) in groups {
+        let sev = sev.0;
+        let mut c = Cell::new(sev.as_str());
+        if color {
+            c = c.fg(match sev {
+                Severity::Error => Color::Red,
+                Severity::Warning => Color::Yellow,
+                Severity::Info => Color::Cyan,
+            });
+        }
+        t.add_row(vec![
+            c,
+            Cell::new(code),
+            Cell::new(name),
+            Cell::new(n),
+            Cell::new(if amt.is_zero() {
+                String::new()
+            } else {
+                format!("${}", money_str(amt))
+            }),
+        ]);
+    }
+    writeln!(w, "findings by severity and code")?;
+    writeln!(w, "{t}")?;
     Ok(())
 }
 
