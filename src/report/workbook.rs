@@ -517,14 +517,24 @@ fn write_summary(
         r: 2,
         widths: Vec::new(),
     };
-    let verify = s.mode == "verify";
+    summary_run(&mut p, s)?;
+    summary_figures(&mut p, s)?;
+    summary_sheets(&mut p, written)?;
+    summary_by_month(&mut p, s)?;
+    summary_files(&mut p, s)?;
+    summary_notes(&mut p, s, written, cut)?;
+    let widths = std::mem::take(&mut p.widths);
+    fit(p.sh, &widths)
+}
 
+/// Writes the run section: version, as-of date, policy, date of service, rules, mode, months.
+fn summary_run(p: &mut Page<'_>, s: &Summary) -> Result<(), XlsxError> {
     p.heads(&["run"])?;
     p.pair("ccm version", s.ccm_version)?;
     match iso_date(&s.as_of) {
         Some(d) => {
             p.text(0, "as of")?;
-            p.sh.write_date_with_format(p.r, 1, &d, &f.date)?;
+            p.sh.write_date_with_format(p.r, 1, &d, &p.f.date)?;
             p.width(1, 10);
             p.r += 1;
         }
@@ -536,7 +546,11 @@ fn write_summary(
     p.pair("mode", s.mode)?;
     p.pair("months", &s.months.join(", "))?;
     p.r += 1;
+    Ok(())
+}
 
+/// Writes the figures section: counts, money, and findings by severity.
+fn summary_figures(p: &mut Page<'_>, s: &Summary) -> Result<(), XlsxError> {
     p.heads(&["figures"])?;
     p.count("patients", s.patients as u64)?;
     p.count("patient-months", s.patient_months as u64)?;
@@ -568,7 +582,11 @@ fn write_summary(
         p.count(&format!("findings: {sev}"), n as u64)?;
     }
     p.r += 1;
+    Ok(())
+}
 
+/// Writes the sheets section: each list's rows and the sheets it is on.
+fn summary_sheets(p: &mut Page<'_>, written: &[Written]) -> Result<(), XlsxError> {
     p.heads(&["sheets"])?;
     p.heads(&["list", "rows", "on sheets"])?;
     for w in written {
@@ -578,9 +596,14 @@ fn write_summary(
         p.r += 1;
     }
     p.r += 1;
+    Ok(())
+}
 
+/// Writes the by-month section, with a stacked chart beside it when there are several.
+fn summary_by_month(p: &mut Page<'_>, s: &Summary) -> Result<(), XlsxError> {
     // The months: money supported, held and left unbilled, with a chart beside when the
     // run has several.
+    let verify = s.mode == "verify";
     p.heads(&["by month"])?;
     let head_row = p.r;
     p.heads(&[
@@ -630,7 +653,11 @@ fn write_summary(
         p.sh.insert_chart(head_row, 7, &chart)?;
     }
     p.r += 1;
+    Ok(())
+}
 
+/// Writes the files-read section: rows read, counted and excluded (by reason) per file.
+fn summary_files(p: &mut Page<'_>, s: &Summary) -> Result<(), XlsxError> {
     p.heads(&["files read"])?;
     p.heads(&[
         "file",
@@ -657,7 +684,16 @@ fn write_summary(
         p.r += 1;
     }
     p.r += 1;
+    Ok(())
+}
 
+/// Writes the notes section: the run's notes, read notes, lists split over sheets, cut cells.
+fn summary_notes(
+    p: &mut Page<'_>,
+    s: &Summary,
+    written: &[Written],
+    cut: u64,
+) -> Result<(), XlsxError> {
     p.heads(&["notes"])?;
     let mut notes: Vec<String> = s.notes.clone();
     for file in &s.files {
@@ -688,8 +724,7 @@ fn write_summary(
         text(p.sh, p.r, 0, n, None, &mut 0)?;
         p.r += 1;
     }
-    let widths = std::mem::take(&mut p.widths);
-    fit(p.sh, &widths)
+    Ok(())
 }
 
 #[cfg(test)]
