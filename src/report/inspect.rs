@@ -330,175 +330,15 @@ fn delimiter_name(d: &str) -> String {
 
 /// The first rows of the file as decoded, and how many of its lines gave a record.
 fn sample(ds: &Dataset, kind: Kind) -> (Sample, usize) {
-    let cell = |s: &str| {
-        if s.is_empty() {
-            "—".to_string()
-        } else {
-            printable(s, CELL)
-        }
-    };
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or("—".into());
-    let npi = |n: Option<u32>| cell(n.map(|n| ds.npi_name(n)).unwrap_or(""));
-    let patient = |p: u32| cell(ds.patients.name(p));
-    // (line, cells) of every record, in file order.
-    let mut rows: Vec<(u64, Vec<String>)> = Vec::new();
-    let columns: Vec<&'static str> = match kind {
-        Kind::Timelog => {
-            for r in &ds.time {
-                let clock = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-                rows.push((
-                    r.line,
-                    vec![
-                        r.date.to_string(),
-                        if r.start == NO_TIME && r.end == NO_TIME {
-                            "—".to_string()
-                        } else {
-                            let t = |m: u16| if m == NO_TIME { "?".into() } else { clock(m) };
-                            format!("{}–{}", t(r.start), t(r.end))
-                        },
-                        r.secs.show(),
-                        cell(ds.staff.name(r.staff)),
-                        match r.role {
-                            RoleClass::Practitioner => "practitioner",
-                            RoleClass::Clinical => "clinical",
-                            RoleClass::NonClinical => "non-clinical",
-                        }
-                        .to_string(),
-                        r.program.as_str().to_string(),
-                        cell(ds.npi_name(r.npi)),
-                        patient(r.patient),
-                    ],
-                ));
-            }
-            vec![
-                "date",
-                "start–end",
-                "duration",
-                "staff",
-                "role",
-                "program",
-                "NPI",
-                "patient",
-            ]
-        }
-        Kind::Consents | Kind::Enrolments => {
-            for c in ds.consents.iter().flatten() {
-                rows.push((
-                    c.line,
-                    vec![
-                        patient(c.patient),
-                        c.program.as_str().to_string(),
-                        c.date.to_string(),
-                        date(c.revoked),
-                        npi(c.npi),
-                        "consent".to_string(),
-                    ],
-                ));
-            }
-            for e in ds.enrolments.iter().flatten() {
-                rows.push((
-                    e.line,
-                    vec![
-                        patient(e.patient),
-                        e.program.as_str().to_string(),
-                        e.start.to_string(),
-                        date(e.end),
-                        npi(e.npi),
-                        "enrolled".to_string(),
-                    ],
-                ));
-            }
-            for s in ds.statuses.iter().filter(|s| s.kind == kind) {
-                rows.push((
-                    s.line,
-                    vec![
-                        patient(s.patient),
-                        s.program.as_str().to_string(),
-                        date(s.date),
-                        "—".to_string(),
-                        "—".to_string(),
-                        format!("{} ({})", cell(&s.word), s.status.words()),
-                    ],
-                ));
-            }
-            if kind == Kind::Consents {
-                vec!["patient", "program", "from", "revoked", "NPI", "status"]
-            } else {
-                vec!["patient", "program", "start", "end", "NPI", "status"]
-            }
-        }
-        Kind::Diagnoses => {
-            for d in ds.diagnoses.iter().flatten() {
-                rows.push((
-                    d.line,
-                    vec![
-                        patient(d.patient),
-                        d.code.dotted(),
-                        date(d.onset),
-                        date(d.resolved),
-                    ],
-                ));
-            }
-            vec!["patient", "ICD-10", "onset", "resolved"]
-        }
-        Kind::Careplans => {
-            for c in ds.careplans.iter().flatten() {
-                rows.push((
-                    c.line,
-                    vec![
-                        patient(c.patient),
-                        c.date.to_string(),
-                        c.mdm
-                            .map(|m| format!("{m:?}").to_lowercase())
-                            .unwrap_or("—".into()),
-                    ],
-                ));
-            }
-            vec!["patient", "date", "MDM"]
-        }
-        Kind::Visits => {
-            for v in ds.visits.iter().flatten() {
-                rows.push((
-                    v.line,
-                    vec![
-                        patient(v.patient),
-                        v.date.to_string(),
-                        cell(&v.hcpcs),
-                        npi(v.npi),
-                    ],
-                ));
-            }
-            vec!["patient", "date", "HCPCS", "NPI"]
-        }
-        Kind::Claims => {
-            for c in ds.claims.iter().flat_map(|c| &c.claims) {
-                rows.push((
-                    c.line,
-                    vec![
-                        patient(c.patient),
-                        c.date_of_service.to_string(),
-                        cell(&c.hcpcs),
-                        c.units.to_string(),
-                        cell(ds.npi_name(c.npi)),
-                    ],
-                ));
-            }
-            vec!["patient", "date of service", "HCPCS", "units", "NPI"]
-        }
-        Kind::Staff => {
-            for m in ds.roster.iter().flatten() {
-                rows.push((
-                    m.line,
-                    vec![
-                        cell(&m.id),
-                        cell(&m.role),
-                        cell(m.npi.as_ref().map_or("", |n| n.as_str())),
-                        cell(m.name.as_deref().unwrap_or("")),
-                    ],
-                ));
-            }
-            vec!["staff", "role", "NPI", "name"]
-        }
+    let c = Cells { ds };
+    let (columns, mut rows) = match kind {
+        Kind::Timelog => time_rows(&c),
+        Kind::Consents | Kind::Enrolments => consent_rows(&c, kind),
+        Kind::Diagnoses => diagnosis_rows(&c),
+        Kind::Careplans => careplan_rows(&c),
+        Kind::Visits => visit_rows(&c),
+        Kind::Claims => claim_rows(&c),
+        Kind::Staff => staff_rows(&c),
     };
     rows.sort_by_key(|r| r.0);
     let mut lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
@@ -512,6 +352,222 @@ fn sample(ds: &Dataset, kind: Kind) -> (Sample, usize) {
             .push(std::iter::once(line.to_string()).chain(cells).collect());
     }
     (out, lines.len())
+}
+
+/// A sample's column names, and the (line, cells) of every record in file order.
+type SampleRows = (Vec<&'static str>, Vec<(u64, Vec<String>)>);
+
+/// How a sample shows a value: `—` for an empty cell or missing date, text cut to [`CELL`].
+struct Cells<'a> {
+    ds: &'a Dataset,
+}
+
+impl Cells<'_> {
+    /// A text cell, `—` when empty.
+    fn cell(&self, s: &str) -> String {
+        if s.is_empty() {
+            "—".to_string()
+        } else {
+            printable(s, CELL)
+        }
+    }
+    /// A date, `—` when there is none.
+    fn date(&self, d: Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.to_string()).unwrap_or("—".into())
+    }
+    /// An NPI as the file wrote it, `—` when there is none.
+    fn npi(&self, n: Option<u32>) -> String {
+        self.cell(n.map(|n| self.ds.npi_name(n)).unwrap_or(""))
+    }
+    /// A patient id as the file wrote it.
+    fn patient(&self, p: u32) -> String {
+        self.cell(self.ds.patients.name(p))
+    }
+}
+
+/// Decides a time log's sample: date, start–end, duration, staff, role, program, NPI, patient.
+fn time_rows(c: &Cells) -> SampleRows {
+    let ds = c.ds;
+    let mut rows = Vec::new();
+    for r in &ds.time {
+        let clock = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        rows.push((
+            r.line,
+            vec![
+                r.date.to_string(),
+                if r.start == NO_TIME && r.end == NO_TIME {
+                    "—".to_string()
+                } else {
+                    let t = |m: u16| if m == NO_TIME { "?".into() } else { clock(m) };
+                    format!("{}–{}", t(r.start), t(r.end))
+                },
+                r.secs.show(),
+                c.cell(ds.staff.name(r.staff)),
+                match r.role {
+                    RoleClass::Practitioner => "practitioner",
+                    RoleClass::Clinical => "clinical",
+                    RoleClass::NonClinical => "non-clinical",
+                }
+                .to_string(),
+                r.program.as_str().to_string(),
+                c.cell(ds.npi_name(r.npi)),
+                c.patient(r.patient),
+            ],
+        ));
+    }
+    let columns = vec![
+        "date",
+        "start–end",
+        "duration",
+        "staff",
+        "role",
+        "program",
+        "NPI",
+        "patient",
+    ];
+    (columns, rows)
+}
+
+/// Decides a consents or enrolments file's sample: its consents, enrolments and status rows.
+fn consent_rows(c: &Cells, kind: Kind) -> SampleRows {
+    let ds = c.ds;
+    let mut rows = Vec::new();
+    for x in ds.consents.iter().flatten() {
+        rows.push((
+            x.line,
+            vec![
+                c.patient(x.patient),
+                x.program.as_str().to_string(),
+                x.date.to_string(),
+                c.date(x.revoked),
+                c.npi(x.npi),
+                "consent".to_string(),
+            ],
+        ));
+    }
+    for e in ds.enrolments.iter().flatten() {
+        rows.push((
+            e.line,
+            vec![
+                c.patient(e.patient),
+                e.program.as_str().to_string(),
+                e.start.to_string(),
+                c.date(e.end),
+                c.npi(e.npi),
+                "enrolled".to_string(),
+            ],
+        ));
+    }
+    for s in ds.statuses.iter().filter(|s| s.kind == kind) {
+        rows.push((
+            s.line,
+            vec![
+                c.patient(s.patient),
+                s.program.as_str().to_string(),
+                c.date(s.date),
+                "—".to_string(),
+                "—".to_string(),
+                format!("{} ({})", c.cell(&s.word), s.status.words()),
+            ],
+        ));
+    }
+    let columns = if kind == Kind::Consents {
+        vec!["patient", "program", "from", "revoked", "NPI", "status"]
+    } else {
+        vec!["patient", "program", "start", "end", "NPI", "status"]
+    };
+    (columns, rows)
+}
+
+/// Decides a diagnoses file's sample: patient, ICD-10 code, onset and resolved dates.
+fn diagnosis_rows(c: &Cells) -> SampleRows {
+    let mut rows = Vec::new();
+    for d in c.ds.diagnoses.iter().flatten() {
+        rows.push((
+            d.line,
+            vec![
+                c.patient(d.patient),
+                d.code.dotted(),
+                c.date(d.onset),
+                c.date(d.resolved),
+            ],
+        ));
+    }
+    (vec!["patient", "ICD-10", "onset", "resolved"], rows)
+}
+
+/// Decides a care plans file's sample: patient, date and MDM level.
+fn careplan_rows(c: &Cells) -> SampleRows {
+    let mut rows = Vec::new();
+    for p in c.ds.careplans.iter().flatten() {
+        rows.push((
+            p.line,
+            vec![
+                c.patient(p.patient),
+                p.date.to_string(),
+                p.mdm
+                    .map(|m| format!("{m:?}").to_lowercase())
+                    .unwrap_or("—".into()),
+            ],
+        ));
+    }
+    (vec!["patient", "date", "MDM"], rows)
+}
+
+/// Decides a visits file's sample: patient, date, HCPCS code and NPI.
+fn visit_rows(c: &Cells) -> SampleRows {
+    let mut rows = Vec::new();
+    for v in c.ds.visits.iter().flatten() {
+        rows.push((
+            v.line,
+            vec![
+                c.patient(v.patient),
+                v.date.to_string(),
+                c.cell(&v.hcpcs),
+                c.npi(v.npi),
+            ],
+        ));
+    }
+    (vec!["patient", "date", "HCPCS", "NPI"], rows)
+}
+
+/// Decides a claims file's sample: patient, date of service, HCPCS code, units and NPI.
+fn claim_rows(c: &Cells) -> SampleRows {
+    let ds = c.ds;
+    let mut rows = Vec::new();
+    for x in ds.claims.iter().flat_map(|x| &x.claims) {
+        rows.push((
+            x.line,
+            vec![
+                c.patient(x.patient),
+                x.date_of_service.to_string(),
+                c.cell(&x.hcpcs),
+                x.units.to_string(),
+                c.cell(ds.npi_name(x.npi)),
+            ],
+        ));
+    }
+    (
+        vec!["patient", "date of service", "HCPCS", "units", "NPI"],
+        rows,
+    )
+}
+
+/// Decides a staff roster's sample: staff id, role, NPI and name.
+fn staff_rows(c: &Cells) -> SampleRows {
+    let mut rows = Vec::new();
+    for m in c.ds.roster.iter().flatten() {
+        rows.push((
+            m.line,
+            vec![
+                c.cell(&m.id),
+                c.cell(&m.role),
+                c.cell(m.npi.as_ref().map_or("", |n| n.as_str())),
+                c.cell(m.name.as_deref().unwrap_or("")),
+            ],
+        ));
+    }
+    (vec!["staff", "role", "NPI", "name"], rows)
 }
 
 /// A message with the file's values left out: each quoted value, and each number or date
