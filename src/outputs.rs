@@ -340,19 +340,67 @@ pub fn write_out(
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
-    let here = |b: &&WorkbookOut| folder_of(b.path) == dir;
-    let book_here = book.filter(here);
-    let book_away = book.filter(|b| !here(b));
-    // What this run writes into the folder, and what ccm ever writes there.
+    let book_here = book.is_some_and(|b| folder_of(b.path) == dir);
+    let (writes, names) = names_in_out(book.filter(|_| book_here));
+    let _locks = lock_and_sweep(dir, book.filter(|_| !book_here), &names)?;
+    for n in &writes {
+        let p = dir.join(n);
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+            bail!("cannot write {}: it is a directory", p.display());
+        }
+    }
+    let staging = make_staging(dir);
+    let stage_in: PathBuf = staging
+        .as_ref()
+        .map_or_else(|| dir.to_path_buf(), |(s, _)| s.clone());
+    fault();
+    let set = SetContents {
+        ds,
+        result,
+        summary,
+        lists,
+        bom,
+    };
+    let (temps, away) = match stage_set(dir, &stage_in, book, book_here, &set) {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some((s, _)) = &staging {
+                let _held = staged();
+                sweep_staging(s, dir, &names);
+            }
+            return Err(e);
+        }
+    };
+    match staging {
+        Some((s, _lock)) => commit_swap(dir, &s, temps, away, &names),
+        None => commit(temps.into_iter().chain(away).collect()),
+    }
+}
+
+/// Decides the names in `--out`: what this run writes there (the six files, and the
+/// workbook when it goes there), and what ccm ever writes there (those and
+/// [`crate::args::WORKBOOK`]), which the sweeps and the commit look for.
+fn names_in_out(book_here: Option<&WorkbookOut>) -> (Vec<String>, Vec<String>) {
     let mut writes: Vec<String> = crate::args::OUTPUTS.iter().map(|o| o.to_string()).collect();
     writes.extend(book_here.map(|b| file_name(b.path)));
     let mut names = writes.clone();
     if !names.iter().any(|n| n == crate::args::WORKBOOK) {
         names.push(crate::args::WORKBOOK.to_string());
     }
+    (writes, names)
+}
+
+/// Locks `--out` (and the workbook's folder when it is elsewhere, created if need be),
+/// sweeps what killed runs left there, and sets the signal handler; returns the locks,
+/// held until the set is in.
+fn lock_and_sweep(
+    dir: &Path,
+    book_away: Option<&WorkbookOut>,
+    names: &[String],
+) -> Result<Vec<Option<std::fs::File>>> {
     let mut sweeps = vec![Sweep {
         dir: dir.to_path_buf(),
-        names: names.clone(),
+        names: names.to_vec(),
         siblings: true,
     }];
     if let Some(b) = book_away {
@@ -369,7 +417,7 @@ pub fn write_out(
     let mut order: Vec<PathBuf> = sweeps.iter().map(|s| s.dir.clone()).collect();
     order.sort();
     order.dedup();
-    let _locks = order
+    let locks = order
         .iter()
         .map(|d| lock_dir(d))
         .collect::<Result<Vec<_>>>()?;
@@ -379,47 +427,65 @@ pub fn write_out(
     }
     remove_staged_on_signal(sweeps);
     fault();
-    for n in &writes {
-        let p = dir.join(n);
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
-            bail!("cannot write {}: it is a directory", p.display());
-        }
-    }
-    let staging = make_staging(dir);
-    let stage_in: PathBuf = staging
-        .as_ref()
-        .map_or_else(|| dir.to_path_buf(), |(s, _)| s.clone());
-    fault();
-    type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>;
-    let files: Vec<(&str, Writer)> = vec![
+    Ok(locks)
+}
+
+/// What the set is made of: the run's data, and whether the CSVs start with a BOM.
+struct SetContents<'a> {
+    ds: &'a Dataset,
+    result: &'a crate::audit::Audit,
+    summary: &'a report::Summary,
+    lists: &'a report::Lists<'a>,
+    bom: bool,
+}
+
+/// Writes one file of the set into a writer.
+type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>;
+
+/// Decides the six files of the set and what writes each, findings.json first.
+fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
+    vec![
         (
             "findings.json",
-            Box::new(|w| report::write_findings_json(w, ds, result, summary)),
+            Box::new(move |w| report::write_findings_json(w, c.ds, c.result, c.summary)),
         ),
         (
             "clean_claims.csv",
-            Box::new(|w| report::write_claims_csv(w, ds, result)),
+            Box::new(move |w| report::write_claims_csv(w, c.ds, c.result)),
         ),
         (
             "findings.csv",
-            Box::new(|w| report::write_findings_csv(w, ds, result)),
+            Box::new(move |w| report::write_findings_csv(w, c.ds, c.result)),
         ),
         (
             "held_claims.csv",
-            Box::new(|w| report::write_held_csv(w, ds, lists)),
+            Box::new(move |w| report::write_held_csv(w, c.ds, c.lists)),
         ),
         (
             "summary.json",
-            Box::new(|w| report::write_summary_json(w, summary)),
+            Box::new(move |w| report::write_summary_json(w, c.summary)),
         ),
         (
             "worklist.csv",
-            Box::new(|w| report::write_worklist_csv(w, ds, lists)),
+            Box::new(move |w| report::write_worklist_csv(w, c.ds, c.lists)),
         ),
-    ];
+    ]
+}
+
+/// Stages the set in `stage_in`: the six files, and the workbook (in `stage_in` when it
+/// goes in `--out`, else beside its own path); returns those for `--out`, and the
+/// workbook written elsewhere.
+fn stage_set(
+    dir: &Path,
+    stage_in: &Path,
+    book: Option<&WorkbookOut>,
+    book_here: bool,
+    c: &SetContents,
+) -> Result<(Vec<Staged>, Option<Staged>)> {
+    let files = set_writers(c);
     let write_one = |(name, write): &(&str, Writer)| -> Result<Staged> {
-        stage(&dir.join(name), &stage_in, |w| {
-            if bom && name.ends_with(".csv") {
+        stage(&dir.join(name), stage_in, |w| {
+            if c.bom && name.ends_with(".csv") {
                 w.write_all(report::UTF8_BOM)?;
             }
             Ok(write(w)?)
@@ -431,69 +497,61 @@ pub fn write_out(
     let (json, others, workbook) = std::thread::scope(|s| {
         let json = s.spawn(|| write_one(&first[0]));
         let others: Vec<Result<Staged>> = rest.iter().map(write_one).collect();
-        let workbook = book.map(|b| -> Result<Staged> {
-            let csv = |name: &str| -> Result<std::fs::File> {
-                let (tmp, _) = others
-                    .iter()
-                    .flatten()
-                    .find(|(_, dest)| dest.file_name().is_some_and(|n| n == name))
-                    .ok_or_else(|| {
-                        anyhow!("cannot write {}: {name} was not written", b.path.display())
-                    })?;
-                tmp.reopen()
-                    .with_context(|| format!("cannot read back {name}"))
-            };
-            let folder = if book_here.is_some() {
-                stage_in.clone()
+        let workbook = book.map(|b| {
+            let folder = if book_here {
+                stage_in.to_path_buf()
             } else {
                 folder_of(b.path)
             };
-            stage_workbook(
-                b,
-                &folder,
-                ds,
-                result,
-                summary,
-                [
-                    csv("clean_claims.csv")?,
-                    csv("held_claims.csv")?,
-                    csv("worklist.csv")?,
-                    csv("findings.csv")?,
-                ],
-            )
+            stage_workbook_from(b, &folder, &others, c)
         });
         (json.join(), others, workbook)
     });
-    let staged_set = (|| -> Result<(Vec<Staged>, Option<Staged>)> {
-        let mut temps = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
-        for t in others {
-            temps.push(t?);
-        }
-        let mut away = None;
-        if let Some(w) = workbook {
-            let w = w?;
-            if book_here.is_some() {
-                temps.push(w);
-            } else {
-                away = Some(w);
-            }
-        }
-        Ok((temps, away))
-    })();
-    let (temps, away) = match staged_set {
-        Ok(s) => s,
-        Err(e) => {
-            if let Some((s, _)) = &staging {
-                let _held = staged();
-                sweep_staging(s, dir, &names);
-            }
-            return Err(e);
-        }
-    };
-    match staging {
-        Some((s, _lock)) => commit_swap(dir, &s, temps, away, &names),
-        None => commit(temps.into_iter().chain(away).collect()),
+    let mut temps = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
+    for t in others {
+        temps.push(t?);
     }
+    let mut away = None;
+    if let Some(w) = workbook {
+        let w = w?;
+        if book_here {
+            temps.push(w);
+        } else {
+            away = Some(w);
+        }
+    }
+    Ok((temps, away))
+}
+
+/// Stages the workbook in `folder` from the four CSVs staged in `others`, read back.
+fn stage_workbook_from(
+    b: &WorkbookOut,
+    folder: &Path,
+    others: &[Result<Staged>],
+    c: &SetContents,
+) -> Result<Staged> {
+    let csv = |name: &str| -> Result<std::fs::File> {
+        let (tmp, _) = others
+            .iter()
+            .flatten()
+            .find(|(_, dest)| dest.file_name().is_some_and(|n| n == name))
+            .ok_or_else(|| anyhow!("cannot write {}: {name} was not written", b.path.display()))?;
+        tmp.reopen()
+            .with_context(|| format!("cannot read back {name}"))
+    };
+    stage_workbook(
+        b,
+        folder,
+        c.ds,
+        c.result,
+        c.summary,
+        [
+            csv("clean_claims.csv")?,
+            csv("held_claims.csv")?,
+            csv("worklist.csv")?,
+            csv("findings.csv")?,
+        ],
+    )
 }
 
 /// Commits a set staged in the sibling `staging`: the files take their names there, the
