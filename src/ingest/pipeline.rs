@@ -2,13 +2,19 @@
 //! records ahead of the caller's, and decoding is shared between the two.
 
 use super::IngestError;
+use super::Progress;
 use super::clean::{Repairs, clean_field, plain};
+use super::lines::LineCounter;
 use super::reader::show;
 use super::reader::{Fields, Input, Rec, csv_err};
 use super::schema::Schema;
+use super::schema::Source;
 use crate::checks::ingest::in005::{self, NotData, RowShape};
 use crate::checks::ingest::malformed_row;
-use crate::domain::Dataset;
+use crate::domain::{Dataset, Finding, Kind};
+use std::io::Read;
+use std::sync::atomic::AtomicUsize;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 /// How often (in records) progress is reported.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -114,19 +120,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         kind: _,
     } = input;
     let kind = C::KIND;
-    // Where a record's patient id and required cells stand, and the header: to tell a
-    // totals row, a page footer or a repeated header from a data row.
-    let patient = C::COLUMNS
-        .iter()
-        .position(|c| c.name == "patient_id")
-        .and_then(|c| idx[c].column());
-    let required = C::COLUMNS
-        .iter()
-        .zip(idx.iter())
-        .filter(|(c, _)| c.required)
-        .filter_map(|(_, i)| i.column())
-        .collect();
-    let shape = RowShape::new(patient, required, &heads);
+    let shape = row_shape::<C>(&idx, &heads);
     let shape = &shape;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<D>, csv::Error>>(8);
     let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch<D>>();
@@ -138,7 +132,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
     let in_flight = &in_flight;
     // Decodes the first `n` records of the batch (in file order) before it is sent.
     let mut state_r = S::default();
-    let mut decode_batch = move |batch: &mut Batch<D>, n: usize| {
+    let decode_batch = move |batch: &mut Batch<D>, n: usize| {
         batch.decoded.clear();
         for i in 0..n.min(batch.len) {
             let line = batch.lines[i];
@@ -154,81 +148,20 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         }
     };
     // How many records of each full batch the reading thread decodes.
-    let mut share = reader_decodes.unwrap_or(BATCH).min(BATCH);
+    let share = reader_decodes.unwrap_or(BATCH).min(BATCH);
     let mut state_m = S::default();
     let mut count = 0u64;
     let mut repairs = Repairs::default();
     let result = std::thread::scope(|scope| {
         scope.spawn(move || {
-            let mut total = 0u64;
-            // The parser fills `cur`; the record read before it waits in `held` (with its
-            // line and offset) until the next one arrives or the file ends, so the file's
-            // last record can be checked for a quote left open. Both stay in this core's
-            // cache; each is copied into the batch when its turn comes.
-            let mut cur = csv::ByteRecord::new();
-            let mut held = csv::ByteRecord::new();
-            let mut held_at: Option<(u64, u64)> = None;
-            let mut batch = new_batch();
-            loop {
-                let more = match rdr.read_byte_record(&mut cur) {
-                    Ok(more) => more,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                if !more {
-                    break;
-                }
-                // A blank line is no record.
-                if cur.len() <= 1 && cur.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                    continue;
-                }
-                let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
-                let counter = rdr.get_mut();
-                let line = counter.line_at(offset);
-                counter.mark(offset);
-                total += 1;
-                if total.is_multiple_of(PROGRESS_EVERY)
-                    && let Some(p) = &progress
-                {
-                    p(total, rdr.get_ref().pos);
-                }
-                if let Some((line, offset)) = held_at.replace((line, offset)) {
-                    batch.push(&held, line, offset);
-                    // A batch is sent at 512 records, or sooner when its records are long
-                    // (megabyte notes): memory follows what the checks keep, not the
-                    // length of the text passed through.
-                    if batch.len == BATCH || batch.bytes.len() >= BATCH_BYTES {
-                        if reader_decodes.is_none() {
-                            let waiting = in_flight.load(std::sync::atomic::Ordering::Relaxed);
-                            if waiting >= 6 {
-                                share = (share + BATCH / 16).min(BATCH);
-                            } else if waiting <= 1 {
-                                share = share.saturating_sub(BATCH / 16);
-                            }
-                        }
-                        decode_batch(&mut batch, share);
-                        in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let mut next = back_rx.try_recv().unwrap_or_else(|_| new_batch());
-                        next.clear();
-                        if tx.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
-                            return;
-                        }
-                    }
-                }
-                std::mem::swap(&mut cur, &mut held);
-            }
-            if let Some((line, offset)) = held_at {
-                let open = held.iter().any(|f| f.contains(&b'\n'))
-                    && rdr.get_ref().ends_in_open_quote(offset, delimiter);
-                batch.push(&held, line, offset);
-                batch.open_quote_at_end = open;
-            }
-            let n = batch.len - usize::from(batch.open_quote_at_end);
-            decode_batch(&mut batch, n.min(share));
-            in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let _ = tx.send(Ok(batch));
+            let to = Sender {
+                tx,
+                back_rx,
+                in_flight,
+                share,
+                reader_decodes,
+            };
+            read_records(&mut rdr, progress.as_ref(), delimiter, to, decode_batch);
         });
         for msg in rx {
             let mut batch = msg.map_err(|e| csv_err(&name, e))?;
@@ -273,29 +206,9 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 });
                 let d = match d {
                     Judged::Data(d) => d,
-                    Judged::NotData(what) => {
-                        let cell = match what {
-                            NotData::Footer(at) => {
-                                show(&String::from_utf8_lossy(rec.get(at).unwrap_or_default()))
-                            }
-                            _ => String::new(),
-                        };
+                    other => {
                         ds.ingest_findings
-                            .push(in005::finding(kind, what, &cell).at(file, line));
-                        continue;
-                    }
-                    Judged::WrongWidth => {
-                        ds.ingest_findings.push(
-                            malformed_row(
-                                kind,
-                                format!(
-                                    "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
-                                    rec.len(),
-                                    width
-                                ),
-                            )
-                            .at(file, line),
-                        );
+                            .push(not_data_finding(kind, other, rec, width).at(file, line));
                         continue;
                     }
                 };
@@ -310,6 +223,142 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
     ds.files[file as usize].rows_read = count;
     ds.files[file as usize].read.notes.extend(repairs.notes());
     result
+}
+
+/// Where a record's patient id and required cells stand, and the header: to tell a totals
+/// row, a page footer or a repeated header from a data row (IN005).
+fn row_shape<C: Schema>(idx: &[Source], heads: &[String]) -> RowShape {
+    let patient = C::COLUMNS
+        .iter()
+        .position(|c| c.name == "patient_id")
+        .and_then(|c| idx[c].column());
+    let required = C::COLUMNS
+        .iter()
+        .zip(idx.iter())
+        .filter(|(c, _)| c.required)
+        .filter_map(|(_, i)| i.column())
+        .collect();
+    RowShape::new(patient, required, heads)
+}
+
+/// The finding for a record that reaches no decoder: not a data row (IN005) or of the
+/// wrong width (IN001). `judged` is not [`Judged::Data`].
+#[cold]
+fn not_data_finding<D>(kind: Kind, judged: Judged<D>, rec: Fields, width: usize) -> Finding {
+    match judged {
+        Judged::NotData(what) => {
+            let cell = match what {
+                NotData::Footer(at) => {
+                    show(&String::from_utf8_lossy(rec.get(at).unwrap_or_default()))
+                }
+                _ => String::new(),
+            };
+            in005::finding(kind, what, &cell)
+        }
+        _ => malformed_row(
+            kind,
+            format!(
+                "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
+                rec.len(),
+                width
+            ),
+        ),
+    }
+}
+
+/// The reading thread's end of the channels: where batches go, where emptied ones come
+/// back, how many are in flight, and how many records of a batch this thread decodes.
+struct Sender<'a, D> {
+    tx: SyncSender<Result<Batch<D>, csv::Error>>,
+    back_rx: Receiver<Batch<D>>,
+    in_flight: &'a AtomicUsize,
+    /// How many records of each full batch the reading thread decodes.
+    share: usize,
+    /// A fixed share (tests); `None` moves it to whichever thread waits.
+    reader_decodes: Option<usize>,
+}
+
+/// The reading thread: parses every record into batches, decodes each batch's first
+/// `share` records (`decode_batch`) and sends it; the file's last record is checked for a
+/// quote left open. Stops at a parse error (sent) or when the receiver has gone.
+fn read_records<D>(
+    rdr: &mut csv::Reader<LineCounter<Box<dyn Read + Send>>>,
+    progress: Option<&Progress>,
+    delimiter: u8,
+    mut to: Sender<D>,
+    mut decode_batch: impl FnMut(&mut Batch<D>, usize),
+) {
+    let mut total = 0u64;
+    // The parser fills `cur`; the record read before it waits in `held` (with its
+    // line and offset) until the next one arrives or the file ends, so the file's
+    // last record can be checked for a quote left open. Both stay in this core's
+    // cache; each is copied into the batch when its turn comes.
+    let mut cur = csv::ByteRecord::new();
+    let mut held = csv::ByteRecord::new();
+    let mut held_at: Option<(u64, u64)> = None;
+    let mut batch = new_batch();
+    loop {
+        let more = match rdr.read_byte_record(&mut cur) {
+            Ok(more) => more,
+            Err(e) => {
+                let _ = to.tx.send(Err(e));
+                return;
+            }
+        };
+        if !more {
+            break;
+        }
+        // A blank line is no record.
+        if cur.len() <= 1 && cur.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        let offset = cur.position().map(|p| p.byte()).unwrap_or(0);
+        let counter = rdr.get_mut();
+        let line = counter.line_at(offset);
+        counter.mark(offset);
+        total += 1;
+        if total.is_multiple_of(PROGRESS_EVERY)
+            && let Some(p) = &progress
+        {
+            p(total, rdr.get_ref().pos);
+        }
+        if let Some((line, offset)) = held_at.replace((line, offset)) {
+            batch.push(&held, line, offset);
+            // A batch is sent at 512 records, or sooner when its records are long
+            // (megabyte notes): memory follows what the checks keep, not the
+            // length of the text passed through.
+            if batch.len == BATCH || batch.bytes.len() >= BATCH_BYTES {
+                if to.reader_decodes.is_none() {
+                    let waiting = to.in_flight.load(std::sync::atomic::Ordering::Relaxed);
+                    if waiting >= 6 {
+                        to.share = (to.share + BATCH / 16).min(BATCH);
+                    } else if waiting <= 1 {
+                        to.share = to.share.saturating_sub(BATCH / 16);
+                    }
+                }
+                decode_batch(&mut batch, to.share);
+                to.in_flight
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut next = to.back_rx.try_recv().unwrap_or_else(|_| new_batch());
+                next.clear();
+                if to.tx.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                    return;
+                }
+            }
+        }
+        std::mem::swap(&mut cur, &mut held);
+    }
+    if let Some((line, offset)) = held_at {
+        let open = held.iter().any(|f| f.contains(&b'\n'))
+            && rdr.get_ref().ends_in_open_quote(offset, delimiter);
+        batch.push(&held, line, offset);
+        batch.open_quote_at_end = open;
+    }
+    let n = batch.len - usize::from(batch.open_quote_at_end);
+    decode_batch(&mut batch, n.min(to.share));
+    to.in_flight
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let _ = to.tx.send(Ok(batch));
 }
 
 pub(super) fn new_batch<D>() -> Batch<D> {

@@ -408,24 +408,7 @@ fn open_text<C: Schema>(
             .map(|(f, v)| crate::domain::constant_note(f, v)),
     );
     notes.extend(dates::order_note(order, &order_how));
-    if layout.sep_len > 0 {
-        notes.push(format!(
-            "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
-            delimiter as char
-        ));
-    } else if layout.sniffed && delimiter != b',' {
-        notes.push(format!(
-            "fields are separated by {} (sniffed)",
-            delimiter_name(delimiter)
-        ));
-    }
-    if layout.title_lines > 0 {
-        let n = layout.title_lines;
-        notes.push(format!(
-            "a title block of {n} line{} above the header was skipped",
-            if n == 1 { "" } else { "s" }
-        ));
-    }
+    notes.extend(layout_notes(&layout, delimiter));
     // Names are not ids: a patient id column whose values are people's names would merge
     // two people with one name and put names in the claims. Exit 2 unless the map says so.
     if let Some(col) = C::COLUMNS
@@ -442,20 +425,7 @@ fn open_text<C: Schema>(
             sampled,
         });
     }
-    // A time log's header that looks as if it decides whether an entry counts, but feeds
-    // no field: said (IN010), never silently ignored.
-    let fed: Vec<usize> = idx.iter().filter_map(|i| i.column()).collect();
-    let unread_decision_columns = if C::KIND == Kind::Timelog {
-        heads
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| !fed.contains(i) && crate::checks::ingest::in010::decides(h))
-            .map(|(_, h)| printable(h, 60))
-            .take(10)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let unread_decision_columns = unread_decision_columns(C::KIND, &heads, &idx);
     ds.files.push(SourceFile {
         name: name.to_string(),
         kind: C::KIND,
@@ -469,13 +439,7 @@ fn open_text<C: Schema>(
             header_line: layout.lines_above + 1,
             lines_skipped_above: layout.lines_above,
             date_order: (order_how != dates::OrderHow::NotNeeded).then(|| dates::order_name(order)),
-            date_order_doubt: match &order_how {
-                dates::OrderHow::Unproven => Some("every date in the file fits both day/month orders".to_string()),
-                dates::OrderHow::Contradicted { mdy, dmy } => Some(format!(
-                    "the file's dates contradict each other ({mdy:?} is month-first, {dmy:?} day-first)"
-                )),
-                _ => None,
-            },
+            date_order_doubt: date_order_doubt(&order_how),
             unread_decision_columns,
             constants,
             wide_columns: Vec::new(),
@@ -498,6 +462,60 @@ fn open_text<C: Schema>(
         mmss,
         kind: PhantomData,
     })
+}
+
+/// What the layout says of how the file was read: Excel's `sep=` line, a sniffed delimiter
+/// other than the comma, a title block above the header.
+fn layout_notes(layout: &sniff::Layout, delimiter: u8) -> Vec<String> {
+    let mut notes = Vec::new();
+    if layout.sep_len > 0 {
+        notes.push(format!(
+            "line 1 is Excel's `sep={}` line naming the delimiter: skipped",
+            delimiter as char
+        ));
+    } else if layout.sniffed && delimiter != b',' {
+        notes.push(format!(
+            "fields are separated by {} (sniffed)",
+            delimiter_name(delimiter)
+        ));
+    }
+    if layout.title_lines > 0 {
+        let n = layout.title_lines;
+        notes.push(format!(
+            "a title block of {n} line{} above the header was skipped",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    notes
+}
+
+/// A time log's headers that look as if they decide whether an entry counts but feed no
+/// field (IN010): said, never silently ignored. At most ten, printable.
+fn unread_decision_columns(kind: Kind, heads: &[String], idx: &[Source]) -> Vec<String> {
+    if kind != Kind::Timelog {
+        return Vec::new();
+    }
+    let fed: Vec<usize> = idx.iter().filter_map(|i| i.column()).collect();
+    heads
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !fed.contains(i) && crate::checks::ingest::in010::decides(h))
+        .map(|(_, h)| printable(h, 60))
+        .take(10)
+        .collect()
+}
+
+/// Why the file's day/month order is in doubt, when it is.
+fn date_order_doubt(how: &dates::OrderHow) -> Option<String> {
+    match how {
+        dates::OrderHow::Unproven => {
+            Some("every date in the file fits both day/month orders".to_string())
+        }
+        dates::OrderHow::Contradicted { mdy, dmy } => Some(format!(
+            "the file's dates contradict each other ({mdy:?} is month-first, {dmy:?} day-first)"
+        )),
+        _ => None,
+    }
 }
 
 /// The error for a header that cannot be read as its kind: one problem as it always was
