@@ -95,6 +95,10 @@ pub struct Verify {
     pub held: Vec<HeldClaim>,
     /// Claims (patient-month and NPI groups of lines) that go out.
     pub claims_out: usize,
+    /// What each line of the claims file claims, by index: its units at the national
+    /// amount, for the lines of the programs verify checks; `None` for other lines (they
+    /// are not priced). Decided once in verify; the held list reads it.
+    pub line_claimed: Vec<Option<Money>>,
 }
 
 /// A patient-month and practitioner's claim lines held by an error.
@@ -103,7 +107,8 @@ pub struct HeldClaim {
     pub patient_id: Text,
     pub month: YearMonth,
     pub billing_npi: Text,
-    pub lines: usize,
+    /// Its lines, as indices into the claims file's valid lines, in file order.
+    pub lines: Vec<usize>,
     pub claimed: Money,
 }
 

@@ -2,8 +2,10 @@
 //! the one that pays most, its units, date of service and payment.
 
 mod outcome;
+mod window;
 
 pub use outcome::{ClaimLine, Outcome, Status};
+pub use window::MonthWindow;
 
 /// The programs whose claim lines verify mode checks against the evidence (the minutes
 /// and what they support). A claim line of any other program is CD007, and the money a
@@ -110,10 +112,8 @@ pub fn select<'a>(
         if needs_mdm(base) && !mdm {
             continue;
         }
-        let (minutes, idx) = match base.time {
-            TimeKind::Staff => (m.total.whole_minutes(), 1),
-            TimeKind::Practitioner => (m.practitioner.whole_minutes(), 2),
-            TimeKind::None => continue,
+        let (Some(minutes), Some(idx)) = (family_minutes(base, m), day_column(base.time)) else {
+            continue;
         };
         let addon = yr.addon_of(&base.hcpcs);
         let Some(units) = units_for(base, addon, minutes) else {
@@ -199,6 +199,52 @@ pub fn threshold_day(
 /// Complex CCM (family `complex` in codes.csv) needs moderate or high MDM that month.
 pub fn needs_mdm(base: &CodeRule) -> bool {
     base.family == "complex"
+}
+
+/// The next block of minutes a family's codes bill: the base code below its threshold,
+/// else the add-on's next unit; `None` when the add-on's units are at their cap (or the
+/// family has no add-on and the base is met). Decided here; RV002 and the worklist read it.
+#[derive(Clone, Copy, Debug)]
+pub struct NextBlock<'a> {
+    /// The family's minutes that reach it.
+    pub target: u32,
+    /// The code it bills (the base, or the add-on).
+    pub code: &'a CodeRule,
+    /// The units of that code it makes (1 for the base).
+    pub units: u32,
+}
+
+/// The next block `minutes` of a base's family would reach: see [`NextBlock`].
+pub fn next_block<'a>(
+    base: &'a CodeRule,
+    addon: Option<&'a CodeRule>,
+    minutes: u32,
+) -> Option<NextBlock<'a>> {
+    match units_for(base, addon, minutes) {
+        None => Some(NextBlock {
+            target: base.threshold.max(1),
+            code: base,
+            units: 1,
+        }),
+        Some(u) => match addon {
+            Some(a) if u < a.unit_cap => Some(NextBlock {
+                target: base.threshold + (u + 1) * a.increment,
+                code: a,
+                units: u + 1,
+            }),
+            _ => None,
+        },
+    }
+}
+
+/// Which column of the day tuples `(date, all, practitioner)` a kind of time reads: 1 for
+/// clinical staff time (everyone's countable time), 2 for the practitioner's own.
+pub fn day_column(kind: TimeKind) -> Option<usize> {
+    match kind {
+        TimeKind::Staff => Some(1),
+        TimeKind::Practitioner => Some(2),
+        TimeKind::None => None,
+    }
 }
 
 /// The whole minutes a base code's family counts.

@@ -106,8 +106,8 @@ pub struct Decision {
     pub billable: bool,
     /// Whether an error finding holds the month.
     pub has_error: bool,
-    /// The month is still open on the as-of date.
-    pub open: bool,
+    /// The month on the as-of date: open (no month-end line yet), in progress, days left.
+    pub window: crate::billing::MonthWindow,
     /// Complex CCM may be billed (moderate or high MDM on a care-plan event this month).
     pub complex: bool,
 }

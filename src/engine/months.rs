@@ -6,7 +6,7 @@
 use super::evidence::{ByPatient, Pm, RowIssues, pm_of};
 use super::{Auditor, Key};
 use crate::audit::{DosMode, Outcome, Status};
-use crate::billing::select;
+use crate::billing::{MonthWindow, select};
 use crate::checks::eligibility::conditions;
 use crate::checks::overlap::clashes;
 use crate::checks::row_state::RowTag;
@@ -207,7 +207,7 @@ impl Months<'_> {
         clashes(&view, &mut emit);
 
         // Codes the minutes support, and what they pay.
-        let open = cfg.as_of < month.last_day();
+        let window = MonthWindow::new(month, cfg.as_of);
         let complex = self.companions.complex_months.contains(&(patient, month));
         let sel = select(
             year,
@@ -229,7 +229,7 @@ impl Months<'_> {
         let decision = Decision {
             billable: sel.is_some(),
             has_error: emit.has_error() || self.global_error,
-            open,
+            window,
             complex,
         };
         for check in &checks.decided {
@@ -241,7 +241,7 @@ impl Months<'_> {
             Status::Blocked
         } else if sel.is_none() {
             Status::BelowThreshold
-        } else if open && cfg.dos == DosMode::MonthEnd {
+        } else if window.open() && cfg.dos == DosMode::MonthEnd {
             Status::Open
         } else if decision.has_error {
             Status::Blocked

@@ -4,7 +4,7 @@
 use super::Key;
 use super::evidence::{Pm, pm_index, pm_of};
 use crate::audit::{AuditConfig, HeldClaim, Outcome, Status, Verify};
-use crate::billing::{family_minutes, needs_mdm, threshold_day, units_for};
+use crate::billing::{day_column, family_minutes, needs_mdm, threshold_day, units_for};
 use crate::checks::claim_line_checks;
 use crate::checks::claim_month_checks;
 use crate::checks::claims::rv001;
@@ -13,7 +13,7 @@ use crate::checks::coding::code_findings;
 use crate::checks::scope::push_cited;
 use crate::checks::scope::{ClaimEvidence, ClaimMonth};
 use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, YearMonth};
-use crate::rules::{Ruleset, TimeKind};
+use crate::rules::Ruleset;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A claim: one patient, month and billing practitioner (interned ids).
@@ -58,7 +58,10 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
     unaudited_lines(run.rules, cf, findings);
     let mut across = across_practitioners(run.rules, cf);
     let held = Held::of(run.ds, &groups, findings);
-    let mut v = Verify::default();
+    let mut v = Verify {
+        line_claimed: vec![None; cf.claims.len()],
+        ..Verify::default()
+    };
     let mut claimed_amount: HashMap<ClaimKey, Money> = HashMap::new();
     let mut claimed_programs: HashSet<Key> = HashSet::new();
     for (&key, lines) in &groups {
@@ -68,7 +71,7 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
             findings: mut local,
             claimed,
             supported_pay,
-        } = run.check_claim(key, lines, &mut claimed_programs);
+        } = run.check_claim(key, lines, &mut claimed_programs, &mut v.line_claimed);
         local.extend(across.remove(&key).unwrap_or_default());
         for f in &mut local {
             f.patient_id = pid.into();
@@ -87,7 +90,7 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
                 patient_id: pid.into(),
                 month,
                 billing_npi: npi_s.into(),
-                lines: lines.len(),
+                lines: lines.iter().map(|(i, _)| *i).collect(),
                 claimed,
             });
         } else {
@@ -264,6 +267,7 @@ impl VerifyRun<'_> {
         (patient, month, npi): ClaimKey,
         lines: &ClaimGroup,
         claimed_programs: &mut HashSet<Key>,
+        line_claimed: &mut [Option<Money>],
     ) -> Checked {
         let yr = self.rules.for_month(month);
         let mdm = self.complex_months.contains(&(patient, month));
@@ -274,11 +278,11 @@ impl VerifyRun<'_> {
         };
         for prog in crate::billing::VERIFIED_PROGRAMS {
             let pname = prog.as_str();
-            let mine: Vec<&Claim> = lines
+            let (at, mine): (Vec<usize>, Vec<&Claim>) = lines
                 .iter()
-                .map(|(_, c)| *c)
-                .filter(|c| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
-                .collect();
+                .filter(|(_, c)| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
+                .map(|(i, c)| (*i, *c))
+                .unzip();
             if mine.is_empty() {
                 continue;
             }
@@ -288,23 +292,21 @@ impl VerifyRun<'_> {
             let pmr = pm.unwrap_or(&empty);
             let tday = |h: &str| {
                 let r = yr.code(h)?;
-                let idx = match r.time {
-                    TimeKind::Staff => 1,
-                    TimeKind::Practitioner => 2,
-                    TimeKind::None => return None,
-                };
+                let idx = day_column(r.time)?;
                 // With unnamed practitioners the days' practitioner time may hold others'
                 // (TM007): the day it gives is then the earliest the threshold could have
                 // been met, still a sound bound for a date of service before it.
                 threshold_day(&pmr.days, idx, r.threshold)
             };
             let mut found = code_findings(yr, pname, &mine, self.cfg.as_of, tday);
-            for c in &mine {
+            for (c, &i) in mine.iter().zip(&at) {
                 let r = yr.code(&c.hcpcs).expect("filtered");
                 let fee = yr
                     .unit_payment(&c.hcpcs, c.date_of_service)
                     .unwrap_or_default();
-                out.claimed += fee * Money::from(c.units);
+                let claimed = fee * Money::from(c.units);
+                line_claimed[i] = Some(claimed);
+                out.claimed += claimed;
                 let Some(base) = (if r.is_addon {
                     yr.code(&r.addon_to)
                 } else {

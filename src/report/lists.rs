@@ -4,7 +4,7 @@
 //! docs/outputs.md says what each column holds.
 
 use crate::audit::{Audit, AuditConfig, Outcome, Status};
-use crate::billing::{MonthMinutes, family_minutes, needs_mdm, select, units_for};
+use crate::billing::{MonthMinutes, MonthWindow, family_minutes, needs_mdm, next_block, select};
 use crate::checks::{Check, Finding, Severity, registry};
 use crate::config::DosMode;
 use crate::domain::{Dataset, Money, Secs, YearMonth};
@@ -91,12 +91,6 @@ fn rank(c: &'static Check) -> usize {
     registry()
         .position(|r| r.code == c.code)
         .unwrap_or(usize::MAX)
-}
-
-/// Whether a month is still open on the as-of date: the date falls inside it, before its
-/// last day (the engine's open month, and RV002's).
-pub fn is_open(month: YearMonth, as_of: chrono::NaiveDate) -> bool {
-    month.first_day() <= as_of && as_of < month.last_day()
 }
 
 /// The findings of each patient-month, found by binary search: indices of the findings
@@ -216,7 +210,7 @@ pub fn lists<'a>(
         .months
         .iter()
         .copied()
-        .filter(|m| is_open(*m, as_of))
+        .filter(|m| MonthWindow::new(*m, as_of).in_progress())
         .collect();
     let any_open = !open.is_empty();
     if !any_held && !any_open {
@@ -249,14 +243,14 @@ pub fn lists<'a>(
             let yr = rules.for_month(o.month);
             out.worklist.push(WorkRow {
                 outcome: o,
-                next: next_block(yr, o, o.complex),
-                days_left: (o.month.last_day() - as_of).num_days(),
+                next: next_paying_block(yr, o, o.complex),
+                days_left: MonthWindow::new(o.month, as_of).days_left(),
                 why: index.why(&o.patient_id, o.month, &o.billing_npi, Some(o.program)),
             });
         }
     }
     if let (Some(v), Some(cf)) = (&audit.verify, &ds.claims) {
-        held_claim_lines(ds, audit, rules, v, cf, &index, &mut out.held);
+        held_claim_lines(audit, rules, v, cf, &index, &mut out.held);
     }
     // The biggest holds first; a claim's lines together, in file order.
     out.held.sort_by(|a, b| {
@@ -293,7 +287,6 @@ pub fn lists<'a>(
 /// Verify mode's held claims, line by line: every line of a claim (patient, month, NPI)
 /// not going out.
 fn held_claim_lines<'a>(
-    ds: &'a Dataset,
     audit: &'a Audit,
     rules: &'a Ruleset,
     v: &'a crate::audit::Verify,
@@ -301,22 +294,6 @@ fn held_claim_lines<'a>(
     index: &Index<'a>,
     held: &mut Vec<HeldRow<'a>>,
 ) {
-    // The held claims' lines: every line of a claim (patient, month, NPI) not going out.
-    let mut by_claim: HashMap<(&str, YearMonth, &str), Vec<usize>> = HashMap::new();
-    let mut going_out = vec![false; cf.claims.len()];
-    for &i in &v.clean {
-        going_out[i] = true;
-    }
-    for (i, c) in cf.claims.iter().enumerate() {
-        if !going_out[i] {
-            let key = (
-                ds.patients.name(c.patient),
-                YearMonth::of(c.date_of_service),
-                ds.npi_name(c.npi),
-            );
-            by_claim.entry(key).or_default().push(i);
-        }
-    }
     let outcome: HashMap<(&str, YearMonth, &str, &str), &Outcome> = audit
         .outcomes
         .iter()
@@ -335,19 +312,14 @@ fn held_claim_lines<'a>(
     for h in &v.held {
         let why = index.why(&h.patient_id, h.month, &h.billing_npi, None);
         let key = (h.patient_id.as_str(), h.month, h.billing_npi.as_str());
-        for &i in by_claim.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+        for &i in &h.lines {
             let c = &cf.claims[i];
-            let yr = rules.for_month(h.month);
-            let rule = yr.code(&c.hcpcs);
-            let program = rule.map_or("", |r| r.program.as_str());
-            // Priced as the summary's "at risk" is: the lines of the programs verify checks.
-            let amount = rule
-                .filter(|r| crate::billing::is_verified_program(&r.program))
-                .map(|_| {
-                    yr.unit_payment(&c.hcpcs, c.date_of_service)
-                        .unwrap_or_default()
-                        * Money::from(c.units)
-                });
+            let program = rules
+                .for_month(h.month)
+                .code(&c.hcpcs)
+                .map_or("", |r| r.program.as_str());
+            // What verify priced the line at: the summary's "at risk" adds these up.
+            let amount = v.line_claimed[i];
             let minutes = outcome
                 .get(&(key.0, key.1, key.2, program))
                 .map(|o| o.minutes);
@@ -373,7 +345,7 @@ fn held_claim_lines<'a>(
 /// month would then pay more than now ([`select`], priced at the month's end); the fewest
 /// minutes win, then the most paid. A practitioner's minutes count toward the clinical-staff
 /// total as well.
-fn next_block<'a>(yr: &'a YearRules, o: &Outcome, mdm: bool) -> Option<Next<'a>> {
+fn next_paying_block<'a>(yr: &'a YearRules, o: &Outcome, mdm: bool) -> Option<Next<'a>> {
     let mm = |total: u32, prac: u32| MonthMinutes {
         total: Secs::of_minutes(total),
         practitioner: Secs::of_minutes(prac),
@@ -403,19 +375,11 @@ fn next_block<'a>(yr: &'a YearRules, o: &Outcome, mdm: bool) -> Option<Next<'a>>
         let Some(have) = family_minutes(base, mm(total, prac)) else {
             continue;
         };
-        let addon = yr.addon_of(&base.hcpcs);
-        let (target, code, units) = match units_for(base, addon, have) {
-            None => (base.threshold.max(1), base.hcpcs.as_str(), 1),
-            Some(u) => match addon {
-                Some(a) if u < a.unit_cap => (
-                    base.threshold + (u + 1) * a.increment,
-                    a.hcpcs.as_str(),
-                    u + 1,
-                ),
-                _ => continue,
-            },
+        let Some(next) = next_block(base, yr.addon_of(&base.hcpcs), have) else {
+            continue;
         };
-        let gap = target.saturating_sub(have);
+        let (code, units) = (next.code.hcpcs.as_str(), next.units);
+        let gap = next.target.saturating_sub(have);
         let paid = match base.time {
             TimeKind::Staff => pays(total + gap, prac),
             TimeKind::Practitioner => pays(total + gap, prac + gap),

@@ -180,7 +180,7 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         claim_lines_held: audit
             .verify
             .as_ref()
-            .map(|v| v.held.iter().map(|h| h.lines).sum()),
+            .map(|v| v.held.iter().map(|h| h.lines.len()).sum()),
         claims_going_out: audit.verify.as_ref().map(|v| v.claims_out),
         claims_held: audit.verify.as_ref().map(|v| v.held.len()),
         by_month: by_month(ds, audit),

@@ -1,6 +1,6 @@
 //! RV002 near-next-block: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::billing::{family_minutes, needs_mdm, units_for};
+use crate::billing::{family_minutes, needs_mdm, next_block};
 use crate::checks::scope::{Decision, Emit, PatientMonth};
 
 check! {
@@ -20,7 +20,7 @@ pub const NEAR_BLOCK_MINUTES: u32 = 5;
 
 /// In an open month with no error, the nearest next billable block within reach.
 pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
-    if d.has_error || pm.run.cfg.as_of < pm.month.first_day() || !d.open {
+    if d.has_error || !d.window.in_progress() {
         return;
     }
     let program = pm.program.as_str();
@@ -34,18 +34,15 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
         let Some(minutes) = family_minutes(base, pm.minutes) else {
             continue;
         };
-        let addon = yr.addon_of(&base.hcpcs);
-        let (target, what) = match units_for(base, addon, minutes) {
-            None => (base.threshold, base.hcpcs.clone()),
-            Some(u) => match addon {
-                Some(a) if u < a.unit_cap => (
-                    base.threshold + (u + 1) * a.increment,
-                    format!("{} unit {}", a.hcpcs, u + 1),
-                ),
-                _ => continue,
-            },
+        let Some(next) = next_block(base, yr.addon_of(&base.hcpcs), minutes) else {
+            continue;
         };
-        let gap = target - minutes;
+        let what = if next.code.is_addon {
+            format!("{} unit {}", next.code.hcpcs, next.units)
+        } else {
+            next.code.hcpcs.clone()
+        };
+        let gap = next.target - minutes;
         if gap <= NEAR_BLOCK_MINUTES && best.as_ref().is_none_or(|b| gap < b.0) {
             best = Some((gap, what));
         }

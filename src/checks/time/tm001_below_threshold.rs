@@ -31,7 +31,7 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
     let program = pm.program.as_str();
     let secs = pm.minutes.total;
     let total = secs.whole_minutes();
-    let (month, as_of) = (pm.month, pm.run.cfg.as_of);
+    let month = pm.month;
     let staff_base = pm
         .year
         .codes
@@ -51,8 +51,8 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
     let mut msg = format!(
         "{total} countable CCM minute(s){exact} in {month}: {needed} more needed for {code} ({thr} minutes)"
     );
-    if as_of < month.last_day() && as_of >= month.first_day() {
-        let left = (month.last_day() - as_of).num_days();
+    if d.window.in_progress() {
+        let left = d.window.days_left();
         msg.push_str(&format!("; {left} day(s) left in the month"));
     } else {
         msg.push_str("; nothing to bill (minutes do not carry over)");
