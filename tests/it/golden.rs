@@ -1,6 +1,8 @@
 //! Golden byte snapshots of everything a user reads: for each case, the stdout table, the
 //! `--out` files, `--format csv` and `--format json`, stderr and the exit code, in one
 //! transcript per case under `tests/golden/`. A test fails on any byte that differs.
+//! A check's fixtures have a snapshot of their own instead (`tests/golden/rules/`): what
+//! the run decided and that check's findings only (see `check_snapshot`).
 //!
 //! After a change that is meant to alter outputs, bless the new transcripts with
 //! `CCM_BLESS=1 cargo test golden` and explain the diff in the commit.
@@ -194,18 +196,78 @@ fn golden_demo_trace() {
     }
 }
 
+/// The summary figures that say what the run decided (months clean, blocked, below the
+/// threshold or open; lines and money; in verify mode, claims held and going out).
+const DECISIONS: &[&str] = &[
+    "patients",
+    "patient_months",
+    "months_clean",
+    "months_blocked",
+    "months_below_threshold",
+    "months_open",
+    "mode",
+    "clean_claim_lines",
+    "expected_payment",
+    "amount_blocked",
+    "amount_unbilled",
+    "claimed",
+    "supported",
+    "amount_at_risk",
+    "claim_lines_held",
+    "claims_going_out",
+    "claims_held",
+];
+
+/// A check's own snapshot of one of its fixture cases: the exit code, stderr, what the run
+/// decided (the summary figures of [`DECISIONS`]) and every finding of that check, whole,
+/// one JSON object a line, in output order. Another check's findings are not in it, so a
+/// new warning elsewhere rewrites no check's snapshot; an error that changes a decision
+/// does. The byte-exact outputs (table, CSV, JSON, every `--out` file) are the demo's,
+/// the exports' and the bad inputs' goldens.
+fn check_snapshot(code: &str, case: &Case) -> Vec<u8> {
+    let mut args = vec!["audit".to_string()];
+    args.extend(case.args.iter().cloned());
+    args.extend(["--format".into(), "json".into()]);
+    let run = ccm().args(&args).output().expect("run ccm");
+    let mut bytes = Vec::new();
+    let _ = writeln!(bytes, "### {code}: ccm {}", args.join(" "));
+    let _ = writeln!(bytes, "exit: {}", run.status.code().unwrap_or(-1));
+    section(&mut bytes, "stderr", &run.stderr);
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap_or_default();
+    let _ = writeln!(bytes, "--- decisions");
+    for k in DECISIONS {
+        if let Some(v) = json["summary"].get(*k) {
+            let _ = writeln!(bytes, "{k}: {v}");
+        }
+    }
+    let _ = writeln!(bytes, "--- {code} findings");
+    for f in json["findings"].as_array().into_iter().flatten() {
+        if f["code"] == code {
+            let _ = writeln!(bytes, "{f}");
+        }
+    }
+    bytes
+}
+
 #[test]
 fn golden_rule_fixtures() {
-    let mut cases = Vec::new();
+    let mut bad = Vec::new();
     for c in ccm::checks::registry() {
         for case in crate::common::RULE_CASES {
             let dir = root().join("fixtures/rules").join(c.code).join(case);
             if dir.is_dir() {
-                cases.push(case_in(format!("rules/{}-{case}", c.code), &dir));
+                let name = format!("rules/{}-{case}", c.code);
+                let got = check_snapshot(c.code, &case_in(name.clone(), &dir));
+                bad.extend(compare(&name, &got));
             }
         }
     }
-    run_all(&cases);
+    assert!(
+        bad.is_empty(),
+        "{} golden(s) differ:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
