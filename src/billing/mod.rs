@@ -1,9 +1,11 @@
 //! What the minutes support: for a patient-month, every family the countable minutes reach,
 //! the one that pays most, its units, date of service and payment.
 
+mod decision;
 mod outcome;
 mod window;
 
+pub use decision::Decision;
 pub use outcome::{ClaimLine, Outcome, Status};
 pub use window::MonthWindow;
 

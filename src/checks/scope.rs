@@ -101,16 +101,7 @@ pub struct PatientMonth<'a> {
 }
 
 /// What billing decided for a patient-month, for the checks that read it (TM001, RV002).
-pub struct Decision {
-    /// Whether the minutes reach any family.
-    pub billable: bool,
-    /// Whether an error finding holds the month.
-    pub has_error: bool,
-    /// The month on the as-of date: open (no month-end line yet), in progress, days left.
-    pub window: crate::billing::MonthWindow,
-    /// Complex CCM may be billed (moderate or high MDM on a care-plan event this month).
-    pub complex: bool,
-}
+pub use crate::billing::Decision;
 
 /// One patient-month and practitioner's claim lines of one program (verify mode), as the
 /// code-rule checks (CD-series) see them. Each check adds findings with the claim lines

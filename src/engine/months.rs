@@ -5,7 +5,7 @@
 
 use super::evidence::{ByPatient, Pm, RowIssues, pm_of};
 use super::{Auditor, Key};
-use crate::audit::{DosMode, Outcome, Status};
+use crate::audit::{Outcome, Status};
 use crate::billing::{MonthWindow, select};
 use crate::checks::eligibility::conditions;
 use crate::checks::overlap::clashes;
@@ -226,28 +226,17 @@ impl Months<'_> {
             ),
             None => (Vec::new(), Money::ZERO, None, Vec::new()),
         };
-        let decision = Decision {
-            billable: sel.is_some(),
-            has_error: emit.has_error() || self.global_error,
+        let decision = Decision::new(
+            sel.is_some(),
+            emit.has_error() || self.global_error,
             window,
             complex,
-        };
+            cfg.dos,
+        );
         for check in &checks.decided {
             check(&view, &decision, &mut emit);
         }
-        // A month an error holds is blocked, whatever its minutes: never "below threshold,
-        // N more needed" (more minutes would not make it billable).
-        let status = if sel.is_none() && decision.has_error {
-            Status::Blocked
-        } else if sel.is_none() {
-            Status::BelowThreshold
-        } else if window.open() && cfg.dos == DosMode::MonthEnd {
-            Status::Open
-        } else if decision.has_error {
-            Status::Blocked
-        } else {
-            Status::Clean
-        };
+        let status = decision.status;
         if status != Status::Clean {
             lines.retain(|_| status == Status::Blocked);
         }

@@ -1,0 +1,78 @@
+//! What billing decides for one patient-month and practitioner before its outcome is
+//! written: whether the minutes bill, whether an error holds it, its window on the as-of
+//! date, and from those its status. Decided here, once; the patient-month stage builds the
+//! outcome from it and the checks that run after billing (TM001, RV002) read it.
+
+use super::{MonthWindow, Status};
+use crate::config::DosMode;
+
+/// One patient-month's decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the minutes reach any family.
+    pub billable: bool,
+    /// Whether an error finding holds the month (`Finding::holds_month`, or a run-wide
+    /// error such as a missing consents file).
+    pub has_error: bool,
+    /// The month on the as-of date: open (no month-end line yet), in progress, days left.
+    pub window: MonthWindow,
+    /// Complex CCM may be billed (moderate or high MDM on a care-plan event this month).
+    pub complex: bool,
+    /// The outcome's status, from the above and the date-of-service mode.
+    pub status: Status,
+}
+
+impl Decision {
+    /// A month an error holds is blocked, whatever its minutes: never "below threshold,
+    /// N more needed" (more minutes would not make it billable). An open month's month-end
+    /// lines wait for its last day; with dates of service at the threshold they need not.
+    pub fn new(
+        billable: bool,
+        has_error: bool,
+        window: MonthWindow,
+        complex: bool,
+        dos: DosMode,
+    ) -> Decision {
+        let status = if !billable && has_error {
+            Status::Blocked
+        } else if !billable {
+            Status::BelowThreshold
+        } else if window.open() && dos == DosMode::MonthEnd {
+            Status::Open
+        } else if has_error {
+            Status::Blocked
+        } else {
+            Status::Clean
+        };
+        Decision {
+            billable,
+            has_error,
+            window,
+            complex,
+            status,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::YearMonth;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_status_follows_the_minutes_the_errors_and_the_window() {
+        let m = YearMonth::parse("2025-03").unwrap();
+        let closed = MonthWindow::new(m, NaiveDate::from_ymd_opt(2025, 4, 15).unwrap());
+        let open = MonthWindow::new(m, NaiveDate::from_ymd_opt(2025, 3, 20).unwrap());
+        let st = |billable, err, w, dos| Decision::new(billable, err, w, false, dos).status;
+        use DosMode::{MonthEnd, Threshold};
+        assert_eq!(st(false, true, open, MonthEnd), Status::Blocked);
+        assert_eq!(st(false, false, closed, MonthEnd), Status::BelowThreshold);
+        assert_eq!(st(true, true, open, MonthEnd), Status::Open);
+        assert_eq!(st(true, true, open, Threshold), Status::Blocked);
+        assert_eq!(st(true, false, open, Threshold), Status::Clean);
+        assert_eq!(st(true, true, closed, MonthEnd), Status::Blocked);
+        assert_eq!(st(true, false, closed, MonthEnd), Status::Clean);
+    }
+}
