@@ -109,6 +109,9 @@ pub struct HeldClaim {
     pub billing_npi: Text,
     /// Its lines, as indices into the claims file's valid lines, in file order.
     pub lines: Vec<usize>,
+    /// The programs its lines bill (by ccm's tables: codes.csv, else clashes.csv), sorted:
+    /// only findings of these programs, or of none, hold it.
+    pub programs: Vec<&'static str>,
     pub claimed: Money,
 }
 

@@ -78,7 +78,10 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
             f.month = Some(month);
             f.billing_npi = npi_s.into();
         }
-        let is_held = run.global_error || local.iter().any(Finding::holds_month) || held.holds(key);
+        let programs = programs_billed(run.rules, month, lines);
+        let is_held = run.global_error
+            || local.iter().any(Finding::holds_month)
+            || held.holds(key, &programs);
         let entry = v.by_month.entry(month).or_default();
         entry.0 += claimed;
         v.claimed += claimed;
@@ -91,6 +94,7 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
                 month,
                 billing_npi: npi_s.into(),
                 lines: lines.iter().map(|(i, _)| *i).collect(),
+                programs,
                 claimed,
             });
         } else {
@@ -209,14 +213,41 @@ fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, V
     across
 }
 
+/// The programs a claim's lines bill, by ccm's tables (codes.csv, else the clash table's
+/// codes), sorted and once each. A code in neither bills no program ccm knows.
+fn programs_billed(rules: &Ruleset, month: YearMonth, lines: &ClaimGroup) -> Vec<&'static str> {
+    let yr = rules.for_month(month);
+    let mut out: Vec<&'static str> = lines
+        .iter()
+        .filter_map(|(_, c)| {
+            let name = yr
+                .code(&c.hcpcs)
+                .map(|r| r.program.as_str())
+                .or_else(|| yr.clash_of_code(&c.hcpcs).map(|k| k.program.as_str()))?;
+            Program::parse(name).map(Program::as_str)
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The claims an error from the evidence holds, by claim, or by patient-month when the
-/// error names no practitioner (it holds every practitioner's claim that month). Findings
-/// carry ids as text; they are read back to the claims' interned ids here, once.
+/// error names no practitioner (it holds every practitioner's claim that month), each with
+/// the error's program: an error of one program's evidence holds only a claim that bills
+/// that program (CN001 for CCM does not hold a claim of 99457 or G0557 alone); one of no
+/// program holds any. Findings carry ids as text; they are read back to the claims'
+/// interned ids here, once.
 struct Held {
-    claims: HashSet<ClaimKey>,
-    months: HashSet<(u32, YearMonth)>,
+    claims: HashSet<(ClaimKey, &'static str)>,
+    months: HashSet<(u32, YearMonth, &'static str)>,
     patient_of: HashMap<String, u32>,
     npi_of: HashMap<String, u32>,
+}
+
+/// A finding's program as the held sets key it: "" for none (or one ccm does not know).
+fn program_key(f: &Finding) -> &'static str {
+    Program::parse(&f.program).map_or("", Program::as_str)
 }
 
 impl Held {
@@ -236,17 +267,21 @@ impl Held {
             let (Some(m), Some(&p)) = (f.month, h.patient_of.get(&*f.patient_id)) else {
                 continue;
             };
+            let program = program_key(f);
             if f.billing_npi.is_empty() {
-                h.months.insert((p, m));
+                h.months.insert((p, m, program));
             } else if let Some(&n) = h.npi_of.get(&*f.billing_npi) {
-                h.claims.insert((p, m, n));
+                h.claims.insert(((p, m, n), program));
             }
         }
         h
     }
 
-    fn holds(&self, key: ClaimKey) -> bool {
-        self.claims.contains(&key) || self.months.contains(&(key.0, key.1))
+    /// Whether an error holds the claim, which bills `programs`.
+    fn holds(&self, key: ClaimKey, programs: &[&'static str]) -> bool {
+        std::iter::once("")
+            .chain(programs.iter().copied())
+            .any(|p| self.claims.contains(&(key, p)) || self.months.contains(&(key.0, key.1, p)))
     }
 
     /// The claim a finding is about, when one with its patient and practitioner is claimed.

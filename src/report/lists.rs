@@ -151,12 +151,12 @@ impl<'a> Index<'a> {
     }
 
     /// Why a patient-month and practitioner is held: the holding errors of that NPI (or of
-    /// none), of `program` when given (or of none); failing that, of any NPI and program of
+    /// none), of one of `programs` (or of none); failing that, of any NPI and program of
     /// the patient-month; and the run-wide ones.
-    fn why(&self, patient: &str, month: YearMonth, npi: &str, program: Option<&str>) -> Why {
+    fn why(&self, patient: &str, month: YearMonth, npi: &str, programs: &[&str]) -> Why {
         let mine = |f: &&Finding| {
             (f.billing_npi.is_empty() || f.billing_npi == npi)
-                && program.is_none_or(|p| f.program.is_empty() || f.program == p)
+                && (f.program.is_empty() || programs.contains(&f.program.as_str()))
         };
         let mut why = Why::default();
         let add = |f: &Finding, why: &mut Why| {
@@ -236,7 +236,7 @@ pub fn lists<'a>(
                 minutes: Some(o.minutes),
                 amount,
                 claim_amount: amount.unwrap_or_default(),
-                why: index.why(&o.patient_id, o.month, &o.billing_npi, Some(o.program)),
+                why: index.why(&o.patient_id, o.month, &o.billing_npi, &[o.program]),
             });
         }
         if any_open && open.contains(&o.month) {
@@ -245,7 +245,7 @@ pub fn lists<'a>(
                 outcome: o,
                 next: next_paying_block(yr, o, o.complex),
                 days_left: MonthWindow::new(o.month, as_of).days_left(),
-                why: index.why(&o.patient_id, o.month, &o.billing_npi, Some(o.program)),
+                why: index.why(&o.patient_id, o.month, &o.billing_npi, &[o.program]),
             });
         }
     }
@@ -310,7 +310,7 @@ fn held_claim_lines<'a>(
         })
         .collect();
     for h in &v.held {
-        let why = index.why(&h.patient_id, h.month, &h.billing_npi, None);
+        let why = index.why(&h.patient_id, h.month, &h.billing_npi, &h.programs);
         let key = (h.patient_id.as_str(), h.month, h.billing_npi.as_str());
         for &i in &h.lines {
             let c = &cf.claims[i];

@@ -384,8 +384,17 @@ mod tests {
                 row("SPA", "OV004", "G0999"),
                 "line 2: SPA lists codes but is no program ccm knows",
             ),
+            (
+                "APCM,OV003,error,warning,warning,error,error,error,G0556,RPM,s\n".to_string(),
+                "line 2: audited \"RPM\" is not CCM or PCM",
+            ),
         ] {
-            std::fs::write(&path, format!("{head},hcpcs,source\n{rows}")).unwrap();
+            let head = if rows.contains(",RPM,") {
+                format!("{head},hcpcs,audited,source")
+            } else {
+                format!("{head},hcpcs,source")
+            };
+            std::fs::write(&path, format!("{head}\n{rows}")).unwrap();
             let e = Ruleset::load(Some(dir.path()), crate::checks::is_check)
                 .unwrap_err()
                 .to_string();
@@ -407,6 +416,16 @@ mod tests {
         assert_eq!(
             y.clash("ESRD").unwrap().hcpcs,
             ["90951", "90952", "90953", "G0181"]
+        );
+        // Without an `audited` cell a row applies to CCM months; the embedded APCM row to
+        // PCM months too (the APCM bundle lists 99424-99427).
+        assert_eq!(
+            y.clash("ESRD").unwrap().audited,
+            [crate::domain::Program::Ccm]
+        );
+        assert_eq!(
+            embedded.year(2025).clash("APCM").unwrap().audited,
+            [crate::domain::Program::Ccm, crate::domain::Program::Pcm]
         );
     }
 

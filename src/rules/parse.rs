@@ -230,6 +230,35 @@ struct ClashRow {
     /// program in its month. Codes and ranges (`90951-90970`) separated by spaces.
     #[serde(default)]
     hcpcs: String,
+    /// The audited programs whose months the row applies to (optional column): `CCM`,
+    /// `PCM` or both, separated by spaces; blank or absent is CCM.
+    #[serde(default)]
+    audited: String,
+}
+
+/// The audited programs of a `clashes.csv` `audited` cell: CCM and PCM, blank is CCM.
+fn clash_audited(
+    name: &str,
+    line: usize,
+    cell: &str,
+) -> Result<Vec<crate::domain::Program>, RulesError> {
+    use crate::domain::Program;
+    let mut out = Vec::new();
+    for tok in cell.split_whitespace() {
+        match Program::parse(tok) {
+            Some(p @ (Program::Ccm | Program::Pcm)) if !out.contains(&p) => out.push(p),
+            _ => {
+                return Err(bad(
+                    name,
+                    format!("line {line}: audited {tok:?} is not CCM or PCM (once each)"),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(Program::Ccm);
+    }
+    Ok(out)
 }
 
 /// The codes of a `clashes.csv` `hcpcs` cell: well-formed HCPCS codes and ranges of them
@@ -298,6 +327,7 @@ pub(super) fn clashes(
             }
             Ok(Clash {
                 hcpcs: clash_codes(name, i + 2, &r.hcpcs)?,
+                audited: clash_audited(name, i + 2, &r.audited)?,
                 program: r.program.to_ascii_uppercase(),
                 code: r.code,
                 cms: [

@@ -58,6 +58,8 @@ pub struct Clash {
     /// The program's codes: a claim line with one is evidence of the program in its
     /// month (verify mode), as an enrolment or a time-log row of it is.
     pub hcpcs: Vec<String>,
+    /// The audited programs whose months it applies to (CCM, and PCM for APCM).
+    pub audited: Vec<crate::domain::Program>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

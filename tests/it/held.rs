@@ -488,3 +488,51 @@ fn another_programs_claim_line_is_evidence_that_holds_the_ccm_claim_beside_it() 
         }
     }
 }
+
+#[test]
+fn a_pcm_month_beside_apcm_by_the_same_practitioner_is_held_in_derive_mode_too() {
+    // Red-team case d-pcm-apcm-enrol-same: APCM bundles PCM 99424-99427 (CY2025 PFS final
+    // rule, 89 FR 97896-97). Before, OV003 was checked for CCM months only and 99424 was
+    // proposed clean beside an APCM enrolment of the same NPI.
+    let dir = crate::common::folder(&[
+        (
+            "timelog.csv",
+            "patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,activity,note\n\
+             P2,2025-03-05,20,09:00,09:20,S01,MD,PCM,1234567893,care coordination,Adjusted insulin titration plan with patient and endocrinology\n\
+             P2,2025-03-12,15,10:00,10:15,S01,MD,PCM,1234567893,medication management,Reviewed glucose log; changed basal dose\n",
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program,method,billing_npi,revoked_date\nP2,2024-05-14,PCM,verbal,1234567893,\n",
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code,onset_date,resolved_date,description,status\nP2,E11.65,2016-11-30,,Diabetes with hyperglycemia,Active\n",
+        ),
+        (
+            "enrolments.csv",
+            "patient_id,program,start_date,end_date,billing_npi,icd10_code\nP2,APCM,2025-01-01,,1234567893,E11.65\n",
+        ),
+    ]);
+    let (_, json, err) = crate::common::audit_json(dir.path(), &[]);
+    let s = &json["summary"];
+    assert_eq!(crate::common::lines_of(&json, "OV003"), ["2"], "{err}");
+    assert_eq!(s["months_clean"], 0);
+    assert_eq!(s["months_blocked"], 1);
+    assert_eq!(s["amount_blocked"], "80.87");
+    // By another practitioner it is the warning CCM gets, and 99424 is proposed.
+    crate::common::put(
+        dir.path(),
+        "enrolments.csv",
+        "patient_id,program,start_date,end_date,billing_npi,icd10_code\nP2,APCM,2025-01-01,,1628315479,E11.65\n",
+    );
+    let (_, json, _) = crate::common::audit_json(dir.path(), &[]);
+    assert_eq!(json["summary"]["months_clean"], 1);
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "OV003" && f["severity"] == "warning")
+    );
+}

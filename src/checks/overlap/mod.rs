@@ -66,10 +66,11 @@ pub fn clashes(pm: &PatientMonth, emit: &mut Emit) {
             .severity(sev),
         );
     }
-    if pm.program != Program::Ccm {
-        return;
-    }
-    for clash in &yr.clashes {
+    for clash in yr
+        .clashes
+        .iter()
+        .filter(|c| c.audited.contains(&pm.program))
+    {
         let Some(check) = lookup(&clash.code) else {
             continue;
         };
