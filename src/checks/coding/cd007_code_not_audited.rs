@@ -7,8 +7,10 @@ check! {
     what: "(claims given) A claim line no check audits: a well-formed HCPCS code that ccm \
            has no rule for (an office visit, a device supply), or a code in ccm's tables of a \
            program whose claim lines it does not check against the evidence yet (RPM \
-           99457/99458/99470: ccm reads no device readings and counts no RPM minutes; the \
-           code rules such as CD008 still apply to them). A code of another program in \
+           99457/99458/99470: ccm reads no device readings and counts no RPM minutes; of the \
+           code rules only the month pairs of rules/<year>/exclusive.csv (CD008) apply to \
+           them: an add-on without its base or units over the cap (CD001-CD003) are not \
+           checked for them yet). A code of another program in \
            rules/<year>/clashes.csv (APCM G0556-G0558, ESRD 90951-90970, care plan oversight \
            G0181/G0182, RPM, RTM) is read as evidence that the program was billed that month, \
            for the clash checks OV002-OV005, and its line is said here as unverified. The line passes through to \
