@@ -2,10 +2,12 @@
 //! the one that pays most, its units, date of service and payment.
 
 mod decision;
+mod next;
 mod outcome;
 mod window;
 
 pub use decision::Decision;
+pub use next::{Next, next_paying_block};
 pub use outcome::{ClaimLine, Outcome, Status};
 pub use window::MonthWindow;
 
