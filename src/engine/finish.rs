@@ -303,11 +303,11 @@ fn run_notes(
         notes.push("no diagnoses file: no claim can be clean".to_string());
     }
     if ds.enrolments.is_none() {
-        notes.push(if ds.claims.is_some() {
-            "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows and the claims file's lines of those programs"
-        } else {
-            "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows"
-        }.to_string());
+        let mut note = "no enrolments file: clashes with PCM, APCM, ESRD, care-plan oversight and RPM are checked only from the time log's own program rows".to_string();
+        if ds.claims.is_some() {
+            note.push_str(" and the claims file's lines of those programs");
+        }
+        notes.push(note);
     }
     if let Some(m) = cfg.month
         && !months.contains(&m)
@@ -397,7 +397,7 @@ fn claimed_programs(
         if let Some(program) = rules
             .for_month(month)
             .clash_of_code(&c.hcpcs)
-            .and_then(|clash| Program::parse(&clash.program))
+            .and_then(|clash| clash.known)
         {
             other_programs.entry((c.patient, month)).or_default().push((
                 program,

@@ -220,11 +220,11 @@ fn programs_billed(rules: &Ruleset, month: YearMonth, lines: &ClaimGroup) -> Vec
     let mut out: Vec<&'static str> = lines
         .iter()
         .filter_map(|(_, c)| {
-            let name = yr
-                .code(&c.hcpcs)
-                .map(|r| r.program.as_str())
-                .or_else(|| yr.clash_of_code(&c.hcpcs).map(|k| k.program.as_str()))?;
-            Program::parse(name).map(Program::as_str)
+            match yr.code(&c.hcpcs) {
+                Some(r) => Program::parse(&r.program),
+                None => yr.clash_of_code(&c.hcpcs)?.known,
+            }
+            .map(Program::as_str)
         })
         .collect();
     out.sort_unstable();

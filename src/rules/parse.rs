@@ -328,6 +328,7 @@ pub(super) fn clashes(
             Ok(Clash {
                 hcpcs: clash_codes(name, i + 2, &r.hcpcs)?,
                 audited: clash_audited(name, i + 2, &r.audited)?,
+                known: crate::domain::Program::parse(&r.program),
                 program: r.program.to_ascii_uppercase(),
                 code: r.code,
                 cms: [

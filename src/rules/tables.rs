@@ -60,6 +60,9 @@ pub struct Clash {
     pub hcpcs: Vec<String>,
     /// The audited programs whose months it applies to (CCM, and PCM for APCM).
     pub audited: Vec<crate::domain::Program>,
+    /// `program` as ccm knows it; `None` for a name it does not (such a row may list no
+    /// codes: its evidence could not be told apart).
+    pub known: Option<crate::domain::Program>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

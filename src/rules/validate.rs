@@ -112,7 +112,7 @@ pub(super) fn year(
 pub(super) fn clash_codes(yr: &YearRules, clashes: &str) -> Result<(), RulesError> {
     for (i, c) in yr.clashes.iter().enumerate() {
         let line = i + 2;
-        if !c.hcpcs.is_empty() && crate::domain::Program::parse(&c.program).is_none() {
+        if !c.hcpcs.is_empty() && c.known.is_none() {
             return Err(bad(
                 clashes,
                 format!(

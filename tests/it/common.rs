@@ -262,3 +262,30 @@ pub fn last_rules_year() -> i32 {
 /// and `clean` always, `strict` (run with its `args`), and `claims-fires`/`claims-clean`
 /// (verify mode: the folder holds a claims.csv). A `clean` case must not fire the check.
 pub const RULE_CASES: [&str; 5] = ["fires", "clean", "strict", "claims-fires", "claims-clean"];
+
+/// The summary.json figures that say what a run decided: months and patient-months, how
+/// many are clean, blocked, below the threshold or open, the lines and money, per month,
+/// and in verify mode what was claimed, supported, at risk, held and going out. The
+/// metamorphic tests compare them across a cosmetic change; a check's golden snapshot
+/// records them.
+pub const DECISION_KEYS: &[&str] = &[
+    "mode",
+    "months",
+    "patients",
+    "patient_months",
+    "months_clean",
+    "months_blocked",
+    "months_below_threshold",
+    "months_open",
+    "clean_claim_lines",
+    "expected_payment",
+    "amount_blocked",
+    "amount_unbilled",
+    "claimed",
+    "supported",
+    "amount_at_risk",
+    "by_month",
+    "claim_lines_held",
+    "claims_going_out",
+    "claims_held",
+];

@@ -196,30 +196,8 @@ fn golden_demo_trace() {
     }
 }
 
-/// The summary figures that say what the run decided (months clean, blocked, below the
-/// threshold or open; lines and money; in verify mode, claims held and going out).
-const DECISIONS: &[&str] = &[
-    "patients",
-    "patient_months",
-    "months_clean",
-    "months_blocked",
-    "months_below_threshold",
-    "months_open",
-    "mode",
-    "clean_claim_lines",
-    "expected_payment",
-    "amount_blocked",
-    "amount_unbilled",
-    "claimed",
-    "supported",
-    "amount_at_risk",
-    "claim_lines_held",
-    "claims_going_out",
-    "claims_held",
-];
-
 /// A check's own snapshot of one of its fixture cases: the exit code, stderr, what the run
-/// decided (the summary figures of [`DECISIONS`]) and every finding of that check, whole,
+/// decided (the summary figures of `common::DECISION_KEYS`) and every finding of that check, whole,
 /// one JSON object a line, in output order. Another check's findings are not in it, so a
 /// new warning elsewhere rewrites no check's snapshot; an error that changes a decision
 /// does. The byte-exact outputs (table, CSV, JSON, every `--out` file) are the demo's,
@@ -235,7 +213,7 @@ fn check_snapshot(code: &str, case: &Case) -> Vec<u8> {
     section(&mut bytes, "stderr", &run.stderr);
     let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap_or_default();
     let _ = writeln!(bytes, "--- decisions");
-    for k in DECISIONS {
+    for k in crate::common::DECISION_KEYS {
         if let Some(v) = json["summary"].get(*k) {
             let _ = writeln!(bytes, "{k}: {v}");
         }

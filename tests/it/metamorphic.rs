@@ -267,25 +267,6 @@ pub struct Outcome {
     pub date_orders: Vec<String>,
 }
 
-const SUMMARY_KEYS: &[&str] = &[
-    "mode",
-    "months",
-    "patients",
-    "patient_months",
-    "months_clean",
-    "months_blocked",
-    "months_below_threshold",
-    "months_open",
-    "clean_claim_lines",
-    "expected_payment",
-    "amount_blocked",
-    "amount_unbilled",
-    "by_month",
-    "claim_lines_held",
-    "claims_going_out",
-    "claims_held",
-];
-
 fn run(fs: &FileSet) -> Result<Outcome, String> {
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = tmp.path().join("in");
@@ -363,7 +344,7 @@ fn read_out(exit: i32, stderr: String, out: &Path) -> Outcome {
     }
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
-    for k in SUMMARY_KEYS {
+    for k in crate::common::DECISION_KEYS {
         if !s[k].is_null() {
             r.summary.insert(k.to_string(), s[k].to_string());
         }
