@@ -18,6 +18,10 @@ pub struct Decision {
     pub window: MonthWindow,
     /// Complex CCM may be billed (moderate or high MDM on a care-plan event this month).
     pub complex: bool,
+    /// The filing deadline of the lines the minutes support has passed on the as-of date
+    /// ([`super::filing_deadline`]; derive mode only: in verify mode the claims file says
+    /// what was filed and CD009 judges its lines). Such a month is held: it cannot be billed.
+    pub late: bool,
     /// The outcome's status, from the above and the date-of-service mode.
     pub status: Status,
 }
@@ -26,11 +30,13 @@ impl Decision {
     /// A month an error holds is blocked, whatever its minutes: never "below threshold,
     /// N more needed" (more minutes would not make it billable). An open month's month-end
     /// lines wait for its last day; with dates of service at the threshold they need not.
+    /// Lines past their filing deadline are held like lines an error holds.
     pub fn new(
         billable: bool,
         has_error: bool,
         window: MonthWindow,
         complex: bool,
+        late: bool,
         dos: DosMode,
     ) -> Decision {
         let status = if !billable && has_error {
@@ -39,7 +45,7 @@ impl Decision {
             Status::BelowThreshold
         } else if window.open() && dos == DosMode::MonthEnd {
             Status::Open
-        } else if has_error {
+        } else if has_error || late {
             Status::Blocked
         } else {
             Status::Clean
@@ -49,6 +55,7 @@ impl Decision {
             has_error,
             window,
             complex,
+            late: late && billable,
             status,
         }
     }
@@ -65,7 +72,8 @@ mod tests {
         let m = YearMonth::parse("2025-03").unwrap();
         let closed = MonthWindow::new(m, NaiveDate::from_ymd_opt(2025, 4, 15).unwrap());
         let open = MonthWindow::new(m, NaiveDate::from_ymd_opt(2025, 3, 20).unwrap());
-        let st = |billable, err, w, dos| Decision::new(billable, err, w, false, dos).status;
+        let st = |billable, err, w, dos| Decision::new(billable, err, w, false, false, dos).status;
+        let late = |billable, w| Decision::new(billable, false, w, false, true, MonthEnd).status;
         use DosMode::{MonthEnd, Threshold};
         assert_eq!(st(false, true, open, MonthEnd), Status::Blocked);
         assert_eq!(st(false, false, closed, MonthEnd), Status::BelowThreshold);
@@ -74,5 +82,7 @@ mod tests {
         assert_eq!(st(true, false, open, Threshold), Status::Clean);
         assert_eq!(st(true, true, closed, MonthEnd), Status::Blocked);
         assert_eq!(st(true, false, closed, MonthEnd), Status::Clean);
+        assert_eq!(late(true, closed), Status::Blocked);
+        assert_eq!(late(false, closed), Status::BelowThreshold);
     }
 }

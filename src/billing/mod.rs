@@ -9,7 +9,7 @@ mod window;
 pub use decision::Decision;
 pub use next::{Next, next_paying_block};
 pub use outcome::{ClaimLine, Outcome, Status};
-pub use window::MonthWindow;
+pub use window::{MonthWindow, filing_deadline};
 
 /// The programs whose claim lines verify mode checks against the evidence (the minutes
 /// and what they support). A claim line of any other program is CD007, and the money a
@@ -110,7 +110,7 @@ pub fn select<'a>(
     for base in yr
         .codes
         .iter()
-        .filter(|c| c.program == program && !c.is_addon)
+        .filter(|c| c.program == program && !c.is_addon && c.life.covers_month(month))
     {
         // Complex CCM needs moderate/high MDM on a care-plan event that month.
         if needs_mdm(base) && !mdm {
@@ -119,7 +119,11 @@ pub fn select<'a>(
         let (Some(minutes), Some(idx)) = (family_minutes(base, m), day_column(base.time)) else {
             continue;
         };
-        let addon = yr.addon_of(&base.hcpcs);
+        // A code is proposed only within its life (a month priced with another year's
+        // rules may predate it: 99439 before 2022).
+        let addon = yr
+            .addon_of(&base.hcpcs)
+            .filter(|a| a.life.covers_month(month));
         let Some(units) = units_for(base, addon, minutes) else {
             continue;
         };
@@ -283,6 +287,38 @@ mod tests {
         };
         select(r.year(2025), "CCM", minutes, m, DosMode::MonthEnd, false)
             .map(|s| (s.base.hcpcs.clone(), s.addon.map_or(0, |a| a.1)))
+    }
+
+    /// A month priced with another year's rules proposes no code before its life began:
+    /// 65 minutes in 2021-06 (priced with 2024's rules) is 99490 alone, 99439 being valid
+    /// from 2022; in 2015-06 complex CCM (99487, paid from 2017) is not proposed either.
+    #[test]
+    fn no_code_is_proposed_outside_its_life() {
+        let r = rules();
+        let go = |month: &str, mdm: bool| {
+            let m = YearMonth::parse(month).unwrap();
+            let min = Secs::of_minutes(65);
+            let minutes = MonthMinutes {
+                total: min,
+                practitioner: Secs::ZERO,
+                practitioner_pooled: Secs::ZERO,
+                unnamed_practitioners: 0,
+                days: &[],
+            };
+            select(r.for_month(m), "CCM", minutes, m, DosMode::MonthEnd, mdm).map(|s| {
+                (
+                    s.base.hcpcs.clone(),
+                    s.addon.map(|a| (a.0.hcpcs.clone(), a.1)),
+                )
+            })
+        };
+        assert_eq!(go("2021-06", false), Some(("99490".into(), None)));
+        assert_eq!(
+            go("2022-01", false),
+            Some(("99490".into(), Some(("99439".into(), 2))))
+        );
+        assert_eq!(go("2015-06", true), Some(("99490".into(), None)));
+        assert_eq!(go("2017-06", true).unwrap().0, "99487");
     }
 
     /// With --dos threshold, a practitioner code is dated the day the billing practitioner's

@@ -32,11 +32,37 @@ impl MonthWindow {
     pub fn days_left(self) -> i64 {
         (self.month.last_day() - self.as_of).num_days()
     }
+
+    /// Whether a line dated `dos` can no longer be filed on the as-of date: its filing
+    /// deadline ([`filing_deadline`]) has passed.
+    pub fn too_late_to_file(self, dos: NaiveDate) -> bool {
+        self.as_of > filing_deadline(dos)
+    }
+}
+
+/// The last day a Medicare Part B claim line dated `dos` may be filed: 12 months (one
+/// calendar year) after its date of service (42 CFR 424.44(a)(1); Medicare Claims
+/// Processing Manual, Pub. 100-04, ch. 1, sec. 70). A date of service of 29 February gives
+/// 28 February of the next year. Decided here once; derive mode's status and CD009 read it.
+pub fn filing_deadline(dos: NaiveDate) -> NaiveDate {
+    dos.checked_add_months(chrono::Months::new(12))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_may_be_filed_up_to_twelve_months_after_its_date_of_service() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(filing_deadline(d("2025-03-31")), d("2026-03-31"));
+        assert_eq!(filing_deadline(d("2024-02-29")), d("2025-02-28"));
+        let w = |as_of: &str| MonthWindow::new(YearMonth::parse("2025-03").unwrap(), d(as_of));
+        assert!(!w("2026-03-31").too_late_to_file(d("2025-03-31")));
+        assert!(w("2026-04-01").too_late_to_file(d("2025-03-31")));
+        assert!(w("2026-12-05").too_late_to_file(d("2025-03-31")));
+    }
 
     #[test]
     fn a_month_is_open_until_its_last_day_and_in_progress_only_once_begun() {

@@ -119,6 +119,8 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD006, fire: &[Fire::ClaimGroup(coding::cd006::check)] },
     Entry { check: &coding::CD007, fire: &[Fire::Verify] },
     Entry { check: &coding::CD008, fire: &[Fire::ClaimMonth(coding::cd008::check)] },
+    Entry { check: &coding::CD009, fire: &[Fire::Decided(coding::cd009::check), Fire::ClaimGroup(coding::cd009::claims)] },
+    Entry { check: &coding::CD010, fire: &[Fire::ClaimMonth(coding::cd010::check)] },
     Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },
     Entry { check: &overlap::OV002, fire: &[Fire::ClashTable] },
     Entry { check: &overlap::OV003, fire: &[Fire::ClashTable] },

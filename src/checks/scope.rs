@@ -142,6 +142,8 @@ fn lines_claiming(lines: &[&Claim], hcpcs: &str) -> Vec<u64> {
 /// for the rules that hold across practitioners (CD008).
 pub struct ClaimMonth<'a> {
     pub year: &'a YearRules,
+    /// Every code's life (`code_lives.csv`).
+    pub lives: &'a std::collections::BTreeMap<String, crate::rules::CodeLife>,
     /// The lines in file order.
     pub lines: &'a [&'a Claim],
 }

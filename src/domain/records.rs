@@ -411,6 +411,9 @@ pub struct Claim {
     pub hcpcs: String,
     pub units: u32,
     pub npi: u32,
+    /// When the line was submitted to Medicare, when the claims file says (`submitted_date`):
+    /// CD009 judges its filing by this date instead of the as-of date.
+    pub submitted: Option<NaiveDate>,
     pub file: u16,
     pub line: u64,
     /// The record's bytes in the file, with its line ending.

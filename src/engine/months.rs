@@ -226,11 +226,15 @@ impl Months<'_> {
             ),
             None => (Vec::new(), Money::ZERO, None, Vec::new()),
         };
+        // In verify mode the claims file says what was filed; CD009 judges its lines.
+        let late =
+            ds.claims.is_none() && sel.as_ref().is_some_and(|s| window.too_late_to_file(s.dos));
         let decision = Decision::new(
             sel.is_some(),
             emit.has_error() || self.global_error,
             window,
             complex,
+            late,
             cfg.dos,
         );
         for check in &checks.decided {

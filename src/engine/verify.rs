@@ -190,6 +190,7 @@ fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, V
     for (&(patient, month), lines) in &month_lines {
         let view = ClaimMonth {
             year: rules.for_month(month),
+            lives: &rules.lives,
             lines,
         };
         let mut cited = Vec::new();

@@ -126,12 +126,13 @@ fn claim(
     file: u16,
     line: u64,
 ) -> RowResult<Claim> {
-    let (patient, d, code, units, npi) = (
+    let (patient, d, code, units, npi, sent) = (
         r.get(ClaimCol::PatientId)?,
         r.get(ClaimCol::DateOfService)?,
         r.get(ClaimCol::Hcpcs)?,
         r.get(ClaimCol::Units)?,
         r.get(ClaimCol::BillingNpi)?,
+        r.get(ClaimCol::SubmittedDate)?,
     );
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     // A cell a spreadsheet would run as a formula never leaves ccm: the line is held.
@@ -183,6 +184,17 @@ fn claim(
             }
         }
     };
+    // A submission date that cannot be read is not taken as "not submitted": the line is held.
+    let submitted = if sent.is_empty() {
+        None
+    } else {
+        match dates.date(sent) {
+            Some(d) => Some(d),
+            None => {
+                return fail(format!("submitted_date {} is not a valid date", show(sent)));
+            }
+        }
+    };
     let Some(npi) = Npi::parse(npi) else {
         return fail(format!(
             "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
@@ -195,6 +207,7 @@ fn claim(
         hcpcs: code,
         units,
         npi: ds.intern_npi(&npi),
+        submitted,
         file,
         line,
         raw: Vec::new(),

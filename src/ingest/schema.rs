@@ -196,6 +196,9 @@ schema! {
             ["npi", "billing_provider_npi", "provider_npi"];
         #[allow(dead_code)]
         ClaimId = "claim_id", optional, ["claim_number", "icn"];
+        /// When the line was sent to Medicare: CD009 judges its filing by it.
+        SubmittedDate = "submitted_date", optional,
+            ["submission_date", "date_submitted", "submitted_on", "filed_date", "date_filed", "billed_date"];
     }
 }
 

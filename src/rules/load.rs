@@ -24,6 +24,7 @@ const CHRONIC: &str = "chronic/ccir_v2023_1.csv";
 const VAGUE_PHRASES: &str = "documentation/vague_phrases.txt";
 const INITIATING_VISITS: &str = "initiating_visits.csv";
 const STATUSES: &str = "statuses.csv";
+const CODE_LIVES: &str = "code_lives.csv";
 
 /// The rule files by path relative to rules/: (name for messages, contents).
 type Files = BTreeMap<String, (String, String)>;
@@ -86,6 +87,22 @@ impl Ruleset {
         let initiating_visits = parse::initiating_visits(n, t)?;
         let (n, t) = get(STATUSES)?;
         let statuses = parse::statuses(n, t)?;
+        let (n, t) = get(CODE_LIVES)?;
+        let lives = parse::code_lives(n, t)?;
+        for yr in years.values_mut() {
+            for c in &mut yr.codes {
+                let Some(l) = lives.get(&c.hcpcs) else {
+                    return Err(bad(
+                        n,
+                        format!(
+                            "{} (in {}/codes.csv) has no life: give its dates",
+                            c.hcpcs, yr.year
+                        ),
+                    ));
+                };
+                c.life = l.life;
+            }
+        }
         Ok(Ruleset {
             years,
             chronic,
@@ -94,6 +111,7 @@ impl Ruleset {
             note_min_chars,
             initiating_visits,
             statuses,
+            lives,
             origin,
         })
     }
@@ -184,6 +202,7 @@ fn candidate_paths(dir: &Path) -> Vec<String> {
     out.push(VAGUE_PHRASES.to_string());
     out.push(INITIATING_VISITS.to_string());
     out.push(STATUSES.to_string());
+    out.push(CODE_LIVES.to_string());
     if let Ok(rd) = std::fs::read_dir(dir.join("icd10cm")) {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
@@ -455,5 +474,55 @@ mod tests {
                 path.display()
             )
         );
+    }
+
+    /// Every code of every year's codes.csv has a life, each row well formed: a missing
+    /// code, a date that is not one, a life ending before it starts, or mid-month, is refused
+    /// at load with the file and line.
+    #[test]
+    fn code_lives_are_validated_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("code_lives.csv");
+        let embedded = EMBEDDED
+            .iter()
+            .find(|(p, _)| *p == CODE_LIVES)
+            .map(|(_, t)| t.to_string())
+            .unwrap();
+        let r = Ruleset::embedded(crate::checks::is_check).unwrap();
+        assert_eq!(
+            r.year(2026).code("99470").unwrap().life.from.to_string(),
+            "2026-01-01"
+        );
+        for (text, want) in [
+            (
+                embedded.replace("\n99437,", "\n99999,"),
+                "99437 (in 2024/codes.csv) has no life",
+            ),
+            (
+                embedded.replace("99439,2022-01-01", "99439,2022-13-01"),
+                "valid_from \"2022-13-01\" is not YYYY-MM-DD",
+            ),
+            (
+                embedded.replace("G2058,2020-01-01,2021-12-31", "G2058,2020-01-01,2019-12-31"),
+                "G2058: a life runs from a month's first day",
+            ),
+            (
+                embedded.replace("G2058,2020-01-01,2021-12-31", "G2058,2020-01-01,2021-12-15"),
+                "G2058: a life runs from a month's first day",
+            ),
+            (
+                format!("{embedded}99490,2015-01-01,,again\n"),
+                "99490 is listed twice",
+            ),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let e = Ruleset::load(Some(dir.path()), crate::checks::is_check)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("rules file {}: ", path.display())) && e.contains(want),
+                "{want}: {e}"
+            );
+        }
     }
 }

@@ -16,7 +16,9 @@ mod roles;
 mod tables;
 mod validate;
 
-pub use tables::{Clash, CodeRule, Exclusive, Fee, Policy, Relation, Statuses, TimeKind};
+pub use tables::{
+    Clash, CodeLife, CodeRule, Exclusive, Fee, Life, Policy, Relation, Statuses, TimeKind,
+};
 
 use crate::domain::{Money, RoleClass, YearMonth, cents};
 use chrono::NaiveDate;
@@ -136,6 +138,8 @@ pub struct Ruleset {
     pub initiating_visits: Vec<String>,
     /// What the status words of consents, enrolments and problem lists mean.
     pub statuses: Statuses,
+    /// Each code's life (`code_lives.csv`): every code of every year's codes.csv has one.
+    pub lives: BTreeMap<String, CodeLife>,
     /// Where the rules came from, for the report.
     pub origin: String,
 }
@@ -399,15 +403,12 @@ mod tests {
         assert_eq!(r.fiscal_year(m), 2025);
         assert_eq!(r.fiscal_year(YearMonth::parse("2025-10").unwrap()), 2026);
         assert_eq!(r.fiscal_year(YearMonth::parse("2023-01").unwrap()), 2025);
-        // Past the last set: the latest stands in, and says so.
-        assert_eq!(
-            r.code_set_for(YearMonth::parse("2026-09").unwrap()),
-            (2026, true)
-        );
-        assert_eq!(
-            r.code_set_for(YearMonth::parse("2026-10").unwrap()),
-            (2026, false)
-        );
+        // Past the last set (derived from the rules present, so a new fiscal year's set
+        // does not break this): the latest stands in, and says so.
+        let last = *r.code_sets.keys().next_back().unwrap();
+        let ym = |s: String| YearMonth::parse(&s).unwrap();
+        assert_eq!(r.code_set_for(ym(format!("{last}-09"))), (last, true));
+        assert_eq!(r.code_set_for(ym(format!("{last}-10"))), (last, false));
         assert_eq!(
             r.code_set_for(YearMonth::parse("2024-09").unwrap()),
             (2025, false)

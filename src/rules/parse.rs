@@ -1,5 +1,6 @@
 //! One parser per kind of rule file, each checking what it reads. Errors name the file.
 
+use super::tables::{CodeLife, Life};
 use super::{Clash, CodeRule, Exclusive, Fee, RulesError, Statuses, TimeKind, bad, pack_code};
 use crate::domain::{
     ConsentStatus, ProblemStatus, RoleClass, Severity, norm_key, normalise_note, parse_date,
@@ -89,6 +90,7 @@ pub(super) fn codes(name: &str, text: &str) -> Result<Vec<CodeRule>, RulesError>
             is_addon,
             time,
             addon_to: r.addon_to,
+            life: Life::ALWAYS,
         };
         if rule.is_addon && (rule.increment == 0 || rule.addon_to.is_empty()) {
             return Err(bad(
@@ -747,4 +749,63 @@ mod tests {
         assert_eq!(s.problem("inactive"), Some(ProblemStatus::Resolved));
         assert_eq!(s.problem("entered-in-error"), Some(ProblemStatus::Ignore));
     }
+}
+
+#[derive(Deserialize)]
+struct LifeRow {
+    hcpcs: String,
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+    source: String,
+}
+
+/// `code_lives.csv`: each code once, well formed, its first day (and last, if deleted) a
+/// date, the first a month's first day and the last a month's last, in order, with a source.
+pub(super) fn code_lives(
+    name: &str,
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, CodeLife>, RulesError> {
+    let rows: Vec<LifeRow> = records(name, text)?;
+    let mut out = std::collections::BTreeMap::new();
+    for (i, r) in rows.into_iter().enumerate() {
+        let line = i + 2;
+        let code = r.hcpcs.trim().to_ascii_uppercase();
+        if !crate::domain::well_formed_hcpcs(&code) {
+            return Err(bad(
+                name,
+                format!("line {line}: {code:?} is not a HCPCS code"),
+            ));
+        }
+        let date = |s: &str, what: &str| {
+            chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map_err(|_| bad(name, format!("line {line}: {what} {s:?} is not YYYY-MM-DD")))
+        };
+        let from = date(&r.valid_from, "valid_from")?;
+        let to = match r.valid_to.trim() {
+            "" => None,
+            t => Some(date(t, "valid_to")?),
+        };
+        let month_bound = chrono::Datelike::day(&from) == 1
+            && to.is_none_or(|t| t == crate::domain::YearMonth::of(t).last_day());
+        if !month_bound || to.is_some_and(|t| t < from) {
+            return Err(bad(
+                name,
+                format!(
+                    "line {line}: {code}: a life runs from a month's first day to a later month's last day"
+                ),
+            ));
+        }
+        if r.source.trim().is_empty() {
+            return Err(bad(name, format!("line {line}: {code} cites no source")));
+        }
+        let life = CodeLife {
+            life: Life { from, to },
+            source: r.source.trim().to_string(),
+        };
+        if out.insert(code.clone(), life).is_some() {
+            return Err(bad(name, format!("line {line}: {code} is listed twice")));
+        }
+    }
+    Ok(out)
 }

@@ -1,7 +1,40 @@
 //! The typed rows of the rule files, as the checks read them.
 
-use crate::domain::{ConsentStatus, ProblemStatus, Severity, norm_key};
+use crate::domain::{ConsentStatus, ProblemStatus, Severity, YearMonth, norm_key};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+
+/// The dates a code may be billed (`code_lives.csv`): from its first day, to its last if it
+/// was deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Life {
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+impl Life {
+    /// No bounds: what a code has until `code_lives.csv` gives its dates (at load).
+    pub const ALWAYS: Life = Life {
+        from: NaiveDate::MIN,
+        to: None,
+    };
+    /// Whether a line dated `d` is within the code's life.
+    pub fn covers(self, d: NaiveDate) -> bool {
+        self.from <= d && self.to.is_none_or(|t| d <= t)
+    }
+    /// Whether every day of the month is (lives start on a month's first day and end on a
+    /// month's last, so a month is in or out whole).
+    pub fn covers_month(self, m: YearMonth) -> bool {
+        self.covers(m.first_day()) && self.covers(m.last_day())
+    }
+}
+
+/// One row of `code_lives.csv`: a code's life and where it is stated.
+#[derive(Clone, Debug)]
+pub struct CodeLife {
+    pub life: Life,
+    pub source: String,
+}
 
 /// Whose minutes count towards a code (codes.csv `time`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +59,8 @@ pub struct CodeRule {
     pub unit_cap: u32,
     pub addon_to: String,
     pub tie_rank: u32,
+    /// The dates it may be billed (from `code_lives.csv`, set at load).
+    pub life: Life,
 }
 
 /// One row of `<year>/fees.csv`: the relative value units of a code.

@@ -112,8 +112,11 @@ fn demo_month_fires_every_check() {
     // practitioner months each have one practitioner, so it fires in its rule fixture only.
     // IN010 needs a time log with an unread status-like column; the demo's columns are all
     // read, so it fires in its rule fixture and the blind export shapes only.
+    // CD009 needs a line past its filing deadline on the as-of date (the demo is audited as
+    // of 2025-04-15, two weeks after its month); CD010 a code dated outside its life (the
+    // demo claims 2025 CCM codes): both fire in their rule fixtures only.
     const EXPORT_SHAPE: &[&str] = &[
-        "IN006", "IN007", "IN008", "IN010", "CD008", "CN005", "EL007", "TM007",
+        "IN006", "IN007", "IN008", "IN010", "CD008", "CN005", "EL007", "TM007", "CD009", "CD010",
     ];
     for c in ccm::checks::registry() {
         assert_eq!(

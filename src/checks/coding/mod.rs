@@ -18,6 +18,10 @@ pub mod cd006;
 pub mod cd007;
 #[path = "cd008_exclusive_codes_same_month.rs"]
 pub mod cd008;
+#[path = "cd009_filing_deadline_passed.rs"]
+pub mod cd009;
+#[path = "cd010_code_outside_its_life.rs"]
+pub mod cd010;
 
 pub use cd001::CD001;
 pub use cd002::CD002;
@@ -27,6 +31,8 @@ pub use cd005::CD005;
 pub use cd006::CD006;
 pub use cd007::CD007;
 pub use cd008::CD008;
+pub use cd009::CD009;
+pub use cd010::CD010;
 
 use super::Finding;
 use super::scope::{Cited, ClaimGroup};

@@ -1,0 +1,63 @@
+//! CD009 filing-deadline-passed: the check's definition (its `ccm explain` text) and its logic.
+
+use crate::billing::filing_deadline;
+use crate::checks::Finding;
+use crate::checks::scope::{Cited, ClaimGroup, Decision, Emit, PatientMonth};
+
+check! {
+    CD009, "CD009", "filing-deadline-passed", Error,
+    what: "A line whose filing deadline (12 months after its date of service) has passed on the \
+           as-of date. Without claims, the month's supported lines are held (status blocked) \
+           instead of proposed. With claims, a line is judged by its `submitted_date` when the \
+           claims file has one: a line submitted on or before its deadline is audited for support \
+           only; one submitted after it, or not yet submitted and past it, is held. The message \
+           gives the deadline.",
+    why: "Medicare denies a claim filed more than one calendar year after the date of service; a \
+          late line is not a clean claim to send, and a line paid although filed late is an \
+          overpayment.",
+    example: "99490 for P0012, date of service 2025-03-31, audited on 2026-12-05: the deadline was \
+              2026-03-31.",
+    source: "42 CFR 424.44(a)(1); Medicare Claims Processing Manual (Pub. 100-04), chapter 1, \
+             section 70 (time limits for filing Part B claims).",
+    fix: "Do not send the line; write the month off unless one of the exceptions in 42 CFR \
+          424.44(b) applies (administrative error, retroactive entitlement), and document which. \
+          If the line was in fact filed in time, give the claims file a `submitted_date` column \
+          and run again.",
+}
+
+/// Derive mode: the month's supported lines can no longer be filed.
+pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
+    if !d.late {
+        return;
+    }
+    // The month-end line is the latest date of service the month can have.
+    let dos = pm.month.last_day();
+    let msg = format!(
+        "the lines the minutes support for {} can no longer be filed: the filing deadline for a date of service in {} was {} at the latest, before the as-of date {}",
+        pm.month,
+        pm.month,
+        filing_deadline(dos),
+        pm.run.cfg.as_of
+    );
+    emit.push(emit.finding(&CD009, msg));
+}
+
+/// Verify mode: a claim line past its deadline that was not submitted in time.
+pub fn claims(g: &ClaimGroup, out: &mut Vec<Cited>) {
+    for c in g.lines {
+        let deadline = filing_deadline(c.date_of_service);
+        let msg = match c.submitted {
+            Some(on) if on > deadline => format!(
+                "{} dated {} was submitted on {on}, after its filing deadline {deadline}",
+                c.hcpcs, c.date_of_service
+            ),
+            Some(_) => continue,
+            None if g.as_of > deadline => format!(
+                "{} dated {} has not been submitted and its filing deadline {deadline} has passed (as of {})",
+                c.hcpcs, c.date_of_service, g.as_of
+            ),
+            None => continue,
+        };
+        out.push((Finding::new(&CD009, msg), vec![c.line]));
+    }
+}
