@@ -301,6 +301,20 @@ mod tests {
         parse_date(s).unwrap()
     }
 
+    /// FY2027 (dates of service from 2026-10-01): I42.0 became a header (its children
+    /// I42.00, I42.01, I42.09 are billable); a September 2026 date still uses FY2026.
+    #[test]
+    fn the_fy2027_code_set_applies_from_october_2026() {
+        let r = Ruleset::embedded(crate::checks::is_check).unwrap();
+        let m = |s: &str| YearMonth::parse(s).unwrap();
+        assert!(r.is_valid_code("I420", m("2026-09")));
+        assert!(!r.is_valid_code("I420", m("2026-11")));
+        assert!(r.is_header_code("I420", m("2026-11")));
+        assert!(r.is_valid_code("I4200", m("2026-11")));
+        assert!(!r.is_valid_code("I4200", m("2026-09")));
+        assert_eq!(r.code_set_for(m("2026-11")), (2027, true));
+    }
+
     #[test]
     fn apm_prices_2026_at_the_qualifying_apm_factor_and_earlier_years_as_they_are() {
         let mut r = Ruleset::embedded(crate::checks::is_check).unwrap();

@@ -17,8 +17,8 @@ check! {
     why: "CMS publishes each fiscal year's ICD-10-CM codes for October 1. Until the rules \
           have that year's set, a code new in it cannot be checked; excluding it would \
           falsely block a month, and counting it unchecked would hide a typo.",
-    example: "diagnoses.csv line 3, 2026-11: I50.24 is not in the FY2026 set, the latest ccm \
-              has (no FY2027 set); its category I50 is chronic by the HCUP flags, so it still \
+    example: "diagnoses.csv line 3, 2027-11: I50.24 is not in the FY2027 set, the latest ccm \
+              has (no FY2028 set); its category I50 is chronic by the HCUP flags, so it still \
               counts.",
     source: "CDC/NCHS ICD-10-CM code sets (a new fiscal year from each October 1); AHRQ HCUP \
              Chronic Condition Indicator Refined (CCIR) v2023.1.",
