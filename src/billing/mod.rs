@@ -18,6 +18,16 @@ pub use window::{MonthWindow, filing_deadline};
 pub const VERIFIED_PROGRAMS: [crate::domain::Program; 2] =
     [crate::domain::Program::Ccm, crate::domain::Program::Pcm];
 
+/// The programs whose claim lines verify mode checks against the code rules (CD-series:
+/// add-on pairing, unit caps, families, dates, filing): the verified programs and RPM,
+/// whose codes are in codes.csv but whose lines are not priced or checked against the
+/// evidence (CD007 says so).
+pub const CODE_CHECKED_PROGRAMS: [crate::domain::Program; 3] = [
+    crate::domain::Program::Ccm,
+    crate::domain::Program::Pcm,
+    crate::domain::Program::Rpm,
+];
+
 /// Whether a rules row's program is one verify mode checks ([`VERIFIED_PROGRAMS`]).
 pub fn is_verified_program(program: &str) -> bool {
     VERIFIED_PROGRAMS.iter().any(|p| p.as_str() == program)

@@ -308,8 +308,11 @@ pub struct Enrolment {
 pub enum ConsentStatus {
     /// Enrolled, consented, signed: a consent from the row's date.
     Consent,
-    /// Declined, not enrolled, ineligible, pending: no consent.
+    /// Not enrolled, ineligible, pending, invited: no consent (yet).
     NoConsent,
+    /// Declined, refused, not interested: the patient said no. No consent, as `NoConsent`;
+    /// apart only so the advice follows the cause (CN006: do not bill, do not ask again).
+    Declined,
     /// Enrolled elsewhere: another practice bills the program; no consent here.
     Elsewhere,
     /// Unenrolled, revoked, opted out: ends the patient's consent from the row's date.
@@ -322,6 +325,7 @@ impl ConsentStatus {
         match self {
             ConsentStatus::Consent => "consent",
             ConsentStatus::NoConsent => "no_consent",
+            ConsentStatus::Declined => "declined",
             ConsentStatus::Elsewhere => "elsewhere",
             ConsentStatus::Revoked => "revoked",
         }
@@ -331,6 +335,7 @@ impl ConsentStatus {
         match self {
             ConsentStatus::Consent => "consent",
             ConsentStatus::NoConsent => "no consent",
+            ConsentStatus::Declined => "declined",
             ConsentStatus::Elsewhere => "enrolled elsewhere",
             ConsentStatus::Revoked => "revokes",
         }
@@ -414,6 +419,10 @@ pub struct Claim {
     /// When the line was submitted to Medicare, when the claims file says (`submitted_date`):
     /// CD009 judges its filing by this date instead of the as-of date.
     pub submitted: Option<NaiveDate>,
+    /// The beneficiary's Medicare ID (MBI or HICN) when the claims file carries one
+    /// (`mbi`), upper case, spaces and dashes dropped: claims of one beneficiary are
+    /// checked together whatever their patient ids (CD011).
+    pub mbi: Option<String>,
     pub file: u16,
     pub line: u64,
     /// The record's bytes in the file, with its line ending.

@@ -49,15 +49,19 @@ impl Auditor<'_> {
         if let Some(cf) = &ds.claims {
             claimed_programs(self.rules, cf, &mut other_programs);
         }
-        let mut pms: Vec<(Key, Pm)> = self
-            .slots
-            .iter()
-            .zip(pms_v)
-            .zip(live)
-            .filter(|((s, _), live)| *live && billable(s.key.3))
-            .map(|((s, pm), _)| (s.key, pm))
-            .collect();
+        // The audited patient-months, and apart the RPM ones with time (verify mode's
+        // evidence for RPM claim lines).
+        let mut pms: Vec<(Key, Pm)> = Vec::new();
+        let mut rpm: Vec<(Key, Pm)> = Vec::new();
+        for ((s, pm), live) in self.slots.iter().zip(pms_v).zip(live) {
+            if live && billable(s.key.3) {
+                pms.push((s.key, pm));
+            } else if s.key.3 == Program::Rpm && pm.total > Secs::ZERO {
+                rpm.push((s.key, pm));
+            }
+        }
         pms.sort_unstable_by_key(|e| e.0);
+        rpm.sort_unstable_by_key(|e| e.0);
         let states = std::mem::take(&mut self.states);
         let traced = std::mem::take(&mut self.traced);
 
@@ -97,6 +101,7 @@ impl Auditor<'_> {
                 rules,
                 cfg,
                 pms: &pms,
+                rpm: &rpm,
                 complex_months: &companions.complex_months,
                 outcomes: &outcomes,
                 global_error,
@@ -221,6 +226,10 @@ impl Auditor<'_> {
                                 at.1,
                             ));
                             if !billable(prog) {
+                                // RPM time is the evidence for RPM claim lines (verify mode).
+                                if prog == Program::Rpm {
+                                    pm.total += r.secs;
+                                }
                                 continue;
                             }
                         }

@@ -29,6 +29,9 @@ pub(super) struct VerifyRun<'a> {
     pub rules: &'a Ruleset,
     pub cfg: &'a AuditConfig,
     pub pms: &'a [(Key, Pm)],
+    /// The RPM patient-months with time in the time log, sorted by key: when there are
+    /// any, RPM claim lines are checked against them as CCM lines are against `pms`.
+    pub rpm: &'a [(Key, Pm)],
     pub complex_months: &'a HashSet<(u32, YearMonth)>,
     /// One per entry of `pms`, in the same order.
     pub outcomes: &'a [Outcome],
@@ -55,7 +58,7 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
             .or_default()
             .push((i, c));
     }
-    unaudited_lines(run.rules, cf, findings);
+    unaudited_lines(run, cf, findings);
     let mut across = across_practitioners(run.rules, cf);
     let held = Held::of(run.ds, &groups, findings);
     let mut v = Verify {
@@ -151,13 +154,16 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
 /// no rule for, codes in its tables of a program whose claim lines it does not audit (RPM
 /// today), and other programs' codes read only as clash evidence: being in a table is not
 /// being checked.
-fn unaudited_lines(rules: &Ruleset, cf: &ClaimsFile, findings: &mut Vec<Finding>) {
+fn unaudited_lines(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Finding>) {
     // (code, what the tables say of it) -> the lines.
     let mut unaudited: BTreeMap<(&str, Known), Vec<(u16, u64)>> = BTreeMap::new();
     for c in &cf.claims {
-        let yr = rules.for_month(YearMonth::of(c.date_of_service));
+        let yr = run.rules.for_month(YearMonth::of(c.date_of_service));
         let coded = yr.code(&c.hcpcs);
-        if coded.is_some_and(|r| crate::billing::is_verified_program(&r.program)) {
+        if coded
+            .and_then(|r| Program::parse(&r.program))
+            .is_some_and(|p| run.checks_evidence(p))
+        {
             continue;
         }
         let known = match (yr.clash_of_code(&c.hcpcs), coded) {
@@ -177,17 +183,20 @@ fn unaudited_lines(rules: &Ruleset, cf: &ClaimsFile, findings: &mut Vec<Finding>
 }
 
 /// Rules across the practitioners of a patient-month (CD008): each practitioner's claim
-/// gets the finding with its own lines.
+/// gets the finding with its own lines. A beneficiary is the claims' Medicare ID when a
+/// line carries one (two patient ids of one person, in exports of two practices, are one
+/// beneficiary), else the patient id.
 fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, Vec<Finding>> {
     let mut across: HashMap<ClaimKey, Vec<Finding>> = HashMap::new();
-    let mut month_lines: BTreeMap<(u32, YearMonth), Vec<&Claim>> = BTreeMap::new();
+    let mut month_lines: BTreeMap<(Result<&str, u32>, YearMonth), Vec<&Claim>> = BTreeMap::new();
     for c in &cf.claims {
+        let who = c.mbi.as_deref().ok_or(c.patient);
         month_lines
-            .entry((c.patient, YearMonth::of(c.date_of_service)))
+            .entry((who, YearMonth::of(c.date_of_service)))
             .or_default()
             .push(c);
     }
-    for (&(patient, month), lines) in &month_lines {
+    for (&(_, month), lines) in &month_lines {
         let view = ClaimMonth {
             year: rules.for_month(month),
             lives: &rules.lives,
@@ -198,11 +207,11 @@ fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, V
             check(&view, &mut cited);
         }
         for (f, at) in cited {
-            let mut by_npi: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+            let mut by_claim: BTreeMap<(u32, u32), Vec<u64>> = BTreeMap::new();
             for c in lines.iter().filter(|c| at.contains(&c.line)) {
-                by_npi.entry(c.npi).or_default().push(c.line);
+                by_claim.entry((c.patient, c.npi)).or_default().push(c.line);
             }
-            for (npi, l) in by_npi {
+            for ((patient, npi), l) in by_claim {
                 let file = lines.first().map_or(0, |c| c.file);
                 across
                     .entry((patient, month, npi))
@@ -296,8 +305,17 @@ impl Held {
 }
 
 impl VerifyRun<'_> {
+    /// Whether a program's claim lines are checked against the evidence: CCM and PCM
+    /// always, RPM when the time log has RPM time (without it, ccm cannot tell what an RPM
+    /// line's minutes were, and says the lines are not audited: CD007).
+    fn checks_evidence(&self, p: Program) -> bool {
+        crate::billing::VERIFIED_PROGRAMS.contains(&p)
+            || (p == Program::Rpm && !self.rpm.is_empty())
+    }
+
     /// One claim's lines of each verified program checked against the code rules (CD) and
-    /// the evidence (CL): the findings, what the lines claim, and what the evidence supports.
+    /// the evidence (CL), and its RPM lines against the code rules alone: the findings, what
+    /// the lines claim, and what the evidence supports.
     fn check_claim(
         &self,
         (patient, month, npi): ClaimKey,
@@ -312,7 +330,7 @@ impl VerifyRun<'_> {
             claimed: Money::ZERO,
             supported_pay: BTreeMap::new(),
         };
-        for prog in crate::billing::VERIFIED_PROGRAMS {
+        for prog in crate::billing::CODE_CHECKED_PROGRAMS {
             let pname = prog.as_str();
             let (at, mine): (Vec<usize>, Vec<&Claim>) = lines
                 .iter()
@@ -322,8 +340,23 @@ impl VerifyRun<'_> {
             if mine.is_empty() {
                 continue;
             }
+            // RPM lines without RPM time logged: the code rules only (not priced, not
+            // checked against evidence).
+            if !self.checks_evidence(prog) {
+                let mut found = code_findings(yr, pname, &mine, self.cfg.as_of, |_| None);
+                for f in &mut found {
+                    f.program = pname.into();
+                }
+                out.findings.extend(found);
+                continue;
+            }
             claimed_programs.insert((patient, month, npi, prog));
-            let pm = pm_of(self.pms, &(patient, month, npi, prog));
+            let evidence = if prog == Program::Rpm {
+                self.rpm
+            } else {
+                self.pms
+            };
+            let pm = pm_of(evidence, &(patient, month, npi, prog));
             let empty = Pm::default();
             let pmr = pm.unwrap_or(&empty);
             let tday = |h: &str| {

@@ -126,13 +126,14 @@ fn claim(
     file: u16,
     line: u64,
 ) -> RowResult<Claim> {
-    let (patient, d, code, units, npi, sent) = (
+    let (patient, d, code, units, npi, sent, mbi) = (
         r.get(ClaimCol::PatientId)?,
         r.get(ClaimCol::DateOfService)?,
         r.get(ClaimCol::Hcpcs)?,
         r.get(ClaimCol::Units)?,
         r.get(ClaimCol::BillingNpi)?,
         r.get(ClaimCol::SubmittedDate)?,
+        r.get(ClaimCol::Mbi)?,
     );
     let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
     // A cell a spreadsheet would run as a formula never leaves ccm: the line is held.
@@ -195,6 +196,21 @@ fn claim(
             }
         }
     };
+    // A Medicare ID: letters and digits once spaces and dashes are dropped, 7 to 12 of them
+    // (an 11-character MBI, or an older HICN); anything else is not taken as an id.
+    let mbi: String = mbi
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let id_like = (7..=12).contains(&mbi.len()) && mbi.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !mbi.is_empty() && !id_like {
+        return fail(format!(
+            "mbi {} is not a Medicare ID (an 11-character MBI or a HICN); the line is held",
+            show(&mbi)
+        ));
+    }
+    let mbi = (!mbi.is_empty()).then_some(mbi);
     let Some(npi) = Npi::parse(npi) else {
         return fail(format!(
             "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
@@ -208,6 +224,7 @@ fn claim(
         units,
         npi: ds.intern_npi(&npi),
         submitted,
+        mbi,
         file,
         line,
         raw: Vec::new(),

@@ -242,7 +242,10 @@ fn consent_end(s: &StatusRecord, from: NaiveDate) -> Option<NaiveDate> {
     match (s.status, s.date) {
         (ConsentStatus::Revoked, Some(d)) if d >= from => Some(d),
         (ConsentStatus::Revoked, None) => Some(from),
-        (ConsentStatus::NoConsent | ConsentStatus::Elsewhere, Some(d)) if d > from => Some(d),
+        (
+            ConsentStatus::NoConsent | ConsentStatus::Declined | ConsentStatus::Elsewhere,
+            Some(d),
+        ) if d > from => Some(d),
         _ => None,
     }
 }
@@ -532,7 +535,10 @@ fn enrolment(
     // the status's effective date) ends the patient's earlier enrolments of the program.
     // Enrolled elsewhere is an enrolment: the patient is in the program, billed by another
     // practice; unenrolled with an end date is the enrolment that ended then.
-    let refused = status == Some(ConsentStatus::NoConsent);
+    let refused = matches!(
+        status,
+        Some(ConsentStatus::NoConsent | ConsentStatus::Declined)
+    );
     let unenrolled = status == Some(ConsentStatus::Revoked) && e.is_empty();
     if let Some(st_word) = status.filter(|_| refused || unenrolled) {
         let date = match opt_date(&st.dates, s, "start_date") {

@@ -199,6 +199,9 @@ schema! {
         /// When the line was sent to Medicare: CD009 judges its filing by it.
         SubmittedDate = "submitted_date", optional,
             ["submission_date", "date_submitted", "submitted_on", "filed_date", "date_filed", "billed_date"];
+        /// The beneficiary's Medicare ID: claims of one beneficiary are checked together.
+        Mbi = "mbi", optional,
+            ["medicare_id", "medicare_number", "medicare_beneficiary_identifier", "mbi_number", "hicn", "beneficiary_id"];
     }
 }
 

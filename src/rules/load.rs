@@ -299,8 +299,16 @@ mod tests {
     #[test]
     fn a_folder_replaces_the_exclusive_pairs_and_a_bad_row_names_file_and_line() {
         let embedded = Ruleset::embedded(crate::checks::is_check).unwrap();
-        assert_eq!(embedded.year(2026).exclusive.len(), 3);
-        assert!(embedded.year(2025).exclusive.is_empty());
+        // 2026: 3 single pairs and RPM (6 codes) x RTM (10 codes); 2025: RPM (4) x RTM (6).
+        assert_eq!(embedded.year(2026).exclusive.len(), 63);
+        assert_eq!(embedded.year(2025).exclusive.len(), 24);
+        assert!(
+            embedded
+                .year(2025)
+                .exclusive
+                .iter()
+                .any(|e| (e.code_a.as_str(), e.code_b.as_str()) == ("99457", "98980"))
+        );
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("2026")).unwrap();
         let path = dir.path().join("2026/exclusive.csv");
@@ -470,7 +478,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "rules file {}: line 4: meaning \"maybe\" is not consent|no_consent|elsewhere|revoked (kind consent)",
+                "rules file {}: line 4: meaning \"maybe\" is not consent|no_consent|declined|elsewhere|revoked (kind consent)",
                 path.display()
             )
         );

@@ -363,51 +363,58 @@ pub(super) fn exclusive(name: &str, text: &str) -> Result<Vec<Exclusive>, RulesE
     let mut out: Vec<Exclusive> = Vec::new();
     for (i, r) in rows.into_iter().enumerate() {
         let line = i + 2;
-        let a = r.code_a.trim().to_ascii_uppercase();
-        let b = r.code_b.trim().to_ascii_uppercase();
-        for (field, c) in [("code_a", &a), ("code_b", &b)] {
-            if !well_formed_hcpcs(c) {
+        // A cell is one code, or codes and ranges separated by spaces (`98975-98978 98980`):
+        // every code of one side excludes every code of the other.
+        let side = |field: &str, cell: &str| -> Result<Vec<String>, RulesError> {
+            let cell = cell.trim();
+            if cell.contains([' ', '-']) {
+                return clash_codes(name, line, cell);
+            }
+            let c = cell.to_ascii_uppercase();
+            if !well_formed_hcpcs(&c) {
                 return Err(bad(
                     name,
                     format!("line {line}: {field} {c:?} is not a HCPCS code"),
                 ));
             }
-        }
-        if a == b {
-            return Err(bad(
-                name,
-                format!("line {line}: {a} cannot exclude itself (units are CD003)"),
-            ));
-        }
+            Ok(vec![c])
+        };
+        let (side_a, side_b) = (side("code_a", &r.code_a)?, side("code_b", &r.code_b)?);
         if r.scope.trim() != "month" {
             return Err(bad(
                 name,
                 format!("line {line}: scope {:?} is not month", r.scope.trim()),
             ));
         }
-        if r.source.trim().is_empty() {
-            return Err(bad(
-                name,
-                format!("line {line}: {a} and {b} cite no source"),
-            ));
+        for a in &side_a {
+            for b in &side_b {
+                if a == b {
+                    return Err(bad(
+                        name,
+                        format!("line {line}: {a} cannot exclude itself (units are CD003)"),
+                    ));
+                }
+                if r.source.trim().is_empty() {
+                    return Err(bad(
+                        name,
+                        format!("line {line}: {a} and {b} cite no source"),
+                    ));
+                }
+                if out.iter().any(|e| {
+                    (e.code_a == *a && e.code_b == *b) || (e.code_a == *b && e.code_b == *a)
+                }) {
+                    return Err(bad(
+                        name,
+                        format!("line {line}: {a} and {b} are listed twice"),
+                    ));
+                }
+                out.push(Exclusive {
+                    code_a: a.clone(),
+                    code_b: b.clone(),
+                    source: r.source.trim().to_string(),
+                });
+            }
         }
-        if let Some(j) = out
-            .iter()
-            .position(|e| (e.code_a == a && e.code_b == b) || (e.code_a == b && e.code_b == a))
-        {
-            return Err(bad(
-                name,
-                format!(
-                    "line {line}: {a} and {b} are listed twice (also line {})",
-                    j + 2
-                ),
-            ));
-        }
-        out.push(Exclusive {
-            code_a: a,
-            code_b: b,
-            source: r.source.trim().to_string(),
-        });
     }
     Ok(out)
 }
@@ -549,13 +556,14 @@ pub(super) fn statuses(name: &str, text: &str) -> Result<Statuses, RulesError> {
                 let meaning = match r.meaning.trim() {
                     "consent" => ConsentStatus::Consent,
                     "no_consent" => ConsentStatus::NoConsent,
+                    "declined" => ConsentStatus::Declined,
                     "elsewhere" => ConsentStatus::Elsewhere,
                     "revoked" => ConsentStatus::Revoked,
                     m => {
                         return Err(bad(
                             name,
                             format!(
-                                "line {line}: meaning {m:?} is not consent|no_consent|elsewhere|revoked (kind consent)"
+                                "line {line}: meaning {m:?} is not consent|no_consent|declined|elsewhere|revoked (kind consent)"
                             ),
                         ));
                     }
@@ -656,7 +664,7 @@ mod tests {
         for (extra, want) in [
             (
                 "consent,Gone,maybe,a\n",
-                "line 4: meaning \"maybe\" is not consent|no_consent|elsewhere|revoked",
+                "line 4: meaning \"maybe\" is not consent|no_consent|declined|elsewhere|revoked",
             ),
             (
                 "problem,Gone,revoked,a\n",
@@ -722,7 +730,7 @@ mod tests {
             ),
             (
                 "99457,99470,month,a\n",
-                "line 3: 99457 and 99470 are listed twice (also line 2)",
+                "line 3: 99457 and 99470 are listed twice",
             ),
             ("99445,99454\n", "record 2"),
         ] {
@@ -738,8 +746,11 @@ mod tests {
         for (w, m) in [
             ("Enrolled", ConsentStatus::Consent),
             ("Enrolled Elsewhere", ConsentStatus::Elsewhere),
-            ("Declined", ConsentStatus::NoConsent),
+            ("Declined", ConsentStatus::Declined),
+            ("Refused", ConsentStatus::Declined),
+            ("Not Interested", ConsentStatus::Declined),
             ("Not Enrolled", ConsentStatus::NoConsent),
+            ("Pending", ConsentStatus::NoConsent),
             ("Ineligible", ConsentStatus::NoConsent),
             ("Unenrolled", ConsentStatus::Revoked),
         ] {

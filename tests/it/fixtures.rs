@@ -115,8 +115,12 @@ fn demo_month_fires_every_check() {
     // CD009 needs a line past its filing deadline on the as-of date (the demo is audited as
     // of 2025-04-15, two weeks after its month); CD010 a code dated outside its life (the
     // demo claims 2025 CCM codes): both fire in their rule fixtures only.
+    // CN006 and CN007 need a consents file with status words; the demo's has none. CD011
+    // needs one beneficiary's CCM on two practitioners' claims; the demo's claims file has
+    // each patient-month under one NPI.
     const EXPORT_SHAPE: &[&str] = &[
         "IN006", "IN007", "IN008", "IN010", "CD008", "CN005", "EL007", "TM007", "CD009", "CD010",
+        "CN006", "CN007", "CD011",
     ];
     for c in ccm::checks::registry() {
         assert_eq!(

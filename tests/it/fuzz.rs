@@ -147,6 +147,8 @@ enum Col {
     Hcpcs,
     Units,
     ClaimId,
+    /// A Medicare ID (MBI), well formed or not.
+    Mbi,
     Minutes,
     Time,
     Staff,
@@ -182,6 +184,7 @@ fn col_of(kind: Kind, field: &str) -> Col {
         (_, "shared_with_patient") => YesNo,
         (_, "units") => Units,
         (_, "claim_id") => ClaimId,
+        (Kind::Claims, "mbi") => Mbi,
         (Kind::Timelog, "status" | "billable") => TimeStatus,
         (Kind::Consents | Kind::Enrolments, "status") => ConsentStatus,
         (Kind::Diagnoses, "status") => ProblemStatus,
@@ -283,6 +286,7 @@ fn valid_row(kind: Kind) -> Vec<&'static str> {
                 }
             }
             (_, _, Col::ProblemStatus) => "Active",
+            (_, _, Col::Mbi) => "1EG4TE5MK73",
         })
         .collect()
 }
@@ -348,6 +352,14 @@ fn valid(c: Col) -> BoxedStrategy<Vec<u8>> {
         ]),
         Col::Units => pick(&["1", "1", "2", "3", "", "999", "1000", "0", " 2 "]),
         Col::ClaimId => pick(&["C1", "C2", "", "0007"]),
+        Col::Mbi => pick(&[
+            "1EG4-TE5-MK73",
+            "1eg4te5mk73",
+            "2FH5UF6NK84",
+            "",
+            "=1+1",
+            "12",
+        ]),
         Col::Minutes => prop_oneof![
             3 => (1u32..=70).prop_map(|m| m.to_string().into_bytes()),
             1 => pick(&["20", "60", "1440", "", " 30 "]),

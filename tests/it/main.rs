@@ -8,6 +8,7 @@ mod common;
 mod crash;
 mod docs;
 mod excel_csv;
+mod explain_examples;
 mod fixtures;
 mod fuzz;
 mod golden;

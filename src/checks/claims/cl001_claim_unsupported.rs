@@ -8,14 +8,17 @@ use crate::rules::{CodeRule, TimeKind};
 check! {
     CL001, "CL001", "claim-unsupported", Error,
     effect: ClaimLines,
-    what: "(claims given) A claimed CCM line the evidence does not support at all: no countable \
+    what: "(claims given) A claimed CCM or PCM line (or RPM treatment management line, \
+           99457/99458/99470, when the time log logs RPM time) the evidence does not support \
+           at all: no countable \
            minutes for the patient-month and practitioner, fewer than the base threshold, an \
            add-on with no minutes beyond the base, practitioner codes without the \
            practitioner's own minutes, or complex CCM without moderate/high MDM that month. \
            The amount is the line's payment, at risk.",
     why: "A paid claim without documentation is an overpayment to refund within 60 days of \
           identifying it.",
-    example: "99490 claimed for P0040 in 2025-03 with 14 countable minutes: $60.49 at risk.",
+    example: "99490 claimed for P0026 in 2025-03 with 19 countable minutes: $60.49 at \
+              risk.",
     source: "CMS MLN909188; 42 CFR 401.305 (60-day overpayment rule).",
     fix: "Remove or correct the claim line (void it if already paid and refund the overpayment \
           within 60 days); if the minutes or the MDM exist but were not exported, add them to the \

@@ -12,8 +12,8 @@ check! {
            unbilled.",
     why: "Compliance is both ways: documented, eligible work that is never billed is revenue the \
           practice earned and lost.",
-    example: "P0012 claimed 99490 only, but 64 countable minutes support 99490 + 2x99439: \
-              $91.86 left unbilled.",
+    example: "P0006 claimed 99490 only, but 47 countable minutes support 99490 + 99439: \
+              $45.93 left unbilled.",
     source: "CMS PFS fee schedule (national non-facility amounts); CMS MLN909188.",
     fix: "Add the lines the message names (codes and units) to the claim, or claim the month, \
           within Medicare's 12-month filing limit; a run without --claims lists the supported \

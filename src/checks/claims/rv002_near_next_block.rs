@@ -9,7 +9,7 @@ check! {
            5 minutes of the next billable block (a base threshold or the next add-on unit).",
     why: "The mid-month worklist: a few minutes of real, documented care reach a block the \
           patient is already close to.",
-    example: "As of 2025-03-24, P0008 has 37 minutes: 3 more reach 99439 ($45.93).",
+    example: "As of 2025-03-24, P0011 has 35 minutes: 5 more reach 99439.",
     source: "CMS MLN909188 (time thresholds); CMS PFS fee schedule.",
     fix: "If the patient needs further care this month, schedule and document it before month \
           end; never log time that was not spent to reach a block.",

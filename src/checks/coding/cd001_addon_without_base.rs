@@ -11,7 +11,8 @@ check! {
            held.",
     why: "An add-on is only paid with its primary code; OIG found 99489 paid without a valid \
           99487.",
-    example: "claims.csv line 5: 99439 for P0003 in 2025-03 under NPI 1234567893, no 99490.",
+    example: "claims.csv line 7: 99439 for P0005 in 2025-03 under NPI 1628315479, no \
+              99490.",
     source: "CMS NCCI add-on code edits (type 1); OIG A-07-19-05122.",
     fix: "Add the base code line the add-on belongs with (the message names it) to the \
           patient-month's claim, or remove the add-on line if the base cannot be billed.",

@@ -8,7 +8,7 @@ check! {
     what: "More than one CCM family claimed in one patient-month by one practitioner: \
            99490(+99439), 99487(+99489) and 99491(+99437) exclude each other.",
     why: "CMS pays one CCM family per patient per month; claiming two bills the same time twice.",
-    example: "99490 and 99491 for P0007 in 2025-03.",
+    example: "99490 and 99491 for P0013 in 2025-03 under NPI 1753064827.",
     source: "CMS MLN909188; CPT CCM reporting rules as adopted by CMS.",
     fix: "Keep one CCM family on the patient-month's claim, the one whose requirements the \
           documentation meets (whose time, how complex), and remove the other family's lines; a \

@@ -8,7 +8,7 @@ check! {
     what: "The same code on more than one claim line for the same patient-month and practitioner \
            (units belong on one line).",
     why: "Duplicate lines are the most common CCM overpayment after duplicate practitioners.",
-    example: "Two 99490 lines for P0010 in 2025-03 (claim ids 1001 and 1044).",
+    example: "Two 99439 lines for P0009 in 2025-03 (claims.csv lines 14 and 15).",
     source: "OIG A-07-17-05101; CMS claims processing manual ch. 12.",
     fix: "Merge the lines into one line carrying the total units, or delete the repeated line if \
           it is the same service claimed twice; if both were already paid, void the extra claim \

@@ -4,22 +4,23 @@ use crate::domain::Finding;
 
 check! {
     CD007, "CD007", "code-not-audited", Info,
-    what: "(claims given) A claim line no check audits: a well-formed HCPCS code that ccm \
-           has no rule for (an office visit, a device supply), or a code in ccm's tables of a \
-           program whose claim lines it does not check against the evidence yet (RPM \
-           99457/99458/99470: ccm reads no device readings and counts no RPM minutes; of the \
-           code rules only the month pairs of rules/<year>/exclusive.csv (CD008) apply to \
-           them: an add-on without its base or units over the cap (CD001-CD003) are not \
-           checked for them yet). A code of another program in \
+    what: "(claims given) A claim line no check audits against the evidence: a well-formed \
+           HCPCS code ccm has no rule for (an office visit, an RPM device supply such as 99454: \
+           ccm reads no device readings), or an RPM treatment management code (99457, 99458, \
+           99470) when the time log has no RPM time to check it against (with RPM time, CL001 \
+           and CL002 check it). The code rules still apply where they can: an RPM line's add-on \
+           pairing, families, unit cap, dates and filing (CD001-CD006, CD009), and any line's \
+           exclusive pairs and code life (CD008, CD010). A code of another program in \
            rules/<year>/clashes.csv (APCM G0556-G0558, ESRD 90951-90970, care plan oversight \
            G0181/G0182, RPM, RTM) is read as evidence that the program was billed that month, \
-           for the clash checks OV002-OV005, and its line is said here as unverified. The line passes through to \
-           clean_claims.csv untouched, unchecked; one finding per code names its lines. A code with modifiers (99490-GT, 99490 GT, \
-           99490:95) is checked as its code; a cell that is no HCPCS code at all (99490.0, \
-           9949O) is an invalid value (IN002) and the line is held.",
+           for the clash checks OV002-OV005, and its line is said here as unverified. The line \
+           passes through to clean_claims.csv untouched; one finding per code names its lines. \
+           A code with modifiers (99490-GT, 99490 GT, 99490:95) is checked as its code; a cell \
+           that is no HCPCS code at all (99490.0, 9949O) is an invalid value (IN002) and the \
+           line is held.",
     why: "A verify run that skips lines without a word reads as if they were checked; the \
           biller should know which lines ccm vouches for and which it did not look at.",
-    example: "claims.csv lines 4 and 5: 99213 (an office visit) on P0001's March claim.",
+    example: "claims.csv line 48: 99214 (an office visit) passes through unchecked.",
     source: "ccm's rules tables (rules/<year>/codes.csv list every code ccm audits); CMS \
              HCPCS Level II and AMA CPT code formats.",
     fix: "Nothing needs fixing for a code meant to pass through (an office visit, a supply), but \

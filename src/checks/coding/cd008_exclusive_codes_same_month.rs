@@ -7,7 +7,8 @@ use crate::checks::scope::{Cited, ClaimMonth};
 check! {
     CD008, "CD008", "exclusive-codes-same-month", Error,
     what: "(claims given) Two codes that are not reported together are claimed for one patient \
-           in one calendar month, by one practitioner or by two: from CY2026, RPM treatment \
+           in one calendar month, by one practitioner or by two: RPM with RTM (from the CY2024 \
+           rules: 99453/99454/99457/99458 with 98975-98981), and from CY2026 RPM treatment \
            management 99470 (10-19 minutes) with 99457 or 99458, and RPM device supply 99445 \
            (2-15 days) with 99454 (16-30 days). The pairs come from rules/<year>/exclusive.csv; \
            every practitioner's claim that holds one of the codes is held, each finding citing \
@@ -17,11 +18,13 @@ check! {
           code is denied or recouped.",
     example: "claims.csv line 4, 99457 on 1234567893's claim, and line 5, 99470 on 1628315479's, \
               for P0001 in 2026-01: both claims are held.",
-    source: "CMS PFS CY2026 final rule, 90 FR 49266 (Nov 5, 2025; FR Doc 2025-19787), \
+    source: "CMS PFS CY2024 final rule, 88 FR 78818 (RPM or RTM, not both); CMS PFS CY2026 \
+             final rule, 90 FR 49266 (Nov 5, 2025; FR Doc 2025-19787), \
              remote physiologic monitoring: CPT 99445 and 99470 adopted, 99445 not reported \
              with 99454, 99470 not with 99457; NCCI add-on edits (99458 only with 99457). \
              Each pair's own source is in rules/<year>/exclusive.csv.",
-    fix: "Bill one code of the pair for the patient and month: 99457 (with 99458) when 20 or \
+    fix: "Bill one code of the pair for the patient and month: RPM or RTM, whichever the \
+          patient's monitoring is; 99457 (with 99458) when 20 or \
           more minutes of treatment management are documented, else 99470; 99454 for 16-30 \
           days of readings, else 99445. Remove the other line from every practitioner's claim.",
 }

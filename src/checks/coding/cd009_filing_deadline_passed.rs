@@ -15,8 +15,8 @@ check! {
     why: "Medicare denies a claim filed more than one calendar year after the date of service; a \
           late line is not a clean claim to send, and a line paid although filed late is an \
           overpayment.",
-    example: "99490 for P0012, date of service 2025-03-31, audited on 2026-12-05: the deadline was \
-              2026-03-31.",
+    example: "99490 for P0001, date of service 2025-03-31, audited on 2026-04-01: the \
+              deadline was 2026-03-31.",
     source: "42 CFR 424.44(a)(1); Medicare Claims Processing Manual (Pub. 100-04), chapter 1, \
              section 70 (time limits for filing Part B claims).",
     fix: "Do not send the line; write the month off unless one of the exceptions in 42 CFR \

@@ -22,6 +22,8 @@ pub mod cd008;
 pub mod cd009;
 #[path = "cd010_code_outside_its_life.rs"]
 pub mod cd010;
+#[path = "cd011_billed_by_two_practitioners.rs"]
+pub mod cd011;
 
 pub use cd001::CD001;
 pub use cd002::CD002;
@@ -33,6 +35,7 @@ pub use cd007::CD007;
 pub use cd008::CD008;
 pub use cd009::CD009;
 pub use cd010::CD010;
+pub use cd011::CD011;
 
 use super::Finding;
 use super::scope::{Cited, ClaimGroup};

@@ -11,7 +11,8 @@ check! {
            whole run and no CCM claim can be clean.",
     why: "CMS requires documented verbal or written consent before CCM starts, and auditors \
           ask for it first. A month billed without it is an overpayment to refund.",
-    example: "P0012 has 35 CCM minutes in 2025-03 but no row in consents.csv.",
+    example: "P0018 has 30 CCM minutes in 2025-03 under 1628315479 but no row in \
+              consents.csv.",
     source: "CMS MLN909188 Chronic Care Management Services (consent); 42 CFR 410.26; AMA \
              consent guidance.",
     fix: "Obtain the patient's consent (verbal or written), record it in the EHR with its date \
@@ -42,7 +43,8 @@ pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
 /// The patient-month's rows no consent covers.
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
     let acc = pm.rows.of(RowTag::NoConsent);
-    if acc.at.is_empty() {
+    // A patient who declined, or is enrolled elsewhere, is CN006 or CN007: other advice.
+    if acc.at.is_empty() || super::refusal(pm).is_some() {
         return;
     }
     let program = pm.program.as_str();

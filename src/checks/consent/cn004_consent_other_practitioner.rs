@@ -12,7 +12,8 @@ check! {
     why: "Consent is given to a practitioner: the patient agrees that this practitioner \
           furnishes CCM and that only one practitioner bills it in a month. A new practitioner \
           must obtain it again.",
-    example: "Consent names NPI 1234567893; the time log bills P0020's March under 1245319599.",
+    example: "P0022's consent names NPI 1234567893; the time log bills their March under \
+              1753064827.",
     source: "CMS MLN909188; CMS FAQ on practitioner billing for CCM (re-consent when the billing \
              practitioner changes).",
     fix: "Have the practitioner who bills the month obtain the patient's consent and record it \

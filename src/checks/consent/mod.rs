@@ -11,15 +11,22 @@ pub mod cn003;
 pub mod cn004;
 #[path = "cn005_practitioner_changed_without_consent.rs"]
 pub mod cn005;
+#[path = "cn006_consent_declined.rs"]
+pub mod cn006;
+#[path = "cn007_enrolled_elsewhere.rs"]
+pub mod cn007;
 
 pub use cn001::CN001;
 pub use cn002::CN002;
 pub use cn003::CN003;
 pub use cn004::CN004;
 pub use cn005::CN005;
+pub use cn006::CN006;
+pub use cn007::CN007;
 
+use crate::checks::scope::PatientMonth;
 use crate::domain::YearMonth;
-use crate::domain::{Consent, Program};
+use crate::domain::{Consent, ConsentStatus, Kind, Program, StatusRecord};
 use chrono::NaiveDate;
 use std::borrow::Borrow;
 
@@ -89,6 +96,23 @@ pub fn named_practitioner<C: Borrow<Consent>>(
         .filter_map(|c| c.npi);
     let first = named.next()?;
     named.all(|n| n == first).then_some(first)
+}
+
+/// Why a patient-month's minutes have no consent, when the consents file says: the
+/// patient's latest status row for the program that is not a consent (dated rows by date,
+/// undated ones after them, then file order), when it says the patient declined (CN006) or
+/// is enrolled with another practice (CN007). A latest row that only says "pending" or "not
+/// enrolled" is no such reason: CN001's advice (obtain consent) stands. Decided here once;
+/// CN001, CN006 and CN007 read it, so exactly one of them speaks for the month.
+pub fn refusal<'a>(pm: &PatientMonth<'a>) -> Option<&'a StatusRecord> {
+    let ds = pm.run.ds;
+    let p = ds.patients.get(pm.patient)?;
+    ds.statuses_of(p)
+        .iter()
+        .filter(|s| s.kind == Kind::Consents && s.program == pm.program)
+        .filter(|s| s.status != ConsentStatus::Consent)
+        .max_by_key(|s| (s.date.is_none(), s.date, s.file, s.line))
+        .filter(|s| matches!(s.status, ConsentStatus::Declined | ConsentStatus::Elsewhere))
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ check! {
            count). Without a diagnoses file, ccm says so once and no claim can be clean.",
     why: "CCM is only for patients with two or more chronic conditions expected to last at \
           least 12 months or until death. Auditors check the problem list.",
-    example: "P0009 has I10 and R69 in March: one chronic condition, so March cannot be billed.",
+    example: "P0023 has I10 and J06.9 (acute, resolved 2025-03-14) in March: one chronic \
+              condition, so March cannot be billed.",
     source: "CMS MLN909188 (eligibility: two or more chronic conditions); HCUP Chronic Condition \
              Indicator Refined v2023.1 (AHRQ).",
     fix: "If the chart documents a second chronic condition, put it on the problem list as active \

@@ -11,7 +11,8 @@ check! {
            HCUP-chronic diagnosis (3-character category) is active.",
     why: "PCM pays for managing one serious chronic condition; without one on the problem list \
           the month is unsupported.",
-    example: "P0050 has PCM minutes in March 2025 but only J06.9 (acute) on the problem list.",
+    example: "P0043 has PCM minutes in March 2025 but only J06.9 (acute) and R69 on the \
+              problem list.",
     source: "CMS PFS CY2020 and CY2022 final rules (PCM); HCUP CCIR v2023.1.",
     fix: "If the chart documents the chronic condition PCM manages, put it on the problem list as \
           active with its onset date and a billable ICD-10-CM code and export the diagnoses again \

@@ -18,9 +18,9 @@ check! {
     why: "CMS requires CCM to be initiated by the billing practitioner at a face-to-face visit \
           (comprehensive E/M, AWV, IPPE or TCM) for patients new to them or not seen by them \
           within a year; without it every CCM month is unsupported.",
-    example: "P0041's CCM under NPI 1234567893 started 2025-02-03; their only visit since \
-              2024-02-03 is a 99214 on 2025-01-10 by NPI 1628315479, not the billing \
-              practitioner.",
+    example: "P0031's CCM under NPI 1628315479 started 2024-09-24; their only visit in \
+              the 12 months before is a 99213 on 2024-08-20 by NPI 1234567893, not \
+              the billing practitioner.",
     source: "CMS MLN909188 (initiating visit; the CY2017 edition lists TCM); CMS FAQ on \
              practitioner billing for CCM (the billing practitioner furnishes the initiating \
              visit); CMS CY2015 and CY2017 PFS final rules.",

@@ -8,7 +8,8 @@ check! {
            patient on or before the last day of the month.",
     why: "A comprehensive care plan must exist for every billed CCM month; it is the core of \
           the service an auditor asks to see.",
-    example: "P0042 bills March 2025 but careplans.csv has no plan for them until 2025-04-02.",
+    example: "P0040 bills March 2025 but careplans.csv has no plan for them until \
+              2025-04-04.",
     source: "CMS MLN909188 (comprehensive care plan).",
     fix: "Establish the patient's comprehensive care plan in the EHR, or record the date an \
           existing plan was established, revised or reviewed, and export the care-plan file \

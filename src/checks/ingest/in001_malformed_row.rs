@@ -10,7 +10,8 @@ check! {
     why: "A row that cannot be read cannot be trusted to belong to the patient, day or \
           practitioner it seems to; guessing would put unsupported minutes on a claim. \
           Excluding it loudly, with its line, lets the biller fix the export instead.",
-    example: "timelog.csv line 14: `P0007,2025-03-04,20,RN` has 4 fields where the header has 11.",
+    example: "timelog.csv line 112: the record has 13 fields where the header has 11 (an unquoted \
+              comma in the note).",
     source: "RFC 4180 (CSV); ccm input contract (spec inputs.md).",
     fix: "Open the file at the line the finding names and repair the record (the stray delimiter, \
           the broken quote, the bytes that are not UTF-8), or export the file again from its \

@@ -13,8 +13,8 @@ check! {
            finding names the time-log lines whose minutes count under its NPI.",
     why: "Only one practitioner may be paid for CCM per patient per month. Duplicate CCM across \
           practitioners was the largest overpayment category in both OIG audits.",
-    example: "P0021 has March minutes under two NPIs and a consent naming the first: the second \
-              NPI's month is blocked.",
+    example: "P0031 has March CCM minutes under 1234567893 and 1628315479 and no consent \
+              names either: neither may bill until the practice decides.",
     source: "CMS MLN909188 (one practitioner per month); OIG A-07-17-05101 and A-07-19-05122.",
     fix: "Decide which practitioner furnishes the patient's CCM that month and record the consent \
           with that NPI; move rows logged under the wrong NPI to it in the time log, and leave \

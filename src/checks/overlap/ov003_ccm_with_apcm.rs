@@ -11,7 +11,8 @@ check! {
            `hcpcs`), citing that line.",
     why: "APCM pays a monthly amount that already includes care management; billing CCM beside \
           it by the same practitioner is duplicate payment.",
-    example: "P0031's practice bills G0557 in March and also 99490 under the same NPI.",
+    example: "P0034's practitioner bills APCM (G0556-G0558) in March and also 99490 \
+              under the same NPI.",
     source: "CMS PFS CY2025 final rule (APCM), 89 FR 97896-97: the APCM bundle lists CCM \
              99437, 99439, 99487, 99489-99491, PCM 99424-99427 and TCM.",
     fix: "Remove the CCM or PCM claim for a month the same practitioner bills APCM (G0556-G0558); if \

@@ -9,7 +9,8 @@ check! {
            `hcpcs`), citing that line.",
     why: "Those services already pay for care management; CMS does not pay CCM beside them to \
           the same practitioner.",
-    example: "P0032 has an ESRD enrolment under the NPI billing CCM in March.",
+    example: "P0035 has home health care plan oversight (G0181) under the NPI billing \
+              CCM in March.",
     source: "CMS MLN909188 (services that cannot be billed with CCM).",
     fix: "Remove the CCM claim for a month the same practitioner bills ESRD, home health or \
           hospice oversight; if that service belongs to another practitioner, record its NPI on \

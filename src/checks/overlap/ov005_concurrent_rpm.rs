@@ -10,7 +10,7 @@ check! {
            `hcpcs`), citing that line.",
     why: "Some Medicare Advantage and commercial contracts forbid the pair; under CMS rules it \
           is worth knowing because the time must be kept apart.",
-    example: "P0005 is enrolled in RPM in March and has 25 CCM minutes.",
+    example: "P0037 is enrolled in RPM from 2025-02-13 and has 26 CCM minutes in March.",
     source: "CMS PFS CY2024 final rule (RPM with CCM allowed, time counted once).",
     fix: "Keep RPM/RTM and CCM time in separate entries that never overlap (TM004 names any that \
           do); under --policy strict, check the payer contract and bill only one of the two for \

@@ -5,8 +5,9 @@ use crate::rules::TimeKind;
 
 check! {
     TM001, "TM001", "below-threshold", Info,
-    what: "The month's countable CCM minutes do not reach any base code's threshold (99490: 20 \
-           clinical-staff minutes; 99491: 30 minutes by the practitioner), so there is nothing \
+    what: "The month's countable minutes of the program (CCM or PCM) do not reach any base \
+           code's threshold (99490: 20 clinical-staff minutes; 99491: 30 minutes by the \
+           practitioner; PCM 99426 and 99424: 30), so there is nothing \
            to bill. Thresholds are full: 19 minutes is not 20, and minutes do not carry over to \
            the next month. In an open month (the as-of date falls inside it) the message says \
            how many minutes are still needed and how many days are left. Not said when an \
@@ -14,7 +15,7 @@ check! {
            billable.",
     why: "Billing a time-based code below its threshold is billing for a service not \
           furnished; a mid-month biller wants the list of patients still short.",
-    example: "P0004 has 18 countable minutes in 2025-03: 2 more needed for 99490.",
+    example: "P0026 has 19 countable minutes in 2025-03: 1 more needed for 99490.",
     source: "CPT time rules as adopted by CMS (no midpoint rounding for CCM); CMS MLN909188.",
     fix: "Leave the month unbilled; if work was done but not logged, add the entries with their \
           real times and notes and export again. In an open month, schedule the care the patient \
@@ -49,7 +50,7 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
         format!(" ({})", secs.show())
     };
     let mut msg = format!(
-        "{total} countable CCM minute(s){exact} in {month}: {needed} more needed for {code} ({thr} minutes)"
+        "{total} countable {program} minute(s){exact} in {month}: {needed} more needed for {code} ({thr} minutes)"
     );
     if d.window.in_progress() {
         let left = d.window.days_left();

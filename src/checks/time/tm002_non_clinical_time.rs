@@ -9,7 +9,8 @@ check! {
            rows are excluded: their minutes never count. Roles are data (rules/<year>/roles.csv).",
     why: "Only clinical staff under general supervision and the billing practitioner furnish \
           CCM; counting a scheduler's call inflates the month.",
-    example: "A 10-minute scheduling call by the front desk for P0015 does not count.",
+    example: "A 10-minute scheduling call by the front desk for P0027 (timelog.csv line \
+              39) does not count.",
     source: "CMS MLN909188 (clinical staff under general supervision); CPT clinical staff \
              definition.",
     fix: "If the person is in fact clinical staff, correct the role in the time log or in the \

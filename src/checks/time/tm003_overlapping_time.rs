@@ -13,7 +13,8 @@ check! {
            same clock time as another program is TM004).",
     why: "Nobody is in two places at once. Overlapping entries are the first thing an auditor \
           tests, and they double-count time.",
-    example: "RN S02 logs P0001 09:00-09:30 and P0002 09:15-09:40: P0002 loses 15 minutes.",
+    example: "RN S05 logs P0028 09:00-09:25 and again 09:15-09:35 on 2025-03-13: the \
+              second row loses the 10 overlapping minutes.",
     source: "CMS MLN909188 (time counted once); OIG A-07-19-05122.",
     fix: "Compare the overlapping rows (the finding names them) with the staff member's \
           documentation and correct the start and end times that were entered wrong, then export \

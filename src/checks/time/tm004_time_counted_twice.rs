@@ -9,7 +9,8 @@ check! {
            overlapping clock times. Those minutes leave CCM and stay with the other program.",
     why: "A minute counts toward one service only: CMS allows CCM beside RPM, TCM or BHI in one \
           month only when the time is counted once.",
-    example: "MA S04 logs RPM for P0003 10:00-10:20 and CCM for P0003 10:10-10:30: CCM keeps 10.",
+    example: "LCSW S10 logs BHI for P0029 14:00-14:30 and CCM for P0029 14:15-14:45: CCM \
+              keeps 15.",
     source: "CMS PFS CY2024 final rule (CCM with RPM, time counted once); CMS MLN909188.",
     fix: "Compare the two programs' rows with the documentation and correct whichever clock times \
           were entered wrong, then export again; minutes really spent on both at once stay with \

@@ -11,7 +11,8 @@ check! {
            rules/documentation/vague_phrases.txt). The minutes still count.",
     why: "Auditors deny time whose documentation does not say what was done; \"CCM call\" \
           supports nothing.",
-    example: "P0005 2025-03-11, 15 minutes, note \"follow up\".",
+    example: "P0041, March 2025: 23 minutes on 3 rows whose notes are \"CCM call\", blank \
+              and \"f/u\".",
     source: "CMS MLN909188 (documentation); OIG A-07-17-05101 (unsupported services).",
     fix: "Have the staff member amend the note in the EHR to say what was done (who was \
           contacted, about which condition, what changed in the plan) and export again; the \

@@ -1,0 +1,51 @@
+//! CN007 enrolled-elsewhere: the check's definition (its `ccm explain` text) and its logic.
+
+use super::refusal;
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
+use crate::domain::ConsentStatus;
+
+check! {
+    CN007, "CN007", "enrolled-elsewhere", Error,
+    what: "No consent covers the month's minutes, and the consents file's latest status row for \
+           the patient and program says the patient is enrolled with another practice (Enrolled \
+           Elsewhere: meaning `elsewhere` in rules/statuses.csv). The finding cites that row, not \
+           the time log. The month cannot be billed here.",
+    why: "Only one practitioner may bill CCM for a patient in a month; the other practice bills \
+          it, so a claim here is a duplicate Medicare pays once at most, and a new consent here \
+          would only start a clash.",
+    example: "consents.csv line 2 says \"Enrolled Elsewhere\" since 2025-02-01 for \
+              P0001; 25 CCM minutes in 2025-03 cannot be billed here.",
+    source: "CMS MLN909188 (one practitioner per patient per month; consent names the billing \
+             practitioner); CMS CCM FAQ (practitioner billing).",
+    fix: "Do not bill the month; coordinate with the practice that bills the patient's CCM. Bill \
+          here only after the patient moves their care, with a new consent naming your \
+          practitioner, from the month after the other practice stops.",
+}
+
+/// The patient-month's unconsented minutes when the patient's latest status row says
+/// another practice bills the program.
+pub fn check(pm: &PatientMonth, emit: &mut Emit) {
+    let acc = pm.rows.of(RowTag::NoConsent);
+    let Some(s) = refusal(pm).filter(|s| s.status == ConsentStatus::Elsewhere) else {
+        return;
+    };
+    if acc.at.is_empty() {
+        return;
+    }
+    let minutes = acc.secs.whole_minutes();
+    let when = s
+        .date
+        .map_or(" (no date)".to_string(), |d| format!(" since {d}"));
+    let msg = format!(
+        "the consents file says {:?}{when}: another practice bills {} for the patient; {minutes} minute(s) in {} cannot be billed here",
+        s.word,
+        pm.program.as_str(),
+        pm.month
+    );
+    emit.push(
+        emit.finding(&CN007, msg)
+            .at(s.file, s.line)
+            .minutes(minutes),
+    );
+}
