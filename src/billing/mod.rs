@@ -117,10 +117,11 @@ pub fn select<'a>(
 ) -> Option<Selection<'a>> {
     let mut best: Option<Selection> = None;
     let mut supported = Vec::new();
+    let (first, last) = (month.first_day(), month.last_day());
     for base in yr
         .codes
         .iter()
-        .filter(|c| c.program == program && !c.is_addon && c.life.covers_month(month))
+        .filter(|c| c.program == program && !c.is_addon && c.life.covers_days(first, last))
     {
         // Complex CCM needs moderate/high MDM on a care-plan event that month.
         if needs_mdm(base) && !mdm {
@@ -133,7 +134,7 @@ pub fn select<'a>(
         // rules may predate it: 99439 before 2022).
         let addon = yr
             .addon_of(&base.hcpcs)
-            .filter(|a| a.life.covers_month(month));
+            .filter(|a| a.life.covers_days(first, last));
         let Some(units) = units_for(base, addon, minutes) else {
             continue;
         };

@@ -49,14 +49,15 @@ impl Auditor<'_> {
         if let Some(cf) = &ds.claims {
             claimed_programs(self.rules, cf, &mut other_programs);
         }
-        // The audited patient-months, and apart the RPM ones with time (verify mode's
-        // evidence for RPM claim lines).
+        // The audited patient-months, and apart, in verify mode, the RPM ones with time
+        // (the evidence for RPM claim lines).
+        let verify_mode = ds.claims.is_some();
         let mut pms: Vec<(Key, Pm)> = Vec::new();
         let mut rpm: Vec<(Key, Pm)> = Vec::new();
         for ((s, pm), live) in self.slots.iter().zip(pms_v).zip(live) {
             if live && billable(s.key.3) {
                 pms.push((s.key, pm));
-            } else if s.key.3 == Program::Rpm && pm.total > Secs::ZERO {
+            } else if verify_mode && s.key.3 == Program::Rpm && pm.total > Secs::ZERO {
                 rpm.push((s.key, pm));
             }
         }
@@ -227,7 +228,7 @@ impl Auditor<'_> {
                             ));
                             if !billable(prog) {
                                 // RPM time is the evidence for RPM claim lines (verify mode).
-                                if prog == Program::Rpm {
+                                if prog == Program::Rpm && self.keep_rpm {
                                     pm.total += r.secs;
                                 }
                                 continue;

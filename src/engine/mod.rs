@@ -89,6 +89,8 @@ pub struct Auditor<'r> {
     has_consents: bool,
     has_visits: bool,
     keep_days: bool,
+    /// Verify mode: RPM time is added up, the evidence for RPM claim lines.
+    keep_rpm: bool,
     /// Consents grouped by patient (file order kept), and per patient its range there.
     consents: Vec<Consent>,
     /// Per patient: where its consents are and its first slot, side by side (one cache
@@ -144,6 +146,7 @@ impl<'r> Auditor<'r> {
         Auditor {
             rules,
             keep_days: cfg.dos == DosMode::Threshold || ds.claims.is_some(),
+            keep_rpm: ds.claims.is_some(),
             cfg,
             has_consents: ds.consents.is_some(),
             has_visits: ds.visits.is_some(),

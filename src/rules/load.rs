@@ -75,7 +75,12 @@ impl Ruleset {
                 .and_then(|r| r.strip_suffix(".txt"))
             {
                 let fy: i32 = fy.parse().map_err(|_| bad(n, "name must be fyYYYY.txt"))?;
-                code_sets.insert(fy, parse::code_set(t));
+                // An embedded set is borrowed from the binary, not copied.
+                let text = match EMBEDDED.iter().find(|(p, _)| p == k) {
+                    Some((_, c)) if n.starts_with("embedded:") => std::borrow::Cow::Borrowed(*c),
+                    _ => std::borrow::Cow::Owned(t.clone()),
+                };
+                code_sets.insert(fy, super::CodeSet::new(text));
             }
         }
         if code_sets.is_empty() {

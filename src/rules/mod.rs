@@ -129,8 +129,9 @@ pub struct Ruleset {
     pub years: BTreeMap<i32, YearRules>,
     /// Chronic flags, sorted by packed code: 0 not chronic, 1 chronic, 9 no determination.
     chronic: Vec<(u64, u8)>,
-    /// ICD-10-CM billable codes per fiscal year, sorted packed codes.
-    code_sets: BTreeMap<i32, Vec<u64>>,
+    /// ICD-10-CM billable codes per fiscal year, read when a month of that year first
+    /// needs them (a run of one month reads one set, not every year's).
+    code_sets: BTreeMap<i32, CodeSet>,
     /// Notes too thin to defend (TM006), normalised, and the minimum note length.
     pub vague_phrases: Vec<String>,
     pub note_min_chars: usize,
@@ -142,6 +143,26 @@ pub struct Ruleset {
     pub lives: BTreeMap<String, CodeLife>,
     /// Where the rules came from, for the report.
     pub origin: String,
+}
+
+/// One fiscal year's ICD-10-CM code set: its text (borrowed from the binary when
+/// embedded), parsed into sorted packed codes the first time a month needs it.
+#[derive(Debug)]
+pub(crate) struct CodeSet {
+    text: std::borrow::Cow<'static, str>,
+    codes: std::sync::OnceLock<Vec<u64>>,
+}
+
+impl CodeSet {
+    fn new(text: std::borrow::Cow<'static, str>) -> CodeSet {
+        CodeSet {
+            text,
+            codes: std::sync::OnceLock::new(),
+        }
+    }
+    fn codes(&self) -> &[u64] {
+        self.codes.get_or_init(|| parse::code_set(&self.text))
+    }
 }
 
 /// Packs an ICD-10-CM code of up to 8 ASCII characters into an integer key.
@@ -232,7 +253,7 @@ impl Ruleset {
     /// Whether a (dot-less) code is a billable ICD-10-CM code in that month's fiscal year.
     pub fn is_valid_code(&self, code: &str, m: YearMonth) -> bool {
         let fy = self.fiscal_year(m);
-        match (self.code_sets.get(&fy), pack_code(code)) {
+        match (self.code_sets.get(&fy).map(CodeSet::codes), pack_code(code)) {
             (Some(set), Some(k)) => set.binary_search(&k).is_ok(),
             _ => false,
         }
@@ -242,7 +263,7 @@ impl Ruleset {
     /// subcategory such as E11 or E11.6): a header, not billable in any year.
     pub fn is_header_code(&self, code: &str, m: YearMonth) -> bool {
         let fy = self.fiscal_year(m);
-        match (self.code_sets.get(&fy), pack_code(code)) {
+        match (self.code_sets.get(&fy).map(CodeSet::codes), pack_code(code)) {
             (Some(set), Some(k)) if code.len() < 8 => {
                 let end = k | ((1u64 << (64 - 8 * code.len())) - 1);
                 let i = set.partition_point(|c| *c <= k);

@@ -25,7 +25,11 @@ impl Life {
     /// Whether every day of the month is (lives start on a month's first day and end on a
     /// month's last, so a month is in or out whole).
     pub fn covers_month(self, m: YearMonth) -> bool {
-        self.covers(m.first_day()) && self.covers(m.last_day())
+        self.covers_days(m.first_day(), m.last_day())
+    }
+    /// Whether every day from `first` to `last` is.
+    pub fn covers_days(self, first: NaiveDate, last: NaiveDate) -> bool {
+        self.from <= first && self.to.is_none_or(|t| last <= t)
     }
 }
 

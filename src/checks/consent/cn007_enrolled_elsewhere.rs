@@ -1,7 +1,6 @@
 //! CN007 enrolled-elsewhere: the check's definition (its `ccm explain` text) and its logic.
 
-use super::refusal;
-use crate::checks::row_state::RowTag;
+use super::refusal_finding;
 use crate::checks::scope::{Emit, PatientMonth};
 use crate::domain::ConsentStatus;
 
@@ -26,26 +25,18 @@ check! {
 /// The patient-month's unconsented minutes when the patient's latest status row says
 /// another practice bills the program.
 pub fn check(pm: &PatientMonth, emit: &mut Emit) {
-    let acc = pm.rows.of(RowTag::NoConsent);
-    let Some(s) = refusal(pm).filter(|s| s.status == ConsentStatus::Elsewhere) else {
-        return;
-    };
-    if acc.at.is_empty() {
-        return;
-    }
-    let minutes = acc.secs.whole_minutes();
-    let when = s
-        .date
-        .map_or(" (no date)".to_string(), |d| format!(" since {d}"));
-    let msg = format!(
-        "the consents file says {:?}{when}: another practice bills {} for the patient; {minutes} minute(s) in {} cannot be billed here",
-        s.word,
-        pm.program.as_str(),
-        pm.month
-    );
-    emit.push(
-        emit.finding(&CN007, msg)
-            .at(s.file, s.line)
-            .minutes(minutes),
+    refusal_finding(
+        pm,
+        emit,
+        &CN007,
+        ConsentStatus::Elsewhere,
+        |s, when, minutes| {
+            format!(
+                "the consents file says {:?}{when}: another practice bills {} for the patient; {minutes} minute(s) in {} cannot be billed here",
+                s.word,
+                pm.program.as_str(),
+                pm.month
+            )
+        },
     );
 }

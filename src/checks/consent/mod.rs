@@ -24,7 +24,8 @@ pub use cn005::CN005;
 pub use cn006::CN006;
 pub use cn007::CN007;
 
-use crate::checks::scope::PatientMonth;
+use crate::checks::row_state::RowTag;
+use crate::checks::scope::{Emit, PatientMonth};
 use crate::domain::YearMonth;
 use crate::domain::{Consent, ConsentStatus, Kind, Program, StatusRecord};
 use chrono::NaiveDate;
@@ -113,6 +114,37 @@ pub fn refusal<'a>(pm: &PatientMonth<'a>) -> Option<&'a StatusRecord> {
         .filter(|s| s.status != ConsentStatus::Consent)
         .max_by_key(|s| (s.date.is_none(), s.date, s.file, s.line))
         .filter(|s| matches!(s.status, ConsentStatus::Declined | ConsentStatus::Elsewhere))
+}
+
+/// CN006 and CN007: when the month has unconsented minutes and [`refusal`] finds a row of
+/// `status`, one finding citing that row, its message from the row, its date phrase
+/// (`on 2025-01-15`, or `(no date)`) and the minutes.
+pub(super) fn refusal_finding(
+    pm: &PatientMonth,
+    emit: &mut Emit,
+    check: &'static crate::domain::Check,
+    status: ConsentStatus,
+    message: impl Fn(&StatusRecord, &str, u32) -> String,
+) {
+    let acc = pm.rows.of(RowTag::NoConsent);
+    // Most months have every minute consented: nothing to look up.
+    if acc.at.is_empty() {
+        return;
+    }
+    let Some(s) = refusal(pm).filter(|s| s.status == status) else {
+        return;
+    };
+    let minutes = acc.secs.whole_minutes();
+    let when = s.date.map_or(" (no date)".to_string(), |d| {
+        let word = if status == ConsentStatus::Elsewhere {
+            "since"
+        } else {
+            "on"
+        };
+        format!(" {word} {d}")
+    });
+    let msg = message(s, &when, minutes);
+    emit.push(emit.finding(check, msg).at(s.file, s.line).minutes(minutes));
 }
 
 #[cfg(test)]
