@@ -1790,3 +1790,30 @@ fn the_staff_roster_names_whose_practitioner_time_it_is() {
     // (One unnamed practitioner alone is taken to be the billing one, with nothing to say:
     // the demo, whose time log names no performer, has no TM007 and no such note.)
 }
+
+/// TM001 names the month's own program: a PCM month short of 99426's 30 minutes says "PCM
+/// minutes" (it said "CCM minutes" in every month before issue 23).
+#[test]
+fn a_pcm_month_below_threshold_says_pcm_minutes() {
+    let rows = rows_for("P1", &[12], NPI_A).replace(",CCM,", ",PCM,");
+    let d = good_case(&rows);
+    put(
+        d.path(),
+        "consents.csv",
+        "patient_id,consent_date,program,method,billing_npi,revoked_date\nP1,2025-01-10,PCM,verbal,,\n",
+    );
+    let (_, json, stderr) = audit_json(d.path(), &[]);
+    let msgs: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{stderr}"))
+        .iter()
+        .filter(|f| f["code"] == "TM001")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "12 countable PCM minute(s) in 2025-03: 18 more needed for 99426 (30 minutes); nothing to bill (minutes do not carry over)"
+        ]
+    );
+}
