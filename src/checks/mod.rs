@@ -121,7 +121,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD006, fire: &[Fire::ClaimGroup(coding::cd006::check)] },
     Entry { check: &coding::CD007, fire: &[Fire::Verify] },
     Entry { check: &coding::CD008, fire: &[Fire::ClaimMonth(coding::cd008::check)] },
-    Entry { check: &coding::CD009, fire: &[Fire::Decided(coding::cd009::check), Fire::ClaimGroup(coding::cd009::claims)] },
+    Entry { check: &coding::CD009, fire: &[Fire::Run(coding::cd009::run), Fire::Decided(coding::cd009::check), Fire::ClaimGroup(coding::cd009::claims)] },
     Entry { check: &coding::CD010, fire: &[Fire::ClaimMonth(coding::cd010::check)] },
     Entry { check: &coding::CD011, fire: &[Fire::ClaimMonth(coding::cd011::check)] },
     Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },

@@ -48,6 +48,8 @@ pub struct RunFacts<'a> {
     pub cfg: &'a AuditConfig,
     /// The billable programs with time-log rows (CCM when none).
     pub programs: &'a [Program],
+    /// The months audited, sorted.
+    pub months: &'a [YearMonth],
 }
 
 impl RunFacts<'_> {

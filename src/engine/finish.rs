@@ -67,16 +67,17 @@ impl Auditor<'_> {
         let traced = std::mem::take(&mut self.traced);
 
         let (rules, cfg) = (self.rules, &self.cfg);
+        let months = audited_months(&pms);
         let run = RunFacts {
             ds,
             rules,
             cfg,
             programs: &programs,
+            months: &months,
         };
         for check in run_checks() {
             check(&run, &mut findings);
         }
-        let months = audited_months(&pms);
         let estimated_years = run_notes(ds, rules, cfg, &months, &mut notes);
         let global_error = ds.consents.is_none() || ds.diagnoses.is_none();
 

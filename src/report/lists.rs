@@ -164,7 +164,12 @@ impl<'a> Index<'a> {
                 add(f, &mut why);
             }
         }
-        for f in &self.global {
+        // A run-wide error of one month (CD009) holds that month only.
+        for f in self
+            .global
+            .iter()
+            .filter(|f| f.month.is_none_or(|m| m == month))
+        {
             add(f, &mut why);
         }
         why.reasons.sort_by_key(|c| rank(c));

@@ -1,14 +1,16 @@
 //! CD009 filing-deadline-passed: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::billing::filing_deadline;
+use crate::billing::{MonthWindow, filing_deadline};
 use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup, Decision, Emit, PatientMonth};
+use crate::checks::scope::{Cited, ClaimGroup, Decision, Emit, PatientMonth, RunFacts};
+use crate::domain::YearMonth;
 
 check! {
     CD009, "CD009", "filing-deadline-passed", Error,
     what: "A line whose filing deadline (12 months after its date of service) has passed on the \
            as-of date. Without claims, the month's supported lines are held (status blocked) \
-           instead of proposed. With claims, a line is judged by its `submitted_date` when the \
+           instead of proposed, with one finding for a month whose every line is past its \
+           deadline (each held patient-month names it). With claims, a line is judged by its `submitted_date` when the \
            claims file has one: a line submitted on or before its deadline is audited for support \
            only; one submitted after it, or not yet submitted and past it, is held. The message \
            gives the deadline.",
@@ -25,19 +27,40 @@ check! {
           and run again.",
 }
 
-/// Derive mode: the month's supported lines can no longer be filed.
+/// Derive mode: whether every line dated in `month` is past its deadline on the as-of date
+/// (its last day, the latest date of service, is): then one finding for the whole month
+/// holds every patient-month of it, not one per patient-month.
+fn month_late(run: &RunFacts, month: YearMonth) -> bool {
+    run.ds.claims.is_none()
+        && MonthWindow::new(month, run.cfg.as_of).too_late_to_file(month.last_day())
+}
+
+/// Derive mode, once per month audited whose every line is past its filing deadline.
+pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
+    for &month in run.months.iter().filter(|m| month_late(run, **m)) {
+        out.push(
+            Finding::new(
+                &CD009,
+                format!(
+                    "no line dated in {month} can be filed any more: the filing deadline of its last day was {}, before the as-of date {}; the month's supported lines are held, not proposed",
+                    filing_deadline(month.last_day()),
+                    run.cfg.as_of
+                ),
+            )
+            .month(month),
+        );
+    }
+}
+
+/// Derive mode: a patient-month whose lines are past their deadline in a month that is not
+/// past it whole (a date of service at the threshold, early in the month).
 pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
-    if !d.late {
+    if !d.late || month_late(pm.run, pm.month) {
         return;
     }
-    // The month-end line is the latest date of service the month can have.
-    let dos = pm.month.last_day();
     let msg = format!(
-        "the lines the minutes support for {} can no longer be filed: the filing deadline for a date of service in {} was {} at the latest, before the as-of date {}",
-        pm.month,
-        pm.month,
-        filing_deadline(dos),
-        pm.run.cfg.as_of
+        "the lines the minutes support for {} can no longer be filed: their date of service is earlier than the month's end, and its deadline has passed on the as-of date {}",
+        pm.month, pm.run.cfg.as_of
     );
     emit.push(emit.finding(&CD009, msg));
 }
