@@ -1,6 +1,6 @@
 //! The typed rows of the rule files, as the checks read them.
 
-use crate::domain::{ConsentStatus, ProblemStatus, Severity, YearMonth, norm_key};
+use crate::domain::{ConsentStatus, ProblemStatus, Severity, norm_key};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -22,12 +22,8 @@ impl Life {
     pub fn covers(self, d: NaiveDate) -> bool {
         self.from <= d && self.to.is_none_or(|t| d <= t)
     }
-    /// Whether every day of the month is (lives start on a month's first day and end on a
-    /// month's last, so a month is in or out whole).
-    pub fn covers_month(self, m: YearMonth) -> bool {
-        self.covers_days(m.first_day(), m.last_day())
-    }
-    /// Whether every day from `first` to `last` is.
+    /// Whether every day from `first` to `last` is (lives start on a month's first day and
+    /// end on a month's last, so a month is in or out whole).
     pub fn covers_days(self, first: NaiveDate, last: NaiveDate) -> bool {
         self.from <= first && self.to.is_none_or(|t| last <= t)
     }
