@@ -28,6 +28,29 @@ pub const CODE_CHECKED_PROGRAMS: [crate::domain::Program; 3] = [
     crate::domain::Program::Rpm,
 ];
 
+/// Whether verify mode checks a program's claim lines against the evidence: CCM and PCM
+/// always, RPM when the time log has RPM time (`rpm_time`; without it ccm cannot tell what
+/// an RPM line's minutes were, and says its lines are not audited: CD007).
+pub fn checked_against_evidence(p: crate::domain::Program, rpm_time: bool) -> bool {
+    VERIFIED_PROGRAMS.contains(&p) || (p == crate::domain::Program::Rpm && rpm_time)
+}
+
+/// What the evidence of a patient-month supports beyond its claim lines in verify mode
+/// (RV001's amount, and the summary's "left unbilled"): a clean month not claimed at all
+/// (`paid` is `None`) leaves its whole payment; one whose lines of the program, in a claim
+/// that goes out, support `paid` leaves the difference. A month that is not clean, or whose
+/// claim is held, leaves nothing ccm would bill.
+pub fn left_unbilled(o: &Outcome, paid: Option<Money>) -> Option<Money> {
+    if o.status != Status::Clean {
+        return None;
+    }
+    match paid {
+        None => Some(o.payment),
+        Some(p) if o.payment > p => Some(o.payment - p),
+        Some(_) => None,
+    }
+}
+
 /// Whether a rules row's program is one verify mode checks ([`VERIFIED_PROGRAMS`]).
 pub fn is_verified_program(program: &str) -> bool {
     VERIFIED_PROGRAMS.iter().any(|p| p.as_str() == program)

@@ -41,7 +41,9 @@ pub mod scope;
 pub mod time;
 
 pub use crate::domain::{Check, Finding, Severity};
-use scope::{Cited, ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth, RunFacts};
+use scope::{
+    Cited, ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth, RunFacts, Unbilled,
+};
 
 /// Where and how a check fires. The engine walks the registry and calls each check where
 /// it fires; a check never drives anything itself.
@@ -63,14 +65,15 @@ pub enum Fire {
     /// Per patient-month, after billing decided what the minutes support.
     Decided(fn(&PatientMonth, &Decision, &mut Emit)),
     /// In verify mode, per patient-month and practitioner's claim lines of one program.
-    ClaimGroup(fn(&ClaimGroup, &mut Vec<Cited>)),
+    ClaimGroup(fn(&ClaimGroup, &mut Emit)),
     /// In verify mode, per patient-month's claim lines of every code and practitioner; the
     /// engine gives each practitioner's claim the finding with its own lines.
     ClaimMonth(fn(&ClaimMonth, &mut Vec<Cited>)),
     /// In verify mode, per claim line against the evidence.
-    ClaimLine(fn(&ClaimEvidence, &mut Vec<Finding>)),
-    /// In verify mode, once the claims are settled (what the evidence supports beyond them).
-    Verify,
+    ClaimLine(fn(&ClaimEvidence, &mut Emit)),
+    /// In verify mode, per clean patient-month once its claims are settled, when the
+    /// evidence supports more than they claim.
+    Unbilled(fn(&Unbilled, &mut Emit)),
 }
 
 /// One check and where it fires.
@@ -119,7 +122,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD004, fire: &[Fire::ClaimGroup(coding::cd004::check)] },
     Entry { check: &coding::CD005, fire: &[Fire::ClaimGroup(coding::cd005::check)] },
     Entry { check: &coding::CD006, fire: &[Fire::ClaimGroup(coding::cd006::check)] },
-    Entry { check: &coding::CD007, fire: &[Fire::Verify] },
+    Entry { check: &coding::CD007, fire: &[Fire::Run(coding::cd007::run)] },
     Entry { check: &coding::CD008, fire: &[Fire::ClaimMonth(coding::cd008::check)] },
     Entry { check: &coding::CD009, fire: &[Fire::Run(coding::cd009::run), Fire::Decided(coding::cd009::check), Fire::ClaimGroup(coding::cd009::claims)] },
     Entry { check: &coding::CD010, fire: &[Fire::ClaimMonth(coding::cd010::check)] },
@@ -131,7 +134,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &overlap::OV005, fire: &[Fire::ClashTable] },
     Entry { check: &claims::CL001, fire: &[Fire::ClaimLine(claims::cl001::check)] },
     Entry { check: &claims::CL002, fire: &[Fire::ClaimLine(claims::cl002::check)] },
-    Entry { check: &claims::RV001, fire: &[Fire::Verify] },
+    Entry { check: &claims::RV001, fire: &[Fire::Unbilled(claims::rv001::check)] },
     Entry { check: &claims::RV002, fire: &[Fire::Decided(claims::rv002::check)] },
 ];
 
@@ -162,7 +165,7 @@ pub fn decided_checks() -> impl Iterator<Item = fn(&PatientMonth, &Decision, &mu
 }
 
 /// The claim-group checks (verify mode), in catalogue order.
-pub fn claim_group_checks() -> impl Iterator<Item = fn(&ClaimGroup, &mut Vec<Cited>)> {
+pub fn claim_group_checks() -> impl Iterator<Item = fn(&ClaimGroup, &mut Emit)> {
     fired(|f| match f {
         Fire::ClaimGroup(f) => Some(*f),
         _ => None,
@@ -178,9 +181,17 @@ pub fn claim_month_checks() -> impl Iterator<Item = fn(&ClaimMonth, &mut Vec<Cit
 }
 
 /// The claim-line checks (verify mode), in catalogue order.
-pub fn claim_line_checks() -> impl Iterator<Item = fn(&ClaimEvidence, &mut Vec<Finding>)> {
+pub fn claim_line_checks() -> impl Iterator<Item = fn(&ClaimEvidence, &mut Emit)> {
     fired(|f| match f {
         Fire::ClaimLine(f) => Some(*f),
+        _ => None,
+    })
+}
+
+/// The checks of what a settled claim leaves unbilled (verify mode), in catalogue order.
+pub fn unbilled_checks() -> impl Iterator<Item = fn(&Unbilled, &mut Emit)> {
+    fired(|f| match f {
+        Fire::Unbilled(f) => Some(*f),
         _ => None,
     })
 }

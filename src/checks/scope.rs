@@ -50,6 +50,9 @@ pub struct RunFacts<'a> {
     pub programs: &'a [Program],
     /// The months audited, sorted.
     pub months: &'a [YearMonth],
+    /// Verify mode: the time log has RPM time, so RPM claim lines are checked against it
+    /// ([`crate::billing::checked_against_evidence`]).
+    pub rpm_time: bool,
 }
 
 impl RunFacts<'_> {
@@ -118,6 +121,8 @@ pub struct ClaimGroup<'a> {
     pub as_of: NaiveDate,
     /// The day a base code's threshold was met, if it was.
     pub threshold_day: &'a dyn Fn(&str) -> Option<NaiveDate>,
+    /// The claims file the lines come from (the file a finding cites).
+    pub file: u16,
 }
 
 impl<'a> ClaimGroup<'a> {
@@ -128,6 +133,10 @@ impl<'a> ClaimGroup<'a> {
     /// The lines (physical line numbers) that claim `hcpcs`.
     pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
         lines_claiming(self.lines, hcpcs)
+    }
+    /// Emits a finding of `check` citing these claim lines (physical line numbers).
+    pub fn cite(&self, emit: &mut Emit, check: &'static Check, message: String, lines: Vec<u64>) {
+        emit.push(emit.finding(check, message).at_lines(self.file, lines));
     }
 }
 
@@ -179,6 +188,17 @@ pub struct ClaimEvidence<'a> {
     pub fee: Money,
 }
 
+/// In verify mode, a clean patient-month the evidence supports beyond what its claim lines
+/// claim, as RV001 sees it once the patient-month's claims are settled. Billing decided the
+/// amount ([`crate::billing::left_unbilled`]).
+pub struct Unbilled<'a> {
+    pub outcome: &'a crate::billing::Outcome,
+    /// What the claim lines of the outcome's program support; `None` when none were claimed.
+    pub paid: Option<Money>,
+    /// What the evidence supports beyond them.
+    pub left: Money,
+}
+
 /// Collects a patient-month's findings, each filled with the patient, month, NPI and program.
 pub struct Emit<'a> {
     pub(crate) patient: &'a str,
@@ -199,6 +219,25 @@ impl<'a> Emit<'a> {
             month: pm.month,
             npi: pm.npi_name,
             program: pm.program.as_str(),
+            out,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Collects the findings of one patient-month and practitioner's claim lines of one
+    /// program (verify mode), or of what they leave unbilled (RV001).
+    pub fn claim(
+        patient: &'a str,
+        month: YearMonth,
+        npi: &'a str,
+        program: &'static str,
+        out: Vec<Finding>,
+    ) -> Emit<'a> {
+        Emit {
+            patient,
+            month,
+            npi,
+            program,
             out,
             notes: Vec::new(),
         }

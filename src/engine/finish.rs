@@ -8,7 +8,7 @@ use super::order::order_results;
 use super::recon::reconcile;
 use super::spill::StaffLists;
 use super::staff::{StaffDays, staff_day_checks};
-use super::verify::{VerifyRun, verify};
+use super::verify::{Claims, Tally};
 use super::{Auditor, Key, billable};
 use crate::audit::Audit;
 use crate::checks::ingest::{in003, in004};
@@ -74,6 +74,7 @@ impl Auditor<'_> {
             cfg,
             programs: &programs,
             months: &months,
+            rpm_time: !rpm.is_empty(),
         };
         for check in run_checks() {
             check(&run, &mut findings);
@@ -85,6 +86,13 @@ impl Auditor<'_> {
         // once its findings are made, so they are not all held beside the findings.
         let issues_of = pms.iter_mut().map(|e| e.1.issues.take()).collect();
         let companions = Companions::new(ds);
+        // Verify mode: the claims, grouped before the pass and settled in it; the errors
+        // found so far are what holds them besides the pass's own.
+        let claims = ds
+            .claims
+            .as_ref()
+            .map(|cf| Claims::new(ds, rules, cfg, cf, &rpm, global_error, &findings));
+        let before = findings.len();
         let stage = Months {
             auditor: &self,
             run: &run,
@@ -92,24 +100,16 @@ impl Auditor<'_> {
             companions: &companions,
             other_programs: &other_programs,
             global_error,
+            claims: claims.as_ref(),
         };
         let mut raised = Vec::new();
-        let mut outcomes = stage.check_all(issues_of, &mut findings, &mut raised);
+        let mut tally = Tally::default();
+        let mut outcomes = stage.check_all(issues_of, &mut findings, &mut raised, &mut tally);
         notes.extend(raised.into_iter().map(String::from));
-
-        let verify = ds.claims.as_ref().map(|cf| {
-            let run = VerifyRun {
-                ds,
-                rules,
-                cfg,
-                pms: &pms,
-                rpm: &rpm,
-                complex_months: &companions.complex_months,
-                outcomes: &outcomes,
-                global_error,
-            };
-            verify(&run, cf, &mut findings)
-        });
+        let verify = ds
+            .claims
+            .as_ref()
+            .map(|cf| tally.finish(cf, &mut findings[..before]));
         order_results(ds, &mut findings, &mut outcomes);
         let recon = reconcile(ds, &states);
         Audit {

@@ -4,6 +4,7 @@
 //! between patients; the result is that of one pass.
 
 use super::evidence::{ByPatient, Pm, RowIssues, pm_of};
+use super::verify::{ClaimKey, ClaimLines, Claims, MonthClaims, Tally};
 use super::{Auditor, Key};
 use crate::audit::{Outcome, Status};
 use crate::billing::{MonthWindow, select};
@@ -17,6 +18,7 @@ use crate::domain::{
 };
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 /// The companions, grouped by patient once for every patient-month.
 pub(super) struct Companions<'a> {
@@ -76,6 +78,8 @@ pub(super) struct Months<'a> {
     pub(super) other_programs: &'a FastMap<(u32, YearMonth), Vec<OtherProgramRow>>,
     /// A run-wide error (no consents or no diagnoses file) holds every month.
     pub(super) global_error: bool,
+    /// Verify mode: the claims, settled patient-month by patient-month in the pass.
+    pub(super) claims: Option<&'a Claims<'a>>,
 }
 
 /// The registry's checks that run per patient-month, listed once for the whole stage.
@@ -87,16 +91,61 @@ struct Checks {
 type PatientMonthCheck = fn(&PatientMonth, &mut Emit);
 type DecidedCheck = fn(&PatientMonth, &Decision, &mut Emit);
 
+/// One patient-month: its entries in the pass's list (one per practitioner and program
+/// with time) and, in verify mode, its claims (one per practitioner).
+struct Unit {
+    pms: Range<usize>,
+    claims: Range<usize>,
+}
+
+/// The patient-months of the pass, in key order: those with time, those with claims, or both.
+fn units(pms: &[(Key, Pm)], claims: &[(ClaimKey, ClaimLines)]) -> Vec<Unit> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(pms.len());
+    let pm_at = |i: usize| pms.get(i).map(|e| (e.0.0, e.0.1));
+    let claim_at = |j: usize| claims.get(j).map(|e| (e.0.0, e.0.1));
+    loop {
+        let at = match (pm_at(i), claim_at(j)) {
+            (None, None) => return out,
+            (Some(a), None) | (None, Some(a)) => a,
+            (Some(a), Some(b)) => a.min(b),
+        };
+        let (pm_from, claim_from) = (i, j);
+        while pm_at(i) == Some(at) {
+            i += 1;
+        }
+        while claim_at(j) == Some(at) {
+            j += 1;
+        }
+        out.push(Unit {
+            pms: pm_from..i,
+            claims: claim_from..j,
+        });
+    }
+}
+
+/// What one thread of the pass fills: its part of the outcomes, its findings, its claims.
+struct Part<'p> {
+    units: &'p [Unit],
+    issues: &'p mut [Option<Box<RowIssues>>],
+    out: &'p mut [Option<Outcome>],
+    found: &'p mut Vec<Finding>,
+    tally: &'p mut Tally,
+}
+
 impl Months<'_> {
-    /// Every patient-month's outcome (outcome `i` is that of `pms[i]`); their findings are
-    /// added to `findings` and the run-level notes they raise to `notes` (each once). Two halves, split between patients, on two threads: each writes
-    /// its outcomes straight into its part of one list and the first half's findings go
-    /// straight into `findings`, so nothing big is copied or held twice.
+    /// Every patient-month's outcome (outcome `i` is that of `pms[i]`) and, in verify mode,
+    /// its claims settled into `tally`; their findings are added to `findings` and the
+    /// run-level notes they raise to `notes` (each once). Two halves, split between
+    /// patients, on two threads: each writes its outcomes straight into its part of one
+    /// list and the first half's findings go straight into `findings`, so nothing big is
+    /// copied or held twice.
     pub(super) fn check_all(
         &self,
         mut issues_of: Vec<Option<Box<RowIssues>>>,
         findings: &mut Vec<Finding>,
         notes: &mut Vec<&'static str>,
+        tally: &mut Tally,
     ) -> Vec<Outcome> {
         let pms = self.pms;
         let n = pms.len();
@@ -104,39 +153,57 @@ impl Months<'_> {
             per_month: patient_month_checks().collect(),
             decided: decided_checks().collect(),
         };
-        let run = |part: &[(Key, Pm)],
-                   issues: &mut [Option<Box<RowIssues>>],
-                   found: &mut Vec<Finding>,
-                   out: &mut [Option<Outcome>]| {
-            let mut state = MonthRun::default();
-            for ((e, i), o) in part.iter().zip(issues.iter_mut()).zip(out.iter_mut()) {
-                *o = Some(self.check_month(&checks, e, i.take(), &mut state, found));
-            }
-            state.notes
+        let groups = self.claims.map_or(&[][..], |c| c.groups.as_slice());
+        let units = units(pms, groups);
+        let mut mid = units.len() / 2;
+        let patient_of = |u: &Unit| match u.pms.is_empty() {
+            true => groups[u.claims.start].0.0,
+            false => pms[u.pms.start].0.0,
         };
-        let mut mid = n / 2;
-        while mid > 0 && mid < n && pms[mid].0.0 == pms[mid - 1].0.0 {
+        while mid > 0 && mid < units.len() && patient_of(&units[mid]) == patient_of(&units[mid - 1])
+        {
             mid += 1;
         }
-        let (first, second) = issues_of.split_at_mut(mid);
+        let pm_mid = units.get(mid).map_or(n, |u| u.pms.start);
+        let (first, second) = issues_of.split_at_mut(pm_mid);
         let mut slots: Vec<Option<Outcome>> = std::iter::repeat_with(|| None).take(n).collect();
-        let (out_1, out_2) = slots.split_at_mut(mid);
+        let (out_1, out_2) = slots.split_at_mut(pm_mid);
         // Room for a few findings per patient-month: reserved, not touched, so it costs no
         // memory until used, and the second half's findings join without a copy of the rest.
         findings.reserve(3 * n);
+        let mut tally_2 = Tally::default();
         let (notes_1, (found_2, notes_2)) = std::thread::scope(|scope| {
             let later = scope.spawn(|| {
-                let mut found = Vec::with_capacity(3 * (n - mid));
-                let notes = run(&pms[mid..], second, &mut found, out_2);
+                let mut found = Vec::with_capacity(3 * (n - pm_mid));
+                let notes = self.run_part(
+                    &checks,
+                    Part {
+                        units: &units[mid..],
+                        issues: second,
+                        out: out_2,
+                        found: &mut found,
+                        tally: &mut tally_2,
+                    },
+                );
                 (found, notes)
             });
-            let notes = run(&pms[..mid], first, findings, out_1);
+            let notes = self.run_part(
+                &checks,
+                Part {
+                    units: &units[..mid],
+                    issues: first,
+                    out: out_1,
+                    found: findings,
+                    tally,
+                },
+            );
             (
                 notes,
                 later.join().expect("the patient-month checks do not panic"),
             )
         });
         findings.extend(found_2);
+        tally.merge(tally_2);
         add_notes(notes, notes_1.into_iter().chain(notes_2));
         // Reuses the list's memory (std collects a mapped `Vec` in place when the sizes match).
         const _: () = assert!(size_of::<Option<Outcome>>() == size_of::<Outcome>());
@@ -144,6 +211,44 @@ impl Months<'_> {
             .into_iter()
             .map(|o| o.expect("every patient-month has its outcome"))
             .collect()
+    }
+
+    /// One thread's patient-months, in order: each one's checks and outcomes, then, in
+    /// verify mode, its claims. Returns the run-level notes raised.
+    fn run_part(&self, checks: &Checks, part: Part) -> Vec<&'static str> {
+        let Part {
+            units,
+            issues,
+            out,
+            found,
+            tally,
+        } = part;
+        let base = units.first().map_or(0, |u| u.pms.start);
+        let mut state = MonthRun::default();
+        for u in units {
+            let from = found.len();
+            let local = u.pms.start - base..u.pms.end - base;
+            for i in local.clone() {
+                let e = &self.pms[base + i];
+                out[i] = Some(self.check_month(checks, e, issues[i].take(), &mut state, found));
+            }
+            if let Some(claims) = self.claims {
+                let groups = &claims.groups[u.claims.clone()];
+                let (patient, month) = match groups.first() {
+                    Some(g) => (g.0.0, g.0.1),
+                    None => (self.pms[u.pms.start].0.0, self.pms[u.pms.start].0.1),
+                };
+                let complex = self.companions.complex_months.contains(&(patient, month));
+                let month = MonthClaims {
+                    groups,
+                    pms: &self.pms[u.pms.clone()],
+                    outcomes: &out[local],
+                    complex,
+                };
+                claims.settle(&month, found, from, tally);
+            }
+        }
+        state.notes
     }
 
     /// One patient-month: the view, the checks, billing's decision, the outcome. Each

@@ -1,97 +1,229 @@
-//! Verify mode: each patient-month's claim lines checked against the code rules and the
-//! evidence; which lines go out, what is at risk, what is left unbilled.
+//! Verify mode inside the patient-month pass: once a patient-month's checks have run, each
+//! of its claims (one practitioner's lines) is checked against the code rules and the
+//! evidence, held or sent, and what it leaves unbilled is said. The checks (CD, CL, RV)
+//! write through `Emit` like any patient-month check; this file only groups the lines,
+//! gives each claim its view, and adds up the money.
 
 use super::Key;
-use super::evidence::{Pm, pm_index, pm_of};
-use crate::audit::{AuditConfig, HeldClaim, Outcome, Status, Verify};
-use crate::billing::{day_column, family_minutes, needs_mdm, threshold_day, units_for};
-use crate::checks::claim_line_checks;
-use crate::checks::claim_month_checks;
-use crate::checks::claims::rv001;
-use crate::checks::coding::cd007::{self, Known};
-use crate::checks::coding::code_findings;
-use crate::checks::scope::push_cited;
-use crate::checks::scope::{ClaimEvidence, ClaimMonth};
-use crate::domain::{Claim, ClaimsFile, Dataset, Finding, Money, Program, YearMonth};
+use super::evidence::{Pm, pm_of};
+use crate::audit::{AuditConfig, HeldClaim, Outcome, Verify};
+use crate::billing::{
+    checked_against_evidence, day_column, family_minutes, left_unbilled, needs_mdm, threshold_day,
+    units_for,
+};
+use crate::checks::coding::code_checks;
+use crate::checks::scope::{ClaimEvidence, ClaimMonth, Emit, Unbilled};
+use crate::checks::{claim_line_checks, claim_month_checks, unbilled_checks};
+use crate::domain::{Claim, ClaimsFile, Dataset, Effect, Finding, Money, Program, YearMonth};
 use crate::rules::Ruleset;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A claim: one patient, month and billing practitioner (interned ids).
-type ClaimKey = (u32, YearMonth, u32);
+pub(super) type ClaimKey = (u32, YearMonth, u32);
 
-/// One patient-month and practitioner's claim lines, with their index in the claims file.
-pub(super) type ClaimGroup<'a> = Vec<(usize, &'a Claim)>;
+/// One claim's lines, with their index in the claims file, in file order.
+pub(super) type ClaimLines<'a> = Vec<(usize, &'a Claim)>;
 
-/// What verify mode reads besides the claims: the run's data, rules and settings, and the
-/// patient-month stage's evidence and outcomes.
-pub(super) struct VerifyRun<'a> {
-    pub ds: &'a Dataset,
-    pub rules: &'a Ruleset,
-    pub cfg: &'a AuditConfig,
-    pub pms: &'a [(Key, Pm)],
-    /// The RPM patient-months with time in the time log, sorted by key: when there are
-    /// any, RPM claim lines are checked against them as CCM lines are against `pms`.
-    pub rpm: &'a [(Key, Pm)],
-    pub complex_months: &'a HashSet<(u32, YearMonth)>,
-    /// One per entry of `pms`, in the same order.
-    pub outcomes: &'a [Outcome],
-    /// An error holds every month (no consents or no diagnoses file).
-    pub global_error: bool,
+/// What verify mode prepares before the patient-month pass, and reads in it.
+pub(super) struct Claims<'a> {
+    ds: &'a Dataset,
+    rules: &'a Ruleset,
+    cfg: &'a AuditConfig,
+    /// Every claim, sorted by key: a patient-month's claims are adjacent.
+    pub(super) groups: Vec<(ClaimKey, ClaimLines<'a>)>,
+    /// The findings of the rules across the practitioners of a beneficiary-month (CD008,
+    /// CD010, CD011), each on the claim whose lines it cites.
+    across: HashMap<ClaimKey, Vec<Finding>>,
+    /// The errors found before the pass (reading, staff days, run-wide) that hold claims.
+    before: Held,
+    /// The RPM patient-months with time in the time log, sorted by key: when there are any,
+    /// RPM claim lines are checked against them as CCM lines are against the outcomes'.
+    rpm: &'a [(Key, Pm)],
+    /// An error holds every claim (no consents or no diagnoses file).
+    global_error: bool,
 }
 
-/// One claim's lines checked: its findings, what it claims, and per program what the
-/// evidence supports of what it claims.
+/// What the claims of some patient-months came to (one per thread of the pass, then
+/// merged): the summary's money and the lists' claims.
+#[derive(Default)]
+pub(super) struct Tally {
+    verify: Verify,
+    /// What each priced claim line claims: (index in the claims file, amount).
+    priced: Vec<(usize, Money)>,
+    /// The held claims' amounts, by claim, for the money on the errors found before the pass.
+    held_amount: HashMap<(String, YearMonth, String), Money>,
+}
+
+/// A claim's lines of the programs ccm checks, against the code rules and the evidence: the
+/// findings, what its lines claim, and per program what the evidence supports of it.
 struct Checked {
     findings: Vec<Finding>,
     claimed: Money,
     supported_pay: BTreeMap<Program, Money>,
 }
 
-/// Verify mode: checks each patient-month's claim lines against the code rules and the
-/// evidence, decides which lines go out, and what is at risk or left unbilled.
-pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Finding>) -> Verify {
-    // A claim goes out whole or not at all: lines are grouped by patient, month, practitioner.
-    let mut groups: BTreeMap<ClaimKey, ClaimGroup> = BTreeMap::new();
-    for (i, c) in cf.claims.iter().enumerate() {
-        groups
-            .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
-            .or_default()
-            .push((i, c));
+/// One patient-month as verify mode reads it in the pass.
+#[derive(Clone, Copy)]
+pub(super) struct MonthClaims<'m, 'a> {
+    /// Its claims, one per practitioner.
+    pub groups: &'m [(ClaimKey, ClaimLines<'a>)],
+    /// Its entries with time (per practitioner and program), and their outcomes.
+    pub pms: &'m [(Key, Pm)],
+    pub outcomes: &'m [Option<Outcome>],
+    /// Complex CCM may be billed (moderate or high MDM on a care-plan event).
+    pub complex: bool,
+}
+
+/// What became of one claim of the patient-month, for the money on its findings and RV001.
+struct Settled {
+    npi: u32,
+    held: bool,
+    claimed: Money,
+    supported_pay: BTreeMap<Program, Money>,
+}
+
+impl<'a> Claims<'a> {
+    /// Groups the claims file's lines into claims and runs the rules across practitioners.
+    /// `before` holds the findings made so far (reading, staff days, run-wide checks).
+    pub(super) fn new(
+        ds: &'a Dataset,
+        rules: &'a Ruleset,
+        cfg: &'a AuditConfig,
+        cf: &'a ClaimsFile,
+        rpm: &'a [(Key, Pm)],
+        global_error: bool,
+        before: &[Finding],
+    ) -> Claims<'a> {
+        // A claim goes out whole or not at all: lines are grouped by patient, month, practitioner.
+        let mut groups: BTreeMap<ClaimKey, ClaimLines> = BTreeMap::new();
+        for (i, c) in cf.claims.iter().enumerate() {
+            groups
+                .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
+                .or_default()
+                .push((i, c));
+        }
+        let groups: Vec<(ClaimKey, ClaimLines)> = groups.into_iter().collect();
+        Claims {
+            ds,
+            rules,
+            cfg,
+            across: across_practitioners(rules, cf),
+            before: Held::of(ds, &groups, before),
+            groups,
+            rpm,
+            global_error,
+        }
     }
-    unaudited_lines(run, cf, findings);
-    let mut across = across_practitioners(run.rules, cf);
-    let held = Held::of(run.ds, &groups, findings);
-    let mut v = Verify {
-        line_claimed: vec![None; cf.claims.len()],
-        ..Verify::default()
-    };
-    let mut claimed_amount: HashMap<ClaimKey, Money> = HashMap::new();
-    let mut claimed_programs: HashSet<Key> = HashSet::new();
-    for (&key, lines) in &groups {
+
+    /// One patient-month's claims, once its patient-month checks have run: the findings
+    /// `found[from..]` are that patient-month's. Each claim's findings are added to `found`,
+    /// and what it came to to `tally`.
+    pub(super) fn settle(
+        &self,
+        month: &MonthClaims,
+        found: &mut Vec<Finding>,
+        from: usize,
+        tally: &mut Tally,
+    ) {
+        let MonthClaims {
+            groups,
+            pms,
+            outcomes,
+            ..
+        } = *month;
+        // Whether the patient-month's own errors hold each claim: decided before its
+        // claims' findings join the list.
+        let held_by_month: Vec<bool> = groups
+            .iter()
+            .map(|(key, lines)| {
+                let npi = self.ds.npi_name(key.2);
+                let programs = programs_billed(self.rules, key.1, lines);
+                found[from..].iter().filter(|f| f.holds_month()).any(|f| {
+                    (f.billing_npi.is_empty() || f.billing_npi == npi) && of_programs(f, &programs)
+                })
+            })
+            .collect();
+        let mut settled: Vec<Settled> = Vec::with_capacity(groups.len());
+        for ((key, lines), by_month) in groups.iter().zip(held_by_month) {
+            settled.push(self.settle_claim(month, (*key, lines), by_month, found, tally));
+        }
+        // What each clean month the evidence supports leaves unbilled (RV001).
+        for ((key, _), o) in pms.iter().zip(outcomes.iter().flatten()) {
+            let claim = settled.iter().find(|s| s.npi == key.2);
+            let paid = match claim.map(|s| (s.held, s.supported_pay.get(&key.3))) {
+                Some((_, None)) | None => None,
+                Some((true, Some(_))) => continue,
+                Some((false, Some(paid))) => Some(*paid),
+            };
+            let Some(left) = left_unbilled(o, paid) else {
+                continue;
+            };
+            tally.verify.left_unbilled += left;
+            tally.verify.by_month.entry(o.month).or_default().2 += left;
+            let view = Unbilled {
+                outcome: o,
+                paid,
+                left,
+            };
+            let mut emit = Emit::claim(&o.patient_id, o.month, &o.billing_npi, o.program, vec![]);
+            for check in unbilled_checks() {
+                check(&view, &mut emit);
+            }
+            found.extend(emit.into_findings());
+        }
+        // In verify mode, the money at stake on an error that holds a month is what its
+        // practitioner's held claim claims (none when nothing was claimed).
+        for f in found[from..].iter_mut().filter(|f| holds_claimed(f)) {
+            let npi = |s: &&Settled| self.ds.npi_name(s.npi) == f.billing_npi.as_str();
+            f.amount = settled
+                .iter()
+                .find(npi)
+                .filter(|s| s.held)
+                .map(|s| s.claimed)
+                .filter(|a| !a.is_zero());
+        }
+    }
+
+    /// One claim: its findings (added to `found`), whether an error holds it, and its money.
+    fn settle_claim(
+        &self,
+        month_claims: &MonthClaims,
+        (key, lines): (ClaimKey, &ClaimLines),
+        held_by_month: bool,
+        found: &mut Vec<Finding>,
+        tally: &mut Tally,
+    ) -> Settled {
         let (patient, month, npi) = key;
-        let (pid, npi_s) = (run.ds.patients.name(patient), run.ds.npi_name(npi));
+        let (pid, npi_s) = (self.ds.patients.name(patient), self.ds.npi_name(npi));
         let Checked {
             findings: mut local,
             claimed,
             supported_pay,
-        } = run.check_claim(key, lines, &mut claimed_programs, &mut v.line_claimed);
-        local.extend(across.remove(&key).unwrap_or_default());
-        for f in &mut local {
-            f.patient_id = pid.into();
-            f.month = Some(month);
-            f.billing_npi = npi_s.into();
+        } = self.check_claim(key, lines, month_claims, &mut tally.priced);
+        if let Some(across) = self.across.get(&key) {
+            for f in across {
+                let mut f = f.clone();
+                f.patient_id = pid.into();
+                f.month = Some(month);
+                f.billing_npi = npi_s.into();
+                local.push(f);
+            }
         }
-        let programs = programs_billed(run.rules, month, lines);
-        let is_held = run.global_error
+        let programs = programs_billed(self.rules, month, lines);
+        let held = self.global_error
+            || held_by_month
             || local.iter().any(Finding::holds_month)
-            || held.holds(key, &programs);
+            || self.before.holds(key, &programs);
+        let v = &mut tally.verify;
         let entry = v.by_month.entry(month).or_default();
         entry.0 += claimed;
         v.claimed += claimed;
-        if is_held {
+        if held {
             v.at_risk += claimed;
             entry.1 += claimed;
-            claimed_amount.insert(key, claimed);
+            tally
+                .held_amount
+                .insert((pid.to_string(), month, npi_s.to_string()), claimed);
             v.held.push(HeldClaim {
                 patient_id: pid.into(),
                 month,
@@ -104,88 +236,175 @@ pub(super) fn verify(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Findin
             v.supported += claimed;
             v.claims_out += 1;
             v.clean.extend(lines.iter().map(|(i, _)| *i));
-            // The evidence may support more than was claimed.
-            for (prog, paid) in &supported_pay {
-                if let Some(o) =
-                    pm_index(run.pms, &(patient, month, npi, *prog)).map(|i| &run.outcomes[i])
-                    && o.status == Status::Clean
-                    && o.payment > *paid
-                {
-                    let left = o.payment - *paid;
-                    v.left_unbilled += left;
-                    entry.2 += left;
-                    local.push(rv001::under_claimed(o, *paid));
+        }
+        found.extend(local);
+        Settled {
+            npi,
+            held,
+            claimed,
+            supported_pay,
+        }
+    }
+
+    /// One claim's lines of each program ccm checks, against the code rules (CD) and, for
+    /// the programs checked against the evidence, the evidence (CL): RPM lines without RPM
+    /// time against the code rules alone (not priced).
+    fn check_claim(
+        &self,
+        (patient, month, npi): ClaimKey,
+        lines: &ClaimLines,
+        month_claims: &MonthClaims,
+        priced: &mut Vec<(usize, Money)>,
+    ) -> Checked {
+        let (pms, mdm) = (month_claims.pms, month_claims.complex);
+        let yr = self.rules.for_month(month);
+        let (pid, npi_s) = (self.ds.patients.name(patient), self.ds.npi_name(npi));
+        let mut out = Checked {
+            findings: Vec::new(),
+            claimed: Money::ZERO,
+            supported_pay: BTreeMap::new(),
+        };
+        for prog in crate::billing::CODE_CHECKED_PROGRAMS {
+            let pname = prog.as_str();
+            let (at, mine): (Vec<usize>, Vec<&Claim>) = lines
+                .iter()
+                .filter(|(_, c)| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
+                .map(|(i, c)| (*i, *c))
+                .unzip();
+            if mine.is_empty() {
+                continue;
+            }
+            let mut emit = Emit::claim(pid, month, npi_s, pname, std::mem::take(&mut out.findings));
+            if !checked_against_evidence(prog, !self.rpm.is_empty()) {
+                code_checks(yr, &mine, self.cfg.as_of, |_| None, &mut emit);
+                out.findings = emit.into_findings();
+                continue;
+            }
+            let evidence = if prog == Program::Rpm { self.rpm } else { pms };
+            let pm = pm_of(evidence, &(patient, month, npi, prog));
+            let empty = Pm::default();
+            let pmr = pm.unwrap_or(&empty);
+            let tday = |h: &str| {
+                let r = yr.code(h)?;
+                let idx = day_column(r.time)?;
+                // With unnamed practitioners the days' practitioner time may hold others'
+                // (TM007): the day it gives is then the earliest the threshold could have
+                // been met, still a sound bound for a date of service before it.
+                threshold_day(&pmr.days, idx, r.threshold)
+            };
+            code_checks(yr, &mine, self.cfg.as_of, tday, &mut emit);
+            for (c, &i) in mine.iter().zip(&at) {
+                let r = yr.code(&c.hcpcs).expect("filtered");
+                let fee = yr
+                    .unit_payment(&c.hcpcs, c.date_of_service)
+                    .unwrap_or_default();
+                let claimed = fee * Money::from(c.units);
+                priced.push((i, claimed));
+                out.claimed += claimed;
+                let Some(base) = (if r.is_addon {
+                    yr.code(&r.addon_to)
+                } else {
+                    Some(r)
+                }) else {
+                    continue;
+                };
+                let minutes = family_minutes(base, pmr.minutes()).unwrap_or(0);
+                let supported = if needs_mdm(base) && !mdm {
+                    0
+                } else {
+                    match units_for(base, r.is_addon.then_some(r), minutes) {
+                        None => 0,
+                        Some(u) if r.is_addon => u,
+                        Some(_) => 1,
+                    }
+                };
+                *out.supported_pay.entry(prog).or_default() +=
+                    fee * Money::from(c.units.min(supported));
+                let evidence = ClaimEvidence {
+                    claim: c,
+                    rule: r,
+                    base,
+                    minutes,
+                    supported,
+                    logged: pm.is_some(),
+                    mdm_ok: !needs_mdm(base) || mdm,
+                    program: pname,
+                    fee,
+                };
+                for check in claim_line_checks() {
+                    check(&evidence, &mut emit);
                 }
             }
+            out.findings = emit.into_findings();
         }
-        findings.extend(local);
-    }
-    // Clean months the evidence supports that were not claimed at all.
-    for ((key, _), o) in run.pms.iter().zip(run.outcomes) {
-        if o.status == Status::Clean && !claimed_programs.contains(key) {
-            v.left_unbilled += o.payment;
-            v.by_month.entry(o.month).or_default().2 += o.payment;
-            findings.push(rv001::not_claimed(o));
-        }
-    }
-    // In verify mode, the money at stake on an error that holds a month is what was claimed.
-    for f in findings
-        .iter_mut()
-        .filter(|f| f.holds_month() && f.check.effect == crate::domain::Effect::Month)
-    {
-        // None when no claim of the patient-month and practitioner was held: nothing claimed.
-        if f.month.is_some() {
-            f.amount = held
-                .key_of(f)
-                .and_then(|key| claimed_amount.get(&key))
-                .copied()
-                .filter(|a| !a.is_zero());
-        }
-    }
-    v.clean.sort_unstable();
-    // By patient id as text, not by interned number (which depends on reading order).
-    v.held.sort_by(|a, b| {
-        (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
-    });
-    v
-}
-
-/// Lines no check audits pass through unchecked, said once per code (CD007): codes ccm has
-/// no rule for, codes in its tables of a program whose claim lines it does not audit (RPM
-/// today), and other programs' codes read only as clash evidence: being in a table is not
-/// being checked.
-fn unaudited_lines(run: &VerifyRun, cf: &ClaimsFile, findings: &mut Vec<Finding>) {
-    // (code, what the tables say of it) -> the lines.
-    let mut unaudited: BTreeMap<(&str, Known), Vec<(u16, u64)>> = BTreeMap::new();
-    for c in &cf.claims {
-        let yr = run.rules.for_month(YearMonth::of(c.date_of_service));
-        let coded = yr.code(&c.hcpcs);
-        if coded
-            .and_then(|r| Program::parse(&r.program))
-            .is_some_and(|p| run.checks_evidence(p))
-        {
-            continue;
-        }
-        let known = match (yr.clash_of_code(&c.hcpcs), coded) {
-            (Some(clash), _) => Known::Evidence(&clash.program),
-            (None, Some(r)) => Known::Coded(&r.program),
-            (None, None) => Known::Not,
-        };
-        unaudited
-            .entry((&c.hcpcs, known))
-            .or_default()
-            .push((c.file, c.line));
-    }
-    for ((code, known), at) in unaudited {
-        let f = cd007::finding(code, known, at.len());
-        push_cited(findings, f, at.into_iter(), None);
+        out
     }
 }
 
-/// Rules across the practitioners of a patient-month (CD008): each practitioner's claim
-/// gets the finding with its own lines. A beneficiary is the claims' Medicare ID when a
-/// line carries one (two patient ids of one person, in exports of two practices, are one
-/// beneficiary), else the patient id.
+impl Tally {
+    /// Adds another thread's tally.
+    pub(super) fn merge(&mut self, other: Tally) {
+        let (v, o) = (&mut self.verify, other.verify);
+        v.clean.extend(o.clean);
+        v.claimed += o.claimed;
+        v.supported += o.supported;
+        v.at_risk += o.at_risk;
+        v.left_unbilled += o.left_unbilled;
+        for (m, (a, b, c)) in o.by_month {
+            let e = v.by_month.entry(m).or_default();
+            e.0 += a;
+            e.1 += b;
+            e.2 += c;
+        }
+        v.held.extend(o.held);
+        v.claims_out += o.claims_out;
+        self.priced.extend(other.priced);
+        self.held_amount.extend(other.held_amount);
+    }
+
+    /// The claims file's verdict, in a settled order; the errors found before the pass
+    /// (`before`) get the money their held claim claims.
+    pub(super) fn finish(self, cf: &ClaimsFile, before: &mut [Finding]) -> Verify {
+        let mut v = self.verify;
+        v.line_claimed = vec![None; cf.claims.len()];
+        for (i, claimed) in self.priced {
+            v.line_claimed[i] = Some(claimed);
+        }
+        for f in before.iter_mut().filter(|f| holds_claimed(f)) {
+            let Some(month) = f.month else { continue };
+            let key = (f.patient_id.to_string(), month, f.billing_npi.to_string());
+            f.amount = self.held_amount.get(&key).copied().filter(|a| !a.is_zero());
+        }
+        v.clean.sort_unstable();
+        // By patient id as text, not by interned number (which depends on reading order).
+        v.held.sort_by(|a, b| {
+            (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
+        });
+        v
+    }
+}
+
+/// Whether a finding's money, in verify mode, is what its month's held claim claims: an
+/// error that holds the month it names (not one judging claim lines: CL001 and CL002 carry
+/// their own lines' amount).
+fn holds_claimed(f: &Finding) -> bool {
+    f.holds_month() && f.check.effect == Effect::Month && f.month.is_some()
+}
+
+/// Whether a finding is of one of `programs`, or of none (or one ccm does not know): an
+/// error of one program's evidence holds only a claim that bills that program (CN001 for
+/// CCM does not hold a claim of 99457 or G0557 alone); one of no program holds any.
+fn of_programs(f: &Finding, programs: &[&'static str]) -> bool {
+    match Program::parse(&f.program) {
+        Some(p) => programs.contains(&p.as_str()),
+        None => true,
+    }
+}
+
+/// Rules across the practitioners of a patient-month (CD008, CD010, CD011): each
+/// practitioner's claim gets the finding with its own lines. A beneficiary is the claims'
+/// Medicare ID when a line carries one (two patient ids of one person, in exports of two
+/// practices, are one beneficiary), else the patient id.
 fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, Vec<Finding>> {
     let mut across: HashMap<ClaimKey, Vec<Finding>> = HashMap::new();
     let mut month_lines: BTreeMap<(Result<&str, u32>, YearMonth), Vec<&Claim>> = BTreeMap::new();
@@ -225,7 +444,7 @@ fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, V
 
 /// The programs a claim's lines bill, by ccm's tables (codes.csv, else the clash table's
 /// codes), sorted and once each. A code in neither bills no program ccm knows.
-fn programs_billed(rules: &Ruleset, month: YearMonth, lines: &ClaimGroup) -> Vec<&'static str> {
+fn programs_billed(rules: &Ruleset, month: YearMonth, lines: &ClaimLines) -> Vec<&'static str> {
     let yr = rules.for_month(month);
     let mut out: Vec<&'static str> = lines
         .iter()
@@ -242,17 +461,13 @@ fn programs_billed(rules: &Ruleset, month: YearMonth, lines: &ClaimGroup) -> Vec
     out
 }
 
-/// The claims an error from the evidence holds, by claim, or by patient-month when the
-/// error names no practitioner (it holds every practitioner's claim that month), each with
-/// the error's program: an error of one program's evidence holds only a claim that bills
-/// that program (CN001 for CCM does not hold a claim of 99457 or G0557 alone); one of no
-/// program holds any. Findings carry ids as text; they are read back to the claims'
-/// interned ids here, once.
+/// The claims the errors found before the pass hold, by claim, or by patient-month when
+/// the error names no practitioner (it holds every practitioner's claim that month), each
+/// with the error's program ([`of_programs`]). Findings carry ids as text; they are read
+/// back to the claims' interned ids here, once.
 struct Held {
     claims: HashSet<(ClaimKey, &'static str)>,
     months: HashSet<(u32, YearMonth, &'static str)>,
-    patient_of: HashMap<String, u32>,
-    npi_of: HashMap<String, u32>,
 }
 
 /// A finding's program as the held sets key it: "" for none (or one ccm does not know).
@@ -261,26 +476,25 @@ fn program_key(f: &Finding) -> &'static str {
 }
 
 impl Held {
-    fn of(ds: &Dataset, groups: &BTreeMap<ClaimKey, ClaimGroup>, findings: &[Finding]) -> Held {
+    fn of(ds: &Dataset, groups: &[(ClaimKey, ClaimLines)], findings: &[Finding]) -> Held {
         let mut h = Held {
             claims: HashSet::new(),
             months: HashSet::new(),
-            patient_of: HashMap::new(),
-            npi_of: HashMap::new(),
         };
-        for &(patient, _, npi) in groups.keys() {
-            h.patient_of
-                .insert(ds.patients.name(patient).to_string(), patient);
-            h.npi_of.insert(ds.npi_name(npi).to_string(), npi);
+        let mut patient_of: HashMap<&str, u32> = HashMap::new();
+        let mut npi_of: HashMap<&str, u32> = HashMap::new();
+        for &((patient, _, npi), _) in groups {
+            patient_of.insert(ds.patients.name(patient), patient);
+            npi_of.insert(ds.npi_name(npi), npi);
         }
         for f in findings.iter().filter(|f| f.holds_month()) {
-            let (Some(m), Some(&p)) = (f.month, h.patient_of.get(&*f.patient_id)) else {
+            let (Some(m), Some(&p)) = (f.month, patient_of.get(&*f.patient_id)) else {
                 continue;
             };
             let program = program_key(f);
             if f.billing_npi.is_empty() {
                 h.months.insert((p, m, program));
-            } else if let Some(&n) = h.npi_of.get(&*f.billing_npi) {
+            } else if let Some(&n) = npi_of.get(&*f.billing_npi) {
                 h.claims.insert(((p, m, n), program));
             }
         }
@@ -292,129 +506,5 @@ impl Held {
         std::iter::once("")
             .chain(programs.iter().copied())
             .any(|p| self.claims.contains(&(key, p)) || self.months.contains(&(key.0, key.1, p)))
-    }
-
-    /// The claim a finding is about, when one with its patient and practitioner is claimed.
-    fn key_of(&self, f: &Finding) -> Option<ClaimKey> {
-        Some((
-            *self.patient_of.get(&*f.patient_id)?,
-            f.month?,
-            *self.npi_of.get(&*f.billing_npi)?,
-        ))
-    }
-}
-
-impl VerifyRun<'_> {
-    /// Whether a program's claim lines are checked against the evidence: CCM and PCM
-    /// always, RPM when the time log has RPM time (without it, ccm cannot tell what an RPM
-    /// line's minutes were, and says the lines are not audited: CD007).
-    fn checks_evidence(&self, p: Program) -> bool {
-        crate::billing::VERIFIED_PROGRAMS.contains(&p)
-            || (p == Program::Rpm && !self.rpm.is_empty())
-    }
-
-    /// One claim's lines of each verified program checked against the code rules (CD) and
-    /// the evidence (CL), and its RPM lines against the code rules alone: the findings, what
-    /// the lines claim, and what the evidence supports.
-    fn check_claim(
-        &self,
-        (patient, month, npi): ClaimKey,
-        lines: &ClaimGroup,
-        claimed_programs: &mut HashSet<Key>,
-        line_claimed: &mut [Option<Money>],
-    ) -> Checked {
-        let yr = self.rules.for_month(month);
-        let mdm = self.complex_months.contains(&(patient, month));
-        let mut out = Checked {
-            findings: Vec::new(),
-            claimed: Money::ZERO,
-            supported_pay: BTreeMap::new(),
-        };
-        for prog in crate::billing::CODE_CHECKED_PROGRAMS {
-            let pname = prog.as_str();
-            let (at, mine): (Vec<usize>, Vec<&Claim>) = lines
-                .iter()
-                .filter(|(_, c)| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
-                .map(|(i, c)| (*i, *c))
-                .unzip();
-            if mine.is_empty() {
-                continue;
-            }
-            // RPM lines without RPM time logged: the code rules only (not priced, not
-            // checked against evidence).
-            if !self.checks_evidence(prog) {
-                let mut found = code_findings(yr, pname, &mine, self.cfg.as_of, |_| None);
-                for f in &mut found {
-                    f.program = pname.into();
-                }
-                out.findings.extend(found);
-                continue;
-            }
-            claimed_programs.insert((patient, month, npi, prog));
-            let evidence = if prog == Program::Rpm {
-                self.rpm
-            } else {
-                self.pms
-            };
-            let pm = pm_of(evidence, &(patient, month, npi, prog));
-            let empty = Pm::default();
-            let pmr = pm.unwrap_or(&empty);
-            let tday = |h: &str| {
-                let r = yr.code(h)?;
-                let idx = day_column(r.time)?;
-                // With unnamed practitioners the days' practitioner time may hold others'
-                // (TM007): the day it gives is then the earliest the threshold could have
-                // been met, still a sound bound for a date of service before it.
-                threshold_day(&pmr.days, idx, r.threshold)
-            };
-            let mut found = code_findings(yr, pname, &mine, self.cfg.as_of, tday);
-            for (c, &i) in mine.iter().zip(&at) {
-                let r = yr.code(&c.hcpcs).expect("filtered");
-                let fee = yr
-                    .unit_payment(&c.hcpcs, c.date_of_service)
-                    .unwrap_or_default();
-                let claimed = fee * Money::from(c.units);
-                line_claimed[i] = Some(claimed);
-                out.claimed += claimed;
-                let Some(base) = (if r.is_addon {
-                    yr.code(&r.addon_to)
-                } else {
-                    Some(r)
-                }) else {
-                    continue;
-                };
-                let minutes = family_minutes(base, pmr.minutes()).unwrap_or(0);
-                let supported = if needs_mdm(base) && !mdm {
-                    0
-                } else {
-                    match units_for(base, r.is_addon.then_some(r), minutes) {
-                        None => 0,
-                        Some(u) if r.is_addon => u,
-                        Some(_) => 1,
-                    }
-                };
-                *out.supported_pay.entry(prog).or_default() +=
-                    fee * Money::from(c.units.min(supported));
-                let evidence = ClaimEvidence {
-                    claim: c,
-                    rule: r,
-                    base,
-                    minutes,
-                    supported,
-                    logged: pm.is_some(),
-                    mdm_ok: !needs_mdm(base) || mdm,
-                    program: pname,
-                    fee,
-                };
-                for check in claim_line_checks() {
-                    check(&evidence, &mut found);
-                }
-            }
-            for f in &mut found {
-                f.program = pname.into();
-            }
-            out.findings.extend(found);
-        }
-        out
     }
 }

@@ -1,7 +1,6 @@
 //! CL001 claim-unsupported: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::checks::Finding;
-use crate::checks::scope::ClaimEvidence;
+use crate::checks::scope::{ClaimEvidence, Emit};
 use crate::domain::Money;
 use crate::rules::{CodeRule, TimeKind};
 
@@ -26,7 +25,7 @@ check! {
 }
 
 /// A claimed line the evidence supports no unit of; the amount at risk is the line's.
-pub fn check(e: &ClaimEvidence, out: &mut Vec<Finding>) {
+pub fn check(e: &ClaimEvidence, emit: &mut Emit) {
     if e.supported > 0 {
         return;
     }
@@ -50,11 +49,12 @@ pub fn check(e: &ClaimEvidence, out: &mut Vec<Finding>) {
             base.threshold
         )
     };
-    let mut f = Finding::new(&CL001, format!("{} is not supported: {why}", c.hcpcs))
+    let mut f = emit
+        .finding(&CL001, format!("{} is not supported: {why}", c.hcpcs))
         .at(c.file, c.line)
         .minutes(minutes);
     f.amount = Some(e.fee * Money::from(c.units));
-    out.push(f);
+    emit.push(f);
 }
 
 /// The minutes a family counts, as messages name them.

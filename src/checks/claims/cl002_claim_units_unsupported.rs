@@ -1,8 +1,7 @@
 //! CL002 claim-units-unsupported: the check's definition (its `ccm explain` text) and its logic.
 
 use super::cl001::whose;
-use crate::checks::Finding;
-use crate::checks::scope::ClaimEvidence;
+use crate::checks::scope::{ClaimEvidence, Emit};
 use crate::domain::Money;
 
 check! {
@@ -20,24 +19,25 @@ check! {
 }
 
 /// More add-on units claimed than the minutes support; the amount at risk is the excess.
-pub fn check(e: &ClaimEvidence, out: &mut Vec<Finding>) {
+pub fn check(e: &ClaimEvidence, emit: &mut Emit) {
     let c = e.claim;
     if e.supported == 0 || !e.rule.is_addon || c.units <= e.supported {
         return;
     }
-    let mut f = Finding::new(
-        &CL002,
-        format!(
-            "{} x{} claimed; {} {} support {}",
-            c.hcpcs,
-            c.units,
-            e.minutes,
-            whose(e.base),
-            e.supported
-        ),
-    )
-    .at(c.file, c.line)
-    .minutes(e.minutes);
+    let mut f = emit
+        .finding(
+            &CL002,
+            format!(
+                "{} x{} claimed; {} {} support {}",
+                c.hcpcs,
+                c.units,
+                e.minutes,
+                whose(e.base),
+                e.supported
+            ),
+        )
+        .at(c.file, c.line)
+        .minutes(e.minutes);
     f.amount = Some(e.fee * Money::from(c.units - e.supported));
-    out.push(f);
+    emit.push(f);
 }

@@ -1,8 +1,8 @@
 //! RV001 under-billed: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::billing::{ClaimLine, Outcome};
-use crate::checks::Finding;
-use crate::domain::{Money, money_str};
+use crate::billing::ClaimLine;
+use crate::checks::scope::{Emit, Unbilled};
+use crate::domain::money_str;
 
 check! {
     RV001, "RV001", "under-billed", Info,
@@ -20,45 +20,29 @@ check! {
           lines in clean_claims.csv.",
 }
 
-/// A clean month whose claim lines support less than the evidence: the difference.
-pub fn under_claimed(o: &Outcome, paid: Money) -> Finding {
-    let mut f = Finding::new(
-        &RV001,
-        format!(
+/// A clean patient-month the evidence supports beyond what was claimed (billing decided
+/// how much: [`crate::billing::left_unbilled`]): not claimed at all, or claim lines that
+/// support less than the evidence.
+pub fn check(u: &Unbilled, emit: &mut Emit) {
+    let o = u.outcome;
+    let message = match u.paid {
+        None => format!(
+            "not claimed: the evidence supports {} ({} minutes) paying ${}",
+            describe(&o.lines),
+            o.minutes,
+            money_str(o.payment)
+        ),
+        Some(paid) => format!(
             "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
             describe(&o.lines),
             o.minutes,
             money_str(o.payment),
             money_str(paid)
         ),
-    )
-    .patient(&o.patient_id)
-    .month(o.month)
-    .npi(&o.billing_npi)
-    .program(o.program)
-    .minutes(o.minutes);
-    f.amount = Some(o.payment - paid);
-    f
-}
-
-/// A clean month the evidence supports that was not claimed at all.
-pub fn not_claimed(o: &Outcome) -> Finding {
-    let mut f = Finding::new(
-        &RV001,
-        format!(
-            "not claimed: the evidence supports {} ({} minutes) paying ${}",
-            describe(&o.lines),
-            o.minutes,
-            money_str(o.payment)
-        ),
-    )
-    .patient(&o.patient_id)
-    .month(o.month)
-    .npi(&o.billing_npi)
-    .program(o.program)
-    .minutes(o.minutes);
-    f.amount = Some(o.payment);
-    f
+    };
+    let mut f = emit.finding(&RV001, message).minutes(o.minutes);
+    f.amount = Some(u.left);
+    emit.push(f);
 }
 
 /// "99490 + 99439 x2" for a set of lines.

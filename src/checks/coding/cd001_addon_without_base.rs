@@ -1,8 +1,7 @@
 //! CD001 addon-without-base: the check's definition (its `ccm explain` text) and its logic.
 
 use super::orphan_addons;
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup};
+use crate::checks::scope::{ClaimGroup, Emit};
 
 check! {
     CD001, "CD001", "addon-without-base", Error,
@@ -19,16 +18,15 @@ check! {
 }
 
 /// An add-on claimed with no base at all that month.
-pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+pub fn check(g: &ClaimGroup, emit: &mut Emit) {
     for (h, base, others) in orphan_addons(g) {
         if others.is_empty() {
-            out.push((
-                Finding::new(
-                    &CD001,
-                    format!("add-on {h} is claimed without its base {base}"),
-                ),
+            g.cite(
+                emit,
+                &CD001,
+                format!("add-on {h} is claimed without its base {base}"),
                 g.lines_of(h),
-            ));
+            );
         }
     }
 }

@@ -1,8 +1,7 @@
 //! CD002 addon-wrong-base: the check's definition (its `ccm explain` text) and its logic.
 
 use super::orphan_addons;
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup};
+use crate::checks::scope::{ClaimGroup, Emit};
 
 check! {
     CD002, "CD002", "addon-wrong-base", Error,
@@ -18,16 +17,15 @@ check! {
 }
 
 /// An add-on claimed beside a base it does not belong to.
-pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+pub fn check(g: &ClaimGroup, emit: &mut Emit) {
     for (h, base, others) in orphan_addons(g) {
         if !others.is_empty() {
-            out.push((
-                Finding::new(
-                    &CD002,
-                    format!("add-on {h} belongs with {base}, not {}", others.join(", ")),
-                ),
+            g.cite(
+                emit,
+                &CD002,
+                format!("add-on {h} belongs with {base}, not {}", others.join(", ")),
                 g.lines_of(h),
-            ));
+            );
         }
     }
 }

@@ -1,7 +1,6 @@
 //! CD003 units-over-limit: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup};
+use crate::checks::scope::{ClaimGroup, Emit};
 
 check! {
     CD003, "CD003", "units-over-limit", Error,
@@ -16,7 +15,7 @@ check! {
 }
 
 /// A code's units in the month above its cap (the MUE).
-pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+pub fn check(g: &ClaimGroup, emit: &mut Emit) {
     for &h in g.codes {
         let Some(r) = g.rule(h) else { continue };
         let units: u32 = g
@@ -26,16 +25,15 @@ pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
             .map(|c| c.units)
             .sum();
         if units > r.unit_cap {
-            out.push((
-                Finding::new(
-                    &CD003,
-                    format!(
-                        "{units} unit(s) of {h} in one month; the cap is {}",
-                        r.unit_cap
-                    ),
+            g.cite(
+                emit,
+                &CD003,
+                format!(
+                    "{units} unit(s) of {h} in one month; the cap is {}",
+                    r.unit_cap
                 ),
                 g.lines_of(h),
-            ));
+            );
         }
     }
 }

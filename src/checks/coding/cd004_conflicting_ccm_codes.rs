@@ -1,7 +1,6 @@
 //! CD004 conflicting-ccm-codes: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup};
+use crate::checks::scope::{ClaimGroup, Emit};
 
 check! {
     CD004, "CD004", "conflicting-ccm-codes", Error,
@@ -16,7 +15,7 @@ check! {
 }
 
 /// More than one family of the program in one month.
-pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+pub fn check(g: &ClaimGroup, emit: &mut Emit) {
     let mut families: Vec<&str> = g
         .codes
         .iter()
@@ -26,16 +25,15 @@ pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
     families.sort_unstable();
     families.dedup();
     if families.len() > 1 {
-        out.push((
-            Finding::new(
-                &CD004,
-                format!(
-                    "more than one {} family in one month: {}",
-                    g.program,
-                    g.codes.join(", ")
-                ),
+        g.cite(
+            emit,
+            &CD004,
+            format!(
+                "more than one {} family in one month: {}",
+                g.program,
+                g.codes.join(", ")
             ),
             g.lines.iter().map(|c| c.line).collect(),
-        ));
+        );
     }
 }

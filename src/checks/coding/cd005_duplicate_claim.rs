@@ -1,7 +1,6 @@
 //! CD005 duplicate-claim: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup};
+use crate::checks::scope::{ClaimGroup, Emit};
 
 check! {
     CD005, "CD005", "duplicate-claim", Error,
@@ -16,19 +15,16 @@ check! {
 }
 
 /// A code on more than one line of the month.
-pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+pub fn check(g: &ClaimGroup, emit: &mut Emit) {
     for &h in g.codes {
         let n = g.lines.iter().filter(|c| c.hcpcs == h).count();
         if n > 1 {
-            out.push((
-                Finding::new(
-                    &CD005,
-                    format!(
-                        "{h} appears on {n} claim lines for this month; units belong on one line"
-                    ),
-                ),
+            g.cite(
+                emit,
+                &CD005,
+                format!("{h} appears on {n} claim lines for this month; units belong on one line"),
                 g.lines_of(h),
-            ));
+            );
         }
     }
 }

@@ -1,7 +1,6 @@
 //! CD006 date-of-service-invalid: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup};
+use crate::checks::scope::{ClaimGroup, Emit};
 
 check! {
     CD006, "CD006", "date-of-service-invalid", Error,
@@ -17,35 +16,33 @@ check! {
 }
 
 /// A line dated after the as-of date, or a base dated before its threshold was met.
-pub fn check(g: &ClaimGroup, out: &mut Vec<Cited>) {
+pub fn check(g: &ClaimGroup, emit: &mut Emit) {
     let as_of = g.as_of;
     for c in g.lines {
         let Some(r) = g.rule(&c.hcpcs) else { continue };
         if c.date_of_service > as_of {
-            out.push((
-                Finding::new(
-                    &CD006,
-                    format!(
-                        "{} is dated {}, after the as-of date {as_of}",
-                        c.hcpcs, c.date_of_service
-                    ),
+            g.cite(
+                emit,
+                &CD006,
+                format!(
+                    "{} is dated {}, after the as-of date {as_of}",
+                    c.hcpcs, c.date_of_service
                 ),
                 vec![c.line],
-            ));
+            );
         } else if !r.is_addon
             && let Some(day) = (g.threshold_day)(&c.hcpcs)
             && c.date_of_service < day
         {
-            out.push((
-                Finding::new(
-                    &CD006,
-                    format!(
-                        "{} is dated {}, before its threshold was met on {day}",
-                        c.hcpcs, c.date_of_service
-                    ),
+            g.cite(
+                emit,
+                &CD006,
+                format!(
+                    "{} is dated {}, before its threshold was met on {day}",
+                    c.hcpcs, c.date_of_service
                 ),
                 vec![c.line],
-            ));
+            );
         }
     }
 }

@@ -1,6 +1,9 @@
 //! CD007 code-not-audited: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::domain::Finding;
+use crate::billing::checked_against_evidence;
+use crate::checks::scope::{RunFacts, push_cited};
+use crate::domain::{Finding, Program, YearMonth};
+use std::collections::BTreeMap;
 
 check! {
     CD007, "CD007", "code-not-audited", Info,
@@ -56,4 +59,38 @@ pub fn finding(code: &str, known: Known, lines: usize) -> Finding {
             ),
         },
     )
+}
+
+/// Lines no check audits, said once per code over the claims file: codes ccm has no rule
+/// for, codes in its tables of a program whose claim lines it does not check against the
+/// evidence (RPM without RPM time), and other programs' codes read only as clash evidence:
+/// being in a table is not being checked.
+pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
+    let Some(cf) = &run.ds.claims else {
+        return;
+    };
+    // (code, what the tables say of it) -> the lines.
+    let mut unaudited: BTreeMap<(&str, Known), Vec<(u16, u64)>> = BTreeMap::new();
+    for c in &cf.claims {
+        let yr = run.rules.for_month(YearMonth::of(c.date_of_service));
+        let coded = yr.code(&c.hcpcs);
+        if coded
+            .and_then(|r| Program::parse(&r.program))
+            .is_some_and(|p| checked_against_evidence(p, run.rpm_time))
+        {
+            continue;
+        }
+        let known = match (yr.clash_of_code(&c.hcpcs), coded) {
+            (Some(clash), _) => Known::Evidence(&clash.program),
+            (None, Some(r)) => Known::Coded(&r.program),
+            (None, None) => Known::Not,
+        };
+        unaudited
+            .entry((&c.hcpcs, known))
+            .or_default()
+            .push((c.file, c.line));
+    }
+    for ((code, known), at) in unaudited {
+        push_cited(out, finding(code, known, at.len()), at.into_iter(), None);
+    }
 }

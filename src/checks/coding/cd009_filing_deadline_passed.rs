@@ -2,7 +2,7 @@
 
 use crate::billing::{MonthWindow, filing_deadline};
 use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimGroup, Decision, Emit, PatientMonth, RunFacts};
+use crate::checks::scope::{ClaimGroup, Decision, Emit, PatientMonth, RunFacts};
 use crate::domain::YearMonth;
 
 check! {
@@ -66,7 +66,7 @@ pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
 }
 
 /// Verify mode: a claim line past its deadline that was not submitted in time.
-pub fn claims(g: &ClaimGroup, out: &mut Vec<Cited>) {
+pub fn claims(g: &ClaimGroup, emit: &mut Emit) {
     for c in g.lines {
         let deadline = filing_deadline(c.date_of_service);
         let msg = match c.submitted {
@@ -81,6 +81,6 @@ pub fn claims(g: &ClaimGroup, out: &mut Vec<Cited>) {
             ),
             None => continue,
         };
-        out.push((Finding::new(&CD009, msg), vec![c.line]));
+        g.cite(emit, &CD009, msg, vec![c.line]);
     }
 }

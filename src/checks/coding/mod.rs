@@ -37,39 +37,37 @@ pub use cd009::CD009;
 pub use cd010::CD010;
 pub use cd011::CD011;
 
-use super::Finding;
-use super::scope::{Cited, ClaimGroup};
+use super::scope::{ClaimGroup, Emit};
 use crate::domain::Claim;
 use crate::rules::YearRules;
 use chrono::NaiveDate;
 
-/// Code-rule findings for one patient-month and practitioner's claim lines of one program
-/// (`lines` hold only that program's codes): every claim-group check of the registry.
-/// `threshold_day` gives the day a base code's threshold was met, if it was.
-pub fn code_findings(
+/// The code rules on one patient-month and practitioner's claim lines of one program
+/// (`lines` hold only that program's codes, from one claims file): every claim-group check
+/// of the registry, writing through `emit`. `threshold_day` gives the day a base code's
+/// threshold was met, if it was.
+pub fn code_checks(
     yr: &YearRules,
-    program: &str,
     lines: &[&Claim],
     as_of: NaiveDate,
     threshold_day: impl Fn(&str) -> Option<NaiveDate>,
-) -> Vec<Finding> {
+    emit: &mut Emit,
+) {
     let mut codes: Vec<&str> = lines.iter().map(|c| c.hcpcs.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
     let group = ClaimGroup {
-        program,
+        program: emit.program,
         year: yr,
         lines,
         codes: &codes,
         as_of,
         threshold_day: &threshold_day,
+        file: lines.first().map_or(0, |c| c.file),
     };
-    let mut out: Vec<Cited> = Vec::new();
     for check in super::claim_group_checks() {
-        check(&group, &mut out);
+        check(&group, emit);
     }
-    let file = lines.first().map_or(0, |c| c.file);
-    out.into_iter().map(|(f, l)| f.at_lines(file, l)).collect()
 }
 
 /// The add-on codes claimed without their own base, with the other bases claimed beside
