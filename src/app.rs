@@ -256,7 +256,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         || plan.xlsx.is_some()
         || (!plan.quiet && plan.format == Format::Table)
     {
-        report::lists(&ds, &result, &rules, &cfg)
+        report::lists(&ds, &result, &rules)
     } else {
         report::Lists::default()
     };

@@ -113,6 +113,9 @@ pub struct HeldClaim {
     /// only findings of these programs, or of none, hold it.
     pub programs: Vec<&'static str>,
     pub claimed: Money,
+    /// Why it is held, and where to fix it, once every finding is made
+    /// ([`crate::billing::Holds`]).
+    pub why: crate::billing::Why,
 }
 
 impl Audit {

@@ -7,8 +7,8 @@ use super::{MonthWindow, Status};
 use crate::config::DosMode;
 
 /// One patient-month's decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Decision {
+#[derive(Clone, Copy, Debug)]
+pub struct Decision<'r> {
     /// Whether the minutes reach any family.
     pub billable: bool,
     /// Whether an error finding holds the month (`Finding::holds_month`, or a run-wide
@@ -24,9 +24,12 @@ pub struct Decision {
     pub late: bool,
     /// The outcome's status, from the above and the date-of-service mode.
     pub status: Status,
+    /// A month in progress that no error holds: the block nearest to its minutes over all
+    /// the program's families ([`super::nearest_block`]; RV002 reads it). `None` otherwise.
+    pub nearest: Option<super::Nearest<'r>>,
 }
 
-impl Decision {
+impl<'r> Decision<'r> {
     /// A month an error holds is blocked, whatever its minutes: never "below threshold,
     /// N more needed" (more minutes would not make it billable). An open month's month-end
     /// lines wait for its last day; with dates of service at the threshold they need not.
@@ -38,7 +41,7 @@ impl Decision {
         complex: bool,
         late: bool,
         dos: DosMode,
-    ) -> Decision {
+    ) -> Decision<'r> {
         let status = if !billable && has_error {
             Status::Blocked
         } else if !billable {
@@ -57,7 +60,24 @@ impl Decision {
             complex,
             late: late && billable,
             status,
+            nearest: None,
         }
+    }
+
+    /// The decision with its nearest block, for a month in progress that no error holds
+    /// (the months RV002 speaks of; no other reads it).
+    pub fn with_nearest(
+        self,
+        yr: &'r crate::rules::YearRules,
+        program: &str,
+        minutes: super::MonthMinutes,
+    ) -> Decision<'r> {
+        let nearest = if !self.has_error && self.window.in_progress() {
+            super::nearest_block(yr, program, minutes, self.complex)
+        } else {
+            None
+        };
+        Decision { nearest, ..self }
     }
 }
 

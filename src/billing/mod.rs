@@ -2,12 +2,14 @@
 //! the one that pays most, its units, date of service and payment.
 
 mod decision;
+mod hold;
 mod next;
 mod outcome;
 mod window;
 
 pub use decision::Decision;
-pub use next::{Next, next_paying_block};
+pub use hold::{Holds, Why};
+pub use next::{Nearest, Next, nearest_block, next_paying_block, worklist_next};
 pub use outcome::{ClaimLine, Outcome, Status};
 pub use window::{MonthWindow, filing_deadline};
 

@@ -3,15 +3,15 @@
 
 use super::{MonthMinutes, Outcome, family_minutes, needs_mdm, next_block, select};
 use crate::config::DosMode;
-use crate::domain::{Money, Secs};
-use crate::rules::{TimeKind, YearRules};
+use crate::domain::{Money, Secs, Text};
+use crate::rules::{CodeRule, TimeKind, YearRules};
 
 /// The next billable block of an open month: the fewest further minutes that raise what
 /// the month pays, and the code they reach.
-#[derive(Clone, Copy, Debug)]
-pub struct Next<'a> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Next {
     /// The code the block adds: a base code, or an add-on.
-    pub code: &'a str,
+    pub code: Text,
     /// That code's units once the block is reached (1 for a base code).
     pub units: u32,
     /// Whole minutes still needed.
@@ -29,7 +29,7 @@ pub struct Next<'a> {
 /// month would then pay more than now ([`select`], priced at the month's end); the fewest
 /// minutes win, then the most paid. A practitioner's minutes count toward the clinical-staff
 /// total as well.
-pub fn next_paying_block<'a>(yr: &'a YearRules, o: &Outcome, mdm: bool) -> Option<Next<'a>> {
+pub fn next_paying_block(yr: &YearRules, o: &Outcome, mdm: bool) -> Option<Next> {
     let mm = |total: u32, prac: u32| MonthMinutes {
         total: Secs::of_minutes(total),
         practitioner: Secs::of_minutes(prac),
@@ -72,13 +72,70 @@ pub fn next_paying_block<'a>(yr: &'a YearRules, o: &Outcome, mdm: bool) -> Optio
         if paid <= now {
             continue;
         }
-        if best.is_none_or(|b| gap < b.minutes || (gap == b.minutes && paid > b.pays)) {
+        if best
+            .as_ref()
+            .is_none_or(|b| gap < b.minutes || (gap == b.minutes && paid > b.pays))
+        {
             best = Some(Next {
-                code,
+                code: code.into(),
                 units,
                 minutes: gap,
                 time: base.time,
                 pays: paid,
+            });
+        }
+    }
+    best
+}
+
+/// The decision record's next block, for the worklist: a month in progress on the as-of
+/// date ([`super::MonthWindow::in_progress`]) gets its next paying block; any other gets
+/// none (it is not on the worklist).
+pub fn worklist_next(yr: &YearRules, o: &Outcome) -> Option<Box<Next>> {
+    if !o.window.in_progress() {
+        return None;
+    }
+    next_paying_block(yr, o, o.complex).map(Box::new)
+}
+
+/// The block nearest to the minutes over all of a program's families, paying more or not
+/// (RV002 names it when it is a few minutes away).
+#[derive(Clone, Copy, Debug)]
+pub struct Nearest<'r> {
+    /// Whole minutes still needed.
+    pub gap: u32,
+    /// The code the block bills (a base, or an add-on).
+    pub code: &'r CodeRule,
+    /// That code's units once reached (1 for a base).
+    pub units: u32,
+}
+
+/// Over the program's families (complex CCM only when `complex`), the next block each can
+/// reach ([`next_block`]); the fewest minutes win, the first family in codes.csv on a tie.
+pub fn nearest_block<'r>(
+    yr: &'r YearRules,
+    program: &str,
+    minutes: super::MonthMinutes,
+    complex: bool,
+) -> Option<Nearest<'r>> {
+    let mut best: Option<Nearest> = None;
+    for base in yr
+        .codes
+        .iter()
+        .filter(|c| c.program == program && !c.is_addon && (complex || !needs_mdm(c)))
+    {
+        let Some(have) = family_minutes(base, minutes) else {
+            continue;
+        };
+        let Some(next) = next_block(base, yr.addon_of(&base.hcpcs), have) else {
+            continue;
+        };
+        let gap = next.target - have;
+        if best.is_none_or(|b| gap < b.gap) {
+            best = Some(Nearest {
+                gap,
+                code: next.code,
+                units: next.units,
             });
         }
     }

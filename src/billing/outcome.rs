@@ -65,4 +65,12 @@ pub struct Outcome {
     pub lines: Vec<ClaimLine>,
     /// What those lines would pay.
     pub payment: Money,
+    /// The month on the as-of date (open, in progress, days left).
+    pub window: super::MonthWindow,
+    /// A month in progress: the next block of minutes that raises what it pays (the
+    /// worklist's), decided once ([`super::worklist_next`]).
+    pub next: Option<Box<super::Next>>,
+    /// Why the month is held, and where to fix it, once every finding is made
+    /// ([`super::Holds::explain`]): kept for a month the held list or the worklist shows.
+    pub why: Option<Box<super::Why>>,
 }

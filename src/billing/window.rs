@@ -38,6 +38,14 @@ impl MonthWindow {
     pub fn too_late_to_file(self, dos: NaiveDate) -> bool {
         self.as_of > filing_deadline(dos)
     }
+
+    /// Derive mode's filing rule, decided here once: lines dated `dos` are held when their
+    /// deadline has passed. In verify mode (`claims_given`) never: the claims file says what
+    /// was filed, and CD009 judges its lines. With `dos` the month's last day, it says
+    /// whether every line of the month is held (CD009's one finding for the month).
+    pub fn held_as_late(self, dos: NaiveDate, claims_given: bool) -> bool {
+        !claims_given && self.too_late_to_file(dos)
+    }
 }
 
 /// The last day a Medicare Part B claim line dated `dos` may be filed: 12 months (one

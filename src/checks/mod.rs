@@ -204,6 +204,14 @@ pub fn run_checks() -> impl Iterator<Item = fn(&RunFacts, &mut Vec<Finding>)> {
     })
 }
 
+/// A check's place in the catalogue (`ccm rules` order). Checks are compared by code: a
+/// `const` check may sit at more than one address.
+pub fn rank(c: &Check) -> usize {
+    registry()
+        .position(|r| r.code == c.code)
+        .unwrap_or(usize::MAX)
+}
+
 /// Whether `code` names a check of the catalogue (what the rules tables may cite).
 pub fn is_check(code: &str) -> bool {
     lookup(code).is_some()
@@ -272,6 +280,16 @@ mod tests {
                 "{}: the same fix as another check",
                 c.code
             );
+        }
+    }
+
+    /// A `const` check named in another module may sit at another address than the
+    /// registry's: its place in the catalogue is found by code.
+    #[test]
+    fn checks_are_ranked_by_code_in_catalogue_order() {
+        assert!(rank(&eligibility::EL001) < rank(&overlap::OV002));
+        for (i, c) in registry().enumerate() {
+            assert_eq!(rank(c), i);
         }
     }
 

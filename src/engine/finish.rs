@@ -11,6 +11,7 @@ use super::staff::{StaffDays, staff_day_checks};
 use super::verify::{Claims, Tally};
 use super::{Auditor, Key, billable};
 use crate::audit::Audit;
+use crate::billing::Holds;
 use crate::checks::ingest::{in003, in004};
 use crate::checks::row_state::{RowState, RowTag, ladder};
 use crate::checks::scope::{OtherProgramRow, RunFacts};
@@ -106,11 +107,12 @@ impl Auditor<'_> {
         let mut tally = Tally::default();
         let mut outcomes = stage.check_all(issues_of, &mut findings, &mut raised, &mut tally);
         notes.extend(raised.into_iter().map(String::from));
-        let verify = ds
+        let mut verify = ds
             .claims
             .as_ref()
             .map(|cf| tally.finish(cf, &mut findings[..before]));
         order_results(ds, &mut findings, &mut outcomes);
+        explain_holds(&findings, &mut outcomes, verify.as_mut());
         let recon = reconcile(ds, &states);
         Audit {
             findings,
@@ -280,6 +282,34 @@ impl Auditor<'_> {
             live,
             other_programs,
         }
+    }
+}
+
+/// Why each month a list shows is held, decided once every finding is made (and ordered:
+/// [`Holds`] then indexes them in one pass) and kept on its decision record: the outcome,
+/// or in verify mode the held claim. Nothing is worked out when no list shows any.
+fn explain_holds(
+    findings: &[Finding],
+    outcomes: &mut [crate::audit::Outcome],
+    verify: Option<&mut crate::audit::Verify>,
+) {
+    let derive = verify.is_none();
+    let needed = match &verify {
+        Some(v) => !v.held.is_empty(),
+        None => outcomes
+            .iter()
+            .any(|o| o.status == crate::audit::Status::Blocked),
+    } || outcomes.iter().any(|o| o.window.in_progress());
+    if !needed {
+        return;
+    }
+    let rank = |c: &'static crate::domain::Check| crate::checks::rank(c);
+    let holds = Holds::new(findings, &rank);
+    for o in outcomes.iter_mut() {
+        holds.explain(o, derive);
+    }
+    for h in verify.map(|v| v.held.iter_mut()).into_iter().flatten() {
+        h.why = holds.why(&h.patient_id, h.month, &h.billing_npi, &h.programs);
     }
 }
 

@@ -7,7 +7,7 @@ use super::evidence::{ByPatient, Pm, RowIssues, pm_of};
 use super::verify::{ClaimKey, ClaimLines, Claims, MonthClaims, Tally};
 use super::{Auditor, Key};
 use crate::audit::{Outcome, Status};
-use crate::billing::{MonthWindow, select};
+use crate::billing::{MonthWindow, select, worklist_next};
 use crate::checks::eligibility::conditions;
 use crate::checks::overlap::clashes;
 use crate::checks::row_state::RowTag;
@@ -332,8 +332,9 @@ impl Months<'_> {
             None => (Vec::new(), Money::ZERO, None, Vec::new()),
         };
         // In verify mode the claims file says what was filed; CD009 judges its lines.
-        let late =
-            ds.claims.is_none() && sel.as_ref().is_some_and(|s| window.too_late_to_file(s.dos));
+        let late = sel
+            .as_ref()
+            .is_some_and(|s| window.held_as_late(s.dos, ds.claims.is_some()));
         let decision = Decision::new(
             sel.is_some(),
             emit.has_error() || self.global_error,
@@ -341,7 +342,8 @@ impl Months<'_> {
             complex,
             late,
             cfg.dos,
-        );
+        )
+        .with_nearest(year, program.as_str(), pm.minutes());
         for check in &checks.decided {
             check(&view, &decision, &mut emit);
         }
@@ -359,7 +361,7 @@ impl Months<'_> {
         }
         findings.append(&mut local);
         state.found = local;
-        Outcome {
+        let mut outcome = Outcome {
             program: program.as_str(),
             patient_id: view.patient.into(),
             month,
@@ -372,7 +374,12 @@ impl Months<'_> {
             alternatives,
             lines,
             payment,
-        }
+            window,
+            next: None,
+            why: None,
+        };
+        outcome.next = worklist_next(year, &outcome);
+        outcome
     }
 }
 

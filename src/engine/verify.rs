@@ -231,6 +231,7 @@ impl<'a> Claims<'a> {
                 lines: lines.iter().map(|(i, _)| *i).collect(),
                 programs,
                 claimed,
+                why: Default::default(),
             });
         } else {
             v.supported += claimed;

@@ -267,7 +267,7 @@ pub fn write_worklist_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Res
             &o.minutes.to_string(),
             &o.practitioner_minutes.to_string(),
             &money_str(o.payment),
-            &safe_cell(next.map_or("", |n| n.code)),
+            &safe_cell(next.map_or("", |n| n.code.as_str())),
             &next.map(|n| n.units.to_string()).unwrap_or_default(),
             &next.map(|n| n.minutes.to_string()).unwrap_or_default(),
             next.map_or("", |n| time_word(n.time)),

@@ -3,25 +3,14 @@
 //! who needs how many more minutes for which code (worklist.csv, the worklist table).
 //! docs/outputs.md says what each column holds.
 
-use crate::audit::{Audit, AuditConfig, Outcome, Status};
-use crate::billing::{MonthWindow, Next, next_paying_block};
-use crate::checks::{Check, Finding, Severity, registry};
+use crate::audit::{Audit, Outcome, Status};
+use crate::billing::Next;
+pub use crate::billing::Why;
+use crate::checks::Check;
 use crate::domain::{Dataset, Money, YearMonth};
 use crate::rules::Ruleset;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-
-/// Why a patient-month (or a claim) is held, and where to fix it.
-#[derive(Clone, Debug, Default)]
-pub struct Why {
-    /// The error checks that hold it, each once, in catalogue order.
-    pub reasons: Vec<&'static Check>,
-    /// The rows behind those errors: (file index, line), ascending, each once.
-    pub fix_at: Vec<(u16, u64)>,
-    /// The warnings and row-level errors of the same patient-month and NPI (they do not
-    /// hold it), each check once, in catalogue order.
-    pub other: Vec<&'static Check>,
-}
 
 /// One row of held_claims.csv: a blocked patient-month and practitioner (derive mode) or
 /// one line of a held claim (verify mode).
@@ -45,7 +34,8 @@ pub struct HeldRow<'a> {
     pub amount: Option<Money>,
     /// The whole claim's held amount (derive mode: the row's), the first sort key.
     pub claim_amount: Money,
-    pub why: Why,
+    /// Why it is held: the decision record's ([`crate::billing::Holds`]).
+    pub why: &'a Why,
 }
 
 /// One row of worklist.csv: a patient-month and practitioner of a month still open on the
@@ -53,11 +43,12 @@ pub struct HeldRow<'a> {
 #[derive(Debug)]
 pub struct WorkRow<'a> {
     pub outcome: &'a Outcome,
-    pub next: Option<Next<'a>>,
+    /// The next paying block: the decision record's.
+    pub next: Option<&'a Next>,
     /// Days after the as-of date up to and including the month's last day.
     pub days_left: i64,
-    /// The errors that hold the month (`reasons`), if any.
-    pub why: Why,
+    /// The errors that hold the month (`reasons`), if any: the decision record's.
+    pub why: &'a Why,
 }
 
 /// Both lists, sorted as docs/outputs.md says.
@@ -67,143 +58,20 @@ pub struct Lists<'a> {
     pub worklist: Vec<WorkRow<'a>>,
 }
 
-/// A check's place in the catalogue (`ccm rules` order). Checks are compared by code: a
-/// `const` check may sit at more than one address.
-fn rank(c: &'static Check) -> usize {
-    registry()
-        .position(|r| r.code == c.code)
-        .unwrap_or(usize::MAX)
-}
+/// The reasons of a record that has none (never read for a list: kept for every row shown).
+static NO_REASONS: Why = Why {
+    reasons: Vec::new(),
+    fix_at: Vec::new(),
+    other: Vec::new(),
+};
 
-/// The findings of each patient-month, found by binary search: indices of the findings
-/// with a patient and a month that are not info, sorted by (patient, month).
-struct Index<'a> {
-    findings: &'a [Finding],
-    by_pm: Vec<u32>,
-    /// Run-wide errors (no patient): a missing consents or diagnoses file holds every month.
-    global: Vec<&'a Finding>,
-}
-
-impl<'a> Index<'a> {
-    fn new(findings: &'a [Finding]) -> Index<'a> {
-        let mut by_pm: Vec<u32> = Vec::new();
-        let mut global = Vec::new();
-        for (i, f) in findings.iter().enumerate() {
-            if f.severity == Severity::Info {
-                continue;
-            }
-            if f.patient_id.is_empty() {
-                if f.holds_month() {
-                    global.push(f);
-                }
-            } else if f.month.is_some() {
-                by_pm.push(i as u32);
-            }
-        }
-        // The findings come ordered by patient and month already: a stable sort of a sorted
-        // list is one pass.
-        let key = |i: &u32| {
-            let f = &findings[*i as usize];
-            (f.patient_id.as_str(), f.month)
-        };
-        by_pm.sort_by(|a, b| key(a).cmp(&key(b)));
-        Index {
-            findings,
-            by_pm,
-            global,
-        }
-    }
-
-    /// The findings of one patient-month.
-    fn of<'s>(
-        &'s self,
-        patient: &'s str,
-        month: YearMonth,
-    ) -> impl Iterator<Item = &'a Finding> + 's {
-        let k = (patient, Some(month));
-        let key = |i: &u32| {
-            let f = &self.findings[*i as usize];
-            (f.patient_id.as_str(), f.month)
-        };
-        let from = self.by_pm.partition_point(|i| key(i) < k);
-        self.by_pm[from..]
-            .iter()
-            .take_while(move |i| key(i) == k)
-            .map(|&i| &self.findings[i as usize])
-    }
-
-    /// Why a patient-month and practitioner is held: the holding errors of that NPI (or of
-    /// none), of one of `programs` (or of none); failing that, of any NPI and program of
-    /// the patient-month; and the run-wide ones.
-    fn why(&self, patient: &str, month: YearMonth, npi: &str, programs: &[&str]) -> Why {
-        let mine = |f: &&Finding| {
-            (f.billing_npi.is_empty() || f.billing_npi == npi)
-                && (f.program.is_empty() || programs.contains(&f.program.as_str()))
-        };
-        let mut why = Why::default();
-        let add = |f: &Finding, why: &mut Why| {
-            if f.holds_month() {
-                if !why.reasons.iter().any(|c| c.code == f.check.code) {
-                    why.reasons.push(f.check);
-                }
-                if let Some(file) = f.file {
-                    why.fix_at.extend(f.lines.iter().map(|&l| (file, l)));
-                    if f.lines.is_empty() {
-                        why.fix_at.push((file, 0));
-                    }
-                }
-            } else if !why.other.iter().any(|c| c.code == f.check.code) {
-                why.other.push(f.check);
-            }
-        };
-        for f in self.of(patient, month).filter(mine) {
-            add(f, &mut why);
-        }
-        if why.reasons.is_empty() {
-            for f in self.of(patient, month).filter(|f| f.holds_month()) {
-                add(f, &mut why);
-            }
-        }
-        // A run-wide error of one month (CD009) holds that month only.
-        for f in self
-            .global
-            .iter()
-            .filter(|f| f.month.is_none_or(|m| m == month))
-        {
-            add(f, &mut why);
-        }
-        why.reasons.sort_by_key(|c| rank(c));
-        why.other.sort_by_key(|c| rank(c));
-        why.fix_at.sort_unstable();
-        why.fix_at.dedup();
-        why
-    }
+/// The reasons the decision record keeps.
+fn why_of(o: &Outcome) -> &Why {
+    o.why.as_deref().unwrap_or(&NO_REASONS)
 }
 
 /// Builds both lists in one pass over the outcomes (and, in verify mode, the claims).
-pub fn lists<'a>(
-    ds: &'a Dataset,
-    audit: &'a Audit,
-    rules: &'a Ruleset,
-    cfg: &AuditConfig,
-) -> Lists<'a> {
-    let as_of = cfg.as_of;
-    let any_held = match &audit.verify {
-        Some(v) => !v.held.is_empty(),
-        None => audit.outcomes.iter().any(|o| o.status == Status::Blocked),
-    };
-    // The months audited still open on the as-of date (a few at most; never per outcome).
-    let open: Vec<YearMonth> = audit
-        .months
-        .iter()
-        .copied()
-        .filter(|m| MonthWindow::new(*m, as_of).in_progress())
-        .collect();
-    let any_open = !open.is_empty();
-    if !any_held && !any_open {
-        return Lists::default();
-    }
-    let index = Index::new(&audit.findings);
+pub fn lists<'a>(ds: &'a Dataset, audit: &'a Audit, rules: &'a Ruleset) -> Lists<'a> {
     let mut out = Lists::default();
     for o in &audit.outcomes {
         if audit.verify.is_none() && o.status == Status::Blocked {
@@ -223,21 +91,20 @@ pub fn lists<'a>(
                 minutes: Some(o.minutes),
                 amount,
                 claim_amount: amount.unwrap_or_default(),
-                why: index.why(&o.patient_id, o.month, &o.billing_npi, &[o.program]),
+                why: why_of(o),
             });
         }
-        if any_open && open.contains(&o.month) {
-            let yr = rules.for_month(o.month);
+        if o.window.in_progress() {
             out.worklist.push(WorkRow {
                 outcome: o,
-                next: next_paying_block(yr, o, o.complex),
-                days_left: MonthWindow::new(o.month, as_of).days_left(),
-                why: index.why(&o.patient_id, o.month, &o.billing_npi, &[o.program]),
+                next: o.next.as_deref(),
+                days_left: o.window.days_left(),
+                why: why_of(o),
             });
         }
     }
     if let (Some(v), Some(cf)) = (&audit.verify, &ds.claims) {
-        held_claim_lines(audit, rules, v, cf, &index, &mut out.held);
+        held_claim_lines(audit, rules, v, cf, &mut out.held);
     }
     // The biggest holds first; a claim's lines together, in file order.
     out.held.sort_by(|a, b| {
@@ -278,7 +145,6 @@ fn held_claim_lines<'a>(
     rules: &'a Ruleset,
     v: &'a crate::audit::Verify,
     cf: &'a crate::domain::ClaimsFile,
-    index: &Index<'a>,
     held: &mut Vec<HeldRow<'a>>,
 ) {
     let outcome: HashMap<(&str, YearMonth, &str, &str), &Outcome> = audit
@@ -297,7 +163,6 @@ fn held_claim_lines<'a>(
         })
         .collect();
     for h in &v.held {
-        let why = index.why(&h.patient_id, h.month, &h.billing_npi, &h.programs);
         let key = (h.patient_id.as_str(), h.month, h.billing_npi.as_str());
         for &i in &h.lines {
             let c = &cf.claims[i];
@@ -320,7 +185,7 @@ fn held_claim_lines<'a>(
                 minutes,
                 amount,
                 claim_amount: h.claimed,
-                why: why.clone(),
+                why: &h.why,
             });
         }
     }
@@ -418,16 +283,6 @@ impl Texts {
 mod tests {
     use super::*;
     use crate::checks::{eligibility, overlap};
-
-    /// A `const` check named in another module may sit at another address than the
-    /// registry's: its place in the catalogue is found by code.
-    #[test]
-    fn checks_are_ranked_by_code_in_catalogue_order() {
-        assert!(rank(&eligibility::EL001) < rank(&overlap::OV002));
-        for (i, c) in registry().enumerate() {
-            assert_eq!(rank(c), i);
-        }
-    }
 
     #[test]
     fn what_to_do_is_each_reasons_first_sentence() {

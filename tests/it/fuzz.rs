@@ -955,7 +955,7 @@ fn read_streaming(
 /// Every output the command line can write, as bytes.
 fn render(ds: &Dataset, a: &Audit, cfg: &AuditConfig) -> Vec<Vec<u8>> {
     let summary = report::summary(ds, a, cfg, "embedded");
-    let lists = report::lists(ds, a, rules(), cfg);
+    let lists = report::lists(ds, a, rules());
     let mut out = vec![Vec::new(); 7];
     report::write_findings_csv(&mut out[0], ds, a).unwrap();
     report::write_claims_csv(&mut out[1], ds, a).unwrap();

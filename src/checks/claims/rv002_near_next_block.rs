@@ -1,6 +1,5 @@
 //! RV002 near-next-block: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::billing::{family_minutes, needs_mdm, next_block};
 use crate::checks::scope::{Decision, Emit, PatientMonth};
 
 check! {
@@ -20,41 +19,23 @@ pub const NEAR_BLOCK_MINUTES: u32 = 5;
 
 /// In an open month with no error, the nearest next billable block within reach.
 pub fn check(pm: &PatientMonth, d: &Decision, emit: &mut Emit) {
-    if d.has_error || !d.window.in_progress() {
+    let Some(near) = d.nearest.filter(|n| n.gap <= NEAR_BLOCK_MINUTES) else {
         return;
-    }
-    let program = pm.program.as_str();
-    let yr = pm.year;
-    let mut best: Option<(u32, String)> = None;
-    for base in yr
-        .codes
-        .iter()
-        .filter(|c| c.program == program && !c.is_addon && (d.complex || !needs_mdm(c)))
-    {
-        let Some(minutes) = family_minutes(base, pm.minutes) else {
-            continue;
-        };
-        let Some(next) = next_block(base, yr.addon_of(&base.hcpcs), minutes) else {
-            continue;
-        };
-        let what = if next.code.is_addon {
-            format!("{} unit {}", next.code.hcpcs, next.units)
-        } else {
-            next.code.hcpcs.clone()
-        };
-        let gap = next.target - minutes;
-        if gap <= NEAR_BLOCK_MINUTES && best.as_ref().is_none_or(|b| gap < b.0) {
-            best = Some((gap, what));
-        }
-    }
-    if let Some((gap, what)) = best {
-        let total = pm.minutes.total.whole_minutes();
-        emit.push(
-            emit.finding(
-                &RV002,
-                format!("{total} countable minute(s) so far: {gap} more reach {what}"),
-            )
-            .minutes(total),
-        );
-    }
+    };
+    let what = if near.code.is_addon {
+        format!("{} unit {}", near.code.hcpcs, near.units)
+    } else {
+        near.code.hcpcs.clone()
+    };
+    let total = pm.minutes.total.whole_minutes();
+    emit.push(
+        emit.finding(
+            &RV002,
+            format!(
+                "{total} countable minute(s) so far: {} more reach {what}",
+                near.gap
+            ),
+        )
+        .minutes(total),
+    );
 }

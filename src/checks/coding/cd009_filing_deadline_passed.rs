@@ -31,8 +31,7 @@ check! {
 /// (its last day, the latest date of service, is): then one finding for the whole month
 /// holds every patient-month of it, not one per patient-month.
 fn month_late(run: &RunFacts, month: YearMonth) -> bool {
-    run.ds.claims.is_none()
-        && MonthWindow::new(month, run.cfg.as_of).too_late_to_file(month.last_day())
+    MonthWindow::new(month, run.cfg.as_of).held_as_late(month.last_day(), run.ds.claims.is_some())
 }
 
 /// Derive mode, once per month audited whose every line is past its filing deadline.
