@@ -9,15 +9,24 @@ use super::{Outcome, Status};
 use crate::domain::{Check, Finding, Severity, YearMonth};
 
 /// Why a patient-month (or a claim) is held, and where to fix it.
+/// Kept on every record a list shows, so each list is held at its exact length.
 #[derive(Clone, Debug, Default)]
 pub struct Why {
     /// The error checks that hold it, each once, in catalogue order.
-    pub reasons: Vec<&'static Check>,
+    pub reasons: Box<[&'static Check]>,
     /// The rows behind those errors: (file index, line), ascending, each once.
-    pub fix_at: Vec<(u16, u64)>,
+    pub fix_at: Box<[(u16, u64)]>,
     /// The warnings and row-level errors of the same patient-month and NPI (they do not
     /// hold it), each check once, in catalogue order.
-    pub other: Vec<&'static Check>,
+    pub other: Box<[&'static Check]>,
+}
+
+/// A [`Why`] while it is gathered.
+#[derive(Default)]
+struct Building {
+    reasons: Vec<&'static Check>,
+    fix_at: Vec<(u16, u64)>,
+    other: Vec<&'static Check>,
 }
 
 /// The findings of each patient-month, found by binary search: indices of the findings
@@ -89,8 +98,8 @@ impl<'a> Holds<'a> {
             (f.billing_npi.is_empty() || f.billing_npi == npi)
                 && (f.program.is_empty() || programs.contains(&f.program.as_str()))
         };
-        let mut why = Why::default();
-        let add = |f: &Finding, why: &mut Why| {
+        let mut why = Building::default();
+        let add = |f: &Finding, why: &mut Building| {
             if f.holds_month() {
                 if !why.reasons.iter().any(|c| c.code == f.check.code) {
                     why.reasons.push(f.check);
@@ -124,7 +133,11 @@ impl<'a> Holds<'a> {
         why.other.sort_by_key(|c| (self.rank)(c));
         why.fix_at.sort_unstable();
         why.fix_at.dedup();
-        why
+        Why {
+            reasons: why.reasons.into_boxed_slice(),
+            fix_at: why.fix_at.into_boxed_slice(),
+            other: why.other.into_boxed_slice(),
+        }
     }
 
     /// The outcome's reasons, kept on it when a list reads them: a month held in derive
@@ -132,12 +145,13 @@ impl<'a> Holds<'a> {
     /// held list reads the held claims' reasons instead.
     pub fn explain(&self, o: &mut Outcome, derive: bool) {
         if (derive && o.status == Status::Blocked) || o.window.in_progress() {
-            o.why = Some(Box::new(self.why(
+            let why = self.why(
                 &o.patient_id,
                 o.month,
                 &o.billing_npi,
-                &[o.program],
-            )));
+                &[o.program.as_str()],
+            );
+            o.shown.get_or_insert_default().why = why;
         }
     }
 }

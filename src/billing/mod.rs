@@ -10,7 +10,7 @@ mod window;
 pub use decision::Decision;
 pub use hold::{Holds, Why};
 pub use next::{Nearest, Next, nearest_block, next_paying_block, worklist_next};
-pub use outcome::{ClaimLine, Outcome, Status};
+pub use outcome::{ClaimLine, Outcome, Shown, Status};
 pub use window::{MonthWindow, filing_deadline};
 
 /// The programs whose claim lines verify mode checks against the evidence (the minutes

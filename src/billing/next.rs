@@ -40,7 +40,7 @@ pub fn next_paying_block(yr: &YearRules, o: &Outcome, mdm: bool) -> Option<Next>
     let pays = |total: u32, prac: u32| {
         select(
             yr,
-            o.program,
+            o.program.as_str(),
             mm(total, prac),
             o.month,
             DosMode::MonthEnd,
@@ -54,7 +54,7 @@ pub fn next_paying_block(yr: &YearRules, o: &Outcome, mdm: bool) -> Option<Next>
     for base in yr
         .codes
         .iter()
-        .filter(|c| c.program == o.program && !c.is_addon && (mdm || !needs_mdm(c)))
+        .filter(|c| c.program == o.program.as_str() && !c.is_addon && (mdm || !needs_mdm(c)))
     {
         let Some(have) = family_minutes(base, mm(total, prac)) else {
             continue;
@@ -91,11 +91,11 @@ pub fn next_paying_block(yr: &YearRules, o: &Outcome, mdm: bool) -> Option<Next>
 /// The decision record's next block, for the worklist: a month in progress on the as-of
 /// date ([`super::MonthWindow::in_progress`]) gets its next paying block; any other gets
 /// none (it is not on the worklist).
-pub fn worklist_next(yr: &YearRules, o: &Outcome) -> Option<Box<Next>> {
+pub fn worklist_next(yr: &YearRules, o: &Outcome) -> Option<Next> {
     if !o.window.in_progress() {
         return None;
     }
-    next_paying_block(yr, o, o.complex).map(Box::new)
+    next_paying_block(yr, o, o.complex)
 }
 
 /// The block nearest to the minutes over all of a program's families, paying more or not

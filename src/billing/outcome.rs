@@ -1,7 +1,7 @@
 //! What billing decides for a patient-month: its status, the claim lines the evidence
 //! supports, and what they pay.
 
-use crate::domain::{Money, Text, YearMonth};
+use crate::domain::{Money, Program, Text, YearMonth};
 use chrono::NaiveDate;
 
 /// One proposed claim line. Its patient, billing NPI and month are its [`Outcome`]'s
@@ -47,7 +47,7 @@ impl Status {
 #[derive(Clone, Debug)]
 pub struct Outcome {
     /// CCM or PCM.
-    pub program: &'static str,
+    pub program: Program,
     pub patient_id: Text,
     pub month: YearMonth,
     pub billing_npi: Text,
@@ -67,10 +67,29 @@ pub struct Outcome {
     pub payment: Money,
     /// The month on the as-of date (open, in progress, days left).
     pub window: super::MonthWindow,
+    /// What a list shows of the month, decided once: kept only for a month the held list
+    /// or the worklist shows (most months are neither, and carry nothing).
+    pub shown: Option<Box<Shown>>,
+}
+
+/// What the lists read of a month they show.
+#[derive(Clone, Debug, Default)]
+pub struct Shown {
     /// A month in progress: the next block of minutes that raises what it pays (the
     /// worklist's), decided once ([`super::worklist_next`]).
     pub next: Option<Box<super::Next>>,
     /// Why the month is held, and where to fix it, once every finding is made
-    /// ([`super::Holds::explain`]): kept for a month the held list or the worklist shows.
-    pub why: Option<Box<super::Why>>,
+    /// ([`super::Holds::explain`]).
+    pub why: super::Why,
+}
+
+impl Outcome {
+    /// The next paying block, for a month in progress ([`Shown::next`]).
+    pub fn next(&self) -> Option<&super::Next> {
+        self.shown.as_ref()?.next.as_deref()
+    }
+    /// Why the month is held ([`Shown::why`]); `None` for a month no list shows.
+    pub fn why(&self) -> Option<&super::Why> {
+        self.shown.as_ref().map(|s| &s.why)
+    }
 }

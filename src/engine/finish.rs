@@ -19,7 +19,15 @@ use crate::checks::{Finding, run_checks};
 use crate::domain::{Dataset, FastMap, NoteQuality, Performer, Program, Secs, TimeRow, YearMonth};
 
 impl Auditor<'_> {
-    pub(super) fn finish_with(mut self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
+    /// The audit, and why each month a list shows is held, worked out once the engine's
+    /// own state (slots, evidence, claims) is dropped: it never sits beside them.
+    pub(super) fn finish_with(self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
+        let mut audit = self.audit_with(ds, lists);
+        explain_holds(&audit.findings, &mut audit.outcomes, audit.verify.as_mut());
+        audit
+    }
+
+    fn audit_with(mut self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
         let pname = |p: u32| ds.patients.name(p);
         let mut findings: Vec<Finding> = ds.ingest_findings.clone();
         let mut notes = Vec::new();
@@ -107,12 +115,11 @@ impl Auditor<'_> {
         let mut tally = Tally::default();
         let mut outcomes = stage.check_all(issues_of, &mut findings, &mut raised, &mut tally);
         notes.extend(raised.into_iter().map(String::from));
-        let mut verify = ds
+        let verify = ds
             .claims
             .as_ref()
             .map(|cf| tally.finish(cf, &mut findings[..before]));
         order_results(ds, &mut findings, &mut outcomes);
-        explain_holds(&findings, &mut outcomes, verify.as_mut());
         let recon = reconcile(ds, &states);
         Audit {
             findings,

@@ -7,7 +7,7 @@ use super::evidence::{ByPatient, Pm, RowIssues, pm_of};
 use super::verify::{ClaimKey, ClaimLines, Claims, MonthClaims, Tally};
 use super::{Auditor, Key};
 use crate::audit::{Outcome, Status};
-use crate::billing::{MonthWindow, select, worklist_next};
+use crate::billing::{MonthWindow, Shown, select, worklist_next};
 use crate::checks::eligibility::conditions;
 use crate::checks::overlap::clashes;
 use crate::checks::row_state::RowTag;
@@ -92,41 +92,52 @@ type PatientMonthCheck = fn(&PatientMonth, &mut Emit);
 type DecidedCheck = fn(&PatientMonth, &Decision, &mut Emit);
 
 /// One patient-month: its entries in the pass's list (one per practitioner and program
-/// with time) and, in verify mode, its claims (one per practitioner).
+/// with time) and, in verify mode, its claims (one per practitioner), as ranges of a part's
+/// lists.
 struct Unit {
     pms: Range<usize>,
     claims: Range<usize>,
 }
 
-/// The patient-months of the pass, in key order: those with time, those with claims, or both.
-fn units(pms: &[(Key, Pm)], claims: &[(ClaimKey, ClaimLines)]) -> Vec<Unit> {
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(pms.len());
-    let pm_at = |i: usize| pms.get(i).map(|e| (e.0.0, e.0.1));
-    let claim_at = |j: usize| claims.get(j).map(|e| (e.0.0, e.0.1));
-    loop {
+/// The patient-months of a part of the pass, in key order: those with time, those with
+/// claims, or both. Made as the pass goes, never held as a list.
+struct Units<'p, 'a> {
+    pms: &'p [(Key, Pm)],
+    claims: &'p [(ClaimKey, ClaimLines<'a>)],
+    at: (usize, usize),
+}
+
+impl Iterator for Units<'_, '_> {
+    type Item = Unit;
+    fn next(&mut self) -> Option<Unit> {
+        let (mut i, mut j) = self.at;
+        let pm_at = |i: usize| self.pms.get(i).map(|e| (e.0.0, e.0.1));
+        let claim_at = |j: usize| self.claims.get(j).map(|e| (e.0.0, e.0.1));
         let at = match (pm_at(i), claim_at(j)) {
-            (None, None) => return out,
+            (None, None) => return None,
             (Some(a), None) | (None, Some(a)) => a,
             (Some(a), Some(b)) => a.min(b),
         };
-        let (pm_from, claim_from) = (i, j);
+        let from = self.at;
         while pm_at(i) == Some(at) {
             i += 1;
         }
         while claim_at(j) == Some(at) {
             j += 1;
         }
-        out.push(Unit {
-            pms: pm_from..i,
-            claims: claim_from..j,
-        });
+        self.at = (i, j);
+        Some(Unit {
+            pms: from.0..i,
+            claims: from.1..j,
+        })
     }
 }
 
 /// What one thread of the pass fills: its part of the outcomes, its findings, its claims.
-struct Part<'p> {
-    units: &'p [Unit],
+struct Part<'p, 'a> {
+    /// Its patient-months with time and its claims.
+    pms: &'p [(Key, Pm)],
+    claims: &'p [(ClaimKey, ClaimLines<'a>)],
     issues: &'p mut [Option<Box<RowIssues>>],
     out: &'p mut [Option<Outcome>],
     found: &'p mut Vec<Finding>,
@@ -154,17 +165,16 @@ impl Months<'_> {
             decided: decided_checks().collect(),
         };
         let groups = self.claims.map_or(&[][..], |c| c.groups.as_slice());
-        let units = units(pms, groups);
-        let mut mid = units.len() / 2;
-        let patient_of = |u: &Unit| match u.pms.is_empty() {
-            true => groups[u.claims.start].0.0,
-            false => pms[u.pms.start].0.0,
-        };
-        while mid > 0 && mid < units.len() && patient_of(&units[mid]) == patient_of(&units[mid - 1])
-        {
-            mid += 1;
+        // Split between patients: the patient at the middle of the list with time, and
+        // every entry and claim of that patient and after it, go to the second thread.
+        let mut pm_mid = n / 2;
+        while pm_mid > 0 && pm_mid < n && pms[pm_mid].0.0 == pms[pm_mid - 1].0.0 {
+            pm_mid += 1;
         }
-        let pm_mid = units.get(mid).map_or(n, |u| u.pms.start);
+        let claim_mid = match pms.get(pm_mid) {
+            Some(e) => groups.partition_point(|g| g.0.0 < e.0.0),
+            None => groups.len(),
+        };
         let (first, second) = issues_of.split_at_mut(pm_mid);
         let mut slots: Vec<Option<Outcome>> = std::iter::repeat_with(|| None).take(n).collect();
         let (out_1, out_2) = slots.split_at_mut(pm_mid);
@@ -178,7 +188,8 @@ impl Months<'_> {
                 let notes = self.run_part(
                     &checks,
                     Part {
-                        units: &units[mid..],
+                        pms: &pms[pm_mid..],
+                        claims: &groups[claim_mid..],
                         issues: second,
                         out: out_2,
                         found: &mut found,
@@ -190,7 +201,8 @@ impl Months<'_> {
             let notes = self.run_part(
                 &checks,
                 Part {
-                    units: &units[..mid],
+                    pms: &pms[..pm_mid],
+                    claims: &groups[..claim_mid],
                     issues: first,
                     out: out_1,
                     found: findings,
@@ -217,35 +229,39 @@ impl Months<'_> {
     /// verify mode, its claims. Returns the run-level notes raised.
     fn run_part(&self, checks: &Checks, part: Part) -> Vec<&'static str> {
         let Part {
-            units,
+            pms,
+            claims,
             issues,
             out,
             found,
             tally,
         } = part;
-        let base = units.first().map_or(0, |u| u.pms.start);
         let mut state = MonthRun::default();
+        let units = Units {
+            pms,
+            claims,
+            at: (0, 0),
+        };
         for u in units {
             let from = found.len();
-            let local = u.pms.start - base..u.pms.end - base;
-            for i in local.clone() {
-                let e = &self.pms[base + i];
-                out[i] = Some(self.check_month(checks, e, issues[i].take(), &mut state, found));
+            for i in u.pms.clone() {
+                out[i] =
+                    Some(self.check_month(checks, &pms[i], issues[i].take(), &mut state, found));
             }
-            if let Some(claims) = self.claims {
-                let groups = &claims.groups[u.claims.clone()];
+            if let Some(verify) = self.claims {
+                let groups = &claims[u.claims.clone()];
                 let (patient, month) = match groups.first() {
                     Some(g) => (g.0.0, g.0.1),
-                    None => (self.pms[u.pms.start].0.0, self.pms[u.pms.start].0.1),
+                    None => (pms[u.pms.start].0.0, pms[u.pms.start].0.1),
                 };
                 let complex = self.companions.complex_months.contains(&(patient, month));
                 let month = MonthClaims {
                     groups,
-                    pms: &self.pms[u.pms.clone()],
-                    outcomes: &out[local],
+                    pms: &pms[u.pms.clone()],
+                    outcomes: &out[u.pms],
                     complex,
                 };
-                claims.settle(&month, found, from, tally);
+                verify.settle(&month, found, from, tally);
             }
         }
         state.notes
@@ -362,7 +378,7 @@ impl Months<'_> {
         findings.append(&mut local);
         state.found = local;
         let mut outcome = Outcome {
-            program: program.as_str(),
+            program,
             patient_id: view.patient.into(),
             month,
             billing_npi: view.npi_name.into(),
@@ -375,10 +391,14 @@ impl Months<'_> {
             lines,
             payment,
             window,
-            next: None,
-            why: None,
+            shown: None,
         };
-        outcome.next = worklist_next(year, &outcome);
+        if let Some(next) = worklist_next(year, &outcome) {
+            outcome.shown = Some(Box::new(Shown {
+                next: Some(Box::new(next)),
+                why: Default::default(),
+            }));
+        }
         outcome
     }
 }

@@ -165,7 +165,13 @@ impl<'a> Claims<'a> {
                 paid,
                 left,
             };
-            let mut emit = Emit::claim(&o.patient_id, o.month, &o.billing_npi, o.program, vec![]);
+            let mut emit = Emit::claim(
+                &o.patient_id,
+                o.month,
+                &o.billing_npi,
+                o.program.as_str(),
+                vec![],
+            );
             for check in unbilled_checks() {
                 check(&view, &mut emit);
             }

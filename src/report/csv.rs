@@ -262,7 +262,7 @@ pub fn write_worklist_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Res
             &*safe_cell(&o.patient_id),
             &o.month.to_string(),
             &safe_cell(&o.billing_npi),
-            &safe_cell(o.program),
+            &safe_cell(o.program.as_str()),
             o.status.as_str(),
             &o.minutes.to_string(),
             &o.practitioner_minutes.to_string(),

@@ -59,15 +59,11 @@ pub struct Lists<'a> {
 }
 
 /// The reasons of a record that has none (never read for a list: kept for every row shown).
-static NO_REASONS: Why = Why {
-    reasons: Vec::new(),
-    fix_at: Vec::new(),
-    other: Vec::new(),
-};
+static NO_REASONS: std::sync::LazyLock<Why> = std::sync::LazyLock::new(Why::default);
 
 /// The reasons the decision record keeps.
 fn why_of(o: &Outcome) -> &Why {
-    o.why.as_deref().unwrap_or(&NO_REASONS)
+    o.why().unwrap_or(&NO_REASONS)
 }
 
 /// Builds both lists in one pass over the outcomes (and, in verify mode, the claims).
@@ -85,7 +81,7 @@ pub fn lists<'a>(ds: &'a Dataset, audit: &'a Audit, rules: &'a Ruleset) -> Lists
                 patient_id: &o.patient_id,
                 month: o.month,
                 billing_npi: &o.billing_npi,
-                program: o.program,
+                program: o.program.as_str(),
                 claim_line: None,
                 codes,
                 minutes: Some(o.minutes),
@@ -97,7 +93,7 @@ pub fn lists<'a>(ds: &'a Dataset, audit: &'a Audit, rules: &'a Ruleset) -> Lists
         if o.window.in_progress() {
             out.worklist.push(WorkRow {
                 outcome: o,
-                next: o.next.as_deref(),
+                next: o.next(),
                 days_left: o.window.days_left(),
                 why: why_of(o),
             });
@@ -156,7 +152,7 @@ fn held_claim_lines<'a>(
                     o.patient_id.as_str(),
                     o.month,
                     o.billing_npi.as_str(),
-                    o.program,
+                    o.program.as_str(),
                 ),
                 o,
             )

@@ -77,7 +77,7 @@ pub fn write_trace(
         writeln!(
             w,
             "{} under NPI {}: {} countable minute(s), {} by practitioners; status: {}",
-            o.program,
+            o.program.as_str(),
             o.billing_npi,
             o.minutes,
             o.practitioner_minutes,
