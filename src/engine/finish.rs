@@ -6,6 +6,7 @@ use super::evidence::Pm;
 use super::months::{Companions, Months};
 use super::order::order_results;
 use super::recon::reconcile;
+use super::row::Slim;
 use super::spill::StaffLists;
 use super::staff::{StaffDays, staff_day_checks};
 use super::verify::{Claims, Tally};
@@ -178,23 +179,7 @@ impl Auditor<'_> {
                         let m = r.secs;
                         let (state, tag) = ladder(dup[k], r.cover);
                         if self.trace == Some(key.0) {
-                            let row = TimeRow {
-                                patient: key.0,
-                                staff,
-                                npi: key.2,
-                                date: r.naive_date(),
-                                start: r.start,
-                                end: r.end,
-                                secs: r.secs,
-                                role: r.role(),
-                                performer: r.performer(),
-                                program: prog,
-                                note: NoteQuality::Ok,
-                                file: r.file,
-                                line: u64::from(r.line),
-                                fingerprint: r.fp,
-                            };
-                            self.traced.push((row, state, lost[k]));
+                            self.traced.push((r.time_row(key, staff), state, lost[k]));
                         }
                         let f = r.file as usize;
                         if self.states.len() <= f {
@@ -453,6 +438,29 @@ fn claimed_programs(
                 c.file,
                 c.line,
             ));
+        }
+    }
+}
+
+impl Slim {
+    /// The time-log row a compact record stands for, for `ccm trace` (its note is not
+    /// kept: the trace shows the row's fate, not its text).
+    fn time_row(&self, key: Key, staff: u32) -> TimeRow {
+        TimeRow {
+            patient: key.0,
+            staff,
+            npi: key.2,
+            date: self.naive_date(),
+            start: self.start,
+            end: self.end,
+            secs: self.secs,
+            role: self.role(),
+            performer: self.performer(),
+            program: key.3,
+            note: NoteQuality::Ok,
+            file: self.file,
+            line: u64::from(self.line),
+            fingerprint: self.fp,
         }
     }
 }

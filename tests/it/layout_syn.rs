@@ -184,6 +184,52 @@ pub fn code_spellings(code: &str) -> Vec<String> {
     walk(&[], code).lits
 }
 
+/// Every function outside tests (free functions and methods) longer than `max` lines,
+/// from its signature to its closing brace: (name, first line, lines).
+pub fn long_functions(code: &str, max: usize) -> Vec<(String, usize, usize)> {
+    struct Long {
+        max: usize,
+        out: Vec<(String, usize, usize)>,
+    }
+    impl Long {
+        fn measure(&mut self, name: &syn::Ident, sig: &syn::Signature, body: &syn::Block) {
+            use syn::spanned::Spanned;
+            let from = sig.span().start().line;
+            let to = body.span().end().line;
+            let lines = to + 1 - from;
+            if lines > self.max {
+                self.out.push((name.to_string(), from, lines));
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Long {
+        fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+            if !is_test_cfg(&m.attrs) {
+                syn::visit::visit_item_mod(self, m);
+            }
+        }
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            if !is_test_cfg(&f.attrs) {
+                self.measure(&f.sig.ident, &f.sig, &f.block);
+                syn::visit::visit_item_fn(self, f);
+            }
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            if !is_test_cfg(&f.attrs) {
+                self.measure(&f.sig.ident, &f.sig, &f.block);
+                syn::visit::visit_impl_item_fn(self, f);
+            }
+        }
+    }
+    let file = syn::parse_file(code).expect("the source parses");
+    let mut v = Long {
+        max,
+        out: Vec::new(),
+    };
+    v.visit_file(&file);
+    v.out
+}
+
 #[cfg(test)]
 mod evasions {
     use super::*;
