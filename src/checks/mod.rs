@@ -127,6 +127,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD009, fire: &[Fire::Run(coding::cd009::run), Fire::Decided(coding::cd009::check), Fire::ClaimGroup(coding::cd009::claims)] },
     Entry { check: &coding::CD010, fire: &[Fire::ClaimMonth(coding::cd010::check)] },
     Entry { check: &coding::CD011, fire: &[Fire::ClaimMonth(coding::cd011::check)] },
+    Entry { check: &coding::CD012, fire: &[Fire::ClaimGroup(coding::cd012::check)] },
     Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },
     Entry { check: &overlap::OV002, fire: &[Fire::ClashTable] },
     Entry { check: &overlap::OV003, fire: &[Fire::ClashTable] },

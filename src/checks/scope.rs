@@ -112,6 +112,8 @@ pub use crate::billing::Decision;
 /// code-rule checks (CD-series) see them. Each check adds findings with the claim lines
 /// they cite.
 pub struct ClaimGroup<'a> {
+    /// Every year's rules and the ICD-10-CM code sets (a claim's diagnoses: CD012).
+    pub rules: &'a Ruleset,
     pub program: &'a str,
     pub year: &'a YearRules,
     /// The lines whose code belongs to the program, in file order (the caller filters).

@@ -423,6 +423,10 @@ pub struct Claim {
     /// (`mbi`), upper case, spaces and dashes dropped: claims of one beneficiary are
     /// checked together whatever their patient ids (CD011).
     pub mbi: Option<String>,
+    /// The diagnosis codes the line's claim lists, in the order written, when the claims
+    /// file has diagnosis columns (`diagnoses`, or wide `dx1` … `dx12`); `None` when it has
+    /// none (then the claim's own diagnoses are not checked: CD012).
+    pub dx: Option<Vec<crate::domain::Icd10>>,
     pub file: u16,
     pub line: u64,
     /// The record's bytes in the file, with its line ending.

@@ -283,7 +283,7 @@ impl<'a> Claims<'a> {
             }
             let mut emit = Emit::claim(pid, month, npi_s, pname, std::mem::take(&mut out.findings));
             if !checked_against_evidence(prog, !self.rpm.is_empty()) {
-                code_checks(yr, &mine, self.cfg.as_of, |_| None, &mut emit);
+                code_checks(self.rules, yr, &mine, self.cfg.as_of, |_| None, &mut emit);
                 out.findings = emit.into_findings();
                 continue;
             }
@@ -299,7 +299,7 @@ impl<'a> Claims<'a> {
                 // been met, still a sound bound for a date of service before it.
                 threshold_day(&pmr.days, idx, r.threshold)
             };
-            code_checks(yr, &mine, self.cfg.as_of, tday, &mut emit);
+            code_checks(self.rules, yr, &mine, self.cfg.as_of, tday, &mut emit);
             for (c, &i) in mine.iter().zip(&at) {
                 let r = yr.code(&c.hcpcs).expect("filtered");
                 let fee = yr

@@ -3,10 +3,10 @@
 use super::dates::Dates;
 use super::pipeline::for_each_record;
 use super::reader::{Rec, RowResult, accepted, open_bytes, open_file, show};
-use super::schema::ClaimCol;
+use super::schema::{ClaimCol, Schema, Source};
 use super::{IngestError, ReadOptions};
 use crate::domain::starts_formula;
-use crate::domain::{Claim, ClaimsFile, Dataset, Kind, Npi, well_formed_hcpcs};
+use crate::domain::{Claim, ClaimsFile, Dataset, Icd10, Kind, Npi, well_formed_hcpcs};
 use std::io::Read;
 use std::path::Path;
 
@@ -44,6 +44,8 @@ pub fn read_claims(
     let (input, bytes) = open_bytes::<ClaimCol>(ds, bytes, is_xlsx, name, opts)?;
     let (file, sep_len, header_at) = (input.file, input.sep_len, input.header_at);
     let dates = input.dates.clone();
+    let dx = DxColumns::of(&input.heads, &input.idx);
+    ds.files[file as usize].read.wide_columns = dx.wide.iter().map(|(_, h)| h.clone()).collect();
     let mut offsets = Vec::new();
     let mut parsed: Vec<(usize, Claim)> = Vec::new();
     for_each_record(
@@ -52,7 +54,7 @@ pub fn read_claims(
         Some(&mut offsets),
         |_: &mut (), _, _| (),
         |ds, r, line, k, ()| {
-            let row = claim(ds, r, &dates, file, line);
+            let row = claim(ds, r, &dates, &dx, file, line);
             if let Some(c) = accepted(row, Kind::Claims, file, line, &mut ds.ingest_findings) {
                 parsed.push((k, c));
             }
@@ -118,11 +120,64 @@ fn whole_units(s: &str) -> Option<u32> {
     whole.parse().ok()
 }
 
+/// Where a claims file lists the claim's diagnoses: a `diagnoses` column (several codes in
+/// a cell), wide columns (`dx1` … `dx12`, as a problem list may be), both, or neither.
+struct DxColumns {
+    listed: bool,
+    wide: Vec<(usize, String)>,
+}
+
+impl DxColumns {
+    fn of(heads: &[String], idx: &[Source]) -> DxColumns {
+        DxColumns {
+            listed: matches!(idx[ClaimCol::Diagnoses.index()], Source::Column(_)),
+            wide: super::companions::wide_columns(heads, idx),
+        }
+    }
+
+    /// The line's diagnosis codes (`None` when the file has no diagnosis column), or why a
+    /// cell is no list of ICD-10-CM codes.
+    fn read(&self, r: &Rec<ClaimCol>) -> Result<Option<Vec<Icd10>>, String> {
+        if !self.listed && self.wide.is_empty() {
+            return Ok(None);
+        }
+        let mut cells: Vec<(&str, &str)> = Vec::new();
+        if self.listed {
+            let cell = r
+                .get(ClaimCol::Diagnoses)
+                .map_err(|_| "diagnoses is not UTF-8".to_string())?;
+            cells.push(("diagnoses", cell));
+        }
+        for (i, head) in &self.wide {
+            let cell = std::str::from_utf8(r.rec.get(*i).unwrap_or(b""))
+                .map_err(|_| format!("{head} is not UTF-8"))?;
+            cells.push((head, cell.trim()));
+        }
+        let mut codes = Vec::new();
+        for (col, cell) in cells {
+            for c in super::companions::split_codes(cell) {
+                let Some(code) = Icd10::parse(c) else {
+                    return Err(format!(
+                        "{col} {}: {} is not an ICD-10-CM code; the line is held",
+                        show(cell),
+                        show(c)
+                    ));
+                };
+                if !codes.contains(&code) {
+                    codes.push(code);
+                }
+            }
+        }
+        Ok(Some(codes))
+    }
+}
+
 /// One claim line, its ids interned; `raw` is filled in once every line's end is known.
 fn claim(
     ds: &mut Dataset,
     r: &Rec<ClaimCol>,
     dates: &Dates,
+    dx: &DxColumns,
     file: u16,
     line: u64,
 ) -> RowResult<Claim> {
@@ -211,6 +266,10 @@ fn claim(
         ));
     }
     let mbi = (!mbi.is_empty()).then_some(mbi);
+    let dx = match dx.read(r) {
+        Ok(dx) => dx,
+        Err(msg) => return fail(msg),
+    };
     let Some(npi) = Npi::parse(npi) else {
         return fail(format!(
             "billing_npi {} is not a valid NPI (10 digits with a valid check digit)",
@@ -225,6 +284,7 @@ fn claim(
         npi: ds.intern_npi(&npi),
         submitted,
         mbi,
+        dx,
         file,
         line,
         raw: Vec::new(),

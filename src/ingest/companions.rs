@@ -360,7 +360,7 @@ fn consent(
 /// The columns of a wide diagnosis layout: headers that read as a diagnosis column's name
 /// followed by a number (`Dx 1`, `ICD10_2`, `Problem 3`, `Diagnosis 4`), not already read
 /// as another column; in number order.
-fn wide_columns(heads: &[String], idx: &[Source]) -> Vec<(usize, String)> {
+pub(super) fn wide_columns(heads: &[String], idx: &[Source]) -> Vec<(usize, String)> {
     let mut names: Vec<String> = std::iter::once(DiagnosisCol::Icd10Code)
         .flat_map(|c| {
             let col = &DiagnosisCol::COLUMNS[c.index()];

@@ -202,6 +202,10 @@ schema! {
         /// The beneficiary's Medicare ID: claims of one beneficiary are checked together.
         Mbi = "mbi", optional,
             ["medicare_id", "medicare_number", "medicare_beneficiary_identifier", "mbi_number", "hicn", "beneficiary_id"];
+        /// The claim's diagnosis codes, several in one cell; or wide, `dx1` … `dx12`
+        /// (CD012 counts the chronic conditions the claim lists).
+        Diagnoses = "diagnoses", optional,
+            ["diagnosis_codes", "dx_codes", "icd10_codes", "icd_codes", "claim_diagnoses", "diagnosis_pointer_codes"];
     }
 }
 

@@ -1817,3 +1817,71 @@ fn a_pcm_month_below_threshold_says_pcm_minutes() {
         ]
     );
 }
+
+/// Issue 23 item 6: a claims file's own diagnoses. P1's problem list has two chronic
+/// conditions (I10, E11.9) and 25 CCM minutes; the claim lists its diagnoses in a
+/// `diagnoses` cell or wide `Dx N` columns. The claim must list two chronic conditions
+/// valid on the date of service (CD012, a warning: the claim still goes out); a cell that
+/// is no list of codes holds the line (IN002). However the list is written (packed,
+/// wide, reordered, dotted or not), the answer is the same.
+#[test]
+fn a_ccm_claim_must_list_two_chronic_conditions() {
+    let run = |header: &str, cells: &str| {
+        let d = good_case(&rows_for("P1", &[25], NPI_A));
+        put(
+            d.path(),
+            "claims.csv",
+            format!(
+                "patient_id,date_of_service,hcpcs,units,billing_npi,{header}\nP1,2025-03-31,99490,1,{NPI_A},{cells}\n"
+            ),
+        );
+        let (_, json, stderr) = audit_json(d.path(), &[]);
+        let mut codes: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{stderr}"))
+            .iter()
+            .filter_map(|f| f["code"].as_str())
+            .filter(|c| c.starts_with("CD012") || c.starts_with("IN002"))
+            .map(String::from)
+            .collect();
+        codes.sort();
+        (codes, json["summary"]["claims_going_out"].clone())
+    };
+    let none: Vec<String> = Vec::new();
+    let (two, held_none) = run("diagnoses", "\"I10; E11.9\"");
+    assert_eq!(two, none);
+    assert_eq!(held_none, 1, "the claim goes out");
+    for (header, cells) in [
+        ("diagnoses", "\"E119, I10\""),
+        ("diagnoses", "I10 E11.9"),
+        ("Dx 1,Dx 2", "I10,E11.9"),
+        ("dx1,dx2,dx3", "E11.9,,I10"),
+        ("diagnoses,dx1", "I10,E119"),
+    ] {
+        assert_eq!(
+            run(header, cells),
+            (none.clone(), held_none.clone()),
+            "{header}: {cells}"
+        );
+    }
+    let one = vec!["CD012".to_string()];
+    for (header, cells) in [
+        ("diagnoses", "I10"),
+        ("diagnoses", "\"I10, I10.0\""),
+        // J06.9 (acute upper respiratory infection) is not chronic.
+        ("diagnoses", "\"I10, J06.9\""),
+        ("dx1,dx2", "I10,"),
+        ("diagnoses", ""),
+    ] {
+        let (codes, held) = run(header, cells);
+        assert_eq!(codes, one, "{header}: {cells}");
+        // A warning: the claim is not held for it.
+        assert_eq!(held, held_none, "{header}: {cells}");
+    }
+    let (codes, held) = run("diagnoses", "\"I10, X9\"");
+    assert_eq!(codes, vec!["IN002".to_string()]);
+    assert_ne!(
+        held, held_none,
+        "a line whose diagnoses cannot be read is held"
+    );
+}

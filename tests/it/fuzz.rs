@@ -185,6 +185,7 @@ fn col_of(kind: Kind, field: &str) -> Col {
         (_, "units") => Units,
         (_, "claim_id") => ClaimId,
         (Kind::Claims, "mbi") => Mbi,
+        (Kind::Claims, "diagnoses") => Icd,
         (Kind::Timelog, "status" | "billable") => TimeStatus,
         (Kind::Consents | Kind::Enrolments, "status") => ConsentStatus,
         (Kind::Diagnoses, "status") => ProblemStatus,

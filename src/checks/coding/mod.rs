@@ -24,6 +24,8 @@ pub mod cd009;
 pub mod cd010;
 #[path = "cd011_billed_by_two_practitioners.rs"]
 pub mod cd011;
+#[path = "cd012_claim_lists_too_few_chronic.rs"]
+pub mod cd012;
 
 pub use cd001::CD001;
 pub use cd002::CD002;
@@ -36,10 +38,11 @@ pub use cd008::CD008;
 pub use cd009::CD009;
 pub use cd010::CD010;
 pub use cd011::CD011;
+pub use cd012::CD012;
 
 use super::scope::{ClaimGroup, Emit};
 use crate::domain::Claim;
-use crate::rules::YearRules;
+use crate::rules::{Ruleset, YearRules};
 use chrono::NaiveDate;
 
 /// The code rules on one patient-month and practitioner's claim lines of one program
@@ -47,6 +50,7 @@ use chrono::NaiveDate;
 /// of the registry, writing through `emit`. `threshold_day` gives the day a base code's
 /// threshold was met, if it was.
 pub fn code_checks(
+    rules: &Ruleset,
     yr: &YearRules,
     lines: &[&Claim],
     as_of: NaiveDate,
@@ -57,6 +61,7 @@ pub fn code_checks(
     codes.sort_unstable();
     codes.dedup();
     let group = ClaimGroup {
+        rules,
         program: emit.program,
         year: yr,
         lines,

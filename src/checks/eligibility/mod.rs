@@ -66,6 +66,67 @@ impl Conditions<'_> {
     }
 }
 
+/// How one diagnosis code counts in a month, decided here for the problem list (EL001,
+/// EL002, EL003, EL007) and a claim's own diagnoses (CD012) alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeIn {
+    /// Valid in the month's code set, and its category chronic.
+    Chronic,
+    /// Valid, not chronic.
+    NotChronic,
+    /// Not a billable code in the month's code set (a header, a typo).
+    Invalid,
+    /// The month's fiscal year has no set of its own and the nearest lacks the code: it
+    /// may be new; it counts when its category is chronic.
+    Unverifiable { chronic: bool },
+}
+
+impl CodeIn {
+    /// Whether the code counts as a chronic condition.
+    pub fn counts(self) -> bool {
+        matches!(
+            self,
+            CodeIn::Chronic | CodeIn::Unverifiable { chronic: true }
+        )
+    }
+}
+
+/// How `code` counts in `month`. A month whose fiscal year has no set is checked against
+/// the nearest one: a code absent from it may be new, so it is not verifiable rather than
+/// unknown (a header such as E11 is not billable in any year, so it stays unknown).
+pub fn code_in(rules: &Ruleset, code: &str, month: YearMonth) -> CodeIn {
+    if !rules.is_valid_code(code, month) {
+        let (_, exact) = rules.code_set_for(month);
+        if exact || rules.is_header_code(code, month) {
+            CodeIn::Invalid
+        } else {
+            CodeIn::Unverifiable {
+                chronic: rules.chronic_category(code),
+            }
+        }
+    } else if rules.chronic_flag(code) == 1 {
+        CodeIn::Chronic
+    } else {
+        CodeIn::NotChronic
+    }
+}
+
+/// The distinct chronic conditions (3-character categories) among `codes` in `month`.
+pub fn chronic_categories<'c>(
+    rules: &Ruleset,
+    codes: &'c [crate::domain::Icd10],
+    month: YearMonth,
+) -> Vec<&'c str> {
+    let mut c: Vec<&str> = codes
+        .iter()
+        .filter(|d| code_in(rules, d.as_str(), month).counts())
+        .map(|d| d.category())
+        .collect();
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
 pub fn conditions<'a>(
     rules: &Ruleset,
     diags: &[&'a Diagnosis],
@@ -75,28 +136,18 @@ pub fn conditions<'a>(
     let mut chronic = Vec::new();
     let mut invalid = Vec::new();
     let mut unverifiable = Vec::new();
-    // A month whose fiscal year has no set is checked against the nearest one: a code
-    // absent from it may be new, so it is not verifiable rather than unknown (a header
-    // such as E11 is not billable in any year, so it stays unknown).
-    let (_, exact) = rules.code_set_for(month);
     for d in diags {
         let active = d.onset.is_none_or(|o| o <= last) && d.resolved.is_none_or(|r| r >= first);
         if !active {
             continue;
         }
-        if !rules.is_valid_code(d.code.as_str(), month) {
-            if exact || rules.is_header_code(d.code.as_str(), month) {
-                invalid.push(*d);
-            } else {
-                let counts = rules.chronic_category(d.code.as_str());
-                unverifiable.push((*d, counts));
-                if counts && !chronic.iter().any(|c: &&Diagnosis| c.code == d.code) {
-                    chronic.push(*d);
-                }
-            }
-        } else if rules.chronic_flag(d.code.as_str()) == 1
-            && !chronic.iter().any(|c: &&Diagnosis| c.code == d.code)
-        {
+        let how = code_in(rules, d.code.as_str(), month);
+        match how {
+            CodeIn::Invalid => invalid.push(*d),
+            CodeIn::Unverifiable { chronic: counts } => unverifiable.push((*d, counts)),
+            CodeIn::Chronic | CodeIn::NotChronic => {}
+        }
+        if how.counts() && !chronic.iter().any(|c: &&Diagnosis| c.code == d.code) {
             chronic.push(*d);
         }
     }
