@@ -94,6 +94,9 @@ pub fn not_a_data_row<'a>(
     cells: impl ExactSizeIterator<Item = &'a [u8]> + Clone,
     shape: &RowShape,
 ) -> Option<NotData> {
+    // Excel's text mark (a leading apostrophe) is no part of what a cell says: a repeated
+    // header or a page footer marked as text is still one (as an id marked so is the id).
+    let cells = cells.map(|c: &'a [u8]| c.strip_prefix(b"'").unwrap_or(c));
     let n = cells.len();
     let blank = |c: &[u8]| c.iter().all(u8::is_ascii_whitespace);
     let Some((at, first)) = cells.clone().enumerate().find(|(_, c)| !blank(c)) else {
@@ -280,6 +283,22 @@ mod tests {
         let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
         let shape = RowShape::new(patient, required.to_vec(), &header);
         not_a_data_row(c.iter().copied(), &shape)
+    }
+
+    /// Excel's text mark on every cell of the id column (`'20031`) marks the repeated
+    /// header and the page footer in it too: they are still not data (a metamorphic run
+    /// found `'Acct No` and `'Page 1 of 2` read as data rows with bad values, IN002).
+    #[test]
+    fn text_marked_headers_and_footers_are_not_data() {
+        let head = ["Acct No", "DOS", "Minutes", "Staff"];
+        let s = |cells: &[&str]| shaped(cells, Some(0), &[0, 1, 3], &head);
+        assert_eq!(s(&["'20031", "3/3/2025", "14", "Lopez, Ana"]), None);
+        assert_eq!(
+            s(&["'Acct No", "DOS", "Minutes", "Staff"]),
+            Some(NotData::RepeatedHeader)
+        );
+        assert_eq!(s(&["'Page 1 of 2", "", "", ""]), Some(NotData::Footer(0)));
+        assert_eq!(s(&["'20031 Total", "", "26", ""]), Some(NotData::Footer(0)));
     }
 
     #[test]
