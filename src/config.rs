@@ -20,3 +20,12 @@ pub struct AuditConfig {
     /// Price at the qualifying-APM conversion factor where a year has one (`--apm`).
     pub apm: bool,
 }
+
+impl AuditConfig {
+    /// Whether a row or claim line dated `date` is audited: every date, or with `--month`
+    /// that month's alone (the others are excluded as `outside-month`, time-log rows and
+    /// claim lines alike).
+    pub fn audits(&self, date: chrono::NaiveDate) -> bool {
+        self.month.is_none_or(|m| m.contains(date))
+    }
+}

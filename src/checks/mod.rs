@@ -43,6 +43,7 @@ pub mod time;
 pub use crate::domain::{Check, Finding, Severity};
 use scope::{
     Cited, ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth, RunFacts, Unbilled,
+    WholeClaim,
 };
 
 /// Where and how a check fires. The engine walks the registry and calls each check where
@@ -71,6 +72,8 @@ pub enum Fire {
     ClaimMonth(fn(&ClaimMonth, &mut Vec<Cited>)),
     /// In verify mode, per claim line against the evidence.
     ClaimLine(fn(&ClaimEvidence, &mut Emit)),
+    /// In verify mode, per claim (every code of one patient-month and practitioner).
+    Claim(fn(&WholeClaim, &mut Emit)),
     /// In verify mode, per clean patient-month once its claims are settled, when the
     /// evidence supports more than they claim.
     Unbilled(fn(&Unbilled, &mut Emit)),
@@ -128,6 +131,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD010, fire: &[Fire::ClaimMonth(coding::cd010::check)] },
     Entry { check: &coding::CD011, fire: &[Fire::ClaimMonth(coding::cd011::check)] },
     Entry { check: &coding::CD012, fire: &[Fire::ClaimGroup(coding::cd012::check)] },
+    Entry { check: &coding::CD013, fire: &[Fire::Claim(coding::cd013::check)] },
     Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },
     Entry { check: &overlap::OV002, fire: &[Fire::ClashTable] },
     Entry { check: &overlap::OV003, fire: &[Fire::ClashTable] },
@@ -185,6 +189,14 @@ pub fn claim_month_checks() -> impl Iterator<Item = fn(&ClaimMonth, &mut Vec<Cit
 pub fn claim_line_checks() -> impl Iterator<Item = fn(&ClaimEvidence, &mut Emit)> {
     fired(|f| match f {
         Fire::ClaimLine(f) => Some(*f),
+        _ => None,
+    })
+}
+
+/// The checks of a whole claim (verify mode), in catalogue order.
+pub fn claim_checks() -> impl Iterator<Item = fn(&WholeClaim, &mut Emit)> {
+    fired(|f| match f {
+        Fire::Claim(f) => Some(*f),
         _ => None,
     })
 }

@@ -168,6 +168,15 @@ impl ClaimMonth<'_> {
     }
 }
 
+/// One claim (a patient-month and practitioner's lines, every code), as the checks of a
+/// whole claim see it (verify mode).
+pub struct WholeClaim<'a> {
+    pub lines: &'a [&'a Claim],
+    /// The claims file's lines of the same patient that could not be read (IN001,
+    /// IN002): (file, line).
+    pub unreadable: &'a [(u16, u64)],
+}
+
 /// A code-rule finding and the claim lines it cites.
 pub type Cited = (Finding, Vec<u64>);
 

@@ -57,7 +57,7 @@ impl Auditor<'_> {
             mut other_programs,
         } = self.staff_pass(ds, lists, &mut findings);
         if let Some(cf) = &ds.claims {
-            claimed_programs(self.rules, cf, &mut other_programs);
+            claimed_programs(self.rules, &self.cfg, cf, &mut other_programs);
         }
         // The audited patient-months, and apart, in verify mode, the RPM ones with time
         // (the evidence for RPM claim lines).
@@ -121,7 +121,7 @@ impl Auditor<'_> {
             .as_ref()
             .map(|cf| tally.finish(cf, &mut findings[..before]));
         order_results(ds, &mut findings, &mut outcomes);
-        let recon = reconcile(ds, &states);
+        let recon = reconcile(ds, cfg, &states);
         Audit {
             findings,
             outcomes,
@@ -349,6 +349,33 @@ fn run_notes(
             "--month {m}: no time-log row of CCM or PCM falls in {m}; nothing was audited for it"
         ));
     }
+    let nameless = ds
+        .ingest_findings
+        .iter()
+        .filter(|f| {
+            f.patient_id.is_empty()
+                && f.check.effect == crate::domain::Effect::Rows
+                && f.file
+                    .is_some_and(|i| ds.files[i as usize].kind == crate::domain::Kind::Claims)
+        })
+        .count();
+    if nameless > 0 {
+        notes.push(format!(
+            "{nameless} claims-file line(s) could not be read and name no patient: a claim they belonged to may go out without them (see their IN001/IN002 findings)"
+        ));
+    }
+    if let (Some(m), Some(cf)) = (cfg.month, &ds.claims) {
+        let other = cf
+            .claims
+            .iter()
+            .filter(|c| !cfg.audits(c.date_of_service))
+            .count();
+        if other > 0 {
+            notes.push(format!(
+                "--month {m}: {other} claim line(s) dated in other months were not audited (outside-month in the reconciliation): they are in neither clean_claims.csv nor held_claims.csv"
+            ));
+        }
+    }
     // --apm: which audited years have a qualifying-APM factor, and which have one for all.
     if cfg.apm {
         let mut years: Vec<i32> = months.iter().map(|m| m.year).collect();
@@ -422,10 +449,11 @@ fn run_notes(
 /// program is.
 fn claimed_programs(
     rules: &crate::rules::Ruleset,
+    cfg: &crate::audit::AuditConfig,
     cf: &crate::domain::ClaimsFile,
     other_programs: &mut FastMap<(u32, YearMonth), Vec<OtherProgramRow>>,
 ) {
-    for c in &cf.claims {
+    for c in cf.claims.iter().filter(|c| cfg.audits(c.date_of_service)) {
         let month = YearMonth::of(c.date_of_service);
         if let Some(program) = rules
             .for_month(month)

@@ -246,7 +246,7 @@ impl<'r> Auditor<'r> {
             let e = self.ccm_start.entry(r.patient).or_insert(r.date);
             *e = (*e).min(r.date);
         }
-        if self.cfg.month.is_some_and(|m| !m.contains(r.date)) {
+        if !self.cfg.audits(r.date) {
             self.count(r.file, RowState::OutsideMonth);
             if self.trace == Some(r.patient) {
                 self.traced

@@ -1,11 +1,15 @@
 //! The reconciliation: per file, rows read = rows counted + rows excluded (by reason).
 
-use crate::audit::FileRecon;
+use crate::audit::{AuditConfig, FileRecon};
 use crate::checks::row_state::RowState;
 use crate::domain::Dataset;
 use std::collections::BTreeMap;
 
-pub(super) fn reconcile(ds: &Dataset, states: &[[u64; RowState::COUNT]]) -> Vec<FileRecon> {
+pub(super) fn reconcile(
+    ds: &Dataset,
+    cfg: &AuditConfig,
+    states: &[[u64; RowState::COUNT]],
+) -> Vec<FileRecon> {
     let mut recon: Vec<FileRecon> = ds
         .files
         .iter()
@@ -66,8 +70,17 @@ pub(super) fn reconcile(ds: &Dataset, states: &[[u64; RowState::COUNT]]) -> Vec<
     for v in ds.visits.iter().flatten() {
         count(v.file, &mut recon);
     }
+    // With --month, a claim line of another month is not audited: excluded as a time-log
+    // row of another month is.
     for c in ds.claims.iter().flat_map(|cf| cf.claims.iter()) {
-        count(c.file, &mut recon);
+        if cfg.audits(c.date_of_service) {
+            count(c.file, &mut recon);
+        } else {
+            *recon[c.file as usize]
+                .excluded
+                .entry(RowState::OutsideMonth.reason().to_string())
+                .or_default() += 1;
+        }
     }
     recon
 }

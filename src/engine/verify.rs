@@ -12,8 +12,8 @@ use crate::billing::{
     units_for,
 };
 use crate::checks::coding::code_checks;
-use crate::checks::scope::{ClaimEvidence, ClaimMonth, Emit, Unbilled};
-use crate::checks::{claim_line_checks, claim_month_checks, unbilled_checks};
+use crate::checks::scope::{ClaimEvidence, ClaimMonth, Emit, Unbilled, WholeClaim};
+use crate::checks::{claim_checks, claim_line_checks, claim_month_checks, unbilled_checks};
 use crate::domain::{Claim, ClaimsFile, Dataset, Effect, Finding, Money, Program, YearMonth};
 use crate::rules::Ruleset;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -41,6 +41,8 @@ pub(super) struct Claims<'a> {
     rpm: &'a [(Key, Pm)],
     /// An error holds every claim (no consents or no diagnoses file).
     global_error: bool,
+    /// Per patient, the claims file's lines naming them that could not be read.
+    unreadable: HashMap<u32, Vec<(u16, u64)>>,
 }
 
 /// What the claims of some patient-months came to (one per thread of the pass, then
@@ -97,21 +99,36 @@ impl<'a> Claims<'a> {
         // A claim goes out whole or not at all: lines are grouped by patient, month, practitioner.
         let mut groups: BTreeMap<ClaimKey, ClaimLines> = BTreeMap::new();
         for (i, c) in cf.claims.iter().enumerate() {
+            if !cfg.audits(c.date_of_service) {
+                continue;
+            }
             groups
                 .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
                 .or_default()
                 .push((i, c));
         }
         let groups: Vec<(ClaimKey, ClaimLines)> = groups.into_iter().collect();
+        let mut unreadable: HashMap<u32, Vec<(u16, u64)>> = HashMap::new();
+        for f in before.iter().filter(|f| {
+            f.file
+                .is_some_and(|i| ds.files[i as usize].kind == crate::domain::Kind::Claims)
+                && f.check.effect == Effect::Rows
+        }) {
+            if let (Some(p), Some(file)) = (ds.patients.get(&f.patient_id), f.file) {
+                let at = unreadable.entry(p).or_default();
+                at.extend(f.lines.iter().map(|&l| (file, l)));
+            }
+        }
         Claims {
             ds,
             rules,
             cfg,
-            across: across_practitioners(rules, cf),
+            across: across_practitioners(rules, cfg, cf),
             before: Held::of(ds, &groups, before),
             groups,
             rpm,
             global_error,
+            unreadable,
         }
     }
 
@@ -206,6 +223,16 @@ impl<'a> Claims<'a> {
             claimed,
             supported_pay,
         } = self.check_claim(key, lines, month_claims, &mut tally.priced);
+        let whole: Vec<&Claim> = lines.iter().map(|(_, c)| *c).collect();
+        let view = WholeClaim {
+            lines: &whole,
+            unreadable: self.unreadable.get(&patient).map_or(&[], Vec::as_slice),
+        };
+        let mut emit = Emit::claim(pid, month, npi_s, "", std::mem::take(&mut local));
+        for check in claim_checks() {
+            check(&view, &mut emit);
+        }
+        local = emit.into_findings();
         if let Some(across) = self.across.get(&key) {
             for f in across {
                 let mut f = f.clone();
@@ -412,10 +439,14 @@ fn of_programs(f: &Finding, programs: &[&'static str]) -> bool {
 /// practitioner's claim gets the finding with its own lines. A beneficiary is the claims'
 /// Medicare ID when a line carries one (two patient ids of one person, in exports of two
 /// practices, are one beneficiary), else the patient id.
-fn across_practitioners(rules: &Ruleset, cf: &ClaimsFile) -> HashMap<ClaimKey, Vec<Finding>> {
+fn across_practitioners(
+    rules: &Ruleset,
+    cfg: &AuditConfig,
+    cf: &ClaimsFile,
+) -> HashMap<ClaimKey, Vec<Finding>> {
     let mut across: HashMap<ClaimKey, Vec<Finding>> = HashMap::new();
     let mut month_lines: BTreeMap<(Result<&str, u32>, YearMonth), Vec<&Claim>> = BTreeMap::new();
-    for c in &cf.claims {
+    for c in cf.claims.iter().filter(|c| cfg.audits(c.date_of_service)) {
         let who = c.mbi.as_deref().ok_or(c.patient);
         month_lines
             .entry((who, YearMonth::of(c.date_of_service)))

@@ -1599,8 +1599,9 @@ fn no_claim_line_passes_unchecked() {
         };
         assert!(fired.iter().any(|c| c == want), "{code}: {fired:?}");
     }
-    // A formula cell is held, and the line named; a code ccm does not audit passes through
-    // with one info finding.
+    // A formula cell is held, and the line named; a code ccm does not audit is said once
+    // (CD007). It is of the same claim (P1, March, one NPI) as the held line, and a claim goes
+    // out whole or not at all: it is held too (CD013), not sent without its 99490.
     let rows = rows_for("P1", &[25], NPI_A);
     let d = good_case(&rows);
     put(
@@ -1614,7 +1615,7 @@ fn no_claim_line_passes_unchecked() {
     let (_, json, err) = audit_json(d.path(), &["--out".into(), out.display().to_string()]);
     let clean = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
     assert!(!clean.contains("HYPERLINK"), "{clean}");
-    assert!(clean.contains("99213"), "{clean}");
+    assert!(!clean.contains("99213"), "{clean}");
     let findings = json["findings"].as_array().unwrap();
     let in002 = findings.iter().find(|f| f["code"] == "IN002").expect(&err);
     assert_eq!(in002["line"], "2");
@@ -1625,6 +1626,9 @@ fn no_claim_line_passes_unchecked() {
     let cd007: Vec<_> = findings.iter().filter(|f| f["code"] == "CD007").collect();
     assert_eq!(cd007.len(), 1);
     assert_eq!(cd007[0]["line"], "3");
+    let cd013: Vec<_> = findings.iter().filter(|f| f["code"] == "CD013").collect();
+    assert_eq!(cd013.len(), 1, "{findings:?}");
+    assert_eq!(cd013[0]["line"], "2");
 }
 
 #[test]

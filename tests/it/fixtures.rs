@@ -120,7 +120,7 @@ fn demo_month_fires_every_check() {
     // each patient-month under one NPI.
     const EXPORT_SHAPE: &[&str] = &[
         "IN006", "IN007", "IN008", "IN010", "CD008", "CN005", "EL007", "TM007", "CD009", "CD010",
-        "CN006", "CN007", "CD011", "CD012",
+        "CN006", "CN007", "CD011", "CD012", "CD013",
     ];
     for c in ccm::checks::registry() {
         assert_eq!(

@@ -71,7 +71,11 @@ pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
     };
     // (code, what the tables say of it) -> the lines.
     let mut unaudited: BTreeMap<(&str, Known), Vec<(u16, u64)>> = BTreeMap::new();
-    for c in &cf.claims {
+    for c in cf
+        .claims
+        .iter()
+        .filter(|c| run.cfg.audits(c.date_of_service))
+    {
         let yr = run.rules.for_month(YearMonth::of(c.date_of_service));
         let coded = yr.code(&c.hcpcs);
         if coded

@@ -26,6 +26,8 @@ pub mod cd010;
 pub mod cd011;
 #[path = "cd012_claim_lists_too_few_chronic.rs"]
 pub mod cd012;
+#[path = "cd013_claim_incomplete.rs"]
+pub mod cd013;
 
 pub use cd001::CD001;
 pub use cd002::CD002;
@@ -39,6 +41,7 @@ pub use cd009::CD009;
 pub use cd010::CD010;
 pub use cd011::CD011;
 pub use cd012::CD012;
+pub use cd013::CD013;
 
 use super::scope::{ClaimGroup, Emit};
 use crate::domain::Claim;
