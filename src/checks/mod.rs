@@ -42,7 +42,7 @@ pub mod time;
 
 pub use crate::domain::{Check, Finding, Severity};
 use scope::{
-    Cited, ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth, RunFacts, Unbilled,
+    ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth, RunFacts, Unbilled,
     WholeClaim,
 };
 
@@ -69,7 +69,7 @@ pub enum Fire {
     ClaimGroup(fn(&ClaimGroup, &mut Emit)),
     /// In verify mode, per patient-month's claim lines of every code and practitioner; the
     /// engine gives each practitioner's claim the finding with its own lines.
-    ClaimMonth(fn(&ClaimMonth, &mut Vec<Cited>)),
+    ClaimMonth(fn(&ClaimMonth, &mut Emit)),
     /// In verify mode, per claim line against the evidence.
     ClaimLine(fn(&ClaimEvidence, &mut Emit)),
     /// In verify mode, per claim (every code of one patient-month and practitioner).
@@ -178,7 +178,7 @@ pub fn claim_group_checks() -> impl Iterator<Item = fn(&ClaimGroup, &mut Emit)> 
 }
 
 /// The patient-month claim checks (verify mode), in catalogue order.
-pub fn claim_month_checks() -> impl Iterator<Item = fn(&ClaimMonth, &mut Vec<Cited>)> {
+pub fn claim_month_checks() -> impl Iterator<Item = fn(&ClaimMonth, &mut Emit)> {
     fired(|f| match f {
         Fire::ClaimMonth(f) => Some(*f),
         _ => None,

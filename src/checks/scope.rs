@@ -159,12 +159,19 @@ pub struct ClaimMonth<'a> {
     pub lives: &'a std::collections::BTreeMap<String, crate::rules::CodeLife>,
     /// The lines in file order.
     pub lines: &'a [&'a Claim],
+    /// The claims file the lines come from (the file a finding cites).
+    pub file: u16,
 }
 
 impl ClaimMonth<'_> {
     /// The lines (physical line numbers) that claim `hcpcs`.
     pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
         lines_claiming(self.lines, hcpcs)
+    }
+    /// Emits `f` citing these claim lines (physical line numbers); the engine gives each
+    /// practitioner's claim the finding with its own lines.
+    pub fn cite(&self, emit: &mut Emit, f: Finding, lines: Vec<u64>) {
+        emit.push(f.at_lines(self.file, lines));
     }
 }
 
@@ -176,9 +183,6 @@ pub struct WholeClaim<'a> {
     /// IN002): (file, line).
     pub unreadable: &'a [(u16, u64)],
 }
-
-/// A code-rule finding and the claim lines it cites.
-pub type Cited = (Finding, Vec<u64>);
 
 /// One claim line against the evidence (verify mode), as CL001 and CL002 see it.
 pub struct ClaimEvidence<'a> {

@@ -454,22 +454,26 @@ fn across_practitioners(
             .push(c);
     }
     for (&(_, month), lines) in &month_lines {
+        let file = lines.first().map_or(0, |c| c.file);
         let view = ClaimMonth {
             year: rules.for_month(month),
             lives: &rules.lives,
             lines,
+            file,
         };
-        let mut cited = Vec::new();
+        // A beneficiary-month, not yet one patient's or practitioner's: those are each
+        // claim's, filled when the finding joins it.
+        let mut emit = Emit::claim("", month, "", "", Vec::new());
         for check in claim_month_checks() {
-            check(&view, &mut cited);
+            check(&view, &mut emit);
         }
-        for (f, at) in cited {
+        for mut f in emit.into_findings() {
+            let at = std::mem::take(&mut f.lines);
             let mut by_claim: BTreeMap<(u32, u32), Vec<u64>> = BTreeMap::new();
             for c in lines.iter().filter(|c| at.contains(&c.line)) {
                 by_claim.entry((c.patient, c.npi)).or_default().push(c.line);
             }
             for ((patient, npi), l) in by_claim {
-                let file = lines.first().map_or(0, |c| c.file);
                 across
                     .entry((patient, month, npi))
                     .or_default()

@@ -1,8 +1,7 @@
 //! CD008 exclusive-codes-same-month: the check's definition (its `ccm explain` text) and its
 //! logic. The pairs are data: rules/<year>/exclusive.csv.
 
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimMonth};
+use crate::checks::scope::{ClaimMonth, Emit};
 
 check! {
     CD008, "CD008", "exclusive-codes-same-month", Error,
@@ -30,7 +29,7 @@ check! {
 }
 
 /// Each exclusive pair of the year whose two codes are both claimed this patient-month.
-pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
+pub fn check(m: &ClaimMonth, emit: &mut Emit) {
     for pair in &m.year.exclusive {
         let a = m.lines_of(&pair.code_a);
         let b = m.lines_of(&pair.code_b);
@@ -43,16 +42,13 @@ pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
             .map_or("", |r| r.program.as_str());
         let mut lines: Vec<u64> = a.into_iter().chain(b).collect();
         lines.sort_unstable();
-        out.push((
-            Finding::new(
+        m.cite(emit, emit.finding(
                 &CD008,
                 format!(
                     "{} and {} claimed for one patient in one month, and they are not reported together (source: {})",
                     pair.code_a, pair.code_b, pair.source
                 ),
             )
-            .program(program),
-            lines,
-        ));
+            .program(program), lines);
     }
 }

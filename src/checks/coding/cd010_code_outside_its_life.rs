@@ -1,8 +1,7 @@
 //! CD010 code-outside-its-life: the check's definition (its `ccm explain` text) and its
 //! logic. The lives are data: rules/code_lives.csv.
 
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimMonth};
+use crate::checks::scope::{ClaimMonth, Emit};
 
 check! {
     CD010, "CD010", "code-outside-its-life", Error,
@@ -25,7 +24,7 @@ check! {
 }
 
 /// Each line whose code has a life that does not cover its date of service.
-pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
+pub fn check(m: &ClaimMonth, emit: &mut Emit) {
     for c in m.lines {
         let Some(l) = m.lives.get(&c.hcpcs) else {
             continue;
@@ -38,8 +37,9 @@ pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
             _ => format!("is valid from {}", l.life.from),
         };
         let program = m.year.code(&c.hcpcs).map_or("", |r| r.program.as_str());
-        out.push((
-            Finding::new(
+        m.cite(
+            emit,
+            emit.finding(
                 &CD010,
                 format!(
                     "{} is dated {}, and {} {when} (source: {})",
@@ -48,6 +48,6 @@ pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
             )
             .program(program),
             vec![c.line],
-        ));
+        );
     }
 }

@@ -1,8 +1,7 @@
 //! CD011 billed-by-two-practitioners: the check's definition (its `ccm explain` text) and
 //! its logic.
 
-use crate::checks::Finding;
-use crate::checks::scope::{Cited, ClaimMonth};
+use crate::checks::scope::{ClaimMonth, Emit};
 use crate::domain::Program;
 
 check! {
@@ -27,7 +26,7 @@ check! {
 
 /// Per program, the beneficiary-month's base-code lines when they are on more than one
 /// practitioner's claims.
-pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
+pub fn check(m: &ClaimMonth, emit: &mut Emit) {
     for program in [Program::Ccm, Program::Pcm] {
         let p = program.as_str();
         let bases: Vec<_> = m
@@ -48,8 +47,7 @@ pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
         let mut codes: Vec<&str> = bases.iter().map(|c| c.hcpcs.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        out.push((
-            Finding::new(
+        m.cite(emit, emit.finding(
                 &CD011,
                 format!(
                     "{p} ({}) is claimed for this beneficiary in one month by {} billing practitioners; Medicare pays one",
@@ -57,8 +55,6 @@ pub fn check(m: &ClaimMonth, out: &mut Vec<Cited>) {
                     npis.len()
                 ),
             )
-            .program(p),
-            bases.iter().map(|c| c.line).collect(),
-        ));
+            .program(p), bases.iter().map(|c| c.line).collect());
     }
 }
