@@ -354,7 +354,7 @@ fn run_notes(
         .iter()
         .filter(|f| {
             f.patient_id.is_empty()
-                && f.check.effect == crate::domain::Effect::Rows
+                && crate::checks::coding::cd013::lost_line(f)
                 && f.file
                     .is_some_and(|i| ds.files[i as usize].kind == crate::domain::Kind::Claims)
         })

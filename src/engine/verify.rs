@@ -52,8 +52,6 @@ pub(super) struct Tally {
     verify: Verify,
     /// What each priced claim line claims: (index in the claims file, amount).
     priced: Vec<(usize, Money)>,
-    /// The held claims' amounts, by claim, for the money on the errors found before the pass.
-    held_amount: HashMap<(String, YearMonth, String), Money>,
 }
 
 /// A claim's lines of the programs ccm checks, against the code rules and the evidence: the
@@ -112,7 +110,7 @@ impl<'a> Claims<'a> {
         for f in before.iter().filter(|f| {
             f.file
                 .is_some_and(|i| ds.files[i as usize].kind == crate::domain::Kind::Claims)
-                && f.check.effect == Effect::Rows
+                && crate::checks::coding::cd013::lost_line(f)
         }) {
             if let (Some(p), Some(file)) = (ds.patients.get(&f.patient_id), f.file) {
                 let at = unreadable.entry(p).or_default();
@@ -148,16 +146,17 @@ impl<'a> Claims<'a> {
             outcomes,
             ..
         } = *month;
-        // Whether the patient-month's own errors hold each claim: decided before its
-        // claims' findings join the list.
-        let held_by_month: Vec<bool> = groups
+        // Each claim's programs, and whether the patient-month's own errors hold it:
+        // decided before its claims' findings join the list.
+        let held_by_month: Vec<(Vec<&'static str>, bool)> = groups
             .iter()
             .map(|(key, lines)| {
                 let npi = self.ds.npi_name(key.2);
                 let programs = programs_billed(self.rules, key.1, lines);
-                found[from..].iter().filter(|f| f.holds_month()).any(|f| {
+                let held = found[from..].iter().filter(|f| f.holds_month()).any(|f| {
                     (f.billing_npi.is_empty() || f.billing_npi == npi) && of_programs(f, &programs)
-                })
+                });
+                (programs, held)
             })
             .collect();
         let mut settled: Vec<Settled> = Vec::with_capacity(groups.len());
@@ -212,7 +211,7 @@ impl<'a> Claims<'a> {
         &self,
         month_claims: &MonthClaims,
         (key, lines): (ClaimKey, &ClaimLines),
-        held_by_month: bool,
+        (programs, held_by_month): (Vec<&'static str>, bool),
         found: &mut Vec<Finding>,
         tally: &mut Tally,
     ) -> Settled {
@@ -242,7 +241,6 @@ impl<'a> Claims<'a> {
                 local.push(f);
             }
         }
-        let programs = programs_billed(self.rules, month, lines);
         let held = self.global_error
             || held_by_month
             || local.iter().any(Finding::holds_month)
@@ -254,9 +252,6 @@ impl<'a> Claims<'a> {
         if held {
             v.at_risk += claimed;
             entry.1 += claimed;
-            tally
-                .held_amount
-                .insert((pid.to_string(), month, npi_s.to_string()), claimed);
             v.held.push(HeldClaim {
                 patient_id: pid.into(),
                 month,
@@ -393,7 +388,6 @@ impl Tally {
         v.held.extend(o.held);
         v.claims_out += o.claims_out;
         self.priced.extend(other.priced);
-        self.held_amount.extend(other.held_amount);
     }
 
     /// The claims file's verdict, in a settled order; the errors found before the pass
@@ -404,18 +398,26 @@ impl Tally {
         for (i, claimed) in self.priced {
             v.line_claimed[i] = Some(claimed);
         }
-        for f in before.iter_mut().filter(|f| holds_claimed(f)) {
-            let Some(month) = f.month else { continue };
-            let key = (f.patient_id.to_string(), month, f.billing_npi.to_string());
-            f.amount = self.held_amount.get(&key).copied().filter(|a| !a.is_zero());
-        }
         v.clean.sort_unstable();
         // By patient id as text, not by interned number (which depends on reading order).
-        v.held.sort_by(|a, b| {
-            (&a.patient_id, a.month, &a.billing_npi).cmp(&(&b.patient_id, b.month, &b.billing_npi))
-        });
+        v.held.sort_by(|a, b| held_key(a).cmp(&held_key(b)));
+        for f in before.iter_mut().filter(|f| holds_claimed(f)) {
+            let Some(month) = f.month else { continue };
+            let want = (f.patient_id.as_str(), month, f.billing_npi.as_str());
+            f.amount = v
+                .held
+                .binary_search_by(|h| held_key(h).cmp(&want))
+                .ok()
+                .map(|i| v.held[i].claimed)
+                .filter(|a| !a.is_zero());
+        }
         v
     }
+}
+
+/// A held claim's place in the held list: patient id as text, month, NPI.
+fn held_key(h: &HeldClaim) -> (&str, YearMonth, &str) {
+    (h.patient_id.as_str(), h.month, h.billing_npi.as_str())
 }
 
 /// Whether a finding's money, in verify mode, is what its month's held claim claims: an

@@ -1889,3 +1889,31 @@ fn a_ccm_claim_must_list_two_chronic_conditions() {
         "a line whose diagnoses cannot be read is held"
     );
 }
+
+/// A claims-file line that cannot be read and names no patient is said in a note (a claim
+/// may go out without it); a blank row or a page footer (IN005) is no claim line, and
+/// says nothing of the kind.
+#[test]
+fn only_a_lost_claim_line_without_a_patient_is_noted() {
+    let note = |claims_body: &str| {
+        let d = good_case(&rows_for("P1", &[25], NPI_A));
+        put(
+            d.path(),
+            "claims.csv",
+            format!(
+                "patient_id,date_of_service,hcpcs,units,billing_npi\nP1,2025-03-31,99490,1,{NPI_A}\n{claims_body}"
+            ),
+        );
+        let (_, json, err) = audit_json(d.path(), &[]);
+        let notes = json["summary"]["notes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{err}"))
+            .clone();
+        notes
+            .iter()
+            .filter_map(|n| n.as_str())
+            .any(|n| n.contains("name no patient"))
+    };
+    assert!(!note(",,,,\nPage 1 of 1,,,,\n"));
+    assert!(note("P2,2025-03-31,99490\n"));
+}

@@ -1,6 +1,8 @@
 //! CD013 claim-incomplete: the check's definition (its `ccm explain` text) and its logic.
 
+use crate::checks::ingest::{IN001, IN002};
 use crate::checks::scope::{Emit, WholeClaim};
+use crate::domain::Finding;
 
 check! {
     CD013, "CD013", "claim-incomplete",
@@ -20,6 +22,13 @@ check! {
              care management services).",
     fix: "Correct the unreadable line the finding cites (its IN001 or IN002 says what is wrong) \
           and run again; the claim then goes out whole or is judged on its merits.",
+}
+
+/// Whether a finding made while reading a claims file is a claim line that could not be
+/// read (IN001 malformed, IN002 a bad value): a line of some claim, lost. A blank line, a
+/// repeated header or a page footer (IN005) is no claim line.
+pub fn lost_line(f: &Finding) -> bool {
+    [IN001.code, IN002.code].contains(&f.check.code)
 }
 
 /// A claim of a patient with an unreadable line in the claims file.
