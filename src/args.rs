@@ -200,6 +200,7 @@ fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
         Kind::Enrolments => (&args.enrolments, "enrolments.csv"),
         Kind::Careplans => (&args.careplans, "careplans.csv"),
         Kind::Visits => (&args.visits, "visits.csv"),
+        Kind::Readings => (&args.readings, "readings.csv"),
         Kind::Claims => (&args.claims, "claims.csv"),
         Kind::Staff => (&args.staff, "staff.csv"),
         Kind::Timelog => unreachable!("time logs are named, not found"),

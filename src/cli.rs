@@ -159,6 +159,10 @@ pub struct AuditArgs {
     /// Face-to-face visits (default: visits.csv beside the time log): EL004.
     #[arg(long, value_name = "FILE")]
     pub visits: Option<PathBuf>,
+    /// RPM device readings (default: readings.csv beside the time log): the days of data
+    /// behind device codes 99453, 99454, 99445 on a claims file (DV001, DV002).
+    #[arg(long, value_name = "FILE")]
+    pub readings: Option<PathBuf>,
     /// Claim lines proposed or sent (default: claims.csv beside the time log): verify mode.
     #[arg(long, value_name = "FILE")]
     pub claims: Option<PathBuf>,

@@ -37,13 +37,14 @@ pub mod eligibility;
 pub mod ingest;
 pub mod overlap;
 pub mod row_state;
+pub mod rpm;
 pub mod scope;
 pub mod time;
 
 pub use crate::domain::{Check, Finding, Severity};
 use scope::{
-    ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth, RunFacts, Unbilled,
-    WholeClaim,
+    ClaimBeneficiary, ClaimEvidence, ClaimGroup, ClaimMonth, Decision, Emit, PatientMonth,
+    RunFacts, Unbilled, WholeClaim,
 };
 
 /// Where and how a check fires. The engine walks the registry and calls each check where
@@ -70,6 +71,9 @@ pub enum Fire {
     /// In verify mode, per patient-month's claim lines of every code and practitioner; the
     /// engine gives each practitioner's claim the finding with its own lines.
     ClaimMonth(fn(&ClaimMonth, &mut Emit)),
+    /// In verify mode, per beneficiary's claim lines of every month (30-day periods and
+    /// episodes cross months); the engine gives each claim the finding with its own lines.
+    Beneficiary(fn(&ClaimBeneficiary, &mut Emit)),
     /// In verify mode, per claim line against the evidence.
     ClaimLine(fn(&ClaimEvidence, &mut Emit)),
     /// In verify mode, per claim (every code of one patient-month and practitioner).
@@ -132,6 +136,8 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &coding::CD011, fire: &[Fire::ClaimMonth(coding::cd011::check)] },
     Entry { check: &coding::CD012, fire: &[Fire::ClaimGroup(coding::cd012::check)] },
     Entry { check: &coding::CD013, fire: &[Fire::Claim(coding::cd013::check)] },
+    Entry { check: &rpm::DV001, fire: &[Fire::Beneficiary(rpm::dv001::check)] },
+    Entry { check: &rpm::DV002, fire: &[Fire::Beneficiary(rpm::dv002::check)] },
     Entry { check: &overlap::OV001, fire: &[Fire::PatientMonth(overlap::ov001::check)] },
     Entry { check: &overlap::OV002, fire: &[Fire::ClashTable] },
     Entry { check: &overlap::OV003, fire: &[Fire::ClashTable] },
@@ -181,6 +187,14 @@ pub fn claim_group_checks() -> impl Iterator<Item = fn(&ClaimGroup, &mut Emit)> 
 pub fn claim_month_checks() -> impl Iterator<Item = fn(&ClaimMonth, &mut Emit)> {
     fired(|f| match f {
         Fire::ClaimMonth(f) => Some(*f),
+        _ => None,
+    })
+}
+
+/// The beneficiary checks (verify mode), in catalogue order.
+pub fn beneficiary_checks() -> impl Iterator<Item = fn(&ClaimBeneficiary, &mut Emit)> {
+    fired(|f| match f {
+        Fire::Beneficiary(f) => Some(*f),
         _ => None,
     })
 }

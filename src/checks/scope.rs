@@ -175,6 +175,35 @@ impl ClaimMonth<'_> {
     }
 }
 
+/// One beneficiary's claim lines of every month, code and practitioner (verify mode), with
+/// the days their device sent readings: the rules over 30-day periods and episodes of
+/// monitoring, which cross months (DV001, DV002).
+pub struct ClaimBeneficiary<'a> {
+    pub rules: &'a Ruleset,
+    /// Every line of the beneficiary, audited this run or not (an earlier period still
+    /// counts), by date of service, then file and line.
+    pub lines: &'a [&'a Claim],
+    /// Whether a line is audited this run (`--month`): only those get findings.
+    pub audited: &'a dyn Fn(&Claim) -> bool,
+    /// The distinct days the beneficiary's devices sent readings, ascending; `None` when no
+    /// readings file was given (then no day can be counted).
+    pub reading_days: Option<&'a [NaiveDate]>,
+}
+
+impl ClaimBeneficiary<'_> {
+    /// The days with readings from `first` to `last`, both included (none without a file).
+    pub fn days_between(&self, first: NaiveDate, last: NaiveDate) -> usize {
+        self.reading_days.map_or(0, |d| {
+            d.partition_point(|x| *x <= last) - d.partition_point(|x| *x < first)
+        })
+    }
+    /// Emits `f` citing these claim lines; the engine gives each practitioner's claim the
+    /// finding with its own lines.
+    pub fn cite(&self, emit: &mut Emit, f: Finding, lines: &[&Claim]) {
+        emit.cited(f, lines.iter().map(|c| (c.file, c.line)), None);
+    }
+}
+
 /// One claim (a patient-month and practitioner's lines, every code), as the checks of a
 /// whole claim see it (verify mode).
 pub struct WholeClaim<'a> {

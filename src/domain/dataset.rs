@@ -19,6 +19,8 @@ pub struct Dataset {
     pub enrolments: Option<Vec<Enrolment>>,
     pub careplans: Option<Vec<CarePlan>>,
     pub visits: Option<Vec<Visit>>,
+    /// RPM device readings, when a readings file was given or found.
+    pub readings: Option<Vec<Reading>>,
     /// The staff roster's members, when one was given or found.
     pub roster: Option<Vec<StaffMember>>,
     /// Consents and enrolments rows whose status is not a consent (refusals, enrolments
@@ -45,6 +47,7 @@ impl Default for Dataset {
             enrolments: None,
             careplans: None,
             visits: None,
+            readings: None,
             roster: None,
             statuses: Vec::new(),
             claims: None,
@@ -71,6 +74,7 @@ impl Dataset {
             || self.enrolments.iter().flatten().any(|e| e.patient == p)
             || self.careplans.iter().flatten().any(|c| c.patient == p)
             || self.visits.iter().flatten().any(|v| v.patient == p)
+            || self.readings.iter().flatten().any(|r| r.patient == p)
             || self.statuses.iter().any(|s| s.patient == p)
             || self
                 .claims

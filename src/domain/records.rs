@@ -408,6 +408,15 @@ pub struct Visit {
     pub line: u64,
 }
 
+/// One row of a device-readings file (RPM): a day a patient's device sent data.
+#[derive(Clone, Debug)]
+pub struct Reading {
+    pub patient: u32,
+    pub date: NaiveDate,
+    pub file: u16,
+    pub line: u64,
+}
+
 /// One line of a claims file, with its bytes as written so the clean file can be a filter.
 #[derive(Clone, Debug)]
 pub struct Claim {
@@ -504,6 +513,8 @@ pub enum Kind {
     Enrolments,
     Careplans,
     Visits,
+    /// RPM device readings: the days each patient's device sent data.
+    Readings,
     Claims,
     /// The staff roster: each staff member's role and own NPI.
     Staff,
@@ -511,7 +522,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order files are read (time logs first, claims last).
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Timelog,
         Kind::Consents,
         Kind::Diagnoses,
@@ -519,6 +530,7 @@ impl Kind {
         Kind::Careplans,
         Kind::Visits,
         Kind::Staff,
+        Kind::Readings,
         Kind::Claims,
     ];
     pub fn as_str(self) -> &'static str {
@@ -529,6 +541,7 @@ impl Kind {
             Kind::Enrolments => "enrolments",
             Kind::Careplans => "careplans",
             Kind::Visits => "visits",
+            Kind::Readings => "readings",
             Kind::Claims => "claims",
             Kind::Staff => "staff",
         }

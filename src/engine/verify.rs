@@ -12,8 +12,12 @@ use crate::billing::{
     units_for,
 };
 use crate::checks::coding::code_checks;
-use crate::checks::scope::{ClaimEvidence, ClaimMonth, Emit, Unbilled, WholeClaim};
-use crate::checks::{claim_checks, claim_line_checks, claim_month_checks, unbilled_checks};
+use crate::checks::scope::{
+    ClaimBeneficiary, ClaimEvidence, ClaimMonth, Emit, Unbilled, WholeClaim,
+};
+use crate::checks::{
+    beneficiary_checks, claim_checks, claim_line_checks, claim_month_checks, unbilled_checks,
+};
 use crate::domain::{Claim, ClaimsFile, Dataset, Effect, Finding, Money, Program, YearMonth};
 use crate::rules::Ruleset;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -121,7 +125,7 @@ impl<'a> Claims<'a> {
             ds,
             rules,
             cfg,
-            across: across_practitioners(rules, cfg, cf),
+            across: across_practitioners(ds, rules, cfg, cf),
             before: Held::of(ds, &groups, before),
             groups,
             rpm,
@@ -366,6 +370,18 @@ impl<'a> Claims<'a> {
             }
             out.findings = emit.into_findings();
         }
+        // Device lines are audited against the readings (DV001, DV002, across months) when
+        // there is a readings file: their money is claimed, held or sent with the claim.
+        if self.ds.readings.is_some() {
+            for &(i, c) in lines.iter().filter(|(_, c)| yr.device(&c.hcpcs).is_some()) {
+                let fee = yr
+                    .unit_payment(&c.hcpcs, c.date_of_service)
+                    .unwrap_or_default();
+                let claimed = fee * Money::from(c.units);
+                priced.push((i, claimed));
+                out.claimed += claimed;
+            }
+        }
         out
     }
 }
@@ -442,11 +458,13 @@ fn of_programs(f: &Finding, programs: &[&'static str]) -> bool {
 /// Medicare ID when a line carries one (two patient ids of one person, in exports of two
 /// practices, are one beneficiary), else the patient id.
 fn across_practitioners(
+    ds: &Dataset,
     rules: &Ruleset,
     cfg: &AuditConfig,
     cf: &ClaimsFile,
 ) -> HashMap<ClaimKey, Vec<Finding>> {
     let mut across: HashMap<ClaimKey, Vec<Finding>> = HashMap::new();
+    across_months(ds, rules, cfg, cf, &mut across);
     let mut month_lines: BTreeMap<(Result<&str, u32>, YearMonth), Vec<&Claim>> = BTreeMap::new();
     for c in cf.claims.iter().filter(|c| cfg.audits(c.date_of_service)) {
         let who = c.mbi.as_deref().ok_or(c.patient);
@@ -484,6 +502,78 @@ fn across_practitioners(
         }
     }
     across
+}
+
+/// Rules over a beneficiary's 30-day periods and episodes, which cross months (DV001,
+/// DV002): every line of the beneficiary (`mbi`, else patient id) in date order, with the
+/// days the readings file shows for any of its patient ids. Each finding joins the claims
+/// of the lines it cites.
+fn across_months(
+    ds: &Dataset,
+    rules: &Ruleset,
+    cfg: &AuditConfig,
+    cf: &ClaimsFile,
+    across: &mut HashMap<ClaimKey, Vec<Finding>>,
+) {
+    let mut days_of: HashMap<u32, Vec<chrono::NaiveDate>> = HashMap::new();
+    for r in ds.readings.iter().flatten() {
+        days_of.entry(r.patient).or_default().push(r.date);
+    }
+    let mut by_who: BTreeMap<Result<&str, u32>, Vec<&Claim>> = BTreeMap::new();
+    for c in &cf.claims {
+        by_who
+            .entry(c.mbi.as_deref().ok_or(c.patient))
+            .or_default()
+            .push(c);
+    }
+    let audited = |c: &Claim| cfg.audits(c.date_of_service);
+    for lines in by_who.values_mut() {
+        lines.sort_by_key(|c| (c.date_of_service, c.file, c.line));
+        let reading_days: Option<Vec<chrono::NaiveDate>> = ds.readings.as_ref().map(|_| {
+            let mut patients: Vec<u32> = lines.iter().map(|c| c.patient).collect();
+            patients.sort_unstable();
+            patients.dedup();
+            let mut d: Vec<_> = patients
+                .iter()
+                .filter_map(|p| days_of.get(p))
+                .flatten()
+                .copied()
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        });
+        let view = ClaimBeneficiary {
+            rules,
+            lines,
+            audited: &audited,
+            reading_days: reading_days.as_deref(),
+        };
+        let month = YearMonth::of(lines[0].date_of_service);
+        let mut emit = Emit::claim("", month, "", "", Vec::new());
+        for check in beneficiary_checks() {
+            check(&view, &mut emit);
+        }
+        for mut f in emit.into_findings() {
+            let at = std::mem::take(&mut f.lines);
+            let mut by_claim: BTreeMap<ClaimKey, Vec<u64>> = BTreeMap::new();
+            for c in lines
+                .iter()
+                .filter(|c| Some(c.file) == f.file && at.contains(&c.line) && audited(c))
+            {
+                by_claim
+                    .entry((c.patient, YearMonth::of(c.date_of_service), c.npi))
+                    .or_default()
+                    .push(c.line);
+            }
+            for (key, l) in by_claim {
+                across
+                    .entry(key)
+                    .or_default()
+                    .push(f.clone().at_lines(f.file.unwrap_or(0), l));
+            }
+        }
+    }
 }
 
 /// The programs a claim's lines bill, by ccm's tables (codes.csv, else the clash table's

@@ -9,10 +9,13 @@ use super::dates::Dates;
 use super::pipeline::for_each_record;
 use super::reader::{FieldError, Rec, RowResult, accepted, headers_seen, open, show};
 use super::schema::{
-    CarePlanCol, ConsentCol, DiagnosisCol, EnrolmentCol, Schema, Source, StaffCol, VisitCol,
+    CarePlanCol, ConsentCol, DiagnosisCol, EnrolmentCol, ReadingCol, Schema, Source, StaffCol,
+    VisitCol,
 };
 use super::{IngestError, ReadOptions};
-use crate::domain::{CarePlan, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, Visit};
+use crate::domain::{
+    CarePlan, Consent, Dataset, Diagnosis, Enrolment, Kind, Mdm, Program, Reading, Visit,
+};
 use crate::domain::{ConsentStatus, ProblemStatus, StatusRecord, statuses_of};
 use crate::domain::{Icd10, Npi, StaffMember, norm_key, printable};
 use crate::rules::{Ruleset, Statuses};
@@ -62,6 +65,7 @@ pub fn read_companion(
             careplan,
         )?,
         Kind::Visits => read(ds, path, name, opts, words, |ds| &mut ds.visits, visit)?,
+        Kind::Readings => read(ds, path, name, opts, words, |ds| &mut ds.readings, reading)?,
         Kind::Staff => read(
             ds,
             path,
@@ -633,6 +637,29 @@ fn visit(
         date,
         hcpcs: code.to_ascii_uppercase(),
         npi,
+        file: st.file,
+        line,
+    }]))
+}
+
+fn reading(
+    ds: &mut Dataset,
+    r: &Rec<ReadingCol>,
+    st: &mut FileState,
+    line: u64,
+) -> RowResult<Rows<Reading>> {
+    let patient = r.get(ReadingCol::PatientId)?;
+    let fail = |msg: String| Ok(Err((patient.to_string(), msg)));
+    if patient.is_empty() {
+        return fail("patient_id is blank".into());
+    }
+    let d = r.get(ReadingCol::ReadingDate)?;
+    let Some(date) = st.dates.date(d) else {
+        return fail(format!("reading_date {} is not a valid date", show(d)));
+    };
+    Ok(Ok(smallvec![Reading {
+        patient: ds.patients.intern(patient),
+        date,
         file: st.file,
         line,
     }]))

@@ -185,6 +185,16 @@ schema! {
 }
 
 schema! {
+    /// RPM device readings: a row per reading (or per day), dated; DV001 counts the days.
+    ReadingCol for Readings {
+        PatientId = "patient_id", required,
+            ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
+        ReadingDate = "reading_date", required,
+            ["date", "reading_time", "measured_at", "measurement_date", "measurement_time", "recorded_at", "observation_date", "transmission_date", "received_at", "timestamp"];
+    }
+}
+
+schema! {
     /// Claims (verify mode): the claim lines to check.
     ClaimCol for Claims {
         PatientId = "patient_id", required,
@@ -230,6 +240,7 @@ pub(super) fn columns(kind: Kind) -> &'static [Column] {
         Kind::Enrolments => EnrolmentCol::COLUMNS,
         Kind::Careplans => CarePlanCol::COLUMNS,
         Kind::Visits => VisitCol::COLUMNS,
+        Kind::Readings => ReadingCol::COLUMNS,
         Kind::Staff => StaffCol::COLUMNS,
         Kind::Claims => ClaimCol::COLUMNS,
     }
@@ -305,7 +316,7 @@ impl HeaderMap {
         for (section, fields) in &table {
             let Some(kind) = Kind::ALL.into_iter().find(|k| k.as_str() == section) else {
                 problems.push(format!(
-                    "unknown section [{}] (timelog, consents, diagnoses, enrolments, careplans, visits, claims)",
+                    "unknown section [{}] (timelog, consents, diagnoses, enrolments, careplans, visits, readings, claims, staff)",
                     printable(section, 40)
                 ));
                 continue;
@@ -598,6 +609,7 @@ mod tests {
         check(EnrolmentCol::ALL);
         check(CarePlanCol::ALL);
         check(VisitCol::ALL);
+        check(ReadingCol::ALL);
         check(ClaimCol::ALL);
         check(StaffCol::ALL);
     }

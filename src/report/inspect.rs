@@ -35,6 +35,8 @@ pub fn kind_from_name(file_name: &str) -> Kind {
         Kind::Careplans
     } else if has(&["visit"]) {
         Kind::Visits
+    } else if has(&["reading", "device", "rpmdata"]) {
+        Kind::Readings
     } else if has(&["claim"]) {
         Kind::Claims
     } else if has(&["staff", "roster"]) {
@@ -337,6 +339,7 @@ fn sample(ds: &Dataset, kind: Kind) -> (Sample, usize) {
         Kind::Diagnoses => diagnosis_rows(&c),
         Kind::Careplans => careplan_rows(&c),
         Kind::Visits => visit_rows(&c),
+        Kind::Readings => reading_rows(&c),
         Kind::Claims => claim_rows(&c),
         Kind::Staff => staff_rows(&c),
     };
@@ -529,6 +532,17 @@ fn visit_rows(c: &Cells) -> SampleRows {
         ));
     }
     (vec!["patient", "date", "HCPCS", "NPI"], rows)
+}
+
+/// Decides a readings file's sample: patient and date.
+fn reading_rows(c: &Cells) -> SampleRows {
+    let rows =
+        c.ds.readings
+            .iter()
+            .flatten()
+            .map(|r| (r.line, vec![c.patient(r.patient), r.date.to_string()]))
+            .collect();
+    (vec!["patient", "date"], rows)
 }
 
 /// Decides a claims file's sample: patient, date of service, HCPCS code, units and NPI.
@@ -849,6 +863,7 @@ mod tests {
             ("dir/consents.csv", Kind::Consents),
             ("visits.csv", Kind::Visits),
             ("claims.csv", Kind::Claims),
+            ("device_readings.csv", Kind::Readings),
             ("timelog.csv", Kind::Timelog),
         ] {
             assert_eq!(kind_from_name(name), k, "{name}");

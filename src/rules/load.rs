@@ -18,6 +18,7 @@ const YEAR_FILES: &[&str] = &[
     "conversion.csv",
     "clashes.csv",
     "exclusive.csv",
+    "devices.csv",
     "roles.csv",
 ];
 const CHRONIC: &str = "chronic/ccir_v2023_1.csv";
@@ -170,6 +171,8 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
     let clashes = parse::clashes(clashes_name, t, is_check)?;
     let (n, t) = get("exclusive.csv")?;
     let exclusive = parse::exclusive(n, t)?;
+    let (n, t) = get("devices.csv")?;
+    let devices = parse::devices(n, t)?;
     let (n, t) = get("roles.csv")?;
     let roles = parse::roles(n, t)?;
     let yr = YearRules {
@@ -180,6 +183,7 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
         conversion_rows,
         clashes,
         exclusive,
+        devices,
         roles,
     };
     let mut yr = yr;

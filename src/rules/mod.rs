@@ -17,7 +17,8 @@ mod tables;
 mod validate;
 
 pub use tables::{
-    Clash, CodeLife, CodeRule, Exclusive, Fee, Life, Policy, Relation, Statuses, TimeKind,
+    Clash, CodeLife, CodeRule, DevicePer, DeviceRule, Exclusive, Fee, Life, Policy, Relation,
+    Statuses, TimeKind,
 };
 
 use crate::domain::{Money, RoleClass, YearMonth, cents};
@@ -57,6 +58,8 @@ pub struct YearRules {
     pub clashes: Vec<Clash>,
     /// Codes not reported together for one patient in one month (`exclusive.csv`).
     pub exclusive: Vec<Exclusive>,
+    /// RPM device codes and the days of readings each needs (`devices.csv`).
+    pub devices: Vec<DeviceRule>,
     pub roles: HashMap<String, RoleClass>,
 }
 
@@ -83,6 +86,10 @@ impl YearRules {
 
     pub fn code(&self, hcpcs: &str) -> Option<&CodeRule> {
         self.codes.iter().find(|c| c.hcpcs == hcpcs)
+    }
+    /// An RPM device code's rule (`devices.csv`).
+    pub fn device(&self, hcpcs: &str) -> Option<&DeviceRule> {
+        self.devices.iter().find(|d| d.hcpcs == hcpcs)
     }
     pub fn addon_of(&self, base: &str) -> Option<&CodeRule> {
         self.codes.iter().find(|c| c.is_addon && c.addon_to == base)

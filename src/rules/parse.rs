@@ -1,6 +1,6 @@
 //! One parser per kind of rule file, each checking what it reads. Errors name the file.
 
-use super::tables::{CodeLife, Life};
+use super::tables::{CodeLife, DevicePer, DeviceRule, Life};
 use super::{Clash, CodeRule, Exclusive, Fee, RulesError, Statuses, TimeKind, bad, pack_code};
 use crate::domain::{
     ConsentStatus, ProblemStatus, RoleClass, Severity, norm_key, normalise_note, parse_date,
@@ -415,6 +415,64 @@ pub(super) fn exclusive(name: &str, text: &str) -> Result<Vec<Exclusive>, RulesE
                 });
             }
         }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct DeviceRow {
+    hcpcs: String,
+    min_days: String,
+    per: String,
+    source: String,
+}
+
+/// `<year>/devices.csv`: RPM device codes, each well formed and once, with the days of
+/// readings its 30-day period needs (1 to 30), `per` `period` or `episode`, and a source.
+pub(super) fn devices(name: &str, text: &str) -> Result<Vec<DeviceRule>, RulesError> {
+    let rows: Vec<DeviceRow> = records(name, text)?;
+    let mut out: Vec<DeviceRule> = Vec::new();
+    for (i, r) in rows.into_iter().enumerate() {
+        let line = i + 2;
+        let hcpcs = r.hcpcs.trim().to_ascii_uppercase();
+        if !well_formed_hcpcs(&hcpcs) {
+            return Err(bad(
+                name,
+                format!("line {line}: hcpcs {hcpcs:?} is not a HCPCS code"),
+            ));
+        }
+        if out.iter().any(|d| d.hcpcs == hcpcs) {
+            return Err(bad(name, format!("line {line}: {hcpcs} is listed twice")));
+        }
+        let min_days: u32 = num(name, "min_days", &r.min_days)
+            .map_err(|e| bad(name, format!("line {line}: {e}")))?;
+        if !(1..=30).contains(&min_days) {
+            return Err(bad(
+                name,
+                format!(
+                    "line {line}: min_days {min_days} is not 1 to 30 (days of a 30-day period)"
+                ),
+            ));
+        }
+        let per = match r.per.trim() {
+            "period" => DevicePer::Period,
+            "episode" => DevicePer::Episode,
+            other => {
+                return Err(bad(
+                    name,
+                    format!("line {line}: per {other:?} is not period or episode"),
+                ));
+            }
+        };
+        if r.source.trim().is_empty() {
+            return Err(bad(name, format!("line {line}: {hcpcs} cites no source")));
+        }
+        out.push(DeviceRule {
+            hcpcs,
+            min_days,
+            per,
+            source: r.source.trim().to_string(),
+        });
     }
     Ok(out)
 }

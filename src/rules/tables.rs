@@ -71,6 +71,27 @@ pub struct Fee {
     pub mp: Decimal,
 }
 
+/// What an RPM device code's days of readings are counted over (`devices.csv` `per`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DevicePer {
+    /// Device supply: each 30-day period, once per period whoever bills it.
+    Period,
+    /// Set-up and education: once per episode of monitoring.
+    Episode,
+}
+
+/// One row of `<year>/devices.csv`: an RPM device code, the days of readings its 30-day
+/// period needs, and what it is billed once per.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRule {
+    pub hcpcs: String,
+    /// The fewest distinct days with readings in the 30 days that end on the date of service.
+    pub min_days: u32,
+    pub per: DevicePer,
+    /// The file's `source` cell, cited in the finding.
+    pub source: String,
+}
+
 /// One row of `<year>/exclusive.csv`: two codes that are not reported for one patient in
 /// one calendar month, whichever practitioners bill them (`scope` `month`).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1917,3 +1917,99 @@ fn only_a_lost_claim_line_without_a_patient_is_noted() {
     assert!(!note(",,,,\nPage 1 of 1,,,,\n"));
     assert!(note("P2,2025-03-31,99490\n"));
 }
+
+/// RPM device codes are audited against a readings file, across months and practitioners,
+/// and said not audited without one (issue 23, item 2).
+#[test]
+fn rpm_device_lines_are_counted_against_the_readings_or_said_not_audited() {
+    // P1: 25 CCM minutes in March under NPI_A; the claims and readings vary.
+    let run = |claims: &str, readings: Option<String>| {
+        let d = good_case(&rows_for("P1", &[25], NPI_A));
+        put(
+            d.path(),
+            "claims.csv",
+            format!("patient_id,date_of_service,hcpcs,units,billing_npi,mbi\n{claims}"),
+        );
+        if let Some(r) = readings {
+            put(
+                d.path(),
+                "readings.csv",
+                format!("patient_id,reading_date\n{r}"),
+            );
+        }
+        let (_, json, stderr) = audit_json(d.path(), &[]);
+        let mut found: Vec<(String, String)> = json["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{stderr}"))
+            .iter()
+            .filter(|f| ["DV001", "DV002", "CD007"].contains(&f["code"].as_str().unwrap()))
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["line"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        (found, json["summary"]["claims_held"].as_u64().unwrap())
+    };
+    // Readings on every day from `from` (day of March) for `n` days.
+    let days = |from: u32, n: u32| -> String {
+        (0..n)
+            .map(|i| {
+                let d = chrono::NaiveDate::from_ymd_opt(2025, 3, from).unwrap()
+                    + chrono::Days::new(i.into());
+                format!("P1,{d}\n")
+            })
+            .collect()
+    };
+    let at = |code: &str, line: &str| (code.to_string(), line.to_string());
+    let month = format!("P1,2025-03-31,99490,1,{NPI_A},\nP1,2025-03-31,99454,1,{NPI_A},\n");
+    // No readings file: the device line is CD007, never passed as audited.
+    assert_eq!(run(&month, None), (vec![at("CD007", "3")], 0));
+    // 16 days: supported; 15: DV001 and the claim is held.
+    assert_eq!(run(&month, Some(days(16, 16))), (vec![], 0));
+    assert_eq!(run(&month, Some(days(17, 15))), (vec![at("DV001", "3")], 1));
+    // Days before the period (the 30 days ending 2025-03-31) do not count.
+    assert_eq!(run(&month, Some(days(1, 16))), (vec![at("DV001", "3")], 1));
+    // A second 99454 by another practitioner 20 days after the first: DV002 on the later.
+    let both = format!("{month}P1,2025-03-11,99454,1,{NPI_B},\n");
+    let feb_mar: String = (1..=28)
+        .map(|d| format!("P1,2025-02-{d:02}\n"))
+        .chain(std::iter::once(days(1, 31)))
+        .collect();
+    let (found, held) = run(&both, Some(feb_mar.clone()));
+    assert_eq!(
+        found,
+        vec![at("DV002", "3")],
+        "the later line is the one held"
+    );
+    assert_eq!(held, 1);
+    // One beneficiary under two patient ids (mbi): the same rule across ids.
+    let ids = format!(
+        "P1,2025-03-31,99490,1,{NPI_A},1EG4TE5MK73\nP1,2025-03-31,99454,1,{NPI_A},1EG4TE5MK73\nP9,2025-03-11,99454,1,{NPI_B},1EG4-TE5-MK73\n"
+    );
+    let (found, _) = run(&ids, Some(feb_mar));
+    assert_eq!(found, vec![at("DV002", "3")]);
+    // Set-up twice: an error unless the readings show monitoring stopped in between.
+    let setup = format!(
+        "P1,2025-01-31,99453,1,{NPI_A},\nP1,2025-03-31,99490,1,{NPI_A},\nP1,2025-03-31,99453,1,{NPI_A},\n"
+    );
+    let jan: String = (2..=31).map(|d| format!("P1,2025-01-{d:02}\n")).collect();
+    let feb: String = (1..=28)
+        .step_by(9)
+        .map(|d| format!("P1,2025-02-{d:02}\n"))
+        .collect();
+    let (found, _) = run(&setup, Some(format!("{jan}{feb}{}", days(1, 31))));
+    assert_eq!(
+        found,
+        vec![at("DV002", "4")],
+        "monitoring never stopped for 30 days"
+    );
+    let (found, _) = run(&setup, Some(format!("{jan}{}", days(12, 20))));
+    assert_eq!(
+        found,
+        vec![],
+        "no reading from 2025-02-01 to 2025-03-11: a new episode"
+    );
+}

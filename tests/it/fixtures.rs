@@ -117,10 +117,11 @@ fn demo_month_fires_every_check() {
     // demo claims 2025 CCM codes): both fire in their rule fixtures only.
     // CN006 and CN007 need a consents file with status words; the demo's has none. CD011
     // needs one beneficiary's CCM on two practitioners' claims; the demo's claims file has
-    // each patient-month under one NPI.
+    // each patient-month under one NPI. DV001 and DV002 judge RPM device lines (99454 …);
+    // the demo claims none and has no readings file.
     const EXPORT_SHAPE: &[&str] = &[
         "IN006", "IN007", "IN008", "IN010", "CD008", "CN005", "EL007", "TM007", "CD009", "CD010",
-        "CN006", "CN007", "CD011", "CD012", "CD013",
+        "CN006", "CN007", "CD011", "CD012", "CD013", "DV001", "DV002",
     ];
     for c in ccm::checks::registry() {
         assert_eq!(

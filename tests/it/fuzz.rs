@@ -39,7 +39,7 @@ fn rules() -> &'static Ruleset {
 
 use crate::common::proptest_config as config;
 
-const ALL: [Kind; 8] = Kind::ALL;
+const ALL: [Kind; 9] = Kind::ALL;
 
 fn file_name(kind: Kind) -> &'static str {
     match kind {
@@ -49,6 +49,7 @@ fn file_name(kind: Kind) -> &'static str {
         Kind::Enrolments => "enrolments.csv",
         Kind::Careplans => "careplans.csv",
         Kind::Visits => "visits.csv",
+        Kind::Readings => "readings.csv",
         Kind::Claims => "claims.csv",
         Kind::Staff => "staff.csv",
     }
@@ -107,8 +108,16 @@ P2,2025-01-10,G0438,1234567893
 P3,2025-02-01,99213,1245319599
 P5,2025-03-20,99204,1628315479
 ";
+const READINGS: &str = "patient_id,reading_date
+P1,2025-03-02
+P1,2025-03-03 07:15
+P1,2025-03-03 19:40
+P1,03/04/2025
+P1,2025-03-05T06:00:00Z
+";
 const CLAIMS: &str = "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id,dx1,dx2,charge
 P1,2025-03-31,99490,1,1234567893,C1,I10,E11.9,62.00
+P1,2025-03-31,99454,1,1234567893,C1,I10,E11.9,48.00
 P2,2025-03-31,99487,1,1234567893,C2,J44.9,I50.9,130.00
 P2,2025-03-31,99489,1,1234567893,C2,J44.9,I50.9,70.00
 P3,03/31/2025,99424,1,1245319599,C3,E11.9,,80.00
@@ -123,6 +132,7 @@ fn valid_file(kind: Kind) -> &'static str {
         Kind::Enrolments => ENROLMENTS,
         Kind::Careplans => CAREPLANS,
         Kind::Visits => VISITS,
+        Kind::Readings => READINGS,
         Kind::Claims => CLAIMS,
         Kind::Staff => STAFF,
     }
@@ -237,7 +247,11 @@ fn valid_row(kind: Kind) -> Vec<&'static str> {
             (Kind::Visits, "hcpcs", _) => "99213",
             (_, _, Col::Patient) => "P6",
             (_, _, Col::Date) => {
-                if f.starts_with("consent") || f.starts_with("plan") || f.starts_with("visit") {
+                if f.starts_with("consent")
+                    || f.starts_with("plan")
+                    || f.starts_with("visit")
+                    || f.starts_with("reading")
+                {
                     "2025-01-02"
                 } else {
                     ""
@@ -822,7 +836,7 @@ fn any_input(kind: Kind) -> BoxedStrategy<Input> {
 #[derive(Clone, Debug)]
 struct Settings {
     /// Bit i: the valid file of `ALL[i]` is read too (the time log always is).
-    others: u8,
+    others: u16,
     as_of: chrono::NaiveDate,
     month: Option<YearMonth>,
     policy: Policy,
@@ -843,7 +857,7 @@ impl Settings {
 
 fn settings() -> impl Strategy<Value = Settings> {
     (
-        prop_oneof![Just(0xffu8), any::<u8>()],
+        prop_oneof![Just(0x1ffu16), 0u16..0x200],
         prop::sample::select(vec![
             (2025, 4, 15),
             (2025, 4, 15),
@@ -873,7 +887,7 @@ fn settings() -> impl Strategy<Value = Settings> {
 /// Writes the inputs into `dir`: the generated file for its kind, the valid time log
 /// unless the time log is under test, and the valid companions `others` selects. Returns
 /// the kinds present, in the order the command line reads them.
-fn write_inputs(dir: &Path, under_test: Kind, bytes: &[u8], others: u8) -> Vec<Kind> {
+fn write_inputs(dir: &Path, under_test: Kind, bytes: &[u8], others: u16) -> Vec<Kind> {
     let mut kinds = Vec::new();
     for (i, &k) in ALL.iter().enumerate() {
         let path = dir.join(file_name(k));
@@ -1381,12 +1395,15 @@ proptest! {
     fn fuzz_staff(input in any_input(Kind::Staff), s in settings()) { check(&input, &s)?; }
 
     #[test]
+    fn fuzz_readings(input in any_input(Kind::Readings), s in settings()) { check(&input, &s)?; }
+
+    #[test]
     fn fuzz_claims(input in any_input(Kind::Claims), s in settings()) { check(&input, &s)?; }
 
     /// Random bytes after each kind's header.
     #[test]
     fn fuzz_random_bytes_after_header(
-        k in 0usize..7,
+        k in 0usize..ALL.len(),
         bytes in prop::collection::vec(any::<u8>(), 0..600),
         s in settings(),
     ) {
@@ -1405,7 +1422,7 @@ proptest! {
     #[test]
     fn fuzz_long_files(
         input in (
-            0usize..7,
+            0usize..ALL.len(),
             any::<bool>(),
             prop_oneof![500usize..530, 1010usize..1040, 0usize..1500],
         )

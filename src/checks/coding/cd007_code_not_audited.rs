@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 check! {
     CD007, "CD007", "code-not-audited", Info,
     what: "(claims given) A claim line no check audits against the evidence: a well-formed \
-           HCPCS code ccm has no rule for (an office visit, an RPM device supply such as 99454: \
-           ccm reads no device readings), or an RPM treatment management code (99457, 99458, \
-           99470) when the time log has no RPM time to check it against (with RPM time, CL001 \
-           and CL002 check it). The code rules still apply where they can: an RPM line's add-on \
+           HCPCS code ccm has no rule for (an office visit, say), an RPM device code (99453, \
+           99454, 99445) when no readings file was given (with one, DV001 counts its days), or \
+           an RPM treatment management code (99457, 99458, 99470) when the time log has no RPM \
+           time to check it against (with RPM time, CL001 and CL002 check it). The code rules still apply where they can: an RPM line's add-on \
            pairing, families, unit cap, dates and filing (CD001-CD006, CD009), and any line's \
            exclusive pairs and code life (CD008, CD010). A code of another program in \
            rules/<year>/clashes.csv (APCM G0556-G0558, ESRD 90951-90970, care plan oversight \
@@ -36,6 +36,8 @@ check! {
 pub enum Known<'a> {
     /// In no table.
     Not,
+    /// An RPM device code (`devices.csv`), with no readings file to count its days.
+    Device,
     /// A program's code in codes.csv, not read as evidence of anything.
     Coded(&'a str),
     /// A program's code in clashes.csv (and maybe codes.csv): evidence of the program in
@@ -48,6 +50,9 @@ pub fn finding(code: &str, known: Known, lines: usize) -> Finding {
     Finding::new(
         &CD007,
         match known {
+            Known::Device => format!(
+                "{code} is an RPM device code: without a readings file (--readings) ccm cannot count its days of data: {lines} line(s) pass through unverified"
+            ),
             Known::Not => format!(
                 "{code} is not a code ccm audits (not in its rules tables): {lines} line(s) pass through unchecked"
             ),
@@ -84,7 +89,12 @@ pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        let device = yr.device(&c.hcpcs).is_some();
+        if device && run.ds.readings.is_some() {
+            continue;
+        }
         let known = match (yr.clash_of_code(&c.hcpcs), coded) {
+            _ if device => Known::Device,
             (Some(clash), _) => Known::Evidence(&clash.program),
             (None, Some(r)) => Known::Coded(&r.program),
             (None, None) => Known::Not,
