@@ -42,13 +42,15 @@ impl<'r> Decision<'r> {
         late: bool,
         dos: DosMode,
     ) -> Decision<'r> {
-        let status = if !billable && has_error {
+        // An error holds the month whether or not it is still open: a month an error holds
+        // is blocked (README), and listed as held, in every mode.
+        let status = if has_error {
             Status::Blocked
         } else if !billable {
             Status::BelowThreshold
         } else if window.open() && dos == DosMode::MonthEnd {
             Status::Open
-        } else if has_error || late {
+        } else if late {
             Status::Blocked
         } else {
             Status::Clean
@@ -97,7 +99,8 @@ mod tests {
         use DosMode::{MonthEnd, Threshold};
         assert_eq!(st(false, true, open, MonthEnd), Status::Blocked);
         assert_eq!(st(false, false, closed, MonthEnd), Status::BelowThreshold);
-        assert_eq!(st(true, true, open, MonthEnd), Status::Open);
+        assert_eq!(st(true, true, open, MonthEnd), Status::Blocked);
+        assert_eq!(st(true, false, open, MonthEnd), Status::Open);
         assert_eq!(st(true, true, open, Threshold), Status::Blocked);
         assert_eq!(st(true, false, open, Threshold), Status::Clean);
         assert_eq!(st(true, true, closed, MonthEnd), Status::Blocked);

@@ -368,6 +368,20 @@ pub fn path_name(p: &std::path::Path) -> String {
     }
 }
 
+/// A HCPCS cell as exports write it, read once for every kind (claims, visits): the code
+/// before any modifiers (`99490-GT`, `99214 25`, `99490:95`), upper case, when it is a
+/// well-formed code; `None` when it is not (the caller says so, IN002: a code ccm cannot
+/// read is never matched as if it were another).
+pub fn hcpcs_cell(cell: &str) -> Option<String> {
+    let code = cell
+        .trim()
+        .split(['-', ' ', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    well_formed_hcpcs(&code).then_some(code)
+}
+
 /// A HCPCS code: a CPT code (5 digits, or 4 digits and F, T, U or M for categories II and
 /// III, PLA and MAAA) or a level II code (a letter and 4 digits).
 pub fn well_formed_hcpcs(code: &str) -> bool {

@@ -234,7 +234,10 @@ impl<'r> Auditor<'r> {
 
     /// Takes one valid time-log row.
     pub fn push(&mut self, r: &TimeRow) {
-        if r.date > self.cfg.as_of {
+        // With --month, a row of another month is outside it whatever its date: a later
+        // month's row dated after the as-of date is no error of the month audited (IN004).
+        let future = r.date > self.cfg.as_of;
+        if future && self.cfg.audits(r.date) {
             self.count(r.file, RowState::Future);
             self.future.push(*r);
             if self.trace == Some(r.patient) {
@@ -242,7 +245,11 @@ impl<'r> Auditor<'r> {
             }
             return;
         }
-        if self.has_visits && r.program == Program::Ccm && r.role != RoleClass::NonClinical {
+        if !future
+            && self.has_visits
+            && r.program == Program::Ccm
+            && r.role != RoleClass::NonClinical
+        {
             let e = self.ccm_start.entry(r.patient).or_insert(r.date);
             *e = (*e).min(r.date);
         }

@@ -6,7 +6,7 @@ use super::reader::{Rec, RowResult, accepted, open_bytes, open_file, show};
 use super::schema::{ClaimCol, Schema, Source};
 use super::{IngestError, ReadOptions};
 use crate::domain::starts_formula;
-use crate::domain::{Claim, ClaimsFile, Dataset, Icd10, Kind, Npi, well_formed_hcpcs};
+use crate::domain::{Claim, ClaimsFile, Dataset, Icd10, Kind, Npi, hcpcs_cell};
 use std::io::Read;
 use std::path::Path;
 
@@ -216,17 +216,18 @@ fn claim(
         return fail("hcpcs is blank".into());
     }
     // A code may carry modifiers (`99490-GT`, `99490 GT`, `99490:95`): checked as its code.
-    let code = code
-        .split(['-', ' ', ':'])
-        .next()
-        .unwrap_or(code)
-        .to_ascii_uppercase();
-    if !well_formed_hcpcs(&code) {
+    let Some(code) = hcpcs_cell(code) else {
         return fail(format!(
             "hcpcs {} is not a well-formed HCPCS code (5 digits, a letter and 4 digits, or 4 digits and F, T, U or M); the line is held",
-            show(&code)
+            show(
+                &code
+                    .split(['-', ' ', ':'])
+                    .next()
+                    .unwrap_or(code)
+                    .to_ascii_uppercase()
+            )
         ));
-    }
+    };
     let units = if units.is_empty() {
         1
     } else {

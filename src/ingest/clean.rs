@@ -145,18 +145,23 @@ pub(super) fn cell(b: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 /// `'00123` without its apostrophe: Excel's text mark before an id (letters, digits and
-/// `-` `.` `/` after it, nothing else).
+/// `-` `.` `/` after it, nothing else; spaces between the mark and the id, as a padded or
+/// pasted cell has them once its no-break spaces are spaces, are the mark's too).
 fn strip_apostrophe<'a>(f: &'a [u8], rep: &mut Repairs) -> &'a [u8] {
     let t = f.trim_ascii();
     match t.split_first() {
-        Some((b'\'', rest))
+        Some((b'\'', rest)) => {
+            let rest = rest.trim_ascii();
             if !rest.is_empty()
-                && rest.iter().all(|b| {
-                    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_')
-                }) =>
-        {
-            rep.apostrophe += 1;
-            rest
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_'))
+            {
+                rep.apostrophe += 1;
+                rest
+            } else {
+                f
+            }
         }
         _ => f,
     }
@@ -183,6 +188,9 @@ mod tests {
         assert_eq!(clean("Jose\u{301}").0, "Jos\u{e9}");
         assert_eq!(clean("'00123").0, "00123");
         assert_eq!(clean("\u{feff}'00123").0, "00123");
+        // No-break spaces around the id, inside or outside the mark.
+        assert_eq!(clean("'\u{a0}1234567893").0, "1234567893");
+        assert_eq!(clean("\u{a0}'1234567893\u{a0}").0, "1234567893");
         // An apostrophe inside a name is a name.
         assert_eq!(clean("'1234567893").0, "1234567893");
         assert_eq!(clean("'ok then").0, "'ok then");

@@ -628,6 +628,13 @@ fn visit(
     if code.is_empty() {
         return fail("hcpcs is blank".into());
     }
+    // Read as a claims file reads it: `99214-25` is 99214.
+    let Some(code) = crate::domain::hcpcs_cell(code) else {
+        return fail(format!(
+            "hcpcs {} is not a well-formed HCPCS code (5 digits, a letter and 4 digits, or 4 digits and F, T, U or M)",
+            show(code)
+        ));
+    };
     let npi = match opt_npi(ds, npi) {
         Ok(n) => n,
         Err(m) => return fail(m),
@@ -635,7 +642,7 @@ fn visit(
     Ok(Ok(smallvec![Visit {
         patient: ds.patients.intern(patient),
         date,
-        hcpcs: code.to_ascii_uppercase(),
+        hcpcs: code,
         npi,
         file: st.file,
         line,

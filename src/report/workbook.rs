@@ -269,7 +269,8 @@ fn write_list<R: Read>(
         names.push(sheet_name);
         let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count() + 3).collect();
         for (c, h) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, h, &f.bold)?;
+            // A claims file's own header (verify mode) is the user's text too.
+            sheet.write_string_with_format(0, c as u16, super::csv::safe_cell(h), &f.bold)?;
         }
         let mut row = 0u32;
         while more && u64::from(row) < per_sheet {
@@ -346,8 +347,10 @@ fn write_cell(
     text(sheet, row, col, s, None, cut)
 }
 
-/// A string cell (never a formula, whatever it starts with). Past Excel's 32,767
-/// characters a cell is cut, ending in `…`, and counted for the Summary.
+/// A string cell (never a formula, whatever it starts with), and like every CSV cell
+/// escaped with a leading `'` when a spreadsheet would run it as one once edited or copied
+/// out: every text cell of every sheet passes here, so none can carry one. Past Excel's
+/// 32,767 characters a cell is cut, ending in `…`, and counted for the Summary.
 fn text(
     sheet: &mut Worksheet,
     row: u32,
@@ -356,6 +359,8 @@ fn text(
     format: Option<&Format>,
     cut: &mut u64,
 ) -> Result<usize, XlsxError> {
+    let s = super::csv::safe_cell(s);
+    let s = s.as_ref();
     let n = s.chars().count();
     let shown: std::borrow::Cow<str> = if n > EXCEL_CELL_CHARS {
         *cut += 1;

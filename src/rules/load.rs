@@ -309,8 +309,8 @@ mod tests {
     fn a_folder_replaces_the_exclusive_pairs_and_a_bad_row_names_file_and_line() {
         let embedded = Ruleset::embedded(crate::checks::is_check).unwrap();
         // 2026: 3 single pairs and RPM (6 codes) x RTM (10 codes); 2025: RPM (4) x RTM (6).
-        assert_eq!(embedded.year(2026).exclusive.len(), 63);
-        assert_eq!(embedded.year(2025).exclusive.len(), 24);
+        assert_eq!(embedded.year(2026).exclusive.len(), 69);
+        assert_eq!(embedded.year(2025).exclusive.len(), 30);
         assert!(
             embedded
                 .year(2025)

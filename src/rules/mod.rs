@@ -17,8 +17,8 @@ mod tables;
 mod validate;
 
 pub use tables::{
-    Clash, CodeLife, CodeRule, DevicePer, DeviceRule, Exclusive, Fee, Life, Policy, Relation,
-    Statuses, TimeKind,
+    Clash, CodeLife, CodeRule, DevicePer, DeviceRule, Exclusive, ExclusiveScope, Fee, Life, Policy,
+    Relation, Statuses, TimeKind,
 };
 
 use crate::domain::{Money, RoleClass, YearMonth, cents};

@@ -1,6 +1,6 @@
 //! One parser per kind of rule file, each checking what it reads. Errors name the file.
 
-use super::tables::{CodeLife, DevicePer, DeviceRule, Life};
+use super::tables::{CodeLife, DevicePer, DeviceRule, ExclusiveScope, Life};
 use super::{Clash, CodeRule, Exclusive, Fee, RulesError, Statuses, TimeKind, bad, pack_code};
 use crate::domain::{
     ConsentStatus, ProblemStatus, RoleClass, Severity, norm_key, normalise_note, parse_date,
@@ -380,12 +380,16 @@ pub(super) fn exclusive(name: &str, text: &str) -> Result<Vec<Exclusive>, RulesE
             Ok(vec![c])
         };
         let (side_a, side_b) = (side("code_a", &r.code_a)?, side("code_b", &r.code_b)?);
-        if r.scope.trim() != "month" {
-            return Err(bad(
-                name,
-                format!("line {line}: scope {:?} is not month", r.scope.trim()),
-            ));
-        }
+        let scope = match r.scope.trim() {
+            "month" => ExclusiveScope::Month,
+            "practitioner" => ExclusiveScope::Practitioner,
+            other => {
+                return Err(bad(
+                    name,
+                    format!("line {line}: scope {other:?} is not month or practitioner"),
+                ));
+            }
+        };
         for a in &side_a {
             for b in &side_b {
                 if a == b {
@@ -411,6 +415,7 @@ pub(super) fn exclusive(name: &str, text: &str) -> Result<Vec<Exclusive>, RulesE
                 out.push(Exclusive {
                     code_a: a.clone(),
                     code_b: b.clone(),
+                    scope,
                     source: r.source.trim().to_string(),
                 });
             }
@@ -781,7 +786,10 @@ mod tests {
                 "99470,99470,month,a\n",
                 "line 3: 99470 cannot exclude itself",
             ),
-            ("99445,99454,day,a\n", "line 3: scope \"day\" is not month"),
+            (
+                "99445,99454,day,a\n",
+                "line 3: scope \"day\" is not month or practitioner",
+            ),
             (
                 "99445,99454,month, \n",
                 "line 3: 99445 and 99454 cite no source",

@@ -92,12 +92,23 @@ pub struct DeviceRule {
     pub source: String,
 }
 
+/// Whom an exclusive pair binds (`exclusive.csv` `scope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExclusiveScope {
+    /// `month`: not for one patient in one calendar month, whichever practitioners bill.
+    Month,
+    /// `practitioner`: not by one billing practitioner for one patient in one month
+    /// (APCM and TCM: another practitioner may bill the other).
+    Practitioner,
+}
+
 /// One row of `<year>/exclusive.csv`: two codes that are not reported for one patient in
-/// one calendar month, whichever practitioners bill them (`scope` `month`).
+/// one calendar month, by anyone (`scope` `month`) or by one practitioner (`practitioner`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exclusive {
     pub code_a: String,
     pub code_b: String,
+    pub scope: ExclusiveScope,
     /// The file's `source` cell, cited in the finding.
     pub source: String,
 }

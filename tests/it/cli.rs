@@ -101,14 +101,14 @@ fn out_dir_gets_six_files_with_the_spec_columns_and_is_deterministic() {
         lines.next().unwrap(),
         "patient_id,billing_npi,month,date_of_service,hcpcs,units,dx1,dx2,dx3,dx4,minutes,expected_payment,fee_basis"
     );
-    // 45 minutes: 99490 then 99439 x1, dated month end, chronic dx with the dot.
+    // 45 minutes: 99490 then 99439 x1, dated month end, chronic dx with the dot, in code order.
     assert_eq!(
         lines.next().unwrap(),
-        "P1,1234567893,2025-03,2025-03-31,99490,1,I10,E11.9,,,45,60.49,CY2025"
+        "P1,1234567893,2025-03,2025-03-31,99490,1,E11.9,I10,,,45,60.49,CY2025"
     );
     assert_eq!(
         lines.next().unwrap(),
-        "P1,1234567893,2025-03,2025-03-31,99439,1,I10,E11.9,,,45,45.93,CY2025"
+        "P1,1234567893,2025-03,2025-03-31,99439,1,E11.9,I10,,,45,45.93,CY2025"
     );
     assert_eq!(lines.next(), None, "P2 is below threshold");
     let findings = String::from_utf8(first[1].clone()).unwrap();
@@ -2011,5 +2011,154 @@ fn rpm_device_lines_are_counted_against_the_readings_or_said_not_audited() {
         found,
         vec![],
         "no reading from 2025-02-01 to 2025-03-11: a new episode"
+    );
+}
+
+/// The codes of a run's findings and its clean lines' count (red team round 5 cases).
+fn verdict(d: &std::path::Path, extra: &[&str]) -> (Vec<String>, u64, i32) {
+    let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    let (exit, json, stderr) = audit_json(d, &extra);
+    let mut found: Vec<String> = codes(&json).into_iter().map(|(c, _)| c).collect();
+    assert!(json.is_object(), "{stderr}");
+    found.sort();
+    found.dedup();
+    (
+        found,
+        json["summary"]["clean_claim_lines"].as_u64().unwrap(),
+        exit,
+    )
+}
+
+/// A consent given again mid-month after a revocation covers from its date: minutes before
+/// it are before a consent (CN002, not counted), not after the revocation (CN003, which
+/// held the month). Red team round 5, F1.
+#[test]
+fn a_new_consent_mid_month_after_a_revocation_bills_the_minutes_after_it() {
+    let d = good_case(&format!(
+        "P1,2025-03-05,10,,,S1,RN,CCM,{NPI_A},call,reviewed meds\nP1,2025-03-20,25,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n"
+    ));
+    for consents in [
+        "patient_id,consent_date,program,method,billing_npi,revoked_date\nP1,2024-06-01,CCM,verbal,,2025-01-15\nP1,2025-03-10,CCM,verbal,,\n",
+        // The same history, newest row first.
+        "patient_id,consent_date,program,method,billing_npi,revoked_date\nP1,2025-03-10,CCM,verbal,,\nP1,2024-06-01,CCM,verbal,,2025-01-15\n",
+    ] {
+        put(d.path(), "consents.csv", consents);
+        assert_eq!(verdict(d.path(), &[]), (vec!["CN002".to_string()], 1, 0));
+    }
+    // A new consent next month: March is still after the revocation.
+    put(
+        d.path(),
+        "consents.csv",
+        "patient_id,consent_date,program,method,billing_npi,revoked_date\nP1,2024-06-01,CCM,verbal,,2025-01-15\nP1,2025-04-02,CCM,verbal,,\n",
+    );
+    assert_eq!(verdict(d.path(), &[]).0, vec!["CN003".to_string()]);
+}
+
+/// A visit exported with a modifier is the visit it names; a code ccm cannot read is said
+/// (IN002), never silently not counted. Red team round 5, F2.
+#[test]
+fn a_visit_code_with_a_modifier_initiates_ccm_and_an_unreadable_one_is_said() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    let visit = |code: &str| {
+        put(
+            d.path(),
+            "visits.csv",
+            format!("patient_id,visit_date,hcpcs,billing_npi\nP1,2024-12-01,{code},{NPI_A}\n"),
+        );
+        verdict(d.path(), &[])
+    };
+    let clean = (vec![], 1, 0);
+    assert_eq!(visit("99214"), clean);
+    for code in ["99214-25", "99214 25", "99214:25", "99214-25-95"] {
+        assert_eq!(visit(code), clean, "{code}");
+    }
+    let (found, lines, _) = visit("Office visit");
+    assert_eq!(found, vec!["EL004".to_string(), "IN002".to_string()]);
+    assert_eq!(lines, 0);
+}
+
+/// Under --month, a row of a later month dated after the as-of date is outside the month,
+/// not an error of it. Red team round 5, F5.
+#[test]
+fn month_filter_leaves_a_later_months_future_row_outside_not_in004() {
+    let d = good_case(&format!(
+        "{}P1,2025-04-08,15,,,S1,RN,CCM,{NPI_A},call,reviewed meds\n",
+        rows_for("P1", &[25], NPI_A)
+    ));
+    let (found, lines, exit) = verdict(d.path(), &["--as-of", "2025-04-02", "--month", "2025-03"]);
+    assert_eq!((found, lines, exit), (vec![], 1, 0));
+    // Without --month it is the as-of date's error, as before.
+    let (found, _, _) = verdict(d.path(), &["--as-of", "2025-04-02"]);
+    assert!(found.contains(&"IN004".to_string()), "{found:?}");
+}
+
+/// OV001 says what the consents say: two consents in force naming the two practitioners is
+/// not "no consent names one of them". Red team round 5, F7.
+#[test]
+fn ov001_says_when_consents_name_both_practitioners() {
+    let d = good_case(&format!(
+        "{}{}",
+        rows_for("P1", &[25], NPI_A),
+        rows_for("P1", &[25], NPI_B)
+    ));
+    put(
+        d.path(),
+        "consents.csv",
+        format!(
+            "patient_id,consent_date,program,method,billing_npi,revoked_date\nP1,2024-01-01,CCM,verbal,{NPI_A},\nP1,2024-02-01,CCM,verbal,{NPI_B},\n"
+        ),
+    );
+    let (_, json, _) = audit_json(d.path(), &[]);
+    let msgs: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "OV001")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    for m in msgs {
+        assert!(!m.contains("no consent names"), "{m}");
+        assert!(
+            m.contains(&format!("consents in force name {NPI_A} and {NPI_B}")),
+            "{m}"
+        );
+    }
+}
+
+/// APCM excludes TCM by the same practitioner (an exclusive pair of scope `practitioner`),
+/// not by another (issue 23, item 1).
+#[test]
+fn apcm_and_tcm_by_one_practitioner_in_one_month_are_held() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    let run = |tcm_npi: &str| {
+        put(
+            d.path(),
+            "claims.csv",
+            format!(
+                "patient_id,date_of_service,hcpcs,units,billing_npi\nP2,2025-03-31,G0557,1,{NPI_A}\nP2,2025-03-14,99496,1,{tcm_npi}\n"
+            ),
+        );
+        let (_, json, stderr) = audit_json(d.path(), &[]);
+        let found: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{stderr}"))
+            .iter()
+            .filter(|f| f["code"] == "CD008")
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["billing_npi"].as_str().unwrap(),
+                    f["line"].as_str().unwrap()
+                )
+            })
+            .collect();
+        found
+    };
+    assert_eq!(run(NPI_A), vec![format!("{NPI_A} 2;3")]);
+    assert_eq!(
+        run(NPI_B),
+        Vec::<String>::new(),
+        "another practitioner's TCM"
     );
 }

@@ -907,3 +907,70 @@ fn the_workbook_follows_the_umask() {
     assert_eq!(mode(&out.join("audit.xlsx")), 0o644);
     assert_eq!(mode(&book), 0o644);
 }
+
+/// Every text cell of every sheet is escaped like a CSV cell: a time log named `=evil.csv`
+/// shows as `'=evil.csv` on the Summary sheet too, not only on the lists. Red team round
+/// 5, F6.
+#[test]
+fn no_sheet_carries_a_formula_looking_text_cell() {
+    let d = folder(&[
+        (
+            "=evil.csv",
+            "patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,activity,note\nP1,2025-03-03,25,,,S1,RN,CCM,1234567893,call,reviewed meds\n",
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program,method,billing_npi,revoked_date\nP1,2025-01-10,CCM,verbal,,\n",
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code,onset_date,resolved_date,description\nP1,I10,,,\nP1,E11.9,,,\n",
+        ),
+        (
+            "enrolments.csv",
+            "patient_id,program,start_date,end_date,billing_npi,icd10_code\n",
+        ),
+    ]);
+    let out = d.path().join("out");
+    // Run in the folder, so the file is named as given: `=evil.csv`.
+    let run = ccm()
+        .current_dir(d.path())
+        .args([
+            "audit",
+            "=evil.csv",
+            "--as-of",
+            "2025-04-15",
+            "--fail-on",
+            "never",
+            "--quiet",
+        ])
+        .args(["--out", "out", "--xlsx"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let strings = part(&out.join("audit.xlsx"), "xl/sharedStrings.xml").unwrap_or_default();
+    let mut sheets = strings.clone();
+    for i in 1..=12 {
+        sheets.push_str(
+            &part(
+                &out.join("audit.xlsx"),
+                &format!("xl/worksheets/sheet{i}.xml"),
+            )
+            .unwrap_or_default(),
+        );
+    }
+    assert!(
+        sheets.contains("&apos;=evil.csv") || sheets.contains("'=evil.csv"),
+        "the name is shown, escaped"
+    );
+    for bad in [">=evil.csv<", "\">=evil"] {
+        assert!(
+            !sheets.contains(bad),
+            "an unescaped `=evil.csv` cell: {bad}"
+        );
+    }
+}

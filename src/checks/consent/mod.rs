@@ -45,6 +45,11 @@ pub enum Coverage {
 }
 
 /// Classifies a day of `program` work billed under `npi` against the patient's consents.
+///
+/// A day before a consent given later in its own month is `BeforeConsent` even after a
+/// revocation: the month is the new consent's (CN002, its minutes do not count), not a
+/// month after the revocation (CN003, which holds it). Only when no consent of the month
+/// is to come does an earlier revocation make the day `Revoked`.
 pub fn coverage<C: Borrow<Consent>>(
     consents: &[C],
     program: Program,
@@ -53,6 +58,7 @@ pub fn coverage<C: Borrow<Consent>>(
 ) -> Coverage {
     let month = YearMonth::of(date);
     let (mut revoked, mut later, mut other) = (false, false, false);
+    let mut later_this_month = false;
     for c in consents
         .iter()
         .map(Borrow::borrow)
@@ -65,6 +71,7 @@ pub fn coverage<C: Borrow<Consent>>(
         }
         if c.date > date {
             later = true;
+            later_this_month |= YearMonth::of(c.date) == month;
             continue;
         }
         match c.revoked {
@@ -72,7 +79,9 @@ pub fn coverage<C: Borrow<Consent>>(
             _ => return Coverage::Covered,
         }
     }
-    if revoked {
+    if later_this_month {
+        Coverage::BeforeConsent
+    } else if revoked {
         Coverage::Revoked
     } else if later {
         Coverage::BeforeConsent
@@ -83,20 +92,34 @@ pub fn coverage<C: Borrow<Consent>>(
     }
 }
 
-/// The NPI a consent names for the month, if exactly one consent in force names one.
+/// The NPI a consent names for the month, if the consents in force name exactly one.
 pub fn named_practitioner<C: Borrow<Consent>>(
     consents: &[C],
     program: Program,
     month: YearMonth,
 ) -> Option<u32> {
-    let mut named = consents
+    match named_practitioners(consents, program, month).as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Every NPI the consents in force in the month name, sorted, once each.
+pub fn named_practitioners<C: Borrow<Consent>>(
+    consents: &[C],
+    program: Program,
+    month: YearMonth,
+) -> Vec<u32> {
+    let mut named: Vec<u32> = consents
         .iter()
         .map(Borrow::borrow)
         .filter(|c| c.program == program && c.date <= month.last_day())
         .filter(|c| c.revoked.is_none_or(|r| YearMonth::of(r) >= month))
-        .filter_map(|c| c.npi);
-    let first = named.next()?;
-    named.all(|n| n == first).then_some(first)
+        .filter_map(|c| c.npi)
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    named
 }
 
 /// Why a patient-month's minutes have no consent, when the consents file says: the
@@ -208,6 +231,20 @@ mod tests {
         assert_eq!(
             coverage(&[&r, &again], Program::Ccm, d("2025-03-06"), 1),
             Coverage::Covered
+        );
+        // A day before it in its month is before that consent (CN002), not after the
+        // revocation (CN003, which would hold the month): in either file order.
+        for set in [[&r, &again], [&again, &r]] {
+            assert_eq!(
+                coverage(&set, Program::Ccm, d("2025-03-04"), 1),
+                Coverage::BeforeConsent
+            );
+        }
+        // A month with no consent to come is still after the revocation.
+        let april = c("2025-04-02", None, None);
+        assert_eq!(
+            coverage(&[&r, &april], Program::Ccm, d("2025-03-20"), 1),
+            Coverage::Revoked
         );
     }
 }

@@ -46,18 +46,22 @@ impl Conditions<'_> {
         c.dedup();
         c
     }
-    /// Up to four claim diagnoses: one per distinct condition first (problem-list order),
-    /// then further codes of the same conditions.
+    /// Up to four claim diagnoses: one per distinct condition first, then further codes of
+    /// the same conditions, each in code order. Not the problem list's row order: which
+    /// condition is primary is the clinician's call, not the export's, and a file sorted
+    /// another way must give the same claim.
     pub fn claim_codes(&self) -> Vec<String> {
+        let mut chronic: Vec<&Diagnosis> = self.chronic.clone();
+        chronic.sort_by(|a, b| a.code.cmp(&b.code));
         let mut out: Vec<&Diagnosis> = Vec::new();
         let mut seen_cat: Vec<&str> = Vec::new();
-        for d in &self.chronic {
+        for d in &chronic {
             if !seen_cat.contains(&d.code.category()) {
                 seen_cat.push(d.code.category());
                 out.push(d);
             }
         }
-        for d in &self.chronic {
+        for d in &chronic {
             if !out.iter().any(|o| o.code == d.code) {
                 out.push(d);
             }

@@ -7,7 +7,8 @@ check! {
     IN004, "IN004", "future-date", Error,
     effect: Rows,
     what: "A time-log service date after the as-of date (`--as-of`, default today). The row \
-           is excluded.",
+           is excluded. Under `--month`, a row of another month is outside the month \
+           (excluded as `outside-month`), not IN004, whatever its date.",
     why: "Work cannot be documented before it happens; a future date is a typo or a \
           pre-filled entry, and billing on it is billing for services not yet rendered.",
     example: "With --as-of 2025-04-15, a row dated 2025-05-02 is excluded.",

@@ -1,6 +1,6 @@
 //! OV001 multiple-ccm-practitioners: the check's definition (its `ccm explain` text) and its logic.
 
-use crate::checks::consent::named_practitioner;
+use crate::checks::consent::named_practitioners;
 use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Emit, PatientMonth};
 use crate::domain::{Program, Secs};
@@ -27,8 +27,12 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
     if pm.program != Program::Ccm || pm.ccm_npis.len() < 2 || pm.minutes.total == Secs::ZERO {
         return;
     }
-    let keeper =
-        named_practitioner(pm.consents, Program::Ccm, pm.month).filter(|k| pm.ccm_npis.contains(k));
+    let named = named_practitioners(pm.consents, Program::Ccm, pm.month);
+    let keeper = match named.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+    .filter(|k| pm.ccm_npis.contains(k));
     if keeper == Some(pm.npi) {
         return;
     }
@@ -44,8 +48,15 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
             "the consent names {}, which keeps the month",
             pm.run.npi_name(k)
         ),
-        None => {
+        None if named.len() < 2 => {
             "no consent names one of them, so none may bill until the practice decides".to_string()
+        }
+        None => {
+            let names: Vec<&str> = named.iter().map(|&n| pm.run.npi_name(n)).collect();
+            format!(
+                "consents in force name {}, so ccm cannot tell which one keeps the month: none may bill until the practice decides",
+                names.join(" and ")
+            )
         }
     };
     let msg = format!(

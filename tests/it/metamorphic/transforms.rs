@@ -58,6 +58,7 @@ macro_rules! t {
 pub static TRANSFORMS: &[T] = &[
     t!(roundtrip),
     t!(shuffle_rows, "order"),
+    t!(shuffle_companion_rows, "order"),
     t!(sort_by_patient, "order"),
     t!(word_case),
     t!(word_punctuation, "words"),
@@ -415,6 +416,34 @@ fn shuffle_rows(fs: &mut FileSet, _: &Outcome, rng: &mut Rng) -> Res {
         });
     }
     Ok(())
+}
+
+/// Shuffles the rows of every companion (consents, problem list, enrolments, care plans,
+/// visits, staff): an EHR exports a problem list by entry date, by code or by severity, and
+/// nothing on a claim may follow that order (the diagnoses of a clean line once did).
+fn shuffle_companion_rows(fs: &mut FileSet, _: &Outcome, rng: &mut Rng) -> Res {
+    let logs = fs.logs.clone();
+    let mut any = false;
+    for (i, t) in fs.tables.iter_mut().enumerate() {
+        if logs.contains(&i) || t.rows.iter().filter(|r| r.data).count() < 2 {
+            continue;
+        }
+        any = true;
+        reorder(t, |d| {
+            for i in (1..d.len()).rev() {
+                d.swap(i, rng.below(i + 1));
+            }
+            // And half the time reversed too: a file sorted the other way round.
+            if d.len() > 1 && rng.below(2) == 0 {
+                d.reverse();
+            }
+        });
+    }
+    if any {
+        Ok(())
+    } else {
+        Err("no companion of two rows".into())
+    }
 }
 
 /// Sorts the time log by patient then date, as an EHR's "by patient" report does.
