@@ -385,7 +385,7 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
             &rules,
         )?;
     }
-    if let Some(p) = &plan.claims {
+    for p in &plan.claims {
         read_claims(&mut ds, p, &crate::domain::path_name(p), opts)?;
     }
     timing.mark("read companions");

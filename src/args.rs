@@ -39,8 +39,8 @@ pub struct AuditPlan {
     /// Companion files in the order they are read: by kind (as [`companion_kinds`]), then in
     /// time-log order.
     pub companions: Vec<(Kind, PathBuf)>,
-    /// The claims file (verify mode).
-    pub claims: Option<PathBuf>,
+    /// The claims files (verify mode), read in this order and checked together.
+    pub claims: Vec<PathBuf>,
     pub cfg: AuditConfig,
     pub rules_dir: Option<PathBuf>,
     /// Delimiter and header map for every file.
@@ -109,12 +109,6 @@ impl AuditPlan {
             .collect();
         read.staff_roster = found.iter().any(|(k, _)| *k == Kind::Staff);
         let claims = companions(args, Kind::Claims);
-        if claims.len() > 1 {
-            bail!(
-                "found a claims.csv beside several time logs; name one with --claims FILE (verify mode reads one claims file)"
-            );
-        }
-        let claims = claims.into_iter().next();
         // Every file the run reads: no output may replace one.
         let inputs: Vec<&PathBuf> = args
             .timelogs
@@ -194,6 +188,9 @@ impl AuditPlan {
 
 /// Companion files for the time logs: the flag, else the canonical file beside each log.
 fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
+    if kind == Kind::Claims && !args.claims.is_empty() {
+        return args.claims.clone();
+    }
     let (flag, canonical) = match kind {
         Kind::Consents => (&args.consents, "consents.csv"),
         Kind::Diagnoses => (&args.diagnoses, "diagnoses.csv"),
@@ -201,7 +198,7 @@ fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
         Kind::Careplans => (&args.careplans, "careplans.csv"),
         Kind::Visits => (&args.visits, "visits.csv"),
         Kind::Readings => (&args.readings, "readings.csv"),
-        Kind::Claims => (&args.claims, "claims.csv"),
+        Kind::Claims => (&None, "claims.csv"),
         Kind::Staff => (&args.staff, "staff.csv"),
         Kind::Timelog => unreachable!("time logs are named, not found"),
     };

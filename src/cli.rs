@@ -163,9 +163,10 @@ pub struct AuditArgs {
     /// behind device codes 99453, 99454, 99445 on a claims file (DV001, DV002).
     #[arg(long, value_name = "FILE")]
     pub readings: Option<PathBuf>,
-    /// Claim lines proposed or sent (default: claims.csv beside the time log): verify mode.
+    /// Claim lines proposed or sent (default: claims.csv beside each time log): verify mode.
+    /// Repeat for a batch of claims files, checked together (one column layout).
     #[arg(long, value_name = "FILE")]
-    pub claims: Option<PathBuf>,
+    pub claims: Vec<PathBuf>,
     /// Audit only this month (YYYY-MM); default every month present.
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,

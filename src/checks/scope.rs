@@ -116,15 +116,14 @@ pub struct ClaimGroup<'a> {
     pub rules: &'a Ruleset,
     pub program: &'a str,
     pub year: &'a YearRules,
-    /// The lines whose code belongs to the program, in file order (the caller filters).
+    /// The lines whose code belongs to the program, in file order (the caller filters);
+    /// with several claims files, a claim's lines may come from more than one.
     pub lines: &'a [&'a Claim],
     /// Their distinct codes, sorted.
     pub codes: &'a [&'a str],
     pub as_of: NaiveDate,
     /// The day a base code's threshold was met, if it was.
     pub threshold_day: &'a dyn Fn(&str) -> Option<NaiveDate>,
-    /// The claims file the lines come from (the file a finding cites).
-    pub file: u16,
 }
 
 impl<'a> ClaimGroup<'a> {
@@ -132,22 +131,30 @@ impl<'a> ClaimGroup<'a> {
     pub fn rule(&self, hcpcs: &str) -> Option<&'a CodeRule> {
         self.year.code(hcpcs).filter(|c| c.program == self.program)
     }
-    /// The lines (physical line numbers) that claim `hcpcs`.
-    pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
+    /// The lines (file, physical line) that claim `hcpcs`.
+    pub fn lines_of(&self, hcpcs: &str) -> Vec<(u16, u64)> {
         lines_claiming(self.lines, hcpcs)
     }
-    /// Emits a finding of `check` citing these claim lines (physical line numbers).
-    pub fn cite(&self, emit: &mut Emit, check: &'static Check, message: String, lines: Vec<u64>) {
-        emit.push(emit.finding(check, message).at_lines(self.file, lines));
+    /// Emits a finding of `check` citing these claim lines (file, physical line): one
+    /// finding per claims file they come from.
+    pub fn cite(
+        &self,
+        emit: &mut Emit,
+        check: &'static Check,
+        message: String,
+        lines: Vec<(u16, u64)>,
+    ) {
+        let f = emit.finding(check, message);
+        emit.cited(f, lines.into_iter(), None);
     }
 }
 
-/// The physical line numbers of the claim lines that claim `hcpcs`.
-fn lines_claiming(lines: &[&Claim], hcpcs: &str) -> Vec<u64> {
+/// Where the claim lines that claim `hcpcs` are: (file, physical line).
+fn lines_claiming(lines: &[&Claim], hcpcs: &str) -> Vec<(u16, u64)> {
     lines
         .iter()
         .filter(|c| c.hcpcs == hcpcs)
-        .map(|c| c.line)
+        .map(|c| (c.file, c.line))
         .collect()
 }
 
@@ -157,21 +164,19 @@ pub struct ClaimMonth<'a> {
     pub year: &'a YearRules,
     /// Every code's life (`code_lives.csv`).
     pub lives: &'a std::collections::BTreeMap<String, crate::rules::CodeLife>,
-    /// The lines in file order.
+    /// The lines in file order (several claims files: in the order they were given).
     pub lines: &'a [&'a Claim],
-    /// The claims file the lines come from (the file a finding cites).
-    pub file: u16,
 }
 
 impl ClaimMonth<'_> {
-    /// The lines (physical line numbers) that claim `hcpcs`.
-    pub fn lines_of(&self, hcpcs: &str) -> Vec<u64> {
+    /// The lines (file, physical line) that claim `hcpcs`.
+    pub fn lines_of(&self, hcpcs: &str) -> Vec<(u16, u64)> {
         lines_claiming(self.lines, hcpcs)
     }
-    /// Emits `f` citing these claim lines (physical line numbers); the engine gives each
+    /// Emits `f` citing these claim lines (file, physical line); the engine gives each
     /// practitioner's claim the finding with its own lines.
-    pub fn cite(&self, emit: &mut Emit, f: Finding, lines: Vec<u64>) {
-        emit.push(f.at_lines(self.file, lines));
+    pub fn cite(&self, emit: &mut Emit, f: Finding, lines: Vec<(u16, u64)>) {
+        emit.cited(f, lines.into_iter(), None);
     }
 }
 

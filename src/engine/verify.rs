@@ -474,12 +474,10 @@ fn across_practitioners(
             .push(c);
     }
     for (&(_, month), lines) in &month_lines {
-        let file = lines.first().map_or(0, |c| c.file);
         let view = ClaimMonth {
             year: rules.for_month(month),
             lives: &rules.lives,
             lines,
-            file,
         };
         // A beneficiary-month, not yet one patient's or practitioner's: those are each
         // claim's, filled when the finding joins it.
@@ -488,16 +486,20 @@ fn across_practitioners(
             check(&view, &mut emit);
         }
         for mut f in emit.into_findings() {
+            // A finding names one file: its lines are that file's.
             let at = std::mem::take(&mut f.lines);
             let mut by_claim: BTreeMap<(u32, u32), Vec<u64>> = BTreeMap::new();
-            for c in lines.iter().filter(|c| at.contains(&c.line)) {
+            for c in lines
+                .iter()
+                .filter(|c| Some(c.file) == f.file && at.contains(&c.line))
+            {
                 by_claim.entry((c.patient, c.npi)).or_default().push(c.line);
             }
             for ((patient, npi), l) in by_claim {
                 across
                     .entry((patient, month, npi))
                     .or_default()
-                    .push(f.clone().at_lines(file, l));
+                    .push(f.clone().at_lines(f.file.unwrap_or(0), l));
             }
         }
     }

@@ -103,8 +103,63 @@ pub fn read_claims(
             c
         })
         .collect();
-    ds.claims = Some(ClaimsFile { header_raw, claims });
+    match &mut ds.claims {
+        None => ds.claims = Some(ClaimsFile { header_raw, claims }),
+        // Several claims files are one batch: one header, the lines of each in turn.
+        Some(cf) if same_layout(&cf.header_raw, &header_raw) => {
+            // One file written: the later files' lines take the first file's line ending.
+            let eol = line_end(&cf.header_raw).to_vec();
+            cf.claims.extend(claims.into_iter().map(|mut c: Claim| {
+                if !c.raw.ends_with(&eol) || (eol == b"\n" && c.raw.ends_with(b"\r\n")) {
+                    while c.raw.last().is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+                        c.raw.pop();
+                    }
+                    c.raw.extend_from_slice(&eol);
+                }
+                c
+            }));
+        }
+        Some(_) => {
+            let first = ds
+                .files
+                .iter()
+                .find(|f| f.kind == Kind::Claims)
+                .map_or(String::new(), |f| f.name.clone());
+            return Err(IngestError::ClaimsLayout {
+                file: crate::domain::printable(name, 200),
+                first: crate::domain::printable(&first, 200),
+            });
+        }
+    }
     Ok(())
+}
+
+/// The line ending a header was written with (LF when it has none: a file of one line).
+fn line_end(header: &[u8]) -> &'static [u8] {
+    if header.ends_with(b"\r\n") {
+        b"\r\n"
+    } else if header.ends_with(b"\r") {
+        b"\r"
+    } else {
+        b"\n"
+    }
+}
+
+/// Whether two claims files' headers are one layout: the same bytes once a byte-order mark,
+/// an Excel `sep=` line and the line ending are set aside.
+fn same_layout(a: &[u8], b: &[u8]) -> bool {
+    fn bare(h: &[u8]) -> &[u8] {
+        let h = h.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(h);
+        let h = if h.len() >= 4 && h[..4].eq_ignore_ascii_case(b"sep=") {
+            h.iter()
+                .position(|&c| c == b'\n')
+                .map_or(&h[h.len()..], |i| &h[i + 1..])
+        } else {
+            h
+        };
+        h.trim_ascii_end()
+    }
+    bare(a) == bare(b)
 }
 
 /// A units cell as a whole number: `2`, or as a billing system writes it, `2.00` or `2.0`

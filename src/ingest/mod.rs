@@ -112,6 +112,10 @@ pub enum IngestError {
     },
     #[error("cannot read {file} as an .xlsx workbook: {msg}")]
     Workbook { file: String, msg: String },
+    #[error(
+        "{file}: its columns are not those of the first claims file, {first}: clean_claims.csv repeats the claim lines as written under one header, so claims files audited together must share one layout (export them alike, or audit each in its own run)"
+    )]
+    ClaimsLayout { file: String, first: String },
     #[error("map file {file}: {msg}")]
     Map { file: String, msg: String },
     #[error(

@@ -2162,3 +2162,112 @@ fn apcm_and_tcm_by_one_practitioner_in_one_month_are_held() {
         "another practitioner's TCM"
     );
 }
+
+/// Several claims files are one batch (issue 23, item 7): one beneficiary's CCM on two
+/// claims in one month is CD011 on both, across files, patient ids and NPIs; files of two
+/// layouts are exit 2 with nothing written; the clean file is one file, one line ending.
+#[test]
+fn several_claims_files_are_checked_together() {
+    let d = good_case(&format!(
+        "{}{}",
+        rows_for("P1", &[25], NPI_A),
+        rows_for("P2", &[25], NPI_A)
+    ));
+    let head = "patient_id,date_of_service,hcpcs,units,billing_npi,mbi";
+    // P1 and P2 are one beneficiary (one MBI, written two ways), in two files.
+    put(
+        d.path(),
+        "a.csv",
+        format!("{head}\nP1,2025-03-31,99490,1,{NPI_A},1EG4-TE5-MK73\n"),
+    );
+    put(
+        d.path(),
+        "b.csv",
+        format!("{head}\r\nP2,2025-03-31,99490,1,{NPI_A},1eg4te5mk73\r\n"),
+    );
+    let claims = |files: &[&str]| -> Vec<String> {
+        files
+            .iter()
+            .flat_map(|f| {
+                [
+                    "--claims".to_string(),
+                    d.path().join(f).display().to_string(),
+                ]
+            })
+            .collect()
+    };
+    let (exit, json, stderr) = audit_json(d.path(), &claims(&["a.csv", "b.csv"]));
+    assert_eq!(exit, 0, "{stderr}");
+    let mut cd011: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "CD011")
+        .map(|f| {
+            let file = f["file"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            (file, f["line"].as_str().unwrap().to_string())
+        })
+        .collect();
+    cd011.sort();
+    let at = |f: &str| (f.to_string(), "2".to_string());
+    assert_eq!(cd011, vec![at("a.csv"), at("b.csv")]);
+    assert_eq!(json["summary"]["claims_held"], 2);
+    // Another beneficiary in b.csv: both claims go out, in one clean file with the first
+    // file's line ending.
+    put(
+        d.path(),
+        "b.csv",
+        format!("{head}\r\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\r\n"),
+    );
+    let out = d.path().join("out");
+    let run = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args(claims(&["a.csv", "b.csv"]))
+        .args(["--as-of", "2025-04-15", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("clean_claims.csv")).unwrap(),
+        format!(
+            "{head}\nP1,2025-03-31,99490,1,{NPI_A},1EG4-TE5-MK73\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\n"
+        )
+    );
+    // Two layouts: one `ccm:` line, exit 2, nothing written.
+    put(
+        d.path(),
+        "c.csv",
+        format!(
+            "patient_id;date_of_service;hcpcs;units;billing_npi\nP2;2025-03-31;99490;1;{NPI_A}\n"
+        ),
+    );
+    let out2 = d.path().join("out2");
+    let run = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .args(claims(&["a.csv", "c.csv"]))
+        .args(["--as-of", "2025-04-15", "--quiet", "--out"])
+        .arg(&out2)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.starts_with("ccm: ") && err.contains("c.csv") && err.contains("one layout"),
+        "{err}"
+    );
+    assert!(!out2.exists(), "nothing written");
+}

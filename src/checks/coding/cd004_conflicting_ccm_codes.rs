@@ -33,7 +33,7 @@ pub fn check(g: &ClaimGroup, emit: &mut Emit) {
                 g.program,
                 g.codes.join(", ")
             ),
-            g.lines.iter().map(|c| c.line).collect(),
+            g.lines.iter().map(|c| (c.file, c.line)).collect(),
         );
     }
 }

@@ -28,7 +28,7 @@ pub fn check(g: &ClaimGroup, emit: &mut Emit) {
                     "{} is dated {}, after the as-of date {as_of}",
                     c.hcpcs, c.date_of_service
                 ),
-                vec![c.line],
+                vec![(c.file, c.line)],
             );
         } else if !r.is_addon
             && let Some(day) = (g.threshold_day)(&c.hcpcs)
@@ -41,7 +41,7 @@ pub fn check(g: &ClaimGroup, emit: &mut Emit) {
                     "{} is dated {}, before its threshold was met on {day}",
                     c.hcpcs, c.date_of_service
                 ),
-                vec![c.line],
+                vec![(c.file, c.line)],
             );
         }
     }

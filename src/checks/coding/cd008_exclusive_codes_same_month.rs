@@ -41,18 +41,18 @@ pub fn check(m: &ClaimMonth, emit: &mut Emit) {
             ExclusiveScope::Month => (m.lines_of(&pair.code_a), m.lines_of(&pair.code_b)),
             ExclusiveScope::Practitioner => {
                 // The lines of every practitioner who bills both.
-                let by = |code: &str| -> Vec<(u32, u64)> {
+                let by = |code: &str| -> Vec<(u32, (u16, u64))> {
                     m.lines
                         .iter()
                         .filter(|c| c.hcpcs == code)
-                        .map(|c| (c.npi, c.line))
+                        .map(|c| (c.npi, (c.file, c.line)))
                         .collect()
                 };
                 let (a, b) = (by(&pair.code_a), by(&pair.code_b));
-                let both = |x: &[(u32, u64)], y: &[(u32, u64)]| -> Vec<u64> {
+                let both = |x: &[(u32, (u16, u64))], y: &[(u32, (u16, u64))]| -> Vec<(u16, u64)> {
                     x.iter()
                         .filter(|(n, _)| y.iter().any(|(m, _)| m == n))
-                        .map(|&(_, l)| l)
+                        .map(|&(_, at)| at)
                         .collect()
                 };
                 (both(&a, &b), both(&b, &a))
@@ -70,7 +70,7 @@ pub fn check(m: &ClaimMonth, emit: &mut Emit) {
             .into_iter()
             .find_map(|h| m.year.code(h))
             .map_or("", |r| r.program.as_str());
-        let mut lines: Vec<u64> = a.into_iter().chain(b).collect();
+        let mut lines: Vec<(u16, u64)> = a.into_iter().chain(b).collect();
         lines.sort_unstable();
         m.cite(emit, emit.finding(
                 &CD008,

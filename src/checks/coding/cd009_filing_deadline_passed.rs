@@ -80,6 +80,6 @@ pub fn claims(g: &ClaimGroup, emit: &mut Emit) {
             ),
             None => continue,
         };
-        g.cite(emit, &CD009, msg, vec![c.line]);
+        g.cite(emit, &CD009, msg, vec![(c.file, c.line)]);
     }
 }

@@ -47,7 +47,7 @@ pub fn check(m: &ClaimMonth, emit: &mut Emit) {
                 ),
             )
             .program(program),
-            vec![c.line],
+            vec![(c.file, c.line)],
         );
     }
 }

@@ -6,11 +6,13 @@ use crate::domain::Program;
 
 check! {
     CD011, "CD011", "billed-by-two-practitioners", Error,
-    what: "(claims given) One beneficiary's CCM (or PCM) claimed for one calendar month by two \
-           or more billing practitioners: a base code of the program on the claims of different \
-           NPIs. The beneficiary is the claims' Medicare ID (`mbi`) when the lines carry one, so \
-           two patient ids of one person in a batch are one beneficiary; else the patient id. \
-           Every such practitioner's claim is held, each finding citing that claim's lines.",
+    what: "(claims given) One beneficiary's CCM (or PCM) claimed for one calendar month on two \
+           or more claims: a base code of the program on the claims of different NPIs, or of \
+           one NPI under two patient ids of the beneficiary. The beneficiary is the claims' \
+           Medicare ID (`mbi`) when the lines carry one, so two patient ids of one person in a \
+           batch (several claims files, `--claims A --claims B`) are one beneficiary; else the \
+           patient id. Every such claim is held, each finding citing that claim's lines. Two \
+           base lines on one claim are CD005.",
     why: "Medicare pays CCM to one practitioner per beneficiary per calendar month (PCM \
           likewise); the second claim is denied or recouped. OIG found CCM billed by more than \
           one practitioner for one month to be the largest category of CCM overpayments.",
@@ -20,8 +22,9 @@ check! {
              PFS CY2020 final rule (PCM, one practitioner per month); OIG A-07-17-05101 and \
              A-07-19-05117 (CCM overpayments).",
     fix: "Keep the claim of the practitioner the patient consented to for that month and remove \
-          the other practitioner's CCM lines (void them if already paid); coordinate with the \
-          other practice so the patient has one CCM practitioner.",
+          the other claim's CCM lines (void them if already paid); coordinate with the other \
+          practice so the patient has one CCM practitioner, or merge the duplicate patient \
+          records when one practice holds the beneficiary under two ids.",
 }
 
 /// Per program, the beneficiary-month's base-code lines when they are on more than one
@@ -38,23 +41,33 @@ pub fn check(m: &ClaimMonth, emit: &mut Emit) {
                     .is_some_and(|r| r.program == p && !r.is_addon)
             })
             .collect();
-        let mut npis: Vec<u32> = bases.iter().map(|c| c.npi).collect();
-        npis.sort_unstable();
-        npis.dedup();
-        if npis.len() < 2 {
+        let mut claims: Vec<(u32, u32)> = bases.iter().map(|c| (c.npi, c.patient)).collect();
+        claims.sort_unstable();
+        claims.dedup();
+        if claims.len() < 2 {
             continue;
         }
+        let mut npis: Vec<u32> = claims.iter().map(|c| c.0).collect();
+        npis.dedup();
         let mut codes: Vec<&str> = bases.iter().map(|c| c.hcpcs.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         m.cite(emit, emit.finding(
                 &CD011,
-                format!(
-                    "{p} ({}) is claimed for this beneficiary in one month by {} billing practitioners; Medicare pays one",
-                    codes.join(", "),
-                    npis.len()
-                ),
+                if npis.len() > 1 {
+                    format!(
+                        "{p} ({}) is claimed for this beneficiary in one month by {} billing practitioners; Medicare pays one",
+                        codes.join(", "),
+                        npis.len()
+                    )
+                } else {
+                    format!(
+                        "{p} ({}) is claimed for this beneficiary in one month on {} claims of one practitioner, under different patient ids; Medicare pays one",
+                        codes.join(", "),
+                        claims.len()
+                    )
+                },
             )
-            .program(p), bases.iter().map(|c| c.line).collect());
+            .program(p), bases.iter().map(|c| (c.file, c.line)).collect());
     }
 }

@@ -52,6 +52,6 @@ pub fn check(g: &ClaimGroup, emit: &mut Emit) {
             listed.len(),
             g.program
         );
-        g.cite(emit, &CD012, msg, vec![c.line]);
+        g.cite(emit, &CD012, msg, vec![(c.file, c.line)]);
     }
 }

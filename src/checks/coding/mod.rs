@@ -71,7 +71,6 @@ pub fn code_checks(
         codes: &codes,
         as_of,
         threshold_day: &threshold_day,
-        file: lines.first().map_or(0, |c| c.file),
     };
     for check in super::claim_group_checks() {
         check(&group, emit);
