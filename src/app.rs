@@ -188,7 +188,7 @@ fn run_inspect(args: InspectArgs) -> Result<u8> {
         let mut ds = Dataset::default();
         match kind {
             Kind::Timelog => read_timelog(&mut ds, path, name, &opts, &rules)?,
-            Kind::Claims => read_claims(&mut ds, path, name, &opts)?,
+            Kind::Claims => read_claims(&mut ds, path, name, &opts, &rules.statuses)?,
             k => read_companion(&mut ds, k, path, name, &opts, &rules)?,
         }
         Ok(ds)
@@ -386,7 +386,13 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
         )?;
     }
     for p in &plan.claims {
-        read_claims(&mut ds, p, &crate::domain::path_name(p), opts)?;
+        read_claims(
+            &mut ds,
+            p,
+            &crate::domain::path_name(p),
+            opts,
+            &rules.statuses,
+        )?;
     }
     timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));

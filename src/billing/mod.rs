@@ -42,8 +42,13 @@ pub fn checked_against_evidence(p: crate::domain::Program, rpm_time: bool) -> bo
 /// (`paid` is `None`) leaves its whole payment; one whose lines of the program, in a claim
 /// that goes out, support `paid` leaves the difference. A month that is not clean, or whose
 /// claim is held, leaves nothing ccm would bill.
+///
+/// Money that can no longer be billed is not "left unbilled": a month whose filing deadline
+/// (for lines dated at its end, the latest they could be) has passed on the as-of date
+/// leaves nothing (in verify mode the decision does not hold late months; the claims file's
+/// lines are judged by CD009 instead).
 pub fn left_unbilled(o: &Outcome, paid: Option<Money>) -> Option<Money> {
-    if o.status != Status::Clean {
+    if o.status != Status::Clean || o.window.too_late_to_file(o.month.last_day()) {
         return None;
     }
     match paid {

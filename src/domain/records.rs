@@ -428,6 +428,9 @@ pub struct Claim {
     /// When the line was submitted to Medicare, when the claims file says (`submitted_date`):
     /// CD009 judges its filing by this date instead of the as-of date.
     pub submitted: Option<NaiveDate>,
+    /// The claims file's `claim_status` says the line was sent (Submitted, Paid, Denied …)
+    /// but gives no `submitted_date`: CD009 cannot judge its filing, and does not.
+    pub sent_undated: bool,
     /// The beneficiary's Medicare ID (MBI or HICN) when the claims file carries one
     /// (`mbi`), upper case, spaces and dashes dropped: claims of one beneficiary are
     /// checked together whatever their patient ids (CD011).

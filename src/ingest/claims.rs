@@ -7,6 +7,7 @@ use super::schema::{ClaimCol, Schema, Source};
 use super::{IngestError, ReadOptions};
 use crate::domain::starts_formula;
 use crate::domain::{Claim, ClaimsFile, Dataset, Icd10, Kind, Npi, hcpcs_cell};
+use crate::rules::Statuses;
 use std::io::Read;
 use std::path::Path;
 
@@ -17,6 +18,7 @@ pub fn read_claims(
     path: &Path,
     name: &str,
     opts: &ReadOptions,
+    words: &Statuses,
 ) -> Result<(), IngestError> {
     let mut f = open_file(path, name)?;
     let is_xlsx = path
@@ -54,7 +56,7 @@ pub fn read_claims(
         Some(&mut offsets),
         |_: &mut (), _, _| (),
         |ds, r, line, k, ()| {
-            let row = claim(ds, r, &dates, &dx, file, line);
+            let row = claim(ds, r, (&dates, words), &dx, file, line);
             if let Some(c) = accepted(row, Kind::Claims, file, line, &mut ds.ingest_findings) {
                 parsed.push((k, c));
             }
@@ -231,7 +233,7 @@ impl DxColumns {
 fn claim(
     ds: &mut Dataset,
     r: &Rec<ClaimCol>,
-    dates: &Dates,
+    (dates, words): (&Dates, &Statuses),
     dx: &DxColumns,
     file: u16,
     line: u64,
@@ -307,6 +309,23 @@ fn claim(
             }
         }
     };
+    // The line's status, in words ccm knows, or the line is held: an unknown word is never
+    // taken as "sent" or "not sent".
+    let status = r.get(ClaimCol::ClaimStatus)?;
+    let said_sent = if status.is_empty() {
+        false
+    } else {
+        match words.claim(status) {
+            Some(sent) => sent,
+            None => {
+                return fail(format!(
+                    "claim_status {} is not a status ccm knows (rules/statuses.csv, kind claim: {}); the line is held",
+                    show(status),
+                    words.claim_words()
+                ));
+            }
+        }
+    };
     // A Medicare ID: letters and digits once spaces and dashes are dropped, 7 to 12 of them
     // (an 11-character MBI, or an older HICN); anything else is not taken as an id.
     let mbi: String = mbi
@@ -339,6 +358,7 @@ fn claim(
         units,
         npi: ds.intern_npi(&npi),
         submitted,
+        sent_undated: said_sent && submitted.is_none(),
         mbi,
         dx,
         file,

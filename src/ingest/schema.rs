@@ -209,6 +209,10 @@ schema! {
         /// When the line was sent to Medicare: CD009 judges its filing by it.
         SubmittedDate = "submitted_date", optional,
             ["submission_date", "date_submitted", "submitted_on", "filed_date", "date_filed", "billed_date"];
+        /// Whether the line was sent, in words (rules/statuses.csv, kind claim): a line
+        /// sent with no date is audited for support, not for filing (CD009).
+        ClaimStatus = "claim_status", optional,
+            ["status", "line_status", "billing_status", "submission_status", "claim_state"];
         /// The beneficiary's Medicare ID: claims of one beneficiary are checked together.
         Mbi = "mbi", optional,
             ["medicare_id", "medicare_number", "medicare_beneficiary_identifier", "mbi_number", "hicn", "beneficiary_id"];

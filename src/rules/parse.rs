@@ -664,10 +664,25 @@ pub(super) fn statuses(name: &str, text: &str) -> Result<Statuses, RulesError> {
                 };
                 out.time.push((key, word, counts));
             }
+            "claim" => {
+                let sent = match r.meaning.trim() {
+                    "submitted" => true,
+                    "unsubmitted" => false,
+                    m => {
+                        return Err(bad(
+                            name,
+                            format!(
+                                "line {line}: meaning {m:?} is not submitted|unsubmitted (kind claim)"
+                            ),
+                        ));
+                    }
+                };
+                out.claim.push((key, word, sent));
+            }
             k => {
                 return Err(bad(
                     name,
-                    format!("line {line}: kind {k:?} is not consent|problem|time"),
+                    format!("line {line}: kind {k:?} is not consent|problem|time|claim"),
                 ));
             }
         }

@@ -173,6 +173,8 @@ pub struct Statuses {
     pub problem: Vec<(String, String, ProblemStatus)>,
     /// A time-log entry's status or billable flag: whether the entry counts.
     pub time: Vec<(String, String, bool)>,
+    /// A claim line's status: whether it was sent to the payer.
+    pub claim: Vec<(String, String, bool)>,
 }
 
 impl Statuses {
@@ -185,6 +187,19 @@ impl Statuses {
     pub fn problem(&self, word: &str) -> Option<ProblemStatus> {
         let k = norm_key(word);
         self.problem.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+    /// Whether a claim line with this status word was sent to the payer.
+    pub fn claim(&self, word: &str) -> Option<bool> {
+        let k = norm_key(word);
+        self.claim.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+    /// The claim status words, as written, for a message.
+    pub fn claim_words(&self) -> String {
+        self.claim
+            .iter()
+            .map(|e| e.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
     /// Whether a time-log entry with this status (or billable) word counts.
     pub fn time(&self, word: &str) -> Option<bool> {

@@ -2271,3 +2271,32 @@ fn several_claims_files_are_checked_together() {
     );
     assert!(!out2.exists(), "nothing written");
 }
+
+/// A claims file's status column (issue 23, item 4): a line said sent, with no date, is
+/// audited for support, not filing; a line not yet sent is judged against the as-of date;
+/// an unknown word holds the line.
+#[test]
+fn a_claim_status_says_whether_the_line_was_filed() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    let run = |status: &str| {
+        put(
+            d.path(),
+            "claims.csv",
+            format!(
+                "patient_id,date_of_service,hcpcs,units,billing_npi,Status\nP1,2025-03-31,99490,1,{NPI_A},{status}\n"
+            ),
+        );
+        // Audited after the line's filing deadline (2026-03-31).
+        let (v, _, _) = verdict(d.path(), &["--as-of", "2026-05-01"]);
+        v
+    };
+    let none: Vec<String> = vec![];
+    for sent in ["Paid", "submitted", "DENIED", "Accepted"] {
+        assert_eq!(run(sent), none, "{sent}");
+    }
+    for not_yet in ["", "Draft", "Ready to Bill"] {
+        assert_eq!(run(not_yet), vec!["CD009".to_string()], "{not_yet:?}");
+    }
+    // The line is held (IN002); the month, past its deadline, leaves nothing to bill (no RV001).
+    assert_eq!(run("Maybe"), vec!["IN002".to_string()]);
+}

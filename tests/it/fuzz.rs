@@ -170,6 +170,8 @@ enum Col {
     ConsentStatus,
     /// A problem-list status word (kind problem).
     ProblemStatus,
+    /// A claim line's status word (kind claim).
+    ClaimStatus,
 }
 
 /// What a column of the schema holds. Every column ccm reads is generated: the list is
@@ -197,6 +199,7 @@ fn col_of(kind: Kind, field: &str) -> Col {
         (Kind::Claims, "mbi") => Mbi,
         (Kind::Claims, "diagnoses") => Icd,
         (Kind::Timelog, "status" | "billable") => TimeStatus,
+        (Kind::Claims, "claim_status") => ClaimStatus,
         (Kind::Consents | Kind::Enrolments, "status") => ConsentStatus,
         (Kind::Diagnoses, "status") => ProblemStatus,
         (_, f) if f.ends_with("date") || f == "date_of_service" => Date,
@@ -286,6 +289,7 @@ fn valid_row(kind: Kind) -> Vec<&'static str> {
             (_, _, Col::Staff) => "S1",
             (_, _, Col::Role) => "RN",
             (_, _, Col::Money) => "62.00",
+            (_, _, Col::ClaimStatus) => "Draft",
             (_, _, Col::TimeStatus) => {
                 if f == "billable" {
                     "Yes"
@@ -398,6 +402,15 @@ fn valid(c: Col) -> BoxedStrategy<Vec<u8>> {
             "Physician",
         ]),
         Col::Money => pick(&["62.00", "", "$62", "130.5"]),
+        Col::ClaimStatus => pick(&[
+            "Draft",
+            "Submitted",
+            "paid",
+            "",
+            "Denied",
+            "Sent?",
+            "Ready to Bill",
+        ]),
         Col::TimeStatus => pick(&[
             "Completed",
             "Completed",
@@ -920,7 +933,7 @@ fn read_all(dir: &Path, kinds: &[Kind]) -> Result<Dataset, IngestError> {
         let (path, name) = (dir.join(file_name(k)), file_name(k));
         match k {
             Kind::Timelog => timelog = Some(open_timelog(&mut ds, &path, name, &opts)?),
-            Kind::Claims => read_claims(&mut ds, &path, name, &opts)?,
+            Kind::Claims => read_claims(&mut ds, &path, name, &opts, &rules().statuses)?,
             _ => read_companion(&mut ds, k, &path, name, &opts, rules())?,
         }
     }
@@ -955,7 +968,13 @@ fn read_streaming(
         }
     }
     if kinds.contains(&Kind::Claims) {
-        read_claims(&mut ds, &dir.join("claims.csv"), "claims.csv", &opts)?;
+        read_claims(
+            &mut ds,
+            &dir.join("claims.csv"),
+            "claims.csv",
+            &opts,
+            &rules().statuses,
+        )?;
     }
     // As the command line reads: rows in batches, and here their records moved out to
     // temporary files every 3 rows, so every case also proves the spilled audit is the
@@ -1323,8 +1342,14 @@ fn check(input: &Input, s: &Settings) -> Result<(), TestCaseError> {
         let back = dir.path().join("clean_claims.csv");
         std::fs::write(&back, &out_a[1]).unwrap();
         let mut ds3 = Dataset::default();
-        read_claims(&mut ds3, &back, "clean_claims.csv", &ReadOptions::default())
-            .expect("clean claims read back");
+        read_claims(
+            &mut ds3,
+            &back,
+            "clean_claims.csv",
+            &ReadOptions::default(),
+            &rules().statuses,
+        )
+        .expect("clean claims read back");
         prop_assert!(
             ds3.ingest_findings.is_empty(),
             "clean claims read back with findings: {:?}",

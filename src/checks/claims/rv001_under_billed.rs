@@ -9,7 +9,8 @@ check! {
     what: "(claims given) The evidence supports more than was claimed for a patient-month with \
            no error: a month not claimed at all, fewer add-on units than the minutes support, or \
            a family that pays less than the one the minutes support. The amount is what was left \
-           unbilled.",
+           unbilled. Not for a month past its filing deadline (12 months after its last day) on \
+           the as-of date: that money can no longer be billed.",
     why: "Compliance is both ways: documented, eligible work that is never billed is revenue the \
           practice earned and lost.",
     example: "P0006 claimed 99490 only, but 47 countable minutes support 99490 + 99439: \

@@ -12,8 +12,10 @@ check! {
            instead of proposed, with one finding for a month whose every line is past its \
            deadline (each held patient-month names it). With claims, a line is judged by its `submitted_date` when the \
            claims file has one: a line submitted on or before its deadline is audited for support \
-           only; one submitted after it, or not yet submitted and past it, is held. The message \
-           gives the deadline.",
+           only; one submitted after it, or not yet submitted and past it, is held. A line whose \
+           `claim_status` says it was sent (Submitted, Paid, Denied ...: rules/statuses.csv, kind \
+           claim) but that has no date is audited for support only, as the file says it was \
+           filed and ccm cannot tell when. The message gives the deadline.",
     why: "Medicare denies a claim filed more than one calendar year after the date of service; a \
           late line is not a clean claim to send, and a line paid although filed late is an \
           overpayment.",
@@ -74,6 +76,8 @@ pub fn claims(g: &ClaimGroup, emit: &mut Emit) {
                 c.hcpcs, c.date_of_service
             ),
             Some(_) => continue,
+            // Sent, the claims file says, but not when: audited for support, not filing.
+            None if c.sent_undated => continue,
             None if g.as_of > deadline => format!(
                 "{} dated {} has not been submitted and its filing deadline {deadline} has passed (as of {})",
                 c.hcpcs, c.date_of_service, g.as_of
