@@ -58,6 +58,16 @@ pub fn left_unbilled(o: &Outcome, paid: Option<Money>) -> Option<Money> {
     }
 }
 
+/// What one claim line claims at the national rate of its date of service: one unit's fee
+/// and the line's amount (its units'). A code with no fee claims nothing. Decided here for
+/// verify mode's money and the line checks' amounts alike.
+pub fn line_claims(yr: &YearRules, c: &crate::domain::Claim) -> (Money, Money) {
+    let fee = yr
+        .unit_payment(&c.hcpcs, c.date_of_service)
+        .unwrap_or_default();
+    (fee, fee * Money::from(c.units))
+}
+
 /// Whether a rules row's program is one verify mode checks ([`VERIFIED_PROGRAMS`]).
 pub fn is_verified_program(program: &str) -> bool {
     VERIFIED_PROGRAMS.iter().any(|p| p.as_str() == program)

@@ -190,6 +190,8 @@ pub struct ClaimBeneficiary<'a> {
     pub lines: &'a [&'a Claim],
     /// Whether a line is audited this run (`--month`): only those get findings.
     pub audited: &'a dyn Fn(&Claim) -> bool,
+    /// The as-of date: a reading after it is not counted (it has not happened yet).
+    pub as_of: NaiveDate,
     /// The distinct days the beneficiary's devices sent readings, ascending; `None` when no
     /// readings file was given (then no day can be counted).
     pub reading_days: Option<&'a [NaiveDate]>,
@@ -398,6 +400,8 @@ pub fn push_cited(
         });
         return;
     }
+    // One part per file (its money is counted once, on the first part, when the findings
+    // are ordered: engine::order::money_once).
     while let Some(run) = runs.next() {
         let lines = run.iter().map(|&(_, l)| l).collect();
         if runs.peek().is_none() {

@@ -68,9 +68,37 @@ pub(super) fn order_results(ds: &Dataset, findings: &mut [Finding], outcomes: &m
     }
     let order: Vec<u32> = keyed.into_iter().map(|k| k.2).collect();
     apply_order(findings, &order);
+    money_once(findings);
     outcomes.sort_by_cached_key(|o| (rank_of(&o.patient_id), o.month));
     for run in outcomes.chunk_by_mut(|a, b| a.patient_id == b.patient_id && a.month == b.month) {
         run.sort_by(|a, b| a.billing_npi.cmp(&b.billing_npi));
+    }
+}
+
+/// A finding names one file, so one whose lines lie in two files (a claim split over two
+/// claims files, a patient-month over two time logs) is written once per file; its money
+/// at stake is counted once, on the first part. Parts are alike but for file and lines,
+/// and sit in one patient-month's run of the ordered findings (a few findings each: the
+/// scan looks back only from a finding with an amount).
+fn money_once(findings: &mut [Finding]) {
+    for run in findings.chunk_by_mut(|a, b| a.patient_id == b.patient_id && a.month == b.month) {
+        for i in 1..run.len() {
+            if run[i].amount.is_none() || run[i].file.is_none() {
+                continue;
+            }
+            let (head, tail) = run.split_at_mut(i);
+            let f = &mut tail[0];
+            if head.iter().any(|g| {
+                g.amount.is_some()
+                    && g.check.code == f.check.code
+                    && g.file != f.file
+                    && g.billing_npi == f.billing_npi
+                    && g.program == f.program
+                    && g.message == f.message
+            }) {
+                f.amount = None;
+            }
+        }
     }
 }
 

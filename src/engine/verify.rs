@@ -8,8 +8,8 @@ use super::Key;
 use super::evidence::{Pm, pm_of};
 use crate::audit::{AuditConfig, HeldClaim, Outcome, Verify};
 use crate::billing::{
-    checked_against_evidence, day_column, family_minutes, left_unbilled, needs_mdm, threshold_day,
-    units_for,
+    checked_against_evidence, day_column, family_minutes, left_unbilled, line_claims, needs_mdm,
+    threshold_day, units_for,
 };
 use crate::checks::coding::code_checks;
 use crate::checks::scope::{
@@ -169,6 +169,12 @@ impl<'a> Claims<'a> {
         }
         // What each clean month the evidence supports leaves unbilled (RV001).
         for ((key, _), o) in pms.iter().zip(outcomes.iter().flatten()) {
+            // A patient with a claims line that could not be read may have claimed the
+            // month on it: "not claimed" would invite billing it twice (CD013 holds the
+            // claims it could belong to; IN001/IN002 say what to fix).
+            if self.unreadable.contains_key(&key.0) {
+                continue;
+            }
             let claim = settled.iter().find(|s| s.npi == key.2);
             let paid = match claim.map(|s| (s.held, s.supported_pay.get(&key.3))) {
                 Some((_, None)) | None => None,
@@ -304,12 +310,25 @@ impl<'a> Claims<'a> {
                 .filter(|(_, c)| yr.code(&c.hcpcs).is_some_and(|r| r.program == pname))
                 .map(|(i, c)| (*i, *c))
                 .unzip();
-            if mine.is_empty() {
+            // The code rules that can judge any line (dates, filing, duplicates) see the
+            // program's device lines too (RPM 99453/99454/99445: devices.csv, not codes.csv);
+            // the evidence checks below see the time-based lines only.
+            let coded: Vec<&Claim> = mine
+                .iter()
+                .copied()
+                .chain(
+                    lines
+                        .iter()
+                        .map(|(_, c)| *c)
+                        .filter(|c| prog == Program::Rpm && yr.device(&c.hcpcs).is_some()),
+                )
+                .collect();
+            if coded.is_empty() {
                 continue;
             }
             let mut emit = Emit::claim(pid, month, npi_s, pname, std::mem::take(&mut out.findings));
-            if !checked_against_evidence(prog, !self.rpm.is_empty()) {
-                code_checks(self.rules, yr, &mine, self.cfg.as_of, |_| None, &mut emit);
+            if mine.is_empty() || !checked_against_evidence(prog, !self.rpm.is_empty()) {
+                code_checks(self.rules, yr, &coded, self.cfg.as_of, |_| None, &mut emit);
                 out.findings = emit.into_findings();
                 continue;
             }
@@ -325,13 +344,10 @@ impl<'a> Claims<'a> {
                 // been met, still a sound bound for a date of service before it.
                 threshold_day(&pmr.days, idx, r.threshold)
             };
-            code_checks(self.rules, yr, &mine, self.cfg.as_of, tday, &mut emit);
+            code_checks(self.rules, yr, &coded, self.cfg.as_of, tday, &mut emit);
             for (c, &i) in mine.iter().zip(&at) {
                 let r = yr.code(&c.hcpcs).expect("filtered");
-                let fee = yr
-                    .unit_payment(&c.hcpcs, c.date_of_service)
-                    .unwrap_or_default();
-                let claimed = fee * Money::from(c.units);
+                let (fee, claimed) = line_claims(yr, c);
                 priced.push((i, claimed));
                 out.claimed += claimed;
                 let Some(base) = (if r.is_addon {
@@ -374,10 +390,7 @@ impl<'a> Claims<'a> {
         // there is a readings file: their money is claimed, held or sent with the claim.
         if self.ds.readings.is_some() {
             for &(i, c) in lines.iter().filter(|(_, c)| yr.device(&c.hcpcs).is_some()) {
-                let fee = yr
-                    .unit_payment(&c.hcpcs, c.date_of_service)
-                    .unwrap_or_default();
-                let claimed = fee * Money::from(c.units);
+                let (_, claimed) = line_claims(yr, c);
                 priced.push((i, claimed));
                 out.claimed += claimed;
             }
@@ -465,11 +478,11 @@ fn across_practitioners(
 ) -> HashMap<ClaimKey, Vec<Finding>> {
     let mut across: HashMap<ClaimKey, Vec<Finding>> = HashMap::new();
     across_months(ds, rules, cfg, cf, &mut across);
+    let who = beneficiary(cf);
     let mut month_lines: BTreeMap<(Result<&str, u32>, YearMonth), Vec<&Claim>> = BTreeMap::new();
     for c in cf.claims.iter().filter(|c| cfg.audits(c.date_of_service)) {
-        let who = c.mbi.as_deref().ok_or(c.patient);
         month_lines
-            .entry((who, YearMonth::of(c.date_of_service)))
+            .entry((who(c), YearMonth::of(c.date_of_service)))
             .or_default()
             .push(c);
     }
@@ -506,6 +519,25 @@ fn across_practitioners(
     across
 }
 
+/// Who a claim line bills for: its Medicare ID (`mbi`); a line with a blank `mbi` takes the
+/// one another line of its patient id carries (a patient id is one person, so a blank cell
+/// does not make a second beneficiary); else the patient id. Decided here once, for the
+/// beneficiary-month and the beneficiary checks alike.
+fn beneficiary<'a>(cf: &'a ClaimsFile) -> impl Fn(&'a Claim) -> Result<&'a str, u32> + 'a {
+    let mut mbi_of: HashMap<u32, &str> = HashMap::new();
+    for c in &cf.claims {
+        if let Some(m) = c.mbi.as_deref() {
+            mbi_of.entry(c.patient).or_insert(m);
+        }
+    }
+    move |c: &'a Claim| {
+        c.mbi
+            .as_deref()
+            .or_else(|| mbi_of.get(&c.patient).copied())
+            .ok_or(c.patient)
+    }
+}
+
 /// Rules over a beneficiary's 30-day periods and episodes, which cross months (DV001,
 /// DV002): every line of the beneficiary (`mbi`, else patient id) in date order, with the
 /// days the readings file shows for any of its patient ids. Each finding joins the claims
@@ -521,12 +553,10 @@ fn across_months(
     for r in ds.readings.iter().flatten() {
         days_of.entry(r.patient).or_default().push(r.date);
     }
+    let who = beneficiary(cf);
     let mut by_who: BTreeMap<Result<&str, u32>, Vec<&Claim>> = BTreeMap::new();
     for c in &cf.claims {
-        by_who
-            .entry(c.mbi.as_deref().ok_or(c.patient))
-            .or_default()
-            .push(c);
+        by_who.entry(who(c)).or_default().push(c);
     }
     let audited = |c: &Claim| cfg.audits(c.date_of_service);
     for lines in by_who.values_mut() {
@@ -549,6 +579,7 @@ fn across_months(
             rules,
             lines,
             audited: &audited,
+            as_of: cfg.as_of,
             reading_days: reading_days.as_deref(),
         };
         let month = YearMonth::of(lines[0].date_of_service);

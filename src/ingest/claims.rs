@@ -109,8 +109,16 @@ pub fn read_claims(
         None => ds.claims = Some(ClaimsFile { header_raw, claims }),
         // Several claims files are one batch: one header, the lines of each in turn.
         Some(cf) if same_layout(&cf.header_raw, &header_raw) => {
-            // One file written: the later files' lines take the first file's line ending.
+            // One file written: the later files' lines take the first file's line ending,
+            // and a file whose last line has none gets one (else the next file's first
+            // line would run on from it).
             let eol = line_end(&cf.header_raw).to_vec();
+            if let Some(last) = cf.claims.last_mut()
+                && !last.raw.ends_with(b"\n")
+                && !last.raw.ends_with(b"\r")
+            {
+                last.raw.extend_from_slice(&eol);
+            }
             cf.claims.extend(claims.into_iter().map(|mut c: Claim| {
                 if !c.raw.ends_with(&eol) || (eol == b"\n" && c.raw.ends_with(b"\r\n")) {
                     while c.raw.last().is_some_and(|b| matches!(b, b'\r' | b'\n')) {

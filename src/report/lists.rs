@@ -162,10 +162,14 @@ fn held_claim_lines<'a>(
         let key = (h.patient_id.as_str(), h.month, h.billing_npi.as_str());
         for &i in &h.lines {
             let c = &cf.claims[i];
-            let program = rules
-                .for_month(h.month)
-                .code(&c.hcpcs)
-                .map_or("", |r| r.program.as_str());
+            // The line's program: its code's (codes.csv), or RPM for a device code
+            // (devices.csv lists RPM device codes only).
+            let yr = rules.for_month(h.month);
+            let program = match (yr.code(&c.hcpcs), yr.device(&c.hcpcs)) {
+                (Some(r), _) => r.program.as_str(),
+                (None, Some(_)) => crate::domain::Program::Rpm.as_str(),
+                (None, None) => "",
+            };
             // What verify priced the line at: the summary's "at risk" adds these up.
             let amount = v.line_claimed[i];
             let minutes = outcome

@@ -2300,3 +2300,197 @@ fn a_claim_status_says_whether_the_line_was_filed() {
     // The line is held (IN002); the month, past its deadline, leaves nothing to bill (no RV001).
     assert_eq!(run("Maybe"), vec!["IN002".to_string()]);
 }
+
+/// Red team round 6: a device line of several units, two lines tied on the day a period
+/// starts, a line dated after the as-of date or past its filing deadline are held; the
+/// readings after the as-of date are not counted.
+#[test]
+fn device_lines_answer_to_units_ties_dates_and_filing() {
+    let run = |claims: &str, as_of: &str| {
+        let d = good_case(&rows_for("P1", &[25], NPI_A));
+        put(
+            d.path(),
+            "claims.csv",
+            format!("patient_id,date_of_service,hcpcs,units,billing_npi\n{claims}"),
+        );
+        let days: String = (1..=30)
+            .map(|i| format!("P1,2025-03-{i:02}\nP1,2025-04-{i:02}\n"))
+            .collect();
+        put(
+            d.path(),
+            "readings.csv",
+            format!("patient_id,reading_date\n{days}"),
+        );
+        let (_, json, stderr) = audit_json(d.path(), &["--as-of".to_string(), as_of.to_string()]);
+        let mut found: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{stderr}"))
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["code"].as_str().unwrap(),
+                    f["line"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let ccm = format!("P1,2025-03-31,99490,1,{NPI_A}\n");
+    // Three units of 99454: three periods on one line.
+    assert_eq!(
+        run(
+            &format!("{ccm}P1,2025-03-31,99454,3,{NPI_A}\n"),
+            "2025-04-15"
+        ),
+        vec!["DV002 3"]
+    );
+    // Two practitioners, one day: neither goes out, in either row order.
+    for (x, y) in [(NPI_A, NPI_B), (NPI_B, NPI_A)] {
+        let tied = format!("{ccm}P1,2025-03-31,99454,1,{x}\nP1,2025-03-31,99454,1,{y}\n");
+        assert_eq!(
+            run(&tied, "2025-04-15"),
+            vec!["DV002 3", "DV002 4"],
+            "{x} first"
+        );
+    }
+    // Dated after the as-of date: CD006; readings after it do not count (DV001).
+    assert_eq!(
+        run(
+            &format!("{ccm}P1,2025-04-30,99454,1,{NPI_A}\n"),
+            "2025-04-15"
+        ),
+        vec!["CD006 3", "DV001 3"]
+    );
+    // Past its filing deadline, not sent: CD009, like the CCM line beside it.
+    assert_eq!(
+        run(
+            &format!("{ccm}P1,2025-03-31,99454,1,{NPI_A}\n"),
+            "2026-05-01"
+        ),
+        vec!["CD009 2", "CD009 3"]
+    );
+}
+
+/// Red team round 6: a first claims file whose last line has no line end, and a line
+/// with a blank `mbi` beside lines of its patient id that carry one.
+#[test]
+fn a_batch_survives_a_missing_last_line_end_and_blank_mbi_cells() {
+    let d = good_case(&format!(
+        "{}{}",
+        rows_for("P1", &[25], NPI_A),
+        rows_for("P2", &[25], NPI_A)
+    ));
+    let head = "patient_id,date_of_service,hcpcs,units,billing_npi,mbi";
+    put(
+        d.path(),
+        "a.csv",
+        format!("{head}\nP1,2025-03-31,99490,1,{NPI_A},"),
+    );
+    put(
+        d.path(),
+        "b.csv",
+        format!("{head}\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\n"),
+    );
+    let out = d.path().join("out");
+    let run = ccm()
+        .arg("audit")
+        .arg(d.path().join("timelog.csv"))
+        .arg("--claims")
+        .arg(d.path().join("a.csv"))
+        .arg("--claims")
+        .arg(d.path().join("b.csv"))
+        .args(["--as-of", "2025-04-15", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("clean_claims.csv")).unwrap(),
+        format!(
+            "{head}\nP1,2025-03-31,99490,1,{NPI_A},\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\n"
+        )
+    );
+    // P1 is the beneficiary 2FH5UF6NK84 too, on a line of February, by another NPI: its
+    // blank March cell does not make it someone else, so CD011 holds both March claims.
+    put(
+        d.path(),
+        "claims.csv",
+        format!(
+            "{head}\nP1,2025-02-28,99490,1,{NPI_B},2FH5UF6NK84\nP1,2025-03-31,99490,1,{NPI_A},\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\n"
+        ),
+    );
+    let (found, _, _) = verdict(d.path(), &[]);
+    assert!(found.contains(&"CD011".to_string()), "{found:?}");
+}
+
+/// Red team round 6: a month whose claim line could not be read is not "not claimed".
+#[test]
+fn an_unreadable_claim_line_is_not_reported_as_a_month_not_claimed() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    put(
+        d.path(),
+        "claims.csv",
+        format!(
+            "patient_id,date_of_service,hcpcs,units,billing_npi\nP1,2025-03-31,9949O,1,{NPI_A}\n"
+        ),
+    );
+    let (_, json, _) = audit_json(d.path(), &[]);
+    let found: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(found.contains(&"IN002"), "{found:?}");
+    assert!(!found.contains(&"RV001"), "{found:?}");
+    assert_eq!(json["summary"]["amount_unbilled"], "0.00");
+}
+
+/// Red team round 6 (D6): a claim whose lines lie in two claims files is one finding per
+/// file, but its money at stake is counted once: the same as with one file.
+#[test]
+fn a_finding_split_over_two_files_counts_its_money_once() {
+    let d = good_case(&rows_for("P1", &[25], NPI_A));
+    let head = "patient_id,date_of_service,hcpcs,units,billing_npi";
+    let line = format!("P1,2025-03-31,99490,1,{NPI_A}\n");
+    put(d.path(), "one.csv", format!("{head}\n{line}{line}"));
+    put(d.path(), "a.csv", format!("{head}\n{line}"));
+    put(d.path(), "b.csv", format!("{head}\n{line}"));
+    let stake = |files: &[&str]| -> (usize, rust_decimal::Decimal) {
+        let args: Vec<String> = files
+            .iter()
+            .flat_map(|f| {
+                [
+                    "--claims".to_string(),
+                    d.path().join(f).display().to_string(),
+                ]
+            })
+            .collect();
+        let (_, json, stderr) = audit_json(d.path(), &args);
+        let cd005: Vec<&serde_json::Value> = json["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{stderr}"))
+            .iter()
+            .filter(|f| f["code"] == "CD005")
+            .collect();
+        let sum = cd005
+            .iter()
+            .filter_map(|f| f["amount"].as_str())
+            .map(|a| a.parse::<rust_decimal::Decimal>().unwrap())
+            .sum();
+        (cd005.len(), sum)
+    };
+    let (n1, one) = stake(&["one.csv"]);
+    let (n2, two) = stake(&["a.csv", "b.csv"]);
+    assert_eq!((n1, n2), (1, 2), "one finding per file");
+    assert!(!one.is_zero());
+    assert_eq!(two, one, "the money is the claim's, once");
+}

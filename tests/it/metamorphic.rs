@@ -381,6 +381,9 @@ fn read_out(exit: i32, stderr: String, out: &Path) -> Outcome {
         v => v.to_string(),
     };
     let mut per_file: BTreeMap<(String, String), BTreeMap<String, usize>> = BTreeMap::new();
+    // A finding written once per file carries its money on one part only (money_once):
+    // the parts are one finding, whose amount is the one a part carries.
+    let mut amounts: BTreeMap<(String, String), String> = BTreeMap::new();
     for x in f["findings"].as_array().unwrap() {
         let key = [
             "code",
@@ -390,12 +393,15 @@ fn read_out(exit: i32, stderr: String, out: &Path) -> Outcome {
             "billing_npi",
             "program",
             "minutes",
-            "amount",
         ]
         .iter()
         .map(|k| s(&x[k]))
         .collect::<Vec<_>>()
         .join("|");
+        let amount = s(&x["amount"]);
+        if !amount.is_empty() {
+            amounts.insert((key.clone(), s(&x["message"])), amount);
+        }
         // A finding names one file: one whose rows lie in two time logs is written once per
         // file, the same finding up to file and line. Counted per (finding, file) here and
         // folded below to the most any one file holds.
@@ -412,8 +418,13 @@ fn read_out(exit: i32, stderr: String, out: &Path) -> Outcome {
             }
         }
     }
-    for ((key, _), files) in per_file {
-        *r.findings.entry(key).or_default() += files.values().copied().max().unwrap_or(0);
+    for ((key, message), files) in per_file {
+        let amount = amounts
+            .get(&(key.clone(), message))
+            .cloned()
+            .unwrap_or_default();
+        *r.findings.entry(format!("{key}|{amount}")).or_default() +=
+            files.values().copied().max().unwrap_or(0);
     }
     r
 }

@@ -19,7 +19,8 @@ check! {
 pub fn check(g: &ClaimGroup, emit: &mut Emit) {
     let as_of = g.as_of;
     for c in g.lines {
-        let Some(r) = g.rule(&c.hcpcs) else { continue };
+        // Any line of the group, RPM device lines included: a service after the as-of date
+        // has not been rendered.
         if c.date_of_service > as_of {
             g.cite(
                 emit,
@@ -30,7 +31,8 @@ pub fn check(g: &ClaimGroup, emit: &mut Emit) {
                 ),
                 vec![(c.file, c.line)],
             );
-        } else if !r.is_addon
+        } else if let Some(r) = g.rule(&c.hcpcs)
+            && !r.is_addon
             && let Some(day) = (g.threshold_day)(&c.hcpcs)
             && c.date_of_service < day
         {

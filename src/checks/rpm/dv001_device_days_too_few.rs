@@ -1,8 +1,9 @@
 //! DV001 device-days-too-few: the check's definition (its `ccm explain` text) and its logic.
 
 use super::{device, supplies};
+use crate::billing::line_claims;
 use crate::checks::scope::{ClaimBeneficiary, Emit};
-use crate::domain::{Money, Program};
+use crate::domain::{Program, YearMonth};
 use chrono::{Days, NaiveDate};
 
 check! {
@@ -57,7 +58,8 @@ pub fn check(b: &ClaimBeneficiary, emit: &mut Emit) {
         if !(b.audited)(c) {
             continue;
         }
-        let days = b.days_between(from.max(start), dos);
+        // Readings after the as-of date have not happened yet (a line dated after it is CD006).
+        let days = b.days_between(from.max(start), dos.min(b.as_of));
         if days as u32 >= rule.min_days {
             continue;
         }
@@ -78,11 +80,8 @@ pub fn check(b: &ClaimBeneficiary, emit: &mut Emit) {
                 ),
             )
             .program(Program::Rpm.as_str());
-        f.amount = b
-            .rules
-            .for_month(crate::domain::YearMonth::of(dos))
-            .unit_payment(&c.hcpcs, dos)
-            .map(|fee| fee * Money::from(c.units));
+        let (_, amount) = line_claims(b.rules.for_month(YearMonth::of(dos)), c);
+        f.amount = Some(amount).filter(|a| !a.is_zero());
         b.cite(emit, f, &[c]);
     }
 }

@@ -15,7 +15,10 @@ check! {
            a second set-up line (99453) in one episode of monitoring. A new episode needs the \
            readings file to show monitoring stopped between the two: 30 days or more without \
            a reading; without a readings file no new episode can be seen. The later line's \
-           claim is held; the earlier line is not judged by this check. Lines across months \
+           claim is held; the earlier line is not judged by this check, unless the two are \
+           dated the same day (then both are held: row order must not decide which is paid). \
+           A device line of more than one unit is held too (one per period or episode). Lines \
+           across months \
            and across claims files' patient ids of one beneficiary (`mbi`) are compared.",
     why: "Medicare pays device supply once per 30 days and set-up once per episode, to one \
           practitioner; the second claim is denied or recouped.",
@@ -29,35 +32,62 @@ check! {
           episode of set-up, add the readings that show monitoring stopped and restarted.",
 }
 
-/// Each audited device line that falls in the period or episode of an earlier one.
+/// Each audited device line that falls in the period or episode of an earlier one, that
+/// bills more than one unit, or that ties with another on the day a period or episode
+/// starts (ccm cannot tell which came first: row order must not decide who is paid).
 pub fn check(b: &ClaimBeneficiary, emit: &mut Emit) {
-    // The lines each period or episode was first billed on.
-    let mut period: Option<&Claim> = None;
-    let mut episode: Option<&Claim> = None;
+    // The line each period and episode was first billed on, and whether a tie on its day
+    // has been said for it.
+    let mut period: Option<(&Claim, bool)> = None;
+    let mut episode: Option<(&Claim, bool)> = None;
     for c in b.lines {
         let Some(rule) = device(b.rules, c) else {
             continue;
         };
+        let once = match rule.per {
+            DevicePer::Period => "one device-supply line per 30-day period",
+            DevicePer::Episode => "once per episode of monitoring",
+        };
+        if c.units > 1 && (b.audited)(c) {
+            let msg = format!("{} units of {} on one line: {once}", c.units, c.hcpcs);
+            let f = emit.finding(&DV002, msg).program(Program::Rpm.as_str());
+            b.cite(emit, f, &[c]);
+        }
         let dos = c.date_of_service;
-        let earlier = match rule.per {
+        let slot = match rule.per {
             DevicePer::Period => {
                 debug_assert!(supplies(b.rules, c));
-                match period {
-                    Some(p) if (dos - p.date_of_service).num_days() < 30 => p,
-                    _ => {
-                        period = Some(c);
-                        continue;
-                    }
+                &mut period
+            }
+            DevicePer::Episode => &mut episode,
+        };
+        let earlier = match *slot {
+            Some((p, _))
+                if rule.per == DevicePer::Period && (dos - p.date_of_service).num_days() < 30 =>
+            {
+                p
+            }
+            Some((p, _)) if rule.per == DevicePer::Episode && !stopped_between(b, p, c) => p,
+            _ => {
+                *slot = Some((c, false));
+                continue;
+            }
+        };
+        if dos == earlier.date_of_service {
+            // A tie: the first line is held too, once.
+            if let Some((p, said)) = slot.as_mut()
+                && !*said
+            {
+                *said = true;
+                if (b.audited)(p) {
+                    tie(b, emit, p, c.hcpcs.as_str(), once);
                 }
             }
-            DevicePer::Episode => match episode {
-                Some(p) if !stopped_between(b, p, c) => p,
-                _ => {
-                    episode = Some(c);
-                    continue;
-                }
-            },
-        };
+            if (b.audited)(c) {
+                tie(b, emit, c, earlier.hcpcs.as_str(), once);
+            }
+            continue;
+        }
         if !(b.audited)(c) {
             continue;
         }
@@ -68,14 +98,14 @@ pub fn check(b: &ClaimBeneficiary, emit: &mut Emit) {
         };
         let msg = match rule.per {
             DevicePer::Period => format!(
-                "{} dated {dos} is {} day(s) after the {} of {}{by}: one device-supply line per 30-day period",
+                "{} dated {dos} is {} day(s) after the {} of {}{by}: {once}",
                 c.hcpcs,
                 (dos - earlier.date_of_service).num_days(),
                 earlier.hcpcs,
                 earlier.date_of_service
             ),
             DevicePer::Episode => format!(
-                "{} dated {dos} repeats the set-up of {}{by}{}: once per episode of monitoring",
+                "{} dated {dos} repeats the set-up of {}{by}{}: {once}",
                 c.hcpcs,
                 earlier.date_of_service,
                 if b.reading_days.is_some() {
@@ -88,6 +118,16 @@ pub fn check(b: &ClaimBeneficiary, emit: &mut Emit) {
         let f = emit.finding(&DV002, msg).program(Program::Rpm.as_str());
         b.cite(emit, f, &[c]);
     }
+}
+
+/// A line tied with `other` on the day its period or episode starts.
+fn tie(b: &ClaimBeneficiary, emit: &mut Emit, c: &Claim, other: &str, once: &str) {
+    let msg = format!(
+        "{} dated {} is billed beside {} on the same day for this beneficiary: {once}, and ccm cannot tell which came first, so neither goes out",
+        c.hcpcs, c.date_of_service, other
+    );
+    let f = emit.finding(&DV002, msg).program(Program::Rpm.as_str());
+    b.cite(emit, f, &[c]);
 }
 
 /// Whether the readings show monitoring stopped between two set-up lines: 30 days or more
