@@ -2225,23 +2225,8 @@ fn several_claims_files_are_checked_together() {
         "b.csv",
         format!("{head}\r\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\r\n"),
     );
-    let out = d.path().join("out");
-    let run = ccm()
-        .arg("audit")
-        .arg(d.path().join("timelog.csv"))
-        .args(claims(&["a.csv", "b.csv"]))
-        .args(["--as-of", "2025-04-15", "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
     assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert_eq!(
-        std::fs::read_to_string(out.join("clean_claims.csv")).unwrap(),
+        batch_clean_claims(d.path(), &["a.csv", "b.csv"]),
         format!(
             "{head}\nP1,2025-03-31,99490,1,{NPI_A},1EG4-TE5-MK73\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\n"
         )
@@ -2394,26 +2379,8 @@ fn a_batch_survives_a_missing_last_line_end_and_blank_mbi_cells() {
         "b.csv",
         format!("{head}\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\n"),
     );
-    let out = d.path().join("out");
-    let run = ccm()
-        .arg("audit")
-        .arg(d.path().join("timelog.csv"))
-        .arg("--claims")
-        .arg(d.path().join("a.csv"))
-        .arg("--claims")
-        .arg(d.path().join("b.csv"))
-        .args(["--as-of", "2025-04-15", "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
     assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert_eq!(
-        std::fs::read_to_string(out.join("clean_claims.csv")).unwrap(),
+        batch_clean_claims(d.path(), &["a.csv", "b.csv"]),
         format!(
             "{head}\nP1,2025-03-31,99490,1,{NPI_A},\nP2,2025-03-31,99490,1,{NPI_A},2FH5UF6NK84\n"
         )
@@ -2493,4 +2460,28 @@ fn a_finding_split_over_two_files_counts_its_money_once() {
     assert_eq!((n1, n2), (1, 2), "one finding per file");
     assert!(!one.is_zero());
     assert_eq!(two, one, "the money is the claim's, once");
+}
+
+/// `ccm audit DIR/timelog.csv --claims DIR/F ... --out DIR/out`, which must exit 0: its
+/// clean_claims.csv.
+fn batch_clean_claims(d: &std::path::Path, files: &[&str]) -> String {
+    let out = d.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut c = ccm();
+    c.arg("audit").arg(d.join("timelog.csv"));
+    for f in files {
+        c.arg("--claims").arg(d.join(f));
+    }
+    let run = c
+        .args(["--as-of", "2025-04-15", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read_to_string(out.join("clean_claims.csv")).unwrap()
 }
