@@ -33,6 +33,7 @@ use crate::rules::Ruleset;
 /// cannot verify because its fiscal year has no set of its own (EL007), each with whether
 /// it still counts (its category is chronic).
 pub struct Conditions<'a> {
+    /// The chronic diagnoses active in the month, one per code, in code order.
     pub chronic: Vec<&'a Diagnosis>,
     pub invalid: Vec<&'a Diagnosis>,
     pub unverifiable: Vec<(&'a Diagnosis, bool)>,
@@ -51,17 +52,16 @@ impl Conditions<'_> {
     /// condition is primary is the clinician's call, not the export's, and a file sorted
     /// another way must give the same claim.
     pub fn claim_codes(&self) -> Vec<String> {
-        let mut chronic: Vec<&Diagnosis> = self.chronic.clone();
-        chronic.sort_by(|a, b| a.code.cmp(&b.code));
+        let chronic = &self.chronic;
         let mut out: Vec<&Diagnosis> = Vec::new();
         let mut seen_cat: Vec<&str> = Vec::new();
-        for d in &chronic {
+        for d in chronic {
             if !seen_cat.contains(&d.code.category()) {
                 seen_cat.push(d.code.category());
                 out.push(d);
             }
         }
-        for d in &chronic {
+        for d in chronic {
             if !out.iter().any(|o| o.code == d.code) {
                 out.push(d);
             }
@@ -155,6 +155,8 @@ pub fn conditions<'a>(
             chronic.push(*d);
         }
     }
+    // In code order, once (each code is here once): the claim's diagnoses follow it.
+    chronic.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     Conditions {
         chronic,
         invalid,
