@@ -82,7 +82,7 @@ fn explain(code: &str) -> Result<u8> {
 /// `ccm rules --check DIR`: loads the folder as `--rules DIR` would (every file validated)
 /// and says what it holds; a bad file is the usual one-line error and exit 2.
 fn check_rules(dir: &Path) -> Result<u8> {
-    let rules = Ruleset::load(Some(dir), crate::checks::is_check)?;
+    let rules = Ruleset::load(Some(dir), crate::checks::lookup)?;
     let years: Vec<String> = rules.years.keys().map(i32::to_string).collect();
     to_stdout(|w| {
         writeln!(
@@ -96,7 +96,7 @@ fn check_rules(dir: &Path) -> Result<u8> {
 }
 
 fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
-    let rules = Ruleset::load(dir, crate::checks::is_check)?;
+    let rules = Ruleset::load(dir, crate::checks::lookup)?;
     let y = year.unwrap_or_else(|| *rules.years.keys().next_back().expect("a year"));
     // The years an audit prices (a date of service outside them is IN002): any other is a
     // typo, said as one, not a table.
@@ -176,7 +176,7 @@ fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
 fn run_inspect(args: InspectArgs) -> Result<u8> {
     use crate::cli::InspectFormat;
     use report::inspect::{KindFrom, column_problems, inspect, kind_from_name, not_read};
-    let rules = Ruleset::embedded(crate::checks::is_check)?;
+    let rules = Ruleset::embedded(crate::checks::lookup)?;
     let opts = crate::args::read_options(
         args.delimiter.as_deref(),
         args.sheet.as_deref(),
@@ -324,7 +324,7 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
 }
 
 fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Prepared> {
-    let mut rules = Ruleset::load(plan.rules_dir.as_deref(), crate::checks::is_check)?;
+    let mut rules = Ruleset::load(plan.rules_dir.as_deref(), crate::checks::lookup)?;
     if plan.cfg.apm {
         rules.use_apm_factor();
     }

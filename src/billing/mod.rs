@@ -321,7 +321,7 @@ mod tests {
     use crate::rules::Ruleset;
 
     fn rules() -> Ruleset {
-        Ruleset::embedded(crate::checks::is_check).unwrap()
+        Ruleset::embedded(crate::checks::lookup).unwrap()
     }
 
     fn pick(total: u32, prac: u32) -> Option<(String, u32)> {

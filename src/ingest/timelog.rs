@@ -219,7 +219,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("timelog.csv");
         std::fs::write(&path, messy_timelog(5000)).unwrap();
-        let rules = crate::rules::Ruleset::embedded(crate::checks::is_check).unwrap();
+        let rules = crate::rules::Ruleset::embedded(crate::checks::lookup).unwrap();
         let read = |share: Option<usize>| {
             let opts = crate::ingest::ReadOptions {
                 reader_decodes: share,

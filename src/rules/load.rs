@@ -30,15 +30,19 @@ const CODE_LIVES: &str = "code_lives.csv";
 /// The rule files by path relative to rules/: (name for messages, contents).
 type Files = BTreeMap<String, (String, String)>;
 
+/// Finds the check a code names, in any case and with spaces around it.
+pub type CheckOf = fn(&str) -> Option<&'static crate::domain::Check>;
+
 impl Ruleset {
-    /// The embedded rules. `is_check` says whether a code names a check (the clash table
-    /// may only name checks; the catalogue lives above this layer).
-    pub fn embedded(is_check: fn(&str) -> bool) -> Result<Ruleset, RulesError> {
-        Self::load(None, is_check)
+    /// The embedded rules. `check_of` finds the check a code names (the clash table may
+    /// only name checks, and its rows hold the check itself, found once here; the catalogue
+    /// lives above this layer).
+    pub fn embedded(check_of: CheckOf) -> Result<Ruleset, RulesError> {
+        Self::load(None, check_of)
     }
 
     /// The embedded rules with every file present in `dir` replacing its twin.
-    pub fn load(dir: Option<&Path>, is_check: fn(&str) -> bool) -> Result<Ruleset, RulesError> {
+    pub fn load(dir: Option<&Path>, check_of: CheckOf) -> Result<Ruleset, RulesError> {
         let mut files: Files = EMBEDDED
             .iter()
             .map(|(p, c)| (p.to_string(), (format!("embedded:{p}"), c.to_string())))
@@ -61,7 +65,7 @@ impl Ruleset {
             .filter_map(|(y, _)| y.parse().ok())
             .collect();
         for y in year_names {
-            years.insert(y, year_rules(&files, y, is_check)?);
+            years.insert(y, year_rules(&files, y, check_of)?);
         }
         if years.is_empty() {
             return Err(bad("rules", "no year rules"));
@@ -153,7 +157,7 @@ fn replace_from(files: &mut Files, dir: &Path) -> Result<String, RulesError> {
 }
 
 /// One year's rules from its `<year>/` files, each of which must be there.
-fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearRules, RulesError> {
+fn year_rules(files: &Files, y: i32, check_of: CheckOf) -> Result<YearRules, RulesError> {
     let get = |f: &str| {
         let rel = format!("{y}/{f}");
         files
@@ -168,7 +172,7 @@ fn year_rules(files: &Files, y: i32, is_check: fn(&str) -> bool) -> Result<YearR
     let (conv_name, t) = get("conversion.csv")?;
     let conversion_rows = parse::conversion(conv_name, t)?;
     let (clashes_name, t) = get("clashes.csv")?;
-    let clashes = parse::clashes(clashes_name, t, is_check)?;
+    let clashes = parse::clashes(clashes_name, t, check_of)?;
     let (n, t) = get("exclusive.csv")?;
     let exclusive = parse::exclusive(n, t)?;
     let (n, t) = get("devices.csv")?;
@@ -274,7 +278,7 @@ mod tests {
         let roles = "role,class\nwizard,clinical\n";
         std::fs::write(dir.path().join("2025/roles.csv"), roles).unwrap();
         std::fs::write(dir.path().join("notes.csv"), "not,a,rule\n").unwrap();
-        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap();
         assert_eq!(
             r.origin,
             format!(
@@ -288,7 +292,7 @@ mod tests {
         assert!(r.year(2024).role("rn").is_some());
         assert_eq!(
             y25.codes.len(),
-            Ruleset::embedded(crate::checks::is_check)
+            Ruleset::embedded(crate::checks::lookup)
                 .unwrap()
                 .year(2025)
                 .codes
@@ -298,7 +302,7 @@ mod tests {
         // A new year needs all its files.
         std::fs::create_dir(dir.path().join("2027")).unwrap();
         std::fs::write(dir.path().join("2027/roles.csv"), roles).unwrap();
-        let e = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap_err();
+        let e = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap_err();
         assert_eq!(
             e.to_string(),
             "rules file 2027/codes.csv: missing for this year"
@@ -307,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_folder_replaces_the_exclusive_pairs_and_a_bad_row_names_file_and_line() {
-        let embedded = Ruleset::embedded(crate::checks::is_check).unwrap();
+        let embedded = Ruleset::embedded(crate::checks::lookup).unwrap();
         // 2026: 3 single pairs and RPM (6 codes) x RTM (10 codes); 2025: RPM (4) x RTM (6).
         assert_eq!(embedded.year(2026).exclusive.len(), 69);
         assert_eq!(embedded.year(2025).exclusive.len(), 30);
@@ -323,12 +327,12 @@ mod tests {
         let path = dir.path().join("2026/exclusive.csv");
         let good = "code_a,code_b,scope,source\n99490,99424,month,payer contract\n";
         std::fs::write(&path, good).unwrap();
-        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap();
         let y26 = r.year(2026);
         assert_eq!(y26.exclusive.len(), 1);
         assert_eq!(y26.exclusive[0].code_b, "99424");
         std::fs::write(&path, format!("{good}99470,99457x,month,cms\n")).unwrap();
-        let e = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap_err();
+        let e = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap_err();
         assert_eq!(
             e.to_string(),
             format!(
@@ -340,7 +344,7 @@ mod tests {
 
     #[test]
     fn the_clash_table_names_each_programs_codes_and_a_bad_code_names_file_and_line() {
-        let embedded = Ruleset::embedded(crate::checks::is_check).unwrap();
+        let embedded = Ruleset::embedded(crate::checks::lookup).unwrap();
         let y25 = embedded.year(2025);
         for (code, program) in [
             ("G0556", "APCM"),
@@ -389,7 +393,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap();
         assert!(r.year(2025).clash_of_code("90960").is_none());
         for (rows, want) in [
             (
@@ -431,7 +435,7 @@ mod tests {
                 format!("{head},hcpcs,source")
             };
             std::fs::write(&path, format!("{head}\n{rows}")).unwrap();
-            let e = Ruleset::load(Some(dir.path()), crate::checks::is_check)
+            let e = Ruleset::load(Some(dir.path()), crate::checks::lookup)
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -447,7 +451,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap();
         let y = r.year(2025);
         assert_eq!(
             y.clash("ESRD").unwrap().hcpcs,
@@ -471,7 +475,7 @@ mod tests {
         let path = dir.path().join("statuses.csv");
         let good = "kind,status,meaning,source\nconsent,Signed Up,consent,ours\nproblem,Live,active,ours\n";
         std::fs::write(&path, good).unwrap();
-        let r = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap();
+        let r = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap();
         assert!(
             r.origin.ends_with("(1 file(s) replaced: statuses.csv)"),
             "{}",
@@ -483,7 +487,7 @@ mod tests {
             "the file replaces the words"
         );
         std::fs::write(&path, format!("{good}consent,Gone,maybe,ours\n")).unwrap();
-        let e = Ruleset::load(Some(dir.path()), crate::checks::is_check).unwrap_err();
+        let e = Ruleset::load(Some(dir.path()), crate::checks::lookup).unwrap_err();
         assert_eq!(
             e.to_string(),
             format!(
@@ -505,7 +509,7 @@ mod tests {
             .find(|(p, _)| *p == CODE_LIVES)
             .map(|(_, t)| t.to_string())
             .unwrap();
-        let r = Ruleset::embedded(crate::checks::is_check).unwrap();
+        let r = Ruleset::embedded(crate::checks::lookup).unwrap();
         assert_eq!(
             r.year(2026).code("99470").unwrap().life.from.to_string(),
             "2026-01-01"
@@ -533,7 +537,7 @@ mod tests {
             ),
         ] {
             std::fs::write(&path, &text).unwrap();
-            let e = Ruleset::load(Some(dir.path()), crate::checks::is_check)
+            let e = Ruleset::load(Some(dir.path()), crate::checks::lookup)
                 .unwrap_err()
                 .to_string();
             assert!(

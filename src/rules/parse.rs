@@ -299,11 +299,11 @@ fn clash_codes(name: &str, line: usize, cell: &str) -> Result<Vec<String>, Rules
     Ok(out)
 }
 
-/// `<year>/clashes.csv`; `is_check` says whether a code names a check.
+/// `<year>/clashes.csv`; `check_of` finds the check a code names.
 pub(super) fn clashes(
     name: &str,
     text: &str,
-    is_check: fn(&str) -> bool,
+    check_of: super::load::CheckOf,
 ) -> Result<Vec<Clash>, RulesError> {
     let rows: Vec<ClashRow> = records(name, text)?;
     let sev = |v: &str| -> Result<Option<Severity>, RulesError> {
@@ -321,7 +321,8 @@ pub(super) fn clashes(
     rows.into_iter()
         .enumerate()
         .map(|(i, r)| {
-            if !r.code.trim().is_empty() && !is_check(&r.code) {
+            let check = check_of(&r.code);
+            if !r.code.trim().is_empty() && check.is_none() {
                 return Err(bad(
                     name,
                     format!("{}: unknown check code {:?}", r.program, r.code),
@@ -332,7 +333,7 @@ pub(super) fn clashes(
                 audited: clash_audited(name, i + 2, &r.audited)?,
                 known: crate::domain::Program::parse(&r.program),
                 program: r.program.to_ascii_uppercase(),
-                code: r.code,
+                check,
                 cms: [
                     sev(&r.same_cms)?,
                     sev(&r.different_cms)?,

@@ -170,7 +170,7 @@ mod tests {
     use crate::rules::Ruleset;
 
     fn rules() -> Ruleset {
-        Ruleset::embedded(crate::checks::is_check).unwrap()
+        Ruleset::embedded(crate::checks::lookup).unwrap()
     }
 
     #[test]

@@ -118,7 +118,8 @@ pub struct Exclusive {
 #[derive(Clone, Debug)]
 pub struct Clash {
     pub program: String,
-    pub code: String,
+    /// The check raised, found at load; `None` for a row whose code cell is blank.
+    pub check: Option<&'static crate::domain::Check>,
     /// [same, different, unknown] practitioner; `None` = allowed.
     pub cms: [Option<Severity>; 3],
     pub strict: [Option<Severity>; 3],

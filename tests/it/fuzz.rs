@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 
 fn rules() -> &'static Ruleset {
     static R: OnceLock<Ruleset> = OnceLock::new();
-    R.get_or_init(|| Ruleset::embedded(ccm::checks::is_check).unwrap())
+    R.get_or_init(|| Ruleset::embedded(ccm::checks::lookup).unwrap())
 }
 
 use crate::common::proptest_config as config;

@@ -321,7 +321,7 @@ fn mid_month_worklist_lists_every_open_month_closest_to_paying_first() {
     let outcomes = crate::common::outcomes(&summary);
     assert_eq!(work.len() as u64, outcomes);
     assert!(work.len() > 20);
-    let rules = Ruleset::embedded(ccm::checks::is_check).unwrap();
+    let rules = Ruleset::embedded(ccm::checks::lookup).unwrap();
     let yr = rules.year(2025);
     for r in &work {
         assert_eq!(r["month"], "2025-03");

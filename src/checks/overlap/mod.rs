@@ -19,7 +19,6 @@ pub use ov003::OV003;
 pub use ov004::OV004;
 pub use ov005::OV005;
 
-use crate::checks::lookup;
 use crate::checks::scope::{Emit, OtherProgramRow, PatientMonth};
 use crate::domain::{Enrolment, Program, Severity};
 use crate::rules::Relation;
@@ -55,7 +54,7 @@ pub fn clashes(pm: &PatientMonth, emit: &mut Emit) {
     if pm.program == Program::Pcm
         && pm.ccm_minutes_same_npi > 0
         && let Some(clash) = yr.clash("PCM")
-        && let Some(check) = lookup(&clash.code)
+        && let Some(check) = clash.check
         && let Some(sev) = clash.severity(cfg.policy, Relation::Same)
     {
         emit.push(
@@ -71,7 +70,7 @@ pub fn clashes(pm: &PatientMonth, emit: &mut Emit) {
         .iter()
         .filter(|c| c.audited.contains(&pm.program))
     {
-        let Some(check) = lookup(&clash.code) else {
+        let Some(check) = clash.check else {
             continue;
         };
         let active: Vec<&&Enrolment> = pm
