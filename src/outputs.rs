@@ -254,7 +254,7 @@ fn make_staging(out: &Path) -> Option<(PathBuf, Option<std::fs::File>)> {
 fn stage(
     dest: &Path,
     folder: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<WriteBack<'_>>) -> Result<()>,
 ) -> Result<Staged> {
     let name = dest.file_name().unwrap_or_default().to_string_lossy();
     // Created as 0666 less the user's umask, like any file the user makes; a file
@@ -279,7 +279,7 @@ fn stage(
         tmp
     };
     {
-        let mut buf = std::io::BufWriter::with_capacity(1 << 18, tmp.as_file_mut());
+        let mut buf = std::io::BufWriter::with_capacity(1 << 18, WriteBack::new(tmp.as_file_mut()));
         write(&mut buf).with_context(|| format!("cannot write {name}"))?;
         buf.flush()?;
     }
@@ -293,6 +293,59 @@ fn stage(
     tmp.as_file().sync_all().ok();
     fault();
     Ok((tmp, dest.to_path_buf()))
+}
+
+/// A staged file being written, whose pages the kernel is asked to start writing to disk
+/// every [`WriteBack::EVERY`] bytes (Linux `sync_file_range`, which does not wait), so
+/// the `fsync` before the file takes its name has little left to do: at 2M rows the six
+/// files are 340 MB and the syncs at the end took ~0.5 s of the write phase's 1.4 s.
+/// Elsewhere it only writes.
+pub(crate) struct WriteBack<'a> {
+    file: &'a mut std::fs::File,
+    /// Bytes written, and how many of them the kernel was asked to write back.
+    written: u64,
+    started: u64,
+}
+
+impl<'a> WriteBack<'a> {
+    const EVERY: u64 = 8 << 20;
+
+    fn new(file: &'a mut std::fs::File) -> Self {
+        WriteBack {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+}
+
+impl std::io::Write for WriteBack<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= Self::EVERY {
+            #[cfg(target_os = "linux")]
+            {
+                use std::os::fd::AsRawFd;
+                // SAFETY: a plain system call on a descriptor this writer borrows; it reads
+                // no memory of ours. Its result is advice only: an error is the fsync's.
+                unsafe {
+                    libc::sync_file_range(
+                        self.file.as_raw_fd(),
+                        self.started as libc::off64_t,
+                        (self.written - self.started) as libc::off64_t,
+                        libc::SYNC_FILE_RANGE_WRITE,
+                    );
+                }
+            }
+            self.started = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Stages the workbook from the four CSVs as rendered (files at their start), in `folder`.
@@ -440,7 +493,11 @@ struct SetContents<'a> {
 }
 
 /// Writes one file of the set into a writer.
-type Writer<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Send + Sync + 'a>;
+/// What writes one file of the set, into the staged file's buffer itself (not a `dyn
+/// Write`: serde_json and csv write a finding in many small pieces, each an indirect call
+/// through one; ~2% of a 2M-row run's CPU).
+type Writer<'a> =
+    Box<dyn Fn(&mut std::io::BufWriter<WriteBack<'_>>) -> std::io::Result<()> + Send + Sync + 'a>;
 
 /// Decides the six files of the set and what writes each, findings.json first.
 fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
