@@ -244,12 +244,14 @@ struct Prepared {
 fn run_audit(args: AuditArgs) -> Result<u8> {
     let timing = Timing::from_env();
     let plan = AuditPlan::new(&args, chrono::Local::now().date_naive())?;
+    let shown = Shown::new(!plan.quiet && std::io::stderr().is_terminal());
     let Prepared {
         ds,
         rules,
         cfg,
         result,
-    } = prepare(&plan, None, &timing)?;
+    } = prepare(&plan, None, &timing, &shown)?;
+    shown.busy("listing held claims");
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
     // The held and worklist rows, for --out, --xlsx and the table only.
     let lists = if plan.out.is_some()
@@ -270,12 +272,19 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
             row_limit: xlsx_rows(),
         });
     if let Some(out) = &plan.out {
+        shown.writing(if book.is_some() {
+            "writing --out and --xlsx"
+        } else {
+            "writing --out"
+        });
         crate::outputs::write_out(out, book.as_ref(), &ds, &result, &summary, &lists, plan.bom)?;
         timing.mark("write --out");
     } else if let Some(book) = &book {
+        shown.writing("writing --xlsx");
         crate::outputs::write_workbook(book, &ds, &result, &summary, &lists)?;
         timing.mark("write --xlsx");
     }
+    shown.done();
     if !plan.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         to_stdout(|w| match plan.format {
@@ -313,7 +322,12 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
         rules: _,
         cfg,
         result,
-    } = prepare(&plan, Some(&args.patient), &Timing(None))?;
+    } = prepare(
+        &plan,
+        Some(&args.patient),
+        &Timing(None),
+        &Shown::new(false),
+    )?;
     if !result.has_trace_rows() && !ds.mentions(&args.patient) {
         bail!("patient {} is not in the inputs", args.patient);
     }
@@ -323,7 +337,12 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Prepared> {
+fn prepare(
+    plan: &AuditPlan,
+    trace: Option<&str>,
+    timing: &Timing,
+    shown: &Shown,
+) -> Result<Prepared> {
     let mut rules = Ruleset::load(plan.rules_dir.as_deref(), crate::checks::lookup)?;
     if plan.cfg.apm {
         rules.use_apm_factor();
@@ -332,56 +351,31 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
     let opts = &plan.read;
     let mut ds = Dataset::default();
     ds.patients.fold_leading_zeros = opts.ignore_id_zeros;
-    // A progress bar on stderr for long reads, only when stderr is a terminal.
-    let bar = (!plan.quiet && std::io::stderr().is_terminal()).then(|| {
-        let total: u64 = plan
-            .timelogs
-            .iter()
-            .filter_map(|t| std::fs::metadata(t).ok())
-            .map(|m| m.len())
-            .sum();
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} reading time logs {bar:30} {percent:>3}%  {msg} rows/s  {elapsed}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
     // The time logs' headers first (their file indices come first), then the companions
     // the streaming audit needs, then the rows, straight into the auditor.
     let mut inputs = Vec::new();
+    let log_bytes: u64 = plan.timelogs.iter().map(|t| file_len(t)).sum();
     let mut done_bytes = 0u64;
     for t in &plan.timelogs {
         let mut topts = opts.clone();
-        if let Some(bar) = &bar {
-            let bar = bar.clone();
-            let base_bytes = done_bytes;
-            topts.progress = Some(std::sync::Arc::new(move |rows: u64, bytes: u64| {
-                bar.set_position(base_bytes + bytes);
-                let secs = bar.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(format!("{:.0}", rows as f64 / secs));
-            }));
-        }
+        topts.progress = shown.reading("time logs", done_bytes, log_bytes);
         inputs.push(open_timelog(
             &mut ds,
             t,
             &crate::domain::path_name(t),
             &topts,
         )?);
-        done_bytes += std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
+        done_bytes += file_len(t);
     }
     for (kind, p) in &plan.companions {
+        let mut copts = opts.clone();
+        copts.progress = shown.reading(kind.as_str(), 0, file_len(p));
         read_companion(
             &mut ds,
             *kind,
             p,
             &crate::domain::path_name(p),
-            opts,
+            &copts,
             &rules,
         )?;
     }
@@ -399,11 +393,14 @@ fn prepare(plan: &AuditPlan, trace: Option<&str>, timing: &Timing) -> Result<Pre
     let scratch: ScratchFiles = std::sync::Arc::new(tempfile::tempfile);
     let mut auditor =
         Auditor::new(&ds, &rules, cfg.clone(), trace).spill_above(spill_rows(), scratch);
-    for input in inputs {
-        stream_timelog_batches(&mut ds, input, &rules, |rows| auditor.push_batch(rows))?;
+    if let Some(tick) = shown.stages() {
+        auditor = auditor.progress(tick);
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    let mut done_bytes = 0u64;
+    for (input, t) in inputs.into_iter().zip(&plan.timelogs) {
+        shown.reading("time logs", done_bytes, log_bytes);
+        stream_timelog_batches(&mut ds, input, &rules, |rows| auditor.push_batch(rows))?;
+        done_bytes += file_len(t);
     }
     timing.mark("stream time logs");
     let result = auditor.finish(&ds)?;
@@ -463,5 +460,114 @@ impl Timing {
             );
             t.set(now);
         }
+    }
+}
+
+/// A file's size in bytes (0 when it cannot be read: the read that follows says why).
+fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The progress line on stderr, through every phase of a run (reading, the audit's long
+/// stages, writing, the workbook), with counts and, where the total is known ahead, an
+/// estimate of the time left. Only when stderr is a terminal and `--quiet` is not given;
+/// otherwise every method does nothing.
+struct Shown(Option<indicatif::ProgressBar>);
+
+impl Shown {
+    // The bar takes what the terminal's width leaves.
+    const BYTES: &'static str = "{spinner} {msg} {wide_bar} {bytes}/{total_bytes} eta {eta}";
+    const COUNT: &'static str = "{spinner} {msg} {wide_bar} {human_pos}/{human_len} eta {eta}";
+    const WRITE: &'static str =
+        "{spinner} {msg}: {bytes} written, {binary_bytes_per_sec} {elapsed}";
+
+    fn new(on: bool) -> Self {
+        Shown(on.then(|| {
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())
+        }))
+    }
+
+    /// Redraws the line for a new phase.
+    fn phase(&self, template: &str, what: String, pos: u64, total: Option<u64>) {
+        if let Some(bar) = &self.0 {
+            Self::restyle(bar, template, what, pos, total);
+        }
+    }
+
+    fn restyle(
+        bar: &indicatif::ProgressBar,
+        template: &str,
+        what: String,
+        pos: u64,
+        total: Option<u64>,
+    ) {
+        let style = indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(what);
+        bar.reset();
+        if total.is_none() {
+            bar.unset_length();
+        }
+        bar.update(|st| {
+            st.set_pos(pos);
+            if let Some(t) = total {
+                st.set_len(t);
+            }
+        });
+        // Every phase is drawn once at least, however short, and redrawn while it lasts.
+        bar.force_draw();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+
+    /// Reading `what` (a file kind): a bar over its bytes, and the callback the reader
+    /// tells the bytes read to (`None` when nothing is shown).
+    fn reading(&self, what: &str, base: u64, total: u64) -> Option<crate::ingest::Progress> {
+        let bar = self.0.clone()?;
+        self.phase(Self::BYTES, format!("reading {what}"), base, Some(total));
+        Some(std::sync::Arc::new(move |_rows: u64, bytes: u64| {
+            bar.set_position(base + bytes)
+        }))
+    }
+
+    /// The callback the audit's long stages tell how far they have got.
+    fn stages(&self) -> Option<crate::engine::Tick> {
+        let bar = self.0.clone()?;
+        let at = std::sync::Mutex::new(None);
+        Some(std::sync::Arc::new(
+            move |stage: crate::engine::Stage, done: u64, total: u64| {
+                let Ok(mut at) = at.lock() else { return };
+                if *at != Some(stage) {
+                    *at = Some(stage);
+                    Self::restyle(&bar, Self::COUNT, stage.label().to_string(), 0, Some(total));
+                }
+                bar.set_position(done);
+            },
+        ))
+    }
+
+    /// A short phase with no count: a spinner and the time it has taken.
+    fn busy(&self, what: &str) {
+        self.phase("{spinner} {msg} {elapsed}", what.to_string(), 0, None);
+    }
+
+    /// A phase without a known size, counted in bytes written.
+    fn writing(&self, what: &str) {
+        self.phase(Self::WRITE, what.to_string(), 0, None);
+        crate::outputs::show_writes(self.0.clone());
+    }
+
+    /// Clears the line (the report, if any, follows on stdout; an error, on stderr).
+    fn done(&self) {
+        crate::outputs::show_writes(None);
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        self.done();
     }
 }

@@ -295,6 +295,16 @@ fn stage(
     Ok((tmp, dest.to_path_buf()))
 }
 
+/// The progress line (on a terminal) that the files written from now on count their
+/// bytes on; `None` stops it.
+pub fn show_writes(bar: Option<indicatif::ProgressBar>) {
+    if let Ok(mut s) = SHOWN.lock() {
+        *s = bar;
+    }
+}
+
+static SHOWN: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
 /// A staged file being written, whose pages the kernel is asked to start writing to disk
 /// every [`WriteBack::EVERY`] bytes (Linux `sync_file_range`, which does not wait), so
 /// the `fsync` before the file takes its name has little left to do: at 2M rows the six
@@ -302,6 +312,8 @@ fn stage(
 /// Elsewhere it only writes.
 pub(crate) struct WriteBack<'a> {
     file: &'a mut std::fs::File,
+    /// The terminal's progress line, told the bytes written ([`show_writes`]).
+    shown: Option<indicatif::ProgressBar>,
     /// Bytes written, and how many of them the kernel was asked to write back.
     written: u64,
     started: u64,
@@ -313,6 +325,7 @@ impl<'a> WriteBack<'a> {
     fn new(file: &'a mut std::fs::File) -> Self {
         WriteBack {
             file,
+            shown: SHOWN.lock().ok().and_then(|s| s.clone()),
             written: 0,
             started: 0,
         }
@@ -323,6 +336,9 @@ impl std::io::Write for WriteBack<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
         self.written += n as u64;
+        if let Some(bar) = &self.shown {
+            bar.inc(n as u64);
+        }
         if self.written - self.started >= Self::EVERY {
             #[cfg(target_os = "linux")]
             {

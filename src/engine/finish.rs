@@ -5,6 +5,7 @@
 use super::evidence::Pm;
 use super::months::{Companions, Months};
 use super::order::order_results;
+use super::progress::{Meter, Stage};
 use super::recon::reconcile;
 use super::row::Slim;
 use super::spill::StaffLists;
@@ -103,8 +104,10 @@ impl Auditor<'_> {
             .as_ref()
             .map(|cf| Claims::new(ds, rules, cfg, cf, &rpm, global_error, &findings));
         let before = findings.len();
+        let meter = Meter::start(self.tick.as_ref(), Stage::PatientMonths, pms.len());
         let stage = Months {
             auditor: &self,
+            meter: &meter,
             run: &run,
             pms: &pms,
             companions: &companions,
@@ -154,6 +157,8 @@ impl Auditor<'_> {
         let slots = &self.slots;
         let staff_names = &ds.staff;
         let (days_tx, days_rx) = std::sync::mpsc::sync_channel::<StaffDays>(32);
+        let tick = self.tick.clone();
+        let meter = Meter::start(tick.as_ref(), Stage::StaffDays, ds.staff.len());
         std::thread::scope(|scope| {
             scope.spawn(move || staff_day_checks(lists, slots, staff_names, pname, days_tx));
             for StaffDays {
@@ -164,6 +169,7 @@ impl Auditor<'_> {
                 tm005,
             } in days_rx
             {
+                meter.add(1);
                 // Findings are ordered by their content at the end, not by when they came.
                 findings.extend(tm005);
                 let mut from = 0;

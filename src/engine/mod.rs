@@ -7,6 +7,7 @@ mod evidence;
 mod finish;
 mod months;
 mod order;
+mod progress;
 mod recon;
 mod row;
 mod spill;
@@ -24,6 +25,7 @@ use crate::domain::{
 use crate::rules::Ruleset;
 use chrono::NaiveDate;
 use evidence::patient_ranges;
+pub use progress::{Stage, Tick};
 use row::*;
 pub use spill::{ScratchFiles, SpillError};
 use spill::{Spill, StaffLists};
@@ -110,6 +112,8 @@ pub struct Auditor<'r> {
     held: usize,
     spill_above: Option<(usize, ScratchFiles)>,
     spill: Option<Spill>,
+    /// Told how far [`Auditor::finish`] has got.
+    tick: Option<Tick>,
 }
 
 impl<'r> Auditor<'r> {
@@ -162,7 +166,14 @@ impl<'r> Auditor<'r> {
             held: 0,
             spill_above: None,
             spill: None,
+            tick: None,
         }
+    }
+
+    /// `tick` is told how far each long stage of [`Auditor::finish`] has got.
+    pub fn progress(mut self, tick: Tick) -> Self {
+        self.tick = Some(tick);
+        self
     }
 
     fn consents_of(&self, patient: u32) -> &[Consent] {

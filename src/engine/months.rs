@@ -4,6 +4,7 @@
 //! between patients; the result is that of one pass.
 
 use super::evidence::{ByPatient, Pm, RowIssues, pm_of};
+use super::progress::Meter;
 use super::verify::{ClaimKey, ClaimLines, Claims, MonthClaims, Tally};
 use super::{Auditor, Key};
 use crate::audit::{Outcome, Status};
@@ -71,6 +72,8 @@ struct MonthRun {
 /// Everything the patient-month stage reads.
 pub(super) struct Months<'a> {
     pub(super) auditor: &'a Auditor<'a>,
+    /// Told every [`Months::TOLD_EVERY`] patient-months checked.
+    pub(super) meter: &'a Meter<'a>,
     pub(super) run: &'a RunFacts<'a>,
     /// Sorted by key: each patient-month's keys are adjacent.
     pub(super) pms: &'a [(Key, Pm)],
@@ -145,6 +148,9 @@ struct Part<'p, 'a> {
 }
 
 impl Months<'_> {
+    /// How many patient-months a thread checks between two progress reports.
+    const TOLD_EVERY: u64 = 2048;
+
     /// Every patient-month's outcome (outcome `i` is that of `pms[i]`) and, in verify mode,
     /// its claims settled into `tally`; their findings are added to `findings` and the
     /// run-level notes they raise to `notes` (each once). Two halves, split between
@@ -242,11 +248,16 @@ impl Months<'_> {
             claims,
             at: (0, 0),
         };
+        let mut untold = 0;
         for u in units {
             let from = found.len();
             for i in u.pms.clone() {
                 out[i] =
                     Some(self.check_month(checks, &pms[i], issues[i].take(), &mut state, found));
+            }
+            untold += u.pms.len() as u64;
+            if untold >= Self::TOLD_EVERY {
+                self.meter.add(std::mem::take(&mut untold));
             }
             if let Some(verify) = self.claims {
                 let groups = &claims[u.claims.clone()];

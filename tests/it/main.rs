@@ -17,6 +17,7 @@ mod inspect;
 mod layout;
 mod layout_syn;
 mod metamorphic;
+mod progress;
 mod properties;
 mod red_team;
 mod streams;
