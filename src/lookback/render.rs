@@ -131,7 +131,7 @@ fn estimate_json(e: &Estimate) -> Value {
         "nonzero": e.nonzero,
         "sample_total": money(e.sample_total),
         "df": e.df,
-        "factor": if e.df.is_some() { "t" } else { "z" },
+        "factor_kind": if e.df.is_some() { "t" } else { "z" },
         "mean": e.mean.map(money),
         "std_dev": e.std_dev.map(money),
         "se_mean": money(e.se_mean),
