@@ -18,6 +18,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+mod lookback;
+
 /// An error as one line with its cause chain: line breaks become spaces and every other
 /// control character (CR, ESC, NUL …) is escaped, so nothing from an input can move the
 /// cursor or split the line; cut at [`ONE_LINE_MAX`] characters, whatever a message
@@ -42,6 +44,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => run_audit(*args),
         Command::Trace(args) => run_trace(*args),
         Command::Inspect(args) => run_inspect(*args),
+        Command::Sample(args) => lookback::run_sample(&args),
+        Command::Extrapolate(args) => lookback::run_extrapolate(&args),
         Command::Explain { code } => explain(&code),
         Command::Rules {
             check: Some(dir), ..

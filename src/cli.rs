@@ -41,6 +41,14 @@ pub enum Command {
     /// rows as decoded and every problem with its count. Run it before writing a map.
     /// Exit 2 when a file cannot be read as its kind (a required field has no source).
     Inspect(Box<InspectArgs>),
+    /// Draw the lookback sample of a frame (any CSV; its data rows are items 1..N in file
+    /// order) as RAT-STATS' "Single Stage Random Numbers" does for the same seed; write
+    /// sample.csv, review.csv (the reviewer's worksheet) and run.json into DIR.
+    Sample(Box<SampleArgs>),
+    /// Project the reviewed overpayments onto the frame as RAT-STATS' "Unrestricted" or
+    /// "Stratified Variable Appraisal" does: point estimate, standard error, the 80%, 90%
+    /// and 95% limits, precision, and the amount to repay (the 90% lower limit).
+    Extrapolate(Box<ExtrapolateArgs>),
     /// Print the check catalogue and the code table in effect.
     Rules {
         /// The calendar year whose code table to show (default: the latest).
@@ -53,6 +61,52 @@ pub enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "rules")]
         check: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SampleArgs {
+    /// The sampling frame: a CSV file with a header line; its data rows are the items.
+    #[arg(value_name = "FRAME.csv")]
+    pub frame: PathBuf,
+    /// Items to sample (per stratum with --strata).
+    #[arg(long, value_name = "N")]
+    pub size: usize,
+    /// The seed, as RAT-STATS prints it (e.g. 4967669.23).
+    #[arg(long, value_name = "SEED", allow_hyphen_values = true)]
+    pub seed: String,
+    /// Sample each value of this frame column as a stratum of its own, --size items each.
+    #[arg(long, value_name = "COLUMN")]
+    pub strata: Option<String>,
+    /// Spare items drawn after the sample, listed in draw order (per stratum).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub spares: usize,
+    /// The frame column whose value review.csv copies as examined_amount (default: the
+    /// first of amount, paid_amount, allowed_amount, amount_held, expected_payment).
+    #[arg(long, value_name = "COLUMN")]
+    pub amount_column: Option<String>,
+    /// The folder to write sample.csv, review.csv and run.json into (created if need be).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExtrapolateArgs {
+    /// The review worksheet (review.csv as the reviewer filled it): its `overpayment`
+    /// column is appraised, one row per sampled item.
+    #[arg(value_name = "REVIEW.csv")]
+    pub review: PathBuf,
+    /// Items in the frame (N); with --stratum-sizes, optional and checked against their sum.
+    #[arg(long, value_name = "N")]
+    pub frame_size: Option<u64>,
+    /// The review column that names each item's stratum: a stratified appraisal.
+    #[arg(long, value_name = "COLUMN", requires = "stratum_sizes")]
+    pub strata: Option<String>,
+    /// CSV `stratum,size`: each stratum's items in the frame.
+    #[arg(long, value_name = "FILE", requires = "strata")]
+    pub stratum_sizes: Option<PathBuf>,
+    /// Text for a person, or JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: InspectFormat,
 }
 
 #[derive(clap::Args, Debug)]

@@ -15,6 +15,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod ingest;
+pub mod lookback;
 pub mod outputs;
 pub mod report;
 pub mod rules;

@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["ingest"],
     &["engine"],
     &["report"],
+    &["lookback"],
     &["cli"],
     &["args"],
     &["app", "outputs"],

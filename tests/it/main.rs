@@ -16,6 +16,7 @@ mod held;
 mod inspect;
 mod layout;
 mod layout_syn;
+mod lookback;
 mod metamorphic;
 mod progress;
 mod properties;

@@ -1,0 +1,381 @@
+//! The shell of `ccm sample` and `ccm extrapolate`: reads the frame, the review and the
+//! stratum sizes, writes sample.csv, review.csv, stratum_sizes.csv and run.json. What is
+//! drawn and estimated is decided in [`crate::lookback`].
+
+use crate::cli::{ExtrapolateArgs, InspectFormat, SampleArgs};
+use crate::lookback::appraisal::{self, StratumInput};
+use crate::lookback::render;
+use crate::lookback::sample::{self, Pick, Request};
+use crate::lookback::{AMOUNT_COLUMNS, parse_amount, parse_seed};
+use anyhow::{Context, Result, anyhow, bail};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A CSV file read whole: its header and its data rows, each with its physical line.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+fn read_table(path: &Path, bytes: &[u8]) -> Result<Table> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body);
+    let name = path.display();
+    let header: Vec<String> = r
+        .headers()
+        .with_context(|| format!("cannot read {name}"))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if header.iter().all(String::is_empty) {
+        bail!("{name} has no header line");
+    }
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec.with_context(|| format!("cannot read {name}"))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        rows.push((line, rec.iter().map(str::to_string).collect()));
+    }
+    Ok(Table { header, rows })
+}
+
+fn column(t: &Table, name: &str, path: &Path) -> Result<usize> {
+    t.header.iter().position(|h| h == name).ok_or_else(|| {
+        anyhow!(
+            "{} has no column {:?} (its columns: {})",
+            path.display(),
+            crate::domain::printable(name, 80),
+            crate::domain::printable(&t.header.join(", "), 300)
+        )
+    })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The command line as given, for run.json (the program named `ccm`, wherever it lies).
+fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .fold(vec!["ccm".to_string()], |mut v, a| {
+            v.push(a);
+            v
+        })
+}
+
+/// `ccm sample`.
+pub fn run_sample(a: &SampleArgs) -> Result<u8> {
+    let seed = parse_seed(&a.seed)?;
+    let bytes = read(&a.frame)?;
+    let frame = read_table(&a.frame, &bytes)?;
+    if let Some(c) = render::clashing_column(&frame.header) {
+        bail!(
+            "{} has a column named {c:?}, a name ccm writes itself in sample.csv or review.csv: rename it",
+            a.frame.display()
+        );
+    }
+    let amount = match &a.amount_column {
+        Some(name) => Some(column(&frame, name, &a.frame)?),
+        None => AMOUNT_COLUMNS
+            .iter()
+            .find_map(|c| frame.header.iter().position(|h| h.eq_ignore_ascii_case(c))),
+    };
+    let req = Request {
+        seed,
+        size: a.size,
+        spares: a.spares,
+    };
+    let (picks, sizes) = match &a.strata {
+        None => (sample::pick_unstratified(frame.rows.len(), req)?, None),
+        Some(col) => {
+            let i = column(&frame, col, &a.frame)?;
+            let strata: Vec<String> = frame.rows.iter().map(|(_, r)| r[i].clone()).collect();
+            let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+            for s in &strata {
+                *sizes.entry(s.clone()).or_default() += 1;
+            }
+            (sample::pick_stratified(&strata, req)?, Some(sizes))
+        }
+    };
+    let rows: Vec<(Pick, Vec<String>)> = picks
+        .into_iter()
+        .map(|p| {
+            let cells = frame.rows[p.frame_line - 1].1.clone();
+            (p, cells)
+        })
+        .collect();
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "sample.csv",
+            render::sample_csv(&frame.header, &rows, sizes.is_some()),
+        ),
+        (
+            "review.csv",
+            render::review_csv(&frame.header, &rows, amount),
+        ),
+    ];
+    if let Some(sizes) = &sizes {
+        files.push(("stratum_sizes.csv", stratum_sizes_csv(sizes)));
+    }
+    let run = run_json(
+        a,
+        &bytes,
+        frame.rows.len(),
+        amount.map(|i| &frame.header[i]),
+        &files,
+    );
+    files.push(("run.json", run));
+    write_set(&a.out, &a.frame, &files)?;
+    Ok(0)
+}
+
+fn stratum_sizes_csv(sizes: &BTreeMap<String, u64>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = w.write_record(["stratum", "size"]);
+    for (s, n) in sizes {
+        let _ = w.write_record([crate::report::safe_cell(s).into_owned(), n.to_string()]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// run.json: what makes the sample reproducible (ccm's version, the seed as typed, the
+/// frame's SHA-256, the command) and the SHA-256 of each file as written.
+fn run_json(
+    a: &SampleArgs,
+    frame: &[u8],
+    rows: usize,
+    amount: Option<&String>,
+    files: &[(&str, Vec<u8>)],
+) -> Vec<u8> {
+    let outputs: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .map(|(n, b)| {
+            (
+                n.to_string(),
+                serde_json::json!({ "sha256": sha256_hex(b) }),
+            )
+        })
+        .collect();
+    let v = serde_json::json!({
+        "ccm_version": env!("CARGO_PKG_VERSION"),
+        "command": command_line(),
+        "seed": a.seed,
+        "frame": {
+            "path": a.frame.display().to_string(),
+            "sha256": sha256_hex(frame),
+            "rows": rows,
+        },
+        "size": a.size,
+        "spares": a.spares,
+        "strata": a.strata,
+        "amount_column": amount,
+        "generator": "RAT-STATS Single Stage Random Numbers (VB Rnd/Randomize seeding, Wichmann-Hill AS 183); with strata, each stratum drawn as a frame of its own rows with the same seed",
+        "outputs": outputs,
+    });
+    let mut s = serde_json::to_vec_pretty(&v).unwrap_or_default();
+    s.push(b'\n');
+    s
+}
+
+/// Writes the files into `dir` as a set: each staged whole in a hidden temporary file
+/// beside its name, then all renamed into place; never over the frame, and never over a
+/// review.csv that differs from the one this run writes (a reviewer's work).
+fn write_set(dir: &Path, frame: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let frame_meta = std::fs::metadata(frame).ok();
+    let frame_at = crate::args::resolve(frame);
+    for (name, bytes) in files {
+        let dest = dir.join(name);
+        let same = std::fs::metadata(&dest)
+            .ok()
+            .zip(frame_meta.as_ref())
+            .is_some_and(|(d, f)| crate::args::same_inode(&d, f));
+        if same || crate::args::resolve(&dest) == frame_at {
+            bail!(
+                "{} is the frame: ccm never writes over an input",
+                dest.display()
+            );
+        }
+        if *name == "review.csv"
+            && let Ok(old) = std::fs::read(&dest)
+            && old != *bytes
+        {
+            bail!(
+                "{} exists and differs from the worksheet this run writes (a reviewer's work?): not replaced; remove it or use another --out",
+                dest.display()
+            );
+        }
+    }
+    let mut staged: Vec<(tempfile::NamedTempFile, PathBuf)> = Vec::new();
+    for (name, bytes) in files {
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix);
+        // 0666 less the user's umask, as every file ccm creates (docs/outputs.md).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        tmp.write_all(bytes)
+            .and_then(|_| tmp.as_file().sync_all())
+            .with_context(|| format!("cannot write {name}"))?;
+        staged.push((tmp, dir.join(name)));
+    }
+    for (tmp, dest) in staged {
+        tmp.persist(&dest)
+            .with_context(|| format!("cannot write {}", dest.display()))?;
+    }
+    Ok(())
+}
+
+/// The review's overpayments, by stratum (one unnamed stratum without `--strata`), in
+/// the order first seen.
+fn review_values(a: &ExtrapolateArgs) -> Result<Vec<(String, Vec<Decimal>)>> {
+    let bytes = read(&a.review)?;
+    let t = read_table(&a.review, &bytes)?;
+    let over = column(&t, "overpayment", &a.review)?;
+    let strat = a
+        .strata
+        .as_deref()
+        .map(|c| column(&t, c, &a.review))
+        .transpose()?;
+    let mut by: Vec<(String, Vec<Decimal>)> = Vec::new();
+    for (line, r) in &t.rows {
+        let at = |what: &str| format!("{} line {line}: {what}", a.review.display());
+        let v = parse_amount(&r[over])
+            .map_err(|e| anyhow!(at(&format!("overpayment {e}"))))?
+            .ok_or_else(|| anyhow!(at("overpayment is blank (the review is not finished)")))?;
+        let key = strat.map_or(String::new(), |i| r[i].clone());
+        match by.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, vs)) => vs.push(v),
+            None => by.push((key, vec![v])),
+        }
+    }
+    if by.is_empty() {
+        bail!("{} has no reviewed item", a.review.display());
+    }
+    Ok(by)
+}
+
+/// The stratum sizes file: `stratum,size`, in its order.
+fn stratum_sizes(path: &Path) -> Result<Vec<(String, u64)>> {
+    let bytes = read(path)?;
+    let t = read_table(path, &bytes)?;
+    let (s, n) = (column(&t, "stratum", path)?, column(&t, "size", path)?);
+    let mut out: Vec<(String, u64)> = Vec::new();
+    for (line, r) in &t.rows {
+        let size = r[n]
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|&v| v > 0)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} line {line}: size {:?} is not a count of items",
+                    path.display(),
+                    crate::domain::printable(&r[n], 40)
+                )
+            })?;
+        if out.iter().any(|(k, _)| *k == r[s]) {
+            bail!("{} line {line}: stratum {:?} again", path.display(), r[s]);
+        }
+        out.push((r[s].clone(), size));
+    }
+    Ok(out)
+}
+
+fn check_fits(label: &str, n: usize, universe: u64) -> Result<()> {
+    if n as u64 > universe {
+        bail!("{label}: {n} reviewed items, more than the {universe} items of the frame");
+    }
+    Ok(())
+}
+
+/// The appraisal's inputs from the arguments and files.
+fn appraisal_inputs(a: &ExtrapolateArgs) -> Result<Vec<StratumInput>> {
+    let values = review_values(a)?;
+    let Some(sizes_path) = &a.stratum_sizes else {
+        let universe = a
+            .frame_size
+            .ok_or_else(|| anyhow!("--frame-size N is required (the items in the frame)"))?;
+        let (_, vs) = values.into_iter().next().expect("one stratum");
+        check_fits(&a.review.display().to_string(), vs.len(), universe)?;
+        return Ok(vec![StratumInput {
+            name: String::new(),
+            universe,
+            values: vs,
+        }]);
+    };
+    let sizes = stratum_sizes(sizes_path)?;
+    let total: u64 = sizes.iter().map(|(_, n)| n).sum();
+    if let Some(n) = a.frame_size
+        && n != total
+    {
+        bail!("--frame-size {n} is not the sum of the stratum sizes ({total})");
+    }
+    if let Some((k, _)) = values
+        .iter()
+        .find(|(k, _)| !sizes.iter().any(|(s, _)| s == k))
+    {
+        bail!(
+            "stratum {k:?} of the review is not in {}",
+            sizes_path.display()
+        );
+    }
+    let mut inputs = Vec::new();
+    for (name, universe) in sizes {
+        let vs = values
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| anyhow!("stratum {name:?} has no reviewed item in the review"))?;
+        check_fits(&format!("stratum {name:?}"), vs.len(), universe)?;
+        inputs.push(StratumInput {
+            name,
+            universe,
+            values: vs,
+        });
+    }
+    Ok(inputs)
+}
+
+/// `ccm extrapolate`.
+pub fn run_extrapolate(a: &ExtrapolateArgs) -> Result<u8> {
+    let inputs = appraisal_inputs(a)?;
+    let result = if a.stratum_sizes.is_some() {
+        appraisal::stratified(&inputs)
+    } else {
+        appraisal::unrestricted(&inputs[0])
+    };
+    let review = a.review.display().to_string();
+    let text = match a.format {
+        InspectFormat::Text => render::appraisal_text(&result, &review),
+        InspectFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&render::appraisal_json(&result, &review))?;
+            s.push('\n');
+            s
+        }
+    };
+    super::to_stdout(|w| w.write_all(text.as_bytes()))?;
+    Ok(0)
+}

@@ -1,0 +1,122 @@
+//! The compliance officer's lookback (issue 26): draw a sample of a frame as RAT-STATS'
+//! "Single Stage Random Numbers" would (`ccm sample`), and project the reviewed
+//! overpayments onto the frame as RAT-STATS' variable appraisals do (`ccm extrapolate`).
+//!
+//! Pure: the shell (`app::lookback`) reads the files and writes the outputs; this module
+//! decides what is drawn, what is estimated and what the files say. docs/lookback.md is the
+//! reference, with every point where compatibility with RAT-STATS rests on inference.
+
+pub mod appraisal;
+pub mod render;
+pub mod rng;
+pub mod sample;
+pub mod tvalue;
+
+use rust_decimal::Decimal;
+
+/// Why a lookback cannot run (the shell prints it as `ccm: …`, exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LookbackError {
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn invalid(s: impl Into<String>) -> LookbackError {
+    LookbackError::Invalid(s.into())
+}
+
+/// A seed as RAT-STATS prints it (`4967669.23`; thousands commas allowed): a decimal
+/// number, read as the nearest Double, which is what RAT-STATS hands `Randomize`.
+pub fn parse_seed(text: &str) -> Result<f64, LookbackError> {
+    let t: String = text.trim().chars().filter(|&c| c != ',').collect();
+    let digits = t.strip_prefix('-').unwrap_or(&t);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let ok = !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.contains('.') && frac.is_empty());
+    let bad = || {
+        invalid(format!(
+            "--seed {:?} is not a number as RAT-STATS prints a seed (e.g. 4967669.23)",
+            crate::domain::printable(text, 60)
+        ))
+    };
+    if !ok {
+        return Err(bad());
+    }
+    t.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(bad)
+}
+
+/// A reviewed amount: a decimal number; a leading `'` (ccm's own formula guard), a `$`
+/// and thousands commas are allowed. `None` for a blank cell.
+pub fn parse_amount(cell: &str) -> Result<Option<Decimal>, String> {
+    let t = cell.trim();
+    let t = t.strip_prefix('\'').unwrap_or(t).trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t),
+    };
+    let body: String = body
+        .strip_prefix('$')
+        .unwrap_or(body)
+        .chars()
+        .filter(|&c| c != ',')
+        .collect();
+    let plain = !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().filter(|&b| b == b'.').count() <= 1
+        && body.bytes().any(|b| b.is_ascii_digit());
+    let v = plain
+        .then(|| body.parse::<Decimal>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            format!(
+                "{:?} is not an amount (a number such as 12.50 or -3.10)",
+                crate::domain::printable(cell, 60)
+            )
+        })?;
+    Ok(Some(if neg { -v } else { v }))
+}
+
+/// The columns of a frame that may hold the examined amount, in the order `ccm sample`
+/// tries them when `--amount-column` is not given.
+pub const AMOUNT_COLUMNS: [&str; 5] = [
+    "amount",
+    "paid_amount",
+    "allowed_amount",
+    "amount_held",
+    "expected_payment",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_read_as_rat_stats_prints_them() {
+        assert_eq!(parse_seed("4967669.23").unwrap(), 4967669.23);
+        assert_eq!(parse_seed("4,967,669.23").unwrap(), 4967669.23);
+        assert_eq!(parse_seed("-53765.23").unwrap(), -53765.23);
+        for bad in ["", "1e5", "nan", "inf", "12.", "1.2.3", "abc", "--1"] {
+            assert!(parse_seed(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn amounts_accept_the_formula_guard_and_dollars() {
+        let d = |s: &str| parse_amount(s).unwrap().unwrap().to_string();
+        assert_eq!(d("'-12.50"), "-12.50");
+        assert_eq!(d("$1,234.5"), "1234.5");
+        assert_eq!(d(" 0 "), "0");
+        assert_eq!(parse_amount("  ").unwrap(), None);
+        for bad in ["12,5x", "(3.00)", "1e3", "-", "."] {
+            assert!(parse_amount(bad).is_err(), "{bad}");
+        }
+    }
+}
