@@ -398,15 +398,18 @@ fn stage_workbook(
 /// second run into them wait for the first; what killed runs left is swept under it.
 /// SIGINT and SIGTERM remove the staged files. The workbook is made from the staged CSVs
 /// themselves, so its sheets hold what the files do.
-pub fn write_out(
+///
+/// `lists` makes the held list and the worklist; it runs while findings.json (which does
+/// not need them) is written, and they are returned for the report.
+pub fn write_out<'a>(
     dir: &Path,
     book: Option<&WorkbookOut>,
-    ds: &Dataset,
-    result: &crate::audit::Audit,
-    summary: &report::Summary,
-    lists: &report::Lists,
+    ds: &'a Dataset,
+    result: &'a crate::audit::Audit,
+    summary: &'a report::Summary,
+    lists: impl FnOnce() -> report::Lists<'a> + Send,
     bom: bool,
-) -> Result<()> {
+) -> Result<report::Lists<'a>> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
     let book_here = book.is_some_and(|b| folder_of(b.path) == dir);
@@ -427,10 +430,10 @@ pub fn write_out(
         ds,
         result,
         summary,
-        lists,
+        lists: std::sync::OnceLock::new(),
         bom,
     };
-    let (temps, away) = match stage_set(dir, &stage_in, book, book_here, &set) {
+    let (temps, away) = match stage_set(dir, &stage_in, book, book_here, &set, lists) {
         Ok(s) => s,
         Err(e) => {
             if let Some((s, _)) = &staging {
@@ -443,7 +446,8 @@ pub fn write_out(
     match staging {
         Some((s, _lock)) => commit_swap(dir, &s, temps, away, &names),
         None => commit(temps.into_iter().chain(away).collect()),
-    }
+    }?;
+    Ok(set.lists.into_inner().unwrap_or_default())
 }
 
 /// Decides the names in `--out`: what this run writes there (the six files, and the
@@ -504,8 +508,18 @@ struct SetContents<'a> {
     ds: &'a Dataset,
     result: &'a crate::audit::Audit,
     summary: &'a report::Summary,
-    lists: &'a report::Lists<'a>,
+    /// Made by [`stage_set`] while findings.json is written.
+    lists: std::sync::OnceLock<report::Lists<'a>>,
     bom: bool,
+}
+
+impl<'a> SetContents<'a> {
+    /// The held list and worklist, made before any file that shows them is written.
+    fn made_lists(&self) -> &report::Lists<'a> {
+        self.lists
+            .get()
+            .expect("stage_set makes the lists before it writes the lists' files")
+    }
 }
 
 /// Writes one file of the set into a writer.
@@ -516,7 +530,7 @@ type Writer<'a> =
     Box<dyn Fn(&mut std::io::BufWriter<WriteBack<'_>>) -> std::io::Result<()> + Send + Sync + 'a>;
 
 /// Decides the six files of the set and what writes each, findings.json first.
-fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
+fn set_writers<'b>(c: &'b SetContents<'_>) -> Vec<(&'static str, Writer<'b>)> {
     vec![
         (
             "findings.json",
@@ -532,7 +546,7 @@ fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
         ),
         (
             "held_claims.csv",
-            Box::new(move |w| report::write_held_csv(w, c.ds, c.lists)),
+            Box::new(move |w| report::write_held_csv(w, c.ds, c.made_lists())),
         ),
         (
             "summary.json",
@@ -540,7 +554,7 @@ fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
         ),
         (
             "worklist.csv",
-            Box::new(move |w| report::write_worklist_csv(w, c.ds, c.lists)),
+            Box::new(move |w| report::write_worklist_csv(w, c.ds, c.made_lists())),
         ),
     ]
 }
@@ -548,12 +562,13 @@ fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
 /// Stages the set in `stage_in`: the six files, and the workbook (in `stage_in` when it
 /// goes in `--out`, else beside its own path); returns those for `--out`, and the
 /// workbook written elsewhere.
-fn stage_set(
+fn stage_set<'a>(
     dir: &Path,
     stage_in: &Path,
     book: Option<&WorkbookOut>,
     book_here: bool,
-    c: &SetContents,
+    c: &SetContents<'a>,
+    lists: impl FnOnce() -> report::Lists<'a> + Send,
 ) -> Result<(Vec<Staged>, Option<Staged>)> {
     let files = set_writers(c);
     let write_one = |(name, write): &(&str, Writer)| -> Result<Staged> {
@@ -569,6 +584,8 @@ fn stage_set(
     let (first, rest) = files.split_at(1);
     let (json, others, workbook) = std::thread::scope(|s| {
         let json = s.spawn(|| write_one(&first[0]));
+        // The held list and worklist, made while findings.json is written.
+        let _ = c.lists.set(lists());
         let others: Vec<Result<Staged>> = rest.iter().map(write_one).collect();
         let workbook = book.map(|b| {
             let folder = if book_here {

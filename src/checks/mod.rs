@@ -234,9 +234,21 @@ pub fn run_checks() -> impl Iterator<Item = fn(&RunFacts, &mut Vec<Finding>)> {
 /// A check's place in the catalogue (`ccm rules` order). Checks are compared by code: a
 /// `const` check may sit at more than one address.
 pub fn rank(c: &Check) -> usize {
-    registry()
-        .position(|r| r.code == c.code)
-        .unwrap_or(usize::MAX)
+    by_code()
+        .binary_search_by(|e| e.0.cmp(c.code))
+        .map_or(usize::MAX, |i| by_code()[i].1)
+}
+
+/// Every check's code and place in the catalogue, sorted by code (built once: the held
+/// list ranks each holding check of every patient-month, and a scan of the catalogue per
+/// rank was 0.5% of a 2M-row run's CPU).
+fn by_code() -> &'static [(&'static str, usize)] {
+    static BY_CODE: std::sync::OnceLock<Vec<(&'static str, usize)>> = std::sync::OnceLock::new();
+    BY_CODE.get_or_init(|| {
+        let mut v: Vec<_> = registry().enumerate().map(|(i, c)| (c.code, i)).collect();
+        v.sort_unstable();
+        v
+    })
 }
 
 /// Whether `code` names a check of the catalogue (what the rules tables may cite).
@@ -245,8 +257,8 @@ pub fn is_check(code: &str) -> bool {
 }
 
 pub fn lookup(code: &str) -> Option<&'static Check> {
-    let code = code.trim().to_ascii_uppercase();
-    registry().find(|c| c.code == code)
+    let code = code.trim();
+    registry().find(|c| c.code.eq_ignore_ascii_case(code))
 }
 
 #[cfg(test)]

@@ -65,7 +65,6 @@ fn a_terminal_is_shown_every_phase_with_counts() {
         "reading visits",
         "checking staff days",
         "checking patient-months",
-        "listing held claims",
         "writing --out and --xlsx",
     ] {
         assert!(shown.contains(phase), "no {phase:?} in:\n{shown}");
@@ -94,6 +93,15 @@ fn count_of(shown: &str, phase: &str) -> Option<(u64, u64)> {
                 .split_once('/')?;
             Some((n(a)?, n(b)?))
         })
+}
+
+#[test]
+fn without_out_the_held_list_is_a_phase_and_the_workbook_another() {
+    let out = tempfile::tempdir().unwrap();
+    let shown = on_a_terminal(&format!("--xlsx {}", out.path().join("a.xlsx").display()));
+    for phase in ["listing held claims", "writing --xlsx"] {
+        assert!(shown.contains(phase), "no {phase:?} in:\n{shown}");
+    }
 }
 
 #[test]
