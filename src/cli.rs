@@ -243,7 +243,8 @@ pub struct AuditArgs {
     /// What goes to stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Write clean_claims.csv, findings.csv, findings.json and summary.json into DIR.
+    /// Write clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json
+    /// and worklist.csv into DIR, as a set: whole or not at all.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Also write an Excel workbook (Summary, Clean claims, Held, Worklist, Findings) to

@@ -2485,3 +2485,29 @@ fn batch_clean_claims(d: &std::path::Path, files: &[&str]) -> String {
     );
     std::fs::read_to_string(out.join("clean_claims.csv")).unwrap()
 }
+
+/// `ccm audit --help` names every file `--out` writes (it once listed four of the six),
+/// and the README installs with the lock file's tested versions.
+#[test]
+fn audit_help_names_every_out_file_and_install_is_locked() {
+    let out = super::common::ccm()
+        .args(["audit", "--help"])
+        .output()
+        .unwrap();
+    // clap wraps the text at the terminal's width: one line per word is enough to check.
+    let help = String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for f in ccm::args::OUTPUTS {
+        assert!(help.contains(f), "--help does not name {f}:\n{help}");
+    }
+    let readme = std::fs::read_to_string(super::common::root().join("README.md")).unwrap();
+    for line in readme
+        .lines()
+        .filter(|l| l.trim_start().starts_with("cargo install"))
+    {
+        assert!(line.contains("--locked"), "{line}");
+    }
+}
