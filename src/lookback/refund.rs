@@ -114,7 +114,7 @@ impl Refund {
         if self.extrapolation.is_some() {
             "extrapolated: the amount to repay of the extrapolation given"
         } else {
-            "a census: the overpayments found, item by item (no extrapolation given)"
+            "a census: the overpayments found, item by item, no extrapolation given"
         }
     }
 }
