@@ -645,8 +645,28 @@ fn lookback_demo_evidence_goldens() {
             .replace(dir.to_str().unwrap(), "OUT")
             .into_bytes()
     };
+    // run.json names each file with its SHA-256: check them all, then set aside those of
+    // the packets (they record the command, so the temporary --out) for the golden.
+    let mut run: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    let outputs = run["outputs"].as_object_mut().unwrap();
+    assert_eq!(outputs.len(), 2 + 46);
+    for (name, v) in outputs.iter_mut() {
+        use sha2::Digest;
+        let got: String = sha2::Sha256::digest(std::fs::read(dir.join(name)).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(v["sha256"], got.as_str(), "{name}");
+        if name.starts_with("evidence/") {
+            v["sha256"] = Value::from("(the packet's; checked above)");
+        }
+    }
+    let mut run = fix(serde_json::to_vec_pretty(&run).unwrap());
+    run.push(b'\n');
     let mut bad = Vec::new();
-    for f in ["sample.csv", "review.csv", "run.json"] {
+    bad.extend(compare("lookback/demo-run.json", &run));
+    for f in ["sample.csv", "review.csv"] {
         let b = fix(std::fs::read(dir.join(f)).unwrap());
         bad.extend(compare(&format!("lookback/demo-{f}"), &b));
     }
