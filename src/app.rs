@@ -18,6 +18,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+mod evidence;
 mod lookback;
 
 /// An error as one line with its cause chain: line breaks become spaces and every other
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Inspect(args) => run_inspect(*args),
         Command::Sample(args) => lookback::run_sample(&args),
         Command::Extrapolate(args) => lookback::run_extrapolate(&args),
+        Command::Refund(args) => lookback::run_refund(&args),
         Command::Explain { code } => explain(&code),
         Command::Rules {
             check: Some(dir), ..

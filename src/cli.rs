@@ -49,6 +49,11 @@ pub enum Command {
     /// "Stratified Variable Appraisal" does: point estimate, standard error, the 80%, 90%
     /// and 95% limits, precision, and the amount to repay (the 90% lower limit).
     Extrapolate(Box<ExtrapolateArgs>),
+    /// The refund report of a review: one row per item found overpaid (claim number,
+    /// Medicare ID, dates, amount, reason), the extrapolated amount and method, the 60-day
+    /// deadline from the identification date, and the items older than the 6-year lookback
+    /// left out and counted. Writes refund.csv and refund.json into DIR.
+    Refund(Box<RefundArgs>),
     /// Print the check catalogue and the code table in effect.
     Rules {
         /// The calendar year whose code table to show (default: the latest).
@@ -85,6 +90,31 @@ pub struct SampleArgs {
     #[arg(long, value_name = "COLUMN")]
     pub amount_column: Option<String>,
     /// The folder to write sample.csv, review.csv and run.json into (created if need be).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// After `--`: the audit behind the sample, as `ccm trace` takes it (time logs, then
+    /// the audit's flags; `--as-of` required). Writes an evidence packet per drawn item
+    /// into DIR/evidence/ and, for a claims file given as `--claims`, ccm's proposal in
+    /// review.csv.
+    #[arg(last = true, value_name = "TIMELOG.csv [AUDIT FLAGS]")]
+    pub audit: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RefundArgs {
+    /// The review as the reviewer finished it (review.csv of `ccm sample`, or any CSV with
+    /// an `overpayment` column: a census).
+    #[arg(value_name = "REVIEW.csv")]
+    pub review: PathBuf,
+    /// The day the overpayment was identified (YYYY-MM-DD): the 60-day deadline runs from
+    /// it, and the 6-year lookback reaches back from it.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub identified: String,
+    /// The extrapolation of the same review (`ccm extrapolate … --format json` saved to a
+    /// file): its amount to repay and method go into the report.
+    #[arg(long, value_name = "FILE")]
+    pub extrapolated: Option<PathBuf>,
+    /// The folder to write refund.csv and refund.json into (created if need be).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
@@ -162,6 +192,15 @@ pub struct TraceArgs {
     /// The patient id, as in the time log.
     #[arg(value_name = "PATIENT_ID")]
     pub patient: String,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// The audit behind `ccm sample … -- TIMELOG.csv [AUDIT FLAGS]`: what `ccm trace` takes
+/// after its patient id, parsed with the audit's own flags (one list of them).
+#[derive(Parser, Debug)]
+#[command(name = "ccm sample FRAME.csv … --", no_binary_name = true)]
+pub struct EvidenceAudit {
     #[command(flatten)]
     pub audit: AuditArgs,
 }

@@ -2,7 +2,7 @@
 //! stratum sizes, writes sample.csv, review.csv, stratum_sizes.csv and run.json. What is
 //! drawn and estimated is decided in [`crate::lookback`].
 
-use crate::cli::{ExtrapolateArgs, InspectFormat, SampleArgs};
+use crate::cli::{ExtrapolateArgs, InspectFormat, RefundArgs, SampleArgs};
 use crate::lookback::appraisal::{self, StratumInput};
 use crate::lookback::render;
 use crate::lookback::sample::{self, Pick, Request};
@@ -118,28 +118,60 @@ pub fn run_sample(a: &SampleArgs) -> Result<u8> {
             (p, cells)
         })
         .collect();
-    let mut files: Vec<(&str, Vec<u8>)> = vec![
+    let head = run_head(a, &bytes, frame.rows.len());
+    // ccm's proposals: a frame that is ccm's own output carries its verdicts; with the
+    // audit after `--`, verify mode's verdicts on a claims-file frame, and the packets.
+    let drawn: Vec<(usize, &[String])> = rows
+        .iter()
+        .map(|(p, c)| (p.frame_line, c.as_slice()))
+        .collect();
+    let own = crate::lookback::evidence::own_file_proposals(&frame.header, &drawn);
+    let (proposals, packets, audit) = if a.audit.is_empty() {
+        (own, Vec::new(), serde_json::Value::Null)
+    } else {
+        let items: Vec<super::evidence::Drawn> = rows
+            .iter()
+            .map(|(p, c)| (p, c.as_slice(), frame.rows[p.frame_line - 1].0))
+            .collect();
+        let g = super::evidence::gather(
+            &a.audit,
+            &a.frame,
+            &frame.header,
+            &items,
+            amount,
+            own,
+            &head,
+        )?;
+        (g.proposals, g.files, g.info)
+    };
+    let mut files: Vec<(String, Vec<u8>)> = vec![
         (
-            "sample.csv",
+            "sample.csv".into(),
             render::sample_csv(&frame.header, &rows, sizes.is_some()),
         ),
         (
-            "review.csv",
-            render::review_csv(&frame.header, &rows, amount),
+            "review.csv".into(),
+            render::review_csv(&frame.header, &rows, amount, &proposals),
         ),
     ];
     if let Some(sizes) = &sizes {
-        files.push(("stratum_sizes.csv", stratum_sizes_csv(sizes)));
+        files.push(("stratum_sizes.csv".into(), stratum_sizes_csv(sizes)));
     }
+    files.extend(packets);
+    let proposed = rows
+        .iter()
+        .filter(|(p, _)| p.role == sample::Role::Sample && proposals.contains_key(&p.frame_line))
+        .count();
     let run = run_json(
         a,
-        &bytes,
-        frame.rows.len(),
+        head,
         amount.map(|i| &frame.header[i]),
+        audit,
+        proposed,
         &files,
     );
-    files.push(("run.json", run));
-    write_set(&a.out, &a.frame, &files)?;
+    files.push(("run.json".into(), run));
+    write_set(&a.out, &[&a.frame], &files)?;
     Ok(0)
 }
 
@@ -154,25 +186,10 @@ fn stratum_sizes_csv(sizes: &BTreeMap<String, u64>) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// run.json: what makes the sample reproducible (ccm's version, the seed as typed, the
-/// frame's SHA-256, the command) and the SHA-256 of each file as written.
-fn run_json(
-    a: &SampleArgs,
-    frame: &[u8],
-    rows: usize,
-    amount: Option<&String>,
-    files: &[(&str, Vec<u8>)],
-) -> Vec<u8> {
-    let outputs: serde_json::Map<String, serde_json::Value> = files
-        .iter()
-        .map(|(n, b)| {
-            (
-                n.to_string(),
-                serde_json::json!({ "sha256": sha256_hex(b) }),
-            )
-        })
-        .collect();
-    let v = serde_json::json!({
+/// What every file of the lookback records of the run that drew the sample: ccm's
+/// version, the command, the seed as typed and the frame (path, SHA-256, rows).
+fn run_head(a: &SampleArgs, frame: &[u8], rows: usize) -> serde_json::Value {
+    serde_json::json!({
         "ccm_version": env!("CARGO_PKG_VERSION"),
         "command": command_line(),
         "seed": a.seed,
@@ -181,34 +198,73 @@ fn run_json(
             "sha256": sha256_hex(frame),
             "rows": rows,
         },
+    })
+}
+
+fn outputs_json(files: &[(String, Vec<u8>)]) -> serde_json::Value {
+    let outputs: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .map(|(n, b)| (n.clone(), serde_json::json!({ "sha256": sha256_hex(b) })))
+        .collect();
+    serde_json::Value::Object(outputs)
+}
+
+fn pretty(v: &serde_json::Value) -> Vec<u8> {
+    let mut s = serde_json::to_vec_pretty(v).unwrap_or_default();
+    s.push(b'\n');
+    s
+}
+
+/// run.json: what makes the sample reproducible (ccm's version, the seed as typed, the
+/// frame's SHA-256, the command, the audit behind the packets) and the SHA-256 of each
+/// file as written.
+fn run_json(
+    a: &SampleArgs,
+    mut head: serde_json::Value,
+    amount: Option<&String>,
+    audit: serde_json::Value,
+    proposed: usize,
+    files: &[(String, Vec<u8>)],
+) -> Vec<u8> {
+    let more = serde_json::json!({
         "size": a.size,
         "spares": a.spares,
         "strata": a.strata,
         "amount_column": amount,
         "generator": "RAT-STATS Single Stage Random Numbers (VB Rnd/Randomize seeding, Wichmann-Hill AS 183); with strata, each stratum drawn as a frame of its own rows with the same seed",
-        "outputs": outputs,
+        "audit": audit,
+        "items_proposed_by_ccm": proposed,
+        "outputs": outputs_json(files),
     });
-    let mut s = serde_json::to_vec_pretty(&v).unwrap_or_default();
-    s.push(b'\n');
-    s
+    if let (Some(h), serde_json::Value::Object(m)) = (head.as_object_mut(), more) {
+        h.extend(m);
+    }
+    pretty(&head)
 }
 
 /// Writes the files into `dir` as a set: each staged whole in a hidden temporary file
 /// beside its name, then all renamed into place; never over the frame, and never over a
 /// review.csv that differs from the one this run writes (a reviewer's work).
-fn write_set(dir: &Path, frame: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+fn write_set(dir: &Path, inputs: &[&Path], files: &[(String, Vec<u8>)]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let frame_meta = std::fs::metadata(frame).ok();
-    let frame_at = crate::args::resolve(frame);
+    let inputs: Vec<_> = inputs
+        .iter()
+        .map(|p| (std::fs::metadata(p).ok(), crate::args::resolve(p)))
+        .collect();
     for (name, bytes) in files {
         let dest = dir.join(name);
-        let same = std::fs::metadata(&dest)
-            .ok()
-            .zip(frame_meta.as_ref())
-            .is_some_and(|(d, f)| crate::args::same_inode(&d, f));
-        if same || crate::args::resolve(&dest) == frame_at {
+        let dest_meta = std::fs::metadata(&dest).ok();
+        let dest_at = crate::args::resolve(&dest);
+        let same = inputs.iter().any(|(meta, at)| {
+            *at == dest_at
+                || dest_meta
+                    .as_ref()
+                    .zip(meta.as_ref())
+                    .is_some_and(|(d, f)| crate::args::same_inode(d, f))
+        });
+        if same {
             bail!(
-                "{} is the frame: ccm never writes over an input",
+                "{} is an input: ccm never writes over an input",
                 dest.display()
             );
         }
@@ -224,7 +280,14 @@ fn write_set(dir: &Path, frame: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> 
     }
     let mut staged: Vec<(tempfile::NamedTempFile, PathBuf)> = Vec::new();
     for (name, bytes) in files {
-        let prefix = format!(".{name}.");
+        let dest = dir.join(name);
+        let at = dest.parent().unwrap_or(dir);
+        std::fs::create_dir_all(at).with_context(|| format!("cannot create {}", at.display()))?;
+        let base = dest
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{base}.");
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix);
         // 0666 less the user's umask, as every file ccm creates (docs/outputs.md).
@@ -234,12 +297,12 @@ fn write_set(dir: &Path, frame: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> 
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
         let mut tmp = builder
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
+            .tempfile_in(at)
+            .with_context(|| format!("cannot write in {}", at.display()))?;
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_all())
             .with_context(|| format!("cannot write {name}"))?;
-        staged.push((tmp, dir.join(name)));
+        staged.push((tmp, dest));
     }
     for (tmp, dest) in staged {
         tmp.persist(&dest)
@@ -376,6 +439,74 @@ pub fn run_extrapolate(a: &ExtrapolateArgs) -> Result<u8> {
             s
         }
     };
+    super::to_stdout(|w| w.write_all(text.as_bytes()))?;
+    Ok(0)
+}
+
+/// `ccm refund`.
+pub fn run_refund(a: &RefundArgs) -> Result<u8> {
+    use crate::lookback::refund::{self, Extrapolation};
+    let identified = crate::domain::parse_date(&a.identified)
+        .filter(|_| a.identified.trim().len() == 10 && a.identified.contains('-'))
+        .ok_or_else(|| {
+            anyhow!(
+                "--identified {:?} is not a date YYYY-MM-DD",
+                crate::domain::printable(&a.identified, 40)
+            )
+        })?;
+    let bytes = read(&a.review)?;
+    let t = read_table(&a.review, &bytes)?;
+    let name = a.review.display().to_string();
+    let (extrapolation, extra_bytes) = match &a.extrapolated {
+        None => (None, None),
+        Some(p) => {
+            let b = read(p)?;
+            let v: serde_json::Value = serde_json::from_slice(&b)
+                .with_context(|| format!("{} is not JSON", p.display()))?;
+            let e = Extrapolation::from_json(&v).map_err(|e| anyhow!("{} {e}", p.display()))?;
+            (Some(e), Some(b))
+        }
+    };
+    let r = refund::refund(&t.header, &t.rows, identified, extrapolation)
+        .map_err(|e| anyhow!("{name} {e}"))?;
+    // The sample's run.json beside the review, when there is one: its seed and frame.
+    let run_path = a.review.with_file_name("run.json");
+    let sample_run = std::fs::read(&run_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .filter(|v| v.get("seed").is_some())
+        .map(|v| {
+            serde_json::json!({
+                "path": run_path.display().to_string(),
+                "ccm_version": v["ccm_version"],
+                "command": v["command"],
+                "seed": v["seed"],
+                "frame": v["frame"],
+            })
+        });
+    let csv = refund::refund_csv(&r);
+    let mut files: Vec<(String, Vec<u8>)> = vec![("refund.csv".into(), csv)];
+    let json = serde_json::json!({
+        "ccm_version": env!("CARGO_PKG_VERSION"),
+        "command": command_line(),
+        "review": { "path": name, "sha256": sha256_hex(&bytes), "rows": t.rows.len() },
+        "extrapolated": a.extrapolated.as_ref().zip(extra_bytes.as_ref()).map(|(p, b)| {
+            serde_json::json!({ "path": p.display().to_string(), "sha256": sha256_hex(b) })
+        }),
+        "sample": sample_run,
+        "seed": sample_run.as_ref().map(|s| s["seed"].clone()),
+        "frame_sha256": sample_run.as_ref().map(|s| s["frame"]["sha256"].clone()),
+        "refund": refund::summary_json(&r),
+        "columns": refund::REFUND_COLUMNS,
+        "outputs": outputs_json(&files),
+    });
+    files.push(("refund.json".into(), pretty(&json)));
+    let mut inputs: Vec<&Path> = vec![&a.review];
+    if let Some(p) = &a.extrapolated {
+        inputs.push(p);
+    }
+    write_set(&a.out, &inputs, &files)?;
+    let text = refund::refund_text(&r, &name);
     super::to_stdout(|w| w.write_all(text.as_bytes()))?;
     Ok(0)
 }

@@ -7,6 +7,8 @@
 //! reference, with every point where compatibility with RAT-STATS rests on inference.
 
 pub mod appraisal;
+pub mod evidence;
+pub mod refund;
 pub mod render;
 pub mod rng;
 pub mod sample;
@@ -93,6 +95,48 @@ pub const AMOUNT_COLUMNS: [&str; 5] = [
     "amount_held",
     "expected_payment",
 ];
+
+/// A frame's or review's column that holds one of the claim's facts: its canonical name,
+/// then the names a claims file may give it (docs/inputs.md, *Claims*).
+pub type Names = &'static [&'static str];
+
+pub const PATIENT_COLUMNS: Names = &[
+    "patient_id",
+    "mrn",
+    "patient_mrn",
+    "patient_number",
+    "patient_no",
+    "ehr_id",
+    "chart_number",
+    "account_number",
+    "member_id",
+    "person_id",
+    "patient",
+];
+pub const DATE_COLUMNS: Names = &["date_of_service", "dos", "service_date", "from_date"];
+pub const MONTH_COLUMNS: Names = &["month"];
+pub const NPI_COLUMNS: Names = &["billing_npi", "npi", "billing_provider_npi", "provider_npi"];
+pub const CLAIM_NUMBER_COLUMNS: Names = &["claim_id", "claim_number", "icn"];
+pub const MBI_COLUMNS: Names = &[
+    "mbi",
+    "medicare_id",
+    "medicare_number",
+    "medicare_beneficiary_identifier",
+    "mbi_number",
+    "hicn",
+    "beneficiary_id",
+];
+
+/// The first of `names` the header has, matched as ccm matches input headers (case,
+/// spaces, `_`, `-` and `.` ignored).
+pub fn find_column(header: &[String], names: Names) -> Option<usize> {
+    names.iter().find_map(|n| {
+        let want = crate::domain::norm_key(n);
+        header
+            .iter()
+            .position(|h| crate::domain::norm_key(h) == want)
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -12,14 +12,20 @@ pub const SAMPLE_COLUMNS: [&str; 3] = ["frame_line", "draw", "role"];
 /// With `--strata`: the row's RAT-STATS random number within its stratum.
 pub const STRATUM_ITEM: &str = "stratum_item";
 /// The columns ccm puts before the frame's own in review.csv.
-pub const REVIEW_COLUMNS: [&str; 6] = [
+pub const REVIEW_COLUMNS: [&str; 7] = [
     "frame_line",
     "draw",
     "examined_amount",
     "audited_amount",
     "overpayment",
+    "overpayment_reason",
     "proposed_by",
 ];
+
+/// `proposed_by` on a row ccm filled from its own verdict.
+pub fn proposer() -> String {
+    format!("ccm {}", env!("CARGO_PKG_VERSION"))
+}
 
 /// A frame column named as one of ccm's own would make the files ambiguous.
 pub fn clashing_column(header: &[String]) -> Option<&str> {
@@ -72,14 +78,16 @@ pub fn sample_csv(header: &[String], rows: &[(Pick, Vec<String>)], stratified: b
     buf
 }
 
-/// review.csv: one row per sampled item (not the spares), the reviewer's columns blank,
-/// `examined_amount` from the frame's amount column when it has one, then the frame's
-/// columns.
+/// review.csv: one row per sampled item (not the spares), `examined_amount` from the
+/// frame's amount column when it has one, the reviewer's columns blank or, where ccm has a
+/// verdict on the item, its proposal marked `proposed_by` ccm, then the frame's columns.
 pub fn review_csv(
     header: &[String],
     rows: &[(Pick, Vec<String>)],
     amount: Option<usize>,
+    proposals: &std::collections::BTreeMap<usize, super::evidence::Proposal>,
 ) -> Vec<u8> {
+    let by = proposer();
     let mut buf = Vec::new();
     {
         let mut w = writer(&mut buf);
@@ -91,7 +99,24 @@ pub fn review_csv(
         for (p, cells) in rows.iter().filter(|(p, _)| p.role == Role::Sample) {
             let examined = amount.and_then(|i| cells.get(i)).map_or("", String::as_str);
             let (line, draw) = (p.frame_line.to_string(), p.draw.to_string());
-            let fixed = [line.as_str(), draw.as_str(), examined, "", "", ""];
+            let (audited, over, reason, who) = match proposals.get(&p.frame_line) {
+                Some(x) => (
+                    money(x.audited),
+                    money(x.overpayment),
+                    x.reason.as_str(),
+                    by.as_str(),
+                ),
+                None => (String::new(), String::new(), "", ""),
+            };
+            let fixed = [
+                line.as_str(),
+                draw.as_str(),
+                examined,
+                audited.as_str(),
+                over.as_str(),
+                reason,
+                who,
+            ];
             record(
                 &mut w,
                 fixed.into_iter().chain(cells.iter().map(String::as_str)),

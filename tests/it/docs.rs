@@ -511,3 +511,170 @@ fn code_block_after(doc: &str, heading: &str) -> String {
     let body = &body[body.find('\n').unwrap() + 1..];
     body[..body.find("```").expect("its end")].to_string()
 }
+
+/// The fenced code blocks of a section, in order.
+fn code_blocks(section: &str) -> Vec<String> {
+    section
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .map(|b| b[b.find('\n').unwrap() + 1..].to_string())
+        .collect()
+}
+
+/// docs/lookback.md's worked lookback on the demo: its commands are run as written (in a
+/// temporary folder for `/tmp/ccm-lookback`), and each output the docs show is what ccm
+/// prints or writes, byte for byte; the table of the reviewer's changes is the difference
+/// between the worksheet ccm wrote and the finished one, and the figures of the prose
+/// are counted from the files.
+#[test]
+fn the_worked_lookback_on_the_demo_is_what_ccm_prints() {
+    const DOC: &str = "docs/lookback.md";
+    const AT: &str = "/tmp/ccm-lookback";
+    let doc = read(DOC);
+    let sec = section(&doc, "## A worked lookback on the demo");
+    let blocks = code_blocks(sec);
+    assert_eq!(blocks.len(), 4, "commands, extrapolate, refund, refund.csv");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lookback");
+    let dir_s = dir.to_str().unwrap();
+    let mut printed: Vec<(String, String)> = Vec::new();
+    let mut written_review = String::new();
+    for line in blocks[0].lines().filter(|l| !l.trim().is_empty()) {
+        let line = line.replace(AT, dir_s);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words[0] {
+            "cp" => {
+                written_review = std::fs::read_to_string(words[2]).unwrap();
+                std::fs::copy(root().join(words[1]), words[2]).unwrap();
+            }
+            "ccm" => {
+                let (args, to) = match words.iter().position(|w| *w == ">") {
+                    Some(i) => (&words[1..i], Some(words[i + 1])),
+                    None => (&words[1..], None),
+                };
+                let out = ccm().args(args).assert().success().get_output().clone();
+                assert!(out.stderr.is_empty(), "{line}: {:?}", out.stderr);
+                let stdout = String::from_utf8(out.stdout).unwrap();
+                match to {
+                    Some(f) => std::fs::write(f, &stdout).unwrap(),
+                    None => printed.push((args[0].to_string(), stdout.replace(dir_s, AT))),
+                }
+            }
+            other => panic!("{DOC}: a command the test cannot run: {other}"),
+        }
+    }
+    let shown: Vec<(&str, String)> = printed
+        .iter()
+        .map(|(c, s)| (c.as_str(), s.clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("sample", String::new()),
+            ("extrapolate", blocks[1].clone()),
+            ("refund", blocks[2].clone())
+        ],
+        "{DOC}: the outputs shown are not what ccm prints"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("refund.csv")).unwrap(),
+        blocks[3],
+        "{DOC}: refund.csv"
+    );
+    // The worksheet: ccm's (as sample wrote it) against the reviewer's finished one.
+    let rows = |s: &str| -> Vec<Vec<String>> {
+        csv::Reader::from_reader(s.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    };
+    let (ccm_rows, done) = (
+        rows(&written_review),
+        rows(&std::fs::read_to_string(root().join("fixtures/demo/lookback/review.csv")).unwrap()),
+    );
+    assert_eq!(ccm_rows.len(), done.len());
+    let table: Vec<Vec<&str>> = sec
+        .lines()
+        .filter(|l| l.trim_start().starts_with("| ") && !l.contains("frame line"))
+        .map(cells)
+        .collect();
+    let mut changed = Vec::new();
+    for (a, b) in ccm_rows.iter().zip(&done) {
+        assert_eq!(a[..3], b[..3]);
+        assert_eq!(a[7..], b[7..], "only the reviewer's columns change");
+        if a[3..7] != b[3..7] {
+            changed.push(vec![
+                a[0].clone(),
+                a[7].clone(),
+                format!("{} overpaid ({})", a[4], a[5].split(' ').next().unwrap()),
+                b[4].clone(),
+            ]);
+            assert_eq!(b[6], "reviewer");
+        }
+    }
+    let table: Vec<Vec<String>> = table
+        .iter()
+        .map(|r| r[..4].iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(table, changed, "{DOC}: the reviewer's table");
+    let overpaid = |rs: &[Vec<String>]| rs.iter().filter(|r| money(&r[4]) > Decimal::ZERO).count();
+    let total: Decimal = done.iter().map(|r| money(&r[4])).sum();
+    let proposed = ccm_rows.iter().filter(|r| r[6].starts_with("ccm ")).count();
+    let packets = std::fs::read_dir(dir.join("evidence")).unwrap().count() / 2;
+    let drawn = rows(&std::fs::read_to_string(dir.join("sample.csv")).unwrap());
+    let spares = drawn.iter().filter(|r| r[2] == "spare").count();
+    let frame =
+        rows(&std::fs::read_to_string(root().join("fixtures/demo/lookback/frame.csv")).unwrap());
+    let json = |f: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.join(f)).unwrap()).unwrap()
+    };
+    let (refund, extrapolation) = (json("refund.json"), json("extrapolation.json"));
+    for (pattern, got) in [
+        (
+            "fee-schedule amount of the line's units): {} claim lines",
+            frame.len().to_string(),
+        ),
+        ("**Sample.** {} items and", done.len().to_string()),
+        ("items and {} spares are drawn", spares.to_string()),
+        ("`evidence/` holds {} packets", packets.to_string()),
+        (
+            "proposes a figure for every one of the {} items",
+            proposed.to_string(),
+        ),
+        (
+            "items: {} overpaid, the lines",
+            overpaid(&ccm_rows).to_string(),
+        ),
+        (
+            "accept ccm's proposal for {} items",
+            (done.len() - changed.len()).to_string(),
+        ),
+        (
+            "and find {} supported that ccm held",
+            changed.len().to_string(),
+        ),
+        (
+            "`fixtures/demo/lookback/review.csv`: {} items overpaid",
+            overpaid(&done).to_string(),
+        ),
+        ("items overpaid, {} in all", format!("${total}")),
+        (
+            "reports and returns {} by the deadline",
+            format!(
+                "${}",
+                refund["refund"]["amount_to_refund"].as_str().unwrap()
+            ),
+        ),
+        (
+            "the precision is poor ({}% at 90%)",
+            extrapolation["total"]["intervals"][1]["precision_percent"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        ),
+    ] {
+        assert_eq!(numbers_at(&doc, pattern), vec![got], "{DOC}: {pattern}");
+    }
+    assert_eq!(proposed, done.len());
+}

@@ -595,3 +595,387 @@ fn lookback_extrapolate_matches_oig_uva_example_1() {
         )
     );
 }
+
+/// The demo's lookback sample with its audit (docs/lookback.md, *A worked lookback*),
+/// drawn once for the tests below.
+fn demo_sample() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = ccm()
+            .args([
+                "sample",
+                "fixtures/demo/lookback/frame.csv",
+                "--size",
+                "20",
+                "--spares",
+                "3",
+                "--seed",
+                "20250415.01",
+                "--out",
+            ])
+            .arg(tmp.path().join("s"))
+            .args([
+                "--",
+                "fixtures/demo/timelog.csv",
+                "--as-of",
+                "2025-04-15",
+                "--claims",
+                "fixtures/demo/lookback/frame.csv",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        // Nothing on stderr: no note text, no progress.
+        assert!(out.stderr.is_empty() && out.stdout.is_empty());
+        tmp
+    })
+    .path()
+}
+
+/// The packets, the worksheet with ccm's proposals and run.json of the demo's lookback,
+/// byte for byte (the temporary --out replaced by `OUT`).
+#[test]
+fn lookback_demo_evidence_goldens() {
+    let dir = demo_sample().join("s");
+    let fix = |b: Vec<u8>| {
+        String::from_utf8(b)
+            .unwrap()
+            .replace(dir.to_str().unwrap(), "OUT")
+            .into_bytes()
+    };
+    // run.json names each file with its SHA-256: check them all, then set aside those of
+    // the packets (they record the command, so the temporary --out) for the golden.
+    let mut run: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    let outputs = run["outputs"].as_object_mut().unwrap();
+    assert_eq!(outputs.len(), 2 + 46);
+    for (name, v) in outputs.iter_mut() {
+        use sha2::Digest;
+        let got: String = sha2::Sha256::digest(std::fs::read(dir.join(name)).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(v["sha256"], got.as_str(), "{name}");
+        if name.starts_with("evidence/") {
+            v["sha256"] = Value::from("(the packet's; checked above)");
+        }
+    }
+    let mut run = fix(serde_json::to_vec_pretty(&run).unwrap());
+    run.push(b'\n');
+    let mut bad = Vec::new();
+    bad.extend(compare("lookback/demo-run.json", &run));
+    for f in ["sample.csv", "review.csv"] {
+        let b = fix(std::fs::read(dir.join(f)).unwrap());
+        bad.extend(compare(&format!("lookback/demo-{f}"), &b));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("evidence"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 46, "a .json and a .txt per drawn item");
+    assert!(names[0].starts_with("01-P0042-2025-03."), "{names:?}");
+    let mut all = Vec::new();
+    for n in &names {
+        all.extend(format!("==> evidence/{n} <==\n").into_bytes());
+        all.extend(fix(std::fs::read(dir.join("evidence").join(n)).unwrap()));
+    }
+    bad.extend(compare("lookback/demo-evidence", &all));
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// A packet is the audit's: its rows, verdict and findings are what `ccm trace` and
+/// verify mode say of the patient-month, with the records behind them.
+#[test]
+fn lookback_packets_are_the_audits_trace() {
+    let dir = demo_sample().join("s/evidence");
+    let p: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("04-P0007-2025-03.json")).unwrap()).unwrap();
+    assert_eq!(p["item"]["patient_id"], "P0007");
+    assert_eq!(p["run"]["seed"], "20250415.01");
+    assert_eq!(p["run"]["frame"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(p["verdict"]["frame_claim_line"]["status"], "held");
+    assert_eq!(p["proposal"]["overpayment"], "45.93");
+    assert_eq!(p["findings"][0]["code"], "CD006");
+    assert_eq!(p["time_rows"]["counted"], 8);
+    assert_eq!(
+        p["records"]["consents"][0]["file"],
+        "fixtures/demo/consents.csv"
+    );
+    assert_eq!(p["records"]["visits"][0]["line"], 9);
+    // The text packet ends with what `ccm trace` prints for the same inputs.
+    let trace = ccm()
+        .args([
+            "trace",
+            "P0007",
+            "--month",
+            "2025-03",
+            "fixtures/demo/timelog.csv",
+        ])
+        .args([
+            "--as-of",
+            "2025-04-15",
+            "--claims",
+            "fixtures/demo/lookback/frame.csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let txt = std::fs::read_to_string(dir.join("04-P0007-2025-03.txt")).unwrap();
+    assert!(txt.ends_with(&String::from_utf8(trace).unwrap()), "{txt}");
+    // P0041's TM006 notes ("CCM call", "f/u") are in no packet that trace does not show.
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let s = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!s.contains("CCM call") && !s.contains("f/u"));
+    }
+}
+
+/// ccm's own clean_claims.csv and held_claims.csv carry their verdicts: the worksheet is
+/// proposed without an audit.
+#[test]
+fn lookback_own_files_are_proposed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let audit = tmp.path().join("audit");
+    ccm()
+        .args([
+            "audit",
+            "fixtures/demo/timelog.csv",
+            "--as-of",
+            "2025-04-15",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(&audit)
+        .assert()
+        .code(1);
+    for (file, over) in [("clean_claims.csv", false), ("held_claims.csv", true)] {
+        let out = tmp.path().join(file);
+        run_sample(&audit.join(file), &out, &["--size", "5", "--seed", "11"]);
+        let mut r = csv::Reader::from_path(out.join("review.csv")).unwrap();
+        let h = r.headers().unwrap().clone();
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        let mut n = 0;
+        for row in r.records() {
+            let row = row.unwrap();
+            if row[col("proposed_by")].is_empty() {
+                assert!(over && row[col("examined_amount")].is_empty(), "{row:?}");
+                continue;
+            }
+            n += 1;
+            assert!(row[col("proposed_by")].starts_with("ccm "));
+            let (a, o) = (&row[col("audited_amount")], &row[col("overpayment")]);
+            if over {
+                assert_eq!((a, o), ("0.00", &row[col("amount_held")]));
+                assert_eq!(&row[col("overpayment_reason")], &row[col("reasons")]);
+            } else {
+                assert_eq!((a, o), (&row[col("expected_payment")], "0.00"));
+            }
+        }
+        assert!(n > 0, "{file}");
+    }
+}
+
+/// The audit after `--` is refused, in one line and with nothing written, without
+/// --as-of, with --month or --out, or with a flag the audit does not take.
+#[test]
+fn lookback_evidence_refusals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let o = out.to_str().unwrap();
+    let base = [
+        "sample",
+        "fixtures/demo/lookback/frame.csv",
+        "--size",
+        "2",
+        "--seed",
+        "1",
+        "--out",
+        o,
+        "--",
+        "fixtures/demo/timelog.csv",
+    ];
+    let with = |more: &[&'static str]| -> Vec<&str> {
+        base.iter().copied().chain(more.iter().copied()).collect()
+    };
+    fails(&with(&[]), "needs --as-of");
+    fails(
+        &with(&["--as-of", "2025-04-15", "--month", "2025-03"]),
+        "no --month",
+    );
+    fails(
+        &with(&["--as-of", "2025-04-15", "--out", "x"]),
+        "writes no files",
+    );
+    fails(
+        &with(&["--as-of", "2025-04-15", "--nope"]),
+        "the audit after --",
+    );
+    fails(
+        &with(&["--as-of", "2025-04-15", "--consents", "missing.csv"]),
+        "missing.csv",
+    );
+    assert!(!out.exists());
+}
+
+/// A frame row that names no patient still gets its packet, which says why it was not
+/// traced; its item gets no proposal.
+#[test]
+fn lookback_untraceable_items_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("f.csv");
+    std::fs::write(
+        &f,
+        "patient_id,date_of_service,amount\n,2025-03-31,1.00\nP0001,bad,2.00\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    ccm()
+        .arg("sample")
+        .arg(&f)
+        .args(["--size", "2", "--seed", "5", "--out"])
+        .arg(&out)
+        .args(["--", "fixtures/demo/timelog.csv", "--as-of", "2025-04-15"])
+        .assert()
+        .success();
+    let mut seen = 0;
+    for e in std::fs::read_dir(out.join("evidence")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().unwrap() == "json" {
+            let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            assert_eq!(v["traced"], false);
+            assert!(
+                v["not_traced_because"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("the frame row has no")
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 2);
+}
+
+fn refund_review(dir: &Path, body: &str) -> std::path::PathBuf {
+    let p = dir.join("review.csv");
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+/// A census: the rows overpaid inside the lookback, the 60-day deadline, the older items
+/// left out and counted, the missing columns said, cells guarded, byte for byte.
+#[test]
+fn lookback_refund_census() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = refund_review(
+        tmp.path(),
+        "overpayment,overpayment_reason,claim_number,patient_id,date_of_service\n\
+         12.50,=HYPERLINK(\"x\"),C1,P1,2025-01-31\n\
+         0,,C2,P2,2025-02-01\n\
+         7.00,old,C3,P3,2019-03-01\n\
+         -3.00,under,C4,P4,2025-02-01\n\
+         '1.25,CD001 addon-without-base,-C5,P5,03/15/2025\n",
+    );
+    let out = tmp.path().join("o");
+    let run = ccm()
+        .arg("refund")
+        .arg(&r)
+        .args(["--identified", "2025-04-01", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(run.stdout)
+        .unwrap()
+        .replace(tmp.path().to_str().unwrap(), "TMP");
+    let mut bad = Vec::new();
+    bad.extend(compare("lookback/refund-census-text", text.as_bytes()));
+    bad.extend(compare(
+        "lookback/refund-census-csv",
+        &std::fs::read(out.join("refund.csv")).unwrap(),
+    ));
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    let j: Value =
+        serde_json::from_slice(&std::fs::read(out.join("refund.json")).unwrap()).unwrap();
+    let f = &j["refund"];
+    assert_eq!(f["deadline"], "2025-05-31");
+    assert_eq!(f["lookback_from"], "2019-04-01");
+    assert_eq!(f["left_out_older_than_lookback"]["items"], 1);
+    assert_eq!(f["left_out_older_than_lookback"]["amount"], "7.00");
+    assert_eq!(f["amount_to_refund"], "13.75");
+    assert_eq!(
+        f["columns_missing"],
+        serde_json::json!(["Medicare ID", "billing NPI"])
+    );
+    assert_eq!(j["seed"], Value::Null);
+    assert_eq!(
+        j["outputs"]["refund.csv"]["sha256"].as_str().unwrap().len(),
+        64
+    );
+}
+
+/// Refused in one line, nothing written: a date that is not one, a review not finished,
+/// no date column, an extrapolation of another review.
+#[test]
+fn lookback_refund_refusals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let out = d.join("o");
+    let o = out.to_str().unwrap();
+    let r = refund_review(
+        d,
+        "overpayment,date_of_service\n1.00,2025-01-01\n,2025-01-02\n",
+    );
+    let rs = r.to_str().unwrap();
+    fails(
+        &["refund", rs, "--identified", "2025-13-01", "--out", o],
+        "--identified",
+    );
+    fails(
+        &["refund", rs, "--identified", "2025-06-01", "--out", o],
+        "line 3: overpayment is blank",
+    );
+    let r = refund_review(d, "overpayment,month\n1.00,2025-01\n2.00,2025-02\n");
+    let other = review_file(d, "other.csv", &["1.00", "5.00"]);
+    let e = d.join("e.json");
+    let ex = ccm()
+        .arg("extrapolate")
+        .arg(&other)
+        .args(["--frame-size", "10", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    std::fs::write(&e, ex).unwrap();
+    fails(
+        &[
+            "refund",
+            r.to_str().unwrap(),
+            "--identified",
+            "2025-06-01",
+            "--extrapolated",
+            e.to_str().unwrap(),
+            "--out",
+            o,
+        ],
+        "is not the review the extrapolation appraised",
+    );
+    let r = refund_review(d, "overpayment,claim_id\n1.00,C1\n");
+    fails(
+        &[
+            "refund",
+            r.to_str().unwrap(),
+            "--identified",
+            "2025-06-01",
+            "--out",
+            o,
+        ],
+        "lookback cannot be applied",
+    );
+    assert!(!out.exists());
+}
