@@ -257,7 +257,19 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         cfg,
         result,
     } = prepare(&plan, None, &timing, &shown)?;
+    shown.busy("listing held claims");
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
+    // The held and worklist rows, for --out, --xlsx and the table only.
+    let lists = if plan.out.is_some()
+        || plan.xlsx.is_some()
+        || (!plan.quiet && plan.format == Format::Table)
+    {
+        report::lists(&ds, &result, &rules)
+    } else {
+        report::Lists::default()
+    };
+    timing.mark("held and worklist");
+
     let book = plan
         .xlsx
         .as_deref()
@@ -265,41 +277,19 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
             path,
             row_limit: xlsx_rows(),
         });
-    // The held and worklist rows, for --out, --xlsx and the table only; with --out they
-    // are made while findings.json is written.
-    let make_lists = || report::lists(&ds, &result, &rules);
-    let lists = if let Some(out) = &plan.out {
+    if let Some(out) = &plan.out {
         shown.writing(if book.is_some() {
             "writing --out and --xlsx"
         } else {
             "writing --out"
         });
-        let lists = crate::outputs::write_out(
-            out,
-            book.as_ref(),
-            &ds,
-            &result,
-            &summary,
-            make_lists,
-            plan.bom,
-        )?;
-        timing.mark("held and worklist, write --out");
-        lists
-    } else {
-        let lists = if plan.xlsx.is_some() || (!plan.quiet && plan.format == Format::Table) {
-            shown.busy("listing held claims");
-            make_lists()
-        } else {
-            report::Lists::default()
-        };
-        timing.mark("held and worklist");
-        if let Some(book) = &book {
-            shown.writing("writing --xlsx");
-            crate::outputs::write_workbook(book, &ds, &result, &summary, &lists)?;
-            timing.mark("write --xlsx");
-        }
-        lists
-    };
+        crate::outputs::write_out(out, book.as_ref(), &ds, &result, &summary, &lists, plan.bom)?;
+        timing.mark("write --out");
+    } else if let Some(book) = &book {
+        shown.writing("writing --xlsx");
+        crate::outputs::write_workbook(book, &ds, &result, &summary, &lists)?;
+        timing.mark("write --xlsx");
+    }
     shown.done();
     if !plan.quiet {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -398,18 +398,15 @@ fn stage_workbook(
 /// second run into them wait for the first; what killed runs left is swept under it.
 /// SIGINT and SIGTERM remove the staged files. The workbook is made from the staged CSVs
 /// themselves, so its sheets hold what the files do.
-///
-/// `lists` makes the held list and the worklist; it runs while findings.json (which does
-/// not need them) is written, and they are returned for the report.
-pub fn write_out<'a>(
+pub fn write_out(
     dir: &Path,
     book: Option<&WorkbookOut>,
-    ds: &'a Dataset,
-    result: &'a crate::audit::Audit,
-    summary: &'a report::Summary,
-    lists: impl FnOnce() -> report::Lists<'a> + Send,
+    ds: &Dataset,
+    result: &crate::audit::Audit,
+    summary: &report::Summary,
+    lists: &report::Lists,
     bom: bool,
-) -> Result<report::Lists<'a>> {
+) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
     let book_here = book.is_some_and(|b| folder_of(b.path) == dir);
@@ -430,10 +427,10 @@ pub fn write_out<'a>(
         ds,
         result,
         summary,
-        lists: std::sync::OnceLock::new(),
+        lists,
         bom,
     };
-    let (temps, away) = match stage_set(dir, &stage_in, book, book_here, &set, lists) {
+    let (temps, away) = match stage_set(dir, &stage_in, book, book_here, &set) {
         Ok(s) => s,
         Err(e) => {
             if let Some((s, _)) = &staging {
@@ -446,8 +443,7 @@ pub fn write_out<'a>(
     match staging {
         Some((s, _lock)) => commit_swap(dir, &s, temps, away, &names),
         None => commit(temps.into_iter().chain(away).collect()),
-    }?;
-    Ok(set.lists.into_inner().unwrap_or_default())
+    }
 }
 
 /// Decides the names in `--out`: what this run writes there (the six files, and the
@@ -508,18 +504,8 @@ struct SetContents<'a> {
     ds: &'a Dataset,
     result: &'a crate::audit::Audit,
     summary: &'a report::Summary,
-    /// Made by [`stage_set`] while findings.json is written.
-    lists: std::sync::OnceLock<report::Lists<'a>>,
+    lists: &'a report::Lists<'a>,
     bom: bool,
-}
-
-impl<'a> SetContents<'a> {
-    /// The held list and worklist, made before any file that shows them is written.
-    fn made_lists(&self) -> &report::Lists<'a> {
-        self.lists
-            .get()
-            .expect("stage_set makes the lists before it writes the lists' files")
-    }
 }
 
 /// Writes one file of the set into a writer.
@@ -530,7 +516,7 @@ type Writer<'a> =
     Box<dyn Fn(&mut std::io::BufWriter<WriteBack<'_>>) -> std::io::Result<()> + Send + Sync + 'a>;
 
 /// Decides the six files of the set and what writes each, findings.json first.
-fn set_writers<'b>(c: &'b SetContents<'_>) -> Vec<(&'static str, Writer<'b>)> {
+fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
     vec![
         (
             "findings.json",
@@ -546,7 +532,7 @@ fn set_writers<'b>(c: &'b SetContents<'_>) -> Vec<(&'static str, Writer<'b>)> {
         ),
         (
             "held_claims.csv",
-            Box::new(move |w| report::write_held_csv(w, c.ds, c.made_lists())),
+            Box::new(move |w| report::write_held_csv(w, c.ds, c.lists)),
         ),
         (
             "summary.json",
@@ -554,7 +540,7 @@ fn set_writers<'b>(c: &'b SetContents<'_>) -> Vec<(&'static str, Writer<'b>)> {
         ),
         (
             "worklist.csv",
-            Box::new(move |w| report::write_worklist_csv(w, c.ds, c.made_lists())),
+            Box::new(move |w| report::write_worklist_csv(w, c.ds, c.lists)),
         ),
     ]
 }
@@ -562,13 +548,12 @@ fn set_writers<'b>(c: &'b SetContents<'_>) -> Vec<(&'static str, Writer<'b>)> {
 /// Stages the set in `stage_in`: the six files, and the workbook (in `stage_in` when it
 /// goes in `--out`, else beside its own path); returns those for `--out`, and the
 /// workbook written elsewhere.
-fn stage_set<'a>(
+fn stage_set(
     dir: &Path,
     stage_in: &Path,
     book: Option<&WorkbookOut>,
     book_here: bool,
-    c: &SetContents<'a>,
-    lists: impl FnOnce() -> report::Lists<'a> + Send,
+    c: &SetContents,
 ) -> Result<(Vec<Staged>, Option<Staged>)> {
     let files = set_writers(c);
     let write_one = |(name, write): &(&str, Writer)| -> Result<Staged> {
@@ -584,8 +569,6 @@ fn stage_set<'a>(
     let (first, rest) = files.split_at(1);
     let (json, others, workbook) = std::thread::scope(|s| {
         let json = s.spawn(|| write_one(&first[0]));
-        // The held list and worklist, made while findings.json is written.
-        let _ = c.lists.set(lists());
         let others: Vec<Result<Staged>> = rest.iter().map(write_one).collect();
         let workbook = book.map(|b| {
             let folder = if book_here {

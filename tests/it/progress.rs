@@ -65,6 +65,7 @@ fn a_terminal_is_shown_every_phase_with_counts() {
         "reading visits",
         "checking staff days",
         "checking patient-months",
+        "listing held claims",
         "writing --out and --xlsx",
     ] {
         assert!(shown.contains(phase), "no {phase:?} in:\n{shown}");
@@ -96,7 +97,7 @@ fn count_of(shown: &str, phase: &str) -> Option<(u64, u64)> {
 }
 
 #[test]
-fn without_out_the_held_list_is_a_phase_and_the_workbook_another() {
+fn the_workbook_alone_is_its_own_phase() {
     let out = tempfile::tempdir().unwrap();
     let shown = on_a_terminal(&format!("--xlsx {}", out.path().join("a.xlsx").display()));
     for phase in ["listing held claims", "writing --xlsx"] {
