@@ -29,30 +29,52 @@ struct Table {
 
 fn read_table(path: &Path, bytes: &[u8]) -> Result<Table> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body);
     let name = path.display();
-    let header: Vec<String> = r
-        .headers()
-        .with_context(|| format!("cannot read {name}"))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let (header, rows) =
+        crate::ingest::records_with_lines(body).with_context(|| format!("cannot read {name}"))?;
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
     if header.iter().all(String::is_empty) {
         bail!("{name} has no header line");
     }
-    let mut rows = Vec::new();
-    for rec in r.records() {
-        let rec = rec.with_context(|| format!("cannot read {name}"))?;
-        let line = rec.position().map_or(0, |p| p.line());
-        rows.push((line, rec.iter().map(str::to_string).collect()));
+    if let Some((line, r)) = rows.iter().find(|(_, r)| r.len() != header.len()) {
+        bail!(
+            "cannot read {name}: line {line} has {} fields, the header {}",
+            r.len(),
+            header.len()
+        );
     }
     Ok(Table { header, rows })
 }
 
+/// Refuses a worksheet that lists one frame item twice (a row pasted again): each
+/// `frame_line` once, or the estimate would count it twice. (`draw` repeats across
+/// strata, each drawn on its own.)
+fn each_item_once(t: &Table, path: &Path) -> Result<()> {
+    for name in ["frame_line"] {
+        let Some(i) = crate::lookback::find_column(&t.header, &[name]) else {
+            continue;
+        };
+        let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for (line, r) in &t.rows {
+            let v = r[i].trim();
+            if v.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.insert(v, *line) {
+                bail!(
+                    "{} line {line}: {name} {} again (first on line {first}): each sampled item is reviewed once",
+                    path.display(),
+                    crate::domain::printable(v, 40)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The column of `name`, its header matched as every header is (case, spaces, `_`/`-`).
 fn column(t: &Table, name: &str, path: &Path) -> Result<usize> {
-    t.header.iter().position(|h| h == name).ok_or_else(|| {
+    crate::lookback::find_column(&t.header, &[name]).ok_or_else(|| {
         anyhow!(
             "{} has no column {:?} (its columns: {})",
             path.display(),
@@ -316,6 +338,7 @@ fn write_set(dir: &Path, inputs: &[&Path], files: &[(String, Vec<u8>)]) -> Resul
 fn review_values(a: &ExtrapolateArgs) -> Result<Vec<(String, Vec<Decimal>)>> {
     let bytes = read(&a.review)?;
     let t = read_table(&a.review, &bytes)?;
+    each_item_once(&t, &a.review)?;
     let over = column(&t, "overpayment", &a.review)?;
     let strat = a
         .strata
@@ -456,6 +479,7 @@ pub fn run_refund(a: &RefundArgs) -> Result<u8> {
         })?;
     let bytes = read(&a.review)?;
     let t = read_table(&a.review, &bytes)?;
+    each_item_once(&t, &a.review)?;
     let name = a.review.display().to_string();
     let (extrapolation, extra_bytes) = match &a.extrapolated {
         None => (None, None),

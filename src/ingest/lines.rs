@@ -153,9 +153,50 @@ impl<R> LineCounter<R> {
     }
 }
 
+/// A whole CSV file in memory (header first, comma-delimited): its header cells and each
+/// data record's cells with its physical line, counted by [`LineCounter`] as for every
+/// input ccm reads (CRLF and a lone CR are one line end; blank lines count). For the
+/// lookback's frames and worksheets, read whole.
+pub fn records_with_lines(bytes: &[u8]) -> Result<LinedRecords, csv::Error> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(LineCounter::new(bytes));
+    let mut rows = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec)? {
+        let line = r.get_mut().line_at(rec.position().map_or(0, |p| p.byte()));
+        rows.push((line, rec.iter().map(str::to_string).collect()));
+    }
+    let header = if rows.is_empty() {
+        Vec::new()
+    } else {
+        rows.remove(0).1
+    };
+    Ok((header, rows))
+}
+
+/// A header's cells, and each data record's physical line and cells.
+pub type LinedRecords = (Vec<String>, Vec<(u64, Vec<String>)>);
+
 #[cfg(test)]
 mod tests {
     use super::LineCounter;
+
+    #[test]
+    fn records_carry_their_physical_lines_whatever_the_line_ends() {
+        for (text, lines) in [
+            (&b"a,b\n1,2\n3,4\n"[..], vec![2, 3]),
+            (b"a,b\r\n1,2\r\n3,4\r\n", vec![2, 3]),
+            (b"a,b\r1,2\r3,4\r", vec![2, 3]),
+            (b"a,b\r\n\r\n1,2\r\n3,\"x\r\ny\"\r\n5,6", vec![3, 4, 6]),
+        ] {
+            let (header, rows) = super::records_with_lines(text).unwrap();
+            assert_eq!(header, ["a", "b"]);
+            let got: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            assert_eq!(got, lines, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
 
     fn open_at_end(bytes: &[u8]) -> bool {
         let mut c = LineCounter::new(());

@@ -30,7 +30,7 @@ fn invalid(s: impl Into<String>) -> LookbackError {
 /// A seed as RAT-STATS prints it (`4967669.23`; thousands commas allowed): a decimal
 /// number, read as the nearest Double, which is what RAT-STATS hands `Randomize`.
 pub fn parse_seed(text: &str) -> Result<f64, LookbackError> {
-    let t: String = text.trim().chars().filter(|&c| c != ',').collect();
+    let t = ungrouped(text.trim()).unwrap_or_default();
     let digits = t.strip_prefix('-').unwrap_or(&t);
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let ok = !int.is_empty()
@@ -52,6 +52,24 @@ pub fn parse_seed(text: &str) -> Result<f64, LookbackError> {
         .ok_or_else(bad)
 }
 
+/// `text` without its thousands commas, or `None` when a comma stands anywhere else
+/// (`4967669,23` and `45,93` are decimal commas, not groups: refused, never read as
+/// 496766923 or 4593).
+fn ungrouped(text: &str) -> Option<String> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if frac.contains(',') {
+        return None;
+    }
+    if int.contains(',') {
+        let groups: Vec<&str> = int.split(',').collect();
+        let first = groups[0].trim_start_matches('-');
+        if first.is_empty() || first.len() > 3 || groups[1..].iter().any(|g| g.len() != 3) {
+            return None;
+        }
+    }
+    Some(text.replace(',', ""))
+}
+
 /// A reviewed amount: a decimal number; a leading `'` (ccm's own formula guard), a `$`
 /// and thousands commas are allowed. `None` for a blank cell.
 pub fn parse_amount(cell: &str) -> Result<Option<Decimal>, String> {
@@ -64,22 +82,21 @@ pub fn parse_amount(cell: &str) -> Result<Option<Decimal>, String> {
         Some(rest) => (true, rest.trim_start()),
         None => (false, t),
     };
-    let body: String = body
-        .strip_prefix('$')
-        .unwrap_or(body)
-        .chars()
-        .filter(|&c| c != ',')
-        .collect();
+    let body = ungrouped(body.strip_prefix('$').unwrap_or(body)).unwrap_or_default();
     let plain = !body.is_empty()
         && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && body.bytes().filter(|&b| b == b'.').count() <= 1
-        && body.bytes().any(|b| b.is_ascii_digit());
+        && body.bytes().any(|b| b.is_ascii_digit())
+        // Cents at most: a finer amount would be rounded one way in a row and another in
+        // a total (the refund's rows would not add up to it).
+        && body.split_once('.').is_none_or(|(_, f)| f.len() <= 2);
     let v = plain
         .then(|| body.parse::<Decimal>().ok())
         .flatten()
         .ok_or_else(|| {
             format!(
-                "{:?} is not an amount (a number such as 12.50 or -3.10)",
+                "{:?} is not an amount in dollars and cents (a number such as 1,234.50 or -3.10; \
+                 commas only between thousands)",
                 crate::domain::printable(cell, 60)
             )
         })?;
@@ -129,7 +146,7 @@ pub const MBI_COLUMNS: Names = &[
 
 /// The first of `names` the header has, matched as ccm matches input headers (case,
 /// spaces, `_`, `-` and `.` ignored).
-pub fn find_column(header: &[String], names: Names) -> Option<usize> {
+pub fn find_column(header: &[String], names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| {
         let want = crate::domain::norm_key(n);
         header
@@ -159,6 +176,22 @@ mod tests {
         assert_eq!(d("$1,234.5"), "1234.5");
         assert_eq!(d(" 0 "), "0");
         assert_eq!(parse_amount("  ").unwrap(), None);
+        assert_eq!(d("$1,234.56"), "1234.56");
+        // Red team: decimal commas were read as groups (45,93 as 4593), sub-cents rounded
+        // one way in rows and another in totals.
+        for bad in [
+            "45,93",
+            "1234,56",
+            "1,23",
+            "12,3456",
+            "1.005",
+            "0.004",
+            "1,234.5,6",
+        ] {
+            assert!(parse_amount(bad).is_err(), "{bad}");
+        }
+        assert!(parse_seed("4967669,23").is_err());
+        assert_eq!(parse_seed("4,967,669.23").unwrap(), 4967669.23);
         for bad in ["12,5x", "(3.00)", "1e3", "-", "."] {
             assert!(parse_amount(bad).is_err(), "{bad}");
         }

@@ -126,10 +126,7 @@ pub fn refund(
     identified: NaiveDate,
     extrapolation: Option<Extrapolation>,
 ) -> Result<Refund, String> {
-    let over = header
-        .iter()
-        .position(|h| h == "overpayment")
-        .ok_or("has no column \"overpayment\"")?;
+    let over = find_column(header, &["overpayment"]).ok_or("has no column \"overpayment\"")?;
     let date = find_column(header, DATE_COLUMNS);
     let month = find_column(header, MONTH_COLUMNS);
     if date.is_none() && month.is_none() {
@@ -138,12 +135,13 @@ pub fn refund(
         );
     }
     let named = |names| find_column(header, names);
-    let own = |name: &str| header.iter().position(|h| h == name);
+    let own = |name: &str| find_column(header, &[name]);
     let cols = [
         ("claim number", named(CLAIM_NUMBER_COLUMNS)),
         ("Medicare ID", named(MBI_COLUMNS)),
         ("patient id", named(PATIENT_COLUMNS)),
         ("billing NPI", named(NPI_COLUMNS)),
+        ("reason", own("overpayment_reason")),
     ];
     let missing: Vec<&'static str> = cols
         .iter()
@@ -358,6 +356,6 @@ mod tests {
         assert_eq!(r.rows.len(), 1);
         assert_eq!(r.older, (1, Decimal::new(500, 2)));
         assert_eq!(r.amount(), Decimal::new(1000, 2));
-        assert_eq!(r.missing, vec!["patient id", "billing NPI"]);
+        assert_eq!(r.missing, vec!["patient id", "billing NPI", "reason"]);
     }
 }

@@ -979,3 +979,127 @@ fn lookback_refund_refusals() {
     );
     assert!(!out.exists());
 }
+
+/// Red team (round 7): a frame with CRLF or CR line ends gave each drawn item the verdict
+/// of the claim line above it (the frame's lines were counted off by one), silently. Line
+/// ends are cosmetic: the worksheet, proposals included, is the same for all three.
+#[test]
+fn lookback_line_ends_do_not_change_the_proposals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lf = std::fs::read_to_string(root().join("fixtures/demo/lookback/frame.csv")).unwrap();
+    assert!(!lf.contains('\r'));
+    let review = |name: &str, text: String| -> String {
+        let frame = tmp.path().join(format!("{name}.csv"));
+        std::fs::write(&frame, text).unwrap();
+        let out = tmp.path().join(name);
+        ccm()
+            .args(["sample"])
+            .arg(&frame)
+            .args(["--size", "20", "--seed", "20250415.01", "--out"])
+            .arg(&out)
+            .args([
+                "--",
+                "fixtures/demo/timelog.csv",
+                "--as-of",
+                "2025-04-15",
+                "--claims",
+            ])
+            .arg(&frame)
+            .assert()
+            .success();
+        std::fs::read_to_string(out.join("review.csv")).unwrap()
+    };
+    let want = review("lf", lf.clone());
+    assert!(
+        want.contains("ccm 0.1.0"),
+        "ccm proposes on the LF frame:\n{want}"
+    );
+    assert_eq!(review("crlf", lf.replace('\n', "\r\n")), want, "CRLF");
+    assert_eq!(review("cr", lf.replace('\n', "\r")), want, "CR");
+}
+
+/// Red team (round 7): `45,93` was read as 4593.00 and seed `4967669,23` as 496766923;
+/// a row pasted twice was counted twice; `Overpayment_Reason` went unread and unsaid.
+#[test]
+fn lookback_reads_what_the_reviewer_meant_or_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let f = frame(d, 1, 10);
+    fails(
+        &[
+            "sample",
+            f.to_str().unwrap(),
+            "--size",
+            "3",
+            "--seed",
+            "4967669,23",
+            "--out",
+            "x",
+        ],
+        "is not a number as RAT-STATS prints a seed",
+    );
+    let r = d.join("comma.csv");
+    std::fs::write(&r, "overpayment\n10\n\"45,93\"\n20\n").unwrap();
+    fails(
+        &["extrapolate", r.to_str().unwrap(), "--frame-size", "10"],
+        "\"45,93\" is not an amount",
+    );
+    let r = review_file(d, "cents.csv", &["10", "1.005", "20"]);
+    fails(
+        &["extrapolate", r.to_str().unwrap(), "--frame-size", "10"],
+        "\"1.005\" is not an amount",
+    );
+    // A row pasted twice.
+    let twice = d.join("twice.csv");
+    std::fs::write(&twice, "frame_line,overpayment\n1,10\n2,0\n1,10\n").unwrap();
+    fails(
+        &["extrapolate", twice.to_str().unwrap(), "--frame-size", "10"],
+        "line 4: frame_line 1 again (first on line 2)",
+    );
+    fails(
+        &[
+            "refund",
+            twice.to_str().unwrap(),
+            "--identified",
+            "2025-06-02",
+            "--out",
+            "x",
+        ],
+        "frame_line 1 again",
+    );
+    // The reason column as Excel users retype it is read; its absence is said.
+    let typed = d.join("typed.csv");
+    std::fs::write(
+        &typed,
+        "Claim Number,Date of Service,OVERPAYMENT,Overpayment Reason\nX1,2025-01-05,10.00,CN001 no consent\n",
+    )
+    .unwrap();
+    let out = d.join("typed-out");
+    ccm()
+        .args(["refund"])
+        .arg(&typed)
+        .args(["--identified", "2025-06-02", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(out.join("refund.csv")).unwrap();
+    assert!(csv.contains("CN001 no consent"), "{csv}");
+    let none = d.join("none.csv");
+    std::fs::write(
+        &none,
+        "claim_id,date_of_service,overpayment\nX1,2025-01-05,10.00\n",
+    )
+    .unwrap();
+    let shown = ccm()
+        .args(["refund"])
+        .arg(&none)
+        .args(["--identified", "2025-06-02", "--out"])
+        .arg(d.join("none-out"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let shown = String::from_utf8(shown).unwrap();
+    assert!(shown.contains("no reason column"), "{shown}");
+}
