@@ -330,7 +330,33 @@ fn write_set(dir: &Path, inputs: &[&Path], files: &[(String, Vec<u8>)]) -> Resul
         tmp.persist(&dest)
             .with_context(|| format!("cannot write {}", dest.display()))?;
     }
+    sweep_old_packets(dir, files);
     Ok(())
+}
+
+/// The packets of an earlier run into the same folder that this run did not write (a
+/// sample re-drawn with fewer spares): removed, so `evidence/` holds one set, the one
+/// run.json lists. Only names a packet takes (`<draw>-….txt|.json`) are touched.
+fn sweep_old_packets(dir: &Path, files: &[(String, Vec<u8>)]) {
+    let folder = dir.join("evidence");
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return;
+    };
+    let written: std::collections::HashSet<&str> = files
+        .iter()
+        .filter_map(|(n, _)| n.strip_prefix("evidence/"))
+        .collect();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let packet = name
+            .split_once('-')
+            .is_some_and(|(d, _)| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            && (name.ends_with(".txt") || name.ends_with(".json"));
+        if packet && !written.contains(name) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// The review's overpayments, by stratum (one unnamed stratum without `--strata`), in

@@ -1103,3 +1103,37 @@ fn lookback_reads_what_the_reviewer_meant_or_refuses() {
     let shown = String::from_utf8(shown).unwrap();
     assert!(shown.contains("no reason column"), "{shown}");
 }
+
+/// Red team (round 7): a sample drawn again into the same folder with fewer spares left
+/// the earlier run's extra packets beside the new set; evidence/ holds what run.json lists.
+#[test]
+fn lookback_evidence_is_one_set_after_a_redraw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let draw = |spares: &str| {
+        ccm()
+            .args([
+                "sample",
+                "fixtures/demo/lookback/frame.csv",
+                "--size",
+                "4",
+                "--spares",
+            ])
+            .arg(spares)
+            .args(["--seed", "20250415.01", "--out"])
+            .arg(&out)
+            .args(["--", "fixtures/demo/timelog.csv", "--as-of", "2025-04-15"])
+            .assert()
+            .success();
+    };
+    draw("3");
+    let count = || std::fs::read_dir(out.join("evidence")).unwrap().count();
+    assert_eq!(count(), 14, "7 items, a .txt and a .json each");
+    // A file of the user's in the folder is not a packet: kept.
+    std::fs::write(out.join("evidence").join("notes.txt"), "mine").unwrap();
+    draw("1");
+    assert_eq!(count(), 11, "5 items' packets and the user's file");
+    let run: Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let listed = run.to_string().matches("evidence/").count();
+    assert_eq!(listed, 10, "{run}");
+}
