@@ -194,6 +194,7 @@ pub fn run_sample(a: &SampleArgs) -> Result<u8> {
     );
     files.push(("run.json".into(), run));
     write_set(&a.out, &[&a.frame], &files)?;
+    sweep_old_packets(&a.out, &files);
     Ok(0)
 }
 
@@ -330,7 +331,6 @@ fn write_set(dir: &Path, inputs: &[&Path], files: &[(String, Vec<u8>)]) -> Resul
         tmp.persist(&dest)
             .with_context(|| format!("cannot write {}", dest.display()))?;
     }
-    sweep_old_packets(dir, files);
     Ok(())
 }
 

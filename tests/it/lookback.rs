@@ -1136,4 +1136,31 @@ fn lookback_evidence_is_one_set_after_a_redraw() {
     let run: Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
     let listed = run.to_string().matches("evidence/").count();
     assert_eq!(listed, 10, "{run}");
+    // Another command's set written into the folder (the refund) leaves the packets.
+    let review = out.join("review.csv");
+    let filled = std::fs::read_to_string(&review)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                // frame_line,draw,examined_amount,audited_amount,overpayment,…
+                let mut c: Vec<&str> = l.split(',').collect();
+                c[4] = "0";
+                c.join(",")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&review, filled + "\n").unwrap();
+    ccm()
+        .args(["refund"])
+        .arg(&review)
+        .args(["--identified", "2025-06-02", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(count(), 11, "refund keeps the sample's packets");
 }
