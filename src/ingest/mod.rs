@@ -41,7 +41,7 @@ mod xlsx;
 pub use claims::read_claims;
 pub use companions::read_companion;
 pub use lines::{LinedRecords, records_with_lines};
-pub use schema::HeaderMap;
+pub use schema::{HeaderMap, claim_names};
 pub use timelog::{
     TimelogInput, open_timelog, read_timelog, stream_timelog, stream_timelog_batches,
 };

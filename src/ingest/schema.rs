@@ -194,6 +194,21 @@ schema! {
     }
 }
 
+/// A claims-file field's names as a header may give them: its canonical name, then its
+/// aliases (docs/inputs.md, *Claims*); empty for a name that is no claims column. For the
+/// files made from a claims file (the lookback's frames and worksheets): one list, here.
+pub fn claim_names(canonical: &str) -> Vec<&'static str> {
+    ClaimCol::COLUMNS
+        .iter()
+        .find(|c| c.name == canonical)
+        .map(|c| {
+            std::iter::once(c.name)
+                .chain(c.aliases.iter().copied())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 schema! {
     /// Claims (verify mode): the claim lines to check.
     ClaimCol for Claims {

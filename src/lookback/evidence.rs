@@ -3,7 +3,7 @@
 //! worksheet. Pure: the shell (`app::evidence`) runs the audit, this module says what the
 //! packet holds. No rule is decided here: the verdicts, rows and findings are the audit's.
 
-use super::{DATE_COLUMNS, MONTH_COLUMNS, NPI_COLUMNS, PATIENT_COLUMNS, find_column};
+use super::{MONTH_COLUMNS, claim_names, find_column};
 use crate::audit::{Audit, AuditConfig, TraceRow};
 use crate::domain::{Dataset, YearMonth, money_str, parse_date};
 use rust_decimal::Decimal;
@@ -21,17 +21,17 @@ pub struct ItemKey {
 /// A frame row's patient-month: the patient id column (claims-file names), the `month`
 /// (YYYY-MM) or else the date of service's month, and the billing NPI when there is one.
 pub fn item_key(header: &[String], cells: &[String]) -> Result<ItemKey, String> {
-    let cell = |names| {
+    let cell = |names: &[&str]| {
         find_column(header, names)
             .and_then(|i| cells.get(i))
             .map(|c| c.trim())
     };
-    let patient = cell(PATIENT_COLUMNS)
+    let patient = cell(&claim_names("patient_id"))
         .filter(|p| !p.is_empty())
         .ok_or("no patient id (a patient_id column)")?;
     let month = match cell(MONTH_COLUMNS).filter(|m| !m.is_empty()) {
         Some(m) => YearMonth::parse(m).ok_or("its month is not YYYY-MM")?,
-        None => cell(DATE_COLUMNS)
+        None => cell(&claim_names("date_of_service"))
             .and_then(parse_date)
             .map(YearMonth::of)
             .ok_or("no month (a month or date_of_service column, YYYY-MM-DD or MM/DD/YYYY)")?,
@@ -39,7 +39,7 @@ pub fn item_key(header: &[String], cells: &[String]) -> Result<ItemKey, String> 
     Ok(ItemKey {
         patient: patient.to_string(),
         month,
-        npi: cell(NPI_COLUMNS)
+        npi: cell(&claim_names("billing_npi"))
             .filter(|n| !n.is_empty())
             .map(str::to_string),
     })

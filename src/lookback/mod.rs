@@ -113,36 +113,12 @@ pub const AMOUNT_COLUMNS: [&str; 5] = [
     "expected_payment",
 ];
 
-/// A frame's or review's column that holds one of the claim's facts: its canonical name,
-/// then the names a claims file may give it (docs/inputs.md, *Claims*).
-pub type Names = &'static [&'static str];
+/// A frame's or review's column that holds one of the claim's facts: the names a claims
+/// file may give it, as ingest decides them ([`crate::ingest::claim_names`]).
+pub use crate::ingest::claim_names;
 
-pub const PATIENT_COLUMNS: Names = &[
-    "patient_id",
-    "mrn",
-    "patient_mrn",
-    "patient_number",
-    "patient_no",
-    "ehr_id",
-    "chart_number",
-    "account_number",
-    "member_id",
-    "person_id",
-    "patient",
-];
-pub const DATE_COLUMNS: Names = &["date_of_service", "dos", "service_date", "from_date"];
-pub const MONTH_COLUMNS: Names = &["month"];
-pub const NPI_COLUMNS: Names = &["billing_npi", "npi", "billing_provider_npi", "provider_npi"];
-pub const CLAIM_NUMBER_COLUMNS: Names = &["claim_id", "claim_number", "icn"];
-pub const MBI_COLUMNS: Names = &[
-    "mbi",
-    "medicare_id",
-    "medicare_number",
-    "medicare_beneficiary_identifier",
-    "mbi_number",
-    "hicn",
-    "beneficiary_id",
-];
+/// ccm's own month column (held_claims.csv), where a frame has no date of service.
+pub const MONTH_COLUMNS: &[&str] = &["month"];
 
 /// The first of `names` the header has, matched as ccm matches input headers (case,
 /// spaces, `_`, `-` and `.` ignored).
@@ -158,6 +134,24 @@ pub fn find_column(header: &[String], names: &[&str]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The claims columns the lookback reads are claims columns (an unknown name would
+    /// give no names, and the column would silently never be found).
+    #[test]
+    fn the_lookback_reads_claims_columns_by_ingests_names() {
+        for c in [
+            "patient_id",
+            "date_of_service",
+            "billing_npi",
+            "claim_id",
+            "mbi",
+        ] {
+            assert!(claim_names(c).len() > 1, "{c}");
+        }
+        let header = ["Medicare Number".to_string(), "ICN".to_string()];
+        assert_eq!(find_column(&header, &claim_names("mbi")), Some(0));
+        assert_eq!(find_column(&header, &claim_names("claim_id")), Some(1));
+    }
 
     #[test]
     fn seeds_are_read_as_rat_stats_prints_them() {

@@ -5,10 +5,7 @@
 //! files and writes refund.csv and refund.json.
 
 use super::render::money;
-use super::{
-    CLAIM_NUMBER_COLUMNS, DATE_COLUMNS, MBI_COLUMNS, MONTH_COLUMNS, NPI_COLUMNS, PATIENT_COLUMNS,
-    find_column, parse_amount,
-};
+use super::{MONTH_COLUMNS, claim_names, find_column, parse_amount};
 use crate::domain::{YearMonth, parse_date};
 use chrono::{Days, Months, NaiveDate};
 use rust_decimal::Decimal;
@@ -127,20 +124,20 @@ pub fn refund(
     extrapolation: Option<Extrapolation>,
 ) -> Result<Refund, String> {
     let over = find_column(header, &["overpayment"]).ok_or("has no column \"overpayment\"")?;
-    let date = find_column(header, DATE_COLUMNS);
+    let date = find_column(header, &claim_names("date_of_service"));
     let month = find_column(header, MONTH_COLUMNS);
     if date.is_none() && month.is_none() {
         return Err(
             "has no date_of_service or month column: the 6-year lookback cannot be applied".into(),
         );
     }
-    let named = |names| find_column(header, names);
+    let named = |name: &str| find_column(header, &claim_names(name));
     let own = |name: &str| find_column(header, &[name]);
     let cols = [
-        ("claim number", named(CLAIM_NUMBER_COLUMNS)),
-        ("Medicare ID", named(MBI_COLUMNS)),
-        ("patient id", named(PATIENT_COLUMNS)),
-        ("billing NPI", named(NPI_COLUMNS)),
+        ("claim number", named("claim_id")),
+        ("Medicare ID", named("mbi")),
+        ("patient id", named("patient_id")),
+        ("billing NPI", named("billing_npi")),
         ("reason", own("overpayment_reason")),
     ];
     let missing: Vec<&'static str> = cols
