@@ -251,11 +251,7 @@ fn by_code() -> &'static [(&'static str, usize)] {
     })
 }
 
-/// Whether `code` names a check of the catalogue (what the rules tables may cite).
-pub fn is_check(code: &str) -> bool {
-    lookup(code).is_some()
-}
-
+/// The check `code` names (any case, spaces around it): what the rules tables may cite.
 pub fn lookup(code: &str) -> Option<&'static Check> {
     let code = code.trim();
     registry().find(|c| c.code.eq_ignore_ascii_case(code))

@@ -165,7 +165,12 @@ pub fn records_with_lines(bytes: &[u8]) -> Result<LinedRecords, csv::Error> {
     let mut rows = Vec::new();
     let mut rec = csv::StringRecord::new();
     while r.read_record(&mut rec)? {
-        let line = r.get_mut().line_at(rec.position().map_or(0, |p| p.byte()));
+        let at = rec.position().map_or(0, |p| p.byte());
+        let counter = r.get_mut();
+        let line = counter.line_at(at);
+        // The bytes before this record are not needed again (the counter keeps a file's
+        // tail for the open-quote check, which this reader does not ask).
+        counter.mark(at);
         rows.push((line, rec.iter().map(str::to_string).collect()));
     }
     let header = if rows.is_empty() {
