@@ -90,6 +90,32 @@ pub struct Finding {
     pub message: String,
     pub minutes: Option<u32>,
     pub amount: Option<Money>,
+    /// The finding's stable identity (see `engine::identity`): set once the findings are
+    /// ordered, the same for the same finding whatever cosmetic change the export takes.
+    pub fingerprint: Fingerprint,
+    /// Accepted by a waiver of the baseline (`--baseline`) in force on the as-of date:
+    /// still listed, marked, and not counted for `--fail-on`.
+    pub waived: bool,
+}
+
+/// A finding's stable identity: 64 bits of a SHA-256, written as 16 lowercase hex digits.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Fingerprint(pub u64);
+
+impl Fingerprint {
+    /// Reads the 16 hex digits [`Display`](fmt::Display) writes (either case).
+    pub fn parse(s: &str) -> Option<Fingerprint> {
+        if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u64::from_str_radix(s, 16).ok().map(Fingerprint)
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
 }
 
 impl Finding {
@@ -113,6 +139,8 @@ impl Finding {
             message: message.into(),
             minutes: None,
             amount: None,
+            fingerprint: Fingerprint::default(),
+            waived: false,
         }
     }
     pub fn patient(mut self, p: &str) -> Self {

@@ -11,7 +11,7 @@ pub mod records;
 pub mod values;
 
 pub use dataset::{Dataset, statuses_of};
-pub use finding::{Check, Effect, Finding, Severity};
+pub use finding::{Check, Effect, Finding, Fingerprint, Severity};
 pub use formats::*;
 pub use ids::{FastMap, FastSet, FastState, IdKey, Interner};
 pub use records::*;

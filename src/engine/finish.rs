@@ -3,6 +3,7 @@
 //! reconciliation.
 
 use super::evidence::Pm;
+use super::identity::identify;
 use super::months::{Companions, Months};
 use super::order::order_results;
 use super::progress::{Meter, Stage};
@@ -124,6 +125,7 @@ impl Auditor<'_> {
             .as_ref()
             .map(|cf| tally.finish(cf, &mut findings[..before]));
         order_results(ds, &mut findings, &mut outcomes);
+        identify(ds, &mut findings, cfg.as_of);
         let recon = reconcile(ds, cfg, &states);
         Audit {
             findings,

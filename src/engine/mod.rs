@@ -5,6 +5,7 @@
 
 mod evidence;
 mod finish;
+mod identity;
 mod months;
 mod order;
 mod progress;

@@ -33,7 +33,7 @@ use CellKind::{Date as D, Int as I, Money as M, Text as T};
 /// CSV without it as windows-1252.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-pub const FINDING_COLUMNS: [&str; 12] = [
+pub const FINDING_COLUMNS: [&str; 14] = [
     "code",
     "name",
     "severity",
@@ -46,10 +46,12 @@ pub const FINDING_COLUMNS: [&str; 12] = [
     "message",
     "minutes",
     "amount",
+    "fingerprint",
+    "waived",
 ];
 
 /// What each of [`FINDING_COLUMNS`] holds.
-pub const FINDING_KINDS: [CellKind; 12] = [T, T, T, T, T, T, T, T, I, T, I, M];
+pub const FINDING_KINDS: [CellKind; 14] = [T, T, T, T, T, T, T, T, I, T, I, M, T, T];
 
 pub const CLAIM_COLUMNS: [&str; 13] = [
     "patient_id",
@@ -113,6 +115,8 @@ pub fn write_findings_csv(w: impl Write, ds: &Dataset, audit: &Audit) -> io::Res
             &safe_cell(r.message),
             &minutes,
             &amount,
+            &r.fingerprint,
+            if r.waived { "true" } else { "false" },
         ])?;
     }
     out.flush()

@@ -51,6 +51,8 @@ pub struct FindingRecord<'a> {
     message: &'a str,
     minutes: Option<u32>,
     amount: Option<String>,
+    fingerprint: String,
+    waived: bool,
 }
 
 fn record<'a>(ds: &'a Dataset, f: &'a Finding) -> FindingRecord<'a> {
@@ -76,5 +78,7 @@ fn record<'a>(ds: &'a Dataset, f: &'a Finding) -> FindingRecord<'a> {
         message: &f.message,
         minutes: f.minutes,
         amount: f.amount.map(money_str),
+        fingerprint: f.fingerprint.to_string(),
+        waived: f.waived,
     }
 }
