@@ -249,14 +249,24 @@ struct Prepared {
 
 fn run_audit(args: AuditArgs) -> Result<u8> {
     let timing = Timing::from_env();
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let plan = AuditPlan::new(&args, chrono::Local::now().date_naive())?;
+    // manifest.json's inputs are hashed on a thread of their own while the audit runs.
+    let hashing = plan.out.is_some().then(|| {
+        let files = manifest_inputs(&plan, &args);
+        std::thread::spawn(move || hash_inputs(files))
+    });
     let shown = Shown::new(!plan.quiet && std::io::stderr().is_terminal());
     let Prepared {
         ds,
         rules,
         cfg,
-        result,
+        mut result,
     } = prepare(&plan, None, &timing, &shown)?;
+    if let Some(b) = &plan.baseline {
+        let applied = b.apply(&mut result.findings, cfg.as_of);
+        result.notes.extend(applied.notes);
+    }
     shown.busy("listing held claims");
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);
     // The held and worklist rows, for --out, --xlsx and the table only.
@@ -283,12 +293,52 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         } else {
             "writing --out"
         });
-        crate::outputs::write_out(out, book.as_ref(), &ds, &result, &summary, &lists, plan.bom)?;
+        let inputs = match hashing.map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r?,
+            Some(Err(_)) => bail!("cannot hash the inputs for manifest.json"),
+            None => Vec::new(),
+        };
+        let digest = rules.digest();
+        let manifest = report::manifest::ManifestHead {
+            ccm_version: env!("CARGO_PKG_VERSION"),
+            started_at,
+            as_of: cfg.as_of.format("%Y-%m-%d").to_string(),
+            // As every output names a path: a control character escaped, never raw.
+            arguments: std::env::args_os()
+                .skip(1)
+                .map(|a| crate::domain::path_name(Path::new(&a)))
+                .collect(),
+            rules: report::manifest::RulesEntry {
+                origin: rules.origin.clone(),
+                sha256: digest.sha256,
+                files: digest
+                    .files
+                    .into_iter()
+                    .map(|(path, sha256)| report::manifest::PathDigest { path, sha256 })
+                    .collect(),
+            },
+            inputs,
+        };
+        let set = crate::outputs::SetContents {
+            ds: &ds,
+            result: &result,
+            summary: &summary,
+            lists: &lists,
+            bom: plan.bom,
+            manifest: &manifest,
+        };
+        crate::outputs::write_out(out, book.as_ref(), &set)?;
         timing.mark("write --out");
     } else if let Some(book) = &book {
         shown.writing("writing --xlsx");
         crate::outputs::write_workbook(book, &ds, &result, &summary, &lists)?;
         timing.mark("write --xlsx");
+    }
+    // After the set: a run that could not write its outputs leaves the baseline as it was.
+    if let Some(path) = &plan.write_baseline {
+        let b = crate::baseline::of_findings(&result.findings, plan.baseline.as_ref());
+        crate::outputs::write_file(path, &crate::baseline::to_bytes(&b))
+            .context("--write-baseline")?;
     }
     shown.done();
     if !plan.quiet {
@@ -296,6 +346,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         to_stdout(|w| match plan.format {
             Format::Table => report::write_table(w, &ds, &result, &summary, &lists, color),
             Format::Json => report::write_findings_json(w, &ds, &result, &summary),
+            Format::Jsonl => report::write_findings_jsonl(w, &ds, &result),
             Format::Csv => {
                 if plan.bom {
                     w.write_all(report::UTF8_BOM)?;
@@ -306,6 +357,60 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     }
     let fail = matches!((plan.fail_on, result.worst()), (Some(t), Some(w)) if w >= t);
     Ok(u8::from(fail))
+}
+
+/// Every file the run reads, as given, with its kind: the time logs, the companions, the
+/// claims files, the header map and the baseline (manifest.json's `inputs`).
+fn manifest_inputs(plan: &AuditPlan, args: &AuditArgs) -> Vec<(std::path::PathBuf, &'static str)> {
+    let mut files: Vec<(std::path::PathBuf, &'static str)> = Vec::new();
+    files.extend(
+        plan.timelogs
+            .iter()
+            .map(|p| (p.clone(), Kind::Timelog.as_str())),
+    );
+    files.extend(plan.companions.iter().map(|(k, p)| (p.clone(), k.as_str())));
+    files.extend(
+        plan.claims
+            .iter()
+            .map(|p| (p.clone(), Kind::Claims.as_str())),
+    );
+    files.extend(args.map.iter().map(|p| (p.clone(), "map")));
+    files.extend(args.baseline.iter().map(|p| (p.clone(), "baseline")));
+    files
+}
+
+/// Each file's path as given, kind, size and SHA-256, read in 1 MiB pieces.
+fn hash_inputs(
+    files: Vec<(std::path::PathBuf, &'static str)>,
+) -> Result<Vec<report::manifest::InputEntry>> {
+    use sha2::Digest;
+    use std::io::Read;
+    files
+        .into_iter()
+        .map(|(p, kind)| {
+            let mut f = std::fs::File::open(&p)
+                .with_context(|| format!("cannot read {} for manifest.json", p.display()))?;
+            let mut h = sha2::Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut size = 0u64;
+            loop {
+                let n = f
+                    .read(&mut buf)
+                    .with_context(|| format!("cannot read {} for manifest.json", p.display()))?;
+                if n == 0 {
+                    break;
+                }
+                size += n as u64;
+                h.update(&buf[..n]);
+            }
+            Ok(report::manifest::InputEntry {
+                path: crate::domain::path_name(&p),
+                kind,
+                size,
+                sha256: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+            })
+        })
+        .collect()
 }
 
 fn run_trace(args: TraceArgs) -> Result<u8> {

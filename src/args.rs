@@ -20,14 +20,18 @@ fn companion_kinds() -> impl Iterator<Item = Kind> {
 }
 
 /// The files `--out` writes.
-pub const OUTPUTS: [&str; 6] = [
+pub const OUTPUTS: [&str; 7] = [
     "clean_claims.csv",
     "findings.csv",
     "findings.json",
     "held_claims.csv",
+    "manifest.json",
     "summary.json",
     "worklist.csv",
 ];
+
+/// The file of `--out` that says what was run on what; written last, from the others.
+pub const MANIFEST: &str = "manifest.json";
 
 /// The workbook bare `--xlsx` writes into the `--out` folder.
 pub const WORKBOOK: &str = "audit.xlsx";
@@ -54,6 +58,10 @@ pub struct AuditPlan {
     pub quiet: bool,
     /// Start each CSV written (--out, --format csv) with a UTF-8 byte-order mark.
     pub bom: bool,
+    /// The baseline of accepted findings (`--baseline`), read and checked.
+    pub baseline: Option<crate::baseline::Waivers>,
+    /// Where to write the run's findings as a baseline (`--write-baseline`).
+    pub write_baseline: Option<PathBuf>,
 }
 
 impl AuditPlan {
@@ -130,6 +138,7 @@ impl AuditPlan {
                 }
             }
         }
+        let (baseline, write_baseline) = baseline_files(args, out.as_deref(), &inputs)?;
         let xlsx = match &args.xlsx {
             None => None,
             Some(file) => {
@@ -182,8 +191,55 @@ impl AuditPlan {
             },
             quiet: args.quiet,
             bom: args.bom,
+            baseline,
+            write_baseline,
         })
     }
+}
+
+/// `--baseline` read and checked, and `--write-baseline` resolved: refused when it would
+/// replace an input or an `--out` file (the baseline it reads may be rewritten in place).
+fn baseline_files(
+    args: &AuditArgs,
+    out: Option<&Path>,
+    inputs: &[&PathBuf],
+) -> Result<(Option<crate::baseline::Waivers>, Option<PathBuf>)> {
+    let baseline = match &args.baseline {
+        None => None,
+        Some(p) => {
+            let bytes =
+                std::fs::read(p).with_context(|| format!("cannot read --baseline {}", shown(p)))?;
+            Some(
+                crate::baseline::Waivers::parse(&bytes)
+                    .with_context(|| format!("--baseline {}", shown(p)))?,
+            )
+        }
+    };
+    let write_baseline = match &args.write_baseline {
+        None => None,
+        Some(p) => {
+            let path = resolve(p);
+            if path.is_dir() {
+                bail!("--write-baseline {} is a directory", shown(p));
+            }
+            let outputs = out.iter().flat_map(|o| OUTPUTS.map(|n| o.join(n)));
+            if let Some(hit) = inputs
+                .iter()
+                .map(|i| i.as_path())
+                .chain(args.baseline.as_deref().filter(|b| !same_file(&path, b)))
+                .chain(outputs.collect::<Vec<_>>().iter().map(|o| o.as_path()))
+                .find(|i| same_file(&path, i))
+            {
+                bail!(
+                    "--write-baseline {} would overwrite {}: write the baseline elsewhere",
+                    shown(p),
+                    shown(hit)
+                );
+            }
+            Some(path)
+        }
+    };
+    Ok((baseline, write_baseline))
 }
 
 /// Companion files for the time logs: the flag, else the canonical file beside each log.

@@ -162,8 +162,13 @@ impl Audit {
         p.dedup();
         p.len()
     }
-    /// The worst severity among the findings, if any.
+    /// The worst severity among the findings a baseline does not waive, if any: what
+    /// `--fail-on` reads.
     pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings
+            .iter()
+            .filter(|f| !f.waived)
+            .map(|f| f.severity)
+            .max()
     }
 }

@@ -210,6 +210,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// One finding per line (JSON Lines), for log pipelines.
+    Jsonl,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -282,8 +284,8 @@ pub struct AuditArgs {
     /// What goes to stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Write clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json
-    /// and worklist.csv into DIR, as a set: whole or not at all.
+    /// Write clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json,
+    /// worklist.csv and manifest.json into DIR, as a set: whole or not at all.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Also write an Excel workbook (Summary, Clean claims, Held, Worklist, Findings) to
@@ -291,9 +293,18 @@ pub struct AuditArgs {
     /// after the time logs, or write `--xlsx=FILE`.
     #[arg(long, value_name = "FILE", num_args = 0..=1)]
     pub xlsx: Option<Option<PathBuf>>,
-    /// Exit 1 when a finding at or above this severity exists.
+    /// Exit 1 when a finding at or above this severity exists (waived findings aside).
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+    /// Accept the findings a baseline file lists (JSON, as --write-baseline writes it):
+    /// they are still listed, marked waived, and do not count for --fail-on. A waiver that
+    /// matches nothing or has expired is reported as a note.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every finding of this run as a baseline file (JSON) to FILE, whole or not at
+    /// all; with --baseline, waivers kept keep their reason and expiry.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Print nothing to stdout (files and exit code only).
     #[arg(long)]
     pub quiet: bool,

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod args;
 pub mod audit;
+pub mod baseline;
 pub mod billing;
 pub mod checks;
 pub mod cli;

@@ -13,6 +13,7 @@
 use crate::args::same_inode;
 use crate::domain::Dataset;
 use crate::report;
+use crate::report::manifest::{FileDigest, ManifestHead};
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
@@ -255,7 +256,7 @@ fn stage(
     dest: &Path,
     folder: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<WriteBack<'_>>) -> Result<()>,
-) -> Result<Staged> {
+) -> Result<(Staged, FileDigest)> {
     let name = dest.file_name().unwrap_or_default().to_string_lossy();
     // Created as 0666 less the user's umask, like any file the user makes; a file
     // replaced keeps its own mode (these files hold patient ids: never loosened). A name
@@ -278,11 +279,16 @@ fn stage(
         staged.push(tmp.path().to_path_buf());
         tmp
     };
-    {
+    let digest = {
         let mut buf = std::io::BufWriter::with_capacity(1 << 18, WriteBack::new(tmp.as_file_mut()));
         write(&mut buf).with_context(|| format!("cannot write {name}"))?;
         buf.flush()?;
-    }
+        buf.into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {name}"))?
+            .digest()
+    };
+
     if let Ok(existing) = std::fs::symlink_metadata(dest)
         && existing.is_file()
     {
@@ -292,7 +298,7 @@ fn stage(
     }
     tmp.as_file().sync_all().ok();
     fault();
-    Ok((tmp, dest.to_path_buf()))
+    Ok(((tmp, dest.to_path_buf()), digest))
 }
 
 /// The progress line (on a terminal) that the files written from now on count their
@@ -317,6 +323,8 @@ pub(crate) struct WriteBack<'a> {
     /// Bytes written, and how many of them the kernel was asked to write back.
     written: u64,
     started: u64,
+    /// The SHA-256 of the bytes written (manifest.json's `outputs`), as they go.
+    hash: sha2::Sha256,
 }
 
 impl<'a> WriteBack<'a> {
@@ -328,6 +336,16 @@ impl<'a> WriteBack<'a> {
             shown: SHOWN.lock().ok().and_then(|s| s.clone()),
             written: 0,
             started: 0,
+            hash: sha2::Digest::new(),
+        }
+    }
+
+    /// The bytes written and their SHA-256 in hex.
+    fn digest(self) -> FileDigest {
+        let d = sha2::Digest::finalize(self.hash);
+        FileDigest {
+            size: self.written,
+            sha256: d.iter().map(|b| format!("{b:02x}")).collect(),
         }
     }
 }
@@ -335,6 +353,7 @@ impl<'a> WriteBack<'a> {
 impl std::io::Write for WriteBack<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
+        sha2::Digest::update(&mut self.hash, &buf[..n]);
         self.written += n as u64;
         if let Some(bar) = &self.shown {
             bar.inc(n as u64);
@@ -372,7 +391,7 @@ fn stage_workbook(
     result: &crate::audit::Audit,
     summary: &report::Summary,
     [clean, held, worklist, findings]: [std::fs::File; 4],
-) -> Result<Staged> {
+) -> Result<(Staged, FileDigest)> {
     let read = |f| std::io::BufReader::with_capacity(1 << 16, f);
     let sheets = report::data_sheets(
         ds,
@@ -398,15 +417,7 @@ fn stage_workbook(
 /// second run into them wait for the first; what killed runs left is swept under it.
 /// SIGINT and SIGTERM remove the staged files. The workbook is made from the staged CSVs
 /// themselves, so its sheets hold what the files do.
-pub fn write_out(
-    dir: &Path,
-    book: Option<&WorkbookOut>,
-    ds: &Dataset,
-    result: &crate::audit::Audit,
-    summary: &report::Summary,
-    lists: &report::Lists,
-    bom: bool,
-) -> Result<()> {
+pub fn write_out(dir: &Path, book: Option<&WorkbookOut>, set: &SetContents) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
     let book_here = book.is_some_and(|b| folder_of(b.path) == dir);
@@ -423,14 +434,7 @@ pub fn write_out(
         .as_ref()
         .map_or_else(|| dir.to_path_buf(), |(s, _)| s.clone());
     fault();
-    let set = SetContents {
-        ds,
-        result,
-        summary,
-        lists,
-        bom,
-    };
-    let (temps, away) = match stage_set(dir, &stage_in, book, book_here, &set) {
+    let (temps, away) = match stage_set(dir, &stage_in, book, book_here, set) {
         Ok(s) => s,
         Err(e) => {
             if let Some((s, _)) = &staging {
@@ -499,13 +503,15 @@ fn lock_and_sweep(
     Ok(locks)
 }
 
-/// What the set is made of: the run's data, and whether the CSVs start with a BOM.
-struct SetContents<'a> {
-    ds: &'a Dataset,
-    result: &'a crate::audit::Audit,
-    summary: &'a report::Summary,
-    lists: &'a report::Lists<'a>,
-    bom: bool,
+/// What the set is made of: the run's data, whether the CSVs start with a BOM, and the
+/// manifest's head (its outputs are added as they are written).
+pub struct SetContents<'a> {
+    pub ds: &'a Dataset,
+    pub result: &'a crate::audit::Audit,
+    pub summary: &'a report::Summary,
+    pub lists: &'a report::Lists<'a>,
+    pub bom: bool,
+    pub manifest: &'a ManifestHead,
 }
 
 /// Writes one file of the set into a writer.
@@ -545,9 +551,10 @@ fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
     ]
 }
 
-/// Stages the set in `stage_in`: the six files, and the workbook (in `stage_in` when it
-/// goes in `--out`, else beside its own path); returns those for `--out`, and the
-/// workbook written elsewhere.
+/// Stages the set in `stage_in`: the files of [`set_writers`], the workbook (in
+/// `stage_in` when it goes in `--out`, else beside its own path), then manifest.json from
+/// what they hashed as they were written; returns those for `--out`, and the workbook
+/// written elsewhere.
 fn stage_set(
     dir: &Path,
     stage_in: &Path,
@@ -556,7 +563,7 @@ fn stage_set(
     c: &SetContents,
 ) -> Result<(Vec<Staged>, Option<Staged>)> {
     let files = set_writers(c);
-    let write_one = |(name, write): &(&str, Writer)| -> Result<Staged> {
+    let write_one = |(name, write): &(&str, Writer)| -> Result<(Staged, FileDigest)> {
         stage(&dir.join(name), stage_in, |w| {
             if c.bom && name.ends_with(".csv") {
                 w.write_all(report::UTF8_BOM)?;
@@ -569,7 +576,7 @@ fn stage_set(
     let (first, rest) = files.split_at(1);
     let (json, others, workbook) = std::thread::scope(|s| {
         let json = s.spawn(|| write_one(&first[0]));
-        let others: Vec<Result<Staged>> = rest.iter().map(write_one).collect();
+        let others: Vec<Result<(Staged, FileDigest)>> = rest.iter().map(write_one).collect();
         let workbook = book.map(|b| {
             let folder = if book_here {
                 stage_in.to_path_buf()
@@ -580,19 +587,34 @@ fn stage_set(
         });
         (json.join(), others, workbook)
     });
-    let mut temps = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
+    let mut written = vec![json.map_err(|_| anyhow!("cannot write findings.json"))??];
     for t in others {
-        temps.push(t?);
+        written.push(t?);
     }
     let mut away = None;
+    let mut away_digest = None;
     if let Some(w) = workbook {
-        let w = w?;
+        let (w, d) = w?;
         if book_here {
-            temps.push(w);
+            written.push((w, d));
         } else {
+            away_digest = Some((w.1.display().to_string(), d));
             away = Some(w);
         }
     }
+    // The outputs in the manifest: the files of --out by name, in name order, then the
+    // workbook written elsewhere by its path.
+    let mut outputs: Vec<(String, FileDigest)> = written
+        .iter()
+        .map(|((_, dest), d)| (file_name(dest), d.clone()))
+        .collect();
+    outputs.sort_by(|a, b| a.0.cmp(&b.0));
+    outputs.extend(away_digest);
+    let mut temps: Vec<Staged> = written.into_iter().map(|(t, _)| t).collect();
+    let (manifest, _) = stage(&dir.join(crate::args::MANIFEST), stage_in, |w| {
+        Ok(report::manifest::write_manifest(w, c.manifest, &outputs)?)
+    })?;
+    temps.push(manifest);
     Ok((temps, away))
 }
 
@@ -600,14 +622,14 @@ fn stage_set(
 fn stage_workbook_from(
     b: &WorkbookOut,
     folder: &Path,
-    others: &[Result<Staged>],
+    others: &[Result<(Staged, FileDigest)>],
     c: &SetContents,
-) -> Result<Staged> {
+) -> Result<(Staged, FileDigest)> {
     let csv = |name: &str| -> Result<std::fs::File> {
-        let (tmp, _) = others
+        let ((tmp, _), _) = others
             .iter()
             .flatten()
-            .find(|(_, dest)| dest.file_name().is_some_and(|n| n == name))
+            .find(|((_, dest), _)| dest.file_name().is_some_and(|n| n == name))
             .ok_or_else(|| anyhow!("cannot write {}: {name} was not written", b.path.display()))?;
         tmp.reopen()
             .with_context(|| format!("cannot read back {name}"))
@@ -761,7 +783,29 @@ pub fn write_workbook(
         render(&|w| report::write_worklist_csv(w, ds, lists))?,
         render(&|w| report::write_findings_csv(w, ds, result))?,
     ];
-    let staged = stage_workbook(book, &dir, ds, result, summary, csvs)?;
+    let (staged, _) = stage_workbook(book, &dir, ds, result, summary, csvs)?;
+    commit(vec![staged])
+}
+
+/// Writes one file whole or not at all (`--write-baseline`): staged beside it as the set's
+/// files are, with the user's umask (a file replaced keeps its mode), then renamed over
+/// it; a symbolic link at the name is replaced, not written through.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = folder_of(path);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let _lock = lock_dir(&dir)?;
+    let sweep = Sweep {
+        dir: dir.clone(),
+        names: vec![file_name(path)],
+        siblings: false,
+    };
+    {
+        let _held = staged();
+        sweep.run();
+    }
+    remove_staged_on_signal(vec![sweep]);
+    let (staged, _) = stage(path, &dir, |w| Ok(w.write_all(bytes)?))?;
     commit(vec![staged])
 }
 

@@ -125,7 +125,7 @@ impl Auditor<'_> {
             .as_ref()
             .map(|cf| tally.finish(cf, &mut findings[..before]));
         order_results(ds, &mut findings, &mut outcomes);
-        identify(ds, &mut findings, cfg.as_of);
+        identify(ds, &mut findings);
         let recon = reconcile(ds, cfg, &states);
         Audit {
             findings,

@@ -5,9 +5,9 @@
 //! separator, the first 64 bits kept:
 //! - the check's code, the patient id, the month, the billing NPI and the program;
 //! - the **kind** of file the finding points into (`timelog`, `consents` …), not its path;
-//! - the message with what a cosmetic change moves taken out: line numbers (`line 54`,
-//!   `lines 2, 5 and 9`), the as-of date, the days left in an open month, the input files'
-//!   names;
+//! - the words of the message, without what a cosmetic change moves: values quoted from a
+//!   cell, every token holding a digit (line numbers, dates, counts, times), AM/PM, case,
+//!   punctuation; the input files' names become their kind;
 //! - for findings alike in all of that (two rows with the same bad value), which one it is
 //!   among them in the order of the findings (by file, then line): 0, 1, 2 …
 //!
@@ -17,12 +17,10 @@
 //! the files move or the as-of date moves; two findings of one run never share one.
 
 use crate::domain::{Dataset, FastMap, Finding, Fingerprint};
-use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 /// Sets every finding's fingerprint; `findings` are in their final order.
-pub(super) fn identify(ds: &Dataset, findings: &mut [Finding], as_of: NaiveDate) {
-    let as_of = as_of.format("%Y-%m-%d").to_string();
+pub(super) fn identify(ds: &Dataset, findings: &mut [Finding]) {
     // Each input's name as given and its last component, longest first (so a path is
     // taken out before the name it ends in).
     let mut names: Vec<(&str, &str)> = Vec::new();
@@ -39,7 +37,7 @@ pub(super) fn identify(ds: &Dataset, findings: &mut [Finding], as_of: NaiveDate)
     let mut text = String::new();
     for f in findings.iter_mut() {
         text.clear();
-        stable_message(&f.message, &as_of, &names, &mut text);
+        stable_message(&f.message, &names, &mut text);
         let mut h = Sha256::new();
         for part in [
             "ccm-fingerprint-1",
@@ -71,74 +69,64 @@ pub(super) fn identify(ds: &Dataset, findings: &mut [Finding], as_of: NaiveDate)
     }
 }
 
-/// `msg` with what a cosmetic change moves taken out, appended to `out`: the numbers after
-/// `line`/`lines` (and the `, ` and ` and ` between them), the as-of date, the number of
-/// days left in an open month, and the input files' names (replaced by their kind).
-pub(crate) fn stable_message(msg: &str, as_of: &str, names: &[(&str, &str)], out: &mut String) {
-    let b = msg.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let rest = &msg[i..];
+/// The words of `msg` that say what the finding is, not how the export wrote its values,
+/// appended to `out`: values quoted from a cell (`"0:25"`, `"RESOLVED"`) are left out
+/// whole, and so is every token holding a digit (a line number, a date, a count of
+/// fields, a time `10:00`, the days left) and `AM`/`PM`; the input files' names become their
+/// kind; the rest is lower-cased, one space between words. So `minutes "25" are longer
+/// than start/end (10:00-10:15 is 15 minutes)` and `minutes "0:25" are longer than
+/// start/end (10:00 AM-10:15 AM is 15 minutes)` are the same finding.
+pub(crate) fn stable_message(msg: &str, names: &[(&str, &str)], out: &mut String) {
+    let mut rest = msg;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let w = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let am_pm = matches!(w.to_ascii_lowercase().as_str(), "am" | "pm" | "a.m" | "p.m");
+        if !w.is_empty() && !am_pm && !w.chars().any(|c| c.is_ascii_digit()) {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            out.extend(w.chars().flat_map(char::to_lowercase));
+        }
+        word.clear();
+    };
+    while let Some(c) = rest.chars().next() {
         if let Some(&(name, kind)) = names
             .iter()
             .find(|(n, _)| !n.is_empty() && rest.starts_with(n))
         {
-            out.push('<');
-            out.push_str(kind);
-            out.push('>');
-            i += name.len();
+            flush(&mut word, out);
+            word.push_str(kind);
+            flush(&mut word, out);
+            rest = &rest[name.len()..];
             continue;
         }
-        if rest.starts_with(as_of) {
-            out.push_str("<as-of>");
-            i += as_of.len();
+        if c == '"' {
+            // A quoted value (Rust's debug quoting: `\"` and `\\` inside), left out whole.
+            flush(&mut word, out);
+            let mut escaped = false;
+            let mut end = rest.len();
+            for (i, ch) in rest.char_indices().skip(1) {
+                match (escaped, ch) {
+                    (false, '\\') => escaped = true,
+                    (false, '"') => {
+                        end = i + 1;
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            rest = &rest[end..];
             continue;
         }
-        let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        if word_start && (rest.starts_with("line ") || rest.starts_with("lines ")) {
-            let head = if rest.starts_with("lines ") { 6 } else { 5 };
-            if let Some(n) = numbers_after(&rest[head..]) {
-                out.push_str(&rest[..head]);
-                out.push('#');
-                i += head + n;
-                continue;
-            }
+        if c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | ':' | '[' | ']') {
+            flush(&mut word, out);
+        } else {
+            word.push(c);
         }
-        if word_start && b[i].is_ascii_digit() {
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if rest[digits..].starts_with(" day(s) left") {
-                out.push('#');
-                i += digits;
-                continue;
-            }
-        }
-        let ch = rest.chars().next().expect("not at the end");
-        out.push(ch);
-        i += ch.len_utf8();
+        rest = &rest[c.len_utf8()..];
     }
-}
-
-/// The length of a list of line numbers at the head of `s` (`54`, `2, 5 and 9`), if `s`
-/// starts with one.
-fn numbers_after(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
-    let mut end = digits(0);
-    if end == 0 {
-        return None;
-    }
-    loop {
-        let sep = [", and ", ", ", " and "]
-            .into_iter()
-            .find(|sep| s[end..].starts_with(sep));
-        let Some(sep) = sep else { break };
-        let n = digits(end + sep.len());
-        if n == 0 {
-            break;
-        }
-        end += sep.len() + n;
-    }
-    Some(end)
+    flush(&mut word, out);
 }
 
 #[cfg(test)]
@@ -149,7 +137,6 @@ mod tests {
         let mut s = String::new();
         stable_message(
             m,
-            "2025-04-15",
             &[
                 ("exports/timelog.csv", "timelog"),
                 ("timelog.csv", "timelog"),
@@ -161,33 +148,51 @@ mod tests {
 
     #[test]
     fn what_a_cosmetic_change_moves_is_taken_out() {
+        let same = [
+            [
+                "this row repeats line 74 (same patient)",
+                "this row repeats line 2 (same patient)",
+            ],
+            [
+                "see lines 2, 5 and 9 of exports/timelog.csv",
+                "see lines 3, 4 and 7 of timelog.csv",
+            ],
+            [
+                "service date 2026-11-05 is after the as-of date 2025-04-15; excluded",
+                "service date 2026-11-05 is after the as-of date 2025-04-20; excluded",
+            ],
+            [
+                "5 more needed for 99490 (20 minutes); 15 day(s) left in the month",
+                "5 more needed for 99490 (20 minutes); 9 day(s) left in the month",
+            ],
+            [
+                "minutes \"25\" are longer than start/end (10:00-10:15 is 15 minutes)",
+                "minutes \"0:25\" are longer than start/end (10:00 a.m.-10:15 a.m. is 15 minutes)",
+            ],
+            [
+                "status \"Entered in Error\" says the entry is not a diagnosis (I48.91)",
+                "status \"Entered_in \\\"Error\" says the entry is not a diagnosis (I48.91)",
+            ],
+            [
+                "the record has 13 field(s) where the header has 11",
+                "the record has 16 field(s) where the header has 14",
+            ],
+        ];
+        for [a, b] in same {
+            assert_eq!(stable(a), stable(b), "{a} | {b}");
+        }
         assert_eq!(
-            stable("this row repeats line 74 (same patient)"),
-            "this row repeats line # (same patient)"
-        );
-        assert_eq!(
-            stable("see lines 2, 5 and 9 of exports/timelog.csv"),
-            "see lines # of <timelog>"
-        );
-        assert_eq!(
-            stable("service date 2026-11-05 is after the as-of date 2025-04-15; excluded"),
-            "service date 2026-11-05 is after the as-of date <as-of>; excluded"
-        );
-        assert_eq!(
-            stable("5 more needed for 99490 (20 minutes); 15 day(s) left in the month"),
-            "5 more needed for 99490 (20 minutes); # day(s) left in the month"
+            stable("minutes \"25\" are longer than start/end (10:00 AM-10:15 AM is 15 minutes)"),
+            "minutes are longer than start/end is minutes"
         );
     }
 
     #[test]
-    fn what_distinguishes_findings_stays() {
-        for m in [
-            "service_date \"2025-02-30\" is not a valid date",
-            "staff S06 logged 730 minutes (12h10) on 2025-03-14 across 2 row(s)",
-            "a deadline 12 days after online 5",
-            "pipeline 7 and baseline 3",
-        ] {
-            assert_eq!(stable(m), m);
-        }
+    fn what_a_finding_says_stays() {
+        assert_ne!(
+            stable("service_date is not a valid date"),
+            stable("minutes are longer than start/end")
+        );
+        assert_eq!(stable("Consent REVOKED on"), "consent revoked on");
     }
 }

@@ -39,3 +39,14 @@ pub fn write_findings_json(
     serde_json::to_writer_pretty(&mut w, &doc)?;
     writeln!(w)
 }
+
+/// `--format jsonl`: one finding per line, each the object findings.json holds for it
+/// (code, name, severity, patient_id, month, billing_npi, program, file, line, message,
+/// minutes, amount, fingerprint, waived), compact, in the order of findings.csv.
+pub fn write_findings_jsonl(mut w: impl Write, ds: &Dataset, audit: &Audit) -> io::Result<()> {
+    for f in &audit.findings {
+        serde_json::to_writer(&mut w, &record(ds, f))?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}

@@ -14,6 +14,7 @@ mod csv;
 pub mod inspect;
 mod json;
 pub mod lists;
+pub mod manifest;
 mod summary;
 mod table;
 mod trace;
@@ -24,7 +25,7 @@ pub use self::csv::{
     UTF8_BOM, WORKLIST_COLUMNS, WORKLIST_KINDS, safe_cell, write_claims_csv, write_findings_csv,
     write_held_csv, write_worklist_csv,
 };
-pub use json::{write_findings_json, write_summary_json};
+pub use json::{write_findings_json, write_findings_jsonl, write_summary_json};
 pub use lists::{Lists, lists};
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
 pub use table::write_table;

@@ -103,6 +103,8 @@ pub struct Summary {
     pub(super) by_month: Vec<MonthSummary>,
     pub(super) findings_by_severity: BTreeMap<&'static str, usize>,
     pub(super) findings_by_code: BTreeMap<&'static str, usize>,
+    /// Findings a waiver of `--baseline` accepts (counted above too; not for `--fail-on`).
+    pub(super) findings_waived: usize,
     pub(super) notes: Vec<String>,
     /// Years with no rules of their own: the year whose rules and fees were used instead.
     pub(super) estimated_years: BTreeMap<String, i32>,
@@ -186,6 +188,7 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         by_month: by_month(ds, audit),
         findings_by_severity: by_sev,
         findings_by_code: by_code,
+        findings_waived: audit.findings.iter().filter(|f| f.waived).count(),
         notes: audit.notes.clone(),
         estimated_years: audit
             .estimated_years

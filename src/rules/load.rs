@@ -113,6 +113,17 @@ impl Ruleset {
                 c.life = l.life;
             }
         }
+        // Every file of the ruleset, for its digest: embedded ones borrowed from the binary.
+        let sources = files
+            .iter()
+            .map(|(rel, (name, text))| {
+                let text = match EMBEDDED.iter().find(|(p, _)| p == rel) {
+                    Some((_, c)) if name.starts_with("embedded:") => std::borrow::Cow::Borrowed(*c),
+                    _ => std::borrow::Cow::Owned(text.clone()),
+                };
+                (rel.clone(), text)
+            })
+            .collect();
         Ok(Ruleset {
             years,
             chronic,
@@ -123,6 +134,7 @@ impl Ruleset {
             statuses,
             lives,
             origin,
+            sources,
         })
     }
 }

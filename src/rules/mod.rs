@@ -150,6 +150,40 @@ pub struct Ruleset {
     pub lives: BTreeMap<String, CodeLife>,
     /// Where the rules came from, for the report.
     pub origin: String,
+    /// Every rule file used, by path under rules/ (sorted), and its text: what
+    /// [`Ruleset::digest`] hashes.
+    sources: Vec<(String, std::borrow::Cow<'static, str>)>,
+}
+
+/// The SHA-256 of the rule files a run used (manifest.json's `rules`).
+#[derive(Debug, Clone)]
+pub struct RulesDigest {
+    /// Over the files, in path order: each `path`, a tab, its SHA-256 in hex, a line end.
+    pub sha256: String,
+    /// Each file's path under rules/ and its SHA-256.
+    pub files: Vec<(String, String)>,
+}
+
+impl Ruleset {
+    /// The digest of the rule files used: each file's SHA-256, and one over the list of
+    /// them (so a replaced file, an added or a missing one changes it).
+    pub fn digest(&self) -> RulesDigest {
+        use sha2::{Digest, Sha256};
+        let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let files: Vec<(String, String)> = self
+            .sources
+            .iter()
+            .map(|(p, t)| (p.clone(), hex(&Sha256::digest(t.as_bytes()))))
+            .collect();
+        let mut all = Sha256::new();
+        for (p, h) in &files {
+            all.update(format!("{p}\t{h}\n").as_bytes());
+        }
+        RulesDigest {
+            sha256: hex(&all.finalize()),
+            files,
+        }
+    }
 }
 
 /// One fiscal year's ICD-10-CM code set: its text (borrowed from the binary when

@@ -89,12 +89,14 @@ fn out_dir_gets_six_files_with_the_spec_columns_and_is_deterministic() {
             .arg(&out)
             .assert()
             .code(0);
-        ccm::args::OUTPUTS
-            .map(|f| std::fs::read(out.join(f)).unwrap_or_else(|_| panic!("{f} missing")))
+        crate::common::out_set(&out)
     };
     let first = run();
     let second = run();
-    assert_eq!(first, second, "two runs must be byte-identical");
+    assert_eq!(
+        first, second,
+        "two runs must be byte-identical (but started_at)"
+    );
     let claims = String::from_utf8(first[0].clone()).unwrap();
     let mut lines = claims.lines();
     assert_eq!(
@@ -114,10 +116,10 @@ fn out_dir_gets_six_files_with_the_spec_columns_and_is_deterministic() {
     let findings = String::from_utf8(first[1].clone()).unwrap();
     assert_eq!(
         findings.lines().next().unwrap(),
-        "code,name,severity,patient_id,month,billing_npi,program,file,line,message,minutes,amount"
+        "code,name,severity,patient_id,month,billing_npi,program,file,line,message,minutes,amount,fingerprint,waived"
     );
     assert!(findings.contains("TM001,below-threshold,info,P2,2025-03"));
-    let summary: serde_json::Value = serde_json::from_slice(&first[4]).unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&first[5]).unwrap();
     assert_eq!(summary["expected_payment"], "106.42");
     assert_eq!(summary["clean_claim_lines"], 2);
     let fj: serde_json::Value = serde_json::from_slice(&first[2]).unwrap();
@@ -125,12 +127,12 @@ fn out_dir_gets_six_files_with_the_spec_columns_and_is_deterministic() {
     // Nothing is held, no month is open: both lists are their header alone.
     let held = String::from_utf8(first[3].clone()).unwrap();
     assert_eq!(held, format!("{}\n", ccm::report::HELD_COLUMNS.join(",")));
-    let work = String::from_utf8(first[5].clone()).unwrap();
+    let work = String::from_utf8(first[6].clone()).unwrap();
     assert_eq!(
         work,
         format!("{}\n", ccm::report::WORKLIST_COLUMNS.join(","))
     );
-    // Nothing but the six files is left behind.
+    // Nothing but the set's files is left behind.
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -143,6 +145,7 @@ fn out_dir_gets_six_files_with_the_spec_columns_and_is_deterministic() {
             "findings.csv",
             "findings.json",
             "held_claims.csv",
+            "manifest.json",
             "summary.json",
             "worklist.csv"
         ]
@@ -653,7 +656,7 @@ fn rows_spilled_to_temporary_files_give_the_same_audit() {
             c.env("CCM_SPILL_ROWS", n);
         }
         c.assert().code(0);
-        ccm::args::OUTPUTS.map(|f| std::fs::read(out.join(f)).unwrap())
+        crate::common::out_set(&out)
     };
     let one = ["fixtures/demo/timelog.csv"];
     let two = [

@@ -289,3 +289,22 @@ pub const DECISION_KEYS: &[&str] = &[
     "claims_going_out",
     "claims_held",
 ];
+
+/// The `--out` set's files in [`ccm::args::OUTPUTS`] order, for comparing two runs:
+/// manifest.json without `started_at` (the one value two identical runs differ in) and
+/// `arguments` (the runs compared may name other folders).
+pub fn out_set(out: &Path) -> Vec<Vec<u8>> {
+    ccm::args::OUTPUTS
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(out.join(f)).unwrap_or_else(|_| panic!("{f} missing"));
+            if *f != ccm::args::MANIFEST {
+                return bytes;
+            }
+            let mut m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert!(m["started_at"].take().is_string());
+            assert!(m["arguments"].take().is_array());
+            serde_json::to_vec(&m).unwrap()
+        })
+        .collect()
+}

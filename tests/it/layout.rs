@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["audit"],
     &["ingest"],
     &["engine"],
-    &["report"],
+    &["report", "baseline"],
     &["lookback"],
     &["cli"],
     &["args"],

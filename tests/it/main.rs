@@ -3,6 +3,7 @@
 
 mod args_sweep;
 mod bad_input;
+mod baseline;
 mod cli;
 mod common;
 mod crash;
@@ -17,6 +18,7 @@ mod inspect;
 mod layout;
 mod layout_syn;
 mod lookback;
+mod manifest;
 mod metamorphic;
 mod progress;
 mod properties;

@@ -101,7 +101,11 @@ fn control_characters_from_a_folder_name_reach_no_output_raw() {
             outs.push((name, std::fs::read(f.path()).unwrap()));
         }
     }
-    assert_eq!(outs.len(), 9, "six --out files and three streams");
+    assert_eq!(
+        outs.len(),
+        ccm::args::OUTPUTS.len() + 3,
+        "the --out files and three streams"
+    );
     // The trace and inspect (text and JSON).
     let trace = run(&[
         "trace".as_ref(),

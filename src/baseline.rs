@@ -1,0 +1,265 @@
+//! The baseline of accepted findings (`--baseline FILE`, `--write-baseline FILE`): a CI job
+//! fails only on findings that are new. Pure: the shell reads and writes the file.
+//!
+//! A waiver names a finding by its fingerprint (`engine::identity`). It is in force up to
+//! and including its `expires` day (none: for good). On the as-of date, a finding whose
+//! fingerprint a waiver in force names is *waived*: still listed and marked, not counted
+//! for `--fail-on`. A waiver that names no finding of the run, or has expired, is reported
+//! as a note naming its fingerprint; it does not fail the run.
+
+use crate::domain::{Finding, Fingerprint, parse_date};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the baseline file this ccm reads and writes.
+pub const VERSION: u32 = 1;
+
+/// A baseline file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    #[serde(default = "one")]
+    pub schema_version: u32,
+    pub version: u32,
+    pub waivers: Vec<Waiver>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One accepted finding. `code`, `patient_id`, `month` and `message` say what it was when
+/// accepted, for the person who reads the file; only `fingerprint` is matched.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub fingerprint: String,
+    pub code: String,
+    pub patient_id: String,
+    pub month: String,
+    pub message: String,
+    #[serde(default)]
+    pub reason: String,
+    /// The last day the waiver is in force (`YYYY-MM-DD`), or none.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+/// Why a baseline file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("is not a ccm baseline: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("has version {0}; this ccm reads version {VERSION}")]
+    Version(u32),
+    #[error("waiver {index}: fingerprint {value:?} is not 16 hex digits")]
+    Fingerprint { index: usize, value: String },
+    #[error("waiver {index}: expires {value:?} is not a date (YYYY-MM-DD)")]
+    Expires { index: usize, value: String },
+}
+
+/// A baseline read and checked: each waiver's fingerprint and expiry parsed.
+#[derive(Debug)]
+pub struct Waivers {
+    pub file: Baseline,
+    parsed: Vec<(Fingerprint, Option<NaiveDate>)>,
+}
+
+impl Waivers {
+    /// Reads a baseline file's bytes; every waiver is checked before any is used.
+    pub fn parse(bytes: &[u8]) -> Result<Waivers, BaselineError> {
+        let file: Baseline = serde_json::from_slice(bytes)?;
+        if file.version != VERSION {
+            return Err(BaselineError::Version(file.version));
+        }
+        let mut parsed = Vec::with_capacity(file.waivers.len());
+        for (i, w) in file.waivers.iter().enumerate() {
+            let index = i + 1;
+            let fp =
+                Fingerprint::parse(&w.fingerprint).ok_or_else(|| BaselineError::Fingerprint {
+                    index,
+                    value: crate::domain::printable(&w.fingerprint, 40),
+                })?;
+            let expires = match &w.expires {
+                None => None,
+                Some(s) => Some(parse_iso(s).ok_or_else(|| BaselineError::Expires {
+                    index,
+                    value: crate::domain::printable(s, 40),
+                })?),
+            };
+            parsed.push((fp, expires));
+        }
+        Ok(Waivers { file, parsed })
+    }
+
+    /// Marks the findings the waivers in force on `as_of` accept; returns the notes on
+    /// waivers that matched nothing or have expired, each naming its fingerprint.
+    pub fn apply(&self, findings: &mut [Finding], as_of: NaiveDate) -> Applied {
+        // Fingerprint → (in force, expiry) of its waivers (the first in force wins).
+        let mut by_fp: BTreeMap<Fingerprint, Option<NaiveDate>> = BTreeMap::new();
+        let mut expired: BTreeMap<Fingerprint, NaiveDate> = BTreeMap::new();
+        for &(fp, exp) in &self.parsed {
+            match exp {
+                Some(d) if d < as_of => {
+                    expired.insert(fp, d);
+                }
+                _ => {
+                    by_fp.insert(fp, exp);
+                }
+            }
+        }
+        let mut matched: BTreeMap<Fingerprint, ()> = BTreeMap::new();
+        let mut waived = 0;
+        let mut expired_hit: BTreeMap<Fingerprint, ()> = BTreeMap::new();
+        for f in findings.iter_mut() {
+            if by_fp.contains_key(&f.fingerprint) {
+                f.waived = true;
+                waived += 1;
+                matched.insert(f.fingerprint, ());
+            } else if expired.contains_key(&f.fingerprint) {
+                expired_hit.insert(f.fingerprint, ());
+            }
+        }
+        let mut notes = Vec::new();
+        let mut seen = BTreeMap::new();
+        for &(fp, _) in &self.parsed {
+            if seen.insert(fp, ()).is_some() {
+                continue;
+            }
+            if let Some(d) = expired.get(&fp).filter(|_| !by_fp.contains_key(&fp)) {
+                notes.push(if expired_hit.contains_key(&fp) {
+                    format!(
+                        "baseline: the waiver of {fp} expired on {d}: its finding counts again"
+                    )
+                } else {
+                    format!(
+                        "baseline: the waiver of {fp} expired on {d} and matches no finding of this run"
+                    )
+                });
+            } else if !matched.contains_key(&fp) {
+                notes.push(format!(
+                    "baseline: the waiver of {fp} matches no finding of this run (fixed, or the finding changed): remove it from the baseline"
+                ));
+            }
+        }
+        Applied {
+            waivers: self.parsed.len(),
+            waived,
+            notes,
+        }
+    }
+}
+
+/// What applying a baseline did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Waivers in the file.
+    pub waivers: usize,
+    /// Findings marked waived.
+    pub waived: usize,
+    /// One per waiver that matched nothing or has expired.
+    pub notes: Vec<String>,
+}
+
+fn parse_iso(s: &str) -> Option<NaiveDate> {
+    (s.len() == 10)
+        .then(|| parse_date(s))
+        .flatten()
+        .filter(|d| d.format("%Y-%m-%d").to_string() == s)
+}
+
+/// The baseline that accepts every finding of a run: one waiver per finding, in the
+/// findings' order. A waiver of `previous` for the same fingerprint keeps its reason and
+/// expiry, so rewriting a baseline does not lose what a person wrote into it.
+pub fn of_findings(findings: &[Finding], previous: Option<&Waivers>) -> Baseline {
+    let kept: BTreeMap<String, &Waiver> = previous
+        .map(|p| {
+            p.file
+                .waivers
+                .iter()
+                .map(|w| (w.fingerprint.to_ascii_lowercase(), w))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut seen = BTreeMap::new();
+    let waivers = findings
+        .iter()
+        .filter(|f| seen.insert(f.fingerprint, ()).is_none())
+        .map(|f| {
+            let fingerprint = f.fingerprint.to_string();
+            let old = kept.get(&fingerprint);
+            Waiver {
+                code: f.check.code.to_string(),
+                patient_id: f.patient_id.to_string(),
+                month: f.month.map(|m| m.to_string()).unwrap_or_default(),
+                message: f.message.clone(),
+                reason: old.map(|w| w.reason.clone()).unwrap_or_default(),
+                expires: old.and_then(|w| w.expires.clone()),
+                fingerprint,
+            }
+        })
+        .collect();
+    Baseline {
+        schema_version: 1,
+        version: VERSION,
+        waivers,
+    }
+}
+
+/// The bytes of a baseline file: pretty JSON, keys in the documented order, a final line end.
+pub fn to_bytes(b: &Baseline) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(b).expect("a baseline serialises");
+    v.push(b'\n');
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(waivers: &str) -> String {
+        format!(r#"{{"version": 1, "waivers": [{waivers}]}}"#)
+    }
+
+    #[test]
+    fn malformed_files_are_refused_with_what_is_wrong() {
+        let bad = [
+            ("not json", "not a ccm baseline"),
+            (r#"{"version": 2, "waivers": []}"#, "version 2"),
+            (r#"{"waivers": []}"#, "missing field `version`"),
+            (
+                r#"{"version": 1, "waivers": [], "extra": 1}"#,
+                "unknown field",
+            ),
+            (
+                &doc(
+                    r#"{"fingerprint":"xyz","code":"CN001","patient_id":"P","month":"","message":""}"#,
+                ),
+                "fingerprint \"xyz\"",
+            ),
+            (
+                &doc(
+                    r#"{"fingerprint":"0123456789abcdef","code":"CN001","patient_id":"P","month":"","message":"","expires":"2025-13-01"}"#,
+                ),
+                "expires \"2025-13-01\"",
+            ),
+            (
+                &doc(
+                    r#"{"fingerprint":"0123456789abcdef","code":"CN001","patient_id":"P","month":"","message":"","expire":"2025-01-01"}"#,
+                ),
+                "unknown field `expire`",
+            ),
+        ];
+        for (text, says) in bad {
+            let e = Waivers::parse(text.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+        let ok = doc(
+            r#"{"fingerprint":"0123456789ABCDEF","code":"CN001","patient_id":"P","month":"2025-03","message":"m"}"#,
+        );
+        let w = Waivers::parse(ok.as_bytes()).unwrap();
+        assert_eq!(w.parsed[0].0, Fingerprint(0x0123_4567_89ab_cdef));
+        assert_eq!(w.file.waivers[0].reason, "");
+    }
+}
