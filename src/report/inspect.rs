@@ -690,13 +690,22 @@ pub fn write_inspect(w: &mut dyn Write, reports: &[FileReport]) -> std::io::Resu
     Ok(())
 }
 
+/// The `schema_version` of `ccm inspect --format json` (`docs/schemas/inspect.schema.json`):
+/// raised by a change that breaks a reader, not by a new optional key.
+const INSPECT_SCHEMA_VERSION: u32 = 1;
+
 /// The reports as JSON.
 pub fn write_inspect_json(w: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()> {
     #[derive(Serialize)]
     struct All<'a> {
+        schema_version: u32,
         files: &'a [FileReport],
     }
-    serde_json::to_writer_pretty(&mut *w, &All { files: reports })?;
+    let all = All {
+        schema_version: INSPECT_SCHEMA_VERSION,
+        files: reports,
+    };
+    serde_json::to_writer_pretty(&mut *w, &all)?;
     writeln!(w)
 }
 

@@ -7,6 +7,13 @@ use crate::domain::Dataset;
 use serde::Serialize;
 use std::io::{self, Write};
 
+/// The `schema_version` of summary.json (and of findings.json's `summary`): raised by a
+/// change that breaks a reader (a key removed, renamed or retyped), not by a new optional
+/// key. `docs/schemas/summary.schema.json` describes this version.
+pub(crate) const SUMMARY_SCHEMA_VERSION: u32 = 1;
+/// The `schema_version` of findings.json (`docs/schemas/findings.schema.json`).
+pub(crate) const FINDINGS_SCHEMA_VERSION: u32 = 1;
+
 pub fn write_summary_json(w: impl Write, summary: &Summary) -> io::Result<()> {
     let mut w = w;
     serde_json::to_writer_pretty(&mut w, summary)?;
@@ -28,10 +35,12 @@ pub fn write_findings_json(
     }
     #[derive(Serialize)]
     struct Doc<'a> {
+        schema_version: u32,
         summary: &'a Summary,
         findings: Findings<'a>,
     }
     let doc = Doc {
+        schema_version: FINDINGS_SCHEMA_VERSION,
         summary,
         findings: Findings(ds, &audit.findings),
     };

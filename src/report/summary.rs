@@ -67,6 +67,8 @@ pub struct MonthSummary {
 
 #[derive(Serialize)]
 pub struct Summary {
+    /// `super::json::SUMMARY_SCHEMA_VERSION`, first.
+    pub(super) schema_version: u32,
     pub(super) ccm_version: &'static str,
     pub(super) as_of: String,
     pub(super) policy: &'static str,
@@ -122,6 +124,7 @@ pub fn summary(ds: &Dataset, audit: &Audit, cfg: &AuditConfig, rules_origin: &st
         *by_code.entry(f.check.code).or_default() += 1;
     }
     Summary {
+        schema_version: super::json::SUMMARY_SCHEMA_VERSION,
         ccm_version: env!("CARGO_PKG_VERSION"),
         as_of: cfg.as_of.to_string(),
         policy: cfg.policy.as_str(),

@@ -23,6 +23,7 @@ mod metamorphic;
 mod progress;
 mod properties;
 mod red_team;
+mod schemas;
 mod streams;
 mod workbook_out;
 mod workbooks;
