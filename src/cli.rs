@@ -210,6 +210,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    Sarif,
+    Junit,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
