@@ -3,6 +3,7 @@
 
 mod args_sweep;
 mod bad_input;
+mod ci_formats;
 mod cli;
 mod common;
 mod crash;
@@ -24,3 +25,4 @@ mod red_team;
 mod streams;
 mod workbook_out;
 mod workbooks;
+mod xsd;
