@@ -35,7 +35,7 @@ pub fn write_junit(
     audit: &Audit,
     fail_on: Option<Severity>,
 ) -> io::Result<()> {
-    let fails = |f: &Finding| !f.waived && fail_on.is_some_and(|t| f.severity >= t);
+    let fails = |f: &Finding| fails(f, fail_on);
     let (suites, run_wide) = cases(audit);
     let mut suites: Vec<(String, Vec<Case>)> = suites
         .into_iter()
@@ -114,6 +114,12 @@ pub fn write_junit(
         writeln!(w, "  </testsuite>")?;
     }
     writeln!(w, "</testsuites>")
+}
+
+/// Whether a finding fails its test case: at or above `--fail-on` (`None`: never), and not
+/// waived by the baseline (as for the exit code).
+fn fails(f: &Finding, fail_on: Option<Severity>) -> bool {
+    !f.waived && fail_on.is_some_and(|t| f.severity >= t)
 }
 
 /// The test cases by month (one per outcome, in the outcomes' order), and the findings
@@ -229,6 +235,18 @@ fn escape(s: &str, attribute: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn junit_fails_at_or_above_fail_on_unless_waived() {
+        let c = crate::checks::lookup("CN001").unwrap();
+        let mut f = Finding::new(c, "m").severity(Severity::Warning);
+        assert!(fails(&f, Some(Severity::Warning)));
+        assert!(fails(&f, Some(Severity::Info)));
+        assert!(!fails(&f, Some(Severity::Error)));
+        assert!(!fails(&f, None));
+        f.waived = true;
+        assert!(!fails(&f, Some(Severity::Info)));
+    }
 
     #[test]
     fn junit_escapes_markup_and_drops_what_xml_cannot_hold() {

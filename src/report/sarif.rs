@@ -179,7 +179,7 @@ impl Serialize for Results<'_> {
             self.audit
                 .findings
                 .iter()
-                .map(|f| result(self.ds, self.index, f)),
+                .map(|f| result(|i| self.ds.file_name(i), self.index, f)),
         )
     }
 }
@@ -251,13 +251,18 @@ struct ResultProperties<'a> {
     waived: bool,
 }
 
-fn result<'a>(ds: &Dataset, index: &HashMap<&str, usize>, f: &'a Finding) -> SarifResult<'a> {
+/// One finding as a SARIF result (`file_name`: the name of a file index).
+fn result<'a, 'n>(
+    file_name: impl Fn(u16) -> &'n str,
+    index: &HashMap<&str, usize>,
+    f: &'a Finding,
+) -> SarifResult<'a> {
     let locations = f
         .file
         .map(|i| Location {
             physical_location: PhysicalLocation {
                 artifact_location: ArtifactLocation {
-                    uri: uri_reference(ds.file_name(i)),
+                    uri: uri_reference(file_name(i)),
                     index: i,
                 },
                 region: f.lines.first().map(|&l| Region { start_line: l }),
@@ -341,6 +346,35 @@ mod tests {
         assert_eq!(sarif_level(Severity::Error), "error");
         assert_eq!(sarif_level(Severity::Warning), "warning");
         assert_eq!(sarif_level(Severity::Info), "note");
+    }
+
+    #[test]
+    fn sarif_result_of_a_waived_finding_is_suppressed() {
+        let c = crate::checks::lookup("CN001").unwrap();
+        let index = HashMap::from([(c.code, 7)]);
+        let mut f = Finding::new(c, "no consent")
+            .patient("P1")
+            .at_lines(0, vec![9, 4])
+            .severity(Severity::Info);
+        let plain = serde_json::to_value(result(|_| "a b.csv", &index, &f)).unwrap();
+        assert!(plain.get("suppressions").is_none());
+        assert_eq!(plain["level"], "note");
+        assert_eq!(plain["ruleIndex"], 7);
+        let loc = &plain["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "a%20b.csv");
+        assert_eq!(loc["region"]["startLine"], 4);
+        assert_eq!(plain["properties"]["lines"], serde_json::json!([4, 9]));
+        f.waived = true;
+        let waived = serde_json::to_value(result(|_| "a b.csv", &index, &f)).unwrap();
+        assert_eq!(
+            waived["suppressions"],
+            serde_json::json!([{"kind": "external", "justification": "waived by baseline"}])
+        );
+        assert_eq!(waived["properties"]["waived"], true);
+        f.file = None;
+        f.lines.clear();
+        let nowhere = serde_json::to_value(result(|_| "a b.csv", &index, &f)).unwrap();
+        assert!(nowhere.get("locations").is_none());
     }
 
     #[test]
