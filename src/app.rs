@@ -353,6 +353,8 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
                 }
                 report::write_findings_csv(w, &ds, &result)
             }
+            Format::Sarif => report::write_sarif(w, &ds, &result, &summary),
+            Format::Junit => report::write_junit(w, &ds, &result, plan.fail_on),
         })?;
     }
     let fail = matches!((plan.fail_on, result.worst()), (Some(t), Some(w)) if w >= t);

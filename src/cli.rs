@@ -212,6 +212,10 @@ pub enum Format {
     Csv,
     /// One finding per line (JSON Lines), for log pipelines.
     Jsonl,
+    /// SARIF 2.1.0, for code-scanning views.
+    Sarif,
+    /// JUnit XML: a test case per patient-month and NPI.
+    Junit,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,8 @@
 //! - `csv`: findings.csv, clean_claims.csv, held_claims.csv and worklist.csv;
 //! - [`lists`]: what not to bill (held) and who needs more minutes (the worklist);
 //! - `json`: summary.json and findings.json;
+//! - `sarif`: `--format sarif`, the findings as a SARIF 2.1.0 log;
+//! - `junit`: `--format junit`, one JUnit test case per patient-month and NPI;
 //! - `table`: the report for a person at a terminal;
 //! - `trace`: `ccm trace`, one patient-month row by row;
 //! - [`inspect`]: `ccm inspect`, how ccm reads each file;
@@ -13,8 +15,10 @@
 mod csv;
 pub mod inspect;
 mod json;
+mod junit;
 pub mod lists;
 pub mod manifest;
+mod sarif;
 mod summary;
 mod table;
 mod trace;
@@ -26,7 +30,9 @@ pub use self::csv::{
     write_held_csv, write_worklist_csv,
 };
 pub use json::{write_findings_json, write_findings_jsonl, write_summary_json};
+pub use junit::write_junit;
 pub use lists::{Lists, lists};
+pub use sarif::write_sarif;
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
 pub use table::write_table;
 pub use trace::write_trace;

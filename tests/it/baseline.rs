@@ -276,3 +276,72 @@ fn a_malformed_baseline_is_one_line_and_exit_2_with_nothing_written() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("would overwrite"));
 }
+
+#[test]
+fn waived_findings_are_suppressed_in_sarif_and_fail_no_junit_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    demo_into(tmp.path(), "timelog.csv", str::to_string);
+    let log = tmp.path().join("timelog.csv");
+    let b = tmp.path().join("b.json");
+    audit(&log, &["--write-baseline", b.to_str().unwrap()]);
+    let run = |format: &str, baseline: bool| {
+        let mut c = ccm();
+        c.arg("audit")
+            .arg(&log)
+            .args(["--as-of", AS_OF, "--format", format]);
+        if baseline {
+            c.arg("--baseline").arg(&b);
+        }
+        let o = c.output().unwrap();
+        (o.status.code(), String::from_utf8(o.stdout).unwrap())
+    };
+    let (exit, sarif) = run("sarif", true);
+    assert_eq!(exit, Some(0));
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(r["suppressions"][0]["kind"], "external", "{r}");
+    }
+    let (_, plain) = run("sarif", false);
+    let plain: Value = serde_json::from_str(&plain).unwrap();
+    assert!(
+        plain["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r.get("suppressions").is_none())
+    );
+    // JUnit: failures without the baseline, none with it; the cases are the same.
+    let failures = |xml: &str| xml.matches("<failure").count();
+    let cases = |xml: &str| xml.matches("<testcase").count();
+    let ((_, with), (exit, without)) = (run("junit", true), run("junit", false));
+    assert_eq!(exit, Some(1));
+    assert!(failures(&without) > 0);
+    assert_eq!(failures(&with), 0, "{with}");
+    assert_eq!(cases(&with), cases(&without));
+    // jsonl: one line per finding, each marked waived.
+    let (exit, jsonl) = run("jsonl", true);
+    assert_eq!(exit, Some(0));
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (_, doc, _) = audit(&log, &[]);
+    assert_eq!(lines.len(), findings(&doc).len());
+    for (l, f) in lines.iter().zip(findings(&doc)) {
+        assert_eq!(l["fingerprint"], f["fingerprint"]);
+        assert_eq!(l["waived"], true);
+        for k in [
+            "code",
+            "severity",
+            "patient_id",
+            "month",
+            "file",
+            "line",
+            "message",
+        ] {
+            assert_eq!(l[k], f[k], "{k}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 mod args_sweep;
 mod bad_input;
 mod baseline;
+mod ci_formats;
 mod cli;
 mod common;
 mod crash;
@@ -27,3 +28,4 @@ mod schemas;
 mod streams;
 mod workbook_out;
 mod workbooks;
+mod xsd;
