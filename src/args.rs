@@ -2,7 +2,7 @@
 //! checked, the companion files found beside the time logs, the header map read. The shell
 //! then only carries the plan out.
 
-use crate::cli::{AuditArgs, DosArg, FailOn, Format, PolicyArg};
+use crate::cli::{AuditArgs, AuditInputs, DosArg, FailOn, Format, PolicyArg};
 use crate::config::{AuditConfig, DosMode};
 use crate::domain::{Kind, Severity, YearMonth, parse_date};
 use crate::ingest::{HeaderMap, ReadOptions};
@@ -59,6 +59,17 @@ pub struct AuditPlan {
 impl AuditPlan {
     /// Validates `args`; `today` is the as-of date when none is given.
     pub fn new(args: &AuditArgs, today: NaiveDate) -> Result<AuditPlan> {
+        Self::build(&args.inputs, Some(args), today)
+    }
+
+    /// The plan of a run that only reads `args` and writes no file (`ccm trace`, the audit
+    /// after `ccm sample … --`): no `--out` or `--xlsx`, the table format.
+    pub fn reading(args: &AuditInputs, today: NaiveDate) -> Result<AuditPlan> {
+        Self::build(args, None, today)
+    }
+
+    fn build(args: &AuditInputs, audit: Option<&AuditArgs>, today: NaiveDate) -> Result<AuditPlan> {
+        let out_arg = audit.and_then(|a| a.out.as_deref());
         let as_of = match &args.as_of {
             Some(s) => {
                 parse_date(s).ok_or_else(|| anyhow!("--as-of {s:?} is not a date (YYYY-MM-DD)"))?
@@ -86,14 +97,14 @@ impl AuditPlan {
         };
         // `--out` and `--xlsx` as the system will reach them: through `..` and symbolic
         // links, even where they do not exist yet.
-        let out = args.out.as_deref().map(resolve);
+        let out = out_arg.map(resolve);
         if let Some(out) = &out
             && out.exists()
             && !out.is_dir()
         {
             bail!(
                 "--out {} exists and is not a directory",
-                shown(args.out.as_deref().unwrap_or(out))
+                shown(out_arg.unwrap_or(out))
             );
         }
         let mut read = read_options(
@@ -123,14 +134,14 @@ impl AuditPlan {
                     if same_file(&out.join(name), input) {
                         bail!(
                             "--out {} would overwrite the input {}: write the outputs to another folder",
-                            shown(args.out.as_deref().unwrap_or(out)),
+                            shown(out_arg.unwrap_or(out)),
                             shown(input)
                         );
                     }
                 }
             }
         }
-        let xlsx = match &args.xlsx {
+        let xlsx = match audit.and_then(|a| a.xlsx.as_ref()) {
             None => None,
             Some(file) => {
                 let path = match (file, &out) {
@@ -173,21 +184,21 @@ impl AuditPlan {
             read,
             out,
             xlsx,
-            format: args.format,
-            fail_on: match args.fail_on {
+            format: audit.map_or(Format::Table, |a| a.format),
+            fail_on: match audit.map_or(FailOn::Error, |a| a.fail_on) {
                 FailOn::Error => Some(Severity::Error),
                 FailOn::Warning => Some(Severity::Warning),
                 FailOn::Info => Some(Severity::Info),
                 FailOn::Never => None,
             },
-            quiet: args.quiet,
-            bom: args.bom,
+            quiet: audit.is_some_and(|a| a.quiet),
+            bom: audit.is_some_and(|a| a.bom),
         })
     }
 }
 
 /// Companion files for the time logs: the flag, else the canonical file beside each log.
-fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
+fn companions(args: &AuditInputs, kind: Kind) -> Vec<PathBuf> {
     if kind == Kind::Claims && !args.claims.is_empty() {
         return args.claims.clone();
     }

@@ -192,8 +192,9 @@ pub struct TraceArgs {
     /// The patient id, as in the time log.
     #[arg(value_name = "PATIENT_ID")]
     pub patient: String,
+    /// The audit's inputs and rules; a trace writes no file and prints its one report.
     #[command(flatten)]
-    pub audit: AuditArgs,
+    pub inputs: AuditInputs,
 }
 
 /// The audit behind `ccm sample … -- TIMELOG.csv [AUDIT FLAGS]`: what `ccm trace` takes
@@ -202,7 +203,7 @@ pub struct TraceArgs {
 #[command(name = "ccm sample FRAME.csv … --", no_binary_name = true)]
 pub struct EvidenceAudit {
     #[command(flatten)]
-    pub audit: AuditArgs,
+    pub audit: AuditInputs,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -234,6 +235,37 @@ pub enum DosArg {
 
 #[derive(clap::Args, Debug)]
 pub struct AuditArgs {
+    #[command(flatten)]
+    pub inputs: AuditInputs,
+    /// What goes to stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json
+    /// and worklist.csv into DIR, as a set: whole or not at all.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also write an Excel workbook (Summary, Clean claims, Held, Worklist, Findings) to
+    /// FILE (ending in .xlsx); bare `--xlsx` writes audit.xlsx into the --out DIR. Put it
+    /// after the time logs, or write `--xlsx=FILE`.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub xlsx: Option<Option<PathBuf>>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Print nothing to stdout (files and exit code only).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Start each CSV (the --out CSVs and --format csv) with a UTF-8 byte-order mark, so
+    /// Excel on Windows opens it as UTF-8 when double-clicked. Off by default: scripts and
+    /// most CSV readers take plain UTF-8
+    #[arg(long)]
+    pub bom: bool,
+}
+
+/// What `ccm audit` and `ccm trace` (and the audit after `ccm sample … --`) read: the
+/// time logs, their companions, the month and as-of date, the rules and how files are read.
+#[derive(clap::Args, Debug)]
+pub struct AuditInputs {
     /// Time-log CSV file(s); several are audited together.
     #[arg(required = true, value_name = "TIMELOG.csv")]
     pub timelogs: Vec<PathBuf>,
@@ -279,29 +311,6 @@ pub struct AuditArgs {
     /// conversion factor in years that have one (2026 on)
     #[arg(long)]
     pub apm: bool,
-    /// What goes to stdout.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json
-    /// and worklist.csv into DIR, as a set: whole or not at all.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Also write an Excel workbook (Summary, Clean claims, Held, Worklist, Findings) to
-    /// FILE (ending in .xlsx); bare `--xlsx` writes audit.xlsx into the --out DIR. Put it
-    /// after the time logs, or write `--xlsx=FILE`.
-    #[arg(long, value_name = "FILE", num_args = 0..=1)]
-    pub xlsx: Option<Option<PathBuf>>,
-    /// Exit 1 when a finding at or above this severity exists.
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
-    /// Print nothing to stdout (files and exit code only).
-    #[arg(long)]
-    pub quiet: bool,
-    /// Start each CSV (the --out CSVs and --format csv) with a UTF-8 byte-order mark, so
-    /// Excel on Windows opens it as UTF-8 when double-clicked. Off by default: scripts and
-    /// most CSV readers take plain UTF-8
-    #[arg(long)]
-    pub bom: bool,
     /// Field delimiter of the input files (one character; `\t` for tab); default: sniffed
     /// per file (comma, semicolon, tab or pipe).
     #[arg(long, value_name = "CHAR")]

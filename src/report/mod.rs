@@ -27,7 +27,7 @@ pub use self::csv::{
 pub use json::{write_findings_json, write_summary_json};
 pub use lists::{Lists, lists};
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
-pub use table::write_table;
+pub use table::{Layout, write_table, written_line};
 pub use trace::write_trace;
 pub use workbook::{DATE_FORMAT, DataSheet, EXCEL_ROWS, MONEY_FORMAT, data_sheets, write_workbook};
 

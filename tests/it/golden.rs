@@ -36,7 +36,12 @@ pub(crate) fn record(bytes: &mut Vec<u8>, label: &str, args: &[String], out: Opt
     let run = cmd.output().expect("run ccm");
     let _ = writeln!(bytes, "### {label}: ccm {}", args.join(" "));
     let _ = writeln!(bytes, "exit: {}", run.status.code().unwrap_or(-1));
-    section(bytes, "stdout", &run.stdout);
+    // The report's last line names the --out folder, a temporary one: `OUT` here.
+    let stdout = match (out, std::str::from_utf8(&run.stdout)) {
+        (Some(o), Ok(text)) => text.replace(&o.display().to_string(), "OUT").into_bytes(),
+        _ => run.stdout.clone(),
+    };
+    section(bytes, "stdout", &stdout);
     section(bytes, "stderr", &run.stderr);
     if let Some(o) = out {
         let mut names: Vec<_> = std::fs::read_dir(o)

@@ -22,5 +22,6 @@ mod progress;
 mod properties;
 mod red_team;
 mod streams;
+mod terminal;
 mod workbook_out;
 mod workbooks;
