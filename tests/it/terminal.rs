@@ -229,15 +229,19 @@ fn trace_help_lists_no_flag_of_the_audits_outputs() {
 fn on_a_terminal(args: &[String], columns: u16, env: &[(&str, &str)]) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("ccm");
-    // The pseudo-terminal's own size, as a real one has it; COLUMNS unset, so the width
-    // comes from the terminal.
+    // The pseudo-terminal's own size, as a real one has it; COLUMNS unset unless `env` sets
+    // it, so the width comes from the terminal. The environment is set on ccm's command
+    // line (a shell between would set COLUMNS to the terminal's width after `stty`).
+    let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    let env: Vec<String> = env
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quote(v)))
+        .collect();
     let cmd = format!(
-        "stty cols {columns} rows 50; {} {}",
+        "stty cols {columns} rows 50; env {} {} {}",
+        env.join(" "),
         bin.display(),
-        args.iter()
-            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-            .collect::<Vec<_>>()
-            .join(" ")
+        args.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
     );
     let log = tmp.path().join("typescript");
     let mut c = Command::new("script");
@@ -248,9 +252,6 @@ fn on_a_terminal(args: &[String], columns: u16, env: &[(&str, &str)]) -> String 
         .env_remove("COLUMNS")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
     c.status().expect("script(1) from util-linux runs");
     let raw = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
     raw.replace('\r', "")
@@ -292,6 +293,18 @@ fn without_colour_the_report_still_fits_an_80_column_terminal() {
         let coloured = tables.iter().any(|l| l.contains('\u{1b}'));
         assert_eq!(coloured, env.is_empty(), "{env:?}");
     }
+    // COLUMNS, when set, is the width (a terminal of 250 columns, told 100).
+    let shown = on_a_terminal(
+        &demo_audit(&[]),
+        250,
+        &[("NO_COLOR", "1"), ("COLUMNS", "100")],
+    );
+    let widths: Vec<usize> = shown
+        .lines()
+        .filter(|l| is_table_line(l))
+        .map(|l| l.chars().count())
+        .collect();
+    assert_eq!(widths.iter().max(), Some(&100), "{shown}");
     // So does the trace.
     let trace = [
         "trace", "P0012", DEMO, "--month", "2025-03", "--as-of", AS_OF,
