@@ -292,7 +292,8 @@ pub struct AuditInputs {
     /// Repeat for a batch of claims files, checked together (one column layout).
     #[arg(long, value_name = "FILE")]
     pub claims: Vec<PathBuf>,
-    /// Audit only this month (YYYY-MM); default every month present.
+    /// Audit only this month (YYYY-MM); default every month present. `ccm trace`: the
+    /// month to show (required; every month is still read).
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,
     /// Audit as of this day (YYYY-MM-DD); default today. A month containing it is open.
