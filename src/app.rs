@@ -342,9 +342,19 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     }
     shown.done();
     if !plan.quiet {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        // The table ends with what was written, where the user named it (a bare --xlsx:
+        // audit.xlsx in the --out folder).
+        let book = match &args.xlsx {
+            Some(Some(file)) => Some(file.clone()),
+            Some(None) => args.out.as_ref().map(|o| o.join(crate::args::WORKBOOK)),
+            None => None,
+        };
+        let wrote = report::written_line(args.out.as_deref(), book.as_deref());
         to_stdout(|w| match plan.format {
-            Format::Table => report::write_table(w, &ds, &result, &summary, &lists, color),
+            Format::Table => {
+                report::write_table(&mut *w, &ds, &result, &summary, &lists, layout())?;
+                wrote.iter().try_for_each(|l| writeln!(w, "{l}"))
+            }
             Format::Json => report::write_findings_json(w, &ds, &result, &summary),
             Format::Jsonl => report::write_findings_jsonl(w, &ds, &result),
             Format::Csv => {
@@ -376,7 +386,7 @@ fn manifest_inputs(plan: &AuditPlan, args: &AuditArgs) -> Vec<(std::path::PathBu
             .iter()
             .map(|p| (p.clone(), Kind::Claims.as_str())),
     );
-    files.extend(args.map.iter().map(|p| (p.clone(), "map")));
+    files.extend(args.inputs.map.iter().map(|p| (p.clone(), "map")));
     files.extend(args.baseline.iter().map(|p| (p.clone(), "baseline")));
     files
 }
@@ -415,21 +425,34 @@ fn hash_inputs(
         .collect()
 }
 
+/// How the report and the trace are laid out: when stdout is a terminal, tables fit its
+/// width (`COLUMNS` when set, else the width the terminal gives), with colour unless
+/// `NO_COLOR` is set; a pipe or a file gets every table at its natural width, no colour.
+fn layout() -> report::Layout {
+    if !std::io::stdout().is_terminal() {
+        return report::Layout::default();
+    }
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w > 0)
+        .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| cols));
+    report::Layout {
+        color: std::env::var_os("NO_COLOR").is_none(),
+        width,
+    }
+}
+
 fn run_trace(args: TraceArgs) -> Result<u8> {
-    let Some(month) = &args.audit.month else {
+    let Some(month) = &args.inputs.month else {
         bail!("trace needs --month YYYY-MM");
     };
     let month =
         YearMonth::parse(month).ok_or_else(|| anyhow!("--month {month:?} is not YYYY-MM"))?;
-    let mut audit_args = args.audit;
-    // A trace is read on the terminal: it writes no file, and says so rather than ignore
-    // the flags that would.
-    if audit_args.out.is_some() || audit_args.xlsx.is_some() || audit_args.bom {
-        bail!("ccm trace writes no files: --out, --xlsx and --bom are for ccm audit");
-    }
+    let mut inputs = args.inputs;
     // The trace audits every month (consent and visits read across months) and shows one.
-    audit_args.month = None;
-    let plan = AuditPlan::new(&audit_args, chrono::Local::now().date_naive())?;
+    inputs.month = None;
+    let plan = AuditPlan::reading(&inputs, chrono::Local::now().date_naive())?;
     let Prepared {
         ds,
         rules: _,
@@ -445,8 +468,8 @@ fn run_trace(args: TraceArgs) -> Result<u8> {
         bail!("patient {} is not in the inputs", args.patient);
     }
     let rows = result.trace(&ds, &args.patient, month);
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    to_stdout(|w| report::write_trace(w, &result, &args.patient, month, &rows, &cfg, color))?;
+    let layout = layout();
+    to_stdout(|w| report::write_trace(w, &result, &args.patient, month, &rows, &cfg, layout))?;
     Ok(0)
 }
 

@@ -2,7 +2,7 @@
 //! checked, the companion files found beside the time logs, the header map read. The shell
 //! then only carries the plan out.
 
-use crate::cli::{AuditArgs, DosArg, FailOn, Format, PolicyArg};
+use crate::cli::{AuditArgs, AuditInputs, DosArg, FailOn, Format, PolicyArg};
 use crate::config::{AuditConfig, DosMode};
 use crate::domain::{Kind, Severity, YearMonth, parse_date};
 use crate::ingest::{HeaderMap, ReadOptions};
@@ -19,22 +19,7 @@ fn companion_kinds() -> impl Iterator<Item = Kind> {
         .filter(|k| !matches!(k, Kind::Timelog | Kind::Claims))
 }
 
-/// The files `--out` writes.
-pub const OUTPUTS: [&str; 7] = [
-    "clean_claims.csv",
-    "findings.csv",
-    "findings.json",
-    "held_claims.csv",
-    "manifest.json",
-    "summary.json",
-    "worklist.csv",
-];
-
-/// The file of `--out` that says what was run on what; written last, from the others.
-pub const MANIFEST: &str = "manifest.json";
-
-/// The workbook bare `--xlsx` writes into the `--out` folder.
-pub const WORKBOOK: &str = "audit.xlsx";
+pub use crate::report::{MANIFEST, OUTPUTS, WORKBOOK};
 
 /// What one `ccm audit` (or `ccm trace`) run will do.
 #[derive(Debug)]
@@ -67,6 +52,17 @@ pub struct AuditPlan {
 impl AuditPlan {
     /// Validates `args`; `today` is the as-of date when none is given.
     pub fn new(args: &AuditArgs, today: NaiveDate) -> Result<AuditPlan> {
+        Self::build(&args.inputs, Some(args), today)
+    }
+
+    /// The plan of a run that only reads `args` and writes no file (`ccm trace`, the audit
+    /// after `ccm sample … --`): no `--out` or `--xlsx`, the table format.
+    pub fn reading(args: &AuditInputs, today: NaiveDate) -> Result<AuditPlan> {
+        Self::build(args, None, today)
+    }
+
+    fn build(args: &AuditInputs, audit: Option<&AuditArgs>, today: NaiveDate) -> Result<AuditPlan> {
+        let out_arg = audit.and_then(|a| a.out.as_deref());
         let as_of = match &args.as_of {
             Some(s) => {
                 parse_date(s).ok_or_else(|| anyhow!("--as-of {s:?} is not a date (YYYY-MM-DD)"))?
@@ -94,14 +90,14 @@ impl AuditPlan {
         };
         // `--out` and `--xlsx` as the system will reach them: through `..` and symbolic
         // links, even where they do not exist yet.
-        let out = args.out.as_deref().map(resolve);
+        let out = out_arg.map(resolve);
         if let Some(out) = &out
             && out.exists()
             && !out.is_dir()
         {
             bail!(
                 "--out {} exists and is not a directory",
-                shown(args.out.as_deref().unwrap_or(out))
+                shown(out_arg.unwrap_or(out))
             );
         }
         let mut read = read_options(
@@ -131,15 +127,18 @@ impl AuditPlan {
                     if same_file(&out.join(name), input) {
                         bail!(
                             "--out {} would overwrite the input {}: write the outputs to another folder",
-                            shown(args.out.as_deref().unwrap_or(out)),
+                            shown(out_arg.unwrap_or(out)),
                             shown(input)
                         );
                     }
                 }
             }
         }
-        let (baseline, write_baseline) = baseline_files(args, out.as_deref(), &inputs)?;
-        let xlsx = match &args.xlsx {
+        let (baseline, write_baseline) = match audit {
+            Some(a) => baseline_files(a, out.as_deref(), &inputs)?,
+            None => (None, None),
+        };
+        let xlsx = match audit.and_then(|a| a.xlsx.as_ref()) {
             None => None,
             Some(file) => {
                 let path = match (file, &out) {
@@ -182,15 +181,15 @@ impl AuditPlan {
             read,
             out,
             xlsx,
-            format: args.format,
-            fail_on: match args.fail_on {
+            format: audit.map_or(Format::Table, |a| a.format),
+            fail_on: match audit.map_or(FailOn::Error, |a| a.fail_on) {
                 FailOn::Error => Some(Severity::Error),
                 FailOn::Warning => Some(Severity::Warning),
                 FailOn::Info => Some(Severity::Info),
                 FailOn::Never => None,
             },
-            quiet: args.quiet,
-            bom: args.bom,
+            quiet: audit.is_some_and(|a| a.quiet),
+            bom: audit.is_some_and(|a| a.bom),
             baseline,
             write_baseline,
         })
@@ -243,7 +242,7 @@ fn baseline_files(
 }
 
 /// Companion files for the time logs: the flag, else the canonical file beside each log.
-fn companions(args: &AuditArgs, kind: Kind) -> Vec<PathBuf> {
+fn companions(args: &AuditInputs, kind: Kind) -> Vec<PathBuf> {
     if kind == Kind::Claims && !args.claims.is_empty() {
         return args.claims.clone();
     }

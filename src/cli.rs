@@ -192,8 +192,9 @@ pub struct TraceArgs {
     /// The patient id, as in the time log.
     #[arg(value_name = "PATIENT_ID")]
     pub patient: String,
+    /// The audit's inputs and rules; a trace writes no file and prints its one report.
     #[command(flatten)]
-    pub audit: AuditArgs,
+    pub inputs: AuditInputs,
 }
 
 /// The audit behind `ccm sample … -- TIMELOG.csv [AUDIT FLAGS]`: what `ccm trace` takes
@@ -202,7 +203,7 @@ pub struct TraceArgs {
 #[command(name = "ccm sample FRAME.csv … --", no_binary_name = true)]
 pub struct EvidenceAudit {
     #[command(flatten)]
-    pub audit: AuditArgs,
+    pub audit: AuditInputs,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -240,51 +241,8 @@ pub enum DosArg {
 
 #[derive(clap::Args, Debug)]
 pub struct AuditArgs {
-    /// Time-log CSV file(s); several are audited together.
-    #[arg(required = true, value_name = "TIMELOG.csv")]
-    pub timelogs: Vec<PathBuf>,
-    /// Consents file (default: consents.csv beside the time log).
-    #[arg(long, value_name = "FILE")]
-    pub consents: Option<PathBuf>,
-    /// Diagnoses / problem-list file (default: diagnoses.csv beside the time log).
-    #[arg(long, value_name = "FILE")]
-    pub diagnoses: Option<PathBuf>,
-    /// Other-program enrolments (default: enrolments.csv beside the time log).
-    #[arg(long, value_name = "FILE")]
-    pub enrolments: Option<PathBuf>,
-    /// Care-plan events (default: careplans.csv beside the time log): complex CCM, EL005.
-    #[arg(long, value_name = "FILE")]
-    pub careplans: Option<PathBuf>,
-    /// Face-to-face visits (default: visits.csv beside the time log): EL004.
-    #[arg(long, value_name = "FILE")]
-    pub visits: Option<PathBuf>,
-    /// RPM device readings (default: readings.csv beside the time log): the days of data
-    /// behind device codes 99453, 99454, 99445 on a claims file (DV001, DV002).
-    #[arg(long, value_name = "FILE")]
-    pub readings: Option<PathBuf>,
-    /// Claim lines proposed or sent (default: claims.csv beside each time log): verify mode.
-    /// Repeat for a batch of claims files, checked together (one column layout).
-    #[arg(long, value_name = "FILE")]
-    pub claims: Vec<PathBuf>,
-    /// Audit only this month (YYYY-MM); default every month present.
-    #[arg(long, value_name = "YYYY-MM")]
-    pub month: Option<String>,
-    /// Audit as of this day (YYYY-MM-DD); default today. A month containing it is open.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub as_of: Option<String>,
-    /// Date of service on generated claim lines.
-    #[arg(long, value_enum, default_value = "month-end")]
-    pub dos: DosArg,
-    /// Replace embedded rules files with those in DIR (same layout as rules/).
-    #[arg(long, value_name = "DIR")]
-    pub rules: Option<PathBuf>,
-    /// Clash policy: cms (default) or strict (payer contracts stricter than CMS).
-    #[arg(long, value_enum, default_value = "cms")]
-    pub policy: PolicyArg,
-    /// The billing practitioners are qualifying APM participants: price at the APM
-    /// conversion factor in years that have one (2026 on)
-    #[arg(long)]
-    pub apm: bool,
+    #[command(flatten)]
+    pub inputs: AuditInputs,
     /// What goes to stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -317,6 +275,58 @@ pub struct AuditArgs {
     /// most CSV readers take plain UTF-8
     #[arg(long)]
     pub bom: bool,
+}
+
+/// What `ccm audit` and `ccm trace` (and the audit after `ccm sample … --`) read: the
+/// time logs, their companions, the month and as-of date, the rules and how files are read.
+#[derive(clap::Args, Debug)]
+pub struct AuditInputs {
+    /// Time-log CSV file(s); several are audited together.
+    #[arg(required = true, value_name = "TIMELOG.csv")]
+    pub timelogs: Vec<PathBuf>,
+    /// Consents file (default: consents.csv beside the time log).
+    #[arg(long, value_name = "FILE")]
+    pub consents: Option<PathBuf>,
+    /// Diagnoses / problem-list file (default: diagnoses.csv beside the time log).
+    #[arg(long, value_name = "FILE")]
+    pub diagnoses: Option<PathBuf>,
+    /// Other-program enrolments (default: enrolments.csv beside the time log).
+    #[arg(long, value_name = "FILE")]
+    pub enrolments: Option<PathBuf>,
+    /// Care-plan events (default: careplans.csv beside the time log): complex CCM, EL005.
+    #[arg(long, value_name = "FILE")]
+    pub careplans: Option<PathBuf>,
+    /// Face-to-face visits (default: visits.csv beside the time log): EL004.
+    #[arg(long, value_name = "FILE")]
+    pub visits: Option<PathBuf>,
+    /// RPM device readings (default: readings.csv beside the time log): the days of data
+    /// behind device codes 99453, 99454, 99445 on a claims file (DV001, DV002).
+    #[arg(long, value_name = "FILE")]
+    pub readings: Option<PathBuf>,
+    /// Claim lines proposed or sent (default: claims.csv beside each time log): verify mode.
+    /// Repeat for a batch of claims files, checked together (one column layout).
+    #[arg(long, value_name = "FILE")]
+    pub claims: Vec<PathBuf>,
+    /// Audit only this month (YYYY-MM); default every month present. `ccm trace`: the
+    /// month to show (required; every month is still read).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Audit as of this day (YYYY-MM-DD); default today. A month containing it is open.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Date of service on generated claim lines.
+    #[arg(long, value_enum, default_value = "month-end")]
+    pub dos: DosArg,
+    /// Replace embedded rules files with those in DIR (same layout as rules/).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Clash policy: cms (default) or strict (payer contracts stricter than CMS).
+    #[arg(long, value_enum, default_value = "cms")]
+    pub policy: PolicyArg,
+    /// The billing practitioners are qualifying APM participants: price at the APM
+    /// conversion factor in years that have one (2026 on)
+    #[arg(long)]
+    pub apm: bool,
     /// Field delimiter of the input files (one character; `\t` for tab); default: sniffed
     /// per file (comma, semicolon, tab or pipe).
     #[arg(long, value_name = "CHAR")]

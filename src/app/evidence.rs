@@ -47,11 +47,6 @@ fn audit_plan(args: &[String]) -> Result<(AuditPlan, String)> {
         anyhow!("the audit after --: {first}")
     })?;
     let audit = parsed.audit;
-    if audit.out.is_some() || audit.xlsx.is_some() || audit.bom {
-        bail!(
-            "the audit after -- writes no files of its own: --out, --xlsx and --bom are for ccm audit (the packets go into the sample's --out)"
-        );
-    }
     if audit.month.is_some() {
         bail!(
             "the audit after -- takes no --month: it reads every month, as ccm trace does, and each packet shows its item's month"
@@ -62,7 +57,7 @@ fn audit_plan(args: &[String]) -> Result<(AuditPlan, String)> {
             "the audit after -- needs --as-of YYYY-MM-DD: a lookback's evidence must read the same on another day"
         );
     };
-    let plan = AuditPlan::new(&audit, chrono::Local::now().date_naive())?;
+    let plan = AuditPlan::reading(&audit, chrono::Local::now().date_naive())?;
     Ok((plan, as_of))
 }
 
@@ -156,7 +151,7 @@ fn packet_text(
                 k.month,
                 rows,
                 &prepared.cfg,
-                false,
+                crate::report::Layout::default(),
             );
         }
     }

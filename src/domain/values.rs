@@ -17,6 +17,28 @@ pub fn money_str(m: Money) -> String {
     format!("{:.2}", cents(m))
 }
 
+/// Money as a person reads it on the terminal: a dollar sign, thousands separated by
+/// commas, two decimals (`$16,881,152.04`, `-$1,234.50`). The report and the trace only:
+/// files and `--format csv`/`json` keep [`money_str`]'s plain `16881152.04`.
+pub fn money_shown(m: Money) -> String {
+    let plain = money_str(m.abs());
+    let (whole, fraction) = plain.split_once('.').unwrap_or((&plain, "00"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, d) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(d);
+    }
+    // A negative amount that rounds to zero cents is shown as zero, not `-$0.00`.
+    let sign = if m.is_sign_negative() && !cents(m).is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}${grouped}.{fraction}")
+}
+
 /// A calendar month, the CCM service period.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct YearMonth {
@@ -395,6 +417,27 @@ pub fn well_formed_hcpcs(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_shown_groups_thousands_for_the_terminal_only() {
+        let m = |s: &str| -> Money { s.parse().unwrap() };
+        assert_eq!(money_shown(m("0")), "$0.00");
+        assert_eq!(money_shown(m("7.5")), "$7.50");
+        assert_eq!(money_shown(m("999.99")), "$999.99");
+        assert_eq!(money_shown(m("999.995")), "$1,000.00");
+        assert_eq!(money_shown(m("1000.00")), "$1,000.00");
+        assert_eq!(money_shown(m("12345.6")), "$12,345.60");
+        assert_eq!(money_shown(m("123456.78")), "$123,456.78");
+        assert_eq!(money_shown(m("16881152.04")), "$16,881,152.04");
+        assert_eq!(money_shown(m("1234567890.125")), "$1,234,567,890.13");
+        assert_eq!(money_shown(m("-12.00")), "-$12.00");
+        assert_eq!(money_shown(m("-1000")), "-$1,000.00");
+        assert_eq!(money_shown(m("-16881152.04")), "-$16,881,152.04");
+        // Below a cent either way is no money, without a sign.
+        assert_eq!(money_shown(m("-0.004")), "$0.00");
+        // The files keep the plain form.
+        assert_eq!(money_str(m("16881152.04")), "16881152.04");
+    }
 
     #[test]
     fn printable_escapes_controls_separators_and_bidi_and_cuts() {

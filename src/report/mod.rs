@@ -34,9 +34,27 @@ pub use junit::write_junit;
 pub use lists::{Lists, lists};
 pub use sarif::write_sarif;
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
-pub use table::write_table;
+pub use table::{Layout, write_table, written_line};
 pub use trace::write_trace;
 pub use workbook::{DATE_FORMAT, DataSheet, EXCEL_ROWS, MONEY_FORMAT, data_sheets, write_workbook};
+
+/// The files `--out` writes (the shell's plan, the commit and the report's last line
+/// read this one list).
+pub const OUTPUTS: [&str; 7] = [
+    "clean_claims.csv",
+    "findings.csv",
+    "findings.json",
+    "held_claims.csv",
+    "manifest.json",
+    "summary.json",
+    "worklist.csv",
+];
+
+/// The file of `--out` that says what was run on what; written last, from the others.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The workbook bare `--xlsx` writes into the `--out` folder.
+pub const WORKBOOK: &str = "audit.xlsx";
 
 use crate::checks::Finding;
 use crate::domain::{Dataset, money_str};

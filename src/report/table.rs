@@ -5,7 +5,7 @@ use super::Summary;
 use super::lists::{HeldRow, Lists, first_sentence};
 use crate::audit::Audit;
 use crate::checks::Severity;
-use crate::domain::{Dataset, money_str};
+use crate::domain::{Dataset, Money, money_shown};
 use crate::domain::{norm_key, printable};
 use crate::rules::TimeKind;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -13,19 +13,66 @@ use rust_decimal::Decimal;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 
-/// A table in the house style. Without `color`, plain text at its natural width (no terminal
-/// is queried); with it, the table fits the terminal's width and cell colours are written.
-pub(super) fn new_table(color: bool) -> Table {
+/// How the terminal report and the trace are laid out, as the shell decided it from where
+/// stdout goes: nothing here asks the terminal or the environment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// Write cell colours (a terminal, and no `NO_COLOR`).
+    pub color: bool,
+    /// The terminal's width: each table fits it, its long cells wrapped at words. `None`
+    /// (a pipe or a file): every table at its natural width, one line per row, nothing
+    /// cut, so the same run writes the same bytes wherever it is written.
+    pub width: Option<u16>,
+}
+
+/// A table in the house style, laid out as `layout` says (colour and width are decided
+/// apart: `NO_COLOR` takes the colour away, never the fit to the terminal).
+pub(super) fn new_table(layout: Layout) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if !color {
-        t.force_no_tty();
-    } else {
+    t.load_style(UTF8_FULL_CONDENSED).force_no_tty();
+    match layout.width {
+        Some(w) => t
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(w),
+        None => t.set_content_arrangement(ContentArrangement::Disabled),
+    };
+    if layout.color {
         t.enforce_styling();
     }
     t
+}
+
+/// An amount of the summary (written as `money_str` writes it) as the terminal shows money.
+fn shown(amount: &str) -> String {
+    amount
+        .parse::<Money>()
+        .map_or_else(|_| format!("${amount}"), money_shown)
+}
+
+/// The report's last line when it wrote files: what, and where (`wrote 6 files to out/
+/// (clean_claims.csv, …) and out/audit.xlsx`); `None` when it wrote none. The names are
+/// those of [`super::OUTPUTS`], however many the set holds.
+pub fn written_line(out: Option<&Path>, workbook: Option<&Path>) -> Option<String> {
+    let book = workbook.map(crate::domain::path_name);
+    let Some(out) = out else {
+        return book.map(|b| format!("wrote {b}"));
+    };
+    let mut dir = crate::domain::path_name(out);
+    if !dir.ends_with(std::path::MAIN_SEPARATOR) && !dir.ends_with('/') {
+        dir.push('/');
+    }
+    let names = super::OUTPUTS;
+    let mut line = format!(
+        "wrote {} files to {dir} ({})",
+        names.len(),
+        names.join(", ")
+    );
+    if let Some(b) = book {
+        line.push_str(&format!(" and {b}"));
+    }
+    Some(line)
 }
 
 /// The report for a person at a terminal.
@@ -35,18 +82,19 @@ pub fn write_table(
     audit: &Audit,
     summary: &Summary,
     lists: &Lists,
-    color: bool,
+    layout: Layout,
 ) -> io::Result<()> {
     write_header(&mut w, ds, summary)?;
-    summary_table(&mut w, summary, color)?;
-    files_table(&mut w, summary, color)?;
-    by_month_table(&mut w, summary, color)?;
-    findings_table(&mut w, audit, color)?;
-    top_at_risk(&mut w, ds, audit, lists, color)?;
-    worklist(&mut w, summary, lists, color)?;
+    summary_table(&mut w, summary, layout)?;
+    files_table(&mut w, summary, layout)?;
+    by_month_table(&mut w, summary, layout)?;
+    findings_table(&mut w, audit, layout)?;
+    top_at_risk(&mut w, ds, audit, lists, layout)?;
+    worklist(&mut w, summary, lists, layout)?;
     writeln!(
         w,
-        "details: --format csv|json, or --out DIR for clean_claims.csv, findings.csv, findings.json, held_claims.csv, summary.json, worklist.csv; `ccm explain CODE` for any code"
+        "details: --format csv|json, or --out DIR for {}; `ccm explain CODE` for any code",
+        super::OUTPUTS.join(", ")
     )?;
     Ok(())
 }
@@ -100,8 +148,8 @@ fn write_header(w: &mut impl Write, ds: &Dataset, summary: &Summary) -> io::Resu
 }
 
 /// Writes the summary table: counts, outcomes, money, and in verify mode the claims file's totals.
-fn summary_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Result<()> {
-    let mut t = new_table(color);
+fn summary_table(w: &mut impl Write, summary: &Summary, layout: Layout) -> io::Result<()> {
+    let mut t = new_table(layout);
     t.set_header(vec!["summary", ""]);
     let lines = [
         ("patients", summary.patients.to_string()),
@@ -119,15 +167,9 @@ fn summary_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Resu
             ),
         ),
         ("clean claim lines", summary.clean_claim_lines.to_string()),
-        ("expected payment", format!("${}", summary.expected_payment)),
-        (
-            "amount blocked by errors",
-            format!("${}", summary.amount_blocked),
-        ),
-        (
-            "amount left unbilled",
-            format!("${}", summary.amount_unbilled),
-        ),
+        ("expected payment", shown(&summary.expected_payment)),
+        ("amount blocked by errors", shown(&summary.amount_blocked)),
+        ("amount left unbilled", shown(&summary.amount_unbilled)),
     ];
     for (k, v) in lines {
         t.add_row(vec![Cell::new(k), Cell::new(v)]);
@@ -137,17 +179,14 @@ fn summary_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Resu
         &summary.supported,
         &summary.amount_at_risk,
     ) {
-        t.add_row(vec![
-            Cell::new("claims file: claimed"),
-            Cell::new(format!("${c}")),
-        ]);
+        t.add_row(vec![Cell::new("claims file: claimed"), Cell::new(shown(c))]);
         t.add_row(vec![
             Cell::new("claims file: going out clean"),
-            Cell::new(format!("${s}")),
+            Cell::new(shown(s)),
         ]);
         t.add_row(vec![
             Cell::new("claims file: at risk (held)"),
-            Cell::new(format!("${r}")),
+            Cell::new(shown(r)),
         ]);
         t.add_row(vec![
             Cell::new("claims file: claims going out / held"),
@@ -171,9 +210,9 @@ fn summary_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Resu
 }
 
 /// Writes the per-file table: every row read is counted or excluded (by reason).
-fn files_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Result<()> {
+fn files_table(w: &mut impl Write, summary: &Summary, layout: Layout) -> io::Result<()> {
     // Every row of every file accounted for: read = counted + excluded, per file.
-    let mut t = new_table(color);
+    let mut t = new_table(layout);
     t.set_header(vec![
         "file",
         "kind",
@@ -204,11 +243,11 @@ fn files_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Result
 }
 
 /// Writes the by-month table, when the run covers more than one month.
-fn by_month_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Result<()> {
+fn by_month_table(w: &mut impl Write, summary: &Summary, layout: Layout) -> io::Result<()> {
     if summary.by_month.len() <= 1 {
         return Ok(());
     }
-    let mut t = new_table(color);
+    let mut t = new_table(layout);
     t.set_header(vec![
         "month",
         "patient-months",
@@ -224,10 +263,10 @@ fn by_month_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Res
             Cell::new(&m.month),
             Cell::new(m.patient_months),
             Cell::new(m.clean_claim_lines),
-            Cell::new(format!("${}", m.expected_payment)),
-            Cell::new(format!("${}", m.amount_blocked)),
-            Cell::new(format!("${}", m.amount_at_risk)),
-            Cell::new(format!("${}", m.amount_unbilled)),
+            Cell::new(shown(&m.expected_payment)),
+            Cell::new(shown(&m.amount_blocked)),
+            Cell::new(shown(&m.amount_at_risk)),
+            Cell::new(shown(&m.amount_unbilled)),
             Cell::new(
                 m.errors_by_code
                     .iter()
@@ -243,41 +282,49 @@ fn by_month_table(w: &mut impl Write, summary: &Summary, color: bool) -> io::Res
 }
 
 /// Writes the findings grouped by severity and code, with their count and amount at stake.
-fn findings_table(w: &mut impl Write, audit: &Audit, color: bool) -> io::Result<()> {
+fn findings_table(w: &mut impl Write, audit: &Audit, layout: Layout) -> io::Result<()> {
     if audit.findings.is_empty() {
         return Ok(());
     }
-    let mut t = new_table(color);
-    t.set_header(vec!["severity", "code", "name", "count", "amount at stake"]);
-    let mut groups: BTreeMap<(Reverse<Severity>, &str), (&str, usize, Decimal)> = BTreeMap::new();
+    let mut t = new_table(layout);
+    // With a baseline that accepts any finding: how many of each code it waives.
+    let any_waived = audit.findings.iter().any(|f| f.waived);
+    let mut header = vec!["severity", "code", "name", "count"];
+    if any_waived {
+        header.push("waived");
+    }
+    header.push("amount at stake");
+    t.set_header(header);
+    type Group<'a> = (&'a str, usize, usize, Decimal);
+    let mut groups: BTreeMap<(Reverse<Severity>, &str), Group> = BTreeMap::new();
     for f in &audit.findings {
         let e = groups
             .entry((Reverse(f.severity), f.check.code))
-            .or_insert((f.check.name, 0, Decimal::ZERO));
+            .or_insert((f.check.name, 0, 0, Decimal::ZERO));
         e.1 += 1;
-        e.2 += f.amount.unwrap_or_default();
+        e.2 += usize::from(f.waived);
+        e.3 += f.amount.unwrap_or_default();
     }
-    for ((sev, code), (name, n, amt)) in groups {
+    for ((sev, code), (name, n, waived, amt)) in groups {
         let sev = sev.0;
         let mut c = Cell::new(sev.as_str());
-        if color {
+        if layout.color {
             c = c.fg(match sev {
                 Severity::Error => Color::Red,
                 Severity::Warning => Color::Yellow,
                 Severity::Info => Color::Cyan,
             });
         }
-        t.add_row(vec![
-            c,
-            Cell::new(code),
-            Cell::new(name),
-            Cell::new(n),
-            Cell::new(if amt.is_zero() {
-                String::new()
-            } else {
-                format!("${}", money_str(amt))
-            }),
-        ]);
+        let mut row = vec![c, Cell::new(code), Cell::new(name), Cell::new(n)];
+        if any_waived {
+            row.push(Cell::new(waived));
+        }
+        row.push(Cell::new(if amt.is_zero() {
+            String::new()
+        } else {
+            money_shown(amt)
+        }));
+        t.add_row(row);
     }
     writeln!(w, "findings by severity and code")?;
     writeln!(w, "{t}")?;
@@ -295,7 +342,7 @@ fn top_at_risk(
     ds: &Dataset,
     audit: &Audit,
     lists: &Lists,
-    color: bool,
+    layout: Layout,
 ) -> io::Result<()> {
     // Verify mode: a claim's lines sit together (held_claims.csv has one row per line).
     let claims: Vec<&[HeldRow]> = if audit.verify.is_some() {
@@ -312,7 +359,7 @@ fn top_at_risk(
         return Ok(());
     }
     let verify = audit.verify.is_some();
-    let mut t = new_table(color);
+    let mut t = new_table(layout);
     t.set_header(vec![
         "patient",
         "month",
@@ -339,15 +386,10 @@ fn top_at_risk(
             Cell::new(r.month),
             Cell::new(r.billing_npi),
             // No line supported: nothing is held in money (never a misleading $0.00).
-            Cell::new(amount.map_or("none".to_string(), |a| format!("${}", money_str(a)))),
+            Cell::new(amount.map_or("none".to_string(), money_shown)),
             Cell::new(codes.join(" ")),
             Cell::new(first_place(ds, &r.why.fix_at)),
-            Cell::new(
-                r.why
-                    .reasons
-                    .first()
-                    .map_or(String::new(), |c| short_fix(c.fix)),
-            ),
+            Cell::new(r.why.reasons.first().map_or("", |c| first_sentence(c.fix))),
         ]);
     }
     let (title, what) = if verify {
@@ -374,11 +416,16 @@ fn top_at_risk(
 
 /// The months still open on the as-of date: who needs how many more minutes for which
 /// code, closest to paying first.
-fn worklist(w: &mut impl Write, summary: &Summary, lists: &Lists, color: bool) -> io::Result<()> {
+fn worklist(
+    w: &mut impl Write,
+    summary: &Summary,
+    lists: &Lists,
+    layout: Layout,
+) -> io::Result<()> {
     if lists.worklist.is_empty() {
         return Ok(());
     }
-    let mut t = new_table(color);
+    let mut t = new_table(layout);
     t.set_header(vec![
         "patient",
         "month",
@@ -452,23 +499,3 @@ fn first_place(ds: &Dataset, at: &[(u16, u64)]) -> String {
     }
     s
 }
-
-/// A how-to-fix text cut short for a table cell: its first sentence up to the first
-/// parenthesis or semicolon, at most [`SHORT`] characters (cut at a word, with `...`).
-fn short_fix(fix: &str) -> String {
-    let mut s = first_sentence(fix);
-    for stop in [" (", "; "] {
-        if let Some(i) = s.find(stop) {
-            s = &s[..i];
-        }
-    }
-    let s = s.trim_end_matches('.');
-    if s.chars().count() <= SHORT {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(SHORT - 3).collect();
-    let cut = cut.rfind(' ').map_or(cut.as_str(), |i| &cut[..i]);
-    format!("{}...", cut.trim_end_matches([',', ' ']))
-}
-
-const SHORT: usize = 36;

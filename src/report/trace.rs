@@ -1,9 +1,9 @@
 //! `ccm trace`: one patient-month, row by row, then the decision.
 
-use super::table::new_table;
+use super::table::{Layout, new_table};
 use crate::audit::{Audit, AuditConfig, Outcome, TraceRow};
 use crate::checks::Finding;
-use crate::domain::{YearMonth, money_str, printable};
+use crate::domain::{YearMonth, money_shown, printable};
 use std::io::{self, Write};
 
 fn hhmm(m: u16) -> String {
@@ -18,7 +18,7 @@ pub fn write_trace(
     month: YearMonth,
     rows: &[TraceRow],
     cfg: &AuditConfig,
-    color: bool,
+    layout: Layout,
 ) -> io::Result<()> {
     writeln!(
         w,
@@ -27,7 +27,7 @@ pub fn write_trace(
         cfg.as_of,
         cfg.policy.as_str()
     )?;
-    let mut t = new_table(color);
+    let mut t = new_table(layout);
     t.set_header(vec![
         "file:line",
         "date",
@@ -97,15 +97,15 @@ pub fn write_trace(
                 for l in &o.lines {
                     writeln!(
                         w,
-                        "  {} x{} dated {} -> ${} (dx {})",
+                        "  {} x{} dated {} -> {} (dx {})",
                         l.hcpcs,
                         l.units,
                         l.date_of_service,
-                        money_str(l.expected_payment),
+                        money_shown(l.expected_payment),
                         l.dx.join(", ")
                     )?;
                 }
-                writeln!(w, "  total ${}", money_str(o.payment))?;
+                writeln!(w, "  total {}", money_shown(o.payment))?;
             }
             None => writeln!(w, "  no base code reached")?,
         }

@@ -119,6 +119,28 @@ fn baseline_round_trip() {
         again["summary"]["findings_waived"].as_u64(),
         Some(findings(&first).len() as u64)
     );
+    // A waiver changes no audit decision: the claims and the holds are the same.
+    for k in [
+        "expected_payment",
+        "amount_blocked",
+        "months_blocked",
+        "clean_claim_lines",
+    ] {
+        assert_eq!(again["summary"][k], first["summary"][k], "{k}");
+    }
+    // The table counts the waived findings per code.
+    let table = ccm()
+        .arg("audit")
+        .arg(&log)
+        .args(["--as-of", AS_OF, "--baseline", bl])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    let header = text
+        .lines()
+        .find(|l| l.contains("severity") && l.contains("code") && l.contains("count"))
+        .expect("the findings table");
+    assert!(header.contains("waived"), "{header}");
     // --fail-on info too: waived findings never count.
     let (exit, _, _) = audit(&log, &["--baseline", bl, "--fail-on", "info"]);
     assert_eq!(exit, 0);

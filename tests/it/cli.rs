@@ -616,8 +616,16 @@ fn trace_shows_rows_states_and_the_decision() {
         .arg(d.path().join("timelog.csv"))
         .assert()
         .code(2);
-    // A trace writes no file: the flags that would are refused, not ignored.
-    for flag in [&["--out", "x"][..], &["--xlsx=x.xlsx"], &["--bom"]] {
+    // A trace writes no file and prints its one report: the audit's flags for files,
+    // formats, quiet and the exit code are not its own, refused rather than ignored.
+    for flag in [
+        &["--out", "x"][..],
+        &["--xlsx=x.xlsx"],
+        &["--bom"],
+        &["--format", "json"],
+        &["--quiet"],
+        &["--fail-on", "never"],
+    ] {
         let out = ccm()
             .args(["trace", "P1", "--month", "2025-03"])
             .arg(d.path().join("timelog.csv"))
@@ -625,10 +633,13 @@ fn trace_shows_rows_states_and_the_decision() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{flag:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("ccm trace writes no files"),
-            "{flag:?}"
+            err.starts_with("ccm: unexpected argument")
+                && err.contains(flag[0].split('=').next().unwrap()),
+            "{flag:?}: {err}"
         );
+        assert!(out.stdout.is_empty(), "{flag:?}");
     }
 }
 

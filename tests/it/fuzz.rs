@@ -995,7 +995,15 @@ fn render(ds: &Dataset, a: &Audit, cfg: &AuditConfig) -> Vec<Vec<u8>> {
     report::write_claims_csv(&mut out[1], ds, a).unwrap();
     report::write_findings_json(&mut out[2], ds, a, &summary).unwrap();
     report::write_summary_json(&mut out[3], &summary).unwrap();
-    report::write_table(&mut out[4], ds, a, &summary, &lists, false).unwrap();
+    report::write_table(
+        &mut out[4],
+        ds,
+        a,
+        &summary,
+        &lists,
+        report::Layout::default(),
+    )
+    .unwrap();
     report::write_held_csv(&mut out[5], ds, &lists).unwrap();
     report::write_worklist_csv(&mut out[6], ds, &lists).unwrap();
     out

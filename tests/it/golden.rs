@@ -36,7 +36,12 @@ pub(crate) fn record(bytes: &mut Vec<u8>, label: &str, args: &[String], out: Opt
     let run = cmd.output().expect("run ccm");
     let _ = writeln!(bytes, "### {label}: ccm {}", args.join(" "));
     let _ = writeln!(bytes, "exit: {}", run.status.code().unwrap_or(-1));
-    section(bytes, "stdout", &run.stdout);
+    // The report's last line names the --out folder, a temporary one: `OUT` here.
+    let stdout = match (out, std::str::from_utf8(&run.stdout)) {
+        (Some(o), Ok(text)) => text.replace(&o.display().to_string(), "OUT").into_bytes(),
+        _ => run.stdout.clone(),
+    };
+    section(bytes, "stdout", &stdout);
     section(bytes, "stderr", &run.stderr);
     if let Some(o) = out {
         let mut names: Vec<_> = std::fs::read_dir(o)
@@ -44,10 +49,30 @@ pub(crate) fn record(bytes: &mut Vec<u8>, label: &str, args: &[String], out: Opt
             .unwrap_or_default();
         names.sort();
         for n in names {
-            let body = std::fs::read(o.join(&n)).expect("read output");
+            let mut body = std::fs::read(o.join(&n)).expect("read output");
+            if n == ccm::args::MANIFEST {
+                body = stable_manifest(&body, o);
+            }
             section(bytes, &format!("OUT/{}", n.to_string_lossy()), &body);
         }
     }
+}
+
+/// manifest.json as a golden holds it: the run's start (the clock) as `STARTED_AT`, the
+/// temporary `--out` folder in the arguments as `OUT`; every hash and size as written.
+fn stable_manifest(body: &[u8], out: &Path) -> Vec<u8> {
+    let mut m: serde_json::Value = serde_json::from_slice(body).expect("manifest.json is JSON");
+    assert!(m["started_at"].is_string(), "manifest.json has started_at");
+    m["started_at"] = "STARTED_AT".into();
+    let out = out.display().to_string();
+    for a in m["arguments"].as_array_mut().expect("arguments") {
+        if a.as_str() == Some(out.as_str()) {
+            *a = "OUT".into();
+        }
+    }
+    let mut v = serde_json::to_vec_pretty(&m).expect("JSON");
+    v.push(b'\n');
+    v
 }
 
 fn section(bytes: &mut Vec<u8>, name: &str, body: &[u8]) {

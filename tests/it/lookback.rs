@@ -808,7 +808,7 @@ fn lookback_evidence_refusals() {
     );
     fails(
         &with(&["--as-of", "2025-04-15", "--out", "x"]),
-        "writes no files",
+        "the audit after --: unexpected argument '--out'",
     );
     fails(
         &with(&["--as-of", "2025-04-15", "--nope"]),

@@ -26,6 +26,7 @@ mod properties;
 mod red_team;
 mod schemas;
 mod streams;
+mod terminal;
 mod workbook_out;
 mod workbooks;
 mod xsd;
