@@ -349,7 +349,11 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
             Some(None) => args.out.as_ref().map(|o| o.join(crate::args::WORKBOOK)),
             None => None,
         };
-        let wrote = report::written_line(args.out.as_deref(), book.as_deref());
+        let wrote = report::written_line(
+            args.out.as_deref(),
+            book.as_deref(),
+            args.write_baseline.as_deref(),
+        );
         to_stdout(|w| match plan.format {
             Format::Table => {
                 report::write_table(&mut *w, &ds, &result, &summary, &lists, layout())?;
@@ -436,11 +440,32 @@ fn layout() -> report::Layout {
         .ok()
         .and_then(|c| c.trim().parse::<u16>().ok())
         .filter(|w| *w > 0)
-        .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| cols));
+        .or_else(terminal_columns);
     report::Layout {
         color: std::env::var_os("NO_COLOR").is_none(),
         width,
     }
+}
+
+/// The columns of the terminal on stdout, as the terminal reports them; a terminal that
+/// reports its columns but no rows (`stty rows 0`, some CI pseudo-terminals) still has a
+/// width.
+#[cfg(unix)]
+fn terminal_columns() -> Option<u16> {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize it is given (ours, alive for the call) and
+    // reads nothing else.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(ws.ws_col)
+}
+#[cfg(not(unix))]
+fn terminal_columns() -> Option<u16> {
+    console::Term::stdout().size_checked().map(|(_, cols)| cols)
 }
 
 fn run_trace(args: TraceArgs) -> Result<u8> {

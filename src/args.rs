@@ -134,10 +134,6 @@ impl AuditPlan {
                 }
             }
         }
-        let (baseline, write_baseline) = match audit {
-            Some(a) => baseline_files(a, out.as_deref(), &inputs)?,
-            None => (None, None),
-        };
         let xlsx = match audit.and_then(|a| a.xlsx.as_ref()) {
             None => None,
             Some(file) => {
@@ -172,6 +168,10 @@ impl AuditPlan {
                 Some(path)
             }
         };
+        let (baseline, write_baseline) = match audit {
+            Some(a) => baseline_files(a, out.as_deref(), xlsx.as_deref(), &inputs)?,
+            None => (None, None),
+        };
         Ok(AuditPlan {
             timelogs: args.timelogs.clone(),
             companions: found,
@@ -201,6 +201,7 @@ impl AuditPlan {
 fn baseline_files(
     args: &AuditArgs,
     out: Option<&Path>,
+    xlsx: Option<&Path>,
     inputs: &[&PathBuf],
 ) -> Result<(Option<crate::baseline::Waivers>, Option<PathBuf>)> {
     let baseline = match &args.baseline {
@@ -221,7 +222,16 @@ fn baseline_files(
             if path.is_dir() {
                 bail!("--write-baseline {} is a directory", shown(p));
             }
-            let outputs = out.iter().flat_map(|o| OUTPUTS.map(|n| o.join(n)));
+            // Every file the run writes: the set, and the workbook (in --out or elsewhere).
+            let outputs = out
+                .iter()
+                .flat_map(|o| {
+                    OUTPUTS
+                        .map(|n| o.join(n))
+                        .into_iter()
+                        .chain([o.join(WORKBOOK)])
+                })
+                .chain(xlsx.map(Path::to_path_buf));
             if let Some(hit) = inputs
                 .iter()
                 .map(|i| i.as_path())

@@ -53,6 +53,8 @@ pub enum BaselineError {
     Json(#[from] serde_json::Error),
     #[error("has version {0}; this ccm reads version {VERSION}")]
     Version(u32),
+    #[error("has schema_version {0}; this ccm reads schema_version 1")]
+    SchemaVersion(u32),
     #[error("waiver {index}: fingerprint {value:?} is not 16 hex digits")]
     Fingerprint { index: usize, value: String },
     #[error("waiver {index}: expires {value:?} is not a date (YYYY-MM-DD)")]
@@ -72,6 +74,9 @@ impl Waivers {
         let file: Baseline = serde_json::from_slice(bytes)?;
         if file.version != VERSION {
             return Err(BaselineError::Version(file.version));
+        }
+        if file.schema_version != 1 {
+            return Err(BaselineError::SchemaVersion(file.schema_version));
         }
         let mut parsed = Vec::with_capacity(file.waivers.len());
         for (i, w) in file.waivers.iter().enumerate() {
@@ -227,6 +232,10 @@ mod tests {
         let bad = [
             ("not json", "not a ccm baseline"),
             (r#"{"version": 2, "waivers": []}"#, "version 2"),
+            (
+                r#"{"schema_version": 2, "version": 1, "waivers": []}"#,
+                "schema_version 2",
+            ),
             (r#"{"waivers": []}"#, "missing field `version`"),
             (
                 r#"{"version": 1, "waivers": [], "extra": 1}"#,

@@ -4,8 +4,9 @@
 //! - a byte-order mark (U+FEFF) anywhere (two exports joined: the second's mark lands on
 //!   an id), zero-width spaces and joiners (U+200B–U+200D, U+2060) and soft hyphens
 //!   (U+00AD) are removed;
-//! - control characters (NUL, ESC, U+007F, C1 controls) are removed; tab, CR and LF inside
-//!   a quoted cell stay (they are spaces to every reader of a value);
+//! - control characters (NUL, ESC, U+007F, C1 controls) and bidirectional overrides and
+//!   isolates (U+202A–U+202E, U+2066–U+2069) are removed; tab, CR and LF inside a quoted
+//!   cell stay (they are spaces to every reader of a value);
 //! - no-break and other Unicode spaces (U+00A0, U+2000–U+200A, U+202F, U+205F, U+3000) are
 //!   a plain space;
 //! - text is put in Unicode normal form C (`José` typed as `e` + a combining accent is the
@@ -59,7 +60,7 @@ impl Repairs {
         );
         say(
             self.control,
-            "held control characters (NUL, ESC ...), removed",
+            "held control characters (NUL, ESC, bidirectional overrides ...), removed",
         );
         say(
             self.spaces,
@@ -98,7 +99,13 @@ pub(super) fn clean_field(f: &[u8], out: &mut Vec<u8>, rep: &mut Repairs) {
             '\u{feff}' => bom = true,
             '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{00ad}' => zw = true,
             '\t' | '\n' | '\r' => out.push(c as u8),
-            c if c.is_control() => ctl = true,
+            // Bidirectional overrides and isolates reorder what a terminal or a sheet
+            // shows (a patient id `BIDI\u{202e}evil`): removed, as a control character is.
+            c if c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
+            {
+                ctl = true
+            }
             c if c.is_whitespace() && c != ' ' => {
                 sp = true;
                 out.push(b' ');

@@ -51,28 +51,31 @@ fn shown(amount: &str) -> String {
         .map_or_else(|_| format!("${amount}"), money_shown)
 }
 
-/// The report's last line when it wrote files: what, and where (`wrote 6 files to out/
-/// (clean_claims.csv, …) and out/audit.xlsx`); `None` when it wrote none. The names are
-/// those of [`super::OUTPUTS`], however many the set holds.
-pub fn written_line(out: Option<&Path>, workbook: Option<&Path>) -> Option<String> {
-    let book = workbook.map(crate::domain::path_name);
-    let Some(out) = out else {
-        return book.map(|b| format!("wrote {b}"));
-    };
-    let mut dir = crate::domain::path_name(out);
-    if !dir.ends_with(std::path::MAIN_SEPARATOR) && !dir.ends_with('/') {
-        dir.push('/');
+/// The report's last line when it wrote files: what, and where (`wrote 7 files to out/
+/// (clean_claims.csv, …) and out/audit.xlsx`, then `and the baseline ccm-baseline.json`);
+/// `None` when it wrote none. The names are those of [`super::OUTPUTS`], however many the
+/// set holds.
+pub fn written_line(
+    out: Option<&Path>,
+    workbook: Option<&Path>,
+    baseline: Option<&Path>,
+) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(out) = out {
+        let mut dir = crate::domain::path_name(out);
+        if !dir.ends_with(std::path::MAIN_SEPARATOR) && !dir.ends_with('/') {
+            dir.push('/');
+        }
+        let names = super::OUTPUTS;
+        parts.push(format!(
+            "{} files to {dir} ({})",
+            names.len(),
+            names.join(", ")
+        ));
     }
-    let names = super::OUTPUTS;
-    let mut line = format!(
-        "wrote {} files to {dir} ({})",
-        names.len(),
-        names.join(", ")
-    );
-    if let Some(b) = book {
-        line.push_str(&format!(" and {b}"));
-    }
-    Some(line)
+    parts.extend(workbook.map(crate::domain::path_name));
+    parts.extend(baseline.map(|b| format!("the baseline {}", crate::domain::path_name(b))));
+    (!parts.is_empty()).then(|| format!("wrote {}", parts.join(" and ")))
 }
 
 /// The report for a person at a terminal.

@@ -24,6 +24,7 @@ mod metamorphic;
 mod progress;
 mod properties;
 mod red_team;
+mod red_team_ci;
 mod schemas;
 mod streams;
 mod terminal;
