@@ -263,8 +263,10 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         cfg,
         mut result,
     } = prepare(&plan, None, &timing, &shown)?;
+    let mut waiver_notes = Vec::new();
     if let Some(b) = &plan.baseline {
         let applied = b.apply(&mut result.findings, cfg.as_of);
+        waiver_notes.clone_from(&applied.notes);
         result.notes.extend(applied.notes);
     }
     shown.busy("listing held claims");
@@ -341,6 +343,13 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
             .context("--write-baseline")?;
     }
     shown.done();
+    // A waiver that matched nothing or has expired, on stderr too: a CI log shows it
+    // whatever --format prints (the note names a fingerprint and a date, nothing read).
+    if !plan.quiet {
+        for n in &waiver_notes {
+            eprintln!("ccm: warning: {n}");
+        }
+    }
     if !plan.quiet {
         // The table ends with what was written, where the user named it (a bare --xlsx:
         // audit.xlsx in the --out folder).

@@ -211,8 +211,15 @@ fn baseline_round_trip() {
     );
     let stale = tmp.path().join("stale.json");
     std::fs::write(&stale, serde_json::to_vec(&b3).unwrap()).unwrap();
-    let (exit, doc, _) = audit(&log, &["--baseline", stale.to_str().unwrap()]);
+    let (exit, doc, err) = audit(&log, &["--baseline", stale.to_str().unwrap()]);
     assert_eq!(exit, 0);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "ccm: warning: baseline: the waiver of 00000000deadbeef matches no finding"
+        ),
+        "{err}"
+    );
     let notes = doc["summary"]["notes"].to_string();
     assert!(
         notes.contains("00000000deadbeef matches no finding"),
