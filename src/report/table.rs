@@ -96,7 +96,7 @@ pub fn write_table(
     worklist(&mut w, summary, lists, layout)?;
     writeln!(
         w,
-        "details: --format csv|json, or --out DIR for {}; `ccm explain CODE` for any code",
+        "details: --format csv|json|jsonl|sarif|junit, or --out DIR for {}; `ccm explain CODE` for any code",
         super::OUTPUTS.join(", ")
     )?;
     Ok(())
