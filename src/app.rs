@@ -432,7 +432,7 @@ fn hash_inputs(
                 path: crate::domain::path_name(&p),
                 kind,
                 size,
-                sha256: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+                sha256: crate::domain::hex(&h.finalize()),
             })
         })
         .collect()

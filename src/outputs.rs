@@ -345,7 +345,7 @@ impl<'a> WriteBack<'a> {
         let d = sha2::Digest::finalize(self.hash);
         FileDigest {
             size: self.written,
-            sha256: d.iter().map(|b| format!("{b:02x}")).collect(),
+            sha256: crate::domain::hex(&d),
         }
     }
 }

@@ -15,10 +15,7 @@ use std::path::{Path, PathBuf};
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// A CSV file read whole: its header and its data rows, each with its physical line.

@@ -371,6 +371,16 @@ pub fn printable(s: &str, max: usize) -> String {
     out
 }
 
+/// Bytes as lowercase hex (a SHA-256 digest in manifest.json, run.json, the rules' digest).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
 /// Whether [`printable`] escapes `c`.
 fn escaped(c: char) -> bool {
     c.is_control()

@@ -168,8 +168,8 @@ impl Ruleset {
     /// The digest of the rule files used: each file's SHA-256, and one over the list of
     /// them (so a replaced file, an added or a missing one changes it).
     pub fn digest(&self) -> RulesDigest {
+        use crate::domain::hex;
         use sha2::{Digest, Sha256};
-        let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let files: Vec<(String, String)> = self
             .sources
             .iter()
