@@ -58,6 +58,9 @@ fn audit_plan(args: &[String]) -> Result<(AuditPlan, String)> {
         );
     };
     let plan = AuditPlan::reading(&audit, chrono::Local::now().date_naive())?;
+    // Recorded in run.json as the date it is read as (YYYY-MM-DD), as in every packet,
+    // however it was typed (`4/15/2025`).
+    let as_of = crate::domain::parse_date(&as_of).map_or(as_of, |d| d.to_string());
     Ok((plan, as_of))
 }
 

@@ -229,15 +229,9 @@ fn outputs_json(files: &[(String, Vec<u8>)]) -> serde_json::Value {
     serde_json::Value::Object(outputs)
 }
 
-fn pretty(v: &serde_json::Value) -> Vec<u8> {
-    let mut s = serde_json::to_vec_pretty(v).unwrap_or_default();
-    s.push(b'\n');
-    s
-}
-
 /// run.json: what makes the sample reproducible (ccm's version, the seed as typed, the
 /// frame's SHA-256, the command, the audit behind the packets) and the SHA-256 of each
-/// file as written.
+/// file as written; `schema_version` first (docs/schemas/run.schema.json).
 fn run_json(
     a: &SampleArgs,
     mut head: serde_json::Value,
@@ -259,7 +253,7 @@ fn run_json(
     if let (Some(h), serde_json::Value::Object(m)) = (head.as_object_mut(), more) {
         h.extend(m);
     }
-    pretty(&head)
+    render::versioned_json(render::RUN_SCHEMA_VERSION, &head)
 }
 
 /// Writes the files into `dir` as a set: each staged whole in a hidden temporary file
@@ -479,11 +473,10 @@ pub fn run_extrapolate(a: &ExtrapolateArgs) -> Result<u8> {
     let review = a.review.display().to_string();
     let text = match a.format {
         InspectFormat::Text => render::appraisal_text(&result, &review),
-        InspectFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&render::appraisal_json(&result, &review))?;
-            s.push('\n');
-            s
-        }
+        InspectFormat::Json => String::from_utf8(render::versioned_json(
+            render::EXTRAPOLATION_SCHEMA_VERSION,
+            &render::appraisal_json(&result, &review),
+        ))?,
     };
     super::to_stdout(|w| w.write_all(text.as_bytes()))?;
     Ok(0)
@@ -547,7 +540,10 @@ pub fn run_refund(a: &RefundArgs) -> Result<u8> {
         "columns": refund::REFUND_COLUMNS,
         "outputs": outputs_json(&files),
     });
-    files.push(("refund.json".into(), pretty(&json)));
+    files.push((
+        "refund.json".into(),
+        render::versioned_json(refund::REFUND_SCHEMA_VERSION, &json),
+    ));
     let mut inputs: Vec<&Path> = vec![&a.review];
     if let Some(p) = &a.extrapolated {
         inputs.push(p);

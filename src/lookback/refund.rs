@@ -25,6 +25,10 @@ pub const REFUND_COLUMNS: [&str; 10] = [
     "review_line",
 ];
 
+/// The version of refund.json (`docs/schemas/refund.schema.json`; raised on a breaking
+/// change, docs/schemas/README.md).
+pub const REFUND_SCHEMA_VERSION: u32 = 1;
+
 /// Days from identification to the deadline to report and return (42 CFR 401.305(b)).
 pub const DEADLINE_DAYS: u64 = 60;
 /// The lookback period, in years back from the identification date (42 CFR 401.305(f)).
@@ -71,11 +75,30 @@ impl Extrapolation {
                 .and_then(Value::as_u64)
                 .ok_or_else(|| format!("has no {p} (is it `ccm extrapolate --format json`?)"))
         };
+        // A document of a version this ccm does not know is refused; one without a
+        // version (written before ccm versioned it) is read as version 1.
+        let known = super::render::EXTRAPOLATION_SCHEMA_VERSION;
+        match v.get("schema_version") {
+            None => {}
+            Some(x) if x.as_u64() == Some(u64::from(known)) => {}
+            Some(x) => {
+                return Err(format!(
+                    "has schema_version {x}, a version this ccm does not read (it reads {known})"
+                ));
+            }
+        }
+        let design = s("/design")?;
+        if design != "unrestricted" && design != "stratified" {
+            return Err(format!(
+                "has design {:?}, not unrestricted or stratified",
+                crate::domain::printable(&design, 40)
+            ));
+        }
         Ok(Extrapolation {
             amount: d("/repayment/amount")?,
             rule: s("/repayment/rule")?,
             method: s("/method")?,
-            design: s("/design")?,
+            design,
             point_estimate: d("/total/point_estimate")?,
             sample: n("/total/sample")?,
             universe: n("/total/universe")?,

@@ -178,7 +178,36 @@ pub fn method(a: &Appraisal) -> &'static str {
 /// The rule the repayment follows.
 pub const REPAYMENT_RULE: &str = "the lower limit of the two-sided 90% confidence interval (the CIA convention), or 0 when that limit is not positive";
 
-/// The appraisal as JSON (`--format json`).
+/// The version of `ccm extrapolate --format json`'s document
+/// (`docs/schemas/extrapolation.schema.json`; raised on a breaking change,
+/// docs/schemas/README.md).
+pub const EXTRAPOLATION_SCHEMA_VERSION: u32 = 1;
+
+/// The version of run.json (`docs/schemas/run.schema.json`).
+pub const RUN_SCHEMA_VERSION: u32 = 1;
+
+/// A JSON document as ccm writes it: `"schema_version"` first, then `body`'s keys (in
+/// serde_json's order: sorted), pretty-printed, a line end last. `body` must not carry a
+/// `schema_version` of its own.
+pub fn versioned_json(version: u32, body: &Value) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        schema_version: u32,
+        #[serde(flatten)]
+        body: &'a Value,
+    }
+    debug_assert!(body.get("schema_version").is_none());
+    let mut s = serde_json::to_vec_pretty(&Doc {
+        schema_version: version,
+        body,
+    })
+    .expect("a JSON value serializes");
+    s.push(b'\n');
+    s
+}
+
+/// The appraisal as JSON (`--format json`), without its `schema_version` (see
+/// [`versioned_json`]).
 pub fn appraisal_json(a: &Appraisal, review: &str) -> Value {
     json!({
         "review": review,

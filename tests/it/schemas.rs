@@ -8,6 +8,9 @@
 //!   files it cannot read (a missing column, an empty file, a kind its header does not fit);
 //! - the baseline (`--write-baseline`) and manifest.json (`--out`): their example documents
 //!   under `docs/schemas/examples/` now, and what the binary writes once it writes them;
+//! - the lookback's documents: run.json of `ccm sample` (plain, stratified, with the
+//!   audit after `--`), `ccm extrapolate --format json` (unrestricted, stratified, the
+//!   demo's) and refund.json of `ccm refund` (a census, and with each extrapolation);
 //! - the validator can fail: documents with a key renamed, a severity, month, date or
 //!   digest mistyped, a key missing or one too many, are each rejected.
 
@@ -20,12 +23,15 @@ use std::sync::OnceLock;
 const AS_OF: &str = "2025-04-15";
 
 /// The schemas in `docs/schemas/`, each with the output it describes (docs/schemas/README.md).
-const SCHEMAS: [&str; 5] = [
+const SCHEMAS: [&str; 8] = [
     "summary.schema.json",
     "findings.schema.json",
     "inspect.schema.json",
     "baseline.schema.json",
     "manifest.schema.json",
+    "run.schema.json",
+    "extrapolation.schema.json",
+    "refund.schema.json",
 ];
 
 /// Where a schema is taken to live: a relative `$ref` (findings.json's `summary`) resolves
@@ -676,9 +682,9 @@ fn schemas_reject_a_renamed_or_mistyped_key() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// docs/schemas/ holds the five schemas and no other, and its README names each.
+/// docs/schemas/ holds the listed schemas and no other, and its README names each.
 #[test]
-fn schemas_the_folder_holds_the_five_and_its_readme_names_them() {
+fn schemas_the_folder_holds_the_listed_ones_and_its_readme_names_them() {
     let dir = root().join("docs/schemas");
     let mut found: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -714,5 +720,526 @@ fn schemas_the_folder_holds_the_five_and_its_readme_names_them() {
                 .contains(&json!("schema_version")),
             "{s}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The lookback: run.json, `ccm extrapolate --format json`, refund.json.
+
+/// One lookback document ccm wrote: what it is, its schema and its text.
+struct LookbackDoc {
+    what: &'static str,
+    schema: &'static str,
+    text: String,
+}
+
+impl LookbackDoc {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("{} is not JSON ({e}): {}", self.what, self.text))
+    }
+}
+
+/// Runs ccm in the repository's root: its stdout, or a panic with its stderr.
+fn ccm_ok(args: &[&std::ffi::OsStr]) -> String {
+    let r = ccm().args(args).output().expect("run ccm");
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "ccm {args:?}: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    String::from_utf8(r.stdout).expect("UTF-8")
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(s)
+}
+
+/// The lookback run once on the bundled fixtures, every JSON document it wrote kept:
+/// samples of `fixtures/lookback/frame.csv` (plain and by program) and of the demo's frame
+/// (with the audit after `--`, and once with `--as-of` typed `04/15/2025`), the
+/// appraisals of the filled reviews, and the refunds (a census, and each review with its
+/// extrapolation and the sample's run.json beside it).
+fn lookback_docs() -> &'static [LookbackDoc] {
+    static DOCS: OnceLock<(tempfile::TempDir, Vec<LookbackDoc>)> = OnceLock::new();
+    &DOCS
+        .get_or_init(|| {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let t = tmp.path();
+            let at = |p: &str| t.join(p).into_os_string();
+            let mut docs = Vec::new();
+            let mut keep = |what: &'static str, schema: &'static str, path: &Path| {
+                let text = std::fs::read_to_string(path)
+                    .unwrap_or_else(|e| panic!("{what}: cannot read {}: {e}", path.display()));
+                docs.push(LookbackDoc { what, schema, text });
+            };
+            let frame = "fixtures/lookback/frame.csv";
+            let demo_frame = "fixtures/demo/lookback/frame.csv";
+            // Samples.
+            ccm_ok(&[
+                os("sample"),
+                os(frame),
+                os("--seed"),
+                os("20250415.07"),
+                os("--size"),
+                os("12"),
+                os("--spares"),
+                os("3"),
+                os("--out"),
+                &at("plain"),
+            ]);
+            keep(
+                "run.json, plain",
+                "run.schema.json",
+                &t.join("plain/run.json"),
+            );
+            ccm_ok(&[
+                os("sample"),
+                os(frame),
+                os("--seed"),
+                os("20250415.07"),
+                os("--strata"),
+                os("program"),
+                os("--size"),
+                os("6"),
+                os("--spares"),
+                os("2"),
+                os("--out"),
+                &at("strata"),
+            ]);
+            keep(
+                "run.json, by program",
+                "run.schema.json",
+                &t.join("strata/run.json"),
+            );
+            let audit = [
+                os("--"),
+                os("fixtures/demo/timelog.csv"),
+                os("--as-of"),
+                os("2025-04-15"),
+                os("--claims"),
+                os(demo_frame),
+            ];
+            let mut a = vec![
+                os("sample"),
+                os(demo_frame),
+                os("--size"),
+                os("20"),
+                os("--spares"),
+                os("3"),
+                os("--seed"),
+                os("20250415.01"),
+                os("--out"),
+            ];
+            let demo_out = at("demo");
+            a.push(&demo_out);
+            a.extend(audit);
+            ccm_ok(&a);
+            keep(
+                "run.json, the demo with its audit",
+                "run.schema.json",
+                &t.join("demo/run.json"),
+            );
+            ccm_ok(&[
+                os("sample"),
+                os(demo_frame),
+                os("--size"),
+                os("2"),
+                os("--seed"),
+                os("1"),
+                os("--out"),
+                &at("us-date"),
+                os("--"),
+                os("fixtures/demo/timelog.csv"),
+                os("--as-of"),
+                os("04/15/2025"),
+            ]);
+            keep(
+                "run.json, --as-of 04/15/2025",
+                "run.schema.json",
+                &t.join("us-date/run.json"),
+            );
+            // Appraisals, saved as a reviewer saves them for `ccm refund --extrapolated`.
+            let mut extrapolate = |what: &'static str, name: &str, args: &[&str]| {
+                let mut a = vec![os("extrapolate")];
+                a.extend(args.iter().map(|s| os(s)));
+                a.extend([os("--format"), os("json")]);
+                let out = ccm_ok(&a);
+                let path = t.join(name);
+                std::fs::write(&path, &out).unwrap();
+                keep(what, "extrapolation.schema.json", &path);
+            };
+            extrapolate(
+                "extrapolate, unrestricted",
+                "ext-plain.json",
+                &["fixtures/lookback/review-filled.csv", "--frame-size", "60"],
+            );
+            extrapolate(
+                "extrapolate, stratified",
+                "ext-strata.json",
+                &[
+                    "fixtures/lookback/review-strata-filled.csv",
+                    "--strata",
+                    "program",
+                    "--stratum-sizes",
+                    "fixtures/lookback/stratum_sizes.csv",
+                ],
+            );
+            // The reviewers' finished worksheets, each beside its sample's run.json.
+            for (from, to) in [
+                ("fixtures/demo/lookback/review.csv", "demo/review.csv"),
+                ("fixtures/lookback/review-filled.csv", "plain/review.csv"),
+                (
+                    "fixtures/lookback/review-strata-filled.csv",
+                    "strata/review.csv",
+                ),
+            ] {
+                std::fs::copy(root().join(from), t.join(to)).unwrap();
+            }
+            let demo_review = t.join("demo/review.csv");
+            extrapolate(
+                "extrapolate, the demo",
+                "demo/extrapolation.json",
+                &[demo_review.to_str().unwrap(), "--frame-size", "47"],
+            );
+            let mut refund = |what: &'static str, review: &Path, ext: Option<&str>, out: &str| {
+                let mut a = vec![
+                    os("refund"),
+                    review.as_os_str(),
+                    os("--identified"),
+                    os("2025-06-02"),
+                ];
+                let ext = ext.map(&at);
+                if let Some(e) = &ext {
+                    a.extend([os("--extrapolated"), e.as_os_str()]);
+                }
+                let out = t.join(out);
+                a.extend([os("--out"), out.as_os_str()]);
+                ccm_ok(&a);
+                keep(what, "refund.schema.json", &out.join("refund.json"));
+            };
+            refund(
+                "refund.json, a census",
+                &root().join("fixtures/lookback/review-filled.csv"),
+                None,
+                "census",
+            );
+            refund(
+                "refund.json, the demo extrapolated",
+                &demo_review,
+                Some("demo/extrapolation.json"),
+                "demo",
+            );
+            refund(
+                "refund.json, unrestricted",
+                &t.join("plain/review.csv"),
+                Some("ext-plain.json"),
+                "plain-refund",
+            );
+            refund(
+                "refund.json, stratified",
+                &t.join("strata/review.csv"),
+                Some("ext-strata.json"),
+                "strata-refund",
+            );
+            (tmp, docs)
+        })
+        .1
+}
+
+/// The lookback document `what`.
+fn lookback_doc(what: &str) -> Value {
+    lookback_docs()
+        .iter()
+        .find(|d| d.what == what)
+        .unwrap_or_else(|| panic!("no lookback document {what}"))
+        .json()
+}
+
+#[test]
+fn schemas_every_lookback_json_follows_its_schema() {
+    let docs = lookback_docs();
+    let mut bad = Vec::new();
+    for d in docs {
+        starts_with_version(&d.text, d.what, &mut bad);
+        check(d.schema, d.what, &d.json(), &mut bad);
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n\n"));
+    let count = |schema: &str| docs.iter().filter(|d| d.schema == schema).count();
+    assert_eq!(
+        (
+            count("run.schema.json"),
+            count("extrapolation.schema.json"),
+            count("refund.schema.json")
+        ),
+        (4, 3, 4)
+    );
+    // What the runs covered: the schemas' optional parts were each met.
+    let demo = lookback_doc("run.json, the demo with its audit");
+    assert_eq!(demo["audit"]["packets"], 23);
+    assert_eq!(
+        demo["outputs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with("evidence/"))
+            .count(),
+        46
+    );
+    assert_eq!(demo["items_proposed_by_ccm"], 20);
+    let strata = lookback_doc("run.json, by program");
+    assert!(strata["outputs"]["stratum_sizes.csv"].is_object());
+    assert_eq!(lookback_doc("run.json, plain")["audit"], Value::Null);
+    // --as-of is recorded as read, whatever way it was typed.
+    assert_eq!(
+        lookback_doc("run.json, --as-of 04/15/2025")["audit"]["as_of"],
+        "2025-04-15"
+    );
+    let ext = lookback_doc("extrapolate, stratified");
+    assert_eq!(ext["strata"].as_array().unwrap().len(), 2);
+    assert_eq!(ext["total"]["df"], Value::Null);
+    // refund read each extrapolation (it carries schema_version) and the run.json beside
+    // the review (it carries schema_version too): seed and frame repeated from it.
+    for (what, run) in [
+        ("refund.json, the demo extrapolated", &demo),
+        (
+            "refund.json, unrestricted",
+            &lookback_doc("run.json, plain"),
+        ),
+        ("refund.json, stratified", &strata),
+    ] {
+        let r = lookback_doc(what);
+        assert!(r["refund"]["extrapolation"].is_object(), "{what}");
+        assert_eq!(r["seed"], run["seed"], "{what}");
+        assert_eq!(r["frame_sha256"], run["frame"]["sha256"], "{what}");
+        assert_eq!(r["sample"]["frame"], run["frame"], "{what}");
+        assert_eq!(r["sample"]["command"], run["command"], "{what}");
+    }
+    assert_eq!(
+        lookback_doc("refund.json, stratified")["refund"]["extrapolation"]["design"],
+        "stratified"
+    );
+    let census = lookback_doc("refund.json, a census");
+    assert_eq!(census["sample"], Value::Null);
+    assert_eq!(census["refund"]["extrapolation"], Value::Null);
+    assert_eq!(
+        lookback_doc("refund.json, the demo extrapolated")["refund"]["amount_to_refund"],
+        "227.38"
+    );
+}
+
+#[test]
+fn schemas_lookback_reject_a_renamed_or_mistyped_key() {
+    let run = lookback_doc("run.json, the demo with its audit");
+    let plain = lookback_doc("run.json, plain");
+    let strat = lookback_doc("extrapolate, stratified");
+    let unres = lookback_doc("extrapolate, unrestricted");
+    let refund = lookback_doc("refund.json, the demo extrapolated");
+    let census = lookback_doc("refund.json, a census");
+    let mut wrong = Vec::new();
+    let mut reject = |name: &str, doc: &Value, what: &str, change: &dyn Fn(&mut Value)| {
+        wrong.extend(must_reject(name, doc, what, change));
+    };
+    let rs = "run.schema.json";
+    reject(rs, &run, "a renamed key", &|d| {
+        rename(d, "seed", "random_seed")
+    });
+    reject(rs, &run, "size as a string", &|d| d["size"] = json!("20"));
+    reject(rs, &run, "spares -1", &|d| d["spares"] = json!(-1));
+    reject(rs, &run, "an upper-case frame digest", &|d| {
+        let up = d["frame"]["sha256"].as_str().unwrap().to_uppercase();
+        d["frame"]["sha256"] = json!(up);
+    });
+    reject(rs, &run, "a frame without rows", &|d| {
+        d["frame"].as_object_mut().unwrap().remove("rows");
+    });
+    reject(rs, &run, "an output \"notes.txt\"", &|d| {
+        d["outputs"]["notes.txt"] = json!({"sha256": "0".repeat(64)})
+    });
+    reject(rs, &run, "an output's digest short", &|d| {
+        d["outputs"]["sample.csv"]["sha256"] = json!("40195e08")
+    });
+    reject(rs, &run, "the audit's as_of \"4/15/2025\"", &|d| {
+        d["audit"]["as_of"] = json!("4/15/2025")
+    });
+    reject(rs, &run, "frame_is_claims_file as a string", &|d| {
+        d["audit"]["frame_is_claims_file"] = json!("true")
+    });
+    reject(rs, &run, "another generator", &|d| {
+        d["generator"] = json!("Mersenne Twister")
+    });
+    reject(rs, &run, "a command of audit", &|d| {
+        d["command"][1] = json!("audit")
+    });
+    reject(rs, &run, "an extra key", &|d| d["note"] = json!(""));
+    reject(rs, &run, "schema_version 2", &|d| {
+        d["schema_version"] = json!(2)
+    });
+    reject(rs, &run, "no schema_version", &|d| {
+        d.as_object_mut().unwrap().remove("schema_version");
+    });
+    reject(rs, &plain, "strata without stratum_sizes.csv", &|d| {
+        d["strata"] = json!("program")
+    });
+    reject(rs, &plain, "packets without the audit", &|d| {
+        d["outputs"]["evidence/01-P1-2025-03.json"] = json!({"sha256": "0".repeat(64)})
+    });
+    let ex = "extrapolation.schema.json";
+    reject(ex, &strat, "a renamed key", &|d| {
+        rename(&mut d["total"], "point_estimate", "estimate")
+    });
+    reject(ex, &strat, "the repayment as a number", &|d| {
+        d["repayment"]["amount"] = json!(634.29)
+    });
+    reject(ex, &strat, "a negative repayment", &|d| {
+        d["repayment"]["amount"] = json!("-1.00")
+    });
+    reject(ex, &strat, "a mean with one decimal", &|d| {
+        d["strata"][0]["mean"] = json!("19.4")
+    });
+    reject(ex, &strat, "a percent with its sign", &|d| {
+        d["strata"][0]["intervals"][0]["precision_percent"] = json!("95.54%")
+    });
+    reject(ex, &strat, "a stratified total with df", &|d| {
+        d["total"]["df"] = json!(11)
+    });
+    reject(ex, &strat, "two intervals", &|d| {
+        d["total"]["intervals"].as_array_mut().unwrap().pop();
+    });
+    reject(ex, &strat, "a level 85", &|d| {
+        d["total"]["intervals"][1]["level"] = json!(85)
+    });
+    reject(ex, &strat, "a stratum without its name", &|d| {
+        d["strata"][0].as_object_mut().unwrap().remove("stratum");
+    });
+    reject(ex, &strat, "a stratum named in the total", &|d| {
+        d["total"]["stratum"] = json!("CCM")
+    });
+    reject(ex, &strat, "design unrestricted with strata", &|d| {
+        d["design"] = json!("unrestricted")
+    });
+    reject(ex, &strat, "universe as a string", &|d| {
+        d["strata"][1]["universe"] = json!("20")
+    });
+    reject(ex, &unres, "an unrestricted total without df", &|d| {
+        d["total"]["df"] = Value::Null
+    });
+    reject(ex, &unres, "z-values unstratified", &|d| {
+        d["total"]["factor_kind"] = json!("z")
+    });
+    reject(ex, &unres, "an extra key", &|d| {
+        d["total"]["median"] = json!("0.00")
+    });
+    reject(ex, &unres, "no schema_version", &|d| {
+        d.as_object_mut().unwrap().remove("schema_version");
+    });
+    let rf = "refund.schema.json";
+    reject(rf, &refund, "a renamed key", &|d| {
+        rename(&mut d["refund"], "amount_to_refund", "amount")
+    });
+    reject(rf, &refund, "deadline \"2025-8-1\"", &|d| {
+        d["refund"]["deadline"] = json!("2025-8-1")
+    });
+    reject(rf, &refund, "identified \"2025-02-30\"", &|d| {
+        d["refund"]["identified"] = json!("2025-02-30")
+    });
+    reject(rf, &refund, "a count as a string", &|d| {
+        d["refund"]["items_overpaid"] = json!("4")
+    });
+    reject(rf, &refund, "the amount as a number", &|d| {
+        d["refund"]["amount_to_refund"] = json!(227.38)
+    });
+    reject(rf, &refund, "a missing column \"MBI\"", &|d| {
+        d["refund"]["columns_missing"] = json!(["MBI"])
+    });
+    reject(rf, &refund, "a design \"cluster\"", &|d| {
+        d["refund"]["extrapolation"]["design"] = json!("cluster")
+    });
+    reject(rf, &refund, "a census basis with an extrapolation", &|d| {
+        d["refund"]["basis"] = census["refund"]["basis"].clone()
+    });
+    reject(rf, &refund, "no seed beside a sample", &|d| {
+        d["seed"] = Value::Null
+    });
+    reject(
+        rf,
+        &refund,
+        "no extrapolation file for an extrapolation",
+        &|d| d["extrapolated"] = Value::Null,
+    );
+    reject(rf, &refund, "a short review digest", &|d| {
+        d["review"]["sha256"] = json!("abc")
+    });
+    reject(rf, &refund, "the columns reordered", &|d| {
+        d["columns"].as_array_mut().unwrap().swap(0, 1)
+    });
+    reject(rf, &refund, "an output \"refund.txt\"", &|d| {
+        d["outputs"]["refund.txt"] = json!({"sha256": "0".repeat(64)})
+    });
+    reject(rf, &refund, "a sample's command of audit", &|d| {
+        d["sample"]["command"][1] = json!("audit")
+    });
+    reject(rf, &refund, "schema_version 2", &|d| {
+        d["schema_version"] = json!(2)
+    });
+    reject(rf, &census, "a seed without a sample", &|d| {
+        d["seed"] = json!("1")
+    });
+    reject(rf, &census, "an extrapolation without its file", &|d| {
+        d["refund"]["extrapolation"] = refund["refund"]["extrapolation"].clone()
+    });
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// `ccm refund --extrapolated FILE` reads the extrapolation's `schema_version`: version 1
+/// and a file written before the key existed are read, another version and a design it
+/// does not know are refused.
+#[test]
+fn schemas_refund_checks_the_extrapolations_version() {
+    let ext = lookback_doc("extrapolate, unrestricted");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let review = root().join("fixtures/lookback/review-filled.csv");
+    let try_with = |name: &str, doc: &Value| {
+        let path = tmp.path().join(format!("{name}.json"));
+        std::fs::write(&path, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+        ccm()
+            .arg("refund")
+            .arg(&review)
+            .args(["--identified", "2025-06-02", "--extrapolated"])
+            .arg(&path)
+            .arg("--out")
+            .arg(tmp.path().join(name))
+            .output()
+            .expect("run ccm")
+    };
+    let r = try_with("v1", &ext);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let mut old = ext.clone();
+    old.as_object_mut().unwrap().remove("schema_version");
+    let r = try_with("unversioned", &old);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    for (name, change) in [
+        ("v2", ("schema_version", json!(2))),
+        ("v1-string", ("schema_version", json!("1"))),
+        ("cluster", ("design", json!("cluster"))),
+    ] {
+        let mut d = ext.clone();
+        d[change.0] = change.1;
+        let r = try_with(name, &d);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(change.0), "{name}: {stderr}");
+        assert!(!tmp.path().join(name).exists(), "{name}: wrote");
     }
 }
