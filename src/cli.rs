@@ -208,8 +208,11 @@ pub struct EvidenceAudit {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// The report for a person: summary, files, months, findings by code, what to fix.
     Table,
+    /// findings.json's document: the summary and every finding.
     Json,
+    /// findings.csv's rows.
     Csv,
     /// One finding per line (JSON Lines), for log pipelines.
     Jsonl,
