@@ -198,7 +198,13 @@ fn token(word: &str, out: &mut String) {
         out.push(' ');
     }
     if w.is_ascii() {
-        out.extend(w.bytes().map(|c| char::from(c.to_ascii_lowercase())));
+        // A code's dots are how it was written (`E11.9`, `e119`): not part of it.
+        let dots = code(w);
+        out.extend(
+            w.bytes()
+                .filter(|&c| !(dots && c == b'.'))
+                .map(|c| char::from(c.to_ascii_lowercase())),
+        );
     } else {
         out.extend(w.chars().flat_map(char::to_lowercase));
     }
@@ -280,6 +286,10 @@ mod tests {
         assert_ne!(
             stable("the entry is not a diagnosis (I48.91)"),
             stable("the entry is not a diagnosis (J45.909)")
+        );
+        assert_eq!(
+            stable("the entry is not a diagnosis (I48.91)"),
+            stable("the entry is not a diagnosis (i4891)")
         );
     }
 }

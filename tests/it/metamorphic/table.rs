@@ -135,6 +135,15 @@ pub fn aliases(kind: &str, field: &str) -> &'static [&'static str] {
         ("enrolments", "program") => &["program", "service", "program_type"],
         ("enrolments", "status") => &["status", "enrollment_status", "enrolment_status"],
         ("diagnoses", "status") => &["status", "problem_status", "clinical_status"],
+        ("diagnoses", "icd10_code") => &[
+            "icd10_code",
+            "icd10",
+            "icd_10",
+            "icd_code",
+            "diagnosis_code",
+            "dx_code",
+            "code",
+        ],
         ("staff", "staff_role") => &[
             "staff_role",
             "role",

@@ -62,6 +62,7 @@ pub static TRANSFORMS: &[T] = &[
     t!(sort_by_patient, "order"),
     t!(word_case),
     t!(word_punctuation, "words"),
+    t!(icd_codes_undotted),
     t!(pad_spaces),
     t!(nbsp_around, "invisible"),
     t!(zero_width, "invisible"),
@@ -469,6 +470,32 @@ fn word_case(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
         });
     }
     Ok(())
+}
+
+/// ICD-10-CM codes without the dot and in lower case by row (`e119`, `E119`, `E11.9`):
+/// billing systems store them undotted, problem lists show them dotted.
+fn icd_codes_undotted(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
+    let mut changed = false;
+    for t in fs.tables.iter_mut().filter(|t| t.kind == "diagnoses") {
+        let Some(c) = t.col("icd10_code").filter(|&c| !t.shared(c)) else {
+            continue;
+        };
+        each_cell(t, &[c], |i, v| {
+            let undotted = v.replace('.', "");
+            let out = if i % 2 == 0 {
+                undotted.to_lowercase()
+            } else {
+                undotted
+            };
+            changed |= out != v;
+            out
+        });
+    }
+    if changed {
+        Ok(())
+    } else {
+        Err("no diagnosis code to rewrite".into())
+    }
 }
 
 /// Role, program and status words with punctuation: `R.N.`, `M.D.`, `enrolled_elsewhere`,
