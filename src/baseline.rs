@@ -71,6 +71,8 @@ pub struct Waivers {
 impl Waivers {
     /// Reads a baseline file's bytes; every waiver is checked before any is used.
     pub fn parse(bytes: &[u8]) -> Result<Waivers, BaselineError> {
+        // A UTF-8 byte-order mark, as a Windows editor saves one, is not part of the JSON.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let file: Baseline = serde_json::from_slice(bytes)?;
         if file.version != VERSION {
             return Err(BaselineError::Version(file.version));
@@ -270,5 +272,8 @@ mod tests {
         let w = Waivers::parse(ok.as_bytes()).unwrap();
         assert_eq!(w.parsed[0].0, Fingerprint(0x0123_4567_89ab_cdef));
         assert_eq!(w.file.waivers[0].reason, "");
+        // Saved by a Windows editor, with a byte-order mark.
+        let bom = [&b"\xEF\xBB\xBF"[..], ok.as_bytes()].concat();
+        assert_eq!(Waivers::parse(&bom).unwrap().parsed.len(), 1);
     }
 }
