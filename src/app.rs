@@ -72,13 +72,8 @@ fn explain(code: &str) -> Result<u8> {
         .ok_or_else(|| anyhow!("unknown check code {code:?} (see `ccm rules`)"))?;
     to_stdout(|w| {
         writeln!(w, "{} {} ({})", c.code, c.name, c.severity)?;
-        writeln!(w)?;
-        writeln!(w, "What it does\n  {}", c.what)?;
-        writeln!(w, "\nWhy it matters\n  {}", c.why)?;
-        writeln!(w, "\nExample\n  {}", c.example)?;
-        writeln!(w, "\nSource\n  {}", c.source)?;
-        if !c.fix.is_empty() {
-            writeln!(w, "\nHow to fix\n  {}", c.fix)?;
+        for (title, text) in c.sections() {
+            writeln!(w, "\n{title}\n  {text}")?;
         }
         Ok(())
     })?;

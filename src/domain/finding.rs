@@ -59,6 +59,23 @@ pub struct Check {
     pub fix: &'static str,
 }
 
+impl Check {
+    /// Its `ccm explain` text as titled sections, in order (How to fix only when written):
+    /// what `ccm explain` prints and SARIF's rule help carry, from one list.
+    pub fn sections(&self) -> Vec<(&'static str, &'static str)> {
+        let mut v = vec![
+            ("What it does", self.what),
+            ("Why it matters", self.why),
+            ("Example", self.example),
+            ("Source", self.source),
+        ];
+        if !self.fix.is_empty() {
+            v.push(("How to fix", self.fix));
+        }
+        v
+    }
+}
+
 /// What a check's error does, declared by the check (`effect:` in `check!`, else `Month`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {

@@ -155,15 +155,11 @@ struct Level {
 
 /// `ccm explain CODE`'s sections, as plain text.
 fn explain_text(c: &Check) -> String {
-    let mut s = format!(
-        "What it does\n{}\n\nWhy it matters\n{}\n\nExample\n{}\n\nSource\n{}",
-        c.what, c.why, c.example, c.source
-    );
-    if !c.fix.is_empty() {
-        s.push_str("\n\nHow to fix\n");
-        s.push_str(c.fix);
-    }
-    s
+    c.sections()
+        .iter()
+        .map(|(title, text)| format!("{title}\n{text}"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The findings, serialised one by one as they are written (never all at once).
