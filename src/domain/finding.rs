@@ -129,9 +129,28 @@ impl Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// The 16 lowercase hex digits, on the stack (the writers call it per finding).
+    pub fn hex(self) -> [u8; 16] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 16];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = DIGITS[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        out
+    }
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}", self.0)
+        f.write_str(std::str::from_utf8(&self.hex()).expect("hex digits"))
+    }
+}
+
+/// As the 16 hex digits (findings.json, jsonl, SARIF), with no string made per finding.
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(std::str::from_utf8(&self.hex()).expect("hex digits"))
     }
 }
 
@@ -217,5 +236,27 @@ impl Finding {
             &self.billing_npi,
             &self.message,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fingerprint;
+
+    #[test]
+    fn a_fingerprint_is_16_hex_digits_read_back_as_written() {
+        for v in [
+            0,
+            1,
+            0xf,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+            0xfedc_ba98_7654_3210,
+        ] {
+            let fp = Fingerprint(v);
+            assert_eq!(fp.to_string(), format!("{v:016x}"));
+            assert_eq!(serde_json::to_string(&fp).unwrap(), format!("\"{v:016x}\""));
+            assert_eq!(Fingerprint::parse(&fp.to_string()), Some(fp));
+        }
     }
 }

@@ -115,7 +115,7 @@ pub fn write_findings_csv(w: impl Write, ds: &Dataset, audit: &Audit) -> io::Res
             &safe_cell(r.message),
             &minutes,
             &amount,
-            &r.fingerprint,
+            std::str::from_utf8(&r.fingerprint.hex()).expect("hex digits"),
             if r.waived { "true" } else { "false" },
         ])?;
     }

@@ -76,7 +76,7 @@ pub struct FindingRecord<'a> {
     message: &'a str,
     minutes: Option<u32>,
     amount: Option<String>,
-    fingerprint: String,
+    fingerprint: crate::domain::Fingerprint,
     waived: bool,
 }
 
@@ -103,7 +103,7 @@ fn record<'a>(ds: &'a Dataset, f: &'a Finding) -> FindingRecord<'a> {
         message: &f.message,
         minutes: f.minutes,
         amount: f.amount.map(money_str),
-        fingerprint: f.fingerprint.to_string(),
+        fingerprint: f.fingerprint,
         waived: f.waived,
     }
 }

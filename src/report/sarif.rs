@@ -225,7 +225,7 @@ struct Region {
 #[derive(Serialize)]
 struct Fingerprints {
     #[serde(rename = "ccm/v1")]
-    v1: String,
+    v1: crate::domain::Fingerprint,
 }
 
 #[derive(Serialize)]
@@ -279,9 +279,7 @@ fn result<'a, 'n>(
             },
         },
         locations,
-        partial_fingerprints: Fingerprints {
-            v1: f.fingerprint.to_string(),
-        },
+        partial_fingerprints: Fingerprints { v1: f.fingerprint },
         suppressions: if f.waived {
             vec![Suppression {
                 kind: "external",
