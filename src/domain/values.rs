@@ -381,10 +381,19 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Unicode's bidirectional formatting characters: the marks (ALM, LRM, RLM), embeddings,
+/// overrides and isolates. Invisible, and they reorder what a terminal or a sheet shows:
+/// reading removes them from a value (`ingest::clean`), [`printable`] escapes them.
+pub fn is_bidi_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
 /// Whether [`printable`] escapes `c`.
 fn escaped(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || is_bidi_format(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// A path as ccm names it in every output (the report, findings.csv, summary.json, trace,

@@ -97,15 +97,19 @@ pub(super) fn clean_field(f: &[u8], out: &mut Vec<u8>, rep: &mut Repairs) {
     for c in s.chars() {
         match c {
             '\u{feff}' => bom = true,
-            '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{00ad}' => zw = true,
+            // Invisible format characters: zero-width spaces and joiners, the soft hyphen,
+            // the invisible operators and the Mongolian vowel separator, the deprecated
+            // shaping controls. `P001` with one is still `P001`.
+            '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{00ad}'
+            | '\u{180e}' => zw = true,
             '\t' | '\n' | '\r' => out.push(c as u8),
-            // Bidirectional overrides and isolates reorder what a terminal or a sheet
-            // shows (a patient id `BIDI\u{202e}evil`): removed, as a control character is.
-            c if c.is_control()
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
-            {
-                ctl = true
-            }
+            // Bidirectional marks, overrides and isolates reorder what a terminal or a
+            // sheet shows (a patient id `BIDI\u{202e}evil`) and split one id in two
+            // (`P001\u{200e}`): removed, as a control character is.
+            c if c.is_control() || crate::domain::is_bidi_format(c) => ctl = true,
             c if c.is_whitespace() && c != ' ' => {
                 sp = true;
                 out.push(b' ');
@@ -189,6 +193,13 @@ mod tests {
     fn invisible_characters_are_never_part_of_a_value() {
         assert_eq!(clean("\u{feff}P001").0, "P001");
         assert_eq!(clean("P001\u{200b}").0, "P001");
+        // Every invisible format character of the class, not only the one first met.
+        for c in [
+            '\u{061c}', '\u{180e}', '\u{200e}', '\u{200f}', '\u{202a}', '\u{202e}', '\u{2061}',
+            '\u{2064}', '\u{2066}', '\u{2069}', '\u{206a}', '\u{206f}',
+        ] {
+            assert_eq!(clean(&format!("P0{c}01")).0, "P001", "U+{:04X}", c as u32);
+        }
         assert_eq!(clean("P0\u{0}01").0, "P001");
         assert_eq!(clean("\u{1b}[31mP001").0, "[31mP001");
         assert_eq!(clean("Reyes,\u{a0}Kim").0, "Reyes, Kim");

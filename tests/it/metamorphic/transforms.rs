@@ -540,15 +540,20 @@ fn nbsp_around(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     Ok(())
 }
 
-/// Zero-width spaces and stray BOMs at the edges of values: pasted from a web portal or
-/// a chat message.
+/// Zero-width spaces, stray BOMs and bidirectional marks at the edges of values: pasted
+/// from a web portal, a chat message or a right-to-left system.
 fn zero_width(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     for t in logs(fs) {
         let cols = value_cols(t);
-        each_cell(t, &cols, |i, v| match (v.is_empty(), i % 3) {
+        // The whole class of invisible format characters, rotating: zero-width space, BOM,
+        // the left-to-right and right-to-left marks a copy from a web page or an RTL
+        // system carries, the word joiner.
+        each_cell(t, &cols, |i, v| match (v.is_empty(), i % 5) {
             (true, _) => v.to_string(),
             (_, 0) => format!("\u{200b}{v}"),
             (_, 1) => format!("{v}\u{feff}"),
+            (_, 2) => format!("{v}\u{200e}"),
+            (_, 3) => format!("\u{200f}{v}\u{2060}"),
             _ => format!("\u{200b}{v}\u{200b}"),
         });
     }
