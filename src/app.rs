@@ -260,9 +260,8 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     } = prepare(&plan, None, &timing, &shown)?;
     let mut waiver_notes = Vec::new();
     if let Some(b) = &plan.baseline {
-        let applied = b.apply(&mut result.findings, cfg.as_of);
-        waiver_notes.clone_from(&applied.notes);
-        result.notes.extend(applied.notes);
+        waiver_notes = b.apply(&mut result.findings, cfg.as_of);
+        result.notes.extend(waiver_notes.iter().cloned());
     }
     shown.busy("listing held claims");
     let summary = report::summary(&ds, &result, &cfg, &rules.origin);

@@ -10,7 +10,7 @@
 use crate::domain::{Finding, Fingerprint, parse_date};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The version of the baseline file this ccm reads and writes.
 pub const VERSION: u32 = 1;
@@ -100,73 +100,41 @@ impl Waivers {
         Ok(Waivers { file, parsed })
     }
 
-    /// Marks the findings the waivers in force on `as_of` accept; returns the notes on
-    /// waivers that matched nothing or have expired, each naming its fingerprint.
-    pub fn apply(&self, findings: &mut [Finding], as_of: NaiveDate) -> Applied {
-        // Fingerprint → (in force, expiry) of its waivers (the first in force wins).
-        let mut by_fp: BTreeMap<Fingerprint, Option<NaiveDate>> = BTreeMap::new();
-        let mut expired: BTreeMap<Fingerprint, NaiveDate> = BTreeMap::new();
-        for &(fp, exp) in &self.parsed {
-            match exp {
-                Some(d) if d < as_of => {
-                    expired.insert(fp, d);
-                }
-                _ => {
-                    by_fp.insert(fp, exp);
-                }
-            }
-        }
-        let mut matched: BTreeMap<Fingerprint, ()> = BTreeMap::new();
-        let mut waived = 0;
-        let mut expired_hit: BTreeMap<Fingerprint, ()> = BTreeMap::new();
+    /// Marks the findings the waivers in force on `as_of` accept; returns one note per
+    /// waiver that matched nothing or has expired, each naming its fingerprint.
+    pub fn apply(&self, findings: &mut [Finding], as_of: NaiveDate) -> Vec<String> {
+        // A fingerprint is waived when any of its waivers is in force (through `expires`).
+        let in_force: BTreeSet<Fingerprint> = self
+            .parsed
+            .iter()
+            .filter(|(_, exp)| exp.is_none_or(|d| d >= as_of))
+            .map(|(fp, _)| *fp)
+            .collect();
+        let mut found = BTreeSet::new();
         for f in findings.iter_mut() {
-            if by_fp.contains_key(&f.fingerprint) {
-                f.waived = true;
-                waived += 1;
-                matched.insert(f.fingerprint, ());
-            } else if expired.contains_key(&f.fingerprint) {
-                expired_hit.insert(f.fingerprint, ());
-            }
+            f.waived = in_force.contains(&f.fingerprint);
+            found.insert(f.fingerprint);
         }
+        let mut said = BTreeSet::new();
         let mut notes = Vec::new();
-        let mut seen = BTreeMap::new();
-        for &(fp, _) in &self.parsed {
-            if seen.insert(fp, ()).is_some() {
+        for &(fp, exp) in &self.parsed {
+            if in_force.contains(&fp) && found.contains(&fp) || !said.insert(fp) {
                 continue;
             }
-            if let Some(d) = expired.get(&fp).filter(|_| !by_fp.contains_key(&fp)) {
-                notes.push(if expired_hit.contains_key(&fp) {
-                    format!(
-                        "baseline: the waiver of {fp} expired on {d}: its finding counts again"
-                    )
-                } else {
-                    format!(
-                        "baseline: the waiver of {fp} expired on {d} and matches no finding of this run"
-                    )
-                });
-            } else if !matched.contains_key(&fp) {
-                notes.push(format!(
+            notes.push(match exp.filter(|_| !in_force.contains(&fp)) {
+                Some(d) if found.contains(&fp) => {
+                    format!("baseline: the waiver of {fp} expired on {d}: its finding counts again")
+                }
+                Some(d) => format!(
+                    "baseline: the waiver of {fp} expired on {d} and matches no finding of this run"
+                ),
+                None => format!(
                     "baseline: the waiver of {fp} matches no finding of this run (fixed, or the finding changed): remove it from the baseline"
-                ));
-            }
+                ),
+            });
         }
-        Applied {
-            waivers: self.parsed.len(),
-            waived,
-            notes,
-        }
+        notes
     }
-}
-
-/// What applying a baseline did.
-#[derive(Debug, Default)]
-pub struct Applied {
-    /// Waivers in the file.
-    pub waivers: usize,
-    /// Findings marked waived.
-    pub waived: usize,
-    /// One per waiver that matched nothing or has expired.
-    pub notes: Vec<String>,
 }
 
 fn parse_iso(s: &str) -> Option<NaiveDate> {
@@ -275,5 +243,49 @@ mod tests {
         // Saved by a Windows editor, with a byte-order mark.
         let bom = [&b"\xEF\xBB\xBF"[..], ok.as_bytes()].concat();
         assert_eq!(Waivers::parse(&bom).unwrap().parsed.len(), 1);
+    }
+    #[test]
+    fn each_waiver_that_does_not_waive_is_said_once_with_why() {
+        let check = crate::checks::lookup("IN001").unwrap();
+        let finding = |fp: u64| {
+            let mut f = Finding::new(check, "m");
+            f.fingerprint = Fingerprint(fp);
+            f
+        };
+        let mut findings = vec![finding(1), finding(2), finding(3), finding(5)];
+        let w = |fp: u64, exp: &str| {
+            let exp = if exp.is_empty() {
+                "null".to_string()
+            } else {
+                format!("\"{exp}\"")
+            };
+            format!(
+                r#"{{"fingerprint":"{fp:016x}","code":"IN001","patient_id":"","month":"","message":"m","expires":{exp}}}"#
+            )
+        };
+        let text = doc(&[
+            w(1, ""),           // in force, found: waived
+            w(2, "2025-04-15"), // in force through the as-of day: waived
+            w(3, "2025-04-14"), // expired, found: counts again
+            w(4, "2025-01-01"), // expired, not found
+            w(6, ""),           // in force, not found
+            w(6, ""),           // the same again: said once
+            w(5, "2025-01-01"), // expired, but another waiver of it is in force
+            w(5, ""),
+        ]
+        .join(","));
+        let notes = Waivers::parse(text.as_bytes())
+            .unwrap()
+            .apply(&mut findings, NaiveDate::from_ymd_opt(2025, 4, 15).unwrap());
+        let waived: Vec<bool> = findings.iter().map(|f| f.waived).collect();
+        assert_eq!(waived, [true, true, false, true]);
+        assert_eq!(
+            notes,
+            [
+                "baseline: the waiver of 0000000000000003 expired on 2025-04-14: its finding counts again",
+                "baseline: the waiver of 0000000000000004 expired on 2025-01-01 and matches no finding of this run",
+                "baseline: the waiver of 0000000000000006 matches no finding of this run (fixed, or the finding changed): remove it from the baseline",
+            ]
+        );
     }
 }
