@@ -305,15 +305,27 @@ fn result<'a, 'n>(
 /// the unreserved ones, `/` and the sub-delimiters is percent-encoded (a space is `%20`,
 /// `:` is `%3A` so that no first segment reads as a scheme, non-ASCII is its UTF-8 bytes).
 pub fn uri_reference(name: &str) -> String {
-    let mut s = String::with_capacity(name.len());
-    for &b in name.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    /// Every byte but the unreserved characters, `/` and the sub-delimiters (and `@`).
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/')
+        .remove(b'!')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')')
+        .remove(b'*')
+        .remove(b'+')
+        .remove(b',')
+        .remove(b';')
+        .remove(b'=')
+        .remove(b'@');
+    utf8_percent_encode(name, KEEP).to_string()
 }
 
 #[cfg(test)]
