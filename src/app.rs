@@ -598,17 +598,34 @@ fn xlsx_rows() -> usize {
         .clamp(2, report::EXCEL_ROWS)
 }
 
-struct Timing(Option<std::cell::Cell<std::time::Instant>>);
+/// The wall clock and the process's user and system CPU seconds at the last mark: on a
+/// virtual machine whose system time varies run to run (pages first touched), the user time
+/// of a phase is the figure two runs can be compared on.
+struct Timing(Option<std::cell::Cell<(std::time::Instant, f64, f64)>>);
+
+/// User and system CPU seconds of the whole process so far (every thread).
+fn cpu_seconds() -> (f64, f64) {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return (0.0, 0.0);
+    }
+    let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (s(u.ru_utime), s(u.ru_stime))
+}
 
 impl Timing {
     fn from_env() -> Timing {
-        Timing(
-            std::env::var_os("CCM_TIMING").map(|_| std::cell::Cell::new(std::time::Instant::now())),
-        )
+        Timing(std::env::var_os("CCM_TIMING").map(|_| {
+            let (user, sys) = cpu_seconds();
+            std::cell::Cell::new((std::time::Instant::now(), user, sys))
+        }))
     }
     fn mark(&self, phase: &str) {
         if let Some(t) = &self.0 {
             let now = std::time::Instant::now();
+            let (user, sys) = cpu_seconds();
+            let (then, user0, sys0) = t.get();
             // Peak resident memory so far, where the system tells it (Linux).
             let peak = std::fs::read_to_string("/proc/self/status")
                 .ok()
@@ -619,10 +636,12 @@ impl Timing {
                 })
                 .unwrap_or_default();
             eprintln!(
-                "ccm timing: {phase} {:.3} s{peak}",
-                (now - t.get()).as_secs_f64()
+                "ccm timing: {phase} {:.3} s (user {:.3} s, sys {:.3} s){peak}",
+                (now - then).as_secs_f64(),
+                user - user0,
+                sys - sys0
             );
-            t.set(now);
+            t.set((now, user, sys));
         }
     }
 }
