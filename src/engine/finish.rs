@@ -3,7 +3,7 @@
 //! reconciliation.
 
 use super::evidence::Pm;
-use super::identity::identify;
+use super::identity::fingerprints;
 use super::months::{Companions, Months};
 use super::order::order_results;
 use super::progress::{Meter, Stage};
@@ -23,10 +23,25 @@ use crate::domain::{Dataset, FastMap, NoteQuality, Performer, Program, Secs, Tim
 
 impl Auditor<'_> {
     /// The audit, and why each month a list shows is held, worked out once the engine's
-    /// own state (slots, evidence, claims) is dropped: it never sits beside them.
+    /// own state (slots, evidence, claims) is dropped: it never sits beside them. The
+    /// findings' fingerprints are worked out meanwhile, on other threads: both read the
+    /// ordered findings and neither reads what the other decides.
     pub(super) fn finish_with(self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
         let mut audit = self.audit_with(ds, lists);
-        explain_holds(&audit.findings, &mut audit.outcomes, audit.verify.as_mut());
+        let Audit {
+            findings,
+            outcomes,
+            verify,
+            ..
+        } = &mut audit;
+        let prints = std::thread::scope(|s| {
+            let prints = s.spawn(|| fingerprints(ds, findings));
+            explain_holds(findings, outcomes, verify.as_mut());
+            prints.join().expect("fingerprints")
+        });
+        for (f, p) in findings.iter_mut().zip(prints) {
+            f.fingerprint = p;
+        }
         audit
     }
 
@@ -125,7 +140,6 @@ impl Auditor<'_> {
             .as_ref()
             .map(|cf| tally.finish(cf, &mut findings[..before]));
         order_results(ds, &mut findings, &mut outcomes);
-        identify(ds, &mut findings);
         let recon = reconcile(ds, cfg, &states);
         Audit {
             findings,

@@ -19,10 +19,10 @@
 use crate::domain::{Dataset, FastMap, Finding, Fingerprint};
 use sha2::{Digest, Sha256};
 
-/// Sets every finding's fingerprint; `findings` are in their final order. The digests of
-/// what each finding is are worked out on two threads (a pure function of the finding);
-/// which one it is among alike findings, in order, on one.
-pub(super) fn identify(ds: &Dataset, findings: &mut [Finding]) {
+/// Every finding's fingerprint, in the order of `findings` (their final order). The
+/// digests of what each finding is are worked out on two threads (a pure function of the
+/// finding); which one it is among alike findings, in order, on one.
+pub(super) fn fingerprints(ds: &Dataset, findings: &[Finding]) -> Vec<Fingerprint> {
     // Each input's name as given and its last component, longest first (so a path is
     // taken out before the name it ends in).
     let mut names: Vec<(&str, &str)> = Vec::new();
@@ -81,7 +81,8 @@ pub(super) fn identify(ds: &Dataset, findings: &mut [Finding]) {
         v
     };
     let mut seen: FastMap<[u8; 32], u32> = FastMap::default();
-    for (f, base) in findings.iter_mut().zip(bases) {
+    let mut prints = Vec::with_capacity(bases.len());
+    for base in bases {
         let n = seen.entry(base).or_insert(0);
         let digest: [u8; 32] = if *n == 0 {
             base
@@ -92,8 +93,11 @@ pub(super) fn identify(ds: &Dataset, findings: &mut [Finding]) {
             h.finalize().into()
         };
         *n += 1;
-        f.fingerprint = Fingerprint(u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")));
+        prints.push(Fingerprint(u64::from_be_bytes(
+            digest[..8].try_into().expect("8 bytes"),
+        )));
     }
+    prints
 }
 
 /// The words of `msg` that say what the finding is, not how the export wrote its values,
