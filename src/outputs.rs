@@ -15,7 +15,7 @@ use crate::domain::Dataset;
 use crate::report;
 use crate::report::manifest::{FileDigest, ManifestHead};
 use anyhow::{Context, Result, anyhow, bail};
-use std::io::{Seek, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -383,29 +383,19 @@ impl std::io::Write for WriteBack<'_> {
     }
 }
 
-/// Stages the workbook from the four CSVs as rendered (files at their start), in `folder`.
+/// Stages the workbook in `folder`, its list sheets from the run's results (the rows the
+/// CSV writers write).
 fn stage_workbook(
     book: &WorkbookOut,
     folder: &Path,
-    ds: &Dataset,
-    result: &crate::audit::Audit,
     summary: &report::Summary,
-    [clean, held, worklist, findings]: [std::fs::File; 4],
+    src: &report::ListSource,
 ) -> Result<(Staged, FileDigest)> {
-    let read = |f| std::io::BufReader::with_capacity(1 << 16, f);
-    let sheets = report::data_sheets(
-        ds,
-        result,
-        read(clean),
-        read(held),
-        read(worklist),
-        read(findings),
-    );
     stage(book.path, folder, |w| {
         Ok(report::write_workbook(
             w,
             summary,
-            sheets,
+            src,
             book.row_limit,
             folder,
         )?)
@@ -415,8 +405,8 @@ fn stage_workbook(
 /// Writes the six files ([`crate::args::OUTPUTS`]), and the workbook when `--xlsx` asks,
 /// as a set, whole or not at all (see the module's text). A lock on the folders makes a
 /// second run into them wait for the first; what killed runs left is swept under it.
-/// SIGINT and SIGTERM remove the staged files. The workbook is made from the staged CSVs
-/// themselves, so its sheets hold what the files do.
+/// SIGINT and SIGTERM remove the staged files. The workbook's list sheets are written from
+/// the rows the CSV writers write, so they hold what the files do.
 pub fn write_out(dir: &Path, book: Option<&WorkbookOut>, set: &SetContents) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
@@ -572,7 +562,7 @@ fn stage_set(
         })
     };
     // findings.json (the largest) is written on a second thread beside the others, and
-    // the workbook from the staged CSVs.
+    // the workbook after them.
     let (first, rest) = files.split_at(1);
     let (json, others, workbook) = std::thread::scope(|s| {
         let json = s.spawn(|| write_one(&first[0]));
@@ -583,7 +573,13 @@ fn stage_set(
             } else {
                 folder_of(b.path)
             };
-            stage_workbook_from(b, &folder, &others, c)
+            let src = report::ListSource {
+                ds: c.ds,
+                audit: c.result,
+                lists: c.lists,
+                bom: c.bom,
+            };
+            stage_workbook(b, &folder, c.summary, &src)
         });
         (json.join(), others, workbook)
     });
@@ -616,37 +612,6 @@ fn stage_set(
     })?;
     temps.push(manifest);
     Ok((temps, away))
-}
-
-/// Stages the workbook in `folder` from the four CSVs staged in `others`, read back.
-fn stage_workbook_from(
-    b: &WorkbookOut,
-    folder: &Path,
-    others: &[Result<(Staged, FileDigest)>],
-    c: &SetContents,
-) -> Result<(Staged, FileDigest)> {
-    let csv = |name: &str| -> Result<std::fs::File> {
-        let ((tmp, _), _) = others
-            .iter()
-            .flatten()
-            .find(|((_, dest), _)| dest.file_name().is_some_and(|n| n == name))
-            .ok_or_else(|| anyhow!("cannot write {}: {name} was not written", b.path.display()))?;
-        tmp.reopen()
-            .with_context(|| format!("cannot read back {name}"))
-    };
-    stage_workbook(
-        b,
-        folder,
-        c.ds,
-        c.result,
-        c.summary,
-        [
-            csv("clean_claims.csv")?,
-            csv("held_claims.csv")?,
-            csv("worklist.csv")?,
-            csv("findings.csv")?,
-        ],
-    )
 }
 
 /// Commits a set staged in the sibling `staging`: the files take their names there, the
@@ -743,8 +708,8 @@ fn sweep_staging_except(staging: &Path, out: &Path, keep: &[String]) {
     }
 }
 
-/// Writes the workbook alone (`--xlsx FILE` without `--out`): the four CSVs rendered into
-/// unnamed temporary files in its folder, the workbook staged beside FILE and renamed.
+/// Writes the workbook alone (`--xlsx FILE` without `--out`): staged beside FILE and
+/// renamed.
 pub fn write_workbook(
     book: &WorkbookOut,
     ds: &Dataset,
@@ -766,24 +731,13 @@ pub fn write_workbook(
         sweep.run();
     }
     remove_staged_on_signal(vec![sweep]);
-    let render = |write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| -> Result<std::fs::File> {
-        let mut f = tempfile::tempfile_in(&dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        {
-            let mut w = std::io::BufWriter::with_capacity(1 << 18, &mut f);
-            write(&mut w)?;
-            w.flush()?;
-        }
-        f.rewind()?;
-        Ok(f)
+    let src = report::ListSource {
+        ds,
+        audit: result,
+        lists,
+        bom: false,
     };
-    let csvs = [
-        render(&|w| report::write_claims_csv(w, ds, result))?,
-        render(&|w| report::write_held_csv(w, ds, lists))?,
-        render(&|w| report::write_worklist_csv(w, ds, lists))?,
-        render(&|w| report::write_findings_csv(w, ds, result))?,
-    ];
-    let (staged, _) = stage_workbook(book, &dir, ds, result, summary, csvs)?;
+    let (staged, _) = stage_workbook(book, &dir, summary, &src)?;
     commit(vec![staged])
 }
 

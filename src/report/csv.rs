@@ -1,4 +1,8 @@
 //! findings.csv, clean_claims.csv, held_claims.csv and worklist.csv.
+//!
+//! Each list's rows come from one function (`findings_rows`, `claims_rows`, `held_rows`,
+//! `worklist_rows`) that gives each row's fields, header first. The CSV writer and the
+//! workbook's list sheet both call it, so the sheet holds the strings the CSV holds.
 
 use super::lists::{Lists, Texts, fix_at};
 use super::record;
@@ -97,12 +101,22 @@ pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
 
 pub fn write_findings_csv(w: impl Write, ds: &Dataset, audit: &Audit) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(FINDING_COLUMNS)?;
+    findings_rows(ds, audit, |r| Ok(out.write_record(r)?))?;
+    out.flush()
+}
+
+/// findings.csv's rows, header first: what the CSV and the workbook's Findings sheet hold.
+pub fn findings_rows(
+    ds: &Dataset,
+    audit: &Audit,
+    mut row: impl FnMut(&[&str]) -> io::Result<()>,
+) -> io::Result<()> {
+    row(&FINDING_COLUMNS)?;
     for f in &audit.findings {
         let r = record(ds, f);
         let minutes = r.minutes.map(|m| m.to_string()).unwrap_or_default();
         let amount = r.amount.unwrap_or_default();
-        out.write_record([
+        row(&[
             r.code,
             r.name,
             r.severity,
@@ -119,24 +133,48 @@ pub fn write_findings_csv(w: impl Write, ds: &Dataset, audit: &Audit) -> io::Res
             if r.waived { "true" } else { "false" },
         ])?;
     }
-    out.flush()
+    Ok(())
 }
 
 /// The clean claims file. Verify mode: the claims file's own header and the lines that go
-/// out, byte for byte. Derive mode: the lines ccm proposes.
+/// out, byte for byte ([`claims_file_lines`]). Derive mode: the lines ccm proposes
+/// ([`claims_rows`]).
 pub fn write_claims_csv(mut w: impl Write, ds: &Dataset, audit: &Audit) -> io::Result<()> {
-    if let (Some(v), Some(cf)) = (&audit.verify, &ds.claims) {
-        w.write_all(&cf.header_raw)?;
-        for &i in &v.clean {
-            w.write_all(&cf.claims[i].raw)?;
+    if let Some(lines) = claims_file_lines(ds, audit) {
+        for line in lines {
+            w.write_all(line)?;
         }
         return w.flush();
     }
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(CLAIM_COLUMNS)?;
+    claims_rows(audit, |r| Ok(out.write_record(r)?))?;
+    out.flush()
+}
+
+/// Verify mode's clean_claims.csv, piece by piece: the claims file's header as written
+/// (its `sep=` line too), then each line that goes out with its line ending; `None` in
+/// derive mode.
+pub fn claims_file_lines<'a>(
+    ds: &'a Dataset,
+    audit: &'a Audit,
+) -> Option<impl Iterator<Item = &'a [u8]>> {
+    let (Some(v), Some(cf)) = (&audit.verify, &ds.claims) else {
+        return None;
+    };
+    let lines = v.clean.iter().map(|&i| cf.claims[i].raw.as_slice());
+    Some(std::iter::once(cf.header_raw.as_slice()).chain(lines))
+}
+
+/// Derive mode's clean_claims.csv rows, header first: the lines ccm proposes, as the CSV
+/// and the workbook's Clean claims sheet hold them.
+pub fn claims_rows(
+    audit: &Audit,
+    mut row: impl FnMut(&[&str]) -> io::Result<()>,
+) -> io::Result<()> {
+    row(&CLAIM_COLUMNS)?;
     for c in audit.claims() {
         let dx = |i: usize| c.dx.get(i).map(Text::as_str).unwrap_or("");
-        out.write_record([
+        row(&[
             &*safe_cell(c.patient_id),
             c.billing_npi,
             &c.month.to_string(),
@@ -152,7 +190,7 @@ pub fn write_claims_csv(mut w: impl Write, ds: &Dataset, audit: &Audit) -> io::R
             &fee_basis(c.month.year, c.rules_year),
         ])?;
     }
-    out.flush()
+    Ok(())
 }
 
 /// Which year's rules and fees priced a line: `CY2025`, or, for a year ccm has no rules
@@ -213,7 +251,17 @@ pub const WORKLIST_KINDS: [CellKind; 17] = [T, T, T, T, T, I, I, M, T, I, I, T, 
 /// per line of a held claim (verify mode), biggest holds first.
 pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(HELD_COLUMNS)?;
+    held_rows(ds, lists, |r| Ok(out.write_record(r)?))?;
+    out.flush()
+}
+
+/// held_claims.csv's rows, header first: what the CSV and the workbook's Held sheet hold.
+pub fn held_rows(
+    ds: &Dataset,
+    lists: &Lists,
+    mut row: impl FnMut(&[&str]) -> io::Result<()>,
+) -> io::Result<()> {
+    row(&HELD_COLUMNS)?;
     let mut codes = String::new();
     let mut units = String::new();
     let (mut reasons, mut others) = (Texts::default(), Texts::default());
@@ -233,7 +281,7 @@ pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<
             .claim_line
             .map(|(f, l)| format!("{}:{l}", ds.file_name(f)))
             .unwrap_or_default();
-        out.write_record([
+        row(&[
             &*safe_cell(r.patient_id),
             &r.month.to_string(),
             &safe_cell(r.billing_npi),
@@ -249,20 +297,30 @@ pub fn write_held_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<
             &safe_cell(others.of(&r.why.other).0),
         ])?;
     }
-    out.flush()
+    Ok(())
 }
 
 /// worklist.csv: one row per patient-month and practitioner of a month still open on the
 /// as-of date, closest to paying first; a header alone when no month is open.
 pub fn write_worklist_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(WORKLIST_COLUMNS)?;
+    worklist_rows(ds, lists, |r| Ok(out.write_record(r)?))?;
+    out.flush()
+}
+
+/// worklist.csv's rows, header first: what the CSV and the workbook's Worklist sheet hold.
+pub fn worklist_rows(
+    ds: &Dataset,
+    lists: &Lists,
+    mut row: impl FnMut(&[&str]) -> io::Result<()>,
+) -> io::Result<()> {
+    row(&WORKLIST_COLUMNS)?;
     let mut reasons = Texts::default();
     for r in &lists.worklist {
         let o = r.outcome;
         let (why, todo) = reasons.of(&r.why.reasons);
         let next = r.next.as_ref();
-        out.write_record([
+        row(&[
             &*safe_cell(&o.patient_id),
             &o.month.to_string(),
             &safe_cell(&o.billing_npi),
@@ -282,7 +340,7 @@ pub fn write_worklist_csv(w: impl Write, ds: &Dataset, lists: &Lists) -> io::Res
             &safe_cell(todo),
         ])?;
     }
-    out.flush()
+    Ok(())
 }
 
 /// A code's `time` as codes.csv writes it.

@@ -36,7 +36,7 @@ pub use sarif::write_sarif;
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
 pub use table::{Layout, write_table, written_line};
 pub use trace::write_trace;
-pub use workbook::{DATE_FORMAT, DataSheet, EXCEL_ROWS, MONEY_FORMAT, data_sheets, write_workbook};
+pub use workbook::{DATE_FORMAT, EXCEL_ROWS, ListSource, MONEY_FORMAT, write_workbook};
 
 /// The files `--out` writes (the shell's plan, the commit and the report's last line
 /// read this one list).

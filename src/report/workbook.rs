@@ -1,18 +1,23 @@
 //! The workbook (`--xlsx`): the run's summary, then the four lists of `--out` as typed,
 //! filterable sheets, for billers who live in Excel.
 //!
-//! Each list sheet is its CSV read back: the CSV the shell renders (the staged file itself
-//! when `--out` writes it) is parsed and each cell written by its column's [`CellKind`], so
-//! a sheet holds exactly the CSV's cells (same columns, rows and order). Ids and months stay
-//! text, money is a number shown as currency, dates are Excel dates, whole numbers are
-//! numbers. The list sheets are written row by row (rust_xlsxwriter's constant-memory
-//! mode: one row in memory, the rest in an unnamed temporary file in the folder the shell
-//! names), so a workbook of a million findings costs no more memory than one of ten.
+//! Each list sheet is written from the same function as its CSV: the one in `csv.rs` that
+//! gives each row's fields as strings, header first ([`findings_rows`], [`claims_rows`],
+//! [`held_rows`], [`worklist_rows`]), so a sheet holds exactly the CSV's cells (same
+//! columns, rows and order) by construction, and each is written by its column's
+//! [`CellKind`]. In verify mode clean_claims.csv is the claims file's own lines, byte for
+//! byte: its sheet is those same bytes ([`claims_file_lines`]) parsed in memory as the CSV
+//! would be read. Ids and months stay text, money is a number shown as currency, dates are
+//! Excel dates, whole numbers are numbers. The list sheets are written row by row
+//! (rust_xlsxwriter's constant-memory mode: one row in memory, the rest in an unnamed
+//! temporary file in the folder the shell names), so a workbook of a million findings
+//! costs no more memory than one of ten.
 
-use super::Summary;
 use super::csv::{
-    CLAIM_KINDS, CellKind, FINDING_KINDS, HELD_KINDS, WORKLIST_KINDS, claims_file_kind,
+    CLAIM_KINDS, CellKind, FINDING_KINDS, HELD_KINDS, UTF8_BOM, WORKLIST_KINDS, claims_file_kind,
+    claims_file_lines, claims_rows, findings_rows, held_rows, safe_cell, worklist_rows,
 };
+use super::{Lists, Summary};
 use crate::audit::Audit;
 use crate::domain::{Dataset, Kind};
 use rust_xlsxwriter::{
@@ -36,64 +41,27 @@ pub const MONEY_FORMAT: &str = "$#,##0.00";
 /// The format of date cells.
 pub const DATE_FORMAT: &str = "yyyy-mm-dd";
 
-/// How to read one CSV back: its delimiter, whether a `sep=` line comes first (a claims
-/// file's own, in verify mode) and what each column holds (a column past the list: text).
-pub struct CsvLayout {
-    pub delimiter: u8,
-    pub sep_line: bool,
-    pub kinds: Vec<CellKind>,
+/// What the list sheets are written from: the run's results, which the CSV writers read
+/// too.
+pub struct ListSource<'a> {
+    pub ds: &'a Dataset,
+    pub audit: &'a Audit,
+    pub lists: &'a Lists<'a>,
+    /// Whether clean_claims.csv starts with a byte-order mark (`--bom`): in verify mode its
+    /// lines are read as that file holds them, mark and all.
+    pub bom: bool,
 }
 
-/// One list of the run: the sheet's name, what the Summary calls it, its CSV and how to
-/// read it.
-pub struct DataSheet<R> {
-    pub name: &'static str,
-    pub file: &'static str,
-    pub csv: R,
-    pub layout: CsvLayout,
-}
+/// A list's rows, header first, each as its fields, as they are handed to a sheet.
+type Rows<'r> = dyn FnMut(&[&str]) -> io::Result<()> + 'r;
 
-/// The four list sheets, in the workbook's order, from the CSVs the shell rendered:
-/// clean_claims.csv, held_claims.csv, worklist.csv and findings.csv.
-pub fn data_sheets<R>(
-    ds: &Dataset,
-    audit: &Audit,
-    clean: R,
-    held: R,
-    worklist: R,
-    findings: R,
-) -> Vec<DataSheet<R>> {
-    let fixed = |kinds: &[CellKind]| CsvLayout {
-        delimiter: b',',
-        sep_line: false,
-        kinds: kinds.to_vec(),
-    };
-    vec![
-        DataSheet {
-            name: "Clean claims",
-            file: "clean_claims.csv",
-            csv: clean,
-            layout: clean_claims_layout(ds, audit),
-        },
-        DataSheet {
-            name: "Held",
-            file: "held_claims.csv",
-            csv: held,
-            layout: fixed(&HELD_KINDS),
-        },
-        DataSheet {
-            name: "Worklist",
-            file: "worklist.csv",
-            csv: worklist,
-            layout: fixed(&WORKLIST_KINDS),
-        },
-        DataSheet {
-            name: "Findings",
-            file: "findings.csv",
-            csv: findings,
-            layout: fixed(&FINDING_KINDS),
-        },
-    ]
+/// clean_claims.csv's columns: what each holds (a column past the list: text) and, in
+/// verify mode (the claims file's own lines), how it is read: its delimiter and whether a
+/// `sep=` line comes first.
+struct CsvLayout {
+    delimiter: u8,
+    sep_line: bool,
+    kinds: Vec<CellKind>,
 }
 
 /// clean_claims.csv's layout: ccm's own columns (derive mode), or in verify mode the claims
@@ -150,6 +118,56 @@ fn csv_reader<R: Read>(r: R, delimiter: u8) -> csv::Reader<R> {
         .from_reader(r)
 }
 
+/// The Clean claims sheet's rows. Derive mode: [`claims_rows`], as the CSV. Verify mode:
+/// the bytes clean_claims.csv is written from ([`claims_file_lines`], after the
+/// byte-order mark when `--bom` writes one) parsed as a CSV reader reads that file: its
+/// `sep=` line skipped, the header, then each line's cells.
+fn clean_claims_rows(src: &ListSource, layout: &CsvLayout, row: &mut Rows) -> io::Result<()> {
+    let Some(lines) = claims_file_lines(src.ds, src.audit) else {
+        return claims_rows(src.audit, row);
+    };
+    let bom: &[u8] = if src.bom { UTF8_BOM } else { b"" };
+    let bytes = Pieces {
+        pieces: std::iter::once(bom).chain(lines),
+        now: b"",
+    };
+    let mut rdr = csv_reader(bytes, layout.delimiter);
+    let mut rec = csv::StringRecord::new();
+    let mut read = |rec: &mut csv::StringRecord| rdr.read_record(rec).map_err(io::Error::other);
+    if layout.sep_line {
+        read(&mut rec)?;
+    }
+    while read(&mut rec)? {
+        let fields: Vec<&str> = rec.iter().collect();
+        row(&fields)?;
+    }
+    Ok(())
+}
+
+/// Byte slices read one after the other, each read filling as much of the buffer as they
+/// can, as a file's would: the csv crate drops a byte-order mark from its first read and,
+/// when that read was the mark alone, takes the empty rest for the end of the file.
+struct Pieces<'a, I> {
+    pieces: I,
+    now: &'a [u8],
+}
+
+impl<'a, I: Iterator<Item = &'a [u8]>> Read for Pieces<'a, I> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            if self.now.is_empty() {
+                match self.pieces.next() {
+                    Some(p) => self.now = p,
+                    None => break,
+                }
+            }
+            n += self.now.read(&mut buf[n..])?;
+        }
+        Ok(n)
+    }
+}
+
 /// What went onto the list sheets, for the Summary sheet.
 struct Written {
     file: &'static str,
@@ -171,23 +189,28 @@ struct Formats {
 /// continuing on `Findings 2`, `Findings 3` … past `row_limit` rows a sheet (Excel's
 /// [`EXCEL_ROWS`], lowered by the tests). `tempdir` is where the list sheets wait, unnamed,
 /// until the workbook is zipped.
-pub fn write_workbook<W: Write + Send, R: Read>(
+pub fn write_workbook<W: Write + Send>(
     w: W,
     summary: &Summary,
-    sheets: Vec<DataSheet<R>>,
+    src: &ListSource,
     row_limit: usize,
     tempdir: &Path,
 ) -> io::Result<()> {
-    write(w, summary, sheets, row_limit.clamp(2, EXCEL_ROWS), tempdir).map_err(|e| match e {
-        XlsxError::IoError(e) => e,
-        e => io::Error::other(e),
-    })
+    write(w, summary, src, row_limit.clamp(2, EXCEL_ROWS), tempdir).map_err(into_io)
 }
 
-fn write<W: Write + Send, R: Read>(
+/// An xlsx error as the I/O error it carries, or wrapped in one.
+fn into_io(e: XlsxError) -> io::Error {
+    match e {
+        XlsxError::IoError(e) => e,
+        e => io::Error::other(e),
+    }
+}
+
+fn write<W: Write + Send>(
     w: W,
     summary: &Summary,
-    sheets: Vec<DataSheet<R>>,
+    src: &ListSource,
     row_limit: usize,
     tempdir: &Path,
 ) -> Result<(), XlsxError> {
@@ -215,90 +238,152 @@ fn write<W: Write + Send, R: Read>(
         date: Format::new().set_num_format(DATE_FORMAT),
     };
     book.add_worksheet().set_name("Summary")?;
-    let mut written = Vec::new();
-    let mut cut = 0u64;
-    for s in sheets {
-        written.push(write_list(&mut book, s, row_limit, &f, &mut cut)?);
-    }
+    let mut b = Book {
+        book,
+        f,
+        per_sheet: (row_limit - 1) as u64,
+        cut: 0,
+    };
+    let (ds, audit, lists) = (src.ds, src.audit, src.lists);
+    let claims = clean_claims_layout(ds, audit);
+    let written = [
+        b.list("Clean claims", "clean_claims.csv", &claims.kinds, |row| {
+            clean_claims_rows(src, &claims, row)
+        })?,
+        b.list("Held", "held_claims.csv", &HELD_KINDS, |row| {
+            held_rows(ds, lists, row)
+        })?,
+        b.list("Worklist", "worklist.csv", &WORKLIST_KINDS, |row| {
+            worklist_rows(ds, lists, row)
+        })?,
+        b.list("Findings", "findings.csv", &FINDING_KINDS, |row| {
+            findings_rows(ds, audit, row)
+        })?,
+    ];
+    let Book {
+        mut book, f, cut, ..
+    } = b;
     write_summary(book.worksheet_from_index(0)?, summary, &written, cut, &f)?;
     book.save_to_writer(w)
 }
 
-/// One list, on as many sheets as its rows need; each sheet with the header, frozen and
-/// filtered, its columns fitted.
-fn write_list<R: Read>(
-    book: &mut Workbook,
-    s: DataSheet<R>,
-    row_limit: usize,
-    f: &Formats,
-    cut: &mut u64,
-) -> Result<Written, XlsxError> {
-    let DataSheet {
-        name,
-        file,
-        csv,
-        layout,
-    } = s;
-    let mut rdr = csv_reader(csv, layout.delimiter);
-    let mut rec = csv::StringRecord::new();
-    let read = |rdr: &mut csv::Reader<R>, rec: &mut csv::StringRecord| {
-        rdr.read_record(rec)
-            .map_err(|e| XlsxError::IoError(io::Error::other(e)))
-    };
-    if layout.sep_line {
-        read(&mut rdr, &mut rec)?;
-    }
-    let header: Vec<String> = if read(&mut rdr, &mut rec)? {
-        rec.iter().map(String::from).collect()
-    } else {
-        Vec::new()
-    };
-    let kind = |c: usize| layout.kinds.get(c).copied().unwrap_or(CellKind::Text);
-    let per_sheet = (row_limit - 1) as u64;
-    let mut names = Vec::new();
-    let mut rows = 0u64;
-    let mut more = read(&mut rdr, &mut rec)?;
-    // Always one sheet, a header alone when the list is empty.
-    loop {
-        let sheet_name = match names.len() {
-            0 => name.to_string(),
-            n => format!("{name} {}", n + 1),
+/// The workbook as its list sheets are written: the formats, the data rows a sheet holds
+/// and the cells cut so far.
+struct Book {
+    book: Workbook,
+    f: Formats,
+    per_sheet: u64,
+    cut: u64,
+}
+
+/// One list as its rows come: its sheets' name and column kinds, its header, the sheet
+/// being filled (its index in the workbook, its last row, its columns' widths), and the
+/// sheets and rows done.
+struct List<'a> {
+    name: &'static str,
+    kinds: &'a [CellKind],
+    header: Option<Vec<String>>,
+    open: Option<(usize, u32, Vec<usize>)>,
+    names: Vec<String>,
+    rows: u64,
+}
+
+impl Book {
+    /// One list, on as many sheets as its rows need; each sheet with the header, frozen
+    /// and filtered, its columns fitted. `rows` hands over the header, then each row.
+    fn list(
+        &mut self,
+        name: &'static str,
+        file: &'static str,
+        kinds: &[CellKind],
+        rows: impl FnOnce(&mut Rows) -> io::Result<()>,
+    ) -> Result<Written, XlsxError> {
+        let mut l = List {
+            name,
+            kinds,
+            header: None,
+            open: None,
+            names: Vec::new(),
+            rows: 0,
         };
-        let sheet = book.add_worksheet_with_constant_memory()?;
+        rows(&mut |fields: &[&str]| self.row(&mut l, fields).map_err(into_io))?;
+        // Always one sheet, a header alone when the list is empty.
+        if l.names.is_empty() {
+            self.open(&mut l)?;
+        }
+        self.close(&mut l)?;
+        Ok(Written {
+            file,
+            rows: l.rows,
+            sheets: l.names,
+            per_sheet: self.per_sheet,
+        })
+    }
+
+    /// The header, kept for each sheet, or a row, on the next sheet when this one is full.
+    fn row(&mut self, l: &mut List, fields: &[&str]) -> Result<(), XlsxError> {
+        if l.header.is_none() {
+            l.header = Some(fields.iter().map(|h| h.to_string()).collect());
+            return Ok(());
+        }
+        if l.open
+            .as_ref()
+            .is_some_and(|o| u64::from(o.1) >= self.per_sheet)
+        {
+            self.close(l)?;
+        }
+        if l.open.is_none() {
+            self.open(l)?;
+        }
+        let Some((index, row, widths)) = &mut l.open else {
+            unreachable!("a sheet was opened")
+        };
+        *row += 1;
+        let sheet = self.book.worksheet_from_index(*index)?;
+        for (c, cell) in fields.iter().enumerate() {
+            let kind = l.kinds.get(c).copied().unwrap_or(CellKind::Text);
+            let wd = write_cell(sheet, *row, c as u16, cell, kind, &self.f, &mut self.cut)?;
+            if c >= widths.len() {
+                widths.resize(c + 1, 0);
+            }
+            widths[c] = widths[c].max(wd);
+        }
+        Ok(())
+    }
+
+    /// Starts the list's next sheet: `Findings`, then `Findings 2` …, with the header.
+    fn open(&mut self, l: &mut List) -> Result<(), XlsxError> {
+        let sheet_name = match l.names.len() {
+            0 => l.name.to_string(),
+            n => format!("{} {}", l.name, n + 1),
+        };
+        let index = self.book.worksheets().len();
+        let sheet = self.book.add_worksheet_with_constant_memory()?;
         sheet.set_name(&sheet_name)?;
-        names.push(sheet_name);
-        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count() + 3).collect();
+        l.names.push(sheet_name);
+        let header = l.header.as_deref().unwrap_or_default();
+        let widths = header.iter().map(|h| h.chars().count() + 3).collect();
         for (c, h) in header.iter().enumerate() {
             // A claims file's own header (verify mode) is the user's text too.
-            sheet.write_string_with_format(0, c as u16, super::csv::safe_cell(h), &f.bold)?;
+            sheet.write_string_with_format(0, c as u16, safe_cell(h), &self.f.bold)?;
         }
-        let mut row = 0u32;
-        while more && u64::from(row) < per_sheet {
-            row += 1;
-            for (c, cell) in rec.iter().enumerate() {
-                let wd = write_cell(sheet, row, c as u16, cell, kind(c), f, cut)?;
-                if c >= widths.len() {
-                    widths.resize(c + 1, 0);
-                }
-                widths[c] = widths[c].max(wd);
-            }
-            more = read(&mut rdr, &mut rec)?;
-        }
-        rows += u64::from(row);
+        l.open = Some((index, 0, widths));
+        Ok(())
+    }
+
+    /// Ends the sheet being filled: the header frozen, a filter over its rows, its columns
+    /// fitted.
+    fn close(&mut self, l: &mut List) -> Result<(), XlsxError> {
+        let Some((index, row, widths)) = l.open.take() else {
+            return Ok(());
+        };
+        l.rows += u64::from(row);
+        let sheet = self.book.worksheet_from_index(index)?;
         let cols = widths.len().max(1) as u16;
         sheet.set_freeze_panes(1, 0)?;
         sheet.autofilter(0, 0, row, cols - 1)?;
-        fit(sheet, &widths)?;
-        if !more {
-            break;
-        }
+        fit(sheet, &widths)
     }
-    Ok(Written {
-        file,
-        rows,
-        sheets: names,
-        per_sheet,
-    })
 }
 
 /// Column widths from the longest cell of each, a little padded, at most [`MAX_WIDTH`].
@@ -359,7 +444,7 @@ fn text(
     format: Option<&Format>,
     cut: &mut u64,
 ) -> Result<usize, XlsxError> {
-    let s = super::csv::safe_cell(s);
+    let s = safe_cell(s);
     let s = s.as_ref();
     let n = s.chars().count();
     let shown: std::borrow::Cow<str> = if n > EXCEL_CELL_CHARS {
