@@ -561,12 +561,11 @@ fn stage_set(
             Ok(write(w)?)
         })
     };
-    // findings.json (the largest) is written on a second thread beside the others, and
-    // the workbook after them.
+    // findings.json (the largest) is written on a second thread and the workbook on a
+    // third, beside the others.
     let (first, rest) = files.split_at(1);
     let (json, others, workbook) = std::thread::scope(|s| {
         let json = s.spawn(|| write_one(&first[0]));
-        let others: Vec<Result<(Staged, FileDigest)>> = rest.iter().map(write_one).collect();
         let workbook = book.map(|b| {
             let folder = if book_here {
                 stage_in.to_path_buf()
@@ -579,7 +578,15 @@ fn stage_set(
                 lists: c.lists,
                 bom: c.bom,
             };
-            stage_workbook(b, &folder, c.summary, &src)
+            (
+                b,
+                s.spawn(move || stage_workbook(b, &folder, c.summary, &src)),
+            )
+        });
+        let others: Vec<Result<(Staged, FileDigest)>> = rest.iter().map(write_one).collect();
+        let workbook = workbook.map(|(b, t)| {
+            t.join()
+                .map_err(|_| anyhow!("cannot write {}", b.path.display()))?
         });
         (json.join(), others, workbook)
     });
