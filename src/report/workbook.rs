@@ -11,7 +11,9 @@
 //! Excel dates, whole numbers are numbers. The list sheets are written row by row
 //! (rust_xlsxwriter's constant-memory mode: one row in memory, the rest in an unnamed
 //! temporary file in the folder the shell names), so a workbook of a million findings
-//! costs no more memory than one of ten.
+//! costs no more memory than one of ten. The Findings sheets, the largest list, are filled
+//! on a thread of their own beside the other lists, then added in their place: the same
+//! workbook, byte for byte, as when they are filled one after the other ([`FirstUse`]).
 
 use super::csv::{
     CLAIM_KINDS, CellKind, FINDING_KINDS, HELD_KINDS, UTF8_BOM, WORKLIST_KINDS, claims_file_kind,
@@ -25,6 +27,7 @@ use rust_xlsxwriter::{
 };
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 /// Excel's rows per sheet, the header row included.
 pub const EXCEL_ROWS: usize = 1_048_576;
@@ -238,17 +241,59 @@ fn write<W: Write + Send>(
         date: Format::new().set_num_format(DATE_FORMAT),
     };
     book.add_worksheet().set_name("Summary")?;
-    let mut b = Book {
-        book,
-        f,
-        per_sheet: (row_limit - 1) as u64,
-        cut: 0,
-    };
-    let (ds, audit, lists) = (src.ds, src.audit, src.lists);
+    let per_sheet = (row_limit - 1) as u64;
+    let (ds, audit) = (src.ds, src.audit);
     let claims = clean_claims_layout(ds, audit);
-    let written = [
+    let shared = Mutex::new(book);
+    let order = FirstUse::default();
+    // Findings on a second thread; Clean claims, Held and Worklist on this one, which
+    // leads the order the formats are first used in.
+    let (first, findings) = std::thread::scope(|s| {
+        let findings = s.spawn(|| {
+            let mut b = Book::new(&shared, &f, per_sheet, Role::Follows(&order));
+            let w = b.list("Findings", "findings.csv", &FINDING_KINDS, |row| {
+                findings_rows(ds, audit, row)
+            })?;
+            Ok::<_, XlsxError>((w, b.sheets, b.cells.cut))
+        });
+        let first = {
+            let _done = Leading(&order);
+            let mut b = Book::new(&shared, &f, per_sheet, Role::Leads(&order));
+            first_lists(&mut b, src, &claims).map(|w| (w, b.sheets, b.cells.cut))
+        };
+        (first, findings.join())
+    });
+    let (first, mut sheets, cut) = first?;
+    let (found, found_sheets, found_cut) =
+        findings.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    sheets.extend(found_sheets);
+    let mut book = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // In the order they were filled in, as one thread adds them: after the Summary.
+    for sheet in sheets {
+        book.push_worksheet(sheet);
+    }
+    let [claims, held, worklist] = first;
+    let written = [claims, held, worklist, found];
+    write_summary(
+        book.worksheet_from_index(0)?,
+        summary,
+        &written,
+        cut + found_cut,
+        &f,
+    )?;
+    book.save_to_writer(w)
+}
+
+/// Clean claims, Held and Worklist, in that order.
+fn first_lists(
+    b: &mut Book,
+    src: &ListSource,
+    claims: &CsvLayout,
+) -> Result<[Written; 3], XlsxError> {
+    let (ds, lists) = (src.ds, src.lists);
+    Ok([
         b.list("Clean claims", "clean_claims.csv", &claims.kinds, |row| {
-            clean_claims_rows(src, &claims, row)
+            clean_claims_rows(src, claims, row)
         })?,
         b.list("Held", "held_claims.csv", &HELD_KINDS, |row| {
             held_rows(ds, lists, row)
@@ -256,39 +301,131 @@ fn write<W: Write + Send>(
         b.list("Worklist", "worklist.csv", &WORKLIST_KINDS, |row| {
             worklist_rows(ds, lists, row)
         })?,
-        b.list("Findings", "findings.csv", &FINDING_KINDS, |row| {
-            findings_rows(ds, audit, row)
-        })?,
-    ];
-    let Book {
-        mut book, f, cut, ..
-    } = b;
-    write_summary(book.worksheet_from_index(0)?, summary, &written, cut, &f)?;
-    book.save_to_writer(w)
+    ])
 }
 
-/// The workbook as its list sheets are written: the formats, the data rows a sheet holds
-/// and the cells cut so far.
-struct Book {
-    book: Workbook,
-    f: Formats,
-    per_sheet: u64,
+/// The shared formats a list sheet may use: each a bit of a set.
+const BOLD: u8 = 1;
+const MONEY: u8 = 2;
+const DATE: u8 = 4;
+
+/// The order the list sheets first use the shared formats in, kept when two threads fill
+/// them. rust_xlsxwriter numbers a format (its XF index, in styles.xml and in every cell
+/// that uses it) the first time a constant-memory sheet of the workbook uses it, and writes
+/// the number into the sheet's rows as they go; the Summary's formats (an ordinary sheet)
+/// are numbered after those, at save. One thread filling every list would number them in
+/// the order Clean claims, Held, Worklist, then Findings first use them. So the thread
+/// filling Findings ([`Role::Follows`]) uses a format only once the thread filling the
+/// others ([`Role::Leads`]) has used it (it is numbered already) or has filled all its
+/// lists (Findings' first use comes after all of theirs).
+#[derive(Default)]
+struct FirstUse {
+    /// The formats the leading thread has used, and whether it is done.
+    state: Mutex<(u8, bool)>,
+    told: Condvar,
+}
+
+impl FirstUse {
+    fn tell(&self, change: impl FnOnce(&mut (u8, bool))) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        change(&mut state);
+        self.told.notify_all();
+    }
+}
+
+/// The leading thread done with its lists, when dropped (returned, failed or panicked).
+struct Leading<'a>(&'a FirstUse);
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        self.0.tell(|s| s.1 = true);
+    }
+}
+
+/// A thread's part in [`FirstUse`].
+#[derive(Clone, Copy)]
+enum Role<'a> {
+    Leads(&'a FirstUse),
+    Follows(&'a FirstUse),
+}
+
+/// The cells of a thread's list sheets: the formats, the thread's part in the order they
+/// are first used in (and the ones it may use without asking), and the cells cut so far.
+struct Cells<'a> {
+    f: &'a Formats,
+    role: Role<'a>,
+    known: u8,
     cut: u64,
 }
 
+impl Cells<'_> {
+    /// Before a cell in `format`: the following thread waits until the leading one has
+    /// used it or is done.
+    fn before(&mut self, format: u8) {
+        let Role::Follows(order) = self.role else {
+            return;
+        };
+        if self.known & format != 0 {
+            return;
+        }
+        let mut state = order.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while state.0 & format == 0 && !state.1 {
+            state = order
+                .told
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        self.known = if state.1 { u8::MAX } else { state.0 };
+    }
+
+    /// After a cell in `format`: the leading thread tells it is numbered.
+    fn after(&mut self, format: u8) {
+        let Role::Leads(order) = self.role else {
+            return;
+        };
+        if self.known & format == 0 {
+            self.known |= format;
+            order.tell(|s| s.0 |= format);
+        }
+    }
+}
+
+/// A thread's list sheets as they are filled: the workbook they are made in (a sheet is
+/// made there, filled here and added to it once both threads are done), the cells, the data
+/// rows a sheet holds and the sheets filled, in order.
+struct Book<'a> {
+    book: &'a Mutex<Workbook>,
+    cells: Cells<'a>,
+    per_sheet: u64,
+    sheets: Vec<Worksheet>,
+}
+
 /// One list as its rows come: its sheets' name and column kinds, its header, the sheet
-/// being filled (its index in the workbook, its last row, its columns' widths), and the
-/// sheets and rows done.
+/// being filled (with its last row and its columns' widths), and the sheets and rows done.
 struct List<'a> {
     name: &'static str,
     kinds: &'a [CellKind],
     header: Option<Vec<String>>,
-    open: Option<(usize, u32, Vec<usize>)>,
+    open: Option<(Worksheet, u32, Vec<usize>)>,
     names: Vec<String>,
     rows: u64,
 }
 
-impl Book {
+impl<'a> Book<'a> {
+    fn new(book: &'a Mutex<Workbook>, f: &'a Formats, per_sheet: u64, role: Role<'a>) -> Self {
+        Book {
+            book,
+            cells: Cells {
+                f,
+                role,
+                known: 0,
+                cut: 0,
+            },
+            per_sheet,
+            sheets: Vec::new(),
+        }
+    }
+
     /// One list, on as many sheets as its rows need; each sheet with the header, frozen
     /// and filtered, its columns fitted. `rows` hands over the header, then each row.
     fn list(
@@ -335,14 +472,13 @@ impl Book {
         if l.open.is_none() {
             self.open(l)?;
         }
-        let Some((index, row, widths)) = &mut l.open else {
+        let Some((sheet, row, widths)) = &mut l.open else {
             unreachable!("a sheet was opened")
         };
         *row += 1;
-        let sheet = self.book.worksheet_from_index(*index)?;
         for (c, cell) in fields.iter().enumerate() {
             let kind = l.kinds.get(c).copied().unwrap_or(CellKind::Text);
-            let wd = write_cell(sheet, *row, c as u16, cell, kind, &self.f, &mut self.cut)?;
+            let wd = write_cell(sheet, *row, c as u16, cell, kind, &mut self.cells)?;
             if c >= widths.len() {
                 widths.resize(c + 1, 0);
             }
@@ -357,32 +493,38 @@ impl Book {
             0 => l.name.to_string(),
             n => format!("{} {}", l.name, n + 1),
         };
-        let index = self.book.worksheets().len();
-        let sheet = self.book.add_worksheet_with_constant_memory()?;
+        let mut sheet = self
+            .book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .new_worksheet_with_constant_memory()?;
         sheet.set_name(&sheet_name)?;
         l.names.push(sheet_name);
         let header = l.header.as_deref().unwrap_or_default();
         let widths = header.iter().map(|h| h.chars().count() + 3).collect();
         for (c, h) in header.iter().enumerate() {
             // A claims file's own header (verify mode) is the user's text too.
-            sheet.write_string_with_format(0, c as u16, safe_cell(h), &self.f.bold)?;
+            self.cells.before(BOLD);
+            sheet.write_string_with_format(0, c as u16, safe_cell(h), &self.cells.f.bold)?;
+            self.cells.after(BOLD);
         }
-        l.open = Some((index, 0, widths));
+        l.open = Some((sheet, 0, widths));
         Ok(())
     }
 
     /// Ends the sheet being filled: the header frozen, a filter over its rows, its columns
     /// fitted.
     fn close(&mut self, l: &mut List) -> Result<(), XlsxError> {
-        let Some((index, row, widths)) = l.open.take() else {
+        let Some((mut sheet, row, widths)) = l.open.take() else {
             return Ok(());
         };
         l.rows += u64::from(row);
-        let sheet = self.book.worksheet_from_index(index)?;
         let cols = widths.len().max(1) as u16;
         sheet.set_freeze_panes(1, 0)?;
         sheet.autofilter(0, 0, row, cols - 1)?;
-        fit(sheet, &widths)
+        fit(&mut sheet, &widths)?;
+        self.sheets.push(sheet);
+        Ok(())
     }
 }
 
@@ -402,8 +544,7 @@ fn write_cell(
     col: u16,
     s: &str,
     kind: CellKind,
-    f: &Formats,
-    cut: &mut u64,
+    cells: &mut Cells,
 ) -> Result<usize, XlsxError> {
     if s.is_empty() {
         return Ok(0);
@@ -411,13 +552,17 @@ fn write_cell(
     match kind {
         CellKind::Money => {
             if let Some(v) = money(s) {
-                sheet.write_number_with_format(row, col, v, &f.money)?;
+                cells.before(MONEY);
+                sheet.write_number_with_format(row, col, v, &cells.f.money)?;
+                cells.after(MONEY);
                 return Ok(money_width(s));
             }
         }
         CellKind::Date => {
             if let Some(d) = iso_date(s) {
-                sheet.write_date_with_format(row, col, &d, &f.date)?;
+                cells.before(DATE);
+                sheet.write_date_with_format(row, col, &d, &cells.f.date)?;
+                cells.after(DATE);
                 return Ok(10);
             }
         }
@@ -429,7 +574,7 @@ fn write_cell(
         }
         CellKind::Text => {}
     }
-    text(sheet, row, col, s, None, cut)
+    text(sheet, row, col, s, None, &mut cells.cut)
 }
 
 /// A string cell (never a formula, whatever it starts with), and like every CSV cell
@@ -848,5 +993,61 @@ mod tests {
         }
         assert_eq!(money_width("1234.56"), "$1,234.56".len());
         assert_eq!(money_width("60.49"), "$60.49".len());
+    }
+
+    /// The thread filling Findings uses a format only once the other has used it or is
+    /// done, so the formats are numbered as when one thread fills every list.
+    #[test]
+    fn the_following_thread_waits_for_the_leading_ones_first_use() {
+        let f = Formats {
+            bold: Format::new().set_bold(),
+            title: Format::new().set_bold().set_font_size(14),
+            money: Format::new().set_num_format(MONEY_FORMAT),
+            date: Format::new().set_num_format(DATE_FORMAT),
+        };
+        let order = FirstUse::default();
+        let cells = |role| Cells {
+            f: &f,
+            role,
+            known: 0,
+            cut: 0,
+        };
+        let seen = |order: &FirstUse| *order.state.lock().unwrap();
+        std::thread::scope(|s| {
+            let follower = s.spawn(|| {
+                let mut c = cells(Role::Follows(&order));
+                c.before(MONEY);
+                let at_money = seen(&order);
+                c.before(DATE);
+                (at_money, seen(&order))
+            });
+            let _done = Leading(&order);
+            let mut c = cells(Role::Leads(&order));
+            for format in [BOLD, DATE, MONEY] {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                c.before(format);
+                c.after(format);
+            }
+            // Date was used before money: the follower passed both by then.
+            let (at_money, at_date) = follower.join().unwrap();
+            assert_eq!(at_money, (BOLD | DATE | MONEY, false));
+            assert_eq!(at_date, (BOLD | DATE | MONEY, false));
+        });
+        // A format the leader never used: the follower goes on once the leader is done.
+        let order = FirstUse::default();
+        std::thread::scope(|s| {
+            let follower = s.spawn(|| {
+                let mut c = cells(Role::Follows(&order));
+                c.before(DATE);
+                seen(&order)
+            });
+            let done = Leading(&order);
+            let mut c = cells(Role::Leads(&order));
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            c.after(MONEY);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            drop(done);
+            assert_eq!(follower.join().unwrap(), (MONEY, true));
+        });
     }
 }
