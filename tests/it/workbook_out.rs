@@ -974,3 +974,43 @@ fn no_sheet_carries_a_formula_looking_text_cell() {
         );
     }
 }
+
+/// The formats are numbered in the order one thread filling Clean claims, Held, Worklist
+/// and then Findings would first use them (bold headers, Clean claims' dates, then money),
+/// the Summary's title last: the order the workbook's bytes rest on. This pins the order
+/// (a list moved, the Summary made another way); that the thread filling Findings waits
+/// its turn is tested by `report::workbook`'s unit test, as on the demo the other thread
+/// wins the race anyway (with the waiting taken out, this test still passed, three runs).
+#[test]
+fn formats_are_numbered_in_the_order_the_lists_first_use_them() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let run = audit_out(
+        &["fixtures/demo/timelog.csv", "--as-of", "2025-04-15"],
+        &out,
+        &[],
+    );
+    assert!(run.status.success());
+    let styles = part(&out.join("audit.xlsx"), "xl/styles.xml").unwrap();
+    let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+    let num_fmt = |code: &str| {
+        let at = styles.find(&format!("formatCode=\"{code}\"")).unwrap();
+        let head = &styles[..at];
+        let id = &head[head.rfind("numFmtId=\"").unwrap() + 10..];
+        id[..id.find('"').unwrap()].to_string()
+    };
+    let order: Vec<&str> = xfs
+        .split("<xf ")
+        .skip(1)
+        .map(|x| {
+            let id = &x[x.find("numFmtId=\"").unwrap() + 10..];
+            &id[..id.find('"').unwrap()]
+        })
+        .collect();
+    let (date, money) = (num_fmt("yyyy-mm-dd"), num_fmt("$#,##0.00"));
+    assert_eq!(
+        order,
+        ["0", "0", date.as_str(), money.as_str(), "0"],
+        "default, bold, date, money, title: {xfs}"
+    );
+}
