@@ -127,9 +127,7 @@ impl Fingerprint {
         }
         u64::from_str_radix(s, 16).ok().map(Fingerprint)
     }
-}
 
-impl Fingerprint {
     /// The 16 lowercase hex digits, on the stack (the writers call it per finding).
     pub fn hex(self) -> [u8; 16] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
