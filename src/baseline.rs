@@ -72,7 +72,7 @@ impl Waivers {
     /// Reads a baseline file's bytes; every waiver is checked before any is used.
     pub fn parse(bytes: &[u8]) -> Result<Waivers, BaselineError> {
         // A UTF-8 byte-order mark, as a Windows editor saves one, is not part of the JSON.
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let bytes = crate::domain::without_bom(bytes);
         let file: Baseline = serde_json::from_slice(bytes)?;
         if file.version != VERSION {
             return Err(BaselineError::Version(file.version));

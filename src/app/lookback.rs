@@ -25,7 +25,7 @@ struct Table {
 }
 
 fn read_table(path: &Path, bytes: &[u8]) -> Result<Table> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let body = crate::domain::without_bom(bytes);
     let name = path.display();
     let (header, rows) =
         crate::ingest::records_with_lines(body).with_context(|| format!("cannot read {name}"))?;

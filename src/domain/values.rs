@@ -387,6 +387,16 @@ pub fn printable(s: &str, max: usize) -> String {
     out
 }
 
+/// The UTF-8 byte-order mark: `--bom` puts it at the head of each CSV (Windows Excel reads
+/// a CSV without it as windows-1252), and a Windows editor saves one at the head of a file.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a UTF-8 byte-order mark at their head (a baseline, a lookback table, a
+/// claims file's header read back): the mark is not part of what they say.
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes)
+}
+
 /// Bytes as lowercase hex (a SHA-256 digest in manifest.json, run.json, the rules' digest).
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;

@@ -32,9 +32,7 @@ pub enum CellKind {
 // Short names for the kind tables below.
 use CellKind::{Date as D, Int as I, Money as M, Text as T};
 
-/// The UTF-8 byte-order mark `--bom` puts at the head of each CSV: Windows Excel reads a
-/// CSV without it as windows-1252.
-pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+pub use crate::domain::UTF8_BOM;
 
 /// Column order of findings.csv and of each finding in JSON.
 pub const FINDING_COLUMNS: [&str; 14] = [

@@ -80,7 +80,7 @@ fn clean_claims_layout(ds: &Dataset, audit: &Audit) -> CsvLayout {
     };
     let file = ds.files.iter().find(|f| f.kind == Kind::Claims);
     let delimiter = file.and_then(|f| f.read.delimiter).unwrap_or(b',');
-    let head = strip_bom(&cf.header_raw);
+    let head = crate::domain::without_bom(&cf.header_raw);
     let sep_line = head.len() >= 4 && head[..4].eq_ignore_ascii_case(b"sep=");
     let mut rdr = csv_reader(head, delimiter);
     let mut rec = csv::StringRecord::new();
@@ -106,10 +106,6 @@ fn clean_claims_layout(ds: &Dataset, audit: &Audit) -> CsvLayout {
         sep_line,
         kinds,
     }
-}
-
-fn strip_bom(b: &[u8]) -> &[u8] {
-    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
 }
 
 fn csv_reader<R: Read>(r: R, delimiter: u8) -> csv::Reader<R> {
