@@ -402,7 +402,7 @@ pub struct CarePlan {
 pub struct Visit {
     pub patient: u32,
     pub date: NaiveDate,
-    pub hcpcs: String,
+    pub hcpcs: crate::domain::Text,
     pub npi: Option<u32>,
     pub file: u16,
     pub line: u64,
@@ -422,7 +422,7 @@ pub struct Reading {
 pub struct Claim {
     pub patient: u32,
     pub date_of_service: NaiveDate,
-    pub hcpcs: String,
+    pub hcpcs: crate::domain::Text,
     pub units: u32,
     pub npi: u32,
     /// When the line was submitted to Medicare, when the claims file says (`submitted_date`):

@@ -362,7 +362,7 @@ fn claim(
     Ok(Ok(Claim {
         patient: ds.patients.intern(patient),
         date_of_service: dos,
-        hcpcs: code,
+        hcpcs: code.into(),
         units,
         npi: ds.intern_npi(&npi),
         submitted,

@@ -642,7 +642,7 @@ fn visit(
     Ok(Ok(smallvec![Visit {
         patient: ds.patients.intern(patient),
         date,
-        hcpcs: code,
+        hcpcs: code.into(),
         npi,
         file: st.file,
         line,

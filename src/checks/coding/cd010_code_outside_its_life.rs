@@ -26,7 +26,7 @@ check! {
 /// Each line whose code has a life that does not cover its date of service.
 pub fn check(m: &ClaimMonth, emit: &mut Emit) {
     for c in m.lines {
-        let Some(l) = m.lives.get(&c.hcpcs) else {
+        let Some(l) = m.lives.get(c.hcpcs.as_str()) else {
             continue;
         };
         if l.life.covers(c.date_of_service) {
