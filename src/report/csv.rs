@@ -112,7 +112,10 @@ pub fn findings_rows(
     row(&FINDING_COLUMNS)?;
     for f in &audit.findings {
         let r = record(ds, f);
-        let minutes = r.minutes.map(|m| m.to_string()).unwrap_or_default();
+        let minutes = r
+            .minutes
+            .map(|m| compact_str::ToCompactString::to_compact_string(&m))
+            .unwrap_or_default();
         let amount = r.amount.unwrap_or_default();
         row(&[
             r.code,

@@ -57,7 +57,8 @@ pub const MANIFEST: &str = "manifest.json";
 pub const WORKBOOK: &str = "audit.xlsx";
 
 use crate::checks::Finding;
-use crate::domain::{Dataset, money_str};
+use crate::domain::{Dataset, Text, money_str};
+use compact_str::ToCompactString;
 use serde::Serialize;
 
 /// One finding as findings.csv and findings.json give it; the field order is
@@ -68,11 +69,13 @@ pub struct FindingRecord<'a> {
     name: &'static str,
     severity: &'static str,
     patient_id: &'a str,
-    month: String,
+    // Inline short strings, not an allocation each: a record is made per finding by each
+    // writer (findings.csv, findings.json, the workbook).
+    month: Text,
     billing_npi: &'a str,
     program: &'a str,
     file: &'a str,
-    line: String,
+    line: Text,
     message: &'a str,
     minutes: Option<u32>,
     amount: Option<String>,
@@ -86,12 +89,12 @@ fn record<'a>(ds: &'a Dataset, f: &'a Finding) -> FindingRecord<'a> {
         name: f.check.name,
         severity: f.severity.as_str(),
         patient_id: &f.patient_id,
-        month: f.month.map(|m| m.to_string()).unwrap_or_default(),
+        month: f.month.map(|m| m.to_compact_string()).unwrap_or_default(),
         billing_npi: &f.billing_npi,
         program: &f.program,
         file: f.file.map(|i| ds.file_name(i)).unwrap_or(""),
         line: {
-            let mut s = String::with_capacity(f.lines.len() * 8);
+            let mut s = Text::default();
             for (i, l) in f.lines.iter().enumerate() {
                 if i > 0 {
                     s.push(';');
