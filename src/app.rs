@@ -264,72 +264,32 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
         result.notes.extend(waiver_notes.iter().cloned());
     }
     shown.busy("listing held claims");
-    let summary = report::summary(&ds, &result, &cfg, &rules.origin);
-    // The held and worklist rows, for --out, --xlsx and the table only.
-    let lists = if plan.out.is_some()
-        || plan.xlsx.is_some()
-        || (!plan.quiet && plan.format == Format::Table)
-    {
-        report::lists(&ds, &result, &rules)
-    } else {
-        report::Lists::default()
-    };
-    timing.mark("held and worklist");
-
-    let book = plan
-        .xlsx
-        .as_deref()
-        .map(|path| crate::outputs::WorkbookOut {
-            path,
-            row_limit: xlsx_rows(),
-        });
-    if let Some(out) = &plan.out {
-        shown.writing(if book.is_some() {
-            "writing --out and --xlsx"
+    // The held and worklist rows, for --out, --xlsx and the table only: worked out on a
+    // thread of their own beside the summary and the findings files (which do not read
+    // them); what shows them waits for them.
+    let wanted =
+        plan.out.is_some() || plan.xlsx.is_some() || (!plan.quiet && plan.format == Format::Table);
+    let lists: report::LazyLists = std::sync::LazyLock::new(Box::new(|| {
+        if wanted {
+            report::lists(&ds, &result, &rules)
         } else {
-            "writing --out"
-        });
-        let inputs = match hashing.map(std::thread::JoinHandle::join) {
-            Some(Ok(r)) => r?,
-            Some(Err(_)) => bail!("cannot hash the inputs for manifest.json"),
-            None => Vec::new(),
-        };
-        let digest = rules.digest();
-        let manifest = report::manifest::ManifestHead {
-            ccm_version: env!("CARGO_PKG_VERSION"),
-            started_at,
-            as_of: cfg.as_of.format("%Y-%m-%d").to_string(),
-            // As every output names a path: a control character escaped, never raw.
-            arguments: std::env::args_os()
-                .skip(1)
-                .map(|a| crate::domain::path_name(Path::new(&a)))
-                .collect(),
-            rules: report::manifest::RulesEntry {
-                origin: rules.origin.clone(),
-                sha256: digest.sha256,
-                files: digest
-                    .files
-                    .into_iter()
-                    .map(|(path, sha256)| report::manifest::PathDigest { path, sha256 })
-                    .collect(),
-            },
-            inputs,
-        };
-        let set = crate::outputs::SetContents {
+            report::Lists::default()
+        }
+    }));
+    let summary = std::thread::scope(|s| -> Result<report::Summary> {
+        s.spawn(|| std::sync::LazyLock::force(&lists));
+        let summary = report::summary(&ds, &result, &cfg, &rules.origin);
+        timing.mark("summary");
+        let written = Written {
+            plan: &plan,
             ds: &ds,
             result: &result,
             summary: &summary,
             lists: &lists,
-            bom: plan.bom,
-            manifest: &manifest,
         };
-        crate::outputs::write_out(out, book.as_ref(), &set)?;
-        timing.mark("write --out");
-    } else if let Some(book) = &book {
-        shown.writing("writing --xlsx");
-        crate::outputs::write_workbook(book, &ds, &result, &summary, &lists)?;
-        timing.mark("write --xlsx");
-    }
+        written.write(&rules, hashing, started_at, &timing, &shown)?;
+        Ok(summary)
+    })?;
     // After the set: a run that could not write its outputs leaves the baseline as it was.
     if let Some(path) = &plan.write_baseline {
         let b = crate::baseline::of_findings(&result.findings, plan.baseline.as_ref());
@@ -376,6 +336,91 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     }
     let fail = matches!((plan.fail_on, result.worst()), (Some(t), Some(w)) if w >= t);
     Ok(u8::from(fail))
+}
+
+/// What a run writes from: its plan, data, result, summary and lists.
+struct Written<'a, 'l> {
+    plan: &'a AuditPlan,
+    ds: &'a Dataset,
+    result: &'a Audit,
+    summary: &'a report::Summary,
+    lists: &'a report::LazyLists<'l>,
+}
+
+impl Written<'_, '_> {
+    /// The `--out` set (with manifest.json, once the inputs' hashes are in) and the workbook.
+    fn write(
+        &self,
+        rules: &Ruleset,
+        hashing: Option<std::thread::JoinHandle<Result<Vec<report::manifest::InputEntry>>>>,
+        started_at: String,
+        timing: &Timing,
+        shown: &Shown,
+    ) -> Result<()> {
+        let Written {
+            plan,
+            ds,
+            result,
+            summary,
+            lists,
+        } = *self;
+        let cfg = &plan.cfg;
+        let book = plan
+            .xlsx
+            .as_deref()
+            .map(|path| crate::outputs::WorkbookOut {
+                path,
+                row_limit: xlsx_rows(),
+            });
+        if let Some(out) = &plan.out {
+            shown.writing(if book.is_some() {
+                "writing --out and --xlsx"
+            } else {
+                "writing --out"
+            });
+            let inputs = match hashing.map(std::thread::JoinHandle::join) {
+                Some(Ok(r)) => r?,
+                Some(Err(_)) => bail!("cannot hash the inputs for manifest.json"),
+                None => Vec::new(),
+            };
+            let digest = rules.digest();
+            let manifest = report::manifest::ManifestHead {
+                ccm_version: env!("CARGO_PKG_VERSION"),
+                started_at,
+                as_of: cfg.as_of.format("%Y-%m-%d").to_string(),
+                // As every output names a path: a control character escaped, never raw.
+                arguments: std::env::args_os()
+                    .skip(1)
+                    .map(|a| crate::domain::path_name(Path::new(&a)))
+                    .collect(),
+                rules: report::manifest::RulesEntry {
+                    origin: rules.origin.clone(),
+                    sha256: digest.sha256,
+                    files: digest
+                        .files
+                        .into_iter()
+                        .map(|(path, sha256)| report::manifest::PathDigest { path, sha256 })
+                        .collect(),
+                },
+                inputs,
+            };
+            let set = crate::outputs::SetContents {
+                ds,
+                result,
+                summary,
+                lists,
+                bom: plan.bom,
+                manifest: &manifest,
+            };
+            crate::outputs::write_out(out, book.as_ref(), &set)?;
+            timing.mark("write --out");
+        } else if let Some(book) = &book {
+            shown.writing("writing --xlsx");
+            crate::outputs::write_workbook(book, ds, result, summary, lists)?;
+            timing.mark("write --xlsx");
+        }
+        Ok(())
+    }
 }
 
 /// Every file the run reads, as given, with its kind: the time logs, the companions, the

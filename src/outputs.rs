@@ -495,11 +495,13 @@ fn lock_and_sweep(
 
 /// What the set is made of: the run's data, whether the CSVs start with a BOM, and the
 /// manifest's head (its outputs are added as they are written).
-pub struct SetContents<'a> {
+pub struct SetContents<'a, 'l> {
     pub ds: &'a Dataset,
     pub result: &'a crate::audit::Audit,
     pub summary: &'a report::Summary,
-    pub lists: &'a report::Lists<'a>,
+    /// Read only by the files that show them (held, worklist, the workbook), which wait for
+    /// them; the findings files are written meanwhile.
+    pub lists: &'a report::LazyLists<'l>,
     pub bom: bool,
     pub manifest: &'a ManifestHead,
 }
@@ -512,7 +514,7 @@ type Writer<'a> =
     Box<dyn Fn(&mut std::io::BufWriter<WriteBack<'_>>) -> std::io::Result<()> + Send + Sync + 'a>;
 
 /// Decides the six files of the set and what writes each, findings.json first.
-fn set_writers<'a>(c: &'a SetContents<'a>) -> Vec<(&'static str, Writer<'a>)> {
+fn set_writers<'a>(c: &'a SetContents<'a, '_>) -> Vec<(&'static str, Writer<'a>)> {
     vec![
         (
             "findings.json",
@@ -572,15 +574,17 @@ fn stage_set(
             } else {
                 folder_of(b.path)
             };
-            let src = report::ListSource {
-                ds: c.ds,
-                audit: c.result,
-                lists: c.lists,
-                bom: c.bom,
-            };
             (
                 b,
-                s.spawn(move || stage_workbook(b, &folder, c.summary, &src)),
+                s.spawn(move || {
+                    let src = report::ListSource {
+                        ds: c.ds,
+                        audit: c.result,
+                        lists: c.lists,
+                        bom: c.bom,
+                    };
+                    stage_workbook(b, &folder, c.summary, &src)
+                }),
             )
         });
         let others: Vec<Result<(Staged, FileDigest)>> = rest.iter().map(write_one).collect();

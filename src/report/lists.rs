@@ -58,6 +58,11 @@ pub struct Lists<'a> {
     pub worklist: Vec<WorkRow<'a>>,
 }
 
+/// Both lists, worked out once on first use: the write phase starts a thread that works
+/// them out beside the summary and the findings files (neither reads them), and every
+/// reader (the held and worklist files, the workbook, the table) waits for that one result.
+pub type LazyLists<'a> = std::sync::LazyLock<Lists<'a>, Box<dyn FnOnce() -> Lists<'a> + Send + 'a>>;
+
 /// The reasons of a record that has none (never read for a list: kept for every row shown).
 static NO_REASONS: std::sync::LazyLock<Why> = std::sync::LazyLock::new(Why::default);
 

@@ -31,7 +31,7 @@ pub use self::csv::{
 };
 pub use json::{write_findings_json, write_findings_jsonl, write_summary_json};
 pub use junit::write_junit;
-pub use lists::{Lists, lists};
+pub use lists::{LazyLists, Lists, lists};
 pub use sarif::write_sarif;
 pub use summary::{FileSummary, MonthSummary, Summary, summary};
 pub use table::{Layout, write_table, written_line};
