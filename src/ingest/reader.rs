@@ -741,8 +741,10 @@ pub(super) fn sample_reader(sample: &[u8], delimiter: u8) -> csv::Reader<&[u8]> 
 }
 
 /// A duration column's proof that its two-part cells are a timer's `mm:ss`: the first
-/// `a:b` cell (of the first 5,000) whose `a` is over 4, which as `h:mm` would be an entry of
-/// more than four hours (`12:30`, `19:30`). `None`: nothing proves it; `h:mm` as documented.
+/// `a:bb` cell (of the first 5,000) that as `h:mm` would be an entry of more than four hours
+/// (`4:30`, `12:30`, `19:30`: [`LONGEST_HMM_SECS`](crate::domain::LONGEST_HMM_SECS), the
+/// bound over which such a cell is refused in a file not proved so). `None`: nothing
+/// proves it; `h:mm` as documented.
 fn mmss_proof(sample: &[u8], delimiter: u8, col: usize) -> Option<String> {
     let mut rdr = sample_reader(sample, delimiter);
     let mut rec = csv::ByteRecord::new();
@@ -758,8 +760,10 @@ fn mmss_proof(sample: &[u8], delimiter: u8, col: usize) -> Option<String> {
             && b.len() == 2
             && b.bytes().all(|x| x.is_ascii_digit())
             && a.bytes().all(|x| x.is_ascii_digit())
-            && a.parse::<u32>().is_ok_and(|a| (5..60).contains(&a))
-            && b.parse::<u32>().is_ok_and(|b| b < 60)
+            && let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>())
+            && a < 60
+            && b < 60
+            && (a * 60 + b) * 60 > crate::domain::LONGEST_HMM_SECS
         {
             return Some(v.to_string());
         }
@@ -863,6 +867,29 @@ pub(super) fn headers_seen(heads: &[String]) -> String {
         names.push(format!("... {} more", heads.len() - MOST));
     }
     format!("headers seen: {}", names.join(", "))
+}
+
+#[cfg(test)]
+mod mmss_tests {
+    use super::mmss_proof;
+    use crate::domain::{LONGEST_HMM_SECS, parse_duration_secs};
+
+    /// One decision, two uses (red team round 9: `4:30` and `4:10` refused while `3:45`
+    /// was read as hours in the same stopwatch log): a two-part cell proves a file writes
+    /// `mm:ss` exactly when, in a file not proved so, it is refused as too long for `h:mm`.
+    #[test]
+    fn a_two_part_duration_proves_mm_ss_exactly_when_it_is_refused_as_h_mm() {
+        for a in 0..60 {
+            for b in 0..60 {
+                let v = format!("{a}:{b:02}");
+                let sample = format!("minutes\n{v}\n");
+                let proves = mmss_proof(sample.as_bytes(), b',', 0).is_some();
+                // Over a day as h:mm (`24:01`) is no duration at all: refused as well.
+                let refused = parse_duration_secs(&v).is_none_or(|d| d > LONGEST_HMM_SECS);
+                assert_eq!(proves, refused, "{v}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use super::reader::{Rec, RowResult, show};
 use super::schema::TimelogCol as Col;
 use crate::checks::ingest::open_timer;
 use crate::domain::ascii::lowered_hash;
+use crate::domain::{ClockPrecision, Roster, clock_precision, parse_duration_secs};
 use crate::domain::{IdKey, NO_TIME, Npi, Program, RoleClass, TimeRow};
-use crate::domain::{Roster, parse_duration_secs};
 use crate::rules::Ruleset;
 use chrono::NaiveDate;
 use std::hash::Hasher;
@@ -173,6 +173,46 @@ pub(super) struct FileCtx {
     pub(super) roster: Roster,
     /// The file's two-part durations are `mm:ss` (proved by a cell; the notes say which).
     pub(super) mmss: bool,
+    /// Rows whose duration was not taken as written, for the notes.
+    pub(super) taken: TakenRows,
+}
+
+/// Rows whose duration was not taken as written (a duration longer than its start and
+/// end allow, a 0 beside them): how many and the first line of each, for the file's notes.
+/// Shared by both decoding threads; rare, so a lock.
+#[derive(Default)]
+pub(super) struct TakenRows(std::sync::Mutex<[(u64, u64); 2]>);
+
+impl TakenRows {
+    fn add(&self, taken: Taken, line: u64) {
+        let i = usize::from(taken == Taken::Zero);
+        if let Ok(mut t) = self.0.lock() {
+            let (n, first) = &mut t[i];
+            *first = if *n == 0 { line } else { (*first).min(line) };
+            *n += 1;
+        }
+    }
+
+    /// What the file's notes say of them.
+    pub(super) fn notes(&self) -> Vec<String> {
+        let Ok(t) = self.0.lock() else {
+            return Vec::new();
+        };
+        let mut notes = Vec::new();
+        if t[0].0 > 0 {
+            notes.push(format!(
+                "{} row(s) gave a duration longer than their start and end times allow (by a minute at most; first at line {}): the start-to-end time counted, never more than the times prove",
+                t[0].0, t[0].1
+            ));
+        }
+        if t[1].0 > 0 {
+            notes.push(format!(
+                "{} row(s) gave a duration of 0 beside start and end times (first at line {}): counted as 0, not guessed from the times; if the time was worked, enter its duration",
+                t[1].0, t[1].1
+            ));
+        }
+        notes
+    }
 }
 
 /// Decodes and checks one time-log row. The row's patient, staff and NPI ids are left 0
@@ -187,8 +227,11 @@ pub(super) fn parse_time_row(
 ) -> RowResult<(TimeRow, [IdKey; 4])> {
     let patient = r.get(Col::PatientId)?;
     match decode_row(cache, r, rules, file_ctx, patient) {
-        Ok((mut row, keys)) => {
+        Ok((mut row, keys, taken)) => {
             (row.file, row.line) = (file, line);
+            if taken != Taken::AsWritten {
+                file_ctx.taken.add(taken, line);
+            }
             Ok(Ok((row, keys)))
         }
         Err(Stop::Bad(msg)) => Ok(Err((patient.to_string(), msg))),
@@ -222,7 +265,7 @@ fn decode_row(
     rules: &Ruleset,
     file_ctx: &FileCtx,
     patient: &str,
-) -> Result<(TimeRow, [IdKey; 4]), Stop> {
+) -> Result<(TimeRow, [IdKey; 4], Taken), Stop> {
     let dates = &*file_ctx.dates;
     let date_s = r.get(Col::ServiceDate)?;
     let minutes_s = r.get(Col::Minutes)?;
@@ -237,8 +280,15 @@ fn decode_row(
     }
     entry_counts(cache, r, rules, patient)?;
     let date = service_date(dates, rules, date_s)?;
-    let (start, end, span) = interval(dates, date, start_s, end_s)?;
-    let secs = duration(file_ctx.mmss, minutes_s, span, start_s, end_s, patient)?;
+    let (start, end, span, slack) = interval(dates, date, start_s, end_s)?;
+    let (secs, taken) = duration(
+        file_ctx.mmss,
+        minutes_s,
+        (span, slack),
+        start_s,
+        end_s,
+        patient,
+    )?;
     if staff.is_empty() {
         return Err(Stop::Bad("staff_id is blank".into()));
     }
@@ -298,6 +348,7 @@ fn decode_row(
             fingerprint,
         },
         keys,
+        taken,
     ))
 }
 
@@ -350,13 +401,16 @@ fn service_date(dates: &Dates, rules: &Ruleset, date_s: &str) -> Result<NaiveDat
 }
 
 /// A row's start and end (minutes of the day, for the overlap checks) and the interval's
-/// length in seconds; each `None` when the row has no clock times.
-type Interval = (Option<u16>, Option<u16>, Option<u32>);
+/// length in seconds, each `None` when the row has no clock times; and the seconds the
+/// interval may last beyond that length: 59 when its end is given to the minute (`10:19`
+/// is any moment of that minute), else 0.
+type Interval = (Option<u16>, Option<u16>, Option<u32>, u32);
 
 /// The start and end (minutes of the day, for the overlap checks) and the interval's
 /// length in seconds. Clock times count to the second: an interval lasts end minus start
 /// (a call 15:00:50-15:20:10 is 19 min 20 s); instants and zone abbreviations are read in
-/// `--tz`.
+/// `--tz`. A fraction of a second is never counted: an end's is dropped, and a start's
+/// moves it to the next whole second (10:00:00.900-10:20:00.100 lasts 19 min 59 s).
 fn interval(dates: &Dates, date: NaiveDate, start_s: &str, end_s: &str) -> Result<Interval, Stop> {
     let clock = |s: &str, col: &str| {
         dates
@@ -394,23 +448,46 @@ fn interval(dates: &Dates, date: NaiveDate, start_s: &str, end_s: &str) -> Resul
                     "end_time {end_s} is not after start_time {start_s} (an interval crossing midnight must be logged as two rows)"
                 )));
             }
-            Ok(len) => Some(len as u32),
+            Ok(len) => {
+                let late_start = clock_precision(start_s) == ClockPrecision::Fraction;
+                Some((len as u32).saturating_sub(u32::from(late_start)))
+            }
         },
         _ => None,
     };
-    Ok((start, end, span))
+    let slack = if clock_precision(end_s) == ClockPrecision::Minute {
+        59
+    } else {
+        0
+    };
+    Ok((start, end, span, slack))
+}
+
+/// What a row's duration became beside its start and end, for the file's notes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Taken {
+    /// The duration as written, or the interval when there is no duration.
+    AsWritten,
+    /// A duration longer than the start and end allow (by a minute at most): the interval's
+    /// length counts, never more than the times written prove.
+    Interval,
+    /// A duration of 0 beside start and end times: 0 counts (a paused timer or an entry
+    /// never timed: ccm does not guess which), said in the notes.
+    Zero,
 }
 
 /// The seconds that count. The duration counts; an interval longer than it is a paused
-/// timer (valid), one shorter than it by more than a minute is not.
+/// timer (valid). A duration longer than the interval allows (its length, plus 59 s when
+/// the end is given to the minute) is not taken: by a minute at most, the interval counts
+/// (a timer's rounding; said in the notes), by more, the row is IN002.
 fn duration(
     mmss: bool,
     minutes_s: &str,
-    span: Option<u32>,
+    (span, slack): (Option<u32>, u32),
     start_s: &str,
     end_s: &str,
     patient: &str,
-) -> Result<u32, Stop> {
+) -> Result<(u32, Taken), Stop> {
     let duration = if mmss {
         mm_ss(minutes_s).or_else(|| parse_duration_secs(minutes_s))
     } else {
@@ -419,14 +496,18 @@ fn duration(
     match (duration, span) {
         (_, None) if minutes_s.is_empty() => excluded(open_timer(minutes_s).patient(patient)),
         (Some(0), None) => excluded(open_timer(minutes_s).patient(patient)),
-        (None, Some(sp)) if minutes_s.is_empty() => Ok(sp),
+        (None, Some(sp)) if minutes_s.is_empty() => Ok((sp, Taken::AsWritten)),
         (None, _) => Err(Stop::Bad(format!(
             "minutes {} is not a duration (20, 20.75, 0:20, 00:20:15 or 20 min; at most 24 hours)",
             show(minutes_s)
         ))),
         // `20:15` read as h:mm is 20 hours, as a timer's mm:ss 20 minutes: a two-part
         // duration over 4 hours is taken for neither, never guessed.
-        (Some(d), _) if d > 4 * 3600 && minutes_s.matches(':').count() == 1 && !mmss => {
+        (Some(d), _)
+            if d > crate::domain::LONGEST_HMM_SECS
+                && minutes_s.matches(':').count() == 1
+                && !mmss =>
+        {
             Err(Stop::Bad(format!(
                 "minutes {} would be {} as h:mm, too long for one entry; if it means minutes and seconds, export it as 0:{}",
                 show(minutes_s),
@@ -445,7 +526,9 @@ fn duration(
                 show(minutes_s)
             )))
         }
-        (Some(d), _) => Ok(d),
+        (Some(d), Some(sp)) if d > sp + slack => Ok((sp, Taken::Interval)),
+        (Some(0), Some(_)) => Ok((0, Taken::Zero)),
+        (Some(d), _) => Ok((d, Taken::AsWritten)),
     }
 }
 
@@ -634,5 +717,38 @@ mod fold_tests {
             h(long.as_bytes()),
             h(long.to_uppercase().replace(' ', "  ").as_bytes())
         );
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::{Taken, duration};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The class, not the example (red team round 9: `20` beside 10:00-10:19 billed
+        /// 99490): a row's counted time never exceeds what its start and end allow (their
+        /// length, plus 59 s for an end given to the minute), and a duration they allow is
+        /// counted as written.
+        #[test]
+        fn a_row_never_counts_more_than_its_interval_allows(
+            span in 1u32..7200,
+            slack in prop::sample::select(vec![0u32, 59]),
+            d in 0u32..7200,
+        ) {
+            let cell = format!("{}:{:02}:{:02}", d / 3600, d / 60 % 60, d % 60);
+            match duration(false, &cell, (Some(span), slack), "start", "end", "P1") {
+                Ok((secs, taken)) => {
+                    prop_assert!(secs <= span + slack, "{cell}: {secs} s beside {span} s");
+                    if d <= span + slack {
+                        prop_assert_eq!(secs, d);
+                        prop_assert_ne!(taken, Taken::Interval);
+                    } else {
+                        prop_assert_eq!((secs, taken), (span, Taken::Interval));
+                    }
+                }
+                Err(_) => prop_assert!(d > span + 60, "{cell} refused beside {span} s"),
+            }
+        }
     }
 }

@@ -99,6 +99,7 @@ pub fn stream_timelog_batches(
         inferred,
         roster,
         mmss: input.mmss.is_some(),
+        taken: Default::default(),
     };
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
@@ -139,6 +140,7 @@ pub fn stream_timelog_batches(
     pending.flush(ds, &mut sink);
     let notes = &mut ds.files[file as usize].read.notes;
     notes.extend(inferred_roles_note(&ctx.inferred));
+    notes.extend(ctx.taken.notes());
     notes.extend(ctx.dates.notes());
     result
 }
