@@ -119,6 +119,7 @@ impl Auditor<'_> {
             .claims
             .as_ref()
             .map(|cf| Claims::new(ds, rules, cfg, cf, &rpm, global_error, &findings));
+        notes.extend(claims.as_ref().and_then(Claims::rpm_consent_note));
         let before = findings.len();
         let meter = Meter::start(self.tick.as_ref(), Stage::PatientMonths, pms.len());
         let stage = Months {

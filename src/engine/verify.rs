@@ -18,7 +18,9 @@ use crate::checks::scope::{
 use crate::checks::{
     beneficiary_checks, claim_checks, claim_line_checks, claim_month_checks, unbilled_checks,
 };
-use crate::domain::{Claim, ClaimsFile, Dataset, Effect, Finding, Money, Program, YearMonth};
+use crate::domain::{
+    Claim, ClaimsFile, Consent, Dataset, Effect, Finding, Money, Program, YearMonth,
+};
 use crate::rules::Ruleset;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -47,6 +49,11 @@ pub(super) struct Claims<'a> {
     global_error: bool,
     /// Per patient, the claims file's lines naming them that could not be read.
     unreadable: HashMap<u32, Vec<(u16, u64)>>,
+    /// Per patient, their RPM consents (RPM claim lines need one, as CCM months do); `None`
+    /// when the consents file records no RPM consent at all: a practice that keeps one
+    /// consent for every program cannot be told from one without RPM consent, so the lines
+    /// are not judged on it and the run's notes say so ([`Claims::rpm_consent_note`]).
+    rpm_consents: Option<HashMap<u32, Vec<&'a Consent>>>,
 }
 
 /// What the claims of some patient-months came to (one per thread of the pass, then
@@ -121,10 +128,18 @@ impl<'a> Claims<'a> {
                 at.extend(f.lines.iter().map(|&l| (file, l)));
             }
         }
+        let mut by_patient: HashMap<u32, Vec<&Consent>> = HashMap::new();
+        for c in ds.consents.iter().flatten() {
+            if c.program == Program::Rpm {
+                by_patient.entry(c.patient).or_default().push(c);
+            }
+        }
+        let rpm_consents = (!by_patient.is_empty()).then_some(by_patient);
         Claims {
             ds,
             rules,
             cfg,
+            rpm_consents,
             across: across_practitioners(ds, rules, cfg, cf),
             before: Held::of(ds, &groups, before),
             groups,
@@ -132,6 +147,27 @@ impl<'a> Claims<'a> {
             global_error,
             unreadable,
         }
+    }
+
+    /// The run's note when RPM claim lines were not judged on consent: the consents file (given)
+    /// records no RPM consent at all.
+    pub(super) fn rpm_consent_note(&self) -> Option<String> {
+        if self.rpm_consents.is_some() || self.ds.consents.is_none() {
+            return None;
+        }
+        let rpm_lines = self.groups.iter().flat_map(|g| &g.1).filter(|(_, c)| {
+            let yr = self.rules.for_month(YearMonth::of(c.date_of_service));
+            yr.device(&c.hcpcs).is_some()
+                || yr
+                    .code(&c.hcpcs)
+                    .is_some_and(|r| r.program == Program::Rpm.as_str())
+        });
+        let n = rpm_lines.count();
+        (n > 0).then(|| {
+            format!(
+                "{n} RPM claim line(s) not judged on consent: the consents file records no RPM consent (a row with program RPM); if the practice records RPM consent, export those rows to have each line checked (CN001)"
+            )
+        })
     }
 
     /// One patient-month's claims, once its patient-month checks have run: the findings
@@ -327,6 +363,14 @@ impl<'a> Claims<'a> {
                 continue;
             }
             let mut emit = Emit::claim(pid, month, npi_s, pname, std::mem::take(&mut out.findings));
+            // Without a consents file every claim is held already (CN001, run-wide); with
+            // one that records no RPM consent, the run's notes say the lines were not judged.
+            if prog == Program::Rpm
+                && let Some(by_patient) = &self.rpm_consents
+            {
+                let consents = by_patient.get(&patient).map_or(&[][..], Vec::as_slice);
+                crate::checks::consent::rpm_claim_lines(consents, &coded, &mut emit);
+            }
             if mine.is_empty() || !checked_against_evidence(prog, !self.rpm.is_empty()) {
                 code_checks(self.rules, yr, &coded, self.cfg.as_of, |_| None, &mut emit);
                 out.findings = emit.into_findings();

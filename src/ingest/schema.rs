@@ -481,8 +481,21 @@ pub(super) enum HeaderProblem {
     },
 }
 
+/// A time log's column of the minutes its platform counts (`Billable Minutes` beside the
+/// total `Minutes`): the column rule reads what decides how much of an entry counts, so
+/// when one is present the minutes come from it, before the canonical name and its aliases
+/// (the report's `columns:` line says which header fed the minutes).
+const COUNTED_MINUTES: [&str; 5] = [
+    "billable_minutes",
+    "billable_mins",
+    "billable_duration",
+    "approved_minutes",
+    "countable_minutes",
+];
+
 /// Finds where each of the kind's fields comes from in a file's header (trimmed cells):
-/// the map's constant, else the header the map names, else the canonical name, else the
+/// the map's constant, else the header the map names, else (a time log's minutes) a column
+/// of the minutes the platform counts, else the canonical name, else the
 /// first of its aliases present (in alias order, so an id or MRN column wins over a bare
 /// `Patient`). Returns each field's source, by variant position, or every problem found.
 ///
@@ -516,10 +529,18 @@ pub(super) fn resolve(
         } else {
             let canon = norm_key(c.name);
             let usable = |i: &usize| c.name != "patient_id" || !is_name_header(&heads[*i]);
-            normed
-                .iter()
-                .position(|h| *h == canon)
-                .filter(usable)
+            let counted = || {
+                (kind == Kind::Timelog && c.name == "minutes")
+                    .then(|| {
+                        COUNTED_MINUTES.iter().find_map(|a| {
+                            let a = norm_key(a);
+                            normed.iter().position(|h| *h == a)
+                        })
+                    })
+                    .flatten()
+            };
+            counted()
+                .or_else(|| normed.iter().position(|h| *h == canon).filter(usable))
                 .or_else(|| {
                     c.aliases.iter().find_map(|a| {
                         let a = norm_key(a);

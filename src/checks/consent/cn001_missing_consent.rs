@@ -8,7 +8,11 @@ check! {
     CN001, "CN001", "missing-consent", Error,
     what: "No consent on file for the patient and program covers the month's minutes. The \
            patient-month cannot be billed. Without any consents file, ccm says so once for the \
-           whole run and no CCM claim can be clean.",
+           whole run and no CCM claim can be clean. In verify mode (`--claims`), an RPM claim \
+           line (99457/99458/99470 or a device line) on a day no RPM consent covers holds its \
+           claim too: CN001 when the patient has none, CN002, CN003 or CN004 when it is later, \
+           revoked or another practitioner's. When the consents file records no RPM consent at \
+           all, RPM lines are not judged on it and the run's notes say so.",
     why: "CMS requires documented verbal or written consent before CCM starts, and auditors \
           ask for it first. A month billed without it is an overpayment to refund.",
     example: "P0018 has 30 CCM minutes in 2025-03 under 1628315479 but no row in \

@@ -27,9 +27,49 @@ pub use cn007::CN007;
 use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Emit, PatientMonth};
 use crate::domain::YearMonth;
-use crate::domain::{Consent, ConsentStatus, Kind, Program, StatusRecord};
+use crate::domain::{Claim, Consent, ConsentStatus, Kind, Program, StatusRecord};
 use chrono::NaiveDate;
 use std::borrow::Borrow;
+
+/// Verify mode: RPM claim lines (treatment management and device lines) against the
+/// patient's RPM consents, as a month's time rows are for CCM and PCM. CMS requires the
+/// patient's consent for RPM as for CCM: a line on a day no RPM consent covers holds its
+/// claim, CN001 (none), CN002 (dated before it), CN003 (revoked) or CN004 (another
+/// practitioner's), one finding per reason citing its lines.
+pub fn rpm_claim_lines(consents: &[&Consent], lines: &[&Claim], emit: &mut Emit) {
+    let mut by: [Vec<&Claim>; 4] = Default::default();
+    for c in lines {
+        let i = match coverage(consents, Program::Rpm, c.date_of_service, c.npi) {
+            Coverage::Covered => continue,
+            Coverage::NoConsent => 0,
+            Coverage::BeforeConsent => 1,
+            Coverage::Revoked => 2,
+            Coverage::OtherNpi => 3,
+        };
+        by[i].push(c);
+    }
+    for (i, cs) in by.iter().enumerate().filter(|(_, cs)| !cs.is_empty()) {
+        let (check, why) = match i {
+            0 => (&CN001, "no RPM consent on file for this patient"),
+            1 => (&CN002, "dated before the patient's RPM consent"),
+            2 => (&CN003, "after the patient's RPM consent was revoked"),
+            _ => (
+                &CN004,
+                "the patient's RPM consent names another practitioner",
+            ),
+        };
+        let said: Vec<String> = cs
+            .iter()
+            .map(|c| format!("{} of {}", c.hcpcs, c.date_of_service))
+            .collect();
+        let msg = format!(
+            "RPM claim line(s) {}: {why}; RPM needs the patient's consent as CCM does, so the claim cannot go out",
+            said.join(", ")
+        );
+        let f = emit.finding(check, msg).program(Program::Rpm.as_str());
+        emit.cited(f, cs.iter().map(|c| (c.file, c.line)), None);
+    }
+}
 
 /// How a consent record set covers one day of work for one practitioner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

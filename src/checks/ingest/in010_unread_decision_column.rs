@@ -20,8 +20,9 @@ check! {
     source: "CMS MLN909188 (only documented time furnished counts); ccm input contract \
              (docs/inputs.md, every column accounted for).",
     fix: "Map the column to the time log's `status` (or `billable`) field with --map, so \
-          rules/statuses.csv (kind time) decides which entries count; or, if the column says \
-          nothing about whether an entry counts, export without it.",
+          rules/statuses.csv (kind time) decides which entries count; if it holds the minutes \
+          that count rather than a word (`QA Minutes`), map it to `minutes`; or, if the column \
+          says nothing about whether an entry counts, export without it.",
 }
 
 /// The header words that say a column decides whether an entry counts.
@@ -69,7 +70,7 @@ pub fn run(run: &RunFacts, out: &mut Vec<Finding>) {
             Finding::new(
                 &IN010,
                 format!(
-                    "column {} looks as if it decides whether an entry counts, but no field reads it: every valid entry was counted; map it to `status` or `billable` with --map",
+                    "column {} looks as if it decides whether an entry counts, but no field reads it: every valid entry was counted; map it to `status` or `billable` with --map (or, if it holds the minutes that count, to `minutes`)",
                     cols.join(", ")
                 ),
             )
