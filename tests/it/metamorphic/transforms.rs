@@ -1027,14 +1027,16 @@ fn instants_zone_abbrev(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
 }
 
 /// Patient and staff ids with Excel's leading `'` text marker (`'P0001`): a column typed
-/// as text by hand so Excel keeps its zeros.
+/// as text by hand so Excel keeps its zeros. An id that already carries the marker keeps
+/// its one: a second `'` is a character of the id, not a cosmetic change (found when the
+/// rotation first gave this transformation the `excel_apostrophe_ids` shape).
 fn apostrophe_ids(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     let shared = fs
         .logs_mut()
         .iter()
         .any(|t| t.col("staff_id").is_some_and(|c| t.shared(c)));
     let prefix = |_: usize, v: &str| {
-        if v.trim().is_empty() {
+        if v.trim().is_empty() || v.trim_start().starts_with('\'') {
             v.to_string()
         } else {
             format!("'{v}")
