@@ -230,18 +230,23 @@ fn by_month(ds: &Dataset, audit: &Audit) -> Vec<MonthSummary> {
             {
                 *errors.entry(f.check.code).or_default() += 1;
             }
-            let (lines, at_risk, unbilled) = match (&audit.verify, &ds.claims) {
+            // Verify mode, as the run's figures: what goes out is the claims file's clean
+            // lines, what they claim (claimed less at risk: a claim is one or the other),
+            // not what the evidence would derive.
+            let (lines, expected, at_risk, unbilled) = match (&audit.verify, &ds.claims) {
                 (Some(v), Some(cf)) => {
-                    let t = v.by_month.get(&m).copied().unwrap_or_default();
+                    let (claimed, at_risk, unbilled) =
+                        v.by_month.get(&m).copied().unwrap_or_default();
                     let n = v
                         .clean
                         .iter()
                         .filter(|&&i| YearMonth::of(cf.claims[i].date_of_service) == m)
                         .count();
-                    (n, t.1, t.2)
+                    (n, claimed - at_risk, at_risk, unbilled)
                 }
                 _ => (
                     clean.clone().map(|o| o.lines.len()).sum(),
+                    clean.map(|o| o.payment).sum(),
                     Decimal::ZERO,
                     Decimal::ZERO,
                 ),
@@ -250,7 +255,7 @@ fn by_month(ds: &Dataset, audit: &Audit) -> Vec<MonthSummary> {
                 month: m.to_string(),
                 patient_months: pms.len(),
                 clean_claim_lines: lines,
-                expected_payment: money_str(clean.map(|o| o.payment).sum()),
+                expected_payment: money_str(expected),
                 amount_blocked: money_str(blocked),
                 amount_at_risk: money_str(at_risk),
                 amount_unbilled: money_str(unbilled),
