@@ -414,8 +414,41 @@ fn check_fits(label: &str, n: usize, universe: u64) -> Result<()> {
     Ok(())
 }
 
+/// The appraisal's arguments against the sample's own record, when `ccm sample`'s run.json
+/// sits beside the review (red team round 10: a frame of 60 appraised as 600, a stratified
+/// sample appraised as unrestricted, both went through to a refund at exit 0): the frame's
+/// size must be the frame's rows, and a sample drawn by stratum is appraised by stratum.
+fn against_the_sample(a: &ExtrapolateArgs) -> Result<()> {
+    let run_path = a.review.with_file_name("run.json");
+    let Some(run) = std::fs::read(&run_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .filter(|v| v.get("seed").is_some())
+    else {
+        return Ok(());
+    };
+    if let Some(strata) = run["strata"].as_str()
+        && a.strata.is_none()
+    {
+        bail!(
+            "{} says the sample was drawn by stratum ({strata}): appraise it by stratum (--strata {strata} --stratum-sizes FILE), or the projection is not the sample's",
+            run_path.display()
+        );
+    }
+    if let (Some(n), Some(rows)) = (a.frame_size, run["frame"]["rows"].as_u64())
+        && n != rows
+    {
+        bail!(
+            "--frame-size {n} is not the {rows} items of the frame the sample was drawn from ({})",
+            run_path.display()
+        );
+    }
+    Ok(())
+}
+
 /// The appraisal's inputs from the arguments and files.
 fn appraisal_inputs(a: &ExtrapolateArgs) -> Result<Vec<StratumInput>> {
+    against_the_sample(a)?;
     let values = review_values(a)?;
     let Some(sizes_path) = &a.stratum_sizes else {
         let universe = a

@@ -98,6 +98,17 @@ pub enum IngestError {
         first: usize,
         second: usize,
     },
+    #[error(
+        "{file}: columns {first} (`{a}`) and {second} (`{b}`) could both be the {field}, and ccm cannot tell which the export means (a timer's and a rounded figure can differ at a threshold): name one with --map (`{field} = \"{a}\"`)"
+    )]
+    TwoSources {
+        file: String,
+        field: String,
+        a: String,
+        b: String,
+        first: usize,
+        second: usize,
+    },
     #[error("{file}: {} problems with the columns: {} ({seen})", problems.len(), problems.join("; "))]
     Columns {
         file: String,

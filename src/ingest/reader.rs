@@ -541,6 +541,20 @@ fn header_error(name: &str, heads: &[String], mut problems: Vec<HeaderProblem>) 
                 first,
                 second,
             },
+            HeaderProblem::TwoSources {
+                field,
+                a,
+                b,
+                first,
+                second,
+            } => IngestError::TwoSources {
+                file,
+                field: field.to_string(),
+                a: printable(&a, 40),
+                b: printable(&b, 40),
+                first,
+                second,
+            },
             HeaderProblem::MapMissing { field, header } => IngestError::MapHeader {
                 file,
                 field: field.to_string(),
@@ -561,6 +575,17 @@ fn header_error(name: &str, heads: &[String], mut problems: Vec<HeaderProblem>) 
             } => format!(
                 "columns {first} and {second} are both headed `{}`, which ccm reads {field} from",
                 printable(header, 40)
+            ),
+            HeaderProblem::TwoSources {
+                field,
+                a,
+                b,
+                first,
+                second,
+            } => format!(
+                "columns {first} (`{}`) and {second} (`{}`) could both be the {field}: name one with --map",
+                printable(a, 40),
+                printable(b, 40)
             ),
             HeaderProblem::MapMissing { field, header } => format!(
                 "the map names header `{}` for {field}, but the file has no such header",

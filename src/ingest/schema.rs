@@ -472,6 +472,16 @@ pub(super) enum HeaderProblem {
     /// `--map` names a header the file does not have (a map is a contract: a typo must not
     /// silently drop a column).
     MapMissing { field: &'static str, header: String },
+    /// A time log's minutes could come from two differently named columns (`Minutes` and
+    /// `Duration`): which one the export means is a guess, and they may differ at a
+    /// threshold (a timer's 19:15 beside a rounded 20).
+    TwoSources {
+        field: &'static str,
+        a: String,
+        b: String,
+        first: usize,
+        second: usize,
+    },
     /// Two columns carry the header a field is read from: which one is meant is a guess.
     Duplicate {
         field: &'static str,
@@ -581,6 +591,30 @@ pub(super) fn resolve(
             problems.push(HeaderProblem::Duplicate {
                 field: c.name,
                 header: heads[i].clone(),
+                first: i.min(j) + 1,
+                second: i.max(j) + 1,
+            });
+        }
+    }
+    // The minutes read from a column found by name (not a map, not a platform's countable
+    // minutes): any other column under one of the minutes' names could be them as well.
+    let m = TimelogCol::Minutes.index();
+    if kind == Kind::Timelog
+        && let Some(i) = idx[m]
+        && !mapped[m]
+        && !COUNTED_MINUTES.iter().any(|a| norm_key(a) == normed[i])
+    {
+        let names: Vec<String> = std::iter::once(cols[m].name)
+            .chain(cols[m].aliases.iter().copied())
+            .map(norm_key)
+            .collect();
+        if let Some(j) = (0..normed.len())
+            .find(|&j| j != i && normed[j] != normed[i] && names.contains(&normed[j]))
+        {
+            problems.push(HeaderProblem::TwoSources {
+                field: "minutes",
+                a: heads[i.min(j)].clone(),
+                b: heads[i.max(j)].clone(),
                 first: i.min(j) + 1,
                 second: i.max(j) + 1,
             });

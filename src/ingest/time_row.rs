@@ -178,14 +178,21 @@ pub(super) struct FileCtx {
 }
 
 /// Rows whose duration was not taken as written (a duration longer than its start and
-/// end allow, a 0 beside them): how many and the first line of each, for the file's notes.
+/// end allow, a 0 beside them), and rows whose blank program was read as CCM: how many and
+/// the first line of each, for the file's notes.
 /// Shared by both decoding threads; rare, so a lock.
 #[derive(Default)]
-pub(super) struct TakenRows(std::sync::Mutex<[(u64, u64); 2]>);
+pub(super) struct TakenRows(std::sync::Mutex<[(u64, u64); 3]>);
+
+/// Where [`TakenRows`] counts a row with a blank program (counted as CCM, as documented).
+const BLANK_PROGRAM: usize = 2;
 
 impl TakenRows {
     fn add(&self, taken: Taken, line: u64) {
-        let i = usize::from(taken == Taken::Zero);
+        self.count(usize::from(taken == Taken::Zero), line);
+    }
+
+    fn count(&self, i: usize, line: u64) {
         if let Ok(mut t) = self.0.lock() {
             let (n, first) = &mut t[i];
             *first = if *n == 0 { line } else { (*first).min(line) };
@@ -211,6 +218,12 @@ impl TakenRows {
                 t[1].0, t[1].1
             ));
         }
+        if t[BLANK_PROGRAM].0 > 0 {
+            notes.push(format!(
+                "{} row(s) have a blank program (first at line {}): counted as CCM, as a blank program is read; if they are another program's time (RPM, PCM), fill in the program",
+                t[BLANK_PROGRAM].0, t[BLANK_PROGRAM].1
+            ));
+        }
         notes
     }
 }
@@ -227,10 +240,13 @@ pub(super) fn parse_time_row(
 ) -> RowResult<(TimeRow, [IdKey; 4])> {
     let patient = r.get(Col::PatientId)?;
     match decode_row(cache, r, rules, file_ctx, patient) {
-        Ok((mut row, keys, taken)) => {
+        Ok((mut row, keys, taken, blank_program)) => {
             (row.file, row.line) = (file, line);
             if taken != Taken::AsWritten {
                 file_ctx.taken.add(taken, line);
+            }
+            if blank_program {
+                file_ctx.taken.count(BLANK_PROGRAM, line);
             }
             Ok(Ok((row, keys)))
         }
@@ -265,7 +281,7 @@ fn decode_row(
     rules: &Ruleset,
     file_ctx: &FileCtx,
     patient: &str,
-) -> Result<(TimeRow, [IdKey; 4], Taken), Stop> {
+) -> Result<(TimeRow, [IdKey; 4], Taken, bool), Stop> {
     let dates = &*file_ctx.dates;
     let date_s = r.get(Col::ServiceDate)?;
     let minutes_s = r.get(Col::Minutes)?;
@@ -349,6 +365,7 @@ fn decode_row(
         },
         keys,
         taken,
+        program_s.is_empty() && r.has(Col::Program),
     ))
 }
 
