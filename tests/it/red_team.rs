@@ -177,3 +177,170 @@ fn names_in_the_id_column_are_exit_2_unless_the_map_says_they_are_the_ids() {
     );
     assert!(dir.path().join("out/clean_claims.csv").is_file());
 }
+
+/// The class of red team round 10's `verify_money_ledger` (a month's row of summary.json
+/// gave the evidence's payment, the run the claims file's: 415.98 against 181.47 on one
+/// month): on every export shape, derive or verify, each money figure and line count of
+/// `by_month` adds up to the run's, and in verify mode what goes out is what is claimed less
+/// what is at risk, month by month.
+#[test]
+fn by_month_adds_up_to_the_run_on_every_export_shape() {
+    let base = root().join("fixtures/exports");
+    let mut dirs: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|d| d.join("args").is_file())
+        .collect();
+    dirs.sort();
+    let money = |v: &serde_json::Value| -> i64 {
+        let s = v.as_str().unwrap_or("0");
+        (s.parse::<f64>().unwrap() * 100.0).round() as i64
+    };
+    let mut wrong = Vec::new();
+    let mut verify_runs = 0;
+    for d in &dirs {
+        let name = d.file_name().unwrap().to_string_lossy().to_string();
+        let mut args = crate::common::args_of(d);
+        if !args.iter().any(|a| a == "--as-of") {
+            args.extend(["--as-of".into(), "2025-04-15".into()]);
+        }
+        let out = tempfile::tempdir().unwrap();
+        let run = ccm()
+            .current_dir(d)
+            .arg("audit")
+            .args(&args)
+            .arg("--out")
+            .arg(out.path().join("o"))
+            .output()
+            .unwrap();
+        let Ok(text) = std::fs::read(out.path().join("o/summary.json")) else {
+            assert_eq!(run.status.code(), Some(2), "{name}: no summary.json");
+            continue;
+        };
+        let s: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let months = s["by_month"].as_array().unwrap();
+        let verify = s["mode"] == "verify";
+        verify_runs += usize::from(verify);
+        let mut keys = vec!["expected_payment", "amount_blocked", "amount_unbilled"];
+        if verify {
+            keys.push("amount_at_risk");
+        }
+        for key in keys {
+            let sum: i64 = months.iter().map(|m| money(&m[key])).sum();
+            if sum != money(&s[key]) {
+                wrong.push(format!(
+                    "{name}: by_month {key} adds to {sum}, the run says {}",
+                    s[key]
+                ));
+            }
+        }
+        let lines: u64 = months
+            .iter()
+            .map(|m| m["clean_claim_lines"].as_u64().unwrap())
+            .sum();
+        if Some(lines) != s["clean_claim_lines"].as_u64() {
+            wrong.push(format!(
+                "{name}: by_month clean_claim_lines adds to {lines}"
+            ));
+        }
+        if verify && money(&s["claimed"]) != money(&s["supported"]) + money(&s["amount_at_risk"]) {
+            wrong.push(format!("{name}: claimed is not supported + at risk"));
+        }
+    }
+    assert!(verify_runs >= 5, "the export shapes include verify runs");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Red team round 10, `duplicate_header_names`: a timer's `Duration` beside a rounded-up
+/// `Minutes` (19:15 against 21) billed two 99490s on the rounded figure, in silence. Two
+/// columns that could each be the minutes are exit 2, one line naming both; with the map
+/// naming one, the audit runs on it.
+#[test]
+fn two_columns_that_could_be_the_minutes_are_exit_2_until_the_map_names_one() {
+    let dir = root().join("fixtures/bad/two_minutes_columns");
+    let out = tempfile::tempdir().unwrap();
+    let run = ccm()
+        .current_dir(&dir)
+        .args(["audit", "timelog.csv", "--as-of", "2025-04-15", "--out"])
+        .arg(out.path().join("o"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`Duration`") && err.contains("`Minutes`") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(!out.path().join("o").exists(), "nothing is written");
+    let map = out.path().join("map.toml");
+    std::fs::write(&map, "[timelog]\nminutes = \"Duration\"\n").unwrap();
+    let run = ccm()
+        .current_dir(&dir)
+        .args(["audit", "timelog.csv", "--as-of", "2025-04-15", "--map"])
+        .arg(&map)
+        .arg("--out")
+        .arg(out.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        clean_lines(&out.path().join("o")).is_empty(),
+        "19:15 and 19:10 do not bill"
+    );
+    let f = findings(&out.path().join("o"));
+    assert!(
+        f.contains(&("D1".into(), "TM001".into())) && f.contains(&("D2".into(), "TM001".into())),
+        "{f:?}"
+    );
+}
+
+/// Red team round 10, `refund_universe_mismatch` and
+/// `refund_stratified_sample_appraised_unrestricted`: a frame of 60 appraised as 600, and a
+/// sample drawn by stratum appraised as unrestricted, both went through to a refund at exit
+/// 0. With the sample's run.json beside the review, either is exit 2 naming run.json; the
+/// appraisal the sample supports runs.
+#[test]
+fn an_appraisal_that_contradicts_the_samples_run_json_is_refused() {
+    let lb = root().join("fixtures/lookback");
+    let extrapolate = |dir: &str, args: &[&str]| {
+        let run = ccm()
+            .current_dir(lb.join(dir))
+            .args(["extrapolate", "review.csv"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr).to_string(),
+        )
+    };
+    let (code, err) = extrapolate("r10_universe", &["--frame-size", "600"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--frame-size 600 is not the 60 items") && err.contains("run.json"),
+        "{err}"
+    );
+    assert_eq!(
+        extrapolate("r10_universe", &["--frame-size", "60"]).0,
+        Some(0)
+    );
+    let (code, err) = extrapolate("r10_strata", &["--frame-size", "60"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("drawn by stratum (program)"), "{err}");
+    let (code, err) = extrapolate(
+        "r10_strata",
+        &[
+            "--strata",
+            "program",
+            "--stratum-sizes",
+            "stratum_sizes.csv",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+}
