@@ -550,10 +550,12 @@ fn header_error(name: &str, heads: &[String], mut problems: Vec<HeaderProblem>) 
             } => IngestError::TwoSources {
                 file,
                 field: field.to_string(),
+                columns: format!(
+                    "columns {first} (`{}`) and {second} (`{}`)",
+                    printable(&a, 40),
+                    printable(&b, 40)
+                ),
                 a: printable(&a, 40),
-                b: printable(&b, 40),
-                first,
-                second,
             },
             HeaderProblem::MapMissing { field, header } => IngestError::MapHeader {
                 file,
