@@ -166,6 +166,26 @@ fn print_rules(year: Option<i32>, dir: Option<&Path>) -> Result<u8> {
                 fee
             )?;
         }
+        // The staff_role words the time log is read with (docs/inputs.md, Roles; an unknown
+        // word's IN002 points here), as roles.csv writes them; a word matches
+        // without regard to case, spaces or punctuation.
+        writeln!(
+            w,
+            "\nrole table {y} (a time log's staff_role, compared without regard to case, spaces or punctuation; any other word is IN002)"
+        )?;
+        for class in [
+            crate::domain::RoleClass::Practitioner,
+            crate::domain::RoleClass::Clinical,
+            crate::domain::RoleClass::NonClinical,
+        ] {
+            let words: Vec<&str> = yr
+                .role_words
+                .iter()
+                .filter(|(_, c)| *c == class)
+                .map(|(w, _)| w.as_str())
+                .collect();
+            writeln!(w, "  {:<19} {}", class.describe(), words.join(", "))?;
+        }
         Ok(())
     })?;
     Ok(0)

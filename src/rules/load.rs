@@ -190,7 +190,7 @@ fn year_rules(files: &Files, y: i32, check_of: CheckOf) -> Result<YearRules, Rul
     let (n, t) = get("devices.csv")?;
     let devices = parse::devices(n, t)?;
     let (n, t) = get("roles.csv")?;
-    let roles = parse::roles(n, t)?;
+    let (roles, role_words) = parse::roles(n, t)?;
     let yr = YearRules {
         year: y,
         codes,
@@ -201,6 +201,7 @@ fn year_rules(files: &Files, y: i32, check_of: CheckOf) -> Result<YearRules, Rul
         exclusive,
         devices,
         roles,
+        role_words,
     };
     let mut yr = yr;
     yr.conversion = yr.factors(false);

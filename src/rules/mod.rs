@@ -61,6 +61,8 @@ pub struct YearRules {
     /// RPM device codes and the days of readings each needs (`devices.csv`).
     pub devices: Vec<DeviceRule>,
     pub roles: HashMap<String, RoleClass>,
+    /// The same words as `roles.csv` writes them, in its order (`ccm rules` lists them).
+    pub role_words: Vec<(String, RoleClass)>,
 }
 
 impl YearRules {

@@ -489,10 +489,15 @@ struct RoleRow {
     class: String,
 }
 
-/// `<year>/roles.csv`, by normalised role name.
-pub(super) fn roles(name: &str, text: &str) -> Result<HashMap<String, RoleClass>, RulesError> {
+/// A year's role words: by normalised role name (how a time log's staff_role is looked
+/// up), and as the file writes them, in its order (what `ccm rules` lists).
+pub(super) type Roles = (HashMap<String, RoleClass>, Vec<(String, RoleClass)>);
+
+/// `<year>/roles.csv`.
+pub(super) fn roles(name: &str, text: &str) -> Result<Roles, RulesError> {
     let rows: Vec<RoleRow> = records(name, text)?;
-    rows.into_iter()
+    let words: Vec<(String, RoleClass)> = rows
+        .into_iter()
         .map(|r| {
             let class = match norm_key(&r.class).as_str() {
                 "practitioner" => RoleClass::Practitioner,
@@ -500,9 +505,11 @@ pub(super) fn roles(name: &str, text: &str) -> Result<HashMap<String, RoleClass>
                 "nonclinical" => RoleClass::NonClinical,
                 c => return Err(bad(name, format!("{}: class {c:?}", r.role))),
             };
-            Ok((norm_key(&r.role), class))
+            Ok((r.role, class))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let by_key = words.iter().map(|(w, c)| (norm_key(w), *c)).collect();
+    Ok((by_key, words))
 }
 
 /// `chronic/*.csv` (code,flag): sorted by packed code, one flag per code.
