@@ -50,16 +50,39 @@ fn findings(out: &Path) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-#[test]
-fn blind_export_shapes_give_the_hand_derived_answer() {
-    let base = root().join("fixtures/exports");
-    let mut shapes: Vec<_> = std::fs::read_dir(&base)
+/// The export shapes holding `file` (`args`: every shape; `expected.json`: the blind
+/// ones), in name order.
+fn export_shapes(file: &str) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(root().join("fixtures/exports"))
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|d| d.join("expected.json").is_file())
+        .filter(|d| d.join(file).is_file())
         .collect();
-    shapes.sort();
+    dirs.sort();
+    dirs
+}
+
+/// A shape audited with its `args` (as of 2025-04-15 unless they say), the set written
+/// to `out`.
+fn audit_shape(d: &Path, out: &Path) -> std::process::Output {
+    let mut args = crate::common::args_of(d);
+    if !args.iter().any(|a| a == "--as-of") {
+        args.extend(["--as-of".into(), "2025-04-15".into()]);
+    }
+    ccm()
+        .current_dir(d)
+        .arg("audit")
+        .args(&args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn blind_export_shapes_give_the_hand_derived_answer() {
+    let shapes = export_shapes("expected.json");
     assert!(
         shapes.len() >= 12,
         "the blind shapes are in fixtures/exports"
@@ -69,25 +92,9 @@ fn blind_export_shapes_give_the_hand_derived_answer() {
         let name = d.file_name().unwrap().to_string_lossy().to_string();
         let want: serde_json::Value =
             serde_json::from_slice(&std::fs::read(d.join("expected.json")).unwrap()).unwrap();
-        let mut args: Vec<String> = std::fs::read_to_string(d.join("args"))
-            .unwrap()
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect();
-        if !args.iter().any(|a| a == "--as-of") {
-            args.extend(["--as-of".into(), "2025-04-15".into()]);
-        }
         let out = tempfile::tempdir().unwrap();
-        let run = ccm()
-            .current_dir(d)
-            .arg("audit")
-            .args(&args)
-            .arg("--out")
-            .arg(out.path().join("o"))
-            .output()
-            .unwrap();
         let o = out.path().join("o");
+        let run = audit_shape(d, &o);
         let code = run.status.code().unwrap_or(-1);
         if let Some(e) = want["exit_code"].as_i64()
             && e != i64::from(code)
@@ -185,14 +192,7 @@ fn names_in_the_id_column_are_exit_2_unless_the_map_says_they_are_the_ids() {
 /// what is at risk, month by month.
 #[test]
 fn by_month_adds_up_to_the_run_on_every_export_shape() {
-    let base = root().join("fixtures/exports");
-    let mut dirs: Vec<_> = std::fs::read_dir(&base)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|d| d.join("args").is_file())
-        .collect();
-    dirs.sort();
+    let dirs = export_shapes("args");
     let money = |v: &serde_json::Value| -> i64 {
         let s = v.as_str().unwrap_or("0");
         (s.parse::<f64>().unwrap() * 100.0).round() as i64
@@ -201,19 +201,8 @@ fn by_month_adds_up_to_the_run_on_every_export_shape() {
     let mut verify_runs = 0;
     for d in &dirs {
         let name = d.file_name().unwrap().to_string_lossy().to_string();
-        let mut args = crate::common::args_of(d);
-        if !args.iter().any(|a| a == "--as-of") {
-            args.extend(["--as-of".into(), "2025-04-15".into()]);
-        }
         let out = tempfile::tempdir().unwrap();
-        let run = ccm()
-            .current_dir(d)
-            .arg("audit")
-            .args(&args)
-            .arg("--out")
-            .arg(out.path().join("o"))
-            .output()
-            .unwrap();
+        let run = audit_shape(d, &out.path().join("o"));
         let Ok(text) = std::fs::read(out.path().join("o/summary.json")) else {
             assert_eq!(run.status.code(), Some(2), "{name}: no summary.json");
             continue;
