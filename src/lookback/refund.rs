@@ -122,7 +122,22 @@ pub struct Refund {
     /// Columns the review lacks (their cells are blank), said in the report.
     pub missing: Vec<&'static str>,
     pub extrapolation: Option<Extrapolation>,
+    /// The lookback was measured on the review's paid dates (42 CFR 401.305(f): six years
+    /// from the date the overpayment was received), a row without one on its date of
+    /// service; `false`: the review has no paid-date column, dates of service throughout.
+    pub by_paid_date: bool,
 }
+
+/// The review columns that say when a claim was paid (the lookback's date when present).
+const PAID_COLUMNS: &[&str] = &[
+    "paid_date",
+    "payment_date",
+    "date_paid",
+    "paid_on",
+    "remit_date",
+    "remittance_date",
+    "check_date",
+];
 
 impl Refund {
     /// What to report and return: the extrapolated amount for a sample, else the sum of
@@ -169,6 +184,7 @@ pub fn refund(
         .map(|(n, _)| *n)
         .collect();
     let reason = own("overpayment_reason");
+    let paid = find_column(header, PAID_COLUMNS);
     let (frame_line, draw) = (own("frame_line"), own("draw"));
     let deadline = identified + Days::new(DEADLINE_DAYS);
     let lookback_from = identified
@@ -203,7 +219,16 @@ pub fn refund(
                 ));
             }
         };
-        if last_day < lookback_from {
+        // Six years from the date the overpayment was received (42 CFR 401.305(f)): the
+        // paid date when the review gives one (a claim paid after its date of service may
+        // be inside when its service is not), else the date of service.
+        let received = match paid.map(|i| get(Some(i))) {
+            Some(p) if !p.is_empty() => {
+                parse_date(p).ok_or_else(|| at(format!("paid date {p:?} is not a date")))?
+            }
+            _ => last_day,
+        };
+        if received < lookback_from {
             older.0 += 1;
             older.1 += v;
             continue;
@@ -250,6 +275,7 @@ pub fn refund(
         older,
         missing,
         extrapolation,
+        by_paid_date: paid.is_some(),
     })
 }
 
@@ -274,7 +300,11 @@ pub fn summary_json(r: &Refund) -> Value {
         "deadline": r.deadline.to_string(),
         "deadline_rule": "report and return within 60 days of identification (42 CFR 401.305(b)); ccm applies no suspension",
         "lookback_from": r.lookback_from.to_string(),
-        "lookback_rule": "overpayments with a date of service more than 6 years before the identification date are left out (42 CFR 401.305(f))",
+        "lookback_rule": if r.by_paid_date {
+            "overpayments paid (else, without a paid date, with a date of service) more than 6 years before the identification date are left out (42 CFR 401.305(f): 6 years from the date the overpayment was received)"
+        } else {
+            "overpayments with a date of service more than 6 years before the identification date are left out (42 CFR 401.305(f))"
+        },
         "items_reviewed": r.reviewed,
         "items_overpaid": r.rows.len(),
         "overpayments_found": money(r.found),
@@ -306,7 +336,12 @@ pub fn refund_text(r: &Refund, review: &str) -> String {
     );
     let _ = writeln!(
         s,
-        "lookback: dates of service from {} (6 years before identification)",
+        "lookback: {} from {} (6 years before identification)",
+        if r.by_paid_date {
+            "paid dates (dates of service where none)"
+        } else {
+            "dates of service"
+        },
         r.lookback_from
     );
     let _ = writeln!(
@@ -377,5 +412,32 @@ mod tests {
         assert_eq!(r.older, (1, Decimal::new(500, 2)));
         assert_eq!(r.amount(), Decimal::new(1000, 2));
         assert_eq!(r.missing, vec!["patient id", "billing NPI", "reason"]);
+        assert!(!r.by_paid_date);
+    }
+
+    /// Red team round 10, `refund_lookback_60day`: six years from the date the overpayment
+    /// was received (42 CFR 401.305(f)), not from the date of service: a claim for a service
+    /// before the lookback, paid inside it, is refunded; one without a paid date falls back
+    /// on its date of service.
+    #[test]
+    fn the_lookback_counts_from_the_paid_date_when_the_review_gives_one() {
+        let header = h(&["overpayment", "date_of_service", "paid_date", "claim_id"]);
+        let rows = vec![
+            (2, h(&["10.00", "2019-05-20", "2019-06-10", "A"])),
+            (3, h(&["5.00", "2019-05-20", "2019-05-31", "B"])),
+            (4, h(&["7.00", "2019-05-20", "", "C"])),
+        ];
+        let day = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let r = refund(&header, &rows, day, None).unwrap();
+        assert!(r.by_paid_date);
+        assert_eq!(r.rows.len(), 1, "only A was paid inside the six years");
+        assert_eq!(r.amount(), Decimal::new(1000, 2));
+        assert_eq!(r.older, (2, Decimal::new(1200, 2)));
+        let bad = vec![(2, h(&["10.00", "2019-05-20", "soon", "A"]))];
+        assert!(
+            refund(&header, &bad, day, None)
+                .unwrap_err()
+                .contains("paid date")
+        );
     }
 }
