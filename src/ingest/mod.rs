@@ -104,7 +104,7 @@ pub enum IngestError {
         second: usize,
     },
     #[error(
-        "{file}: {columns} could both be the {field}, and ccm cannot tell which the export means (a timer's and a rounded figure can differ at a threshold): name one with --map (`{field} = \"{a}\"`)"
+        "{file}: {columns} could both be the {field}, and ccm cannot tell which the export means (the two may differ, and the audit's money rests on it): name one with --map (`{field} = \"{a}\"`)"
     )]
     TwoSources {
         file: String,

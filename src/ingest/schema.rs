@@ -596,28 +596,41 @@ pub(super) fn resolve(
             });
         }
     }
-    // The minutes read from a column found by name (not a map, not a platform's countable
-    // minutes): any other column under one of the minutes' names could be them as well.
-    let m = TimelogCol::Minutes.index();
-    if kind == Kind::Timelog
-        && let Some(i) = idx[m]
-        && !mapped[m]
-        && !COUNTED_MINUTES.iter().any(|a| norm_key(a) == normed[i])
-    {
-        let names: Vec<String> = std::iter::once(cols[m].name)
-            .chain(cols[m].aliases.iter().copied())
-            .map(norm_key)
-            .collect();
-        if let Some(j) = (0..normed.len())
-            .find(|&j| j != i && normed[j] != normed[i] && names.contains(&normed[j]))
-        {
-            problems.push(HeaderProblem::TwoSources {
-                field: "minutes",
-                a: heads[i.min(j)].clone(),
-                b: heads[i.max(j)].clone(),
-                first: i.min(j) + 1,
-                second: i.max(j) + 1,
-            });
+    // A time-log field the money rests on, read from a column found by name (not a map,
+    // not a platform's countable minutes), when another column is under one of its names
+    // too: which one the export means cannot be told. For the minutes, any two (a rounded
+    // `Minutes` beside a timer's `Duration`); for the service date, start and end, two
+    // aliases with the canonical name absent (`Date` beside `DOS`: an entry date and a
+    // service date may differ by a month).
+    if kind == Kind::Timelog {
+        for col in [
+            TimelogCol::ServiceDate,
+            TimelogCol::Minutes,
+            TimelogCol::StartTime,
+            TimelogCol::EndTime,
+        ] {
+            let f = col.index();
+            let Some(i) = idx[f] else { continue };
+            let canonical = norm_key(cols[f].name);
+            let counted = COUNTED_MINUTES.iter().any(|a| norm_key(a) == normed[i]);
+            if mapped[f] || counted || (col != TimelogCol::Minutes && normed[i] == canonical) {
+                continue;
+            }
+            let names: Vec<String> = std::iter::once(cols[f].name)
+                .chain(cols[f].aliases.iter().copied())
+                .map(norm_key)
+                .collect();
+            if let Some(j) = (0..normed.len())
+                .find(|&j| j != i && normed[j] != normed[i] && names.contains(&normed[j]))
+            {
+                problems.push(HeaderProblem::TwoSources {
+                    field: cols[f].name,
+                    a: heads[i.min(j)].clone(),
+                    b: heads[i.max(j)].clone(),
+                    first: i.min(j) + 1,
+                    second: i.max(j) + 1,
+                });
+            }
         }
     }
     if kind == Kind::Timelog {

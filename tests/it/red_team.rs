@@ -289,6 +289,43 @@ fn two_columns_that_could_be_the_minutes_are_exit_2_until_the_map_names_one() {
     );
 }
 
+/// The class of the two minutes columns: the service date, start and end likewise. Two
+/// columns under a field's other names (`Date` beside `DOS`, an entry date and a service
+/// date a month apart) are exit 2; a column under the field's own name decides.
+#[test]
+fn two_columns_that_could_be_the_service_date_are_exit_2_unless_one_is_named_so() {
+    let row = "P1,2025-02-28,2025-03-01,25,S1,RN,1234567893\n";
+    let run = |date_heads: &str| {
+        let dir = crate::common::folder(&[(
+            "timelog.csv",
+            &format!("patient_id,{date_heads},minutes,staff_id,staff_role,billing_npi\n{row}"),
+        )]);
+        let out = ccm()
+            .current_dir(dir.path())
+            .args([
+                "audit",
+                "timelog.csv",
+                "--as-of",
+                "2025-04-15",
+                "--fail-on",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = run("Date,DOS");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("`Date`") && err.contains("`DOS`") && err.contains("service_date"),
+        "{err}"
+    );
+    assert_eq!(run("Date,Service Date").0, Some(0));
+}
+
 /// Red team round 10, `refund_universe_mismatch` and
 /// `refund_stratified_sample_appraised_unrestricted`: a frame of 60 appraised as 600, and a
 /// sample drawn by stratum appraised as unrestricted, both went through to a refund at exit
