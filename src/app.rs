@@ -617,6 +617,10 @@ fn prepare(
             &rules.statuses,
         )?;
     }
+    // A time log whose dates fit both orders follows what the companions prove.
+    for input in &mut inputs {
+        crate::ingest::follow_run_order(&mut ds, input);
+    }
     timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));
     let scratch: ScratchFiles = std::sync::Arc::new(tempfile::tempfile);

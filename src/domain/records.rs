@@ -588,6 +588,9 @@ pub struct ReadAs {
     /// Why that order is not proven, when it is not (IN008): every date fits both orders,
     /// or the file's dates contradict each other.
     pub date_order_doubt: Option<String>,
+    /// The order the file's own dates prove, and the cell that proves it (a part above
+    /// 12): what another file of the run whose every date fits both orders follows.
+    pub date_proof: Option<(super::DateOrder, String)>,
     /// Headers that look as if they decide whether an entry counts (status, billable,
     /// approved, QA, void, deleted …) but feed no field (IN010).
     pub unread_decision_columns: Vec<String>,
@@ -611,6 +614,7 @@ impl Default for ReadAs {
             lines_skipped_above: 0,
             date_order: None,
             date_order_doubt: None,
+            date_proof: None,
             unread_decision_columns: Vec::new(),
             constants: Vec::new(),
             wide_columns: Vec::new(),

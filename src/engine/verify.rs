@@ -239,6 +239,39 @@ impl<'a> Claims<'a> {
             }
             found.extend(emit.into_findings());
         }
+        // RPM treatment management in a claim that goes out: what the month's RPM time
+        // supports beyond its lines (RV001), by the same selection as a CCM month's. A
+        // month whose claim has no RPM time-based line is not judged: ccm does not bill
+        // RPM on time alone (docs/statuses.md).
+        for ((key, _), s) in groups.iter().zip(&settled).filter(|(_, s)| !s.held) {
+            let Some(&paid) = s.supported_pay.get(&Program::Rpm) else {
+                continue;
+            };
+            let Some(o) = self.rpm_outcome((key.0, key.1, key.2, Program::Rpm)) else {
+                continue;
+            };
+            let Some(left) = left_unbilled(&o, Some(paid)) else {
+                continue;
+            };
+            tally.verify.left_unbilled += left;
+            tally.verify.by_month.entry(o.month).or_default().2 += left;
+            let view = Unbilled {
+                outcome: &o,
+                paid: Some(paid),
+                left,
+            };
+            let mut emit = Emit::claim(
+                &o.patient_id,
+                o.month,
+                &o.billing_npi,
+                o.program.as_str(),
+                vec![],
+            );
+            for check in unbilled_checks() {
+                check(&view, &mut emit);
+            }
+            found.extend(emit.into_findings());
+        }
         // In verify mode, the money at stake on an error that holds a month is what its
         // practitioner's held claim claims (none when nothing was claimed).
         for f in found[from..].iter_mut().filter(|f| holds_claimed(f)) {
@@ -250,6 +283,39 @@ impl<'a> Claims<'a> {
                 .map(|s| s.claimed)
                 .filter(|a| !a.is_zero());
         }
+    }
+
+    /// What an RPM patient-month's time supports (treatment management: 99457 + 99458,
+    /// 99470 from 2026), decided by billing's selection as a CCM month's is, as a clean
+    /// outcome for RV001; `None` without RPM time or below every threshold.
+    fn rpm_outcome(&self, key: Key) -> Option<Outcome> {
+        let (patient, month, npi, program) = key;
+        let pm = pm_of(self.rpm, &key)?;
+        let yr = self.rules.for_month(month);
+        let sel = crate::billing::select(
+            yr,
+            program.as_str(),
+            pm.minutes(),
+            month,
+            self.cfg.dos,
+            false,
+        )?;
+        Some(Outcome {
+            program,
+            patient_id: self.ds.patients.name(patient).into(),
+            month,
+            billing_npi: self.ds.npi_name(npi).into(),
+            minutes: pm.total.whole_minutes(),
+            practitioner_minutes: pm.minutes().practitioner.whole_minutes(),
+            complex: false,
+            status: crate::billing::Status::Clean,
+            chosen: Some(sel.base.hcpcs.as_str().into()),
+            alternatives: sel.alternatives.clone(),
+            lines: sel.lines(&[]),
+            payment: sel.payment,
+            window: crate::billing::MonthWindow::new(month, self.cfg.as_of),
+            shown: None,
+        })
     }
 
     /// One claim: its findings (added to `found`), whether an error holds it, and its money.

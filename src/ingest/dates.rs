@@ -322,13 +322,36 @@ pub(super) enum OrderHow {
     Proven(String),
     /// Every slash date fits both orders: read month first (US exports), with IN008.
     Unproven,
+    /// Every slash date fits both orders, and the run's other files that prove an order
+    /// all prove this one: read in it (one export, one locale), with IN008 naming the
+    /// file and cell it follows.
+    Follows { file: String, cell: String },
     /// Cells prove both orders: read month first, rows that do not fit are invalid,
     /// with IN008.
     Contradicted { mdy: String, dmy: String },
 }
 
-/// The order to read a file's dates in, and how it was settled.
-pub(super) fn settle(given: Option<DateOrder>, ev: &OrderEvidence) -> (DateOrder, OrderHow) {
+/// The day/month order the run's files prove by their own dates, when every one that
+/// proves an order proves the same: the first such file's name and cell.
+pub(super) fn run_proof(
+    files: &[crate::domain::SourceFile],
+) -> Option<(DateOrder, String, String)> {
+    let mut proven = files
+        .iter()
+        .filter_map(|f| f.read.date_proof.as_ref().map(|(o, c)| (*o, f, c)));
+    let (order, file, cell) = proven.next()?;
+    proven
+        .all(|(o, _, _)| o == order)
+        .then(|| (order, file.name.clone(), cell.clone()))
+}
+
+/// The order to read a file's dates in, and how it was settled: `run`, what the run's
+/// other files prove ([`run_proof`]), decides a file whose every date fits both orders.
+pub(super) fn settle(
+    given: Option<DateOrder>,
+    ev: &OrderEvidence,
+    run: Option<(DateOrder, String, String)>,
+) -> (DateOrder, OrderHow) {
     if let Some(o) = given {
         let how = if ev.slash > 0 {
             OrderHow::Given
@@ -347,7 +370,10 @@ pub(super) fn settle(given: Option<DateOrder>, ev: &OrderEvidence) -> (DateOrder
         ),
         (Some(m), None) => (DateOrder::Mdy, OrderHow::Proven(m.clone())),
         (None, Some(d)) => (DateOrder::Dmy, OrderHow::Proven(d.clone())),
-        (None, None) if ev.slash > 0 => (DateOrder::Mdy, OrderHow::Unproven),
+        (None, None) if ev.slash > 0 => match run {
+            Some((order, file, cell)) => (order, OrderHow::Follows { file, cell }),
+            None => (DateOrder::Mdy, OrderHow::Unproven),
+        },
         (None, None) => (DateOrder::Mdy, OrderHow::NotNeeded),
     }
 }
@@ -375,6 +401,10 @@ pub(super) fn order_note(o: DateOrder, how: &OrderHow) -> Option<String> {
         OrderHow::Unproven => format!(
             "dates read {first} by assumption: every date in the file fits both orders (IN008; give --date-order to decide)"
         ),
+        OrderHow::Follows { file, cell } => format!(
+            "dates read {first}, as {} proves ({cell:?} fits no other order): every date in this file fits both orders (IN008; give --date-order to decide)",
+            crate::domain::printable(file, 200)
+        ),
         OrderHow::Contradicted { mdy, dmy } => format!(
             "dates read {first}, but the file contradicts itself: {mdy:?} is month-first, {dmy:?} day-first (IN008; rows that do not fit are invalid)"
         ),
@@ -389,21 +419,66 @@ mod tests {
         order_evidence(text.as_bytes(), b',', &[1])
     }
 
+    fn proven(name: &str, order: Option<(DateOrder, &str)>) -> crate::domain::SourceFile {
+        crate::domain::SourceFile {
+            name: name.into(),
+            kind: crate::domain::Kind::Consents,
+            rows_read: 0,
+            columns: Vec::new(),
+            headers: Vec::new(),
+            read: crate::domain::ReadAs {
+                date_proof: order.map(|(o, c)| (o, c.to_string())),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_file_that_proves_no_order_follows_the_run_only_when_the_run_agrees() {
+        let a = ev("p,date\n1,3/5/2025\n2,4/6/2025\n");
+        let log = proven("timelog.csv", Some((DateOrder::Dmy, "14/03/2025")));
+        let run = run_proof(&[proven("visits.csv", None), log.clone()]);
+        assert_eq!(
+            settle(None, &a, run.clone()),
+            (
+                DateOrder::Dmy,
+                OrderHow::Follows {
+                    file: "timelog.csv".into(),
+                    cell: "14/03/2025".into()
+                }
+            )
+        );
+        // The file's own proof and the flag come first.
+        let m = ev("p,date\n1,3/25/2025\n");
+        assert_eq!(settle(None, &m, run.clone()).0, DateOrder::Mdy);
+        assert_eq!(settle(Some(DateOrder::Mdy), &a, run).0, DateOrder::Mdy);
+        // Two files proving different orders prove nothing for a third.
+        let other = proven("consents.csv", Some((DateOrder::Mdy, "3/25/2025")));
+        assert_eq!(run_proof(&[log, other]), None);
+        assert_eq!(settle(None, &a, None), (DateOrder::Mdy, OrderHow::Unproven));
+    }
+
     #[test]
     fn a_day_above_12_proves_the_order_and_nothing_is_assumed_silently() {
         let m = ev("p,date\n1,3/5/2025\n2,3/25/2025\n");
-        assert_eq!(settle(None, &m).0, DateOrder::Mdy);
-        assert_eq!(settle(None, &m).1, OrderHow::Proven("3/25/2025".into()));
+        assert_eq!(settle(None, &m, None).0, DateOrder::Mdy);
+        assert_eq!(
+            settle(None, &m, None).1,
+            OrderHow::Proven("3/25/2025".into())
+        );
         let d = ev("p,date\n1,05/03/2025\n2,25/03/2025\n");
-        assert_eq!(settle(None, &d).0, DateOrder::Dmy);
+        assert_eq!(settle(None, &d, None).0, DateOrder::Dmy);
         let a = ev("p,date\n1,3/5/2025\n2,4/6/2025\n");
-        assert_eq!(settle(None, &a), (DateOrder::Mdy, OrderHow::Unproven));
+        assert_eq!(settle(None, &a, None), (DateOrder::Mdy, OrderHow::Unproven));
         let c = ev("p,date\n1,3/25/2025\n2,25/3/2025\n");
-        assert!(matches!(settle(None, &c).1, OrderHow::Contradicted { .. }));
+        assert!(matches!(
+            settle(None, &c, None).1,
+            OrderHow::Contradicted { .. }
+        ));
         // ISO dates need no order; a given order wins over the evidence.
         let iso = ev("p,date\n1,2025-03-25\n");
-        assert_eq!(settle(None, &iso).1, OrderHow::NotNeeded);
-        assert_eq!(settle(Some(DateOrder::Dmy), &m).0, DateOrder::Dmy);
+        assert_eq!(settle(None, &iso, None).1, OrderHow::NotNeeded);
+        assert_eq!(settle(Some(DateOrder::Dmy), &m, None).0, DateOrder::Dmy);
         assert_eq!(order_note(DateOrder::Mdy, &OrderHow::NotNeeded), None);
     }
 }

@@ -30,6 +30,7 @@ mod clean;
 mod companions;
 mod dates;
 mod lines;
+mod mixed;
 mod pipeline;
 mod reader;
 mod schema;
@@ -43,7 +44,8 @@ pub use companions::read_companion;
 pub use lines::{LinedRecords, records_with_lines};
 pub use schema::{HeaderMap, claim_names};
 pub use timelog::{
-    TimelogInput, open_timelog, read_timelog, stream_timelog, stream_timelog_batches,
+    TimelogInput, follow_run_order, open_timelog, read_timelog, stream_timelog,
+    stream_timelog_batches,
 };
 
 /// The fields ccm reads from a file of `kind`, in the kind's column order: each field's

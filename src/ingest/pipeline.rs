@@ -117,6 +117,8 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         sep_len: _,
         header_at: _,
         mmss: _,
+        order_unproven: _,
+        mixed,
         kind: _,
     } = input;
     let kind = C::KIND;
@@ -222,6 +224,9 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
     });
     ds.files[file as usize].rows_read = count;
     ds.files[file as usize].read.notes.extend(repairs.notes());
+    if let Some(m) = mixed {
+        ds.files[file as usize].read.notes.extend(m.notes());
+    }
     result
 }
 

@@ -11,7 +11,9 @@ use super::schema::{HeaderProblem, Source};
 use super::sniff::{self, SAMPLE};
 use super::{IngestError, Progress, ReadOptions};
 use crate::checks::ingest::{invalid_value, malformed_row};
-use crate::domain::{Dataset, Finding, Kind, SourceFile, parse_clock_secs, parse_date, printable};
+use crate::domain::{
+    Dataset, DateOrder, Finding, Kind, SourceFile, parse_clock_secs, parse_date, printable,
+};
 use std::io::Read;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -43,7 +45,40 @@ pub(super) struct Input<C> {
     /// A time log's two-part durations are a timer's minutes and seconds (`12:30`): the
     /// cell that proved it, from the file's first bytes ([`mmss_proof`]).
     pub(super) mmss: Option<String>,
+    /// Every date in the file's first bytes fits both day/month orders and no file read
+    /// before it proved one: [`Input::follow_run_order`] may still settle it.
+    pub(super) order_unproven: bool,
+    /// A file decoded line by line ([`super::mixed`]): what it found, for its notes.
+    pub(super) mixed: Option<std::sync::Arc<super::mixed::Mixed>>,
     pub(super) kind: PhantomData<C>,
+}
+
+impl<C> Input<C> {
+    /// A file whose every date fits both orders, opened before the run's other files were
+    /// read (a time log is opened first): it follows the order they prove, as a file read
+    /// after them does ([`dates::settle`]), and its notes and IN008 say so. Before any row.
+    pub(super) fn follow_run_order(&mut self, ds: &mut Dataset) {
+        if !self.order_unproven {
+            return;
+        }
+        let Some((order, file, cell)) = dates::run_proof(&ds.files) else {
+            return;
+        };
+        let how = dates::OrderHow::Follows { file, cell };
+        let read = &mut ds.files[self.file as usize].read;
+        let assumed = dates::order_note(DateOrder::Mdy, &dates::OrderHow::Unproven);
+        if let Some(n) = read
+            .notes
+            .iter_mut()
+            .find(|n| Some(n.as_str()) == assumed.as_deref())
+        {
+            *n = dates::order_note(order, &how).unwrap_or_default();
+        }
+        read.date_order = Some(dates::order_name(order));
+        read.date_order_doubt = date_order_doubt(&how);
+        self.dates = std::sync::Arc::new(dates::Dates::new(order, self.dates.tz));
+        self.order_unproven = false;
+    }
 }
 
 pub(super) fn open_file(path: &Path, name: &str) -> Result<std::fs::File, IngestError> {
@@ -224,6 +259,24 @@ pub(super) fn open_source<C: Schema>(
             };
             open_text(ds, head, whole, rest, How::text(enc), name, opts)
         }
+        // Not UTF-8: each line that is stays so, the others are windows-1252 (two
+        // exports joined), said in the notes once read (`mixed`).
+        Some(_) if enc == sniff::Encoding::Windows1252 => {
+            let mut decoded = super::mixed::LineDecoder::new(std::io::Cursor::new(head).chain(raw));
+            let mixed = decoded.mixed.clone();
+            let (head, whole) = read_head(&mut decoded, SAMPLE, name)?;
+            let mut input = open_text(
+                ds,
+                head,
+                whole,
+                Box::new(decoded),
+                How::text(enc),
+                name,
+                opts,
+            )?;
+            input.mixed = Some(mixed);
+            Ok(input)
+        }
         Some(from) => {
             let source = std::io::Cursor::new(head).chain(raw);
             let mut decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -315,15 +368,21 @@ pub(super) fn open_bytes<C: Schema>(
     } else {
         let sample = &bytes[..bytes.len().min(SAMPLE)];
         let enc = text_encoding(sample, sample.len() == bytes.len(), name)?;
+        let mixed = super::mixed::Mixed::default();
         let text = match enc.transcode_from() {
             None => bytes,
+            Some(_) if enc == sniff::Encoding::Windows1252 => {
+                super::mixed::decode_all(&bytes, &mixed)
+            }
             Some(from) => from
                 .decode_with_bom_removal(&bytes)
                 .0
                 .into_owned()
                 .into_bytes(),
         };
-        (text, How::text(enc), opts.clone())
+        let mut how = How::text(enc);
+        how.notes.extend(mixed.notes());
+        (text, how, opts.clone())
     };
     let empty = Box::new(std::io::empty());
     let input = open_text(ds, text.clone(), true, empty, how, name, &opts)?;
@@ -400,7 +459,7 @@ fn open_text<C: Schema>(
         .position(|c| c.name == "minutes")
         .and_then(|c| idx[c].column())
         .and_then(|col| mmss_proof(&sample, delimiter, col));
-    let (order, order_how) = dates::settle(opts.date_order, &evidence);
+    let (order, order_how) = dates::settle(opts.date_order, &evidence, dates::run_proof(&ds.files));
     let mut notes = how.notes;
     notes.extend(
         constants
@@ -440,6 +499,10 @@ fn open_text<C: Schema>(
             lines_skipped_above: layout.lines_above,
             date_order: (order_how != dates::OrderHow::NotNeeded).then(|| dates::order_name(order)),
             date_order_doubt: date_order_doubt(&order_how),
+            date_proof: match &order_how {
+                dates::OrderHow::Proven(cell) => Some((order, cell.clone())),
+                _ => None,
+            },
             unread_decision_columns,
             constants,
             wide_columns: Vec::new(),
@@ -460,6 +523,8 @@ fn open_text<C: Schema>(
         sep_len: layout.sep_len,
         header_at: layout.header_at,
         mmss,
+        order_unproven: order_how == dates::OrderHow::Unproven,
+        mixed: None,
         kind: PhantomData,
     })
 }
@@ -511,6 +576,10 @@ fn date_order_doubt(how: &dates::OrderHow) -> Option<String> {
         dates::OrderHow::Unproven => {
             Some("every date in the file fits both day/month orders".to_string())
         }
+        dates::OrderHow::Follows { file, cell } => Some(format!(
+            "every date in the file fits both day/month orders; {} proves one ({cell:?})",
+            printable(file, 200)
+        )),
         dates::OrderHow::Contradicted { mdy, dmy } => Some(format!(
             "the file's dates contradict each other ({mdy:?} is month-first, {dmy:?} day-first)"
         )),

@@ -51,6 +51,13 @@ pub fn open_timelog(
     Ok(TimelogInput { input })
 }
 
+/// A time log whose every date fits both day/month orders follows the order the run's
+/// files read after it prove (all the same), as they would have followed it; said in its
+/// notes and IN008. Call once every file is open, before the rows are read.
+pub fn follow_run_order(ds: &mut Dataset, input: &mut TimelogInput) {
+    input.input.follow_run_order(ds);
+}
+
 /// Reads a time log's rows in file order, handing each valid row to `sink`; rows that
 /// cannot be read become IN001/IN002 findings in the dataset. Memory does not grow with
 /// the rows: nothing of a row is kept here.

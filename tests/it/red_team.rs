@@ -370,3 +370,63 @@ fn an_appraisal_that_contradicts_the_samples_run_json_is_refused() {
     );
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// Round 10's day-first export, the other way round: the time log's dates all fit both
+/// orders and the consents prove day-first (`20/12/2024`). The time log, opened before the
+/// consents are read, follows them as a companion read after it would: the audit is the
+/// ISO-dated export's, and IN008 names the time log and what it followed.
+#[test]
+fn a_time_log_whose_dates_fit_both_orders_follows_what_the_companions_prove() {
+    let log = |d: &dyn Fn(u32, u32) -> String| {
+        format!(
+            "patient_id,service_date,minutes,staff_id,staff_role,program,billing_npi\n\
+             A1,{},25,S1,RN,CCM,1234567893\nA2,{},22,S1,RN,CCM,1234567893\n",
+            d(5, 3),
+            d(10, 3)
+        )
+    };
+    let cons =
+        |a: &str, b: &str| format!("patient_id,consent_date,program\nA1,{a},CCM\nA2,{b},CCM\n");
+    let dx = "patient_id,icd10_code\nA1,E11.9\nA1,I10\nA2,E11.9\nA2,I10\n";
+    let slash = crate::common::folder(&[
+        ("timelog.csv", &log(&|d, m| format!("{d:02}/{m:02}/2025"))),
+        ("consents.csv", &cons("20/12/2024", "04/03/2025")),
+        ("diagnoses.csv", dx),
+    ]);
+    let iso = crate::common::folder(&[
+        ("timelog.csv", &log(&|d, m| format!("2025-{m:02}-{d:02}"))),
+        ("consents.csv", &cons("2024-12-20", "2025-03-04")),
+        ("diagnoses.csv", dx),
+    ]);
+    let claims = |dir: &Path| {
+        let out = dir.join("out");
+        let o = crate::common::audit_to(&dir.join("timelog.csv"), "2025-04-15", &out)
+            .output()
+            .unwrap();
+        assert!(o.status.code().unwrap() <= 1, "{o:?}");
+        (clean_lines(&out), out)
+    };
+    let (want, _) = claims(iso.path());
+    assert_eq!(
+        want.iter().map(|l| l.0.as_str()).collect::<Vec<_>>(),
+        ["A1", "A2"]
+    );
+    let (got, out) = claims(slash.path());
+    assert_eq!(got, want);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let log_read = &s["files"][0]["read_as"];
+    assert_eq!(log_read["date_order"], "D/M/Y");
+    assert!(
+        log_read["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("consents.csv proves (\"20/12/2024\""),
+        "{log_read}"
+    );
+    let f = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+    assert!(
+        f.lines()
+            .any(|l| l.starts_with("IN008") && l.contains("timelog.csv"))
+    );
+}

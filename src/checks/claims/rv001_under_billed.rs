@@ -8,8 +8,10 @@ check! {
     RV001, "RV001", "under-billed", Info,
     what: "(claims given) The evidence supports more than was claimed for a patient-month with \
            no error: a month not claimed at all, fewer add-on units than the minutes support, or \
-           a family that pays less than the one the minutes support. The amount is what was left \
-           unbilled. Not for a month past its filing deadline (12 months after its last day) on \
+           a family that pays less than the one the minutes support. For RPM, a claim whose \
+           treatment-management lines (99457, 99458, 99470) pay less than the month's RPM \
+           minutes support; an RPM month with time but no such line is not named (ccm does \
+           not bill RPM on time alone). The amount is what was left unbilled. Not for a month past its filing deadline (12 months after its last day) on \
            the as-of date: that money can no longer be billed.",
     why: "Compliance is both ways: documented, eligible work that is never billed is revenue the \
           practice earned and lost.",

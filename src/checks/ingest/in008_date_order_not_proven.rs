@@ -9,13 +9,16 @@ check! {
     effect: Rows,
     what: "A file's slash dates do not prove their day/month order: every one fits both \
            (`3/5/2025` is 5 March or 3 May), or some fit only month-first and others only \
-           day-first. ccm reads them month first (US exports) and says so; --date-order \
-           mdy|dmy decides.",
+           day-first. A file whose every date fits both orders follows the order the run's \
+           other files prove by their own dates when all that prove one agree (one export, \
+           one locale); otherwise ccm reads month first (US exports). Either way it says \
+           so; --date-order mdy|dmy decides.",
     why: "A date read in the wrong order moves a service into another month (or makes it \
           invalid): minutes, consents and diagnoses land in the wrong service period. ccm \
           never guesses an order silently.",
     example: "A consents file whose dates are all like 03/04/2025: read as 4 March with this \
-              warning; with --date-order dmy, 3 April. A file with 3/25/2025 and 25/3/2025 \
+              warning; beside a time log with 14/03/2025, as 3 April (the warning names \
+              it); with --date-order dmy, 3 April. A file with 3/25/2025 and 25/3/2025 \
               contradicts itself: read month first, the day-first rows are invalid (IN002).",
     source: "CMS MLN909188 (the service period is the calendar month); ISO 8601 (the \
              unambiguous form ccm writes).",

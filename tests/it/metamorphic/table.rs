@@ -13,6 +13,8 @@ pub enum Enc {
     Utf16Le,
     Utf16Be,
     Win1252,
+    /// The first half of the lines UTF-8, the rest windows-1252: two exports joined.
+    Utf8Then1252,
 }
 
 /// How a table is written: CSV with its options, or an `.xlsx` workbook.
@@ -417,6 +419,23 @@ impl Table {
                 }
                 b.into_owned()
             }
+            Enc::Utf8Then1252 => {
+                let lines: Vec<&str> = text.split_inclusive('\n').collect();
+                let half = lines.len() / 2;
+                let mut out = Vec::with_capacity(text.len());
+                for (i, l) in lines.into_iter().enumerate() {
+                    if i < half {
+                        out.extend_from_slice(l.as_bytes());
+                    } else {
+                        let (b, _, bad) = encoding_rs::WINDOWS_1252.encode(l);
+                        if bad {
+                            return None;
+                        }
+                        out.extend_from_slice(&b);
+                    }
+                }
+                out
+            }
         })
     }
 }
@@ -441,8 +460,16 @@ fn decode(bytes: &[u8]) -> (String, Enc) {
     }
     match String::from_utf8(bytes.to_vec()) {
         Ok(s) => (s, Enc::Utf8),
+        // Not UTF-8: each line that is stays so, the others are windows-1252 (two exports
+        // joined), as ccm reads them.
         Err(_) => (
-            encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+            bytes
+                .split_inclusive(|b| *b == b'\n')
+                .map(|l| match std::str::from_utf8(l) {
+                    Ok(s) => s.to_string(),
+                    Err(_) => encoding_rs::WINDOWS_1252.decode(l).0.into_owned(),
+                })
+                .collect(),
             Enc::Win1252,
         ),
     }

@@ -79,6 +79,7 @@ pub static TRANSFORMS: &[T] = &[
     t!(utf16le, "enc"),
     t!(utf16be, "enc"),
     t!(windows_1252, "enc"),
+    t!(exports_joined_utf8_then_1252, "enc"),
     t!(blank_lines),
     t!(title_block),
     t!(grand_total, ["IN005"], [], ""),
@@ -91,6 +92,7 @@ pub static TRANSFORMS: &[T] = &[
     t!(dates_us, "dates"),
     t!(dates_excel_serial, "dates"),
     t!(dates_with_midnight, "dates"),
+    t!(dates_day_first_everywhere, [], ["IN008"], "dates"),
     t!(times_12h, "times"),
     t!(times_seconds, "times"),
     t!(clock_instants, "times"),
@@ -652,6 +654,13 @@ fn windows_1252(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     all_tables(fs, |t| t.enc = Enc::Win1252)
 }
 
+/// Every file's first half of lines UTF-8 and the rest windows-1252: two exports joined
+/// (`cat`), one written by a Windows tool. Each line must read as what it is: `José` in
+/// either half is one staff member (round 11 read the UTF-8 half as `JosÃ©`).
+fn exports_joined_utf8_then_1252(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
+    all_tables(fs, |t| t.enc = Enc::Utf8Then1252)
+}
+
 /// Blank lines between the records: reports that space their rows, or files edited by hand.
 fn blank_lines(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     for t in logs(fs) {
@@ -884,6 +893,42 @@ fn dates_us(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
     month_first_ok(fs, base)
 }
 
+/// Every ISO date of every file written day-first (`05/03/2025`): a platform built for a
+/// day-first locale (UK, Australia) used by a US practice. A file whose own dates prove the
+/// order is read so; one whose every date fits both orders follows what the run's other
+/// files prove; where no file proves it, ccm cannot tell and must say so (IN008).
+fn dates_day_first_everywhere(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
+    if base.codes.contains("IN008") || fs.flag("--date-order").is_some() {
+        return Err("the fixture's date order is already in doubt or given".into());
+    }
+    let mut changed = false;
+    for t in fs.tables.iter_mut().filter(|t| t.shape == Shape::Csv) {
+        for c in 0..t.header.len() {
+            let mut cells = t
+                .rows
+                .iter()
+                .filter(|r| r.data)
+                .map(|r| r.cells[c].trim())
+                .filter(|v| !v.is_empty())
+                .peekable();
+            if cells.peek().is_none() || !cells.all(|v| v.len() == 10 && iso_date(v).is_some()) {
+                continue;
+            }
+            for r in t.rows.iter_mut().filter(|r| r.data) {
+                if let Some((y, m, d)) = iso_date(r.cells[c].trim()) {
+                    r.cells[c] = format!("{d:02}/{m:02}/{y}");
+                }
+            }
+            changed = true;
+        }
+    }
+    if changed {
+        Ok(())
+    } else {
+        Err("no ISO date column".into())
+    }
+}
+
 /// Service dates as Excel serial days (`45721`): a date column formatted General.
 fn dates_excel_serial(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     log_field(fs, "service_date", |_, v| match iso_date(v) {
@@ -1035,8 +1080,14 @@ fn apostrophe_ids(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
         .logs_mut()
         .iter()
         .any(|t| t.col("staff_id").is_some_and(|c| t.shared(c)));
+    // Excel's mark stands before an id (`'00123`), not before a name with spaces: a
+    // staff column of names (`Kim Reyes`) keeps them as they are.
     let prefix = |_: usize, v: &str| {
-        if v.trim().is_empty() || v.trim_start().starts_with('\'') {
+        let id_like = v
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_'));
+        if v.trim().is_empty() || v.trim_start().starts_with('\'') || !id_like {
             v.to_string()
         } else {
             format!("'{v}")
