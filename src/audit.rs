@@ -99,6 +99,11 @@ pub struct Verify {
     /// amount, for the lines of the programs verify checks; `None` for other lines (they
     /// are not priced). Decided once in verify; the held list reads it.
     pub line_claimed: Vec<Option<Money>>,
+    /// What the evidence supports of each line, by index: its units the minutes support
+    /// (at most its own) at the national amount, whatever else holds its claim; `None` for
+    /// a line not judged on the evidence (device lines, codes without a base, other
+    /// programs). Read by the lookback's proposals ([`crate::lookback::evidence`]).
+    pub line_supported: Vec<Option<Money>>,
 }
 
 /// A patient-month and practitioner's claim lines held by an error.

@@ -61,8 +61,9 @@ pub(super) struct Claims<'a> {
 #[derive(Default)]
 pub(super) struct Tally {
     verify: Verify,
-    /// What each priced claim line claims: (index in the claims file, amount).
-    priced: Vec<(usize, Money)>,
+    /// What each priced claim line claims: (index in the claims file, amount, and what
+    /// the evidence supports of it at the fee schedule when it was judged on the evidence).
+    priced: Vec<(usize, Money, Option<Money>)>,
 }
 
 /// A claim's lines of the programs ccm checks, against the code rules and the evidence: the
@@ -395,7 +396,7 @@ impl<'a> Claims<'a> {
         (patient, month, npi): ClaimKey,
         lines: &ClaimLines,
         month_claims: &MonthClaims,
-        priced: &mut Vec<(usize, Money)>,
+        priced: &mut Vec<(usize, Money, Option<Money>)>,
     ) -> Checked {
         let (pms, mdm) = (month_claims.pms, month_claims.complex);
         let yr = self.rules.for_month(month);
@@ -458,13 +459,13 @@ impl<'a> Claims<'a> {
             for (c, &i) in mine.iter().zip(&at) {
                 let r = yr.code(&c.hcpcs).expect("filtered");
                 let (fee, claimed) = line_claims(yr, c);
-                priced.push((i, claimed));
                 out.claimed += claimed;
                 let Some(base) = (if r.is_addon {
                     yr.code(&r.addon_to)
                 } else {
                     Some(r)
                 }) else {
+                    priced.push((i, claimed, None));
                     continue;
                 };
                 let minutes = family_minutes(base, pmr.minutes()).unwrap_or(0);
@@ -477,8 +478,9 @@ impl<'a> Claims<'a> {
                         Some(_) => 1,
                     }
                 };
-                *out.supported_pay.entry(prog).or_default() +=
-                    fee * Money::from(c.units.min(supported));
+                let line_supported = fee * Money::from(c.units.min(supported));
+                priced.push((i, claimed, Some(line_supported)));
+                *out.supported_pay.entry(prog).or_default() += line_supported;
                 let evidence = ClaimEvidence {
                     claim: c,
                     rule: r,
@@ -501,7 +503,7 @@ impl<'a> Claims<'a> {
         if self.ds.readings.is_some() {
             for &(i, c) in lines.iter().filter(|(_, c)| yr.device(&c.hcpcs).is_some()) {
                 let (_, claimed) = line_claims(yr, c);
-                priced.push((i, claimed));
+                priced.push((i, claimed, None));
                 out.claimed += claimed;
             }
         }
@@ -534,8 +536,10 @@ impl Tally {
     pub(super) fn finish(self, cf: &ClaimsFile, before: &mut [Finding]) -> Verify {
         let mut v = self.verify;
         v.line_claimed = vec![None; cf.claims.len()];
-        for (i, claimed) in self.priced {
+        v.line_supported = vec![None; cf.claims.len()];
+        for (i, claimed, supported) in self.priced {
             v.line_claimed[i] = Some(claimed);
+            v.line_supported[i] = supported;
         }
         v.clean.sort_unstable();
         // By patient id as text, not by interned number (which depends on reading order).

@@ -124,6 +124,11 @@ pub struct LineVerdict {
     pub claimed: Option<Decimal>,
     /// The errors that hold its claim, `CODE name`, in catalogue order.
     pub reasons: Vec<String>,
+    /// Of a held line, what the evidence supports of it at the fee schedule (its units the
+    /// minutes support) when every error holding its claim judges claim lines against the
+    /// evidence ([`crate::domain::Effect::ClaimLines`]: they say how much was due, not that
+    /// nothing was); `None` otherwise.
+    pub supported: Option<Decimal>,
 }
 
 /// The verdict of the claims file's line `(file, line)`, if it was read.
@@ -146,6 +151,14 @@ pub fn line_verdict(ds: &Dataset, audit: &Audit, file: u16, line: u64) -> Option
         index,
         status,
         claimed: v.line_claimed.get(index).copied().flatten(),
+        supported: held
+            .filter(|h| {
+                h.why
+                    .reasons
+                    .iter()
+                    .all(|c| c.effect == crate::domain::Effect::ClaimLines)
+            })
+            .and_then(|_| v.line_supported.get(index).copied().flatten()),
         reasons: held
             .map(|h| {
                 h.why
@@ -158,14 +171,37 @@ pub fn line_verdict(ds: &Dataset, audit: &Audit, file: u16, line: u64) -> Option
     })
 }
 
-/// ccm's proposal from a line's verdict: a held line is overpaid in full (its claim is
-/// held whole: the reviewer may find part of it supported), a line that goes out is
-/// supported in full; the amount is the frame's (`examined`), else what the line claims
-/// at the fee schedule. None for a line ccm does not price or did not audit.
+/// ccm's proposal from a line's verdict: a line that goes out is supported in full; a line
+/// of a held claim is overpaid in full, unless every error holding the claim judges its
+/// lines against the evidence (CL001, CL002, DV001: [`LineVerdict::supported`]): an
+/// overpayment is what was paid beyond what was due, so the line was due what its minutes
+/// support, its share of the amount (the amount times supported over claimed at the fee
+/// schedule, to the cent), and is overpaid the rest. Any other error (consent, conditions,
+/// a clash, the coding) makes nothing due. The amount is the frame's (`examined`), else
+/// what the line claims at the fee schedule. None for a line ccm does not price or did not
+/// audit.
 pub fn proposal(v: &LineVerdict, examined: Option<Decimal>) -> Option<Proposal> {
     let amount = examined.or(v.claimed)?;
-    v.claimed?;
+    let claimed = v.claimed?;
     match v.status {
+        "held" if v.supported.is_some() => {
+            let share = match v.supported {
+                Some(s) if !claimed.is_zero() => {
+                    crate::domain::cents(amount * s.min(claimed) / claimed)
+                }
+                _ => Decimal::ZERO,
+            };
+            let overpayment = amount - share;
+            Some(Proposal {
+                audited: share,
+                overpayment,
+                reason: if overpayment.is_zero() {
+                    String::new()
+                } else {
+                    v.reasons.join("; ")
+                },
+            })
+        }
         "held" => Some(Proposal {
             audited: Decimal::ZERO,
             overpayment: amount,

@@ -430,3 +430,74 @@ fn a_time_log_whose_dates_fit_both_orders_follows_what_the_companions_prove() {
             .any(|l| l.starts_with("IN008") && l.contains("timelog.csv"))
     );
 }
+
+/// Round 10's partly supported paid claim (`fixtures/lookback/r10_partial_support`): V04's
+/// 50 minutes support 99490 and one 99439 of the two paid. ccm's proposals give each line
+/// what its minutes support (the 99490 line due in full, the 99439 line half), not the whole
+/// claim overpaid; a claim held by anything else (no consent: V08) stays overpaid in full.
+#[test]
+fn a_partly_supported_paid_claim_is_proposed_overpaid_by_what_its_minutes_do_not_support() {
+    let dir = root().join("fixtures/lookback/r10_partial_support");
+    let out = tempfile::tempdir().unwrap();
+    let lb = out.path().join("lb");
+    let run = ccm()
+        .current_dir(&dir)
+        .args([
+            "sample",
+            "frame.csv",
+            "--size",
+            "8",
+            "--seed",
+            "12345",
+            "--out",
+        ])
+        .arg(&lb)
+        .args([
+            "--",
+            "timelog.csv",
+            "--as-of",
+            "2025-04-15",
+            "--claims",
+            "frame.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let mut rdr = csv::Reader::from_path(lb.join("review.csv")).unwrap();
+    let heads = rdr.headers().unwrap().clone();
+    let col = |n: &str| heads.iter().position(|h| h == n).unwrap();
+    let (line, audited, over, why) = (
+        col("frame_line"),
+        col("audited_amount"),
+        col("overpayment"),
+        col("overpayment_reason"),
+    );
+    let mut got: Vec<(String, String, String, String)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[line].to_string(),
+                r[audited].to_string(),
+                r[over].to_string(),
+                r[why].to_string(),
+            )
+        })
+        .collect();
+    got.sort_by_key(|g| g.0.parse::<u32>().unwrap());
+    let want = [
+        ("1", "60.49", "0.00", ""),
+        ("2", "60.49", "0.00", ""),
+        ("3", "0.00", "60.49", "CL001 claim-unsupported"),
+        ("4", "60.49", "0.00", ""),
+        ("5", "45.93", "45.93", "CL002 claim-units-unsupported"),
+        ("6", "60.49", "0.00", ""),
+        ("7", "0.00", "60.49", "CL001 claim-unsupported"),
+        ("8", "0.00", "60.49", "CN001 missing-consent"),
+    ];
+    let want: Vec<(String, String, String, String)> = want
+        .iter()
+        .map(|w| (w.0.into(), w.1.into(), w.2.into(), w.3.into()))
+        .collect();
+    assert_eq!(got, want);
+}
