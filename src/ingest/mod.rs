@@ -116,6 +116,16 @@ pub enum IngestError {
         columns: String,
         a: String,
     },
+    #[error(
+        "{file}: line {line} is a second header that puts {what} in other columns than the file's header on line {header_line} (two exports joined?): the rows below it would be read by the wrong columns; give each export as a file of its own"
+    )]
+    SecondHeader {
+        file: String,
+        line: u64,
+        header_line: u64,
+        /// The fields it moves, in words (`minutes, service_date`).
+        what: String,
+    },
     #[error("{file}: {} problems with the columns: {} ({seen})", problems.len(), problems.join("; "))]
     Columns {
         file: String,

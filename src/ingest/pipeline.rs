@@ -119,6 +119,8 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         mmss: _,
         order_unproven: _,
         mixed,
+        map,
+        header_line,
         kind: _,
     } = input;
     let kind = C::KIND;
@@ -215,7 +217,18 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                     }
                 };
                 let r = Rec::new(rec, &idx);
+                let before = ds.ingest_findings.len();
                 row(ds, &r, line, n, d);
+                if ds.ingest_findings.len() > before {
+                    second_header_row(ds, before, (file, line), rec, (&idx, &map, kind)).map_err(
+                        |what| IngestError::SecondHeader {
+                            file: crate::domain::printable(&name, 200),
+                            line,
+                            header_line,
+                            what,
+                        },
+                    )?;
+                }
             }
             batch.decoded = decoded;
             let _ = back_tx.send(batch);
@@ -244,6 +257,37 @@ fn row_shape<C: Schema>(idx: &[Source], heads: &[String]) -> RowShape {
         .filter_map(|(_, i)| i.column())
         .collect();
     RowShape::new(patient, required, heads)
+}
+
+/// A row that could not be read (its findings `ds.ingest_findings[before..]`, all naming
+/// this line) may be a second export's header (exports joined): under other names in the
+/// same columns it is a repeated header (IN005) instead of a bad row; one that puts a field
+/// in another column would have the rows below it misread: `Err` with the fields it moves
+/// (exit 2).
+#[cold]
+fn second_header_row(
+    ds: &mut Dataset,
+    before: usize,
+    (file, line): (u16, u64),
+    rec: Fields,
+    (idx, map, kind): (&[Source], &super::HeaderMap, Kind),
+) -> Result<(), String> {
+    let ours = ds.ingest_findings[before..]
+        .iter()
+        .all(|f| f.file == Some(file) && f.lines == [line]);
+    let Some(moved) = ours
+        .then(|| super::reader::second_header(kind, rec, idx, map))
+        .flatten()
+    else {
+        return Ok(());
+    };
+    if !moved.is_empty() {
+        return Err(moved.join(", "));
+    }
+    ds.ingest_findings.truncate(before);
+    ds.ingest_findings
+        .push(in005::finding(kind, NotData::RepeatedHeader, "").at(file, line));
+    Ok(())
 }
 
 /// The finding for a record that reaches no decoder: not a data row (IN005) or of the

@@ -50,6 +50,11 @@ pub(super) struct Input<C> {
     pub(super) order_unproven: bool,
     /// A file decoded line by line ([`super::mixed`]): what it found, for its notes.
     pub(super) mixed: Option<std::sync::Arc<super::mixed::Mixed>>,
+    /// The map the header was resolved with: a record that cannot be read is tried as a
+    /// second header with it ([`second_header`]).
+    pub(super) map: super::HeaderMap,
+    /// The header's physical line.
+    pub(super) header_line: u64,
     pub(super) kind: PhantomData<C>,
 }
 
@@ -525,6 +530,8 @@ fn open_text<C: Schema>(
         mmss,
         order_unproven: order_how == dates::OrderHow::Unproven,
         mixed: None,
+        map: opts.map.clone(),
+        header_line: layout.lines_above + 1,
         kind: PhantomData,
     })
 }
@@ -735,6 +742,36 @@ pub(super) struct Rec<'a, C> {
     /// case), so fields are cut from it without checking each again.
     text: std::cell::OnceCell<Option<&'a str>>,
     kind: PhantomData<C>,
+}
+
+/// A record that could not be read as a row, read as a header of the kind instead (two
+/// exports joined, the second's header kept; the header's cells under other names): `None`
+/// when it is no header; else the fields ccm reads that its names put in another column
+/// than the file's header (`idx`) does, none for a repeated header under other names.
+#[cold]
+pub(super) fn second_header(
+    kind: Kind,
+    rec: Fields,
+    idx: &[Source],
+    map: &super::HeaderMap,
+) -> Option<Vec<&'static str>> {
+    let heads: Vec<String> = (0..rec.len())
+        .map(|i| {
+            String::from_utf8_lossy(rec.get(i).unwrap_or_default())
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let found = schema::resolve(kind, &heads, map).ok()?;
+    Some(
+        found
+            .iter()
+            .zip(idx)
+            .zip(schema::columns(kind))
+            .filter(|((a, b), _)| a.column() != b.column())
+            .map(|(_, c)| c.name)
+            .collect(),
+    )
 }
 
 pub(super) enum FieldError {

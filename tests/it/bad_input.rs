@@ -251,3 +251,37 @@ fn semicolon_delimited_exports() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(json["summary"]["clean_claim_lines"], 1);
 }
+
+/// Two exports joined, the second with its own header: under other names in the same
+/// columns it is a repeated header (IN005) and both exports' rows count; with a field in
+/// another column, the rows below would be misread: exit 2 naming the line and the field,
+/// nothing audited.
+#[test]
+fn a_second_header_is_a_repeated_header_or_exit_2_when_it_moves_a_column() {
+    let first = "patient_id,service_date,minutes,staff_id,staff_role,program,billing_npi\n\
+                 P1,2025-03-05,25,S1,RN,CCM,1234567893\n";
+    let same = format!(
+        "{first}Patient MRN,Date of Service,Time Spent,Staff,Credential,Program,Billing Provider NPI\n\
+         P2,2025-03-06,22,S1,RN,CCM,1234567893\n"
+    );
+    let (code, json, err) = run_bytes(same.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    reconciles(&json);
+    assert_eq!(lines_of(&json, "IN005"), ["3"], "{json}");
+    assert!(lines_of(&json, "IN002").is_empty(), "{json}");
+    assert_eq!(json["summary"]["clean_claim_lines"], 2, "{json}");
+    assert_eq!(json["summary"]["files"][0]["rows_counted"], 2);
+    let moved = format!(
+        "{first}Patient MRN,Date of Service,Staff,Time Spent,Credential,Program,Billing Provider NPI\n\
+         P2,2025-03-06,S1,22,RN,CCM,1234567893\n"
+    );
+    let (code, json, err) = run_bytes(moved.as_bytes());
+    assert_eq!(code, 2, "{json}");
+    assert!(
+        err.starts_with("ccm: ")
+            && err.contains("line 3 is a second header")
+            && err.contains("minutes, staff_id"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
