@@ -8,8 +8,11 @@ check! {
     what: "A diagnosis code that is not a billable ICD-10-CM code in the fiscal year of the \
            month (FY runs October to September; months before FY2025 use the FY2025 set). \
            The code is ignored when counting conditions. In a fiscal year with no set in the \
-           rules, only a header code (a category such as E11, with codes under it) is \
-           unknown; another code absent from the latest set is EL007, not verifiable.",
+           rules, only a header code (with codes under it) is unknown: a 3-character \
+           category such as E11 in any year, a longer one after the latest set; before the \
+           first set a longer header may have been billable before it was expanded (E66.8 \
+           until FY2025) and is EL007, not verifiable, as is any other code absent from the \
+           set used.",
     why: "A claim carrying an invalid or non-billable code is rejected, and a condition that \
           cannot be coded cannot support eligibility.",
     example: "diagnoses.csv line 8: `E11` is a category, not a billable code (use E11.9 ...).",

@@ -97,11 +97,15 @@ impl CodeIn {
 
 /// How `code` counts in `month`. A month whose fiscal year has no set is checked against
 /// the nearest one: a code absent from it may be new, so it is not verifiable rather than
-/// unknown (a header such as E11 is not billable in any year, so it stays unknown).
+/// unknown. A header there (codes under it) stays unknown when it is a 3-character
+/// category (E11: never billable) or the set is older than the month (codes are expanded,
+/// not merged back); in a set newer than the month, a longer header may have been billable
+/// before it was expanded (E66.8 until FY2025 gave it E66.81x and E66.89): not verifiable.
 pub fn code_in(rules: &Ruleset, code: &str, month: YearMonth) -> CodeIn {
     if !rules.is_valid_code(code, month) {
-        let (_, exact) = rules.code_set_for(month);
-        if exact || rules.is_header_code(code, month) {
+        let (used, exact) = rules.code_set_for(month);
+        let newer_set = used > Ruleset::own_fiscal_year(month);
+        if exact || (rules.is_header_code(code, month) && (code.len() <= 3 || !newer_set)) {
             CodeIn::Invalid
         } else {
             CodeIn::Unverifiable {
@@ -223,4 +227,30 @@ pub(super) fn too_few(pm: &PatientMonth, emit: &mut Emit, check: &'static Check,
         pm.diagnoses.iter().map(|d| (d.file, d.line)),
         pm.run.first_file(Kind::Diagnoses),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_in_a_newer_code_set_may_have_been_billable_before_it_was_expanded() {
+        let r = Ruleset::embedded(crate::checks::lookup).unwrap();
+        let m = |s: &str| YearMonth::parse(s).unwrap();
+        // FY2025 expanded E66.8 (E66.81x, E66.89): billable in FY2024, a header since.
+        assert_eq!(code_in(&r, "E668", m("2025-03")), CodeIn::Invalid);
+        assert_eq!(
+            code_in(&r, "E668", m("2024-09")),
+            CodeIn::Unverifiable { chronic: true }
+        );
+        // A 3-character category was never billable, in any year.
+        assert_eq!(code_in(&r, "E11", m("2024-09")), CodeIn::Invalid);
+        // After the latest set, a header stays one (codes are expanded, not merged back).
+        let last = r.fiscal_year(m("2099-01"));
+        assert_eq!(
+            code_in(&r, "E116", m(&format!("{last}-10"))),
+            CodeIn::Invalid
+        );
+        assert_eq!(code_in(&r, "E119", m("2024-09")), CodeIn::Chronic);
+    }
 }
