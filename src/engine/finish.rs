@@ -48,6 +48,16 @@ impl Auditor<'_> {
     fn audit_with(mut self, ds: &Dataset, lists: &mut StaffLists) -> Audit {
         let pname = |p: u32| ds.patients.name(p);
         let mut findings: Vec<Finding> = ds.ingest_findings.clone();
+        // A row finding names the patient as its cell wrote it; with --ignore-id-zeros,
+        // as every other output names them (00512 is patient 512).
+        if ds.patients.fold_leading_zeros {
+            for f in &mut findings {
+                let folded = crate::domain::strip_id_zeros(f.patient_id.as_str());
+                if folded.len() != f.patient_id.len() {
+                    f.patient_id = folded.into();
+                }
+            }
+        }
         let mut notes = Vec::new();
         for r in &self.future {
             findings.push(

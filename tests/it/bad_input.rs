@@ -285,3 +285,26 @@ fn a_second_header_is_a_repeated_header_or_exit_2_when_it_moves_a_column() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// With --ignore-id-zeros every output names a patient without the zeros, a row that cannot
+/// be read included (red team round 12: its IN002 named 00512 while the rest said 512, so a
+/// per-patient filter of the findings missed it).
+#[test]
+fn a_row_finding_names_the_patient_as_every_output_does_without_zeros() {
+    let log =
+        format!("{H}00512,2025-03-03,25,,,S1,Health Coach,CCM,1234567893,call,\"Reviewed meds\"\n");
+    let d = folder(&[
+        ("consents.csv", "patient_id,consent_date\n512,2025-01-01\n"),
+        ("diagnoses.csv", DIAGNOSES),
+        ("timelog.csv", &log),
+    ]);
+    let (_, json, err) = audit_json(d.path(), &["--ignore-id-zeros".to_string()]);
+    let in002: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "IN002")
+        .collect();
+    assert_eq!(in002.len(), 1, "{err}{json}");
+    assert_eq!(in002[0]["patient_id"], "512");
+}
