@@ -141,15 +141,21 @@ const PAID_COLUMNS: &[&str] = &[
 
 impl Refund {
     /// What to report and return: the extrapolated amount for a sample, else the sum of
-    /// the rows (a census).
+    /// the rows (a census); never less than the overpayments found in the sample (inside
+    /// the lookback): each is an identified overpayment (42 CFR 401.305(a)(2)) whatever the
+    /// projection's lower limit (0 when it is not positive) says of the rest.
     pub fn amount(&self) -> Decimal {
-        self.extrapolation.as_ref().map_or(self.found, |e| e.amount)
+        self.extrapolation
+            .as_ref()
+            .map_or(self.found, |e| e.amount.max(self.found))
     }
     pub fn basis(&self) -> &'static str {
-        if self.extrapolation.is_some() {
-            "extrapolated: the amount to repay of the extrapolation given"
-        } else {
-            "a census: the overpayments found, item by item, no extrapolation given"
+        match &self.extrapolation {
+            Some(e) if e.amount < self.found => {
+                "the overpayments found in the sample: the extrapolation's amount to repay is less than they are, and each is an identified overpayment (42 CFR 401.305(a)(2))"
+            }
+            Some(_) => "extrapolated: the amount to repay of the extrapolation given",
+            None => "a census: the overpayments found, item by item, no extrapolation given",
         }
     }
 }
@@ -439,5 +445,38 @@ mod tests {
                 .unwrap_err()
                 .contains("paid date")
         );
+    }
+
+    /// Red team round 12, `wf_refund_zero_despite_identified`: a sample whose 90% lower
+    /// limit is negative repays 0 by the extrapolation, yet the two overpayments found in
+    /// it are identified overpayments (42 CFR 401.305(a)(2)): the refund is never less.
+    #[test]
+    fn the_refund_is_never_less_than_the_overpayments_found_in_the_sample() {
+        let header = h(&["overpayment", "date_of_service"]);
+        let rows = vec![
+            (2, h(&["45.93", "2025-03-31"])),
+            (3, h(&["45.93", "2025-03-31"])),
+            (4, h(&["0.00", "2025-03-31"])),
+        ];
+        let day = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let ex = |amount: i64| Extrapolation {
+            amount: Decimal::new(amount, 2),
+            rule: String::new(),
+            method: String::new(),
+            design: String::new(),
+            point_estimate: Decimal::ZERO,
+            sample: 3,
+            universe: 398,
+            sample_total: Decimal::new(9186, 2),
+        };
+        let r = refund(&header, &rows, day, Some(ex(0))).unwrap();
+        assert_eq!(r.amount(), Decimal::new(9186, 2));
+        assert!(
+            r.basis()
+                .starts_with("the overpayments found in the sample")
+        );
+        let r = refund(&header, &rows, day, Some(ex(60934))).unwrap();
+        assert_eq!(r.amount(), Decimal::new(60934, 2));
+        assert!(r.basis().starts_with("extrapolated"));
     }
 }

@@ -1025,7 +1025,7 @@ fn schemas_every_lookback_json_follows_its_schema() {
     assert_eq!(census["refund"]["extrapolation"], Value::Null);
     assert_eq!(
         lookback_doc("refund.json, the demo extrapolated")["refund"]["amount_to_refund"],
-        "227.38"
+        "258.77"
     );
 }
 
