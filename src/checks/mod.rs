@@ -109,6 +109,7 @@ pub static REGISTRY: &[Entry] = &[
     Entry { check: &consent::CN005, fire: &[Fire::PatientMonth(consent::cn005::check)] },
     Entry { check: &consent::CN006, fire: &[Fire::PatientMonth(consent::cn006::check)] },
     Entry { check: &consent::CN007, fire: &[Fire::PatientMonth(consent::cn007::check)] },
+    Entry { check: &consent::CN008, fire: &[Fire::PatientMonth(consent::cn008::check)] },
     Entry { check: &eligibility::EL001, fire: &[Fire::Run(eligibility::el001::run), Fire::PatientMonth(eligibility::el001::check)] },
     Entry { check: &eligibility::EL002, fire: &[Fire::Run(eligibility::el002::run), Fire::PatientMonth(eligibility::el002::check)] },
     Entry { check: &eligibility::EL003, fire: &[Fire::PatientMonth(eligibility::el003::check)] },

@@ -19,10 +19,12 @@ pub enum RowState {
     BeforeConsent,
     /// CN003: after the month consent was revoked.
     Revoked,
+    /// CN008: after the patient's recorded death.
+    AfterDeath,
 }
 
 impl RowState {
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
 
     /// The reason as the reconciliation and `ccm trace` name it.
     pub fn reason(self) -> &'static str {
@@ -34,6 +36,7 @@ impl RowState {
             RowState::NonClinical => "TM002",
             RowState::BeforeConsent => "CN002",
             RowState::Revoked => "CN003",
+            RowState::AfterDeath => "CN008",
         }
     }
 
@@ -46,6 +49,7 @@ impl RowState {
             RowState::NonClinical,
             RowState::BeforeConsent,
             RowState::Revoked,
+            RowState::AfterDeath,
         ]
     }
 }
@@ -70,13 +74,16 @@ pub enum RowTag {
     Twice,
     /// TM006: the note does not document the work.
     Vague,
+    /// CN008 (excluded).
+    AfterDeath,
     /// OV001: a CCM row with countable minutes in a month billed under several NPIs (the
-    /// engine gives the tag the month's countable total as its minutes).
+    /// engine gives the tag the month's countable total as its minutes). Last: the
+    /// engine keeps no minutes for it.
     CcmRows,
 }
 
 impl RowTag {
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
 
     pub fn from_u8(v: u8) -> RowTag {
         match v {
@@ -88,6 +95,7 @@ impl RowTag {
             5 => RowTag::Overlap,
             6 => RowTag::Twice,
             7 => RowTag::Vague,
+            8 => RowTag::AfterDeath,
             _ => RowTag::CcmRows,
         }
     }
@@ -104,6 +112,7 @@ pub enum Cover {
     OtherNpi,
     NoConsent,
     NonClinical,
+    AfterDeath,
 }
 
 impl Cover {
@@ -114,7 +123,8 @@ impl Cover {
             2 => Cover::Revoked,
             3 => Cover::OtherNpi,
             4 => Cover::NoConsent,
-            _ => Cover::NonClinical,
+            5 => Cover::NonClinical,
+            _ => Cover::AfterDeath,
         }
     }
 
@@ -138,6 +148,7 @@ pub fn ladder(duplicate: bool, cover: Cover) -> (RowState, Option<RowTag>) {
         Cover::NonClinical => (RowState::NonClinical, Some(RowTag::NonClinical)),
         Cover::BeforeConsent => (RowState::BeforeConsent, Some(RowTag::BeforeConsent)),
         Cover::Revoked => (RowState::Revoked, Some(RowTag::Revoked)),
+        Cover::AfterDeath => (RowState::AfterDeath, Some(RowTag::AfterDeath)),
     }
 }
 
@@ -150,7 +161,7 @@ mod tests {
         for v in 0..RowTag::COUNT as u8 {
             assert_eq!(RowTag::from_u8(v) as u8, v);
         }
-        for v in 0..6u8 {
+        for v in 0..7u8 {
             assert_eq!(Cover::from_u8(v) as u8, v);
         }
         for (i, s) in RowState::all().into_iter().enumerate() {

@@ -278,6 +278,9 @@ pub struct Consent {
     pub program: Program,
     pub npi: Option<u32>,
     pub revoked: Option<NaiveDate>,
+    /// The patient's date of death, when the consents file records one (a `deceased`
+    /// status row), on each of their consents: no service after it counts (CN008).
+    pub died: Option<NaiveDate>,
     pub file: u16,
     pub line: u64,
 }
@@ -317,6 +320,9 @@ pub enum ConsentStatus {
     Elsewhere,
     /// Unenrolled, revoked, opted out: ends the patient's consent from the row's date.
     Revoked,
+    /// Deceased: ends every consent of the patient from the row's date, as a revocation,
+    /// and no service is furnished after it (CN008).
+    Deceased,
 }
 
 impl ConsentStatus {
@@ -328,6 +334,7 @@ impl ConsentStatus {
             ConsentStatus::Declined => "declined",
             ConsentStatus::Elsewhere => "elsewhere",
             ConsentStatus::Revoked => "revoked",
+            ConsentStatus::Deceased => "deceased",
         }
     }
     /// The meaning in words, for notes and messages.
@@ -338,6 +345,7 @@ impl ConsentStatus {
             ConsentStatus::Declined => "declined",
             ConsentStatus::Elsewhere => "enrolled elsewhere",
             ConsentStatus::Revoked => "revokes",
+            ConsentStatus::Deceased => "deceased",
         }
     }
 }

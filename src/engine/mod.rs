@@ -282,6 +282,7 @@ impl<'r> Auditor<'r> {
                 Coverage::Revoked => Cover::Revoked,
                 Coverage::OtherNpi => Cover::OtherNpi,
                 Coverage::NoConsent => Cover::NoConsent,
+                Coverage::AfterDeath => Cover::AfterDeath,
             }
         } else {
             Cover::Covered

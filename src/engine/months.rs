@@ -341,7 +341,7 @@ impl Months<'_> {
         // Codes the minutes support, and what they pay.
         let window = MonthWindow::new(month, cfg.as_of);
         let complex = self.companions.complex_months.contains(&(patient, month));
-        let sel = select(
+        let mut sel = select(
             year,
             program.as_str(),
             pm.minutes(),
@@ -349,6 +349,10 @@ impl Months<'_> {
             cfg.dos,
             complex,
         );
+        // In the month of the patient's death, no line is dated after it (CN008).
+        if let (Some(s), Some(died)) = (sel.as_mut(), died_in(view.consents, month)) {
+            s.dos = s.dos.min(died);
+        }
         let (mut lines, payment, chosen, alternatives) = match &sel {
             Some(s) => (
                 s.lines(&conds.claim_codes()),
@@ -412,6 +416,15 @@ impl Months<'_> {
         }
         outcome
     }
+}
+
+/// The patient's recorded date of death when it falls in `month` (CN008).
+fn died_in(consents: &[crate::domain::Consent], month: YearMonth) -> Option<chrono::NaiveDate> {
+    consents
+        .iter()
+        .filter_map(|c| c.died)
+        .min()
+        .filter(|d| YearMonth::of(*d) == month)
 }
 
 /// Adds run-level notes each once, in the order first raised.

@@ -181,8 +181,13 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
             for c in ds.consents.iter_mut().flatten() {
                 let before = c.revoked;
                 for s in statuses_of(&ds.statuses, c.patient) {
-                    if s.kind == Kind::Consents && s.program == c.program {
+                    // A death ends every program's consent, and no service follows it.
+                    let died = s.status == ConsentStatus::Deceased;
+                    if s.kind == Kind::Consents && (s.program == c.program || died) {
                         c.revoked = min_date(c.revoked, consent_end(s, c.date));
+                    }
+                    if died && s.kind == Kind::Consents {
+                        c.died = min_date(c.died, s.date);
                     }
                 }
                 ended += u64::from(c.revoked != before);
@@ -244,8 +249,8 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
 /// replaces the consent).
 fn consent_end(s: &StatusRecord, from: NaiveDate) -> Option<NaiveDate> {
     match (s.status, s.date) {
-        (ConsentStatus::Revoked, Some(d)) if d >= from => Some(d),
-        (ConsentStatus::Revoked, None) => Some(from),
+        (ConsentStatus::Revoked | ConsentStatus::Deceased, Some(d)) if d >= from => Some(d),
+        (ConsentStatus::Revoked | ConsentStatus::Deceased, None) => Some(from),
         (
             ConsentStatus::NoConsent | ConsentStatus::Declined | ConsentStatus::Elsewhere,
             Some(d),
@@ -356,6 +361,7 @@ fn consent(
         program,
         npi,
         revoked,
+        died: None,
         file: st.file,
         line,
     }]))
@@ -543,7 +549,10 @@ fn enrolment(
         status,
         Some(ConsentStatus::NoConsent | ConsentStatus::Declined)
     );
-    let unenrolled = status == Some(ConsentStatus::Revoked) && e.is_empty();
+    let unenrolled = matches!(
+        status,
+        Some(ConsentStatus::Revoked | ConsentStatus::Deceased)
+    ) && e.is_empty();
     if let Some(st_word) = status.filter(|_| refused || unenrolled) {
         let date = match opt_date(&st.dates, s, "start_date") {
             Ok(v) => v,

@@ -504,7 +504,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "rules file {}: line 4: meaning \"maybe\" is not consent|no_consent|declined|elsewhere|revoked (kind consent)",
+                "rules file {}: line 4: meaning \"maybe\" is not consent|no_consent|declined|elsewhere|revoked|deceased (kind consent)",
                 path.display()
             )
         );

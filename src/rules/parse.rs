@@ -630,11 +630,12 @@ pub(super) fn statuses(name: &str, text: &str) -> Result<Statuses, RulesError> {
                     "declined" => ConsentStatus::Declined,
                     "elsewhere" => ConsentStatus::Elsewhere,
                     "revoked" => ConsentStatus::Revoked,
+                    "deceased" => ConsentStatus::Deceased,
                     m => {
                         return Err(bad(
                             name,
                             format!(
-                                "line {line}: meaning {m:?} is not consent|no_consent|declined|elsewhere|revoked (kind consent)"
+                                "line {line}: meaning {m:?} is not consent|no_consent|declined|elsewhere|revoked|deceased (kind consent)"
                             ),
                         ));
                     }

@@ -118,10 +118,11 @@ fn demo_month_fires_every_check() {
     // CN006 and CN007 need a consents file with status words; the demo's has none. CD011
     // needs one beneficiary's CCM on two practitioners' claims; the demo's claims file has
     // each patient-month under one NPI. DV001 and DV002 judge RPM device lines (99454 …);
-    // the demo claims none and has no readings file.
+    // the demo claims none and has no readings file. CN008 needs a death recorded as a
+    // status word in the consents file; the demo's has none.
     const EXPORT_SHAPE: &[&str] = &[
         "IN006", "IN007", "IN008", "IN010", "CD008", "CN005", "EL007", "TM007", "CD009", "CD010",
-        "CN006", "CN007", "CD011", "CD012", "CD013", "DV001", "DV002",
+        "CN006", "CN007", "CN008", "CD011", "CD012", "CD013", "DV001", "DV002",
     ];
     for c in ccm::checks::registry() {
         assert_eq!(

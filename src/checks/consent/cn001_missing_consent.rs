@@ -92,6 +92,7 @@ fn recorded(pm: &PatientMonth) -> String {
                     when("since")
                 ),
                 ConsentStatus::Revoked => format!("{:?}{}, consent revoked", s.word, when("on")),
+                ConsentStatus::Deceased => format!("{:?}{}, deceased", s.word, when("on")),
                 _ => format!("{:?}{}, no consent", s.word, when("on")),
             }
         })

@@ -7,7 +7,8 @@ check! {
     CN002, "CN002", "service-before-consent", Warning,
     what: "CCM minutes dated before the consent date. Those minutes do not count (the rows are \
            excluded); minutes on or after the consent date still do. A consent dated the same \
-           day as the work covers it.",
+           day as the work covers it. In verify mode an RPM claim line dated before the \
+           patient's RPM consent is an error that holds its claim.",
     why: "Consent must be obtained before the service begins; time spent before it was \
           documented is not billable CCM time.",
     example: "Consent signed 2025-03-10; 15 minutes logged on 2025-03-04 do not count.",

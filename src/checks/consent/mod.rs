@@ -15,6 +15,8 @@ pub mod cn005;
 pub mod cn006;
 #[path = "cn007_enrolled_elsewhere.rs"]
 pub mod cn007;
+#[path = "cn008_service_after_death.rs"]
+pub mod cn008;
 
 pub use cn001::CN001;
 pub use cn002::CN002;
@@ -23,6 +25,7 @@ pub use cn004::CN004;
 pub use cn005::CN005;
 pub use cn006::CN006;
 pub use cn007::CN007;
+pub use cn008::CN008;
 
 use crate::checks::row_state::RowTag;
 use crate::checks::scope::{Emit, PatientMonth};
@@ -37,7 +40,7 @@ use std::borrow::Borrow;
 /// claim, CN001 (none), CN002 (dated before it), CN003 (revoked) or CN004 (another
 /// practitioner's), one finding per reason citing its lines.
 pub fn rpm_claim_lines(consents: &[&Consent], lines: &[&Claim], emit: &mut Emit) {
-    let mut by: [Vec<&Claim>; 4] = Default::default();
+    let mut by: [Vec<&Claim>; 5] = Default::default();
     for c in lines {
         let i = match coverage(consents, Program::Rpm, c.date_of_service, c.npi) {
             Coverage::Covered => continue,
@@ -45,6 +48,7 @@ pub fn rpm_claim_lines(consents: &[&Consent], lines: &[&Claim], emit: &mut Emit)
             Coverage::BeforeConsent => 1,
             Coverage::Revoked => 2,
             Coverage::OtherNpi => 3,
+            Coverage::AfterDeath => 4,
         };
         by[i].push(c);
     }
@@ -53,6 +57,8 @@ pub fn rpm_claim_lines(consents: &[&Consent], lines: &[&Claim], emit: &mut Emit)
             0 => (&CN001, "no RPM consent on file for this patient"),
             1 => (&CN002, "dated before the patient's RPM consent"),
             2 => (&CN003, "after the patient's RPM consent was revoked"),
+            // The death ended the consent: CN003 holds the claim (CN008 excludes time rows).
+            4 => (&CN003, "dated after the patient's recorded death"),
             _ => (
                 &CN004,
                 "the patient's RPM consent names another practitioner",
@@ -66,7 +72,10 @@ pub fn rpm_claim_lines(consents: &[&Consent], lines: &[&Claim], emit: &mut Emit)
             "RPM claim line(s) {}: {why}; RPM needs the patient's consent as CCM does, so the claim cannot go out",
             said.join(", ")
         );
-        let f = emit.finding(check, msg).program(Program::Rpm.as_str());
+        // An error whatever the check's own severity: a claim line on a day no RPM consent
+        // covers holds its claim (CN002 is a warning for time rows, which it only excludes).
+        let mut f = emit.finding(check, msg).program(Program::Rpm.as_str());
+        f.severity = crate::domain::Severity::Error;
         emit.cited(f, cs.iter().map(|c| (c.file, c.line)), None);
     }
 }
@@ -82,6 +91,8 @@ pub enum Coverage {
     /// Consents exist only for other practitioners.
     OtherNpi,
     NoConsent,
+    /// Dated after the patient's recorded death: no service can be furnished (CN008).
+    AfterDeath,
 }
 
 /// Classifies a day of `program` work billed under `npi` against the patient's consents.
@@ -96,6 +107,12 @@ pub fn coverage<C: Borrow<Consent>>(
     date: NaiveDate,
     npi: u32,
 ) -> Coverage {
+    if consents
+        .iter()
+        .any(|c| c.borrow().died.is_some_and(|d| date > d))
+    {
+        return Coverage::AfterDeath;
+    }
     let month = YearMonth::of(date);
     let (mut revoked, mut later, mut other) = (false, false, false);
     let mut later_this_month = false;
@@ -221,6 +238,7 @@ mod tests {
             program: Program::Ccm,
             npi,
             revoked: revoked.map(|r| crate::domain::parse_date(r).unwrap()),
+            died: None,
             file: 0,
             line: 2,
         }
