@@ -221,24 +221,7 @@ impl<'a> Claims<'a> {
             let Some(left) = left_unbilled(o, paid) else {
                 continue;
             };
-            tally.verify.left_unbilled += left;
-            tally.verify.by_month.entry(o.month).or_default().2 += left;
-            let view = Unbilled {
-                outcome: o,
-                paid,
-                left,
-            };
-            let mut emit = Emit::claim(
-                &o.patient_id,
-                o.month,
-                &o.billing_npi,
-                o.program.as_str(),
-                vec![],
-            );
-            for check in unbilled_checks() {
-                check(&view, &mut emit);
-            }
-            found.extend(emit.into_findings());
+            say_unbilled(o, paid, left, tally, found);
         }
         // RPM treatment management in a claim that goes out: what the month's RPM time
         // supports beyond its lines (RV001), by the same selection as a CCM month's. A
@@ -254,24 +237,7 @@ impl<'a> Claims<'a> {
             let Some(left) = left_unbilled(&o, Some(paid)) else {
                 continue;
             };
-            tally.verify.left_unbilled += left;
-            tally.verify.by_month.entry(o.month).or_default().2 += left;
-            let view = Unbilled {
-                outcome: &o,
-                paid: Some(paid),
-                left,
-            };
-            let mut emit = Emit::claim(
-                &o.patient_id,
-                o.month,
-                &o.billing_npi,
-                o.program.as_str(),
-                vec![],
-            );
-            for check in unbilled_checks() {
-                check(&view, &mut emit);
-            }
-            found.extend(emit.into_findings());
+            say_unbilled(&o, Some(paid), left, tally, found);
         }
         // In verify mode, the money at stake on an error that holds a month is what its
         // practitioner's held claim claims (none when nothing was claimed).
@@ -556,6 +522,35 @@ impl Tally {
         }
         v
     }
+}
+
+/// A clean month the evidence supports beyond its claim lines (`paid`; `None`: not
+/// claimed): `left` added to the run's and the month's money left unbilled, and RV001.
+fn say_unbilled(
+    o: &Outcome,
+    paid: Option<Money>,
+    left: Money,
+    tally: &mut Tally,
+    found: &mut Vec<Finding>,
+) {
+    tally.verify.left_unbilled += left;
+    tally.verify.by_month.entry(o.month).or_default().2 += left;
+    let view = Unbilled {
+        outcome: o,
+        paid,
+        left,
+    };
+    let mut emit = Emit::claim(
+        &o.patient_id,
+        o.month,
+        &o.billing_npi,
+        o.program.as_str(),
+        vec![],
+    );
+    for check in unbilled_checks() {
+        check(&view, &mut emit);
+    }
+    found.extend(emit.into_findings());
 }
 
 /// A held claim's place in the held list: patient id as text, month, NPI.

@@ -267,40 +267,34 @@ pub(super) fn open_source<C: Schema>(
         // Not UTF-8: each line that is stays so, the others are windows-1252 (two
         // exports joined), said in the notes once read (`mixed`).
         Some(_) if enc == sniff::Encoding::Windows1252 => {
-            let mut decoded = super::mixed::LineDecoder::new(std::io::Cursor::new(head).chain(raw));
+            let decoded = super::mixed::LineDecoder::new(std::io::Cursor::new(head).chain(raw));
             let mixed = decoded.mixed.clone();
-            let (head, whole) = read_head(&mut decoded, SAMPLE, name)?;
-            let mut input = open_text(
-                ds,
-                head,
-                whole,
-                Box::new(decoded),
-                How::text(enc),
-                name,
-                opts,
-            )?;
+            let mut input = open_decoded(ds, Box::new(decoded), enc, name, opts)?;
             input.mixed = Some(mixed);
             Ok(input)
         }
         Some(from) => {
             let source = std::io::Cursor::new(head).chain(raw);
-            let mut decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .encoding(Some(from))
                 .strip_bom(true)
                 .build_with_buffer(source, vec![0u8; 1 << 16])
                 .map_err(io_err(name))?;
-            let (head, whole) = read_head(&mut decoded, SAMPLE, name)?;
-            open_text(
-                ds,
-                head,
-                whole,
-                Box::new(decoded),
-                How::text(enc),
-                name,
-                opts,
-            )
+            open_decoded(ds, Box::new(decoded), enc, name, opts)
         }
     }
+}
+
+/// A transcoded file: its first decoded bytes read for the header, the rest streamed.
+fn open_decoded<C: Schema>(
+    ds: &mut Dataset,
+    mut decoded: Box<dyn Read + Send>,
+    enc: sniff::Encoding,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<Input<C>, IngestError> {
+    let (head, whole) = read_head(&mut decoded, SAMPLE, name)?;
+    open_text(ds, head, whole, decoded, How::text(enc), name, opts)
 }
 
 /// The encoding of a text file whose first bytes are `head`; UTF-16 without a byte-order
