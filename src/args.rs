@@ -108,6 +108,7 @@ impl AuditPlan {
             args.map.as_deref(),
         )?;
         read.ignore_id_zeros = args.ignore_id_zeros;
+        read.as_of = Some(as_of);
         let found: Vec<(Kind, PathBuf)> = companion_kinds()
             .flat_map(|k| companions(args, k).into_iter().map(move |p| (k, p)))
             .collect();

@@ -86,6 +86,8 @@ pub fn read_companion(
 /// from these, the notes the file's `read` gets.
 struct FileState<'r> {
     file: u16,
+    /// The as-of date: an event dated after it is excluded (IN004).
+    as_of: Option<NaiveDate>,
     /// How the file's dates are read.
     dates: std::sync::Arc<Dates>,
     words: &'r Statuses,
@@ -137,6 +139,7 @@ fn read<'r, C: Schema, T>(
     let status_at = C::COLUMNS.iter().position(|c| c.name == "status");
     let mut st = FileState {
         file,
+        as_of: opts.as_of,
         dates: input.dates.clone(),
         words,
         has_status: status_at.is_some_and(|i| input.idx[i] != Source::Absent),
@@ -584,6 +587,23 @@ fn enrolment(
     }]))
 }
 
+/// A care-plan event or a visit is evidence only from its date: one dated after the as-of
+/// date has not happened as of it (round 13: in an open month with `--dos threshold`, lines
+/// that "can go out now" rested on a care plan and a visit dated later). Excluded, IN004.
+fn not_after_as_of(
+    st: &FileState,
+    patient: &str,
+    field: &str,
+    date: NaiveDate,
+) -> Result<(), FieldError> {
+    match st.as_of {
+        Some(as_of) if date > as_of => Err(FieldError::Excluded(Box::new(
+            crate::checks::ingest::in004::event_finding(field, date, as_of).patient(patient),
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn careplan(
     ds: &mut Dataset,
     r: &Rec<CarePlanCol>,
@@ -599,6 +619,7 @@ fn careplan(
     let Some(date) = st.dates.date(d) else {
         return fail(format!("plan_date {} is not a valid date", show(d)));
     };
+    not_after_as_of(st, patient, "plan_date", date)?;
     let mdm = match norm_key(mdm).as_str() {
         "" | "none" | "straightforward" => None,
         "low" => Some(Mdm::Low),
@@ -634,6 +655,7 @@ fn visit(
     let Some(date) = st.dates.date(d) else {
         return fail(format!("visit_date {} is not a valid date", show(d)));
     };
+    not_after_as_of(st, patient, "visit_date", date)?;
     if code.is_empty() {
         return fail("hcpcs is blank".into());
     }

@@ -180,6 +180,9 @@ pub struct ReadOptions {
     pub staff_roster: bool,
     /// Patient ids are read without leading zeros (`--ignore-id-zeros`).
     pub ignore_id_zeros: bool,
+    /// The as-of date: a care-plan or visit record dated after it is no evidence as of it
+    /// (IN004, excluded). `None` reads every date (`ccm inspect`).
+    pub as_of: Option<chrono::NaiveDate>,
     pub progress: Option<Progress>,
     /// How many records of each batch of 512 the reading thread decodes, the rest being
     /// decoded on the caller's; `None` (the default) moves the share to whichever thread
