@@ -107,9 +107,10 @@ pub fn coverage<C: Borrow<Consent>>(
     date: NaiveDate,
     npi: u32,
 ) -> Coverage {
+    // A death is on every consent of the patient (companions::finish): the first says it.
     if consents
-        .iter()
-        .any(|c| c.borrow().died.is_some_and(|d| date > d))
+        .first()
+        .is_some_and(|c| c.borrow().died.is_some_and(|d| date > d))
     {
         return Coverage::AfterDeath;
     }
