@@ -285,7 +285,10 @@ fn local(
 /// Month-first dates are safe for this fixture (no day-first file, no IN008 already);
 /// says so with `--date-order mdy` unless the fixture gives an order.
 fn month_first_ok(fs: &mut FileSet, base: &Outcome) -> Res {
-    if base.codes.contains("IN008") || base.date_orders.iter().any(|o| o == "dmy") {
+    // summary.json names the order `D/M/Y` (never `dmy`: that spelling matched nothing, so a
+    // day-first fixture was forced month-first, METAMORPHIC_FULL's split_overlap on
+    // day_first_and_instants).
+    if base.codes.contains("IN008") || base.date_orders.iter().any(|o| o == "D/M/Y") {
         return Err("the fixture is day-first or ambiguous".into());
     }
     match fs.flag("--date-order").as_deref() {
