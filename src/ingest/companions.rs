@@ -184,17 +184,13 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
             for c in ds.consents.iter_mut().flatten() {
                 let before = c.revoked;
                 for s in statuses_of(&ds.statuses, c.patient) {
-                    // A death ends every program's consent, and no service follows it.
-                    let died = s.status == ConsentStatus::Deceased;
-                    if s.kind == Kind::Consents && (s.program == c.program || died) {
+                    if s.kind == Kind::Consents && s.program == c.program {
                         c.revoked = min_date(c.revoked, consent_end(s, c.date));
-                    }
-                    if died && s.kind == Kind::Consents {
-                        c.died = min_date(c.died, s.date);
                     }
                 }
                 ended += u64::from(c.revoked != before);
             }
+            ended += mark_deaths(ds);
         }
         Kind::Enrolments => {
             for e in ds.enrolments.iter_mut().flatten() {
@@ -204,7 +200,7 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
                     // running, and a clash must not be assumed away.
                     if s.kind == Kind::Enrolments
                         && s.program == e.program
-                        && s.status == ConsentStatus::Revoked
+                        && matches!(s.status, ConsentStatus::Revoked | ConsentStatus::Deceased)
                         && let Some(d) = s.date
                         && d >= e.start
                     {
@@ -213,6 +209,8 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
                 }
                 ended += u64::from(e.end != before);
             }
+            // A death recorded here ends the consents read before it too.
+            mark_deaths(ds);
         }
         _ => {}
     }
@@ -244,6 +242,25 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
             st.packed_cells, st.packed_codes
         ));
     }
+}
+
+/// A death, whichever file records it (consents or enrolments, read in either order: run
+/// after each), ends every consent of the patient, every program, and no service follows
+/// it (CN008): each consent carries the date, which coverage() reads on the first.
+/// Returns how many consents it ended.
+fn mark_deaths(ds: &mut Dataset) -> u64 {
+    let mut ended = 0;
+    for c in ds.consents.iter_mut().flatten() {
+        let before = c.revoked;
+        for s in statuses_of(&ds.statuses, c.patient) {
+            if s.status == ConsentStatus::Deceased {
+                c.revoked = min_date(c.revoked, consent_end(s, c.date));
+                c.died = min_date(c.died, s.date);
+            }
+        }
+        ended += u64::from(c.revoked != before);
+    }
+    ended
 }
 
 /// When a status row ends a consent dated `from`: an unenrolment dated on or after it, from

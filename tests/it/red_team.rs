@@ -501,3 +501,44 @@ fn a_partly_supported_paid_claim_is_proposed_overpaid_by_what_its_minutes_do_not
         .collect();
     assert_eq!(got, want);
 }
+
+/// The class of round 12's death: recorded in either companion file, in either order, it
+/// ends the service for every program. Here the enrolments file records it, and the
+/// patient's first consent is for another program (RPM): the CCM minutes after the death
+/// are CN008 and the 99490 is dated on the death, as when the consents file records it.
+#[test]
+fn a_death_in_the_enrolments_file_ends_the_service_whatever_consent_comes_first() {
+    let dir = crate::common::folder(&[
+        (
+            "timelog.csv",
+            "patient_id,service_date,minutes,staff_id,staff_role,program,billing_npi,note\n\
+             P1,2025-03-05,15,S1,RN,CCM,1234567893,Reviewed meds with patient\n\
+             P1,2025-03-12,10,S1,RN,CCM,1234567893,Glucose log reviewed\n\
+             P1,2025-03-18,10,S1,RN,CCM,1234567893,Spoke with daughter\n",
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program\nP1,2024-06-01,RPM\nP1,2024-06-01,CCM\n",
+        ),
+        ("diagnoses.csv", "patient_id,icd10_code\nP1,E11.9\nP1,I10\n"),
+        (
+            "enrolments.csv",
+            "patient_id,program,start_date,end_date,status\nP1,CCM,2025-03-15,,Deceased\n",
+        ),
+    ]);
+    let out = dir.path().join("o");
+    let run = crate::common::audit_to(&dir.path().join("timelog.csv"), "2025-04-15", &out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let claims = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
+    assert!(
+        claims.contains("P1,1234567893,2025-03,2025-03-15,99490,1,"),
+        "{claims}"
+    );
+    assert!(
+        findings(&out).contains(&("P1".into(), "CN008".into())),
+        "{:?}",
+        findings(&out)
+    );
+}

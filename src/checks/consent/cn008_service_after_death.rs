@@ -6,8 +6,8 @@ use crate::checks::scope::{Emit, PatientMonth};
 check! {
     CN008, "CN008", "service-after-death", Warning,
     effect: Rows,
-    what: "Minutes dated after the patient's death, as the consents file records it (a status \
-           row whose word means deceased, with its date: `rules/statuses.csv`). Those rows are \
+    what: "Minutes dated after the patient's death, as the consents or enrolments file records \
+           it (a status row whose word means deceased, with its date: `rules/statuses.csv`). Those rows are \
            excluded; the minutes before the death still count, and a line of the month of \
            death is dated no later than the death (a month-end date of service would follow \
            it). The death also ends every consent of the patient, as a revocation does \
