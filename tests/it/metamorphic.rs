@@ -15,7 +15,8 @@
 //! Budget (2 cores, debug build): every transformation alone on the demo, each
 //! transformation on one export shape (rotating) plus a round trip of every export, one
 //! seeded stack of two transformations per rule fixture, and a few stacks of 3–5 on the
-//! demo and exports. `METAMORPHIC_FULL=1` runs every transformation on every fixture.
+//! demo and exports. `METAMORPHIC_FULL=1` runs every transformation on every fixture
+//! (`METAMORPHIC_ONLY=a,b` only those).
 //! Transformations in `KNOWN_GAPS` fail on today's code: they are skipped with a printed
 //! line (and listed with their diffs by `METAMORPHIC_GAPS=1`).
 
@@ -760,8 +761,15 @@ impl FileSet {
     }
 }
 
+/// Every transformation, or those `METAMORPHIC_ONLY` names (comma-separated): with
+/// `METAMORPHIC_FULL=1`, a new transformation run on every fixture alone.
 fn active() -> Vec<&'static T> {
-    TRANSFORMS.iter().collect()
+    let only = std::env::var("METAMORPHIC_ONLY").unwrap_or_default();
+    let names: Vec<&str> = only.split(',').filter(|n| !n.is_empty()).collect();
+    TRANSFORMS
+        .iter()
+        .filter(|t| names.is_empty() || names.contains(&t.name) || t.name == "roundtrip")
+        .collect()
 }
 
 #[test]

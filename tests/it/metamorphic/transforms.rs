@@ -342,8 +342,14 @@ fn decimal_minutes(_: usize, v: &str) -> String {
         .unwrap_or_else(|| v.to_string())
 }
 
-fn set_log_xlsx(fs: &mut FileSet, typed: bool, hidden: bool, sheet: bool) -> Res {
+fn set_log_xlsx(fs: &mut FileSet, base: &Outcome, xlsx: (bool, bool, bool)) -> Res {
+    let (typed, hidden, sheet) = xlsx;
     let li = fs.logs[0];
+    // A workbook has no blank row: a blank line the CSV reader named (IN005) is gone.
+    let blank = |r: &Row| r.cells.iter().all(|c| c.trim().is_empty());
+    if base.codes.contains("IN005") && fs.tables[li].rows.iter().any(blank) {
+        return Err("a blank line (IN005) has no sheet equivalent".into());
+    }
     // A record CSV cannot read (IN001: too many fields) has no sheet equivalent: it stays
     // in a small CSV log of its own beside the workbook, still unreadable.
     let n = fs.tables[li].header.len();
@@ -1204,19 +1210,19 @@ fn split_overlap(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
 
 /// The log saved as `.xlsx` with typed cells: dates as Excel dates (`m/d/yyyy`), times as
 /// times, minutes, NPIs and numeric ids as numbers.
-fn xlsx_typed(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
-    set_log_xlsx(fs, true, false, false)
+fn xlsx_typed(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
+    set_log_xlsx(fs, base, (true, false, false))
 }
 
 /// The log as text cells on a later sheet (`Time Log`) of a workbook whose first sheet is a
 /// hidden lookup table, named with `--sheet`.
-fn xlsx_text_later_sheet(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
-    set_log_xlsx(fs, false, true, true)
+fn xlsx_text_later_sheet(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
+    set_log_xlsx(fs, base, (false, true, true))
 }
 
 /// The log, typed, on the second sheet of a workbook whose first sheet is hidden, with no
 /// `--sheet`: the visible sheet holding a time log's columns is the one meant (ccm should
 /// say it skipped the hidden one).
-fn xlsx_hidden_first_sheet(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
-    set_log_xlsx(fs, true, true, false)
+fn xlsx_hidden_first_sheet(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
+    set_log_xlsx(fs, base, (true, true, false))
 }
