@@ -306,6 +306,19 @@ pub struct Enrolment {
     pub line: u64,
 }
 
+/// What a claim line's status word means (`rules/statuses.csv`, kind `claim`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// Sent to the payer (Submitted, Paid, Accepted …): the line was filed and stands.
+    Submitted,
+    /// Not yet sent (Draft, Ready to Bill …): judged as a line about to go out.
+    Unsubmitted,
+    /// Denied, rejected or voided: the payer did not pay the line, or the practice withdrew
+    /// it. It is no claim that stands: excluded (IN009), so it is neither money at risk nor
+    /// a duplicate of the corrected line sent after it.
+    Refused,
+}
+
 /// What a consent or enrolment status word means (`rules/statuses.csv`, kind `consent`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConsentStatus {
@@ -436,7 +449,7 @@ pub struct Claim {
     /// When the line was submitted to Medicare, when the claims file says (`submitted_date`):
     /// CD009 judges its filing by this date instead of the as-of date.
     pub submitted: Option<NaiveDate>,
-    /// The claims file's `claim_status` says the line was sent (Submitted, Paid, Denied …)
+    /// The claims file's `claim_status` says the line was sent (Submitted, Paid, Accepted …)
     /// but gives no `submitted_date`: CD009 cannot judge its filing, and does not.
     pub sent_undated: bool,
     /// The beneficiary's Medicare ID (MBI or HICN) when the claims file carries one

@@ -2,11 +2,11 @@
 
 use super::dates::Dates;
 use super::pipeline::for_each_record;
-use super::reader::{Rec, RowResult, accepted, open_bytes, open_file, show};
+use super::reader::{FieldError, Rec, RowResult, accepted, open_bytes, open_file, show};
 use super::schema::{ClaimCol, Schema, Source};
 use super::{IngestError, ReadOptions};
 use crate::domain::starts_formula;
-use crate::domain::{Claim, ClaimsFile, Dataset, Icd10, Kind, Npi, hcpcs_cell};
+use crate::domain::{Claim, ClaimStatus, ClaimsFile, Dataset, Icd10, Kind, Npi, hcpcs_cell};
 use crate::rules::Statuses;
 use std::io::Read;
 use std::path::Path;
@@ -45,6 +45,7 @@ pub fn read_claims(
     // The text read: the bytes, or transcoded to UTF-8, or a workbook's sheet as CSV.
     let (input, bytes) = open_bytes::<ClaimCol>(ds, bytes, is_xlsx, name, opts)?;
     let (file, sep_len, header_at) = (input.file, input.sep_len, input.header_at);
+    let delimiter = input.delimiter;
     let dates = input.dates.clone();
     let dx = DxColumns::of(&input.heads, &input.idx);
     ds.files[file as usize].read.wide_columns = dx.wide.iter().map(|(_, h)| h.clone()).collect();
@@ -94,10 +95,18 @@ pub fn read_claims(
     // The header as written, after the `sep=` line if there is one (a title block is
     // left out).
     let mut header_raw = bytes[..sep_len].to_vec();
-    header_raw.extend(with_one_line_end(
-        header_at,
-        starts.first().copied().unwrap_or(bytes.len()),
-    ));
+    let header = with_one_line_end(header_at, starts.first().copied().unwrap_or(bytes.len()));
+    // The header goes out as written, unless a cell of it would run as a formula: no cell
+    // of ccm's outputs can (that cell gets a leading `'`, and the notes say so).
+    match guard_header(&header, delimiter) {
+        Some((guarded, cols)) => {
+            ds.files[file as usize].read.notes.push(format!(
+                "header column(s) {cols} began as a spreadsheet formula: written to clean_claims.csv with a leading '"
+            ));
+            header_raw.extend(guarded);
+        }
+        None => header_raw.extend(header),
+    }
     let claims = parsed
         .into_iter()
         .map(|(k, mut c)| {
@@ -237,6 +246,49 @@ impl DxColumns {
     }
 }
 
+/// The header line `raw` (its line end included) with a leading `'` on each cell a
+/// spreadsheet would run as a formula, written as csv writes it, and those cells'
+/// 1-based positions; `None` when no cell would.
+fn guard_header(raw: &[u8], delimiter: u8) -> Option<(Vec<u8>, String)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(raw);
+    let mut rec = csv::ByteRecord::new();
+    rdr.read_byte_record(&mut rec).ok()?;
+    let cols: Vec<String> = (0..rec.len())
+        .filter(|&i| rec.get(i).is_some_and(starts_formula))
+        .map(|i| (i + 1).to_string())
+        .collect();
+    if cols.is_empty() {
+        return None;
+    }
+    let line_end: &[u8] = if raw.ends_with(b"\r\n") {
+        b"\r\n"
+    } else if raw.ends_with(b"\n") {
+        b"\n"
+    } else {
+        b""
+    };
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let guarded = rec.iter().map(|c| {
+        if starts_formula(c) {
+            [b"'".as_slice(), c].concat()
+        } else {
+            c.to_vec()
+        }
+    });
+    w.write_record(guarded).ok()?;
+    let mut out = w.into_inner().ok()?;
+    out.pop();
+    out.extend_from_slice(line_end);
+    Some((out, cols.join(", ")))
+}
+
 /// One claim line, its ids interned; `raw` is filled in once every line's end is known.
 fn claim(
     ds: &mut Dataset,
@@ -274,6 +326,30 @@ fn claim(
     if patient.is_empty() {
         return fail("patient_id is blank".into());
     }
+    // The line's status, in words ccm knows, or the line is held: an unknown word is never
+    // taken as "sent" or "not sent". A line the payer denied or the practice voided is no
+    // claim that stands, whatever else it holds: excluded and said (IN009).
+    let status = r.get(ClaimCol::ClaimStatus)?;
+    let said_sent = if status.is_empty() {
+        false
+    } else {
+        match words.claim(status) {
+            Some(ClaimStatus::Submitted) => true,
+            Some(ClaimStatus::Unsubmitted) => false,
+            Some(ClaimStatus::Refused) => {
+                return Err(FieldError::Excluded(Box::new(
+                    crate::checks::ingest::in009::claim_line(status).patient(patient),
+                )));
+            }
+            None => {
+                return fail(format!(
+                    "claim_status {} is not a status ccm knows (rules/statuses.csv, kind claim: {}); the line is held",
+                    show(status),
+                    words.claim_words()
+                ));
+            }
+        }
+    };
     let Some(dos) = dates.date(d) else {
         return fail(format!("date_of_service {} is not a valid date", show(d)));
     };
@@ -314,23 +390,6 @@ fn claim(
             Some(d) => Some(d),
             None => {
                 return fail(format!("submitted_date {} is not a valid date", show(sent)));
-            }
-        }
-    };
-    // The line's status, in words ccm knows, or the line is held: an unknown word is never
-    // taken as "sent" or "not sent".
-    let status = r.get(ClaimCol::ClaimStatus)?;
-    let said_sent = if status.is_empty() {
-        false
-    } else {
-        match words.claim(status) {
-            Some(sent) => sent,
-            None => {
-                return fail(format!(
-                    "claim_status {} is not a status ccm knows (rules/statuses.csv, kind claim: {}); the line is held",
-                    show(status),
-                    words.claim_words()
-                ));
             }
         }
     };

@@ -3,8 +3,8 @@
 use super::tables::{CodeLife, DevicePer, DeviceRule, ExclusiveScope, Life};
 use super::{Clash, CodeRule, Exclusive, Fee, RulesError, Statuses, TimeKind, bad, pack_code};
 use crate::domain::{
-    ConsentStatus, ProblemStatus, RoleClass, Severity, norm_key, normalise_note, parse_date,
-    well_formed_hcpcs,
+    ClaimStatus, ConsentStatus, ProblemStatus, RoleClass, Severity, norm_key, normalise_note,
+    parse_date, well_formed_hcpcs,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -674,19 +674,20 @@ pub(super) fn statuses(name: &str, text: &str) -> Result<Statuses, RulesError> {
                 out.time.push((key, word, counts));
             }
             "claim" => {
-                let sent = match r.meaning.trim() {
-                    "submitted" => true,
-                    "unsubmitted" => false,
+                let status = match r.meaning.trim() {
+                    "submitted" => ClaimStatus::Submitted,
+                    "unsubmitted" => ClaimStatus::Unsubmitted,
+                    "refused" => ClaimStatus::Refused,
                     m => {
                         return Err(bad(
                             name,
                             format!(
-                                "line {line}: meaning {m:?} is not submitted|unsubmitted (kind claim)"
+                                "line {line}: meaning {m:?} is not submitted|unsubmitted|refused (kind claim)"
                             ),
                         ));
                     }
                 };
-                out.claim.push((key, word, sent));
+                out.claim.push((key, word, status));
             }
             k => {
                 return Err(bad(

@@ -1,6 +1,6 @@
 //! The typed rows of the rule files, as the checks read them.
 
-use crate::domain::{ConsentStatus, ProblemStatus, Severity, norm_key};
+use crate::domain::{ClaimStatus, ConsentStatus, ProblemStatus, Severity, norm_key};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -174,8 +174,8 @@ pub struct Statuses {
     pub problem: Vec<(String, String, ProblemStatus)>,
     /// A time-log entry's status or billable flag: whether the entry counts.
     pub time: Vec<(String, String, bool)>,
-    /// A claim line's status: whether it was sent to the payer.
-    pub claim: Vec<(String, String, bool)>,
+    /// A claim line's status: sent to the payer, not yet, or denied or voided.
+    pub claim: Vec<(String, String, ClaimStatus)>,
 }
 
 impl Statuses {
@@ -189,8 +189,8 @@ impl Statuses {
         let k = norm_key(word);
         self.problem.iter().find(|e| e.0 == k).map(|e| e.2)
     }
-    /// Whether a claim line with this status word was sent to the payer.
-    pub fn claim(&self, word: &str) -> Option<bool> {
+    /// What a claim line's status word says of it.
+    pub fn claim(&self, word: &str) -> Option<ClaimStatus> {
         let k = norm_key(word);
         self.claim.iter().find(|e| e.0 == k).map(|e| e.2)
     }

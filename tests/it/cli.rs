@@ -2290,8 +2290,13 @@ fn a_claim_status_says_whether_the_line_was_filed() {
         v
     };
     let none: Vec<String> = vec![];
-    for sent in ["Paid", "submitted", "DENIED", "Accepted"] {
+    for sent in ["Paid", "submitted", "Accepted"] {
         assert_eq!(run(sent), none, "{sent}");
+    }
+    // Denied, rejected or voided: no claim that stands, so no filing deadline is judged on
+    // it; the line is excluded and said.
+    for refused in ["DENIED", "Rejected", "void"] {
+        assert_eq!(run(refused), vec!["IN009".to_string()], "{refused}");
     }
     for not_yet in ["", "Draft", "Ready to Bill"] {
         assert_eq!(run(not_yet), vec!["CD009".to_string()], "{not_yet:?}");

@@ -13,7 +13,7 @@ check! {
            deadline (each held patient-month names it). With claims, a line is judged by its `submitted_date` when the \
            claims file has one: a line submitted on or before its deadline is audited for support \
            only; one submitted after it, or not yet submitted and past it, is held. A line whose \
-           `claim_status` says it was sent (Submitted, Paid, Denied ...: rules/statuses.csv, kind \
+           `claim_status` says it was sent (Submitted, Paid, Accepted ...: rules/statuses.csv, kind \
            claim) but that has no date is audited for support only, as the file says it was \
            filed and ccm cannot tell when. The message gives the deadline.",
     why: "Medicare denies a claim filed more than one calendar year after the date of service; a \
