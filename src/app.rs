@@ -40,7 +40,24 @@ pub fn one_line(e: &anyhow::Error) -> String {
 /// words around them fit).
 pub const ONE_LINE_MAX: usize = 10_000;
 
+/// The workbook library panics on a write that fails (a full disk under its temporary
+/// sheets): the workbook writer catches that panic and returns it as the error it is, so
+/// the panic's own message would be a second, raw report of it. Nothing is printed for a
+/// panic raised inside that library; any other panic is reported as before.
+fn quiet_workbook_panics() {
+    let before = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info
+            .location()
+            .is_some_and(|l| l.file().contains("rust_xlsxwriter"))
+        {
+            before(info);
+        }
+    }));
+}
+
 pub fn run(cli: Cli) -> Result<u8> {
+    quiet_workbook_panics();
     match cli.command {
         Command::Audit(args) => run_audit(*args),
         Command::Trace(args) => run_trace(*args),
@@ -621,6 +638,8 @@ fn prepare(
     for input in &mut inputs {
         crate::ingest::follow_run_order(&mut ds, input);
     }
+    // A stopwatch export split in two reads its durations as one file does.
+    crate::ingest::follow_run_durations(&mut ds, &mut inputs);
     timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));
     let scratch: ScratchFiles = std::sync::Arc::new(tempfile::tempfile);

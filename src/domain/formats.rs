@@ -547,6 +547,26 @@ fn day_fraction_secs(f: &[u8]) -> u32 {
 /// text). A time after the date is ignored. The caller infers a file's order from its
 /// rows.
 pub fn date_order_evidence(s: &str) -> Option<DateOrder> {
+    let (p, q, sep) = day_month_parts(s)?;
+    if p > 12 && q <= 12 {
+        Some(DateOrder::Dmy)
+    } else if q > 12 && p <= 12 && sep == b'/' {
+        Some(DateOrder::Mdy)
+    } else {
+        None
+    }
+}
+
+/// Whether reading the date `s` depends on the day/month order: its first two parts are
+/// a day and a month in some order, the year last (`3/4/2025`, `04.03.25`). A year-first
+/// date (`2025/03/04`), a month name (`4-Mar-2025`) or an ISO date has one reading.
+pub fn date_order_matters(s: &str) -> bool {
+    day_month_parts(s).is_some()
+}
+
+/// The first two parts of a numeric date written year last (each 1 to 31), and its
+/// separator; `None` for any other form.
+fn day_month_parts(s: &str) -> Option<(u32, u32, u8)> {
     let b = s.trim().as_bytes();
     let d = match b.iter().position(|&c| c == b' ') {
         Some(i) => &b[..i],
@@ -561,13 +581,7 @@ pub fn date_order_evidence(s: &str) -> Option<DateOrder> {
     if p == 0 || q == 0 || p > 31 || q > 31 {
         return None;
     }
-    if p > 12 && q <= 12 {
-        Some(DateOrder::Dmy)
-    } else if q > 12 && p <= 12 && sep == b'/' {
-        Some(DateOrder::Mdy)
-    } else {
-        None
-    }
+    Some((p, q, sep))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -285,7 +285,9 @@ pub(super) fn order_evidence(sample: &[u8], delimiter: u8, cols: &[usize]) -> Or
                 continue;
             };
             let cell = cell.trim();
-            if !cell.contains(['/', '.']) && !is_day_first_dash(cell) {
+            // Only a date whose reading depends on the order is evidence, or needs it: a
+            // year-first `2025/03/04` has one reading.
+            if !crate::domain::date_order_matters(cell) {
                 continue;
             }
             ev.slash += 1;
@@ -303,12 +305,6 @@ pub(super) fn order_evidence(sample: &[u8], delimiter: u8, cols: &[usize]) -> Or
         }
     }
     ev
-}
-
-/// `05-03-2025`: a dash date with the year last (ISO dates have it first).
-fn is_day_first_dash(cell: &str) -> bool {
-    let b = cell.as_bytes();
-    b.len() >= 8 && b[2] == b'-' || (b.len() >= 7 && b[1] == b'-')
 }
 
 /// How a file's day/month order was settled.

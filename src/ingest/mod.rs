@@ -44,8 +44,8 @@ pub use companions::read_companion;
 pub use lines::{LinedRecords, records_with_lines};
 pub use schema::{HeaderMap, claim_names};
 pub use timelog::{
-    TimelogInput, follow_run_order, open_timelog, read_timelog, stream_timelog,
-    stream_timelog_batches,
+    TimelogInput, follow_run_durations, follow_run_order, open_timelog, read_timelog,
+    stream_timelog, stream_timelog_batches,
 };
 
 /// The fields ccm reads from a file of `kind`, in the kind's column order: each field's

@@ -43,8 +43,9 @@ pub(super) struct Input<C> {
     pub(super) sep_len: usize,
     pub(super) header_at: usize,
     /// A time log's two-part durations are a timer's minutes and seconds (`12:30`): the
-    /// cell that proved it, from the file's first bytes ([`mmss_proof`]).
-    pub(super) mmss: Option<String>,
+    /// cell that proved it, from the file's first bytes ([`mmss_proof`]), or from another
+    /// time log of the run with the same header ([`super::timelog::follow_run_durations`]).
+    pub(super) mmss: Option<MmssProof>,
     /// Every date in the file's first bytes fits both day/month orders and no file read
     /// before it proved one: [`Input::follow_run_order`] may still settle it.
     pub(super) order_unproven: bool,
@@ -56,6 +57,15 @@ pub(super) struct Input<C> {
     /// The header's physical line.
     pub(super) header_line: u64,
     pub(super) kind: PhantomData<C>,
+}
+
+/// What proved a time log's two-part durations a timer's `mm:ss`.
+#[derive(Clone, Debug)]
+pub(super) struct MmssProof {
+    /// The cell that as `h:mm` would be an entry of over four hours.
+    pub(super) cell: String,
+    /// The run's time log it was found in, when not this one.
+    pub(super) from: Option<String>,
 }
 
 impl<C> Input<C> {
@@ -457,7 +467,8 @@ fn open_text<C: Schema>(
         .iter()
         .position(|c| c.name == "minutes")
         .and_then(|c| idx[c].column())
-        .and_then(|col| mmss_proof(&sample, delimiter, col));
+        .and_then(|col| mmss_proof(&sample, delimiter, col))
+        .map(|cell| MmssProof { cell, from: None });
     let (order, order_how) = dates::settle(opts.date_order, &evidence, dates::run_proof(&ds.files));
     let mut notes = how.notes;
     notes.extend(

@@ -58,6 +58,52 @@ pub fn follow_run_order(ds: &mut Dataset, input: &mut TimelogInput) {
     input.input.follow_run_order(ds);
 }
 
+/// The run's time logs of one export (the same header) read two-part durations one way:
+/// a log whose first bytes prove nothing follows a log of the run with the same header
+/// whose first bytes prove a timer's `mm:ss` (a stopwatch export split in two reads as one
+/// file), and its notes say so. Under another header it keeps `h:mm` (a 2:05 of another
+/// platform may well be hours), and its notes name the log that reads `mm:ss`: ccm cannot
+/// tell, and says so. Call once every time log is open, before the rows are read.
+pub fn follow_run_durations(ds: &mut Dataset, inputs: &mut [TimelogInput]) {
+    let same =
+        |h: &[String]| -> Vec<String> { h.iter().map(|c| crate::domain::norm_key(c)).collect() };
+    let proofs: Vec<(Vec<String>, String, String)> = inputs
+        .iter()
+        .filter_map(|t| {
+            let i = &t.input;
+            let p = i.mmss.as_ref().filter(|p| p.from.is_none())?;
+            Some((
+                same(&i.heads),
+                p.cell.clone(),
+                ds.files[i.file as usize].name.clone(),
+            ))
+        })
+        .collect();
+    let Some(first) = proofs.first() else {
+        return;
+    };
+    for t in inputs.iter_mut() {
+        let i = &mut t.input;
+        if i.mmss.is_some() || i.idx[TimelogCol::Minutes.index()].column().is_none() {
+            continue;
+        }
+        let heads = same(&i.heads);
+        match proofs.iter().find(|p| p.0 == heads) {
+            Some((_, cell, from)) => {
+                i.mmss = Some(super::reader::MmssProof {
+                    cell: cell.clone(),
+                    from: Some(from.clone()),
+                });
+            }
+            None => ds.files[i.file as usize].read.notes.push(format!(
+                "two-part durations (if any) read as hours:minutes (h:mm): nothing in this file proves a timer's mm:ss, and {} of this run, under another header, reads them as mm:ss ({}); if both come from the same timer, export them with the same columns",
+                crate::domain::printable(&first.2, 200),
+                show(&first.1)
+            )),
+        }
+    }
+}
+
 /// Reads a time log's rows in file order, handing each valid row to `sink`; rows that
 /// cannot be read become IN001/IN002 findings in the dataset. Memory does not grow with
 /// the rows: nothing of a row is kept here.
@@ -95,11 +141,19 @@ pub fn stream_timelog_batches(
                 .to_string(),
         );
     }
-    if let Some(cell) = &input.mmss {
-        ds.files[file as usize].read.notes.push(format!(
-            "two-part durations read as a timer's minutes:seconds (mm:ss), not hours:minutes: {} as h:mm would be an entry of over four hours",
-            show(cell)
-        ));
+    if let Some(proof) = &input.mmss {
+        let note = match &proof.from {
+            None => format!(
+                "two-part durations read as a timer's minutes:seconds (mm:ss), not hours:minutes: {} as h:mm would be an entry of over four hours",
+                show(&proof.cell)
+            ),
+            Some(other) => format!(
+                "two-part durations read as a timer's minutes:seconds (mm:ss), not hours:minutes, as {} of this run proves under the same header: its {} as h:mm would be an entry of over four hours",
+                crate::domain::printable(other, 200),
+                show(&proof.cell)
+            ),
+        };
+        ds.files[file as usize].read.notes.push(note);
     }
     let ctx = FileCtx {
         dates,

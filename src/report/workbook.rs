@@ -195,7 +195,41 @@ pub fn write_workbook<W: Write + Send>(
     row_limit: usize,
     tempdir: &Path,
 ) -> io::Result<()> {
-    write(w, summary, src, row_limit.clamp(2, EXCEL_ROWS), tempdir).map_err(into_io)
+    // rust_xlsxwriter panics when it cannot write a sheet's temporary file (a full disk):
+    // that is an I/O error like any other, so it is caught and returned as one.
+    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        write(w, summary, src, row_limit.clamp(2, EXCEL_ROWS), tempdir)
+    }));
+    match written {
+        Ok(r) => r.map_err(into_io),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("the workbook library stopped");
+            Err(io::Error::other(plain_os_error(text)))
+        }
+    }
+}
+
+/// A panic's text with an I/O error's debug form (`Os { code: 28, kind: StorageFull,
+/// message: "No space left on device" }`) written as the error is displayed (`No space
+/// left on device (os error 28)`).
+fn plain_os_error(text: &str) -> String {
+    let Some(at) = text.find("Os { code: ") else {
+        return text.to_string();
+    };
+    let rest = &text[at + "Os { code: ".len()..];
+    let code = rest.split(',').next().unwrap_or("");
+    let message = rest
+        .split_once("message: \"")
+        .and_then(|(_, m)| m.split_once('"'))
+        .map(|(m, _)| m);
+    match message {
+        Some(m) => format!("{}{m} (os error {code})", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// An xlsx error as the I/O error it carries, or wrapped in one.

@@ -542,3 +542,190 @@ fn a_death_in_the_enrolments_file_ends_the_service_whatever_consent_comes_first(
         findings(&out)
     );
 }
+
+/// Red team round 14: a stopwatch export (`mm:ss`) gives one answer however it is cut into
+/// files. The proof (`12:30`: over four hours as `h:mm`) lands in one part; the other
+/// part's `3:15` was read as hours and billed. Every cut of the six rows into two files
+/// must give the one file's clean lines and findings.
+#[test]
+fn a_stopwatch_export_gives_one_answer_however_it_is_cut_into_files() {
+    let src = root().join("fixtures/exports/r14_mmss_proof_split");
+    let a = std::fs::read_to_string(src.join("partA.csv")).unwrap();
+    let b = std::fs::read_to_string(src.join("partB.csv")).unwrap();
+    let mut lines = a.lines();
+    let header = lines.next().unwrap().to_string();
+    let mut rows: Vec<String> = lines.map(str::to_string).collect();
+    rows.extend(b.lines().skip(1).map(str::to_string));
+    assert_eq!(rows.len(), 6);
+    let run = |files: &[Vec<String>]| {
+        let d = tempfile::tempdir().unwrap();
+        for f in ["consents.csv", "diagnoses.csv", "enrolments.csv"] {
+            std::fs::copy(src.join(f), d.path().join(f)).unwrap();
+        }
+        let mut names = Vec::new();
+        for (i, part) in files.iter().enumerate() {
+            let name = format!("part{i}.csv");
+            let text = std::iter::once(header.clone())
+                .chain(part.iter().cloned())
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(d.path().join(&name), text + "\n").unwrap();
+            names.push(name);
+        }
+        let out = d.path().join("o");
+        let st = ccm()
+            .current_dir(d.path())
+            .arg("audit")
+            .args(&names)
+            .args(["--as-of", "2025-04-15", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        (st.status.code(), clean_lines(&out), findings(&out))
+    };
+    let whole = run(&[rows.clone()]);
+    assert_eq!(whole.0, Some(0));
+    assert!(
+        whole.1.is_empty(),
+        "nobody reaches 20 minutes: {:?}",
+        whole.1
+    );
+    for cut in 1..rows.len() {
+        let parts = [rows[..cut].to_vec(), rows[cut..].to_vec()];
+        assert_eq!(run(&parts), whole, "cut after row {cut}");
+    }
+}
+
+/// Red team round 14: no output cell can run as a spreadsheet formula, the claims file's
+/// header included. In verify mode clean_claims.csv copies the claims file's lines; a
+/// header cell such as `=HYPERLINK(…)` went out raw (the workbook guarded it: the two
+/// disagreed). Each header column in turn.
+#[test]
+fn a_formula_in_the_claims_header_never_reaches_clean_claims() {
+    let d = crate::common::folder(&[
+        (
+            "timelog.csv",
+            "patient_id,service_date,minutes,staff_id,staff_role,program,billing_npi,note\nP1,2025-03-05,25,S1,RN,CCM,1234567893,Monthly call: reviewed BP log and meds\n",
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program\nP1,2025-01-02,CCM\n",
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code,onset_date\nP1,I10,2020-01-01\nP1,E11.9,2020-01-01\n",
+        ),
+    ]);
+    let heads = [
+        "patient_id",
+        "date_of_service",
+        "hcpcs",
+        "units",
+        "billing_npi",
+        "claim_id",
+    ];
+    for (i, attack) in [
+        "=HYPERLINK(\"\"http://x.invalid\"\",\"\"y\"\")",
+        "@SUM(1)",
+        "+1",
+        "-1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut h: Vec<String> = heads.iter().map(|s| s.to_string()).collect();
+        h.push(format!("\"{attack}\""));
+        let claims = format!(
+            "{}\r\nP1,2025-03-31,99490,1,1234567893,C{i},x\r\n",
+            h.join(",")
+        );
+        std::fs::write(d.path().join("claims.csv"), &claims).unwrap();
+        let out = d.path().join(format!("o{i}"));
+        let st = ccm()
+            .current_dir(d.path())
+            .args([
+                "audit",
+                "timelog.csv",
+                "--claims",
+                "claims.csv",
+                "--as-of",
+                "2025-04-15",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            st.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        let text = std::fs::read_to_string(out.join("clean_claims.csv")).unwrap();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        for rec in rdr.records() {
+            for cell in rec.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{attack}: {cell:?} in {text:?}"
+                );
+            }
+        }
+        // The rest of the file is the claims file's, byte for byte (its CRLF kept).
+        assert!(
+            text.ends_with(&format!("\r\nP1,2025-03-31,99490,1,1234567893,C{i},x\r\n")),
+            "{text:?}"
+        );
+        assert!(
+            text.starts_with("patient_id,date_of_service,hcpcs,units,billing_npi,claim_id,"),
+            "{text:?}"
+        );
+        let head = text.lines().next().unwrap();
+        let last = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(head.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()[6]
+            .to_string();
+        assert_eq!(last, format!("'{}", attack.replace("\"\"", "\"")));
+        let s: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        assert!(
+            s.to_string().contains("began as a spreadsheet formula"),
+            "the notes say so"
+        );
+    }
+}
+
+/// Red team round 14: a full disk while the workbook's sheets are written made the workbook
+/// library panic (exit 101, its panic text on stderr). A write that fails is one `ccm:`
+/// line and exit 2 like any other. The file-size limit stands in for a full disk: with
+/// SIGXFSZ ignored, a write past it fails (EFBIG) as one to a full disk does.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_workbook_that_cannot_be_written_is_one_line_and_exit_2() {
+    let demo = root().join("fixtures/demo");
+    let d = tempfile::tempdir().unwrap();
+    let book = d.path().join("audit.xlsx");
+    let bin = env!("CARGO_BIN_EXE_ccm");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 16; exec '{bin}' audit timelog.csv --as-of 2025-04-15 --xlsx '{}' > /dev/null",
+        book.display()
+    );
+    let st = std::process::Command::new("sh")
+        .current_dir(&demo)
+        .args(["-c", &script])
+        .env("TMPDIR", d.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&st.stderr);
+    assert_eq!(st.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("ccm: "), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!book.exists(), "nothing is written");
+}

@@ -93,6 +93,7 @@ pub static TRANSFORMS: &[T] = &[
     t!(dates_excel_serial, "dates"),
     t!(dates_with_midnight, "dates"),
     t!(dates_day_first_everywhere, [], ["IN008"], "dates"),
+    t!(dates_year_first_slash, "dates"),
     t!(times_12h, "times"),
     t!(times_seconds, "times"),
     t!(clock_instants, "times"),
@@ -107,6 +108,7 @@ pub static TRANSFORMS: &[T] = &[
     t!(ids_zero_padded, "ids"),
     t!(ids_zero_padded_unflagged, [], ["IN007"], "ids"),
     t!(split_overlap, ["IN003"], [], "split"),
+    t!(split_after_proof, "split"),
     t!(xlsx_typed, "xlsx"),
     t!(xlsx_text_later_sheet, "xlsx"),
     t!(xlsx_hidden_first_sheet, "xlsx"),
@@ -938,6 +940,29 @@ fn dates_day_first_everywhere(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> 
     }
 }
 
+/// Every ISO date of every file written year first with slashes (`2025/03/05`): a
+/// platform's export in the Japanese or Chinese locale's short date. One reading: no order
+/// to prove, so nothing to warn about.
+fn dates_year_first_slash(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
+    let mut changed = false;
+    for t in fs.tables.iter_mut().filter(|t| t.shape == Shape::Csv) {
+        for r in t.rows.iter_mut().filter(|r| r.data) {
+            for c in r.cells.iter_mut() {
+                let v = c.trim();
+                if v.len() == 10 && iso_date(v).is_some() {
+                    *c = v.replace('-', "/");
+                    changed = true;
+                }
+            }
+        }
+    }
+    if changed {
+        Ok(())
+    } else {
+        Err("no ISO date".into())
+    }
+}
+
 /// Service dates as Excel serial days (`45721`): a date column formatted General.
 fn dates_excel_serial(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     log_field(fs, "service_date", |_, v| match iso_date(v) {
@@ -1205,6 +1230,48 @@ fn split_overlap(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
     fs.logs.insert(1, fs.tables.len() - 1);
     let at = fs.args.iter().position(|a| *a == first).expect("log arg");
     fs.args.insert(at + 1, second.file);
+    Ok(())
+}
+
+/// The log exported in two runs of the same report, cut right after the last row whose
+/// minutes prove a timer's `mm:ss` (`12:30`: over four hours as `h:mm`): nothing in the
+/// second file proves it, and it must be read as the first is (one export, one timer).
+fn split_after_proof(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
+    let li = *fs.logs.first().ok_or("no time log")?;
+    let t = fs.tables[li].clone();
+    if t.shape != Shape::Csv {
+        return Err("not a CSV time log".into());
+    }
+    let m = t.col("minutes").ok_or("no minutes column")?;
+    let proves = |v: &str| {
+        v.trim().split_once(':').is_some_and(|(a, b)| {
+            !b.contains(':')
+                && b.len() == 2
+                && matches!((a.parse::<u32>(), b.parse::<u32>()), (Ok(a), Ok(b)) if a < 60 && b < 60 && a * 60 + b > 240)
+        })
+    };
+    let at = (0..t.rows.len())
+        .rfind(|&i| t.rows[i].data && proves(&t.rows[i].cells[m]))
+        .ok_or("no minutes cell proves mm:ss")?;
+    if !t.rows[at + 1..].iter().any(|r| r.data) {
+        return Err("the proof is the last row".into());
+    }
+    let stem = t
+        .file
+        .rsplit_once('.')
+        .map(|x| x.0)
+        .unwrap_or(&t.file)
+        .to_string();
+    let mut second = t.clone();
+    second.title.clear();
+    second.rows = t.rows[at + 1..].to_vec();
+    second.file = format!("{stem}_part2.csv");
+    fs.tables[li].rows.truncate(at + 1);
+    let first = fs.tables[li].file.clone();
+    fs.tables.push(second.clone());
+    fs.logs.insert(1, fs.tables.len() - 1);
+    let pos = fs.args.iter().position(|a| *a == first).expect("log arg");
+    fs.args.insert(pos + 1, second.file);
     Ok(())
 }
 
