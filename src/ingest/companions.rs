@@ -190,7 +190,7 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
                 }
                 ended += u64::from(c.revoked != before);
             }
-            ended += mark_deaths(ds);
+            ended += mark_deaths(ds) + mark_elsewhere(ds);
         }
         Kind::Enrolments => {
             for e in ds.enrolments.iter_mut().flatten() {
@@ -209,8 +209,10 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
                 }
                 ended += u64::from(e.end != before);
             }
-            // A death recorded here ends the consents read before it too.
+            // A death or an enrolment elsewhere recorded here ends the consents read
+            // before it too.
             mark_deaths(ds);
+            mark_elsewhere(ds);
         }
         _ => {}
     }
@@ -242,6 +244,30 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
             st.packed_cells, st.packed_codes
         ));
     }
+}
+
+/// An enrolments-file row saying another practice bills a program (Enrolled Elsewhere)
+/// ends this practice's consents to that program dated before it, from its start, as the
+/// same row in the consents file does ([`consent_end`]); run after either file, so the
+/// order they are read in does not matter. Returns how many consents it ended.
+fn mark_elsewhere(ds: &mut Dataset) -> u64 {
+    let mut ended = 0;
+    let Some(enrolments) = ds.enrolments.as_ref() else {
+        return 0;
+    };
+    for c in ds.consents.iter_mut().flatten() {
+        let before = c.revoked;
+        for e in enrolments
+            .iter()
+            .filter(|e| e.elsewhere.is_some() && e.patient == c.patient && e.program == c.program)
+        {
+            if e.start > c.date {
+                c.revoked = min_date(c.revoked, Some(e.start));
+            }
+        }
+        ended += u64::from(c.revoked != before);
+    }
+    ended
 }
 
 /// A death, whichever file records it (consents or enrolments, read in either order: run
@@ -599,6 +625,7 @@ fn enrolment(
         start,
         end,
         npi,
+        elsewhere: (status == Some(ConsentStatus::Elsewhere)).then(|| word.to_string()),
         file: st.file,
         line,
     }]))

@@ -569,14 +569,11 @@ fn layout_notes(layout: &sniff::Layout, delimiter: u8) -> Vec<String> {
 /// A time log's headers that look as if they decide whether an entry counts but feed no
 /// field (IN010): said, never silently ignored. At most ten, printable.
 fn unread_decision_columns(kind: Kind, heads: &[String], idx: &[Source]) -> Vec<String> {
-    if kind != Kind::Timelog {
-        return Vec::new();
-    }
     let fed: Vec<usize> = idx.iter().filter_map(|i| i.column()).collect();
     heads
         .iter()
         .enumerate()
-        .filter(|(i, h)| !fed.contains(i) && crate::checks::ingest::in010::decides(h))
+        .filter(|(i, h)| !fed.contains(i) && crate::checks::ingest::in010::decides(kind, h))
         .map(|(_, h)| printable(h, 60))
         .take(10)
         .collect()

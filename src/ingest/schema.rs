@@ -117,7 +117,7 @@ schema! {
         Method = "method", optional, ["type", "consent_type"];
         BillingNpi = "billing_npi", optional, ["npi", "practitioner_npi", "provider_npi"];
         RevokedDate = "revoked_date", optional,
-            ["revocation_date", "opt_out_date", "end_date"];
+            ["revocation_date", "opt_out_date", "end_date", "date_revoked", "revoked_on", "date_of_revocation", "date_opted_out", "unenrolled_date", "date_unenrolled", "disenrolled_date", "date_disenrolled"];
         /// Enrolled, Declined, Unenrolled …: what the row means (rules/statuses.csv).
         Status = "status", optional,
             ["ccm_status", "enrollment_status", "enrolment_status", "consent_status"];
@@ -134,7 +134,7 @@ schema! {
             ["icd10", "icd_10", "dx", "dx_code", "diagnosis_code", "code"];
         OnsetDate = "onset_date", optional, ["start_date", "noted_date", "date"];
         ResolvedDate = "resolved_date", optional,
-            ["end_date", "resolution_date", "inactive_date"];
+            ["end_date", "resolution_date", "inactive_date", "date_resolved", "resolved_on", "abatement_date", "date_inactive"];
         #[allow(dead_code)]
         Description = "description", optional, ["dx_description", "name"];
         /// Active, Resolved, Entered in error …: what the row means (rules/statuses.csv).
@@ -149,7 +149,8 @@ schema! {
             ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         Program = "program", required, ["service", "program_type"];
         StartDate = "start_date", required, ["enrolled_date", "from"];
-        EndDate = "end_date", optional, ["disenrolled_date", "to"];
+        EndDate = "end_date", optional,
+            ["disenrolled_date", "to", "date_disenrolled", "disenrollment_date", "unenrolled_date", "date_unenrolled", "date_ended", "termination_date"];
         BillingNpi = "billing_npi", optional, ["npi", "provider_npi"];
         #[allow(dead_code)]
         Icd10Code = "icd10_code", optional, ["condition", "dx"];
@@ -216,7 +217,8 @@ schema! {
             ["mrn", "patient_mrn", "patient_number", "patient_no", "ehr_id", "chart_number", "account_number", "member_id", "person_id", "patient"];
         DateOfService = "date_of_service", required, ["dos", "service_date", "from_date"];
         Hcpcs = "hcpcs", required, ["cpt", "code", "procedure_code"];
-        Units = "units", optional, ["qty", "quantity", "unit_count"];
+        Units = "units", optional,
+            ["qty", "quantity", "unit_count", "unit", "days_or_units", "days_units", "billed_units", "units_billed", "service_units", "billing_units"];
         BillingNpi = "billing_npi", required,
             ["npi", "billing_provider_npi", "provider_npi"];
         #[allow(dead_code)]
@@ -230,7 +232,7 @@ schema! {
             ["status", "line_status", "billing_status", "submission_status", "claim_state"];
         /// The beneficiary's Medicare ID: claims of one beneficiary are checked together.
         Mbi = "mbi", optional,
-            ["medicare_id", "medicare_number", "medicare_beneficiary_identifier", "mbi_number", "hicn", "beneficiary_id"];
+            ["medicare_id", "medicare_number", "medicare_beneficiary_identifier", "mbi_number", "hicn", "beneficiary_id", "patient_mbi", "mbi_#", "mbi_no", "beneficiary_mbi", "member_mbi", "medicare_id_number"];
         /// The claim's diagnosis codes, several in one cell; or wide, `dx1` … `dx12`
         /// (CD012 counts the chronic conditions the claim lists).
         Diagnoses = "diagnoses", optional,

@@ -729,3 +729,141 @@ fn a_workbook_that_cannot_be_written_is_one_line_and_exit_2() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!book.exists(), "nothing is written");
 }
+
+/// Red team round 15: a column that decides the answer, under a header ccm did not know,
+/// fed nothing and nothing was said: `Unit` read every claim line as one unit, `Patient
+/// MBI` hid a beneficiary billed by two practices, `Date Resolved` kept a resolved
+/// condition active, `Date Revoked` kept a revoked consent in force. The class: in every
+/// kind of file, a deciding column under a realistic name is read (mapped to its field) or
+/// said (IN010, naming it). Never dropped in silence.
+#[test]
+fn a_deciding_column_under_any_name_is_read_or_said() {
+    let log = "patient_id,service_date,minutes,staff_id,staff_role,program,billing_npi,note\nP1,2025-03-05,45,S1,RN,CCM,1234567893,Monthly call: reviewed BP log and meds\n";
+    let consents = "patient_id,consent_date,program\nP1,2025-01-02,CCM\n";
+    let dx = "patient_id,icd10_code,onset_date\nP1,I10,2020-01-01\nP1,E11.9,2020-01-01\n";
+    // (file, header line with {h} for the column, row with its value, extra args)
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "claims.csv",
+            "patient_id,date_of_service,hcpcs,billing_npi,{h}",
+            "P1,2025-03-31,99439,1234567893,2",
+            &["--claims", "claims.csv"],
+        ),
+        (
+            "claims.csv",
+            "patient_id,date_of_service,hcpcs,units,billing_npi,{h}",
+            "P1,2025-03-31,99490,1,1234567893,1EG4TE5MK73",
+            &["--claims", "claims.csv"],
+        ),
+        (
+            "diagnoses.csv",
+            "patient_id,icd10_code,onset_date,{h}",
+            "P1,E11.9,2020-01-01,2024-06-30",
+            &[],
+        ),
+        (
+            "consents.csv",
+            "patient_id,consent_date,program,{h}",
+            "P1,2025-01-02,CCM,2025-01-15",
+            &[],
+        ),
+        (
+            "enrolments.csv",
+            "patient_id,program,start_date,{h}",
+            "P1,PCM,2024-01-01,2024-12-31",
+            &["--enrolments", "enrolments.csv"],
+        ),
+    ];
+    let names: &[&[&str]] = &[
+        &[
+            "Unit",
+            "Days or Units",
+            "Billed Units",
+            "Units Billed",
+            "Service Units",
+            "Qty",
+            "Unit Count (billed)",
+        ],
+        &[
+            "Patient MBI",
+            "MBI #",
+            "Medicare ID",
+            "Beneficiary MBI",
+            "MBI Number",
+            "Patient Medicare #",
+        ],
+        &[
+            "Date Resolved",
+            "Resolved On",
+            "Resolution Date",
+            "Abatement Date",
+            "Problem End Date",
+            "Inactive As Of",
+        ],
+        &[
+            "Date Revoked",
+            "Revoked On",
+            "Revocation Date",
+            "Opt Out Date",
+            "Consent End Date",
+            "Withdrawn",
+        ],
+        &[
+            "Date Disenrolled",
+            "Disenrollment Date",
+            "Program End",
+            "Termination Date",
+            "Ended",
+        ],
+    ];
+    let mut silent = Vec::new();
+    for ((file, head, row, extra), headers) in cases.iter().zip(names) {
+        for h in *headers {
+            let header = head.replace("{h}", h);
+            let mut files = vec![
+                ("timelog.csv", log.to_string()),
+                ("consents.csv", consents.to_string()),
+                ("diagnoses.csv", dx.to_string()),
+            ];
+            let body = format!("{header}\n{row}\n");
+            match files.iter_mut().find(|(n, _)| n == file) {
+                // A companion's own row replaces the base file's.
+                Some(f) => f.1 = body,
+                None => files.push((file, body)),
+            }
+            let d = tempfile::tempdir().unwrap();
+            for (n, t) in &files {
+                std::fs::write(d.path().join(n), t).unwrap();
+            }
+            let out = d.path().join("o");
+            let st = ccm()
+                .current_dir(d.path())
+                .args(["audit", "timelog.csv", "--as-of", "2025-04-15"])
+                .args(*extra)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            let Ok(bytes) = std::fs::read(out.join("summary.json")) else {
+                silent.push(format!(
+                    "{file} {h:?}: exit {:?} {}",
+                    st.status.code(),
+                    String::from_utf8_lossy(&st.stderr)
+                ));
+                continue;
+            };
+            let s: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let read = s["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["file"] == *file)
+                .any(|f| f["columns"].as_object().unwrap().values().any(|v| v == *h));
+            let said = findings(&out).contains(&(String::new(), "IN010".to_string()));
+            if !read && !said {
+                silent.push(format!("{file} {h:?}: neither read nor said"));
+            }
+        }
+    }
+    assert!(silent.is_empty(), "{}", silent.join("\n"));
+}

@@ -6,10 +6,12 @@ use crate::domain::ConsentStatus;
 
 check! {
     CN007, "CN007", "enrolled-elsewhere", Error,
-    what: "No consent covers the month's minutes, and the consents file's latest status row for \
-           the patient and program says the patient is enrolled with another practice (Enrolled \
-           Elsewhere: meaning `elsewhere` in rules/statuses.csv). The finding cites that row, not \
-           the time log. The month cannot be billed here.",
+    what: "No consent covers the month's minutes, and the latest status row for the patient and \
+           program, in the consents or the enrolments file, says the patient is enrolled with \
+           another practice (Enrolled Elsewhere: meaning `elsewhere` in rules/statuses.csv). \
+           Such a row ends this practice's consent to the program from its date, whichever \
+           file holds it. The finding cites that row, not the time log. The month cannot be \
+           billed here.",
     why: "Only one practitioner may bill CCM for a patient in a month; the other practice bills \
           it, so a claim here is a duplicate Medicare pays once at most, and a new consent here \
           would only start a clash.",
@@ -32,7 +34,8 @@ pub fn check(pm: &PatientMonth, emit: &mut Emit) {
         ConsentStatus::Elsewhere,
         |s, when, minutes| {
             format!(
-                "the consents file says {:?}{when}: another practice bills {} for the patient; {minutes} minute(s) in {} cannot be billed here",
+                "the {} file says {:?}{when}: another practice bills {} for the patient; {minutes} minute(s) in {} cannot be billed here",
+                s.kind.as_str(),
                 s.word,
                 pm.program.as_str(),
                 pm.month
