@@ -26,6 +26,11 @@ pub struct Dataset {
     /// Consents and enrolments rows whose status is not a consent (refusals, enrolments
     /// elsewhere, revocations), sorted by patient (file order within one).
     pub statuses: Vec<StatusRecord>,
+    /// The enrolments file's rows saying another practice bills a program (Enrolled
+    /// Elsewhere), as status records sorted by patient: they end this practice's consent
+    /// to the program, as the same row of the consents file does. Each is also an
+    /// enrolment (and counted as one): not in `statuses`.
+    pub elsewhere: Vec<StatusRecord>,
     /// `Some` in verify mode.
     pub claims: Option<ClaimsFile>,
     /// IN001 / IN002 findings from reading the files: each is one excluded row.
@@ -50,6 +55,7 @@ impl Default for Dataset {
             readings: None,
             roster: None,
             statuses: Vec::new(),
+            elsewhere: Vec::new(),
             claims: None,
             ingest_findings: Vec::new(),
         }

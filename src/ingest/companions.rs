@@ -251,18 +251,33 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
 /// same row in the consents file does ([`consent_end`]); run after either file, so the
 /// order they are read in does not matter. Returns how many consents it ended.
 fn mark_elsewhere(ds: &mut Dataset) -> u64 {
-    let mut ended = 0;
-    let Some(enrolments) = ds.enrolments.as_ref() else {
+    ds.elsewhere = ds
+        .enrolments
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            Some(StatusRecord {
+                patient: e.patient,
+                kind: Kind::Enrolments,
+                program: e.program,
+                status: ConsentStatus::Elsewhere,
+                word: e.elsewhere.clone()?,
+                date: Some(e.start),
+                file: e.file,
+                line: e.line,
+            })
+        })
+        .collect();
+    if ds.elsewhere.is_empty() {
         return 0;
-    };
+    }
+    ds.elsewhere.sort_by_key(|s| s.patient);
+    let mut ended = 0;
     for c in ds.consents.iter_mut().flatten() {
         let before = c.revoked;
-        for e in enrolments
-            .iter()
-            .filter(|e| e.elsewhere.is_some() && e.patient == c.patient && e.program == c.program)
-        {
-            if e.start > c.date {
-                c.revoked = min_date(c.revoked, Some(e.start));
+        for s in statuses_of(&ds.elsewhere, c.patient) {
+            if s.program == c.program {
+                c.revoked = min_date(c.revoked, consent_end(s, c.date));
             }
         }
         ended += u64::from(c.revoked != before);

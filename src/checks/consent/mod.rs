@@ -186,33 +186,18 @@ pub fn named_practitioners<C: Borrow<Consent>>(
 /// is enrolled with another practice (CN007). A latest row that only says "pending" or "not
 /// enrolled" is no such reason: CN001's advice (obtain consent) stands. Decided here once;
 /// CN001, CN006 and CN007 read it, so exactly one of them speaks for the month.
-pub fn refusal(pm: &PatientMonth) -> Option<StatusRecord> {
+pub fn refusal<'a>(pm: &PatientMonth<'a>) -> Option<&'a StatusRecord> {
     let ds = pm.run.ds;
     let p = ds.patients.get(pm.patient)?;
     // An enrolments-file row saying another practice bills the program is the same word as
     // that row in the consents file (it ended the consent: companions::mark_elsewhere).
-    let elsewhere = ds
-        .enrolments
+    let elsewhere = crate::domain::statuses_of(&ds.elsewhere, p)
         .iter()
-        .flatten()
-        .filter(|e| e.patient == p && e.program == pm.program)
-        .filter_map(|e| {
-            Some(StatusRecord {
-                patient: p,
-                kind: Kind::Enrolments,
-                program: e.program,
-                status: ConsentStatus::Elsewhere,
-                word: e.elsewhere.clone()?,
-                date: Some(e.start),
-                file: e.file,
-                line: e.line,
-            })
-        });
+        .filter(|s| s.program == pm.program);
     ds.statuses_of(p)
         .iter()
         .filter(|s| s.kind == Kind::Consents && s.program == pm.program)
         .filter(|s| s.status != ConsentStatus::Consent)
-        .cloned()
         .chain(elsewhere)
         .max_by_key(|s| (s.date.is_none(), s.date, s.file, s.line))
         .filter(|s| matches!(s.status, ConsentStatus::Declined | ConsentStatus::Elsewhere))
@@ -245,7 +230,7 @@ pub(super) fn refusal_finding(
         };
         format!(" {word} {d}")
     });
-    let msg = message(&s, &when, minutes);
+    let msg = message(s, &when, minutes);
     emit.push(emit.finding(check, msg).at(s.file, s.line).minutes(minutes));
 }
 
