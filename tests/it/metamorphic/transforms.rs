@@ -1224,13 +1224,20 @@ fn split_overlap(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
             r.cells[m] = decimal_minutes(i, &r.cells[m]);
         }
     }
+    split_log(fs, li, cut, second);
+    Ok(())
+}
+
+/// Cuts the time log `li` at row `cut` and adds `second` as the next time log, named in
+/// the arguments right after it.
+fn split_log(fs: &mut FileSet, li: usize, cut: usize, second: super::table::Table) {
     fs.tables[li].rows.truncate(cut);
     let first = fs.tables[li].file.clone();
-    fs.tables.push(second.clone());
+    let name = second.file.clone();
+    fs.tables.push(second);
     fs.logs.insert(1, fs.tables.len() - 1);
     let at = fs.args.iter().position(|a| *a == first).expect("log arg");
-    fs.args.insert(at + 1, second.file);
-    Ok(())
+    fs.args.insert(at + 1, name);
 }
 
 /// The log exported in two runs of the same report, cut right after the last row whose
@@ -1256,22 +1263,14 @@ fn split_after_proof(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
     if !t.rows[at + 1..].iter().any(|r| r.data) {
         return Err("the proof is the last row".into());
     }
-    let stem = t
-        .file
-        .rsplit_once('.')
-        .map(|x| x.0)
-        .unwrap_or(&t.file)
-        .to_string();
     let mut second = t.clone();
     second.title.clear();
     second.rows = t.rows[at + 1..].to_vec();
-    second.file = format!("{stem}_part2.csv");
-    fs.tables[li].rows.truncate(at + 1);
-    let first = fs.tables[li].file.clone();
-    fs.tables.push(second.clone());
-    fs.logs.insert(1, fs.tables.len() - 1);
-    let pos = fs.args.iter().position(|a| *a == first).expect("log arg");
-    fs.args.insert(pos + 1, second.file);
+    second.file = format!(
+        "{}_part2.csv",
+        t.file.rsplit_once('.').map_or(&*t.file, |x| x.0)
+    );
+    split_log(fs, li, at + 1, second);
     Ok(())
 }
 
