@@ -11,9 +11,10 @@ check! {
            reads. In a time log: whether an entry counts (its header says status, billable, \
            approved, QA, void, deleted, rejected, cancelled or excluded). In a claims file: a \
            line's units, status or beneficiary (units, days, status, void, reversal, \
-           adjustment, frequency, MBI, Medicare ID). In a consents or enrolments file: when a \
-           consent or enrolment ends or whether it stands (revoked, revocation, withdrawn, \
-           unenrolled, disenrolled, terminated, end, opt out, status). In a problem list: \
+           adjustment, transaction, frequency, MBI, Medicare ID). In a consents or \
+           enrolments file: when a consent or enrolment ends or whether it stands (revoked, \
+           revocation, withdrawn, unenrolled, disenrolled, terminated, end, opt out, status). \
+           In a problem list: \
            whether a diagnosis is active (resolved, resolution, inactive, abatement, end, \
            status, error). ccm reads the file without that column; its word is not read.",
     why: "An export whose own status column says an entry was voided, rejected by QA or is not \
@@ -67,6 +68,7 @@ fn deciding(kind: Kind) -> &'static [&'static str] {
             "reversal",
             "reversed",
             "adjustment",
+            "transaction",
             "frequency",
             "replacement",
             "mbi",
@@ -212,6 +214,7 @@ mod tests {
             (Kind::Claims, "MBI #"),
             (Kind::Claims, "Void"),
             (Kind::Claims, "Claim Frequency Code"),
+            (Kind::Claims, "Transaction Type"),
             (Kind::Consents, "Date Revoked"),
             (Kind::Consents, "Opt Out Date"),
             (Kind::Enrolments, "Disenrolled On"),
