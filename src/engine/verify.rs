@@ -54,6 +54,10 @@ pub(super) struct Claims<'a> {
     /// consent for every program cannot be told from one without RPM consent, so the lines
     /// are not judged on it and the run's notes say so ([`Claims::rpm_consent_note`]).
     rpm_consents: Option<HashMap<u32, Vec<&'a Consent>>>,
+    /// When the consents file records no RPM consent: the patients with a consent to any
+    /// program. A shared consent can only be one of those: a patient with none has no
+    /// consent RPM could rest on, and the line is judged (CN001; red team round 16).
+    consented: Option<HashSet<u32>>,
 }
 
 /// What the claims of some patient-months came to (one per thread of the pass, then
@@ -136,11 +140,16 @@ impl<'a> Claims<'a> {
             }
         }
         let rpm_consents = (!by_patient.is_empty()).then_some(by_patient);
+        let consented = match (&rpm_consents, &ds.consents) {
+            (None, Some(cs)) => Some(cs.iter().map(|c| c.patient).collect()),
+            _ => None,
+        };
         Claims {
             ds,
             rules,
             cfg,
             rpm_consents,
+            consented,
             across: across_practitioners(ds, rules, cfg, cf),
             before: Held::of(ds, &groups, before),
             groups,
@@ -156,7 +165,12 @@ impl<'a> Claims<'a> {
         if self.rpm_consents.is_some() || self.ds.consents.is_none() {
             return None;
         }
+        let consented = self.consented.as_ref();
         let rpm_lines = self.groups.iter().flat_map(|g| &g.1).filter(|(_, c)| {
+            // A patient with no consent at all is judged (CN001), not left unjudged.
+            if consented.is_some_and(|set| !set.contains(&c.patient)) {
+                return false;
+            }
             let yr = self.rules.for_month(YearMonth::of(c.date_of_service));
             yr.device(&c.hcpcs).is_some()
                 || yr
@@ -166,7 +180,7 @@ impl<'a> Claims<'a> {
         let n = rpm_lines.count();
         (n > 0).then(|| {
             format!(
-                "{n} RPM claim line(s) not judged on consent: the consents file records no RPM consent (a row with program RPM); if the practice records RPM consent, export those rows to have each line checked (CN001)"
+                "{n} RPM claim line(s) of patients with a consent to another program not judged on consent: the consents file records no RPM consent (a row with program RPM); if the practice records RPM consent, export those rows to have each line checked (CN001)"
             )
         })
     }
@@ -397,12 +411,20 @@ impl<'a> Claims<'a> {
             }
             let mut emit = Emit::claim(pid, month, npi_s, pname, std::mem::take(&mut out.findings));
             // Without a consents file every claim is held already (CN001, run-wide); with
-            // one that records no RPM consent, the run's notes say the lines were not judged.
-            if prog == Program::Rpm
-                && let Some(by_patient) = &self.rpm_consents
-            {
-                let consents = by_patient.get(&patient).map_or(&[][..], Vec::as_slice);
-                crate::checks::consent::rpm_claim_lines(consents, &coded, &mut emit);
+            // one that records no RPM consent, a patient with no consent at all is judged,
+            // and the run's notes say the other lines were not.
+            if prog == Program::Rpm {
+                if let Some(by_patient) = &self.rpm_consents {
+                    let consents = by_patient.get(&patient).map_or(&[][..], Vec::as_slice);
+                    crate::checks::consent::rpm_claim_lines(consents, &coded, &mut emit);
+                } else if self
+                    .consented
+                    .as_ref()
+                    .is_some_and(|set| !set.contains(&patient))
+                {
+                    // No consent of any program: no shared consent RPM could rest on.
+                    crate::checks::consent::rpm_claim_lines(&[], &coded, &mut emit);
+                }
             }
             if mine.is_empty() || !checked_against_evidence(prog, !self.rpm.is_empty()) {
                 code_checks(self.rules, yr, &coded, self.cfg.as_of, |_| None, &mut emit);

@@ -12,7 +12,9 @@ check! {
            line (99457/99458/99470 or a device line) on a day no RPM consent covers holds its \
            claim too: CN001 when the patient has none, CN002, CN003 or CN004 when it is later, \
            revoked or another practitioner's. When the consents file records no RPM consent at \
-           all, RPM lines are not judged on it and the run's notes say so.",
+           all, a practice's one consent for every program cannot be told from none: RPM \
+           lines of a patient with a consent to some program are not judged on it and the \
+           run's notes say so; a patient with no consent at all holds them (CN001).",
     why: "CMS requires documented verbal or written consent before CCM starts, and auditors \
           ask for it first. A month billed without it is an overpayment to refund.",
     example: "P0018 has 30 CCM minutes in 2025-03 under 1628315479 but no row in \
