@@ -302,10 +302,6 @@ pub struct Enrolment {
     pub start: NaiveDate,
     pub end: Option<NaiveDate>,
     pub npi: Option<u32>,
-    /// The status word, when it says another practice bills the program (Enrolled
-    /// Elsewhere: meaning `elsewhere`): it ends this practice's consent to the program from
-    /// `start`, as the same row in the consents file does (CN007).
-    pub elsewhere: Option<String>,
     pub file: u16,
     pub line: u64,
 }

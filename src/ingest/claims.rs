@@ -250,13 +250,10 @@ impl DxColumns {
 /// spreadsheet would run as a formula, written as csv writes it, and those cells'
 /// 1-based positions; `None` when no cell would.
 fn guard_header(raw: &[u8], delimiter: u8) -> Option<(Vec<u8>, String)> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(raw);
-    let mut rec = csv::ByteRecord::new();
-    rdr.read_byte_record(&mut rec).ok()?;
+    let rec = super::reader::sample_reader(raw, delimiter)
+        .byte_headers()
+        .ok()?
+        .clone();
     let cols: Vec<String> = (0..rec.len())
         .filter(|&i| rec.get(i).is_some_and(starts_formula))
         .map(|i| (i + 1).to_string())

@@ -181,15 +181,9 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
     let mut ended = 0;
     match kind {
         Kind::Consents => {
-            for c in ds.consents.iter_mut().flatten() {
-                let before = c.revoked;
-                for s in statuses_of(&ds.statuses, c.patient) {
-                    if s.kind == Kind::Consents && s.program == c.program {
-                        c.revoked = min_date(c.revoked, consent_end(s, c.date));
-                    }
-                }
-                ended += u64::from(c.revoked != before);
-            }
+            ended += end_consents(&mut ds.consents, &ds.statuses, |s, p| {
+                s.kind == Kind::Consents && s.program == p
+            });
             ended += mark_deaths(ds) + mark_elsewhere(ds);
         }
         Kind::Enrolments => {
@@ -246,38 +240,24 @@ fn finish(ds: &mut Dataset, kind: Kind, st: FileState) {
     }
 }
 
-/// An enrolments-file row saying another practice bills a program (Enrolled Elsewhere)
-/// ends this practice's consents to that program dated before it, from its start, as the
-/// same row in the consents file does ([`consent_end`]); run after either file, so the
-/// order they are read in does not matter. Returns how many consents it ended.
-fn mark_elsewhere(ds: &mut Dataset) -> u64 {
-    ds.elsewhere = ds
-        .enrolments
-        .iter()
-        .flatten()
-        .filter_map(|e| {
-            Some(StatusRecord {
-                patient: e.patient,
-                kind: Kind::Enrolments,
-                program: e.program,
-                status: ConsentStatus::Elsewhere,
-                word: e.elsewhere.clone()?,
-                date: Some(e.start),
-                file: e.file,
-                line: e.line,
-            })
-        })
-        .collect();
-    if ds.elsewhere.is_empty() {
-        return 0;
-    }
-    ds.elsewhere.sort_by_key(|s| s.patient);
+/// Ends each consent that a status record of its patient in `statuses` ends, when
+/// `applies` says the record concerns that consent's program ([`consent_end`]); a death also dates
+/// the consent's `died`. Returns how many consents it ended.
+fn end_consents(
+    consents: &mut Option<Vec<Consent>>,
+    statuses: &[StatusRecord],
+    applies: impl Fn(&StatusRecord, Program) -> bool,
+) -> u64 {
     let mut ended = 0;
-    for c in ds.consents.iter_mut().flatten() {
-        let before = c.revoked;
-        for s in statuses_of(&ds.elsewhere, c.patient) {
-            if s.program == c.program {
-                c.revoked = min_date(c.revoked, consent_end(s, c.date));
+    for c in consents.iter_mut().flatten() {
+        let (before, program) = (c.revoked, c.program);
+        for s in statuses_of(statuses, c.patient)
+            .iter()
+            .filter(|s| applies(s, program))
+        {
+            c.revoked = min_date(c.revoked, consent_end(s, c.date));
+            if s.status == ConsentStatus::Deceased {
+                c.died = min_date(c.died, s.date);
             }
         }
         ended += u64::from(c.revoked != before);
@@ -285,23 +265,22 @@ fn mark_elsewhere(ds: &mut Dataset) -> u64 {
     ended
 }
 
+/// An enrolments-file row saying another practice bills a program (Enrolled Elsewhere)
+/// ends this practice's consents to that program dated before it, from its start, as the
+/// same row in the consents file does; run after either file, so the order they are read
+/// in does not matter.
+fn mark_elsewhere(ds: &mut Dataset) -> u64 {
+    ds.elsewhere.sort_by_key(|s| s.patient);
+    end_consents(&mut ds.consents, &ds.elsewhere, |s, p| s.program == p)
+}
+
 /// A death, whichever file records it (consents or enrolments, read in either order: run
 /// after each), ends every consent of the patient, every program, and no service follows
 /// it (CN008): each consent carries the date, which coverage() reads on the first.
-/// Returns how many consents it ended.
 fn mark_deaths(ds: &mut Dataset) -> u64 {
-    let mut ended = 0;
-    for c in ds.consents.iter_mut().flatten() {
-        let before = c.revoked;
-        for s in statuses_of(&ds.statuses, c.patient) {
-            if s.status == ConsentStatus::Deceased {
-                c.revoked = min_date(c.revoked, consent_end(s, c.date));
-                c.died = min_date(c.died, s.date);
-            }
-        }
-        ended += u64::from(c.revoked != before);
-    }
-    ended
+    end_consents(&mut ds.consents, &ds.statuses, |s, _| {
+        s.status == ConsentStatus::Deceased
+    })
 }
 
 /// When a status row ends a consent dated `from`: an unenrolment dated on or after it, from
@@ -634,13 +613,27 @@ fn enrolment(
         Ok(n) => n,
         Err(m) => return fail(m),
     };
+    let patient = ds.patients.intern(patient);
+    // Enrolled elsewhere is also the word that ends this practice's consent to the program
+    // (`mark_elsewhere`), kept apart from `statuses`: the row is counted as its enrolment.
+    if status == Some(ConsentStatus::Elsewhere) {
+        ds.elsewhere.push(StatusRecord {
+            patient,
+            kind: Kind::Enrolments,
+            program,
+            status: ConsentStatus::Elsewhere,
+            word: word.to_string(),
+            date: Some(start),
+            file: st.file,
+            line,
+        });
+    }
     Ok(Ok(smallvec![Enrolment {
-        patient: ds.patients.intern(patient),
+        patient,
         program,
         start,
         end,
         npi,
-        elsewhere: (status == Some(ConsentStatus::Elsewhere)).then(|| word.to_string()),
         file: st.file,
         line,
     }]))
