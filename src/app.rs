@@ -647,6 +647,8 @@ fn prepare(
     }
     // A stopwatch export split in two reads its durations as one file does.
     crate::ingest::follow_run_durations(&mut ds, &mut inputs);
+    // The same entry in two exports of different layouts is found on the fields they share.
+    crate::ingest::share_identity(&mut ds, &mut inputs);
     timing.mark("read companions");
     let trace = trace.map(|p| ds.patients.intern(p));
     let scratch: ScratchFiles = std::sync::Arc::new(tempfile::tempfile);

@@ -35,6 +35,14 @@ pub struct Dataset {
     pub claims: Option<ClaimsFile>,
     /// IN001 / IN002 findings from reading the files: each is one excluded row.
     pub ingest_findings: Vec<Finding>,
+    /// The run's time logs carry different identity columns (one has times or a note the
+    /// other lacks): a row repeating another log's row in every field both carry is a
+    /// duplicate too (IN003), found on the fields they share. Each time log's layout (a
+    /// number; logs alike share one), by file index; empty when the logs are alike.
+    pub layouts: Vec<u8>,
+    /// Time-log rows their own export marks as not counting, to find their copies in the
+    /// run's other time logs (in file order).
+    pub voids: Vec<VoidEntry>,
 }
 
 impl Default for Dataset {
@@ -58,6 +66,8 @@ impl Default for Dataset {
             elsewhere: Vec::new(),
             claims: None,
             ingest_findings: Vec::new(),
+            layouts: Vec::new(),
+            voids: Vec::new(),
         }
     }
 }

@@ -216,6 +216,11 @@ pub fn parse_clock_secs(s: &str) -> Option<u32> {
     if let Some(v) = clock(b, true) {
         return Some(v);
     }
+    // An Excel serial with its fraction (`45721.375`): a date-time as a spreadsheet keeps
+    // it (a bare fraction `0.375` has no date and stays refused).
+    if let Some((_, t)) = excel_date_time(b) {
+        return Some(t);
+    }
     // A date-time: any cell with a date before its time; the day order does not matter for
     // the time, so whichever order reads the date.
     if b.len() > 10 {
@@ -494,6 +499,17 @@ fn ymd(y: u32, m: u32, d: u32) -> Option<NaiveDate> {
 /// (n ≥ 61) is this date plus `n` days.
 fn excel_epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date")
+}
+
+/// An Excel serial with a fraction of a day (`45721.375`): its date and time of day.
+pub fn excel_date_time(b: &[u8]) -> Option<(NaiveDate, u32)> {
+    if !b.contains(&b'.') || !b.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    match excel_serial(b)? {
+        (d, Some(t)) => Some((d, t)),
+        (_, None) => None,
+    }
 }
 
 /// `45721` or `45721.378472`: five digits in the accepted range, optionally a fraction.

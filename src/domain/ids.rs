@@ -58,7 +58,10 @@ impl IdKey {
         let mut bytes = [0u8; Self::LEN];
         // Printable ASCII, single-spaced, inline (nearly every name): lower-cased eight
         // bytes at a time.
-        if t.len() < Self::LEN && super::ascii::lower_into(t.as_bytes(), &mut bytes[1..=t.len()]) {
+        if t.len() < Self::LEN
+            && memchr::memchr(b',', t.as_bytes()).is_none()
+            && super::ascii::lower_into(t.as_bytes(), &mut bytes[1..=t.len()])
+        {
             bytes[0] = t.len() as u8;
             return IdKey {
                 hash: id_hash(&bytes[1..=t.len()]),
@@ -73,8 +76,12 @@ impl IdKey {
         let mut space = false;
         for &b in t.as_bytes() {
             if b.is_ascii_whitespace() {
-                space = true;
+                // No space beside a comma (`Reyes, Kim` is `Reyes,Kim`).
+                space = n > 0 && bytes[n] != b',';
                 continue;
+            }
+            if b == b',' {
+                space = false;
             }
             if space {
                 if n + 1 >= Self::LEN {
@@ -317,6 +324,11 @@ mod tests {
             "Reyes, Kim",
             "  REYES,   KIM ",
             "reyes, kim",
+            "Reyes,Kim",
+            "Reyes ,Kim",
+            "Reyes , Kim",
+            "Reyes,  Kim, RN",
+            "a name, long enough, not to be kept inline",
             "Kim\tReyes",
             "José Ruiz",
             "a name long enough not to be kept inline at all",
@@ -329,6 +341,13 @@ mod tests {
             super::IdKey::folded("Reyes, Kim"),
             super::IdKey::folded("REYES,  KIM")
         );
+        // A space beside a comma is no part of a name.
+        assert_eq!(
+            super::IdKey::folded("Reyes, Kim"),
+            super::IdKey::folded("Reyes,Kim")
+        );
+        assert_eq!(crate::domain::fold_name("Reyes , Kim"), "reyes,kim");
+        assert_eq!(crate::domain::fold_name("Kim  Reyes"), "kim reyes");
     }
     use super::{IdKey, Interner};
 

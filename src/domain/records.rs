@@ -237,6 +237,21 @@ mod program_tests {
     }
 }
 
+/// A time-log row its own export marks as not counting (IN009: a status such as `Voided`,
+/// a billable flag `N`), kept to find its copies in the run's other time logs: the entry
+/// does not count there either.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VoidEntry {
+    /// The staff member as written (looked up by the identity rule).
+    pub staff: String,
+    /// Days from the common era.
+    pub date: i32,
+    /// The row's duplicate fingerprint, as its log's counted rows have theirs.
+    pub fingerprint: u64,
+    pub file: u16,
+    pub line: u64,
+}
+
 /// Marks "no clock time" in a [`TimeRow`].
 pub const NO_TIME: u16 = u16::MAX;
 

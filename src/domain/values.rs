@@ -292,21 +292,24 @@ impl std::fmt::Debug for Icd10 {
 }
 
 /// The identity of a name (a staff member as a time log writes them): lower case, runs of
-/// spaces one space, no surrounding spaces. `Reyes, Kim`, `REYES,  KIM` and ` reyes, kim`
-/// are one person. Invisible characters and Unicode forms are settled earlier, as every
-/// field is read (`ingest::clean`), so this is the one identity rule for names everywhere.
+/// spaces one space, no space beside a comma, no surrounding spaces. `Reyes, Kim`,
+/// `REYES,  KIM`, `Reyes,Kim` and ` reyes , kim` are one person. Invisible characters and
+/// Unicode forms are settled earlier, as every field is read (`ingest::clean`), so this is
+/// the one identity rule for names everywhere.
 pub fn fold_name(s: &str) -> std::borrow::Cow<'_, str> {
     let t = s.trim();
     let plain = t
         .bytes()
         .all(|b| !b.is_ascii_uppercase() && b.is_ascii() && b != b'\t' && b != b'\n' && b != b'\r')
-        && !t.contains("  ");
+        && !t.contains("  ")
+        && !t.contains(", ")
+        && !t.contains(" ,");
     if plain {
         return std::borrow::Cow::Borrowed(t);
     }
     let mut out = String::with_capacity(t.len());
     for w in t.split_whitespace() {
-        if !out.is_empty() {
+        if !out.is_empty() && !out.ends_with(',') && !w.starts_with(',') {
             out.push(' ');
         }
         out.extend(w.chars().flat_map(char::to_lowercase));

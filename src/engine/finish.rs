@@ -10,7 +10,7 @@ use super::progress::{Meter, Stage};
 use super::recon::reconcile;
 use super::row::Slim;
 use super::spill::StaffLists;
-use super::staff::{StaffDays, staff_day_checks};
+use super::staff::{Logs, StaffDays, staff_day_checks};
 use super::verify::{Claims, Tally};
 use super::{Auditor, Key, billable};
 use crate::audit::Audit;
@@ -187,13 +187,15 @@ impl Auditor<'_> {
         let tick = self.tick.clone();
         let meter = Meter::start(tick.as_ref(), Stage::StaffDays, ds.staff.len());
         std::thread::scope(|scope| {
-            scope.spawn(move || staff_day_checks(lists, slots, staff_names, pname, days_tx));
+            let logs = Logs::of(ds);
+            scope.spawn(move || staff_day_checks(lists, &logs, slots, staff_names, pname, days_tx));
             for StaffDays {
                 staff,
                 rows,
                 dup: all_dup,
                 lost: all_lost,
                 tm005,
+                across,
             } in days_rx
             {
                 meter.add(1);
@@ -203,6 +205,7 @@ impl Auditor<'_> {
                 for day in rows.chunk_by(|a, b| a.date == b.date) {
                     let dup = &all_dup[from..from + day.len()];
                     let lost = &all_lost[from..from + day.len()];
+                    let day_from = from;
                     from += day.len();
                     // What each row brings to its month.
                     for (k, r) in day.iter().enumerate() {
@@ -220,14 +223,8 @@ impl Auditor<'_> {
                         }
                         self.states[f][state as usize] += 1;
                         if state == RowState::Duplicate {
-                            let first = day[..k]
-                                .iter()
-                                .zip(&dup[..k])
-                                .rev()
-                                .find(|(_, d)| !**d)
-                                .map_or(0, |(f, _)| u64::from(f.line));
                             findings.push(
-                                in003::finding(first)
+                                repeat_finding(ds, &across, day_from, day, dup, k)
                                     .patient(pname(key.0))
                                     .month(key.1)
                                     .npi(ds.npi_name(key.2))
@@ -308,6 +305,35 @@ impl Auditor<'_> {
             other_programs,
         }
     }
+}
+
+/// The IN003 finding of row `k` of a day (its rows from `day_from` in the staff member's
+/// list): the row of another time log it repeats on the fields both carry (`across`), else
+/// the nearest row before it that is not itself a repeat.
+fn repeat_finding(
+    ds: &Dataset,
+    across: &[(usize, u16, u32, bool)],
+    day_from: usize,
+    day: &[Slim],
+    dup: &[bool],
+    k: usize,
+) -> Finding {
+    if let Ok(i) = across.binary_search_by_key(&(day_from + k), |a| a.0) {
+        let (_, file, line, voided) = across[i];
+        let name = &ds.files[file as usize].name;
+        return if voided {
+            in003::voided_copy(name, u64::from(line))
+        } else {
+            in003::across_logs(name, u64::from(line))
+        };
+    }
+    let first = day[..k]
+        .iter()
+        .zip(&dup[..k])
+        .rev()
+        .find(|(_, d)| !**d)
+        .map_or(0, |(f, _)| u64::from(f.line));
+    in003::finding(first)
 }
 
 /// Why each month a list shows is held, decided once every finding is made (and ordered:

@@ -16,6 +16,8 @@ pub(super) struct Dates {
     pub(super) instants: AtomicU64,
     /// Cells with a zone abbreviation (`EST`) that agreed with `tz`.
     pub(super) abbreviations: AtomicU64,
+    /// Intervals read by the wall clock (no `--tz`) across the hour US clocks change.
+    pub(super) clock_changes: AtomicU64,
 }
 
 /// A start or end time as read: its local time of day in seconds, its date when the cell
@@ -38,6 +40,7 @@ impl Dates {
             tz,
             instants: AtomicU64::new(0),
             abbreviations: AtomicU64::new(0),
+            clock_changes: AtomicU64::new(0),
         }
     }
 
@@ -134,7 +137,10 @@ impl Dates {
         if let Some(secs) = parse_clock_secs(s) {
             // A local date-time names its date too (a clock time alone is at most 11
             // characters: `12:05:33 PM`).
-            let date = if s.len() > 11 {
+            let serial = crate::domain::formats::excel_date_time(s.trim().as_bytes());
+            let date = if let Some((d, _)) = serial {
+                Some(d)
+            } else if s.len() > 11 {
                 parse_date_in(s, self.order)
                     .or_else(|| parse_date_in(s, DateOrder::Mdy))
                     .map(|d| d.0)
@@ -179,6 +185,12 @@ impl Dates {
             return Ok((b - a).num_seconds());
         }
         let Some(tz) = self.tz else {
+            if start.instant.is_none()
+                && end.instant.is_none()
+                && crosses_us_clock_change(day, start.secs, end.secs)
+            {
+                self.clock_changes.fetch_add(1, Ordering::Relaxed);
+            }
             return Ok(i64::from(end.secs) - i64::from(start.secs));
         };
         let at = |c: &Clock| -> Result<DateTime<FixedOffset>, String> {
@@ -221,6 +233,12 @@ impl Dates {
     /// What the file's instants and zone abbreviations became, for its notes.
     pub(super) fn notes(&self) -> Vec<String> {
         let mut out: Vec<String> = self.note().into_iter().collect();
+        let c = self.clock_changes.load(Ordering::Relaxed);
+        if c > 0 {
+            out.push(format!(
+                "{c} interval(s) cross the hour US clocks change (2 a.m. on the second Sunday of March, or 1-2 a.m. on the first Sunday of November): read by the wall clock, as no --tz was given; with --tz ZONE the real time counts (01:50-03:05 the night clocks go forward lasted 15 minutes)"
+            ));
+        }
         let a = self.abbreviations.load(Ordering::Relaxed);
         if a > 0
             && let Some(tz) = self.tz
@@ -476,5 +494,38 @@ mod tests {
         assert_eq!(settle(None, &iso, None).1, OrderHow::NotNeeded);
         assert_eq!(settle(Some(DateOrder::Dmy), &m, None).0, DateOrder::Dmy);
         assert_eq!(order_note(DateOrder::Mdy, &OrderHow::NotNeeded), None);
+    }
+}
+
+/// Whether a local interval from `start` to `end` (seconds of `day`) meets the hour US
+/// clocks change (since 2007): 2-3 a.m. on the second Sunday of March (skipped), 1-2 a.m.
+/// on the first Sunday of November (repeated). Read by the wall clock, such an interval may
+/// not last what it says.
+fn crosses_us_clock_change(day: NaiveDate, start: u32, end: u32) -> bool {
+    use chrono::{Datelike, Weekday};
+    let (from, to) = match (day.month(), day.day()) {
+        (3, 8..=14) => (2 * 3600, 3 * 3600),
+        (11, 1..=7) => (3600, 2 * 3600),
+        _ => return false,
+    };
+    start < to && end > from && day.weekday() == Weekday::Sun
+}
+
+#[cfg(test)]
+mod clock_change_tests {
+    use super::crosses_us_clock_change;
+
+    #[test]
+    fn the_us_clock_changes_are_the_second_sunday_of_march_and_first_of_november() {
+        let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        let h = |x: f64| (x * 3600.0) as u32;
+        assert!(crosses_us_clock_change(d(2025, 3, 9), h(1.5), h(3.25)));
+        assert!(crosses_us_clock_change(d(2025, 11, 2), h(1.5), h(1.75)));
+        assert!(crosses_us_clock_change(d(2026, 3, 8), h(1.0), h(4.0)));
+        // The day before, the hour before, another Sunday of March.
+        assert!(!crosses_us_clock_change(d(2025, 3, 8), h(1.5), h(3.25)));
+        assert!(!crosses_us_clock_change(d(2025, 3, 9), h(0.5), h(2.0)));
+        assert!(!crosses_us_clock_change(d(2025, 3, 16), h(1.5), h(3.25)));
+        assert!(!crosses_us_clock_change(d(2025, 11, 2), h(2.0), h(3.0)));
     }
 }

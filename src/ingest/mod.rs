@@ -45,7 +45,7 @@ pub use lines::{LinedRecords, records_with_lines};
 pub use schema::{HeaderMap, claim_names};
 pub use timelog::{
     TimelogInput, follow_run_durations, follow_run_order, open_timelog, read_timelog,
-    stream_timelog, stream_timelog_batches,
+    share_identity, stream_timelog, stream_timelog_batches,
 };
 
 /// The fields ccm reads from a file of `kind`, in the kind's column order: each field's

@@ -300,6 +300,7 @@ fn not_data_finding<D>(kind: Kind, judged: Judged<D>, rec: Fields, width: usize)
                 NotData::Footer(at) => {
                     show(&String::from_utf8_lossy(rec.get(at).unwrap_or_default()))
                 }
+                NotData::Line => show(&String::from_utf8_lossy(rec.get(0).unwrap_or_default())),
                 _ => String::new(),
             };
             in005::finding(kind, what, &cell)

@@ -439,8 +439,9 @@ fn open_text<C: Schema>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let idx = schema::resolve(C::KIND, &heads, &opts.map)
-        .map_err(|problems| header_error(name, &heads, problems))?;
+    let idx = schema::resolve(C::KIND, &heads, &opts.map).map_err(|problems| {
+        header_error(name, &heads, with_role(C::KIND, &heads, opts, problems))
+    })?;
     let file = ds.files.len() as u16;
     let columns = C::COLUMNS
         .iter()
@@ -594,6 +595,25 @@ fn date_order_doubt(how: &dates::OrderHow) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// Every missing column at once: a time log's role too, when no roster gives it (checked
+/// once the file opens, but said here with the others).
+fn with_role(
+    kind: Kind,
+    heads: &[String],
+    opts: &ReadOptions,
+    mut problems: Vec<HeaderProblem>,
+) -> Vec<HeaderProblem> {
+    if kind == Kind::Timelog
+        && !opts.staff_roster
+        && !schema::gives(kind, "staff_role", heads, &opts.map)
+    {
+        problems.push(HeaderProblem::Missing(
+            "staff_role (or a staff roster: --staff FILE)",
+        ));
+    }
+    problems
 }
 
 /// The error for a header that cannot be read as its kind: one problem as it always was

@@ -505,6 +505,22 @@ const COUNTED_MINUTES: [&str; 5] = [
     "countable_minutes",
 ];
 
+/// Whether a file's header (or the map) gives `field` of `kind` at all: under its name or
+/// an alias, or named or set by the map. For an error that names every missing column.
+pub(super) fn gives(kind: Kind, field: &str, heads: &[String], map: &HeaderMap) -> bool {
+    let Some(c) = columns(kind).iter().find(|c| c.name == field) else {
+        return false;
+    };
+    if map.get(kind, field).is_some() {
+        return true;
+    }
+    let names: Vec<String> = std::iter::once(c.name)
+        .chain(c.aliases.iter().copied())
+        .map(norm_key)
+        .collect();
+    heads.iter().any(|h| names.contains(&norm_key(h)))
+}
+
 /// Finds where each of the kind's fields comes from in a file's header (trimmed cells):
 /// the map's constant, else the header the map names, else (a time log's minutes) a column
 /// of the minutes the platform counts, else the canonical name, else the

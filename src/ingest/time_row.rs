@@ -175,6 +175,8 @@ pub(super) struct FileCtx {
     pub(super) mmss: bool,
     /// Rows whose duration was not taken as written, for the notes.
     pub(super) taken: TakenRows,
+    /// The identity fields every time log of the run carries, when the logs differ.
+    pub(super) common: Option<super::timelog::Identity>,
 }
 
 /// Rows whose duration was not taken as written (a duration longer than its start and
@@ -182,14 +184,20 @@ pub(super) struct FileCtx {
 /// the first line of each, for the file's notes.
 /// Shared by both decoding threads; rare, so a lock.
 #[derive(Default)]
-pub(super) struct TakenRows(std::sync::Mutex<[(u64, u64); 3]>);
+pub(super) struct TakenRows(std::sync::Mutex<[(u64, u64); 4]>);
 
 /// Where [`TakenRows`] counts a row with a blank program (counted as CCM, as documented).
 const BLANK_PROGRAM: usize = 2;
+/// Where [`TakenRows`] counts a row whose interval is one clock time and its duration.
+const ONE_SIDED: usize = 3;
 
 impl TakenRows {
     fn add(&self, taken: Taken, line: u64) {
-        self.count(usize::from(taken == Taken::Zero), line);
+        let i = match taken {
+            Taken::OneSided => ONE_SIDED,
+            t => usize::from(t == Taken::Zero),
+        };
+        self.count(i, line);
     }
 
     fn count(&self, i: usize, line: u64) {
@@ -218,6 +226,12 @@ impl TakenRows {
                 t[1].0, t[1].1
             ));
         }
+        if t[ONE_SIDED].0 > 0 {
+            notes.push(format!(
+                "{} row(s) gave one clock time (a start or an end) and a duration (first at line {}): each row's interval is that time and its duration (a start at 09:00 for 25 minutes is 09:00-09:25), for the overlap checks (TM003, TM004) and for the day it lies in",
+                t[ONE_SIDED].0, t[ONE_SIDED].1
+            ));
+        }
         if t[BLANK_PROGRAM].0 > 0 {
             notes.push(format!(
                 "{} row(s) have a blank program (first at line {}): counted as CCM, as a blank program is read; if they are another program's time (RPM, PCM), fill in the program",
@@ -239,7 +253,7 @@ pub(super) fn parse_time_row(
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 4])> {
     let patient = r.get(Col::PatientId)?;
-    match decode_row(cache, r, rules, file_ctx, patient) {
+    match decode_row(cache, r, rules, file_ctx, patient, true) {
         Ok((mut row, keys, taken, blank_program)) => {
             (row.file, row.line) = (file, line);
             if taken != Taken::AsWritten {
@@ -281,6 +295,7 @@ fn decode_row(
     rules: &Ruleset,
     file_ctx: &FileCtx,
     patient: &str,
+    status: bool,
 ) -> Result<(TimeRow, [IdKey; 4], Taken, bool), Stop> {
     let dates = &*file_ctx.dates;
     let date_s = r.get(Col::ServiceDate)?;
@@ -294,9 +309,11 @@ fn decode_row(
     if patient.is_empty() {
         return Err(Stop::Bad("patient_id is blank".into()));
     }
-    entry_counts(cache, r, rules, patient)?;
+    if status {
+        entry_counts(cache, r, rules, patient)?;
+    }
     let date = service_date(dates, rules, date_s)?;
-    let (start, end, span, slack) = interval(dates, date, start_s, end_s)?;
+    let (start, end, span, slack, clocks) = interval(dates, date, start_s, end_s)?;
     let (secs, taken) = duration(
         file_ctx.mmss,
         minutes_s,
@@ -305,6 +322,13 @@ fn decode_row(
         end_s,
         patient,
     )?;
+    let (start, end, taken) = match span {
+        Some(_) => (start, end, taken),
+        None => match one_sided(clocks, secs, start_s, end_s)? {
+            (Some(s), Some(e)) => (Some(s), Some(e), Taken::OneSided),
+            (s, e) => (s, e, taken),
+        },
+    };
     if staff.is_empty() {
         return Err(Stop::Bad("staff_id is blank".into()));
     }
@@ -330,7 +354,7 @@ fn decode_row(
         role: role_s,
         program,
     }
-    .fingerprint(cache, r);
+    .fingerprint(cache, r, file_ctx.common);
     // Patients and NPIs compare exactly; staff by the identity rule (case and spacing
     // aside), shown as first written.
     let keys = [
@@ -340,7 +364,7 @@ fn decode_row(
         IdKey::text_only(staff),
     ];
     let timed = |t: Option<u16>| {
-        if span.is_some() {
+        if start.is_some() && end.is_some() {
             t.unwrap_or(NO_TIME)
         } else {
             NO_TIME
@@ -367,6 +391,28 @@ fn decode_row(
         taken,
         program_s.is_empty() && r.has(Col::Program),
     ))
+}
+
+/// A row its export marks as not counting (IN009), read as if it counted: the entry its
+/// copies in the run's other time logs are matched against. `None` when the rest of the
+/// row does not read (nothing to match).
+pub(super) fn voided_entry(
+    r: &Rec<Col>,
+    rules: &Ruleset,
+    file_ctx: &FileCtx,
+    file: u16,
+    line: u64,
+) -> Option<crate::domain::VoidEntry> {
+    let patient = r.get(Col::PatientId).ok()?;
+    let mut cache = SpellingCache::default();
+    let (row, _, _, _) = decode_row(&mut cache, r, rules, file_ctx, patient, false).ok()?;
+    Some(crate::domain::VoidEntry {
+        staff: r.get(Col::StaffId).ok()?.to_string(),
+        date: chrono::Datelike::num_days_from_ce(&row.date),
+        fingerprint: row.fingerprint,
+        file,
+        line,
+    })
 }
 
 /// The export's own word on whether the entry counts: a status or a billable flag, read
@@ -420,8 +466,14 @@ fn service_date(dates: &Dates, rules: &Ruleset, date_s: &str) -> Result<NaiveDat
 /// A row's start and end (minutes of the day, for the overlap checks) and the interval's
 /// length in seconds, each `None` when the row has no clock times; and the seconds the
 /// interval may last beyond that length: 59 when its end is given to the minute (`10:19`
-/// is any moment of that minute), else 0.
-type Interval = (Option<u16>, Option<u16>, Option<u32>, u32);
+/// is any moment of that minute), else 0; and the two clock times in seconds of the day.
+type Interval = (
+    Option<u16>,
+    Option<u16>,
+    Option<u32>,
+    u32,
+    (Option<u32>, Option<u32>),
+);
 
 /// The start and end (minutes of the day, for the overlap checks) and the interval's
 /// length in seconds. Clock times count to the second: an interval lasts end minus start
@@ -449,8 +501,12 @@ fn interval(dates: &Dates, date: NaiveDate, start_s: &str, end_s: &str) -> Resul
             )));
         }
     }
-    let start = start_c.map(|c| (c.secs / 60) as u16);
-    let end = end_c.map(|c| (c.secs / 60) as u16);
+    let start = start_c.as_ref().map(|c| (c.secs / 60) as u16);
+    let end = end_c.as_ref().map(|c| (c.secs / 60) as u16);
+    let clocks = (
+        start_c.as_ref().map(|c| c.secs),
+        end_c.as_ref().map(|c| c.secs),
+    );
     let span: Option<u32> = match (&start_c, &end_c) {
         (Some(s), Some(e)) => match dates.elapsed(date, s, e) {
             Err(why) => {
@@ -477,7 +533,44 @@ fn interval(dates: &Dates, date: NaiveDate, start_s: &str, end_s: &str) -> Resul
     } else {
         0
     };
-    Ok((start, end, span, slack))
+    Ok((start, end, span, slack, clocks))
+}
+
+/// The interval of a row with one clock time and a duration: a start and its duration
+/// (`09:00` for 25 minutes is 09:00-09:25), or an end and its duration. It is the row's
+/// time as much as a written end is, for the overlap checks and the day: an interval that
+/// runs past midnight is refused as a written one is (it must be logged as two rows). A
+/// row with both times, or neither, keeps what it wrote.
+fn one_sided(
+    (start, end): (Option<u32>, Option<u32>),
+    secs: u32,
+    start_s: &str,
+    end_s: &str,
+) -> Result<(Option<u16>, Option<u16>), Stop> {
+    const DAY: u32 = 24 * 3600;
+    let minute = |s: u32| Some((s / 60) as u16);
+    match (start, end) {
+        (Some(s), None) if secs > 0 => {
+            let e = s + secs;
+            if e > DAY {
+                return Err(Stop::Bad(format!(
+                    "start_time {} and its {} run past midnight (an interval crossing midnight must be logged as two rows)",
+                    show(start_s),
+                    crate::domain::Secs(secs).show()
+                )));
+            }
+            Ok((minute(s), minute(e)))
+        }
+        (None, Some(e)) if secs > 0 => match e.checked_sub(secs) {
+            Some(s) => Ok((minute(s), minute(e))),
+            None => Err(Stop::Bad(format!(
+                "end_time {} and its {} start before midnight (an interval crossing midnight must be logged as two rows)",
+                show(end_s),
+                crate::domain::Secs(secs).show()
+            ))),
+        },
+        _ => Ok((None, None)),
+    }
 }
 
 /// What a row's duration became beside its start and end, for the file's notes.
@@ -491,6 +584,9 @@ enum Taken {
     /// A duration of 0 beside start and end times: 0 counts (a paused timer or an entry
     /// never timed: ccm does not guess which), said in the notes.
     Zero,
+    /// The duration as written, beside one clock time: the interval is that time and the
+    /// duration ([`one_sided`]), said in the notes.
+    OneSided,
 }
 
 /// The seconds that count. The duration counts; an interval longer than it is a paused
@@ -656,7 +752,36 @@ impl Entry<'_> {
     /// times, minutes, role (letters and digits, any case), program, NPI, and activity and
     /// note trimmed. `P001 ` for `P001`, `rn` for `RN` or `03/05/2025` for `2025-03-05`
     /// does not hide a repeat.
-    fn fingerprint(&self, cache: &mut SpellingCache, r: &Rec<Col>) -> u64 {
+    ///
+    /// When the run's time logs differ in the identity fields they carry (`common`), the
+    /// high 32 bits are this fingerprint's and the low 32 bits the fingerprint of the
+    /// fields every log carries ([`super::timelog::share_identity`]): the engine matches
+    /// rows across logs on those.
+    fn fingerprint(
+        &self,
+        cache: &mut SpellingCache,
+        r: &Rec<Col>,
+        common: Option<super::timelog::Identity>,
+    ) -> u64 {
+        let all = super::timelog::Identity {
+            times: true,
+            activity: true,
+            note: true,
+        };
+        let full = self.hash_of(cache, r, all);
+        match common {
+            None => full,
+            Some(c) => (full & !0xffff_ffff) | (self.hash_of(cache, r, c) >> 32),
+        }
+    }
+
+    /// The fingerprint of the fields `read` names, beside those every row has.
+    fn hash_of(
+        &self,
+        cache: &mut SpellingCache,
+        r: &Rec<Col>,
+        read: super::timelog::Identity,
+    ) -> u64 {
         let mut h = std::hash::BuildHasher::build_hasher(&crate::domain::FastState::default());
         h.write(self.patient.as_bytes());
         h.write_u8(0xff);
@@ -669,8 +794,10 @@ impl Entry<'_> {
         h.write(self.npi.as_bytes());
         h.write_u8(0xff);
         h.write_i32(chrono::Datelike::num_days_from_ce(&self.date));
-        h.write_u16(self.start.unwrap_or(NO_TIME));
-        h.write_u16(self.end.unwrap_or(NO_TIME));
+        if read.times {
+            h.write_u16(self.start.unwrap_or(NO_TIME));
+            h.write_u16(self.end.unwrap_or(NO_TIME));
+        }
         h.write_u32(self.secs);
         for b in self.role.bytes().filter(u8::is_ascii_alphanumeric) {
             h.write_u8(b.to_ascii_lowercase());
@@ -679,8 +806,10 @@ impl Entry<'_> {
         h.write_u8(self.program as u8);
         // Activity and note by the identity rule too: a report viewer that upper-cases or
         // re-spaces them does not make a second entry.
-        for c in [Col::Activity, Col::Note] {
-            fold_into(&mut h, r.raw(c), &mut cache.scratch);
+        for (c, read) in [(Col::Activity, read.activity), (Col::Note, read.note)] {
+            if read {
+                fold_into(&mut h, r.raw(c), &mut cache.scratch);
+            }
             h.write_u8(0xff);
         }
         h.finish()
@@ -767,5 +896,56 @@ mod duration_tests {
                 Err(_) => prop_assert!(d > span + 60, "{cell} refused beside {span} s"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod one_sided_tests {
+    use super::{interval, one_sided};
+    use crate::domain::DateOrder;
+    use crate::ingest::dates::Dates;
+    use proptest::prelude::*;
+
+    fn hms(s: u32) -> String {
+        format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    }
+
+    proptest! {
+        /// The class, not the example (red team round 17: a start and a duration with no
+        /// end was an interval of no time, so one nurse's overlapping calls billed twice, and
+        /// a session past midnight counted in the day it began): one session written as a
+        /// start and its duration, as an end and its duration, or as a start and an end is
+        /// one interval, and past midnight is refused all three ways.
+        #[test]
+        fn a_session_is_one_interval_however_its_times_are_written(
+            start in 0u32..86_400,
+            secs in 1u32..4 * 3600,
+        ) {
+            let dates = Dates::new(DateOrder::Mdy, None);
+            let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 5).unwrap();
+            let end = start + secs;
+            let by_start = one_sided((Some(start), None), secs, &hms(start), "");
+            if end > 86_400 {
+                prop_assert!(by_start.is_err());
+                return Ok(());
+            }
+            let by_start = by_start.ok().unwrap();
+            let by_end = one_sided((None, Some(end)), secs, "", &hms(end)).ok().unwrap();
+            prop_assert_eq!(by_start, by_end);
+            if end < 86_400 {
+                let written = interval(&dates, day, &hms(start), &hms(end)).ok().unwrap();
+                prop_assert_eq!(by_start, (written.0, written.1));
+                prop_assert_eq!(written.2, Some(secs));
+            }
+        }
+    }
+
+    #[test]
+    fn an_end_and_a_duration_before_midnight_is_refused() {
+        assert!(one_sided((None, Some(600)), 900, "", "00:10").is_err());
+        assert_eq!(
+            one_sided((None, None), 900, "", "").ok(),
+            Some((None, None))
+        );
     }
 }

@@ -4,7 +4,7 @@
 use super::pipeline::{BATCH, for_each_record};
 use super::reader::{Input, accepted, headers_seen, open, show};
 use super::schema::{Schema, Source, TimelogCol};
-use super::time_row::{FileCtx, InferredRoles, inferred_roles_note, parse_time_row};
+use super::time_row::{FileCtx, InferredRoles, inferred_roles_note, parse_time_row, voided_entry};
 use super::{IngestError, ReadOptions};
 use crate::domain::{Dataset, IdKey, Kind, Roster, TimeRow};
 use crate::rules::Ruleset;
@@ -28,6 +28,93 @@ pub fn read_timelog(
 /// A time log whose header has been read and checked, ready to stream.
 pub struct TimelogInput {
     input: Input<TimelogCol>,
+    /// The identity fields every time log of the run carries, when the logs differ in
+    /// them ([`share_identity`]); `None` when they are alike.
+    common: Option<Identity>,
+}
+
+/// The identity fields a time log may lack (the rest every log has): its duplicate
+/// fingerprint reads the ones it has.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct Identity {
+    pub(super) times: bool,
+    pub(super) activity: bool,
+    pub(super) note: bool,
+}
+
+impl Identity {
+    fn of(input: &Input<TimelogCol>) -> Identity {
+        let has = |c: TimelogCol| input.idx[c.index()] != Source::Absent;
+        Identity {
+            times: has(TimelogCol::StartTime) || has(TimelogCol::EndTime),
+            activity: has(TimelogCol::Activity),
+            note: has(TimelogCol::Note),
+        }
+    }
+
+    fn and(self, o: Identity) -> Identity {
+        Identity {
+            times: self.times && o.times,
+            activity: self.activity && o.activity,
+            note: self.note && o.note,
+        }
+    }
+
+    /// What one has and the other lacks, by name.
+    fn lacking(self, common: Identity) -> Vec<&'static str> {
+        [
+            (self.times && !common.times, "start/end times"),
+            (self.activity && !common.activity, "activity"),
+            (self.note && !common.note, "note"),
+        ]
+        .into_iter()
+        .filter_map(|(lacks, name)| lacks.then_some(name))
+        .collect()
+    }
+}
+
+/// The same entry in two exports of different layouts (a detail export with times beside
+/// a summary without them, one with an activity column and one without) is one entry: when
+/// the run's time logs differ in the identity fields they carry, each row's fingerprint for
+/// matching across logs reads only the fields every log has, and the engine finds a row
+/// repeating another log's row on those (IN003). Said in each file's notes. Call once
+/// every time log is open, before the rows are read.
+pub fn share_identity(ds: &mut Dataset, inputs: &mut [TimelogInput]) {
+    let sets: Vec<Identity> = inputs.iter().map(|t| Identity::of(&t.input)).collect();
+    let Some(&first) = sets.first() else {
+        return;
+    };
+    if sets.iter().all(|s| *s == first) {
+        return;
+    }
+    let common = sets.iter().fold(first, |a, b| a.and(*b));
+    let mut kinds: Vec<Identity> = Vec::new();
+    for (t, set) in inputs.iter_mut().zip(sets) {
+        t.common = Some(common);
+        let f = t.input.file as usize;
+        if ds.layouts.len() <= f {
+            ds.layouts.resize(f + 1, 0);
+        }
+        ds.layouts[f] = match kinds.iter().position(|k| *k == set) {
+            Some(i) => i as u8,
+            None => {
+                kinds.push(set);
+                (kinds.len() - 1) as u8
+            }
+        };
+        let lacking = set.lacking(common);
+        let what = if lacking.is_empty() {
+            "this file carries no identity column the others lack".to_string()
+        } else {
+            format!(
+                "this file's {} are not in every time log of the run",
+                lacking.join(", ")
+            )
+        };
+        ds.files[t.input.file as usize].read.notes.push(format!(
+            "the run's time logs differ in the columns that tell one entry from another ({what}): a row that repeats a row of another time log in every field both carry is a duplicate (IN003), counted once"
+        ));
+    }
 }
 
 /// Opens a time log and checks its header: the file is registered in the dataset (so its
@@ -48,7 +135,10 @@ pub fn open_timelog(
             seen: headers_seen(&input.heads),
         });
     }
-    Ok(TimelogInput { input })
+    Ok(TimelogInput {
+        input,
+        common: None,
+    })
 }
 
 /// A time log whose every date fits both day/month orders follows the order the run's
@@ -124,7 +214,7 @@ pub fn stream_timelog_batches(
     rules: &Ruleset,
     mut sink: impl FnMut(&[TimeRow]),
 ) -> Result<(), IngestError> {
-    let TimelogInput { input } = input;
+    let TimelogInput { input, common } = input;
     let file = input.file;
     let dates = input.dates.clone();
     if input.idx[TimelogCol::Note.index()] == Source::Absent {
@@ -161,6 +251,7 @@ pub fn stream_timelog_batches(
         roster,
         mmss: input.mmss.is_some(),
         taken: Default::default(),
+        common,
     };
     let mut pending = Pending::default();
     // Decoding a row (on whichever thread `for_each_record` gives it to) also makes its
@@ -172,6 +263,13 @@ pub fn stream_timelog_batches(
         None,
         |cache, r, line| parse_time_row(cache, r, rules, &ctx, file, line),
         |ds, r, line, _, decoded| {
+            // An entry its export voids: kept, to void its copies in other time logs.
+            if let Err(super::reader::FieldError::Excluded(f)) = &decoded
+                && f.check.code == crate::checks::ingest::in009::IN009.code
+                && let Some(v) = voided_entry(r, rules, &ctx, file, line)
+            {
+                ds.voids.push(v);
+            }
             let Some((row, keys)) =
                 accepted(decoded, Kind::Timelog, file, line, &mut ds.ingest_findings)
             else {

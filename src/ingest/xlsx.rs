@@ -385,21 +385,25 @@ fn cell_text(d: &Data) -> String {
         Data::Float(f) => number(*f),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         Data::Error(e) => e.to_string(),
-        Data::DateTime(dt) if dt.is_duration() => clock(seconds(dt.as_f64())),
+        // A duration's fraction of a second is dropped: it never adds to a minute.
+        Data::DateTime(dt) if dt.is_duration() => clock(millis(dt.as_f64()).div_euclid(1000)),
         Data::DateTime(dt) => {
             let v = dt.as_f64();
             if v < 1.0 {
-                return clock(seconds(v));
+                return clock_ms(millis(v));
             }
             let (y, m, d, hh, mm, ss, ms) = dt.to_ymd_hms_milli();
             let at = chrono::NaiveDate::from_ymd_opt(y.into(), m.into(), d.into())
-                .and_then(|d| d.and_hms_opt(hh.into(), mm.into(), ss.into()))
-                .map(|t| t + chrono::Duration::seconds(i64::from(ms >= 500)));
+                .and_then(|d| d.and_hms_milli_opt(hh.into(), mm.into(), ss.into(), ms.into()));
             match at {
                 // 1900-02-29, which Excel believes in: the serial as it is.
                 None => number(v),
                 Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
-                Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+                Some(t) if ms == 0 => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+                // A time with a fraction of a second (a dialer's or a timer's timestamp):
+                // kept, so a start's fraction moves it to the next second and an end's is
+                // dropped, as in a CSV (a call 09:00:00.4-09:19:59.6 is not 20 minutes).
+                Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
             }
         }
         Data::DateTimeIso(s) => {
@@ -423,9 +427,19 @@ fn number(f: f64) -> String {
     }
 }
 
-/// A fraction of a day as whole seconds (rounded).
-fn seconds(days: f64) -> i64 {
-    (days * 86_400.0).round() as i64
+/// A fraction of a day as whole milliseconds (rounded: a sheet's float holds a typed
+/// 09:20:00 a hair above or below it).
+fn millis(days: f64) -> i64 {
+    (days * 86_400_000.0).round() as i64
+}
+
+/// A time of day in milliseconds as `HH:MM:SS`, with `.mmm` when there is a fraction of
+/// a second.
+fn clock_ms(ms: i64) -> String {
+    match ms.rem_euclid(1000) {
+        0 => clock(ms.div_euclid(1000)),
+        f => format!("{}.{f:03}", clock(ms.div_euclid(1000))),
+    }
 }
 
 /// Seconds as `HH:MM:SS` (hours past 24 for a long duration).

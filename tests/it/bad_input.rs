@@ -308,3 +308,27 @@ fn a_row_finding_names_the_patient_as_every_output_does_without_zeros() {
     assert_eq!(in002.len(), 1, "{err}{json}");
     assert_eq!(in002[0]["patient_id"], "512");
 }
+
+/// Red team round 18: a file of the wrong kind given as the time log (the consents file)
+/// names every column it lacks in its one line, the staff role too when no roster gives
+/// it (it named three of four, so the user fixed three and met the fourth on the next run).
+#[test]
+fn a_file_of_the_wrong_kind_names_every_missing_column_at_once() {
+    let (code, _, err) = run_bytes(CONSENTS.as_bytes());
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for col in ["service_date", "staff_id", "minutes", "staff_role"] {
+        assert!(err.contains(&format!("`{col}")), "{col} unnamed: {err}");
+    }
+    // With a roster the role comes from it: not missing.
+    let d = folder(&[
+        ("consents.csv", CONSENTS),
+        ("diagnoses.csv", DIAGNOSES),
+        ("timelog.csv", CONSENTS),
+        ("staff.csv", "staff_id,staff_role\nS1,RN\n"),
+    ]);
+    let (code, _, err) = audit_json(d.path(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("staff_role"), "{err}");
+    assert!(err.contains("`service_date`"), "{err}");
+}

@@ -867,3 +867,82 @@ fn a_deciding_column_under_any_name_is_read_or_said() {
     }
     assert!(silent.is_empty(), "{}", silent.join("\n"));
 }
+
+/// The class of round 17's `b18` (an entry voided in the current export still counted from
+/// an older export of it): whatever order the exports are given in, and whether or not the
+/// older one carries the activity column or the note, the voided entry counts in neither;
+/// it is said (IN009 where voided, IN003 on its copy). An entry voided and entered again in
+/// the same export keeps its second row (two records of the system, not one copied).
+#[test]
+fn an_entry_voided_in_one_export_counts_in_none() {
+    let src = root().join("fixtures/exports/r17_voided_in_current_export");
+    let current = std::fs::read_to_string(src.join("export_current.csv")).unwrap();
+    let older = std::fs::read_to_string(src.join("export_older.csv")).unwrap();
+    // The older export as it is, without its activity column, without its note column.
+    let drop_col = |text: &str, col: usize| -> String {
+        text.lines()
+            .map(|l| {
+                // The fixture's cells hold no comma and no quote.
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.remove(col);
+                cells.join(",")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    };
+    let olders = [older.clone(), drop_col(&older, 9), drop_col(&older, 10)];
+    for (o, old) in olders.iter().enumerate() {
+        for first_current in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            for f in ["consents.csv", "diagnoses.csv"] {
+                std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+            }
+            std::fs::write(dir.path().join("export_current.csv"), &current).unwrap();
+            std::fs::write(dir.path().join("export_older.csv"), old).unwrap();
+            let mut logs = vec!["export_current.csv", "export_older.csv"];
+            if !first_current {
+                logs.reverse();
+            }
+            let out = dir.path().join("o");
+            let run = ccm()
+                .current_dir(dir.path())
+                .arg("audit")
+                .args(&logs)
+                .args(["--as-of", "2025-04-15", "--out"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            let case = format!("older layout {o}, current first: {first_current}");
+            assert_eq!(run.status.code(), Some(0), "{case}");
+            assert!(
+                clean_lines(&out).is_empty(),
+                "{case}: the voided entry billed"
+            );
+            let have = findings(&out);
+            for code in ["IN009", "IN003", "TM001"] {
+                assert!(
+                    have.contains(&("P1".to_string(), code.to_string())),
+                    "{case}: no {code}: {have:?}"
+                );
+            }
+        }
+    }
+    // Voided and entered again in the same export: the second row stands.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["consents.csv", "diagnoses.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let again = current.replace("2025-03-12,10,", "2025-03-05,15,");
+    std::fs::write(dir.path().join("timelog.csv"), again).unwrap();
+    let out = dir.path().join("o");
+    let run = ccm()
+        .current_dir(dir.path())
+        .args(["audit", "timelog.csv", "--as-of", "2025-04-15", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let have = findings(&out);
+    assert!(!have.iter().any(|(_, c)| c == "IN003"), "{have:?}");
+}

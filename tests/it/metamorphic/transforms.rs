@@ -108,6 +108,7 @@ pub static TRANSFORMS: &[T] = &[
     t!(ids_zero_padded, "ids"),
     t!(ids_zero_padded_unflagged, [], ["IN007"], "ids"),
     t!(split_overlap, ["IN003"], [], "split"),
+    t!(split_overlap_no_activity, ["IN003"], [], "split"),
     t!(split_after_proof, "split"),
     t!(xlsx_typed, "xlsx"),
     t!(xlsx_text_later_sheet, "xlsx"),
@@ -1225,6 +1226,25 @@ fn split_overlap(fs: &mut FileSet, base: &Outcome, _: &mut Rng) -> Res {
         }
     }
     split_log(fs, li, cut, second);
+    Ok(())
+}
+
+/// As [`split_overlap`], the second export from a report without the activity column (a
+/// summary layout of the same platform): the rows it repeats are the same entries,
+/// recognised on the fields both exports carry (IN003), never counted twice.
+fn split_overlap_no_activity(fs: &mut FileSet, base: &Outcome, rng: &mut Rng) -> Res {
+    let li = fs.logs[0];
+    let a = fs.tables[li].col("activity").ok_or("no activity column")?;
+    if fs.tables[li].mapped(a) {
+        return Err("the activity column is named in the map".into());
+    }
+    split_overlap(fs, base, rng)?;
+    let second = fs.tables.last_mut().ok_or("no second log")?;
+    let n = second.header.len();
+    second.header.remove(a);
+    for r in second.rows.iter_mut().filter(|r| r.cells.len() == n) {
+        r.cells.remove(a);
+    }
     Ok(())
 }
 
