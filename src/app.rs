@@ -664,13 +664,37 @@ fn prepare(
         done_bytes += file_len(t);
     }
     timing.mark("stream time logs");
-    let result = auditor.finish(&ds)?;
+    let mut result = auditor.finish(&ds)?;
+    result.notes.extend(pooled_companions(&plan.companions));
     timing.mark("finish audit");
     Ok(Prepared {
         ds,
         rules,
         cfg,
         result,
+    })
+}
+
+/// Companion files found beside time logs in several folders (a practice's months, or two
+/// practices audited together) are pooled: a patient id's consent or problem list in any of
+/// them counts for every time log. Patient ids are one namespace, so ccm cannot tell two
+/// practices' colliding ids from one patient: the run's notes say the files were pooled.
+fn pooled_companions(companions: &[(Kind, std::path::PathBuf)]) -> Option<String> {
+    let mut folders: Vec<String> = Vec::new();
+    // Only a kind found in more than one place is pooled (a flag names one file).
+    let pooled = |k: &Kind| companions.iter().filter(|(j, _)| j == k).count() > 1;
+    for (_, p) in companions.iter().filter(|(k, _)| pooled(k)) {
+        let dir = crate::domain::path_name(p.parent().unwrap_or(std::path::Path::new("")));
+        if !folders.contains(&dir) {
+            folders.push(dir);
+        }
+    }
+    (folders.len() > 1).then(|| {
+        format!(
+            "the companion files found beside the time logs in {} folders ({}) are pooled: a patient id's consent, problem list and other evidence in any of them counts for every time log; if the folders are practices whose patient ids may name different people, audit each folder on its own",
+            folders.len(),
+            folders.join(", ")
+        )
     })
 }
 

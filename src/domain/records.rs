@@ -508,26 +508,54 @@ pub struct Roster {
     members: Vec<StaffMember>,
     by_id: std::collections::HashMap<String, usize>,
     by_name: std::collections::HashMap<String, usize>,
+    /// A member listed again (same id or name) with another role or NPI: the first
+    /// listing's index, and the other's. Which one is meant cannot be told.
+    disputed: std::collections::HashMap<usize, usize>,
 }
 
 impl Roster {
-    /// The roster of these members; the first listing of an id or name wins.
+    /// The roster of these members. A member listed twice alike is one; listed twice with
+    /// different roles or NPIs, the listings are disputed ([`Roster::disputed`]): neither
+    /// is taken, whatever their order.
     pub fn new(members: Vec<StaffMember>) -> Roster {
         let mut by_id = std::collections::HashMap::new();
         let mut by_name = std::collections::HashMap::new();
+        let mut disputed = std::collections::HashMap::new();
+        let differ = |a: &StaffMember, b: &StaffMember| {
+            super::norm_key(&a.role) != super::norm_key(&b.role) || a.npi != b.npi
+        };
         for (i, m) in members.iter().enumerate() {
-            by_id
+            let first = *by_id
                 .entry(super::fold_name(&m.id).into_owned())
                 .or_insert(i);
+            if first != i && differ(&members[first], m) {
+                disputed.entry(first).or_insert(i);
+            }
             if let Some(n) = &m.name {
-                by_name.entry(super::norm_key(n)).or_insert(i);
+                let first = *by_name.entry(super::norm_key(n)).or_insert(i);
+                if first != i && differ(&members[first], m) {
+                    disputed.entry(first).or_insert(i);
+                }
             }
         }
         Roster {
             members,
             by_id,
             by_name,
+            disputed,
         }
+    }
+
+    /// The two listings of the member a staff cell names, when they disagree on the role
+    /// or the NPI.
+    pub fn disputed(&self, staff: &str) -> Option<(&StaffMember, &StaffMember)> {
+        let i = match self.by_id.get(super::fold_name(staff).as_ref()) {
+            Some(&i) => i,
+            None => *self.by_name.get(&super::norm_key(staff))?,
+        };
+        self.disputed
+            .get(&i)
+            .map(|&j| (&self.members[i], &self.members[j]))
     }
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()

@@ -184,12 +184,14 @@ pub(super) struct FileCtx {
 /// the first line of each, for the file's notes.
 /// Shared by both decoding threads; rare, so a lock.
 #[derive(Default)]
-pub(super) struct TakenRows(std::sync::Mutex<[(u64, u64); 4]>);
+pub(super) struct TakenRows(std::sync::Mutex<[(u64, u64); 5]>);
 
 /// Where [`TakenRows`] counts a row with a blank program (counted as CCM, as documented).
 const BLANK_PROGRAM: usize = 2;
 /// Where [`TakenRows`] counts a row whose interval is one clock time and its duration.
 const ONE_SIDED: usize = 3;
+/// Where [`TakenRows`] counts a row whose own role the staff roster contradicts.
+const ROSTER_DIFFERS: usize = 4;
 
 impl TakenRows {
     fn add(&self, taken: Taken, line: u64) {
@@ -232,6 +234,12 @@ impl TakenRows {
                 t[ONE_SIDED].0, t[ONE_SIDED].1
             ));
         }
+        if t[ROSTER_DIFFERS].0 > 0 {
+            notes.push(format!(
+                "{} row(s) give a role of another kind than the staff roster gives their staff member (first at line {}): the row's own role counted, as a row's role always does; check the rows or the roster",
+                t[ROSTER_DIFFERS].0, t[ROSTER_DIFFERS].1
+            ));
+        }
         if t[BLANK_PROGRAM].0 > 0 {
             notes.push(format!(
                 "{} row(s) have a blank program (first at line {}): counted as CCM, as a blank program is read; if they are another program's time (RPM, PCM), fill in the program",
@@ -253,7 +261,7 @@ pub(super) fn parse_time_row(
     line: u64,
 ) -> RowResult<(TimeRow, [IdKey; 4])> {
     let patient = r.get(Col::PatientId)?;
-    match decode_row(cache, r, rules, file_ctx, patient, true) {
+    match decode_row(cache, r, rules, file_ctx, patient, Some(line)) {
         Ok((mut row, keys, taken, blank_program)) => {
             (row.file, row.line) = (file, line);
             if taken != Taken::AsWritten {
@@ -295,7 +303,7 @@ fn decode_row(
     rules: &Ruleset,
     file_ctx: &FileCtx,
     patient: &str,
-    status: bool,
+    at: Option<u64>,
 ) -> Result<(TimeRow, [IdKey; 4], Taken, bool), Stop> {
     let dates = &*file_ctx.dates;
     let date_s = r.get(Col::ServiceDate)?;
@@ -309,7 +317,9 @@ fn decode_row(
     if patient.is_empty() {
         return Err(Stop::Bad("patient_id is blank".into()));
     }
-    if status {
+    // `at`: the row's line when it is read to count (its status checked, its notes
+    // counted); `None` when a row its status excludes is read for its identity only.
+    if at.is_some() {
         entry_counts(cache, r, rules, patient)?;
     }
     let date = service_date(dates, rules, date_s)?;
@@ -332,7 +342,7 @@ fn decode_row(
     if staff.is_empty() {
         return Err(Stop::Bad("staff_id is blank".into()));
     }
-    let (role, role_s) = role_of(cache, rules, file_ctx, staff, role_s, date)?;
+    let (role, role_s) = role_of(cache, rules, file_ctx, (staff, role_s), date, at)?;
     let program = program_of(cache, program_s)?;
     if !Npi::is_valid(npi_s) {
         return Err(Stop::Bad(format!(
@@ -405,7 +415,7 @@ pub(super) fn voided_entry(
 ) -> Option<crate::domain::VoidEntry> {
     let patient = r.get(Col::PatientId).ok()?;
     let mut cache = SpellingCache::default();
-    let (row, _, _, _) = decode_row(&mut cache, r, rules, file_ctx, patient, false).ok()?;
+    let (row, _, _, _) = decode_row(&mut cache, r, rules, file_ctx, patient, None).ok()?;
     Some(crate::domain::VoidEntry {
         staff: r.get(Col::StaffId).ok()?.to_string(),
         date: chrono::Datelike::num_days_from_ce(&row.date),
@@ -651,12 +661,15 @@ fn role_of<'a>(
     cache: &mut SpellingCache,
     rules: &Ruleset,
     file_ctx: &'a FileCtx,
-    staff: &str,
-    role_s: &'a str,
+    (staff, role_s): (&str, &'a str),
     date: NaiveDate,
+    at: Option<u64>,
 ) -> Result<(RoleClass, &'a str), Stop> {
     let roster = &file_ctx.roster;
     let role_s = if role_s.is_empty() {
+        if let Some((a, b)) = roster.disputed(staff) {
+            return Err(Stop::Bad(disputed(staff, a, b)));
+        }
         match roster.find(staff) {
             Some(m) => m.role.as_str(),
             None if roster.is_empty() => return Err(Stop::Bad("staff_role is blank".into())),
@@ -670,18 +683,47 @@ fn role_of<'a>(
     } else {
         role_s
     };
-    match cache.role(
-        rules,
-        chrono::Datelike::year(&date),
-        role_s,
-        &file_ctx.inferred,
-    ) {
-        Some(role) => Ok((role, role_s)),
+    let year = chrono::Datelike::year(&date);
+    match cache.role(rules, year, role_s, &file_ctx.inferred) {
+        Some(role) => {
+            // The row's own role counts (documented); a roster that says otherwise is said.
+            if !roster.is_empty()
+                && let Some(line) = at
+                && let Some(m) = roster.find(staff)
+                && m.role != role_s
+                && cache
+                    .role(rules, year, &m.role, &file_ctx.inferred)
+                    .is_some_and(|r| r != role)
+            {
+                file_ctx.taken.count(ROSTER_DIFFERS, line);
+            }
+            Ok((role, role_s))
+        }
         None => Err(Stop::Bad(format!(
             "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
             show(role_s)
         ))),
     }
+}
+
+/// Why a row whose role or performer NPI the roster gives is not read: the roster lists
+/// its staff member twice, disagreeing (never guessed, whatever the roster's order).
+fn disputed(staff: &str, a: &crate::domain::StaffMember, b: &crate::domain::StaffMember) -> String {
+    let npi = |m: &crate::domain::StaffMember| {
+        m.npi
+            .as_ref()
+            .map_or(String::new(), |n| format!(", NPI {}", n.as_str()))
+    };
+    format!(
+        "the staff roster lists staff {} twice, differently ({}{} at line {}, {}{} at line {}): which one is meant cannot be told; list them once",
+        show(staff),
+        show(&a.role),
+        npi(a),
+        a.line,
+        show(&b.role),
+        npi(b),
+        b.line
+    )
 }
 
 /// The row's program; a blank cell is CCM.
@@ -722,6 +764,11 @@ fn performer(
     } else if roster.is_empty() {
         None
     } else {
+        if let Some((a, b)) = roster.disputed(staff)
+            && a.npi != b.npi
+        {
+            return Err(Stop::Bad(disputed(staff, a, b)));
+        }
         roster
             .find(staff)
             .and_then(|m| m.npi.as_ref().map(|n| n.as_str()))

@@ -128,7 +128,9 @@ fn split_interval(s: u16, e: u16, union: &[(u16, u16)], max_end: u16) -> (u16, u
 }
 
 /// Judges a note against the vague phrases (normalised: lower case, letters and digits,
-/// single spaces) and the minimum length.
+/// single spaces) and the minimum length. A note without a letter (a date, `---`) or that
+/// is only a phone number (`(555) 867-5309 ext 1234`) says nothing of what was done: vague,
+/// however long.
 /// `enough` is [`note_enough`] of the same phrases and length, worked out once.
 pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize, enough: usize) -> NoteQuality {
     // The normalised note has at least as many characters as the note has ASCII letters
@@ -137,7 +139,7 @@ pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize, enough: usi
     // stops reading there).
     let mut floor = 0;
     for &b in note {
-        floor += usize::from(b.is_ascii_alphanumeric());
+        floor += usize::from(b.is_ascii_alphabetic());
         if floor >= enough {
             return NoteQuality::Ok;
         }
@@ -147,14 +149,26 @@ pub fn note_quality(note: &[u8], vague: &[String], min_chars: usize, enough: usi
     }
     let text = String::from_utf8_lossy(note);
     let norm = normalise_note(&text);
-    if norm.chars().count() < min_chars || vague.contains(&norm) {
+    let worded = text.chars().any(char::is_alphabetic) && !phone_only(&text);
+    if !worded || norm.chars().count() < min_chars || vague.contains(&norm) {
         NoteQuality::Vague
     } else {
         NoteQuality::Ok
     }
 }
 
-/// How many ASCII letters and digits prove a note is neither too short nor a vague phrase.
+/// Whether a note is a phone number and nothing else: seven digits or more, and besides
+/// them only what a number is written with (`( ) - . + /`, spaces) and an extension word
+/// (`ext`, `x`).
+fn phone_only(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let words_ok = text
+        .split(|c: char| c.is_ascii_digit() || "()-.+/ ,:#".contains(c) || c.is_whitespace())
+        .all(|w| w.is_empty() || ["ext", "x", "extension"].contains(&w.to_lowercase().as_str()));
+    digits >= 7 && words_ok
+}
+
+/// How many ASCII letters prove a note is neither too short nor a vague phrase.
 pub fn note_enough(vague: &[String], min_chars: usize) -> usize {
     vague
         .iter()
@@ -168,6 +182,36 @@ pub fn note_enough(vague: &[String], min_chars: usize) -> usize {
 mod tests {
     use super::*;
     use crate::domain::Program;
+
+    /// Red team round 20: a note that is only a phone number passed as documentation. A
+    /// note without a word is vague however long; the letters of a real note still pass on
+    /// the fast path, and a short vague phrase stays vague.
+    #[test]
+    fn a_note_without_a_word_is_not_documentation() {
+        let vague = vec!["ccm call".to_string(), "follow up".to_string()];
+        let enough = note_enough(&vague, 12);
+        let q = |n: &str| note_quality(n.as_bytes(), &vague, 12, enough);
+        for junk in [
+            "555-867-5309",
+            "(555) 867-5309 ext 1234",
+            "2025-03-05 10:15",
+            "-----------------",
+            "1234567890123456789012",
+        ] {
+            assert_eq!(q(junk), NoteQuality::Vague, "{junk}");
+        }
+        assert_eq!(q("CCM call"), NoteQuality::Vague);
+        assert_eq!(q("   "), NoteQuality::Missing);
+        for real in [
+            "BP 128/82 ok",
+            "Reviewed BP log; adjusted diet",
+            "BP 120/80 HR 72, meds reviewed",
+            "Llamó a la farmacia: receta renovada",
+            "Called 555-867-5309, refill sent",
+        ] {
+            assert_eq!(q(real), NoteQuality::Ok, "{real}");
+        }
+    }
 
     const NAMES: [&str; 3] = ["P1", "P2", "P3"];
     fn name(p: u32) -> &'static str {

@@ -871,6 +871,10 @@ fn extra_columns(fs: &mut FileSet, _: &Outcome, _: &mut Rng) -> Res {
             t.splice(0..0, vec![String::new(); 3]);
         }
         for r in t.rows.iter_mut() {
+            // A line of text with no delimiter (a footer, a title) has none in any layout.
+            if !r.data && r.cells.len() == 1 && !r.cells[0].trim().is_empty() {
+                continue;
+            }
             let v: Vec<String> = if r.data {
                 vec![
                     "Doe, Jane".into(),
