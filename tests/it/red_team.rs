@@ -80,6 +80,27 @@ fn audit_shape(d: &Path, out: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// An audit's exit code, clean lines (patient, code, units) and findings (patient, code).
+type Answer = (
+    Option<i32>,
+    Vec<(String, String, u32)>,
+    BTreeSet<(String, String)>,
+);
+
+/// `ccm audit` of the time logs `logs` in `dir` (as of 2025-04-15, `--out dir/o`).
+fn audit_logs_in(dir: &Path, logs: &[impl AsRef<std::ffi::OsStr>]) -> Answer {
+    let out = dir.join("o");
+    let st = ccm()
+        .current_dir(dir)
+        .arg("audit")
+        .args(logs)
+        .args(["--as-of", "2025-04-15", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    (st.status.code(), clean_lines(&out), findings(&out))
+}
+
 #[test]
 fn blind_export_shapes_give_the_hand_derived_answer() {
     let shapes = export_shapes("expected.json");
@@ -572,16 +593,7 @@ fn a_stopwatch_export_gives_one_answer_however_it_is_cut_into_files() {
             std::fs::write(d.path().join(&name), text + "\n").unwrap();
             names.push(name);
         }
-        let out = d.path().join("o");
-        let st = ccm()
-            .current_dir(d.path())
-            .arg("audit")
-            .args(&names)
-            .args(["--as-of", "2025-04-15", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        (st.status.code(), clean_lines(&out), findings(&out))
+        audit_logs_in(d.path(), &names)
     };
     let whole = run(&[rows.clone()]);
     assert_eq!(whole.0, Some(0));
@@ -904,22 +916,10 @@ fn an_entry_voided_in_one_export_counts_in_none() {
             if !first_current {
                 logs.reverse();
             }
-            let out = dir.path().join("o");
-            let run = ccm()
-                .current_dir(dir.path())
-                .arg("audit")
-                .args(&logs)
-                .args(["--as-of", "2025-04-15", "--out"])
-                .arg(&out)
-                .output()
-                .unwrap();
+            let (code, clean, have) = audit_logs_in(dir.path(), &logs);
             let case = format!("older layout {o}, current first: {first_current}");
-            assert_eq!(run.status.code(), Some(0), "{case}");
-            assert!(
-                clean_lines(&out).is_empty(),
-                "{case}: the voided entry billed"
-            );
-            let have = findings(&out);
+            assert_eq!(code, Some(0), "{case}");
+            assert!(clean.is_empty(), "{case}: the voided entry billed");
             for code in ["IN009", "IN003", "TM001"] {
                 assert!(
                     have.contains(&("P1".to_string(), code.to_string())),
@@ -935,14 +935,7 @@ fn an_entry_voided_in_one_export_counts_in_none() {
     }
     let again = current.replace("2025-03-12,10,", "2025-03-05,15,");
     std::fs::write(dir.path().join("timelog.csv"), again).unwrap();
-    let out = dir.path().join("o");
-    let run = ccm()
-        .current_dir(dir.path())
-        .args(["audit", "timelog.csv", "--as-of", "2025-04-15", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(0));
-    let have = findings(&out);
+    let (code, _, have) = audit_logs_in(dir.path(), &["timelog.csv"]);
+    assert_eq!(code, Some(0));
     assert!(!have.iter().any(|(_, c)| c == "IN003"), "{have:?}");
 }
