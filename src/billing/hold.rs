@@ -6,7 +6,7 @@
 //! ([`Finding::holds_month`]), never by its code's spelling.
 
 use super::{Outcome, Status};
-use crate::domain::{Check, Finding, Severity, YearMonth};
+use crate::domain::{Check, FastMap, Finding, Severity, YearMonth};
 
 /// Why a patient-month (or a claim) is held, and where to fix it.
 /// Kept on every record a list shows, so each list is held at its exact length.
@@ -34,6 +34,8 @@ struct Building {
 pub struct Holds<'a> {
     findings: &'a [Finding],
     by_pm: Vec<u32>,
+    /// Where each patient-month's findings stand in `by_pm` (from, to).
+    at: FastMap<(&'a str, YearMonth), (u32, u32)>,
     /// Run-wide errors (no patient): a missing consents or diagnoses file holds every month;
     /// a run-wide error of one month (CD009) holds that month.
     global: Vec<&'a Finding>,
@@ -64,9 +66,19 @@ impl<'a> Holds<'a> {
             (f.patient_id.as_str(), f.month)
         };
         by_pm.sort_by(|a, b| key(a).cmp(&key(b)));
+        let mut at: FastMap<(&'a str, YearMonth), (u32, u32)> = FastMap::default();
+        let mut from = 0;
+        for run in by_pm.chunk_by(|a, b| key(a) == key(b)) {
+            let f = &findings[run[0] as usize];
+            if let Some(m) = f.month {
+                at.insert((f.patient_id.as_str(), m), (from, from + run.len() as u32));
+            }
+            from += run.len() as u32;
+        }
         Holds {
             findings,
             by_pm,
+            at,
             global,
             rank,
         }
@@ -78,15 +90,9 @@ impl<'a> Holds<'a> {
         patient: &'s str,
         month: YearMonth,
     ) -> impl Iterator<Item = &'a Finding> + 's {
-        let k = (patient, Some(month));
-        let key = |i: &u32| {
-            let f = &self.findings[*i as usize];
-            (f.patient_id.as_str(), f.month)
-        };
-        let from = self.by_pm.partition_point(|i| key(i) < k);
-        self.by_pm[from..]
+        let (from, to) = self.at.get(&(patient, month)).copied().unwrap_or((0, 0));
+        self.by_pm[from as usize..to as usize]
             .iter()
-            .take_while(move |i| key(i) == k)
             .map(|&i| &self.findings[i as usize])
     }
 

@@ -35,12 +35,17 @@ pub(super) fn fingerprints(ds: &Dataset, findings: &[Finding]) -> Vec<Fingerprin
     }
     let names = Names::new(names);
     let digest_of = |part: &[Finding]| -> Vec<[u8; 32]> {
-        let mut text = String::new();
+        // A message's stable words are a function of its text alone, and most messages
+        // repeat (one wording per check and count): each distinct text is worked out once.
+        let mut stable: FastMap<&str, String> = FastMap::default();
         let mut month = String::new();
         part.iter()
             .map(|f| {
-                text.clear();
-                stable_message(&f.message, &names, &mut text);
+                let text = stable.entry(f.message.as_str()).or_insert_with(|| {
+                    let mut t = String::new();
+                    stable_message(&f.message, &names, &mut t);
+                    t
+                });
                 month.clear();
                 if let Some(m) = f.month {
                     use std::fmt::Write as _;
@@ -57,7 +62,7 @@ pub(super) fn fingerprints(ds: &Dataset, findings: &[Finding]) -> Vec<Fingerprin
                     f.file
                         .map(|i| ds.files[i as usize].kind.as_str())
                         .unwrap_or(""),
-                    &text,
+                    text,
                 ] {
                     h.update(part.as_bytes());
                     h.update([0x1f]);
@@ -81,6 +86,7 @@ pub(super) fn fingerprints(ds: &Dataset, findings: &[Finding]) -> Vec<Fingerprin
         v
     };
     let mut seen: FastMap<[u8; 32], u32> = FastMap::default();
+    seen.reserve(bases.len());
     let mut prints = Vec::with_capacity(bases.len());
     for base in bases {
         let n = seen.entry(base).or_insert(0);
