@@ -342,7 +342,7 @@ fn decode_row(
     if staff.is_empty() {
         return Err(Stop::Bad("staff_id is blank".into()));
     }
-    let (role, role_s) = role_of(cache, rules, file_ctx, (staff, role_s), date, at)?;
+    let role = role_of(cache, rules, file_ctx, (staff, role_s), date, at)?;
     let program = program_of(cache, program_s)?;
     if !Npi::is_valid(npi_s) {
         return Err(Stop::Bad(format!(
@@ -361,7 +361,7 @@ fn decode_row(
         start,
         end,
         secs,
-        role: role_s,
+        role,
         program,
     }
     .fingerprint(cache, r, file_ctx.common);
@@ -655,16 +655,15 @@ fn duration(
     }
 }
 
-/// The row's role class and the role word it was read from: the row's own, else (blank)
-/// the staff roster's.
-fn role_of<'a>(
+/// The row's role class, read from the row's own role, else (blank) the staff roster's.
+fn role_of(
     cache: &mut SpellingCache,
     rules: &Ruleset,
-    file_ctx: &'a FileCtx,
-    (staff, role_s): (&str, &'a str),
+    file_ctx: &FileCtx,
+    (staff, role_s): (&str, &str),
     date: NaiveDate,
     at: Option<u64>,
-) -> Result<(RoleClass, &'a str), Stop> {
+) -> Result<RoleClass, Stop> {
     let roster = &file_ctx.roster;
     let role_s = if role_s.is_empty() {
         if let Some((a, b)) = roster.disputed(staff) {
@@ -697,7 +696,7 @@ fn role_of<'a>(
             {
                 file_ctx.taken.count(ROSTER_DIFFERS, line);
             }
-            Ok((role, role_s))
+            Ok(role)
         }
         None => Err(Stop::Bad(format!(
             "staff_role {} is not a known role (see `ccm rules`; roles are data in rules/<year>/roles.csv)",
@@ -790,14 +789,16 @@ struct Entry<'a> {
     start: Option<u16>,
     end: Option<u16>,
     secs: u32,
-    role: &'a str,
+    /// By its class: `RN` and `Registered Nurse` (or a blank role the roster fills) are
+    /// one role of one staff member.
+    role: RoleClass,
     program: Program,
 }
 
 impl Entry<'_> {
     /// Two rows are one entry when their decoded values are: ids (trimmed), day, clock
-    /// times, minutes, role (letters and digits, any case), program, NPI, and activity and
-    /// note trimmed. `P001 ` for `P001`, `rn` for `RN` or `03/05/2025` for `2025-03-05`
+    /// times, minutes, role (its class), program, NPI, and activity and note trimmed.
+    /// `P001 ` for `P001`, `Registered Nurse` for `RN` or `03/05/2025` for `2025-03-05`
     /// does not hide a repeat.
     ///
     /// When the run's time logs differ in the identity fields they carry (`common`), the
@@ -846,9 +847,7 @@ impl Entry<'_> {
             h.write_u16(self.end.unwrap_or(NO_TIME));
         }
         h.write_u32(self.secs);
-        for b in self.role.bytes().filter(u8::is_ascii_alphanumeric) {
-            h.write_u8(b.to_ascii_lowercase());
-        }
+        h.write_u8(self.role as u8);
         h.write_u8(0xff);
         h.write_u8(self.program as u8);
         // Activity and note by the identity rule too: a report viewer that upper-cases or

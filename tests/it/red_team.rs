@@ -939,3 +939,56 @@ fn an_entry_voided_in_one_export_counts_in_none() {
     assert_eq!(code, Some(0));
     assert!(!have.iter().any(|(_, c)| c == "IN003"), "{have:?}");
 }
+
+/// The same entry in two exports, its role spelled two ways (`RN`, `Registered Nurse`, a
+/// blank cell the staff roster fills): one entry, counted once, in one log or two, in
+/// either order. Each spelling names the same staff member's role class.
+#[test]
+fn an_entry_is_one_however_its_role_is_spelled() {
+    let consents = "patient_id,consent_date,program,method,billing_npi,revoked_date\n\
+                    P1,2024-01-10,CCM,verbal,,\n";
+    let diagnoses = "patient_id,icd10_code,onset_date,resolved_date\n\
+                     P1,I10,2020-01-01,\nP1,E11.9,2020-01-01,\n";
+    let header = "patient_id,service_date,minutes,start_time,end_time,staff_id,staff_role,program,billing_npi,note\n";
+    let row = |role: &str| {
+        format!(
+            "P1,2025-03-05,25,10:00,10:25,S1,{role},CCM,1234567893,Reviewed home BP log and medication list; adjusted plan\n"
+        )
+    };
+    let spellings = ["RN", "Registered Nurse", "registered  nurse", ""];
+    for a in spellings {
+        for b in spellings {
+            if a == b {
+                continue;
+            }
+            for split in [true, false] {
+                let dir = tempfile::tempdir().unwrap();
+                let d = dir.path();
+                std::fs::write(d.join("consents.csv"), consents).unwrap();
+                std::fs::write(d.join("diagnoses.csv"), diagnoses).unwrap();
+                std::fs::write(d.join("staff.csv"), "staff_id,staff_role\nS1,RN\n").unwrap();
+                let logs: Vec<&str> = if split {
+                    std::fs::write(d.join("a.csv"), format!("{header}{}", row(a))).unwrap();
+                    std::fs::write(d.join("b.csv"), format!("{header}{}", row(b))).unwrap();
+                    vec!["a.csv", "b.csv"]
+                } else {
+                    let text = format!("{header}{}{}", row(a), row(b));
+                    std::fs::write(d.join("timelog.csv"), text).unwrap();
+                    vec!["timelog.csv"]
+                };
+                let (code, clean, have) = audit_logs_in(d, &logs);
+                let case = format!("{a:?} then {b:?}, two logs: {split}");
+                assert_eq!(code, Some(0), "{case}: {have:?}");
+                assert_eq!(
+                    clean,
+                    vec![("P1".to_string(), "99490".to_string(), 1)],
+                    "{case}: the entry counted twice"
+                );
+                assert!(
+                    have.contains(&("P1".to_string(), "IN003".to_string())),
+                    "{case}: no IN003: {have:?}"
+                );
+            }
+        }
+    }
+}

@@ -7,8 +7,9 @@ check! {
     effect: Rows,
     what: "A time-log row that repeats an earlier one: the same patient, date, times, \
            minutes, staff, role, program, NPI, activity and note once read (ids, activity and \
-           note trimmed; role in any case and punctuation; dates and times in any accepted \
-           form). The first copy counts; each repeat is excluded. When the run's time logs \
+           note trimmed; role by its class, so `RN`, `Registered Nurse` and a blank role \
+           the staff roster fills are one role; dates and times in any accepted form). The \
+           first copy counts; each repeat is excluded. When the run's time logs \
            differ in the columns that tell entries apart (one export has start and end times, \
            an activity or a note that another lacks), a row that repeats a row of another log \
            in every field both carry is a repeat too (each row repeats at most one row of \
