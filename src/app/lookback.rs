@@ -40,7 +40,38 @@ fn read_table(path: &Path, bytes: &[u8]) -> Result<Table> {
             header.len()
         );
     }
+    not_items(&header, &rows).map_or(Ok(()), |what| {
+        Err(anyhow!(
+            "{name} has rows that are not items: {what}; each row of a frame or review is one item (the universe's size is its rows): remove them and run again"
+        ))
+    })?;
     Ok(Table { header, rows })
+}
+
+/// The rows of a frame or review that are no item, as the audit tells them (IN005): the
+/// header repeated (two exports joined), a totals or page footer row, a blank row. Never
+/// dropped in silence: every row is an item of the universe a projection multiplies by.
+fn not_items(header: &[String], rows: &[(u64, Vec<String>)]) -> Option<String> {
+    use crate::checks::ingest::in005::{NotData, RowShape, not_a_data_row};
+    let patient = crate::lookback::find_column(header, &crate::ingest::claim_names("patient_id"));
+    let shape = RowShape::new(patient, Vec::new(), header);
+    let odd: Vec<String> = rows
+        .iter()
+        .filter_map(|(line, r)| {
+            let what = match not_a_data_row(r.iter().map(|c| c.as_bytes()), &shape)? {
+                NotData::RepeatedHeader => "repeats the header",
+                NotData::Footer(_) => "is a totals or page footer row",
+                NotData::BlankLine | NotData::BlankRow => "is blank",
+                NotData::Line => "is a line of text, not a row",
+            };
+            Some(format!("line {line} {what}"))
+        })
+        .collect();
+    match odd.len() {
+        0 => None,
+        n if n > 5 => Some(format!("{} and {} more", odd[..5].join(", "), n - 5)),
+        _ => Some(odd.join(", ")),
+    }
 }
 
 /// Refuses a worksheet that lists one frame item twice (a row pasted again): each
@@ -109,9 +140,9 @@ pub fn run_sample(a: &SampleArgs) -> Result<u8> {
     }
     let amount = match &a.amount_column {
         Some(name) => Some(column(&frame, name, &a.frame)?),
-        None => AMOUNT_COLUMNS
-            .iter()
-            .find_map(|c| frame.header.iter().position(|h| h.eq_ignore_ascii_case(c))),
+        // Matched as every header is (case, spaces, `_`, `-`, `.`): `Paid Amount` is
+        // `paid_amount` (red team round 21: a Tebra frame's amount was passed over).
+        None => crate::lookback::find_column(&frame.header, &AMOUNT_COLUMNS),
     };
     let req = Request {
         seed,

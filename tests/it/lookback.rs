@@ -1164,3 +1164,62 @@ fn lookback_evidence_is_one_set_after_a_redraw() {
         .success();
     assert_eq!(count(), 11, "refund keeps the sample's packets");
 }
+
+/// A frame whose rows are not all items (two exports joined, the header repeated; a
+/// `Total` row; a blank row) is refused, naming each such line, with nothing written: the
+/// universe's size is the frame's rows, and a projection multiplies by it (red team round
+/// 21: N was 5 for 3 claims, and the true N refused). Without them the frame is sampled,
+/// and its `Paid Amount` column (headers matched as everywhere) is the examined amount.
+#[test]
+fn lookback_refuses_a_frame_with_rows_that_are_not_items() {
+    let header = "patient_id,date_of_service,hcpcs,units,billing_npi,claim_id,Paid Amount\n";
+    let rows = [
+        "W1,2025-03-31,99490,1,1234567893,C1,47.42\n",
+        "W2,2025-03-31,99490,1,1234567893,C2,47.43\n",
+        "W3,2025-03-31,99490,1,1234567893,C3,47.44\n",
+    ];
+    let clean = format!("{header}{}", rows.concat());
+    let cases = [
+        (
+            format!("{header}{}{header}{}{}", rows[0], rows[1], rows[2]),
+            "line 3 repeats the header",
+        ),
+        (
+            format!("{clean}Total,,,,,,142.29\n"),
+            "line 5 is a totals or page footer row",
+        ),
+        (format!("{clean},,,,,,\n"), "line 5 is blank"),
+    ];
+    for (text, said) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("claims.csv");
+        std::fs::write(&f, &text).unwrap();
+        let out = dir.path().join("s");
+        let run = ccm()
+            .arg("sample")
+            .arg(&f)
+            .args(["--size", "2", "--seed", "9", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{said}: {err}");
+        assert!(
+            err.starts_with("ccm: ") && err.contains(said),
+            "{said}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!out.exists(), "{said}: something was written");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("claims.csv");
+    std::fs::write(&f, &clean).unwrap();
+    let out = dir.path().join("s");
+    run_sample(&f, &out, &["--size", "3", "--seed", "9"]);
+    let mut r = csv::Reader::from_path(out.join("review.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let at = h.iter().position(|c| c == "examined_amount").unwrap();
+    let mut amounts: Vec<String> = r.records().map(|x| x.unwrap()[at].to_string()).collect();
+    amounts.sort();
+    assert_eq!(amounts, ["47.42", "47.43", "47.44"]);
+}
