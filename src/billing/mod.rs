@@ -47,15 +47,27 @@ pub fn checked_against_evidence(p: crate::domain::Program, rpm_time: bool) -> bo
 /// (for lines dated at its end, the latest they could be) has passed on the as-of date
 /// leaves nothing (in verify mode the decision does not hold late months; the claims file's
 /// lines are judged by CD009 instead).
-pub fn left_unbilled(o: &Outcome, paid: Option<Money>) -> Option<Money> {
+///
+/// Both sides are priced on one date: `due` is what the evidence's lines pay on the claim's
+/// date of service when there is a claim ([`payment_on`]), so a conversion factor that
+/// changes inside the month (2024-03-09) is never read as money left unbilled.
+pub fn left_unbilled(o: &Outcome, due: Money, paid: Option<Money>) -> Option<Money> {
     if o.status != Status::Clean || o.window.too_late_to_file(o.month.last_day()) {
         return None;
     }
     match paid {
-        None => Some(o.payment),
-        Some(p) if o.payment > p => Some(o.payment - p),
+        None => Some(due),
+        Some(p) if due > p => Some(due - p),
         Some(_) => None,
     }
+}
+
+/// What `lines` pay at the national rate of `dos` (each line's units).
+pub fn payment_on(yr: &YearRules, lines: &[ClaimLine], dos: NaiveDate) -> Money {
+    lines
+        .iter()
+        .map(|l| yr.unit_payment(&l.hcpcs, dos).unwrap_or_default() * Money::from(l.units))
+        .sum()
 }
 
 /// What one claim line claims at the national rate of its date of service: one unit's fee
@@ -114,6 +126,17 @@ pub struct Selection<'a> {
 }
 
 impl Selection<'_> {
+    /// Dates the lines `dos` instead (a death in the month: no line after it) and prices
+    /// them on that day, as every line is priced on its date of service.
+    pub fn date_on(&mut self, yr: &YearRules, dos: NaiveDate) {
+        self.dos = dos;
+        self.base_pay = yr.unit_payment(&self.base.hcpcs, dos).unwrap_or_default();
+        self.addon_pay = self.addon.map_or(Money::ZERO, |(a, units)| {
+            yr.unit_payment(&a.hcpcs, dos).unwrap_or_default() * Money::from(units)
+        });
+        self.payment = self.base_pay + self.addon_pay;
+    }
+
     pub fn lines(&self, dx: &[String]) -> Vec<ClaimLine> {
         let dx: std::sync::Arc<[Text]> = dx.iter().map(|d| Text::from(d.as_str())).collect();
         let mk = |hcpcs: &str, units: u32, pay: Money| ClaimLine {

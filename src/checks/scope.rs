@@ -122,6 +122,8 @@ pub struct ClaimGroup<'a> {
     /// Their distinct codes, sorted.
     pub codes: &'a [&'a str],
     pub as_of: NaiveDate,
+    /// The patient's recorded date of death (consents or enrolments file), if any.
+    pub died: Option<NaiveDate>,
     /// The day a base code's threshold was met, if it was.
     pub threshold_day: &'a dyn Fn(&str) -> Option<NaiveDate>,
 }
@@ -244,6 +246,9 @@ pub struct ClaimEvidence<'a> {
 /// amount ([`crate::billing::left_unbilled`]).
 pub struct Unbilled<'a> {
     pub outcome: &'a crate::billing::Outcome,
+    /// What the evidence's lines pay: on the claim's date of service when there is a claim
+    /// (as the claim lines are priced), else the outcome's payment.
+    pub due: Money,
     /// What the claim lines of the outcome's program support; `None` when none were claimed.
     pub paid: Option<Money>,
     /// What the evidence supports beyond them.

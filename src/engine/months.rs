@@ -349,9 +349,12 @@ impl Months<'_> {
             cfg.dos,
             complex,
         );
-        // In the month of the patient's death, no line is dated after it (CN008).
-        if let (Some(s), Some(died)) = (sel.as_mut(), died_in(view.consents, month)) {
-            s.dos = s.dos.min(died);
+        // In the month of the patient's death, no line is dated after it (CN008), and the
+        // lines are priced on the day they are dated.
+        if let (Some(s), Some(died)) = (sel.as_mut(), died_in(view.consents, month))
+            && died < s.dos
+        {
+            s.date_on(year, died);
         }
         let (mut lines, payment, chosen, alternatives) = match &sel {
             Some(s) => (

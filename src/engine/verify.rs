@@ -22,6 +22,7 @@ use crate::domain::{
     Claim, ClaimsFile, Consent, Dataset, Effect, Finding, Money, Program, YearMonth,
 };
 use crate::rules::Ruleset;
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A claim: one patient, month and billing practitioner (interned ids).
@@ -58,6 +59,8 @@ pub(super) struct Claims<'a> {
     /// program. A shared consent can only be one of those: a patient with none has no
     /// consent RPM could rest on, and the line is judged (CN001; red team round 16).
     consented: Option<HashSet<u32>>,
+    /// Each patient's recorded date of death.
+    died: HashMap<u32, NaiveDate>,
 }
 
 /// What the claims of some patient-months came to (one per thread of the pass, then
@@ -75,7 +78,16 @@ pub(super) struct Tally {
 struct Checked {
     findings: Vec<Finding>,
     claimed: Money,
-    supported_pay: BTreeMap<Program, Money>,
+    supported_pay: BTreeMap<Program, Supported>,
+}
+
+/// What a claim's lines of one program support, and the date of service they are priced on
+/// (the program's first line that is not an add-on, else its first line): RV001 prices the
+/// evidence on that date too.
+#[derive(Clone, Copy)]
+struct Supported {
+    pay: Money,
+    dos: NaiveDate,
 }
 
 /// One patient-month as verify mode reads it in the pass.
@@ -95,7 +107,7 @@ struct Settled {
     npi: u32,
     held: bool,
     claimed: Money,
-    supported_pay: BTreeMap<Program, Money>,
+    supported_pay: BTreeMap<Program, Supported>,
 }
 
 impl<'a> Claims<'a> {
@@ -140,6 +152,14 @@ impl<'a> Claims<'a> {
             }
         }
         let rpm_consents = (!by_patient.is_empty()).then_some(by_patient);
+        // Each patient's recorded death (CD006: no line dated after it).
+        let mut died: HashMap<u32, NaiveDate> = HashMap::new();
+        for c in ds.consents.iter().flatten() {
+            if let Some(d) = c.died {
+                let e = died.entry(c.patient).or_insert(d);
+                *e = (*e).min(d);
+            }
+        }
         let consented = match (&rpm_consents, &ds.consents) {
             (None, Some(cs)) => Some(cs.iter().map(|c| c.patient).collect()),
             _ => None,
@@ -150,6 +170,7 @@ impl<'a> Claims<'a> {
             cfg,
             rpm_consents,
             consented,
+            died,
             across: across_practitioners(ds, rules, cfg, cf),
             before: Held::of(ds, &groups, before),
             groups,
@@ -232,10 +253,7 @@ impl<'a> Claims<'a> {
                 Some((true, Some(_))) => continue,
                 Some((false, Some(paid))) => Some(*paid),
             };
-            let Some(left) = left_unbilled(o, paid) else {
-                continue;
-            };
-            say_unbilled(o, paid, left, tally, found);
+            self.unbilled(o, paid, tally, found);
         }
         // RPM treatment management in a claim that goes out: what the month's RPM time
         // supports beyond its lines (RV001), by the same selection as a CCM month's. A
@@ -248,10 +266,7 @@ impl<'a> Claims<'a> {
             let Some(o) = self.rpm_outcome((key.0, key.1, key.2, Program::Rpm)) else {
                 continue;
             };
-            let Some(left) = left_unbilled(&o, Some(paid)) else {
-                continue;
-            };
-            say_unbilled(&o, Some(paid), left, tally, found);
+            self.unbilled(&o, Some(paid), tally, found);
         }
         // In verify mode, the money at stake on an error that holds a month is what its
         // practitioner's held claim claims (none when nothing was claimed).
@@ -263,6 +278,24 @@ impl<'a> Claims<'a> {
                 .filter(|s| s.held)
                 .map(|s| s.claimed)
                 .filter(|a| !a.is_zero());
+        }
+    }
+
+    /// RV001 for a clean month: what its evidence supports beyond the claim lines `paid`
+    /// (priced on the claim's date of service, as they are), if anything.
+    fn unbilled(
+        &self,
+        o: &Outcome,
+        paid: Option<Supported>,
+        tally: &mut Tally,
+        found: &mut Vec<Finding>,
+    ) {
+        let due = paid.map_or(o.payment, |p| {
+            crate::billing::payment_on(self.rules.for_month(o.month), &o.lines, p.dos)
+        });
+        let paid = paid.map(|p| p.pay);
+        if let Some(left) = left_unbilled(o, due, paid) {
+            say_unbilled(o, due, paid, left, tally, found);
         }
     }
 
@@ -427,7 +460,8 @@ impl<'a> Claims<'a> {
                 }
             }
             if mine.is_empty() || !checked_against_evidence(prog, !self.rpm.is_empty()) {
-                code_checks(self.rules, yr, &coded, self.cfg.as_of, |_| None, &mut emit);
+                let dates = (self.cfg.as_of, self.died.get(&patient).copied());
+                code_checks(self.rules, yr, &coded, dates, |_| None, &mut emit);
                 out.findings = emit.into_findings();
                 continue;
             }
@@ -443,7 +477,8 @@ impl<'a> Claims<'a> {
                 // been met, still a sound bound for a date of service before it.
                 threshold_day(&pmr.days, idx, r.threshold)
             };
-            code_checks(self.rules, yr, &coded, self.cfg.as_of, tday, &mut emit);
+            let dates = (self.cfg.as_of, self.died.get(&patient).copied());
+            code_checks(self.rules, yr, &coded, dates, tday, &mut emit);
             for (c, &i) in mine.iter().zip(&at) {
                 let r = yr.code(&c.hcpcs).expect("filtered");
                 let (fee, claimed) = line_claims(yr, c);
@@ -468,7 +503,18 @@ impl<'a> Claims<'a> {
                 };
                 let line_supported = fee * Money::from(c.units.min(supported));
                 priced.push((i, claimed, Some(line_supported)));
-                *out.supported_pay.entry(prog).or_default() += line_supported;
+                let dos = mine
+                    .iter()
+                    .find(|c| yr.code(&c.hcpcs).is_some_and(|r| !r.is_addon))
+                    .unwrap_or(c)
+                    .date_of_service;
+                out.supported_pay
+                    .entry(prog)
+                    .or_insert(Supported {
+                        pay: Money::ZERO,
+                        dos,
+                    })
+                    .pay += line_supported;
                 let evidence = ClaimEvidence {
                     claim: c,
                     rule: r,
@@ -550,6 +596,7 @@ impl Tally {
 /// claimed): `left` added to the run's and the month's money left unbilled, and RV001.
 fn say_unbilled(
     o: &Outcome,
+    due: Money,
     paid: Option<Money>,
     left: Money,
     tally: &mut Tally,
@@ -559,6 +606,7 @@ fn say_unbilled(
     tally.verify.by_month.entry(o.month).or_default().2 += left;
     let view = Unbilled {
         outcome: o,
+        due,
         paid,
         left,
     };

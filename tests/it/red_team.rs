@@ -155,6 +155,26 @@ fn blind_export_shapes_give_the_hand_derived_answer() {
                 wrong.push(format!("{name}: no {c} for {p}"));
             }
         }
+        // A code that must not be raised: for anyone (a string) or for one patient.
+        for f in want["forbid_findings"].as_array().into_iter().flatten() {
+            let (p, c) = match f.as_str() {
+                Some(c) => (None, c),
+                None => (f["patient_id"].as_str(), f["code"].as_str().unwrap()),
+            };
+            if have.iter().any(|h| h.1 == c && p.is_none_or(|p| h.0 == p)) {
+                wrong.push(format!("{name}: {c} raised for {p:?}, and must not be"));
+            }
+        }
+        // The money a compliance officer reads, to the cent (summary.json).
+        if let Some(money) = want["summary"].as_object() {
+            let summary: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(o.join("summary.json")).unwrap()).unwrap();
+            for (k, v) in money {
+                if summary[k] != *v {
+                    wrong.push(format!("{name}: summary {k} {}, expected {v}", summary[k]));
+                }
+            }
+        }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -39,7 +39,7 @@ pub fn check(u: &Unbilled, emit: &mut Emit) {
             "the evidence supports {} ({} minutes) paying ${}; the claim lines support ${}",
             describe(&o.lines),
             o.minutes,
-            money_str(o.payment),
+            money_str(u.due),
             money_str(paid)
         ),
     };

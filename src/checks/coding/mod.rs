@@ -51,12 +51,12 @@ use chrono::NaiveDate;
 /// The code rules on one patient-month and practitioner's claim lines of one program
 /// (`lines` hold only that program's codes, from one claims file): every claim-group check
 /// of the registry, writing through `emit`. `threshold_day` gives the day a base code's
-/// threshold was met, if it was.
+/// threshold was met, if it was; `died` the patient's recorded death, if any.
 pub fn code_checks(
     rules: &Ruleset,
     yr: &YearRules,
     lines: &[&Claim],
-    as_of: NaiveDate,
+    (as_of, died): (NaiveDate, Option<NaiveDate>),
     threshold_day: impl Fn(&str) -> Option<NaiveDate>,
     emit: &mut Emit,
 ) {
@@ -70,6 +70,7 @@ pub fn code_checks(
         lines,
         codes: &codes,
         as_of,
+        died,
         threshold_day: &threshold_day,
     };
     for check in super::claim_group_checks() {
