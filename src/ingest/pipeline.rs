@@ -52,7 +52,42 @@ pub(super) struct Batch<D> {
 pub(super) enum Judged<D> {
     NotData(NotData),
     WrongWidth,
+    /// A quote opened and not closed on its line ran over the rows below it: the record
+    /// spans this many line ends, each swallowed line a whole row's worth of fields.
+    Swallowed(u64),
     Data(D),
+}
+
+/// How many line ends a record's quoted field runs over when the lines after them hold a
+/// whole row each (as many delimiters as the header has, less one): a stray quote (`"Pt
+/// said hi, reviewed meds`) that the parser closed only at a later row's quote, reading the
+/// rows between into one field. `None` for a record on one line, or whose line ends are a
+/// note's own (a note written on several lines holds no row's worth of delimiters). With
+/// fewer than three columns every line would look like a row: not judged.
+fn swallowed_lines(bytes: &[u8], delimiter: u8, width: usize) -> Option<u64> {
+    if width < 3 {
+        return None;
+    }
+    let first = memchr::memchr2(b'\n', b'\r', bytes)?;
+    let mut breaks = 0u64;
+    let mut rows = false;
+    let mut rest = &bytes[first..];
+    while let Some(&b) = rest.first() {
+        // One line end: `\r\n`, `\n` or a lone `\r` (docs/inputs.md).
+        rest = &rest[if b == b'\r' && rest.get(1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        }..];
+        breaks += 1;
+        let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+        let seg = &rest[..end];
+        if memchr::memchr_iter(delimiter, seg).count() + 1 >= width {
+            rows = true;
+        }
+        rest = &rest[end..];
+    }
+    rows.then_some(breaks)
 }
 
 /// Judges record `rec` ([`in005::not_a_data_row`], on the cleaned cells, then its width)
@@ -60,11 +95,14 @@ pub(super) enum Judged<D> {
 fn judge<C: Schema, D, S>(
     rec: Fields<'_>,
     shape: &RowShape,
-    width: usize,
+    (width, delimiter): (usize, u8),
     idx: &[super::schema::Source],
     decode: impl FnOnce(&mut S, &Rec<C>) -> D,
     state: &mut S,
 ) -> Judged<D> {
+    if let Some(k) = swallowed_lines(rec.as_slice(), delimiter, width) {
+        return Judged::Swallowed(k);
+    }
     if !in005::surely_data(|i| rec.get(i), shape)
         && let Some(nd) = in005::not_a_data_row(
             (0..rec.len()).map(|i| rec.get(i).unwrap_or_default()),
@@ -143,7 +181,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
             let d = judge(
                 batch.rec(i),
                 shape,
-                width,
+                (width, delimiter),
                 &idx_r,
                 |s, r| decode(s, r, line),
                 &mut state_r,
@@ -202,7 +240,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                     judge(
                         rec,
                         shape,
-                        width,
+                        (width, delimiter),
                         &idx,
                         |s, r| decode(s, r, line),
                         &mut state_m,
@@ -210,6 +248,21 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 });
                 let d = match d {
                     Judged::Data(d) => d,
+                    Judged::Swallowed(k) => {
+                        ds.ingest_findings.push(
+                            malformed_row(
+                                kind,
+                                format!(
+                                    "a quote opened on line {line} is not closed on its line: lines {line} to {} were read as one record, and the rows on lines {} to {} are not audited; close or remove the quote and export again",
+                                    line + k,
+                                    line + 1,
+                                    line + k
+                                ),
+                            )
+                            .at_lines(file, (line..=line + k).collect()),
+                        );
+                        continue;
+                    }
                     other => {
                         ds.ingest_findings
                             .push(not_data_finding(kind, other, rec, width).at(file, line));
