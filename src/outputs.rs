@@ -649,6 +649,7 @@ fn commit_swap(
         written.push(name);
     }
     fault();
+    let stale = stale_outputs(out, names, &written);
     // The folder's other entries, into the new folder: files as hard links (they stay
     // where they are), anything else moved (a sweep moves it back after a kill).
     for e in std::fs::read_dir(out)
@@ -656,7 +657,8 @@ fn commit_swap(
         .flatten()
     {
         let name = e.file_name();
-        if written.iter().any(|w| *w == name.to_string_lossy()) {
+        let name_s = name.to_string_lossy();
+        if written.iter().chain(&stale).any(|w| *w == name_s) {
             continue;
         }
         let to = staging.join(&name);
@@ -676,6 +678,11 @@ fn commit_swap(
         sweep_staging_except(staging, out, &written);
         drop(staged);
         let r = commit_paths(pairs, away);
+        if r.is_ok() {
+            for n in &stale {
+                let _ = std::fs::remove_file(out.join(n));
+            }
+        }
         let _held = self::staged();
         sweep_staging(staging, out, names);
         return r.with_context(|| format!("the folder could not be swapped ({e})"));
@@ -692,6 +699,43 @@ fn commit_swap(
     sweep_staging(staging, out, names);
     fault();
     Ok(())
+}
+
+/// The previous set's own files that this run does not write: named as ccm names its
+/// outputs (`names`), listed in the previous manifest.json, and unchanged since (the size
+/// and SHA-256 it records). They go with the previous set instead of being carried beside
+/// the new one: an earlier run's audit.xlsx beside a run without --xlsx would read as this
+/// run's (red team round 22). A file the user changed or put there is theirs, and stays.
+fn stale_outputs(out: &Path, names: &[String], written: &[String]) -> Vec<String> {
+    let Ok(bytes) = std::fs::read(out.join(crate::args::MANIFEST)) else {
+        return Vec::new();
+    };
+    let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Vec::new();
+    };
+    let mut stale = Vec::new();
+    for o in manifest["outputs"].as_array().into_iter().flatten() {
+        let (Some(name), Some(size), Some(sha)) =
+            (o["name"].as_str(), o["size"].as_u64(), o["sha256"].as_str())
+        else {
+            continue;
+        };
+        if name == crate::args::MANIFEST
+            || !names.iter().any(|n| n == name)
+            || written.iter().any(|w| w == name)
+        {
+            continue;
+        }
+        let path = out.join(name);
+        let same = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == size)
+            && std::fs::read(&path).is_ok_and(|b| {
+                crate::domain::hex(&<sha2::Sha256 as sha2::Digest>::digest(&b)) == sha
+            });
+        if same {
+            stale.push(name.to_string());
+        }
+    }
+    stale
 }
 
 /// Returns the carried entries of `staging` to `out`, leaving the files `keep`.

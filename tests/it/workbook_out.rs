@@ -1014,3 +1014,48 @@ fn formats_are_numbered_in_the_order_the_lists_first_use_them() {
         "default, bold, date, money, title: {xfs}"
     );
 }
+
+/// A run without `--xlsx` into a folder holding an earlier run's audit.xlsx replaces that
+/// set whole: the earlier workbook goes with it (it would read as this run's), unless the
+/// user changed it since (then it is theirs, and stays, as any file of theirs does).
+#[test]
+fn an_earlier_runs_workbook_never_stays_beside_a_new_set() {
+    let demo = root().join("fixtures/demo/timelog.csv");
+    let demo = demo.to_str().unwrap();
+    for changed in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let first = audit_out(&[demo, "--as-of", "2025-04-15"], &out, &[]);
+        assert!(out.join("audit.xlsx").is_file(), "{first:?}");
+        std::fs::write(out.join("mine.txt"), "the user's own file").unwrap();
+        if changed {
+            let mut b = std::fs::read(out.join("audit.xlsx")).unwrap();
+            b.push(0);
+            std::fs::write(out.join("audit.xlsx"), b).unwrap();
+        }
+        let run = ccm()
+            .args([
+                "audit",
+                demo,
+                "--as-of",
+                "2025-04-16",
+                "--fail-on",
+                "never",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{run:?}");
+        assert_eq!(
+            out.join("audit.xlsx").is_file(),
+            changed,
+            "changed by the user: {changed}"
+        );
+        assert!(out.join("mine.txt").is_file());
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(m["as_of"], "2025-04-16");
+    }
+}
