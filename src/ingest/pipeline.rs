@@ -55,7 +55,35 @@ pub(super) enum Judged<D> {
     /// A quote opened and not closed on its line ran over the rows below it: the record
     /// spans this many line ends, each swallowed line a whole row's worth of fields.
     Swallowed(u64),
+    /// A value in this column, past the header's last named one (a workbook row with cells
+    /// beyond the header, a delimiter in an unquoted cell of a file whose header ends in
+    /// blank names): read as a CSV record one field too wide is.
+    Unheaded(usize),
+    /// The file's last record, a quote opened in it never closed.
+    OpenAtEnd,
     Data(D),
+}
+
+/// The record's columns as its header names them: how many fields, the first column past
+/// the last named one (`width` when the header ends in a name), and the delimiter.
+#[derive(Clone, Copy)]
+pub(super) struct Widths {
+    width: usize,
+    named: usize,
+    delimiter: u8,
+}
+
+impl Widths {
+    fn of(width: usize, heads: &[String], delimiter: u8) -> Widths {
+        Widths {
+            width,
+            named: heads
+                .iter()
+                .rposition(|h| !h.is_empty())
+                .map_or(0, |i| i + 1),
+            delimiter,
+        }
+    }
 }
 
 /// How many line ends a record's quoted field runs over when the lines after them hold a
@@ -95,11 +123,16 @@ fn swallowed_lines(bytes: &[u8], delimiter: u8, width: usize) -> Option<u64> {
 fn judge<C: Schema, D, S>(
     rec: Fields<'_>,
     shape: &RowShape,
-    (width, delimiter): (usize, u8),
+    w: Widths,
     idx: &[super::schema::Source],
     decode: impl FnOnce(&mut S, &Rec<C>) -> D,
     state: &mut S,
 ) -> Judged<D> {
+    let Widths {
+        width,
+        named,
+        delimiter,
+    } = w;
     if let Some(k) = swallowed_lines(rec.as_slice(), delimiter, width) {
         return Judged::Swallowed(k);
     }
@@ -113,6 +146,11 @@ fn judge<C: Schema, D, S>(
     }
     if rec.len() != width {
         return Judged::WrongWidth;
+    }
+    if let Some(at) =
+        (named..width).find(|&i| rec.get(i).is_some_and(|c| !c.trim_ascii().is_empty()))
+    {
+        return Judged::Unheaded(at);
     }
     Judged::Data(decode(state, &Rec::new(rec, idx)))
 }
@@ -162,6 +200,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
         kind: _,
     } = input;
     let kind = C::KIND;
+    let widths = Widths::of(width, &heads, delimiter);
     let shape = row_shape::<C>(&idx, &heads);
     let shape = &shape;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch<D>, csv::Error>>(8);
@@ -181,7 +220,7 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
             let d = judge(
                 batch.rec(i),
                 shape,
-                (width, delimiter),
+                widths,
                 &idx_r,
                 |s, r| decode(s, r, line),
                 &mut state_r,
@@ -224,23 +263,13 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 if let Some(o) = offsets.as_mut() {
                     o.push(batch.offsets[i]);
                 }
-                if batch.open_quote_at_end && i + 1 == batch.len {
-                    ds.ingest_findings.push(
-                        malformed_row(
-                            kind,
-                            "a quote opened on this line is never closed: the rest of the file was read as one field"
-                                .to_string(),
-                        )
-                        .at(file, line),
-                    );
-                    continue;
-                }
-                let d = d.unwrap_or_else(|| {
+                let open = batch.open_quote_at_end && i + 1 == batch.len;
+                let d = open.then_some(Judged::OpenAtEnd).or(d).unwrap_or_else(|| {
                     debug_assert!(i >= by_reader);
                     judge(
                         rec,
                         shape,
-                        (width, delimiter),
+                        widths,
                         &idx,
                         |s, r| decode(s, r, line),
                         &mut state_m,
@@ -248,24 +277,14 @@ pub(super) fn for_each_record<C: Schema, D: Send, S: Default + Send>(
                 });
                 let d = match d {
                     Judged::Data(d) => d,
-                    Judged::Swallowed(k) => {
-                        ds.ingest_findings.push(
-                            malformed_row(
-                                kind,
-                                format!(
-                                    "a quote opened on line {line} is not closed on its line: lines {line} to {} were read as one record, and the rows on lines {} to {} are not audited; close or remove the quote and export again",
-                                    line + k,
-                                    line + 1,
-                                    line + k
-                                ),
-                            )
-                            .at_lines(file, (line..=line + k).collect()),
-                        );
-                        continue;
-                    }
                     other => {
-                        ds.ingest_findings
-                            .push(not_data_finding(kind, other, rec, width).at(file, line));
+                        ds.ingest_findings.push(not_data_finding(
+                            kind,
+                            other,
+                            rec,
+                            widths,
+                            (file, line),
+                        ));
                         continue;
                     }
                 };
@@ -346,8 +365,40 @@ fn second_header_row(
 /// The finding for a record that reaches no decoder: not a data row (IN005) or of the
 /// wrong width (IN001). `judged` is not [`Judged::Data`].
 #[cold]
-fn not_data_finding<D>(kind: Kind, judged: Judged<D>, rec: Fields, width: usize) -> Finding {
-    match judged {
+fn not_data_finding<D>(
+    kind: Kind,
+    judged: Judged<D>,
+    rec: Fields,
+    widths: Widths,
+    (file, line): (u16, u64),
+) -> Finding {
+    let width = widths.width;
+    let f = match judged {
+        Judged::OpenAtEnd => malformed_row(
+            kind,
+            "a quote opened on this line is never closed: the rest of the file was read as one field"
+                .to_string(),
+        ),
+        Judged::Swallowed(k) => {
+            return malformed_row(
+                kind,
+                format!(
+                    "a quote opened on line {line} is not closed on its line: lines {line} to {} were read as one record, and the rows on lines {} to {} are not audited; close or remove the quote and export again",
+                    line + k,
+                    line + 1,
+                    line + k
+                ),
+            )
+            .at_lines(file, (line..=line + k).collect());
+        }
+        Judged::Unheaded(at) => malformed_row(
+            kind,
+            format!(
+                "the record has a value in field {}, past the header's last named column ({}): a cell out of place or a delimiter in an unquoted cell; fix the row and export again",
+                at + 1,
+                widths.named
+            ),
+        ),
         Judged::NotData(what) => {
             let cell = match what {
                 NotData::Footer(at) => {
@@ -366,7 +417,8 @@ fn not_data_finding<D>(kind: Kind, judged: Judged<D>, rec: Fields, width: usize)
                 width
             ),
         ),
-    }
+    };
+    f.at(file, line)
 }
 
 /// The reading thread's end of the channels: where batches go, where emptied ones come

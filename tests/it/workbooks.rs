@@ -360,3 +360,99 @@ fn a_file_that_is_not_a_workbook_is_named_for_what_it_is() {
         );
     }
 }
+
+/// A value past the header's last named column is a row read wrong (a delimiter in an
+/// unquoted note, a cell typed beside the data): IN001 for that row, whether the file is a
+/// CSV one field too wide, a CSV whose header ends in blank names (as Excel saves one), or
+/// a workbook with cells beyond the header; the other rows are audited alike in all three
+/// (red team round 22: the workbook row was counted, the extra cells dropped in silence).
+#[test]
+fn a_value_past_the_last_named_column_is_said_in_every_file_form() {
+    let header = [
+        "patient_id",
+        "service_date",
+        "minutes",
+        "staff_id",
+        "staff_role",
+        "billing_npi",
+        "note",
+    ];
+    let rows: Vec<Vec<&str>> = vec![
+        vec![
+            "P1",
+            "2025-03-05",
+            "25",
+            "S1",
+            "RN",
+            "1234567893",
+            "Reviewed meds",
+        ],
+        vec![
+            "P2",
+            "2025-03-05",
+            "25",
+            "S2",
+            "RN",
+            "1234567893",
+            "Reviewed BP",
+            " cuff size 5",
+        ],
+        vec![
+            "P3",
+            "2025-03-05",
+            "25",
+            "S3",
+            "RN",
+            "1234567893",
+            "Reviewed labs",
+        ],
+    ];
+    let csv_of = |header_pad: usize| {
+        let mut t = header.join(",") + &",".repeat(header_pad) + "\n";
+        for r in &rows {
+            let pad = (header.len() + header_pad).saturating_sub(r.len());
+            t += &(r.join(",") + &",".repeat(if header_pad > 0 { pad } else { 0 }) + "\n");
+        }
+        t
+    };
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let consents = "patient_id,consent_date\nP1,2025-01-01\nP2,2025-01-01\nP3,2025-01-01\n";
+    let diagnoses = "patient_id,icd10_code\nP1,I10\nP1,E11.9\nP2,I10\nP2,E11.9\nP3,I10\nP3,E11.9\n";
+    let mut answers = Vec::new();
+    for (name, bytes) in [
+        ("timelog.csv", csv_of(0).into_bytes()),
+        ("timelog.csv", csv_of(2).into_bytes()),
+        ("timelog.xlsx", xlsx),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("consents.csv"), consents).unwrap();
+        std::fs::write(d.path().join("diagnoses.csv"), diagnoses).unwrap();
+        std::fs::write(d.path().join(name), &bytes).unwrap();
+        let (code, json, err) = audit(d.path(), name, &[]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let in001 = lines_of(&json, "IN001");
+        assert_eq!(in001, ["3"], "{name}: {}", String::from_utf8_lossy(&bytes));
+        let mut clean: Vec<String> = json["clean_claims"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|l| l["patient_id"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        clean.sort();
+        answers.push((clean, json["summary"]["expected_payment"].clone()));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    assert_eq!(answers[0].1, "120.98", "{answers:?}");
+}

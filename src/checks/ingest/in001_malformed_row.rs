@@ -4,7 +4,10 @@ check! {
     IN001, "IN001", "malformed-row", Error,
     effect: Rows,
     what: "A CSV record cannot be read: it has a different number of fields than the header \
-           (a stray delimiter or a broken quote), or a field ccm needs is not valid UTF-8 text. \
+           (a stray delimiter or a broken quote), a value past the header's last named column \
+           (a workbook row with cells beyond the header, a header ending in blank names), a \
+           quote opened and not closed on its line that ran over the rows below it (the \
+           finding names every line it spans), or a field ccm needs is not valid UTF-8 text. \
            The row is excluded and counted under IN001 in the reconciliation. Bad bytes in a \
            free-text column (note, activity, description) alone do not exclude a row.",
     why: "A row that cannot be read cannot be trusted to belong to the patient, day or \
