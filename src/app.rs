@@ -79,9 +79,21 @@ fn to_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()
     let mut lock = std::io::BufWriter::new(stdout.lock());
     let res = f(&mut lock).and_then(|_| lock.flush());
     match res {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if broken_pipe(&e) => Ok(()),
         other => other.context("cannot write to stdout"),
     }
+}
+
+/// A reader that stopped reading (`| head`): the output is cut where it wanted, and the
+/// exit code stays the audit's, whatever the format (the csv writer wraps the pipe's error
+/// in its own: red team round 22, `--format csv | head` was exit 2, the others exit 1).
+fn broken_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<csv::Error>())
+            .is_some_and(|c| {
+                matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            })
 }
 
 fn explain(code: &str) -> Result<u8> {
@@ -330,8 +342,13 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     // After the set: a run that could not write its outputs leaves the baseline as it was.
     if let Some(path) = &plan.write_baseline {
         let b = crate::baseline::of_findings(&result.findings, plan.baseline.as_ref());
-        crate::outputs::write_file(path, &crate::baseline::to_bytes(&b))
-            .context("--write-baseline")?;
+        crate::outputs::write_file(path, &crate::baseline::to_bytes(&b)).with_context(|| {
+            if plan.out.is_some() {
+                "--write-baseline (the --out set was written; the baseline is as it was)"
+            } else {
+                "--write-baseline (the baseline is as it was)"
+            }
+        })?;
     }
     shown.done();
     // A waiver that matched nothing or has expired, on stderr too: a CI log shows it
@@ -396,7 +413,7 @@ impl Written<'_, '_> {
     fn write(
         &self,
         rules: &Ruleset,
-        hashing: Option<std::thread::JoinHandle<Result<Vec<report::manifest::InputEntry>>>>,
+        hashing: Option<std::thread::JoinHandle<Result<Vec<Hashed>>>>,
         started_at: String,
         timing: &Timing,
         shown: &Shown,
@@ -427,6 +444,7 @@ impl Written<'_, '_> {
                 Some(Err(_)) => bail!("cannot hash the inputs for manifest.json"),
                 None => Vec::new(),
             };
+            let inputs = unchanged_since_hashed(inputs)?;
             let digest = rules.digest();
             let manifest = report::manifest::ManifestHead {
                 ccm_version: env!("CARGO_PKG_VERSION"),
@@ -487,10 +505,69 @@ fn manifest_inputs(plan: &AuditPlan, args: &AuditArgs) -> Vec<(std::path::PathBu
     files
 }
 
+/// An input as manifest.json records it, and the file as it stood when its hash began.
+struct Hashed {
+    entry: report::manifest::InputEntry,
+    path: std::path::PathBuf,
+    state: Option<FileState>,
+}
+
+/// What tells a file changed: its device and inode, size and modification time.
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+struct FileState {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// A regular file (a pipe or a device has no size to compare).
+    regular: bool,
+}
+
+impl FileState {
+    fn of(m: &std::fs::Metadata) -> FileState {
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        FileState {
+            dev,
+            ino,
+            len: m.len(),
+            modified: m.modified().ok(),
+            regular: m.is_file(),
+        }
+    }
+}
+
+/// The inputs' manifest entries, once the audit has read them all: an input whose file
+/// changed since its hash began (grown, rewritten, replaced) is exit 2 and nothing is
+/// written, since the manifest would vouch for bytes other than those audited (red team
+/// round 22: rows appended during a run were audited and the manifest hashed the file
+/// before them).
+fn unchanged_since_hashed(inputs: Vec<Hashed>) -> Result<Vec<report::manifest::InputEntry>> {
+    inputs
+        .into_iter()
+        .map(|h| {
+            let Some(then) = h.state.filter(|s| s.regular) else {
+                return Ok(h.entry);
+            };
+            let now = std::fs::metadata(&h.path).ok().map(|m| FileState::of(&m));
+            if now != Some(then) || then.len != h.entry.size {
+                bail!(
+                    "{} changed while ccm read it (its size, time or file moved): nothing was written; audit it again once it is complete",
+                    h.entry.path
+                );
+            }
+            Ok(h.entry)
+        })
+        .collect()
+}
+
 /// Each file's path as given, kind, size and SHA-256, read in 1 MiB pieces.
-fn hash_inputs(
-    files: Vec<(std::path::PathBuf, &'static str)>,
-) -> Result<Vec<report::manifest::InputEntry>> {
+fn hash_inputs(files: Vec<(std::path::PathBuf, &'static str)>) -> Result<Vec<Hashed>> {
     use sha2::Digest;
     use std::io::Read;
     files
@@ -498,6 +575,7 @@ fn hash_inputs(
         .map(|(p, kind)| {
             let mut f = std::fs::File::open(&p)
                 .with_context(|| format!("cannot read {} for manifest.json", p.display()))?;
+            let state = f.metadata().ok().map(|m| FileState::of(&m));
             let mut h = sha2::Sha256::new();
             let mut buf = vec![0u8; 1 << 20];
             let mut size = 0u64;
@@ -511,11 +589,15 @@ fn hash_inputs(
                 size += n as u64;
                 h.update(&buf[..n]);
             }
-            Ok(report::manifest::InputEntry {
-                path: crate::domain::path_name(&p),
-                kind,
-                size,
-                sha256: crate::domain::hex(&h.finalize()),
+            Ok(Hashed {
+                entry: report::manifest::InputEntry {
+                    path: crate::domain::path_name(&p),
+                    kind,
+                    size,
+                    sha256: crate::domain::hex(&h.finalize()),
+                },
+                path: p,
+                state,
             })
         })
         .collect()
@@ -873,5 +955,51 @@ impl Shown {
 impl Drop for Shown {
     fn drop(&mut self) {
         self.done();
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::{hash_inputs, unchanged_since_hashed};
+    use std::io::Write;
+
+    /// An input grown, rewritten or replaced between its hash and the end of the audit is
+    /// refused (manifest.json would vouch for other bytes); one left alone passes, and so
+    /// does a pipe (no size to compare).
+    #[test]
+    fn an_input_changed_while_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("timelog.csv");
+        type Change = fn(&std::path::Path);
+        let changes: [(&str, Change); 4] = [
+            ("left alone", |_| {}),
+            ("appended", |p| {
+                let mut f = std::fs::OpenOptions::new().append(true).open(p).unwrap();
+                f.write_all(b"P2,2025-03-05,25\n").unwrap();
+            }),
+            ("rewritten, same size", |p| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                std::fs::write(p, b"patient_id,service_date,minutes\nP9,2025-03-05,25\n").unwrap();
+            }),
+            ("replaced", |p| {
+                let other = p.with_extension("new");
+                std::fs::write(
+                    &other,
+                    b"patient_id,service_date,minutes\nP1,2025-03-05,25\n",
+                )
+                .unwrap();
+                std::fs::rename(&other, p).unwrap();
+            }),
+        ];
+        for (what, change) in changes {
+            std::fs::write(&p, b"patient_id,service_date,minutes\nP1,2025-03-05,25\n").unwrap();
+            let hashed = hash_inputs(vec![(p.clone(), "timelog")]).unwrap();
+            change(&p);
+            let r = unchanged_since_hashed(hashed);
+            assert_eq!(r.is_ok(), what == "left alone", "{what}: {r:?}");
+            if let Err(e) = r {
+                assert!(e.to_string().contains("changed while ccm read it"), "{e}");
+            }
+        }
     }
 }

@@ -2530,3 +2530,37 @@ fn audit_help_names_every_out_file_and_install_is_locked() {
         assert!(line.contains("--locked"), "{line}");
     }
 }
+
+/// A reader that stops reading stdout (`| head`) never changes the exit code, whatever the
+/// format: the demo's findings are exit 1 (red team round 22: `--format csv` was exit 2,
+/// the csv writer's error wrapping the broken pipe).
+#[test]
+fn a_closed_stdout_keeps_the_audits_exit_code_in_every_format() {
+    // Output well past every buffer on the way: 4,000 rows, each a finding of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::from("patient_id,service_date,minutes,staff_id,staff_role,billing_npi\n");
+    for i in 0..4000 {
+        log += &format!("P{i},2025-03-05,25,S1,RN,12345\n");
+    }
+    let demo = dir.path().join("timelog.csv");
+    std::fs::write(&demo, log).unwrap();
+    for format in ["table", "json", "jsonl", "csv", "sarif", "junit"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ccm"))
+            .env("NO_COLOR", "1")
+            .arg("audit")
+            .arg(&demo)
+            .args(["--as-of", "2025-04-15", "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
