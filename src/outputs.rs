@@ -204,15 +204,60 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
+/// Whether `out` is a mount point or holds one (a CI container's volume, `-v
+/// $PWD/reports:/reports`): a mount point is neither swapped nor moved (EBUSY), and a file
+/// staged beside it cannot be renamed into it (EXDEV), so the set is staged in `out` and
+/// its files renamed in one by one (red team round 22: every run into a volume was exit 2,
+/// a staged set left behind). Read from `/proc/self/mountinfo` (its fifth field, octal
+/// escapes as `\040`); unreadable, no mount is assumed.
+fn holds_a_mount(out: &Path) -> bool {
+    let Ok(out) = out.canonicalize() else {
+        return false;
+    };
+    let Ok(info) = std::fs::read("/proc/self/mountinfo") else {
+        return false;
+    };
+    info.split(|&b| b == b'\n').any(|line| {
+        let Some(field) = line.split(|&b| b == b' ').nth(4) else {
+            return false;
+        };
+        let mut path = Vec::with_capacity(field.len());
+        let mut i = 0;
+        while i < field.len() {
+            let octal = field
+                .get(i + 1..i + 4)
+                .filter(|d| field[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
+            if let Some(d) = octal {
+                path.push(d.iter().fold(0u8, |v, c| (v << 3) | (c - b'0')));
+                i += 4;
+            } else {
+                path.push(field[i]);
+                i += 1;
+            }
+        }
+        #[cfg(unix)]
+        let mount = {
+            use std::os::unix::ffi::OsStrExt;
+            Path::new(std::ffi::OsStr::from_bytes(&path))
+        };
+        #[cfg(not(unix))]
+        let mount = Path::new("");
+        mount.starts_with(&out) && mount != Path::new("/")
+    })
+}
+
 /// A fresh staging folder beside `out`, with `out`'s mode, locked; `None` where `out`
 /// cannot be swapped as a whole: no parent, the working directory (a shell in it would
-/// be left in the old folder), another owner (the new folder would be ours), or a parent
-/// ccm cannot write.
+/// be left in the old folder), another owner (the new folder would be ours), a parent
+/// ccm cannot write, or a mount point in the way ([`holds_a_mount`]).
 fn make_staging(out: &Path) -> Option<(PathBuf, Option<std::fs::File>)> {
     if !cfg!(target_os = "linux") {
         return None;
     }
     let (parent, prefix) = staging_prefix(out)?;
+    if holds_a_mount(out) {
+        return None;
+    }
     if std::env::current_dir()
         .ok()
         .and_then(|c| c.canonicalize().ok())
