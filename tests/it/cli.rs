@@ -2564,3 +2564,53 @@ fn a_closed_stdout_keeps_the_audits_exit_code_in_every_format() {
         );
     }
 }
+
+/// `--out` a mount point (a container's volume), or holding one: the set is written there,
+/// run after run, with no staged folder left beside it. Mounting needs privileges: where
+/// `mount` is refused the test says so and checks nothing.
+#[test]
+fn out_on_a_mount_point_is_written() {
+    let demo = crate::common::root().join("fixtures/demo/timelog.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    std::fs::create_dir(&out).unwrap();
+    let mount = |at: &std::path::Path| {
+        std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+            .arg(at)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !mount(&out) {
+        eprintln!("out_on_a_mount_point_is_written: mount refused here; not checked");
+        return;
+    }
+    let inner = out.join("cache");
+    std::fs::create_dir(&inner).unwrap();
+    let both = mount(&inner);
+    let mut results = Vec::new();
+    for as_of in ["2025-04-15", "2025-04-16"] {
+        let run = crate::common::audit_to(&demo, as_of, &out)
+            .output()
+            .unwrap();
+        let summary = std::fs::read_to_string(out.join("summary.json")).unwrap_or_default();
+        results.push((
+            run.status.code(),
+            summary.contains(as_of),
+            String::from_utf8_lossy(&run.stderr).to_string(),
+        ));
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    if both {
+        let _ = std::process::Command::new("umount").arg(&inner).status();
+    }
+    let _ = std::process::Command::new("umount").arg(&out).status();
+    for r in &results {
+        assert_eq!((r.0, r.1), (Some(0), true), "{results:?}");
+    }
+    assert_eq!(left, ["reports"], "a staged folder was left beside --out");
+}
