@@ -453,6 +453,17 @@ fn stage_workbook(
 /// SIGINT and SIGTERM remove the staged files. The workbook's list sheets are written from
 /// the rows the CSV writers write, so they hold what the files do.
 pub fn write_out(dir: &Path, book: Option<&WorkbookOut>, set: &SetContents) -> Result<()> {
+    // A link to a folder that does not exist is not followed (one planted there would send
+    // the set where its author chose): said, naming where it points.
+    if let Ok(to) = std::fs::read_link(dir)
+        && std::fs::metadata(dir).is_err()
+    {
+        bail!(
+            "cannot create --out {}: it is a symbolic link to {}, which does not exist; create that folder, or give --out another name",
+            crate::domain::path_name(dir),
+            crate::domain::path_name(&to)
+        );
+    }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create --out {}", dir.display()))?;
     let book_here = book.is_some_and(|b| folder_of(b.path) == dir);

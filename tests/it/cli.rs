@@ -2614,3 +2614,25 @@ fn out_on_a_mount_point_is_written() {
     }
     assert_eq!(left, ["reports"], "a staged folder was left beside --out");
 }
+
+/// `--out` a symbolic link to a folder that does not exist: refused in words naming where it
+/// points, exit 2, nothing created there (never followed: a planted link would choose where
+/// the set goes).
+#[test]
+fn out_through_a_dangling_link_is_refused_naming_its_target() {
+    let demo = crate::common::root().join("fixtures/demo/timelog.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), &out).unwrap();
+    let run = crate::common::audit_to(&demo, "2025-04-15", &out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is a symbolic link to") && err.contains("elsewhere"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!dir.path().join("elsewhere").exists());
+}
