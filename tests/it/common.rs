@@ -309,3 +309,14 @@ pub fn out_set(out: &Path) -> Vec<Vec<u8>> {
         })
         .collect()
 }
+
+/// The columns of a small time log without clock times, as the tests write one.
+pub const SHORT_LOG_COLUMNS: [&str; 7] = [
+    "patient_id",
+    "service_date",
+    "minutes",
+    "staff_id",
+    "staff_role",
+    "billing_npi",
+    "note",
+];

@@ -1039,15 +1039,7 @@ fn a_stray_quote_never_hides_the_rows_after_it() {
                     format!("patient_id,icd10_code\n{diagnoses}"),
                 )
                 .unwrap();
-                let cols = [
-                    "patient_id",
-                    "service_date",
-                    "minutes",
-                    "staff_id",
-                    "staff_role",
-                    "billing_npi",
-                    "note",
-                ];
+                let cols = crate::common::SHORT_LOG_COLUMNS;
                 let mut text = cols.join(delim) + "\n";
                 for i in 1..=10 {
                     let note = if i == stray {

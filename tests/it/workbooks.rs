@@ -368,15 +368,7 @@ fn a_file_that_is_not_a_workbook_is_named_for_what_it_is() {
 /// (red team round 22: the workbook row was counted, the extra cells dropped in silence).
 #[test]
 fn a_value_past_the_last_named_column_is_said_in_every_file_form() {
-    let header = [
-        "patient_id",
-        "service_date",
-        "minutes",
-        "staff_id",
-        "staff_role",
-        "billing_npi",
-        "note",
-    ];
+    let header = crate::common::SHORT_LOG_COLUMNS;
     let rows: Vec<Vec<&str>> = vec![
         vec![
             "P1",
