@@ -423,11 +423,7 @@ impl Months<'_> {
 
 /// The patient's recorded date of death when it falls in `month` (CN008).
 fn died_in(consents: &[crate::domain::Consent], month: YearMonth) -> Option<chrono::NaiveDate> {
-    consents
-        .iter()
-        .filter_map(|c| c.died)
-        .min()
-        .filter(|d| YearMonth::of(*d) == month)
+    crate::checks::consent::recorded_death(consents).filter(|d| YearMonth::of(*d) == month)
 }
 
 /// Adds run-level notes each once, in the order first raised.

@@ -152,14 +152,14 @@ impl<'a> Claims<'a> {
             }
         }
         let rpm_consents = (!by_patient.is_empty()).then_some(by_patient);
-        // Each patient's recorded death (CD006: no line dated after it).
-        let mut died: HashMap<u32, NaiveDate> = HashMap::new();
-        for c in ds.consents.iter().flatten() {
-            if let Some(d) = c.died {
-                let e = died.entry(c.patient).or_insert(d);
-                *e = (*e).min(d);
-            }
-        }
+        // Each patient's recorded death (CD006: no line dated after it): every consent of
+        // the patient carries it ([`crate::checks::consent::recorded_death`]).
+        let died: HashMap<u32, NaiveDate> = ds
+            .consents
+            .iter()
+            .flatten()
+            .filter_map(|c| Some((c.patient, c.died?)))
+            .collect();
         let consented = match (&rpm_consents, &ds.consents) {
             (None, Some(cs)) => Some(cs.iter().map(|c| c.patient).collect()),
             _ => None,

@@ -97,6 +97,14 @@ pub enum Coverage {
 
 /// Classifies a day of `program` work billed under `npi` against the patient's consents.
 ///
+/// The patient's recorded date of death (the consents or enrolments file's deceased status),
+/// read from their consents: companions::finish dates every consent of the patient with the
+/// earliest, so the first says it. The one place the rows (CN008), the month's lines (dated
+/// no later) and claim lines (CD006) read it from.
+pub fn recorded_death<C: Borrow<Consent>>(consents: &[C]) -> Option<NaiveDate> {
+    consents.first().and_then(|c| c.borrow().died)
+}
+
 /// A day before a consent given later in its own month is `BeforeConsent` even after a
 /// revocation: the month is the new consent's (CN002, its minutes do not count), not a
 /// month after the revocation (CN003, which holds it). Only when no consent of the month
@@ -107,11 +115,7 @@ pub fn coverage<C: Borrow<Consent>>(
     date: NaiveDate,
     npi: u32,
 ) -> Coverage {
-    // A death is on every consent of the patient (companions::finish): the first says it.
-    if consents
-        .first()
-        .is_some_and(|c| c.borrow().died.is_some_and(|d| date > d))
-    {
+    if recorded_death(consents).is_some_and(|d| date > d) {
         return Coverage::AfterDeath;
     }
     let month = YearMonth::of(date);
