@@ -96,12 +96,20 @@ fn swallowed_lines(bytes: &[u8], delimiter: u8, width: usize) -> Option<u64> {
     if width < 3 {
         return None;
     }
-    let first = memchr::memchr2(b'\n', b'\r', bytes)?;
+    let (breaks, rows) = spanned_lines(bytes, delimiter, width);
+    rows.then_some(breaks)
+}
+
+/// The line ends inside a record's fields (`\r\n`, `\n` or a lone `\r`: docs/inputs.md),
+/// and whether a line after one holds a row's worth of delimiters.
+fn spanned_lines(bytes: &[u8], delimiter: u8, width: usize) -> (u64, bool) {
+    let Some(first) = memchr::memchr2(b'\n', b'\r', bytes) else {
+        return (0, false);
+    };
     let mut breaks = 0u64;
     let mut rows = false;
     let mut rest = &bytes[first..];
     while let Some(&b) = rest.first() {
-        // One line end: `\r\n`, `\n` or a lone `\r` (docs/inputs.md).
         rest = &rest[if b == b'\r' && rest.get(1) == Some(&b'\n') {
             2
         } else {
@@ -109,13 +117,12 @@ fn swallowed_lines(bytes: &[u8], delimiter: u8, width: usize) -> Option<u64> {
         }..];
         breaks += 1;
         let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
-        let seg = &rest[..end];
-        if memchr::memchr_iter(delimiter, seg).count() + 1 >= width {
+        if memchr::memchr_iter(delimiter, &rest[..end]).count() + 1 >= width {
             rows = true;
         }
         rest = &rest[end..];
     }
-    rows.then_some(breaks)
+    (breaks, rows)
 }
 
 /// Judges record `rec` ([`in005::not_a_data_row`], on the cleaned cells, then its width)
@@ -409,14 +416,19 @@ fn not_data_finding<D>(
             };
             in005::finding(kind, what, &cell)
         }
-        _ => malformed_row(
-            kind,
-            format!(
-                "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
-                rec.len(),
-                width
-            ),
-        ),
+        _ => {
+            // A record over several lines (a quote open across them) names each of them.
+            let (k, _) = spanned_lines(rec.as_slice(), widths.delimiter, width);
+            return malformed_row(
+                kind,
+                format!(
+                    "the record has {} field(s) where the header has {}; fix the quoting or the delimiters",
+                    rec.len(),
+                    width
+                ),
+            )
+            .at_lines(file, (line..=line + k).collect());
+        }
     };
     f.at(file, line)
 }

@@ -1093,3 +1093,36 @@ fn a_stray_quote_never_hides_the_rows_after_it() {
         }
     }
 }
+
+/// A record of the wrong width that runs over several lines (a quoted note written on two
+/// lines, then a stray delimiter) names every line it spans, not only its first.
+#[test]
+fn a_malformed_record_over_several_lines_names_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cols = crate::common::SHORT_LOG_COLUMNS.join(",");
+    let text = format!(
+        "{cols}\nP1,2025-03-05,25,S1,RN,1234567893,Called patient\nP2,2025-03-05,25,S2,RN,1234567893,\"Reviewed meds\nand BP log\",extra\nP3,2025-03-05,25,S3,RN,1234567893,Reviewed labs\n"
+    );
+    std::fs::write(d.join("timelog.csv"), text).unwrap();
+    let out = d.join("o");
+    ccm()
+        .current_dir(d)
+        .args(["audit", "timelog.csv", "--as-of", "2025-04-15", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let mut rdr = csv::Reader::from_path(out.join("findings.csv")).unwrap();
+    let heads = rdr.headers().unwrap().clone();
+    let (c, l) = (
+        heads.iter().position(|h| h == "code").unwrap(),
+        heads.iter().position(|h| h == "line").unwrap(),
+    );
+    let lines: Vec<String> = rdr
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[c] == "IN001")
+        .map(|r| r[l].to_string())
+        .collect();
+    assert_eq!(lines, ["3;4"]);
+}
